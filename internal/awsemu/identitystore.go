@@ -1,0 +1,322 @@
+package awsemu
+
+import (
+	"encoding/json"
+	"strings"
+)
+
+// Identity Store wire types.
+
+type idsFilter struct {
+	AttributePath  string
+	AttributeValue string
+}
+
+type memberID struct {
+	UserId string `json:",omitempty"`
+}
+
+func (e *Emulator) idsNotFound(kind, id string) *apiError {
+	return newError("ResourceNotFoundException", "%s not found.", kind).with("ResourceType", kind).with("ResourceId", id)
+}
+
+func (e *Emulator) checkStore(id string) error {
+	if id != e.ids.storeID {
+		return e.idsNotFound("IDENTITY_STORE", id)
+	}
+	return nil
+}
+
+func (e *Emulator) userJSON(u *user) map[string]any {
+	out := map[string]any{
+		"IdentityStoreId": e.ids.storeID,
+		"UserId":          u.id,
+		"UserName":        u.userName,
+		"DisplayName":     u.displayName,
+		"UserStatus":      "ENABLED",
+		"CreatedAt":       epochPtr(u.created),
+		"UpdatedAt":       epochPtr(u.created),
+	}
+	if u.disabled {
+		out["UserStatus"] = "DISABLED"
+	}
+	name := map[string]any{}
+	if formatted := strings.TrimSpace(u.givenName + " " + u.familyName); formatted != "" {
+		name["Formatted"] = formatted
+	}
+	if u.givenName != "" {
+		name["GivenName"] = u.givenName
+	}
+	if u.familyName != "" {
+		name["FamilyName"] = u.familyName
+	}
+	if len(name) > 0 {
+		out["Name"] = name
+	}
+	if u.email != "" {
+		out["Emails"] = []map[string]any{{"Value": u.email, "Type": "work", "Primary": true}}
+	}
+	return out
+}
+
+func (e *Emulator) groupJSON(g *group) map[string]any {
+	out := map[string]any{
+		"IdentityStoreId": e.ids.storeID,
+		"GroupId":         g.id,
+		"DisplayName":     g.name,
+		"CreatedAt":       epochPtr(g.created),
+		"UpdatedAt":       epochPtr(g.created),
+	}
+	if g.description != "" {
+		out["Description"] = g.description
+	}
+	return out
+}
+
+func (e *Emulator) membershipJSON(m *membership) map[string]any {
+	return map[string]any{
+		"IdentityStoreId": e.ids.storeID,
+		"MembershipId":    m.id,
+		"GroupId":         m.groupID,
+		"MemberId":        memberID{UserId: m.userID},
+		"CreatedAt":       epochPtr(m.created),
+		"UpdatedAt":       epochPtr(m.created),
+	}
+}
+
+// filterValue returns the value of the (deprecated) single filter on the
+// given attribute path, or ok=false when no filter was sent.
+func filterValue(filters []idsFilter, attr string) (value string, ok bool, err error) {
+	if len(filters) == 0 {
+		return "", false, nil
+	}
+	f := filters[0]
+	if !strings.EqualFold(f.AttributePath, attr) {
+		return "", false, newError("ValidationException", "Filtering on attribute %s is not supported; use %s", f.AttributePath, attr)
+	}
+	return f.AttributeValue, true, nil
+}
+
+func (e *Emulator) listUsers(c *call, raw []byte) (any, error) {
+	var in struct {
+		pageInput
+		IdentityStoreId string
+		Filters         []idsFilter
+	}
+	if err := decode(raw, &in); err != nil {
+		return nil, err
+	}
+	if err := e.checkStore(in.IdentityStoreId); err != nil {
+		return nil, err
+	}
+	value, filtered, err := filterValue(in.Filters, "UserName")
+	if err != nil {
+		return nil, err
+	}
+	items := []map[string]any{}
+	for _, u := range e.ids.users {
+		if filtered && !strings.EqualFold(u.userName, value) {
+			continue
+		}
+		items = append(items, e.userJSON(u))
+	}
+	page, next, err := paginate(e, c, in.pageInput, items)
+	if err != nil {
+		return nil, err
+	}
+	return listResult("Users", page, next), nil
+}
+
+func (e *Emulator) describeUser(_ *call, raw []byte) (any, error) {
+	var in struct{ IdentityStoreId, UserId string }
+	if err := decode(raw, &in); err != nil {
+		return nil, err
+	}
+	if err := e.checkStore(in.IdentityStoreId); err != nil {
+		return nil, err
+	}
+	u := e.ids.userByID[in.UserId]
+	if u == nil {
+		return nil, e.idsNotFound("USER", in.UserId)
+	}
+	return e.userJSON(u), nil
+}
+
+func (e *Emulator) listGroups(c *call, raw []byte) (any, error) {
+	var in struct {
+		pageInput
+		IdentityStoreId string
+		Filters         []idsFilter
+	}
+	if err := decode(raw, &in); err != nil {
+		return nil, err
+	}
+	if err := e.checkStore(in.IdentityStoreId); err != nil {
+		return nil, err
+	}
+	value, filtered, err := filterValue(in.Filters, "DisplayName")
+	if err != nil {
+		return nil, err
+	}
+	items := []map[string]any{}
+	for _, g := range e.ids.groups {
+		if filtered && !strings.EqualFold(g.name, value) {
+			continue
+		}
+		items = append(items, e.groupJSON(g))
+	}
+	page, next, err := paginate(e, c, in.pageInput, items)
+	if err != nil {
+		return nil, err
+	}
+	return listResult("Groups", page, next), nil
+}
+
+func (e *Emulator) describeGroup(_ *call, raw []byte) (any, error) {
+	var in struct{ IdentityStoreId, GroupId string }
+	if err := decode(raw, &in); err != nil {
+		return nil, err
+	}
+	if err := e.checkStore(in.IdentityStoreId); err != nil {
+		return nil, err
+	}
+	g := e.ids.groupByID[in.GroupId]
+	if g == nil {
+		return nil, e.idsNotFound("GROUP", in.GroupId)
+	}
+	return e.groupJSON(g), nil
+}
+
+func (e *Emulator) listGroupMemberships(c *call, raw []byte) (any, error) {
+	var in struct {
+		pageInput
+		IdentityStoreId, GroupId string
+	}
+	if err := decode(raw, &in); err != nil {
+		return nil, err
+	}
+	if err := e.checkStore(in.IdentityStoreId); err != nil {
+		return nil, err
+	}
+	if e.ids.groupByID[in.GroupId] == nil {
+		return nil, e.idsNotFound("GROUP", in.GroupId)
+	}
+	items := []map[string]any{}
+	for _, m := range e.ids.memberships {
+		if m.groupID == in.GroupId {
+			items = append(items, e.membershipJSON(m))
+		}
+	}
+	page, next, err := paginate(e, c, in.pageInput, items)
+	if err != nil {
+		return nil, err
+	}
+	return listResult("GroupMemberships", page, next), nil
+}
+
+func (e *Emulator) listGroupMembershipsForMember(c *call, raw []byte) (any, error) {
+	var in struct {
+		pageInput
+		IdentityStoreId string
+		MemberId        memberID
+	}
+	if err := decode(raw, &in); err != nil {
+		return nil, err
+	}
+	if err := e.checkStore(in.IdentityStoreId); err != nil {
+		return nil, err
+	}
+	if e.ids.userByID[in.MemberId.UserId] == nil {
+		return nil, e.idsNotFound("USER", in.MemberId.UserId)
+	}
+	items := []map[string]any{}
+	for _, m := range e.ids.memberships {
+		if m.userID == in.MemberId.UserId {
+			items = append(items, e.membershipJSON(m))
+		}
+	}
+	page, next, err := paginate(e, c, in.pageInput, items)
+	if err != nil {
+		return nil, err
+	}
+	return listResult("GroupMemberships", page, next), nil
+}
+
+func (e *Emulator) getUserID(_ *call, raw []byte) (any, error) {
+	var in struct {
+		IdentityStoreId     string
+		AlternateIdentifier struct {
+			ExternalId *struct {
+				Issuer, Id string
+			}
+			UniqueAttribute *struct {
+				AttributePath  string
+				AttributeValue json.RawMessage
+			}
+		}
+	}
+	if err := decode(raw, &in); err != nil {
+		return nil, err
+	}
+	if err := e.checkStore(in.IdentityStoreId); err != nil {
+		return nil, err
+	}
+	alt := in.AlternateIdentifier
+	if alt.ExternalId != nil {
+		// Seeded users have no external ids.
+		return nil, e.idsNotFound("USER", alt.ExternalId.Id)
+	}
+	ua := alt.UniqueAttribute
+	var value string
+	if err := json.Unmarshal(ua.AttributeValue, &value); err != nil {
+		return nil, newError("ValidationException", "attribute value for attribute path %s must be a string", ua.AttributePath)
+	}
+	if strings.TrimSpace(value) == "" {
+		return nil, newError("ValidationException", "attribute value cannot be empty or null for attribute path %s", ua.AttributePath)
+	}
+	var u *user
+	switch strings.ToLower(ua.AttributePath) {
+	case "username":
+		u = e.ids.userByName[foldKey(value)]
+	case "emails.value":
+		u = e.ids.userByEmail[foldKey(value)]
+	default:
+		return nil, newError("ValidationException", "The attribute %s is not a unique attribute", ua.AttributePath)
+	}
+	if u == nil {
+		return nil, e.idsNotFound("USER", value)
+	}
+	return map[string]any{"IdentityStoreId": e.ids.storeID, "UserId": u.id}, nil
+}
+
+func (e *Emulator) isMemberInGroups(_ *call, raw []byte) (any, error) {
+	var in struct {
+		IdentityStoreId string
+		MemberId        memberID
+		GroupIds        []string
+	}
+	if err := decode(raw, &in); err != nil {
+		return nil, err
+	}
+	if err := e.checkStore(in.IdentityStoreId); err != nil {
+		return nil, err
+	}
+	if e.ids.userByID[in.MemberId.UserId] == nil {
+		return nil, e.idsNotFound("USER", in.MemberId.UserId)
+	}
+	results := make([]map[string]any, 0, len(in.GroupIds))
+	for _, gid := range in.GroupIds {
+		if e.ids.groupByID[gid] == nil {
+			return nil, e.idsNotFound("GROUP", gid)
+		}
+		exists := false
+		for _, m := range e.ids.memberships {
+			if m.groupID == gid && m.userID == in.MemberId.UserId {
+				exists = true
+				break
+			}
+		}
+		results = append(results, map[string]any{"GroupId": gid, "MemberId": memberID{UserId: in.MemberId.UserId}, "MembershipExists": exists})
+	}
+	return map[string]any{"Results": results}, nil
+}
