@@ -1,0 +1,270 @@
+package aws
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"strings"
+	"time"
+
+	awssdk "github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/ssoadmin"
+	ssotypes "github.com/aws/aws-sdk-go-v2/service/ssoadmin/types"
+
+	"github.com/elevate/elevate/internal/access"
+)
+
+// statusNotFoundGrace is how long after a create or delete a
+// ResourceNotFoundException from its status call counts as "still in
+// progress": the status store is eventually consistent (NOTES §3.5).
+const statusNotFoundGrace = 30 * time.Second
+
+// CreateAssignment gives user a.UserID permission set a.PermissionSetARN on
+// account a.AccountID and waits until AWS has provisioned it. It returns
+// AWS's request id of the creation.
+//
+// AWS's final refusal (status FAILED, or ValidationException,
+// AccessDeniedException, ResourceNotFoundException or
+// ServiceQuotaExceededException) is an *access.ProvisioningError. Any other
+// error (timeout, retries exhausted, network) is transient: creating an
+// assignment that exists is a no-op in AWS, so the caller may retry.
+func (p *Provider) CreateAssignment(ctx context.Context, a access.Assignment) (awsRequestID string, err error) {
+	const op = "create"
+	if err := checkAssignment(op, a); err != nil {
+		return "", err
+	}
+	log := p.log.With("op", op, "account_id", a.AccountID, "permission_set_arn", a.PermissionSetARN, "user_id", a.UserID)
+	ctx, cancel := context.WithTimeout(ctx, p.operationTimeout)
+	defer cancel()
+
+	out, err := p.sso.CreateAccountAssignment(ctx, &ssoadmin.CreateAccountAssignmentInput{
+		InstanceArn:      awssdk.String(p.instanceARN),
+		TargetId:         awssdk.String(a.AccountID),
+		TargetType:       ssotypes.TargetTypeAwsAccount,
+		PermissionSetArn: awssdk.String(a.PermissionSetARN),
+		PrincipalType:    ssotypes.PrincipalTypeUser,
+		PrincipalId:      awssdk.String(a.UserID),
+	})
+	if err != nil {
+		if perr := refusal(op, err); perr != nil {
+			log.Warn("AWS refused account assignment", "aws_request_id", perr.RequestID, "reason", perr.Reason)
+			return "", perr
+		}
+		return "", fmt.Errorf("create account assignment %s: %w", describe(a), err)
+	}
+	st, err := p.await(ctx, log, op, out.AccountAssignmentCreationStatus, func(ctx context.Context, id string) (*ssotypes.AccountAssignmentOperationStatus, error) {
+		out, err := p.sso.DescribeAccountAssignmentCreationStatus(ctx, &ssoadmin.DescribeAccountAssignmentCreationStatusInput{
+			InstanceArn:                        awssdk.String(p.instanceARN),
+			AccountAssignmentCreationRequestId: awssdk.String(id),
+		})
+		if err != nil {
+			return nil, err
+		}
+		return out.AccountAssignmentCreationStatus, nil
+	})
+	if err != nil {
+		return st.id, fmt.Errorf("create account assignment %s: %w", describe(a), err)
+	}
+	if st.status == ssotypes.StatusValuesFailed {
+		log.Warn("AWS failed to create account assignment", "aws_request_id", st.id, "reason", st.reason)
+		return st.id, &access.ProvisioningError{Op: op, RequestID: st.id, Reason: reasonOrDefault(st.reason)}
+	}
+	log.Info("account assignment created", "aws_request_id", st.id)
+	return st.id, nil
+}
+
+// DeleteAssignment removes the account assignment a and waits until AWS has
+// deprovisioned it. It returns AWS's request id of the deletion, "" when
+// AWS said at once that the assignment does not exist.
+//
+// An assignment that does not exist counts as deleted, whether AWS says so
+// at once (ResourceNotFoundException) or asynchronously (status FAILED
+// because the entitlement does not exist). Other final refusals are an
+// *access.ProvisioningError; every other error is transient.
+func (p *Provider) DeleteAssignment(ctx context.Context, a access.Assignment) (awsRequestID string, err error) {
+	const op = "delete"
+	if err := checkAssignment(op, a); err != nil {
+		return "", err
+	}
+	log := p.log.With("op", op, "account_id", a.AccountID, "permission_set_arn", a.PermissionSetARN, "user_id", a.UserID)
+	ctx, cancel := context.WithTimeout(ctx, p.operationTimeout)
+	defer cancel()
+
+	out, err := p.sso.DeleteAccountAssignment(ctx, &ssoadmin.DeleteAccountAssignmentInput{
+		InstanceArn:      awssdk.String(p.instanceARN),
+		TargetId:         awssdk.String(a.AccountID),
+		TargetType:       ssotypes.TargetTypeAwsAccount,
+		PermissionSetArn: awssdk.String(a.PermissionSetARN),
+		PrincipalType:    ssotypes.PrincipalTypeUser,
+		PrincipalId:      awssdk.String(a.UserID),
+	})
+	if err != nil {
+		if errorCode(err) == codeNotFound {
+			log.Info("account assignment already absent", "reason", errorMessage(err))
+			return "", nil
+		}
+		if perr := refusal(op, err); perr != nil {
+			log.Warn("AWS refused account assignment deletion", "aws_request_id", perr.RequestID, "reason", perr.Reason)
+			return "", perr
+		}
+		return "", fmt.Errorf("delete account assignment %s: %w", describe(a), err)
+	}
+	st, err := p.await(ctx, log, op, out.AccountAssignmentDeletionStatus, func(ctx context.Context, id string) (*ssotypes.AccountAssignmentOperationStatus, error) {
+		out, err := p.sso.DescribeAccountAssignmentDeletionStatus(ctx, &ssoadmin.DescribeAccountAssignmentDeletionStatusInput{
+			InstanceArn:                        awssdk.String(p.instanceARN),
+			AccountAssignmentDeletionRequestId: awssdk.String(id),
+		})
+		if err != nil {
+			return nil, err
+		}
+		return out.AccountAssignmentDeletionStatus, nil
+	})
+	if err != nil {
+		return st.id, fmt.Errorf("delete account assignment %s: %w", describe(a), err)
+	}
+	if st.status == ssotypes.StatusValuesFailed {
+		if missingEntitlement(st.reason) {
+			log.Info("account assignment already absent", "aws_request_id", st.id, "reason", st.reason)
+			return st.id, nil
+		}
+		log.Warn("AWS failed to delete account assignment", "aws_request_id", st.id, "reason", st.reason)
+		return st.id, &access.ProvisioningError{Op: op, RequestID: st.id, Reason: reasonOrDefault(st.reason)}
+	}
+	log.Info("account assignment deleted", "aws_request_id", st.id)
+	return st.id, nil
+}
+
+// AssignmentExists reports whether the user assignment a exists: whether
+// ListAccountAssignments for (account, permission set) shows principal type
+// USER with id a.UserID. Assignments through groups do not count. A
+// permission set that does not exist (ResourceNotFoundException) has no
+// assignments.
+func (p *Provider) AssignmentExists(ctx context.Context, a access.Assignment) (bool, error) {
+	pages := ssoadmin.NewListAccountAssignmentsPaginator(p.sso, &ssoadmin.ListAccountAssignmentsInput{
+		InstanceArn:      awssdk.String(p.instanceARN),
+		AccountId:        awssdk.String(a.AccountID),
+		PermissionSetArn: awssdk.String(a.PermissionSetARN),
+		MaxResults:       awssdk.Int32(maxResultsSSO),
+	})
+	for pages.HasMorePages() {
+		page, err := pages.NextPage(ctx)
+		if err != nil {
+			if errorCode(err) == codeNotFound {
+				p.log.Debug("account assignments not found", "account_id", a.AccountID, "permission_set_arn", a.PermissionSetARN, "reason", errorMessage(err))
+				return false, nil
+			}
+			return false, fmt.Errorf("list account assignments of account %s, permission set %s: %w", a.AccountID, a.PermissionSetARN, err)
+		}
+		for _, as := range page.AccountAssignments {
+			if as.PrincipalType == ssotypes.PrincipalTypeUser && awssdk.ToString(as.PrincipalId) == a.UserID {
+				return true, nil
+			}
+		}
+	}
+	return false, nil
+}
+
+// opState is where an asynchronous create or delete stands.
+type opState struct {
+	id     string // AWS's request id
+	status ssotypes.StatusValues
+	reason string // FailureReason
+}
+
+// await polls an operation's status until it is SUCCEEDED or FAILED, with
+// delays growing from pollInterval by half each time up to
+// maxPollInterval. A ResourceNotFoundException from the status call within
+// statusNotFoundGrace of the start counts as IN_PROGRESS. The returned
+// state carries the request id even with an error.
+func (p *Provider) await(ctx context.Context, log *slog.Logger, op string, first *ssotypes.AccountAssignmentOperationStatus,
+	status func(ctx context.Context, requestID string) (*ssotypes.AccountAssignmentOperationStatus, error),
+) (opState, error) {
+	if first == nil {
+		return opState{}, fmt.Errorf("AWS returned no %s status", op)
+	}
+	st := opState{id: awssdk.ToString(first.RequestId), status: first.Status, reason: awssdk.ToString(first.FailureReason)}
+	start := time.Now()
+	delay := p.pollInterval
+	for polls := 0; ; polls++ {
+		switch st.status {
+		case ssotypes.StatusValuesSucceeded, ssotypes.StatusValuesFailed:
+			return st, nil
+		}
+		if st.id == "" {
+			return st, fmt.Errorf("AWS returned status %q without a request id to poll", st.status)
+		}
+		if err := sleep(ctx, delay); err != nil {
+			return st, fmt.Errorf("request %s still %s after %d polls in %s: %w", st.id, st.status, polls, time.Since(start).Round(time.Millisecond), err)
+		}
+		delay = min(delay+delay/2, p.maxPollInterval)
+		s, err := status(ctx, st.id)
+		switch {
+		case err != nil && errorCode(err) == codeNotFound && time.Since(start) < statusNotFoundGrace:
+			log.Debug("status not yet visible; still in progress", "aws_request_id", st.id)
+			continue
+		case err != nil:
+			return st, fmt.Errorf("describe %s status of request %s: %w", op, st.id, err)
+		case s == nil:
+			return st, fmt.Errorf("describe %s status of request %s: AWS returned no status", op, st.id)
+		}
+		st.status, st.reason = s.Status, awssdk.ToString(s.FailureReason)
+		if id := awssdk.ToString(s.RequestId); id != "" {
+			st.id = id
+		}
+	}
+}
+
+// sleep waits d or until ctx is done, whichever comes first.
+func sleep(ctx context.Context, d time.Duration) error {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return context.Cause(ctx)
+	case <-t.C:
+		return nil
+	}
+}
+
+// refusal returns the *access.ProvisioningError for an error by which AWS
+// refuses an operation for good, or nil when err may be transient.
+func refusal(op string, err error) *access.ProvisioningError {
+	switch errorCode(err) {
+	case codeValidation, codeAccessDenied, codeNotFound, codeQuotaExceeded:
+		return &access.ProvisioningError{Op: op, RequestID: httpRequestID(err), Reason: errorMessage(err)}
+	}
+	return nil
+}
+
+// missingEntitlement reports whether a deletion's FailureReason says that
+// the assignment does not exist, e.g. "Received a 404 status error:
+// EntitlementItem doesn't exist with the given entitlement key ...".
+func missingEntitlement(reason string) bool {
+	r := strings.ToLower(reason)
+	for _, s := range []string{"404 status", "doesn't exist", "does not exist"} {
+		if strings.Contains(r, s) {
+			return true
+		}
+	}
+	return false
+}
+
+func reasonOrDefault(reason string) string {
+	if reason == "" {
+		return "AWS reported status FAILED without a reason"
+	}
+	return reason
+}
+
+// checkAssignment refuses an assignment with an empty field: AWS would
+// refuse it too.
+func checkAssignment(op string, a access.Assignment) error {
+	if a.AccountID == "" || a.PermissionSetARN == "" || a.UserID == "" {
+		return &access.ProvisioningError{Op: op, Reason: fmt.Sprintf("incomplete account assignment %s: account, permission set and user are all required", describe(a))}
+	}
+	return nil
+}
+
+func describe(a access.Assignment) string {
+	return fmt.Sprintf("(account %s, permission set %s, user %s)", a.AccountID, a.PermissionSetARN, a.UserID)
+}

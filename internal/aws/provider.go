@@ -1,0 +1,262 @@
+package aws
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"strings"
+	"time"
+
+	awssdk "github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/config"
+	"github.com/aws/aws-sdk-go-v2/service/identitystore"
+	"github.com/aws/aws-sdk-go-v2/service/organizations"
+	"github.com/aws/aws-sdk-go-v2/service/ssoadmin"
+	ssotypes "github.com/aws/aws-sdk-go-v2/service/ssoadmin/types"
+)
+
+// Defaults of Config.
+const (
+	DefaultRegion           = "us-east-1"
+	DefaultPollInterval     = time.Second
+	DefaultMaxPollInterval  = 5 * time.Second
+	DefaultOperationTimeout = 5 * time.Minute
+	DefaultMaxRetries       = 8
+
+	defaultRetryBaseDelay = 200 * time.Millisecond
+	defaultRetryMaxDelay  = 10 * time.Second
+)
+
+// Config configures a Provider. Zero values take the documented defaults.
+type Config struct {
+	// Region of the Identity Center instance. Default: the SDK's standard
+	// chain (AWS_REGION, the shared config profile), falling back to
+	// us-east-1.
+	Region string
+	// InstanceARN of the Identity Center instance. Default: discovered with
+	// ListInstances, which must show exactly one ACTIVE instance.
+	InstanceARN string
+	// IdentityStoreID of the instance's identity store. Default: the one of
+	// the instance (discovered with ListInstances).
+	IdentityStoreID string
+	// PollInterval is the delay before the first status poll of a create or
+	// delete. It grows by half each poll up to MaxPollInterval. Default 1s.
+	PollInterval time.Duration
+	// MaxPollInterval caps the delay between status polls. Default 5s.
+	MaxPollInterval time.Duration
+	// OperationTimeout bounds one CreateAssignment or DeleteAssignment,
+	// polls and retries included. Default 5m.
+	OperationTimeout time.Duration
+	// MaxRetries is the number of attempts of one SDK call on
+	// ConflictException, throttling, 5xx and connection errors, with
+	// exponential backoff and jitter from 200ms capped at 10s. Default 8.
+	MaxRetries int
+	// HTTPClient replaces the SDK's HTTP client (tests). Default: the SDK's.
+	HTTPClient awssdk.HTTPClient
+	// Logger receives the provider's logs. Default: discard.
+	Logger *slog.Logger
+
+	// retryBaseDelay replaces the 200ms retry base delay (tests only).
+	retryBaseDelay time.Duration
+}
+
+func (c Config) withDefaults() (Config, error) {
+	if c.PollInterval < 0 || c.MaxPollInterval < 0 || c.OperationTimeout < 0 || c.MaxRetries < 0 {
+		return c, errors.New("aws provider config: PollInterval, MaxPollInterval, OperationTimeout and MaxRetries must not be negative")
+	}
+	if c.PollInterval == 0 {
+		c.PollInterval = DefaultPollInterval
+	}
+	if c.MaxPollInterval == 0 {
+		c.MaxPollInterval = DefaultMaxPollInterval
+	}
+	if c.MaxPollInterval < c.PollInterval {
+		c.MaxPollInterval = c.PollInterval
+	}
+	if c.OperationTimeout == 0 {
+		c.OperationTimeout = DefaultOperationTimeout
+	}
+	if c.MaxRetries == 0 {
+		c.MaxRetries = DefaultMaxRetries
+	}
+	if c.retryBaseDelay == 0 {
+		c.retryBaseDelay = defaultRetryBaseDelay
+	}
+	if c.Logger == nil {
+		c.Logger = slog.New(slog.DiscardHandler)
+	}
+	return c, nil
+}
+
+// ssoAdminAPI is the part of the sso-admin client the provider uses.
+type ssoAdminAPI interface {
+	CreateAccountAssignment(ctx context.Context, in *ssoadmin.CreateAccountAssignmentInput, optFns ...func(*ssoadmin.Options)) (*ssoadmin.CreateAccountAssignmentOutput, error)
+	DeleteAccountAssignment(ctx context.Context, in *ssoadmin.DeleteAccountAssignmentInput, optFns ...func(*ssoadmin.Options)) (*ssoadmin.DeleteAccountAssignmentOutput, error)
+	DescribeAccountAssignmentCreationStatus(ctx context.Context, in *ssoadmin.DescribeAccountAssignmentCreationStatusInput, optFns ...func(*ssoadmin.Options)) (*ssoadmin.DescribeAccountAssignmentCreationStatusOutput, error)
+	DescribeAccountAssignmentDeletionStatus(ctx context.Context, in *ssoadmin.DescribeAccountAssignmentDeletionStatusInput, optFns ...func(*ssoadmin.Options)) (*ssoadmin.DescribeAccountAssignmentDeletionStatusOutput, error)
+	DescribePermissionSet(ctx context.Context, in *ssoadmin.DescribePermissionSetInput, optFns ...func(*ssoadmin.Options)) (*ssoadmin.DescribePermissionSetOutput, error)
+	ssoadmin.ListAccountAssignmentsAPIClient
+	ssoadmin.ListInstancesAPIClient
+	ssoadmin.ListPermissionSetsAPIClient
+}
+
+// identityStoreAPI is the part of the identitystore client the provider uses.
+type identityStoreAPI interface {
+	identitystore.ListUsersAPIClient
+	identitystore.ListGroupsAPIClient
+	identitystore.ListGroupMembershipsAPIClient
+}
+
+// organizationsAPI is the part of the organizations client the provider uses.
+type organizationsAPI interface {
+	organizations.ListRootsAPIClient
+	organizations.ListOrganizationalUnitsForParentAPIClient
+	organizations.ListAccountsForParentAPIClient
+}
+
+// Provider manages Identity Center account assignments and reads the
+// directory. It is safe for concurrent use.
+type Provider struct {
+	sso ssoAdminAPI
+	ids identityStoreAPI
+	org organizationsAPI
+
+	instanceARN     string
+	identityStoreID string
+
+	pollInterval     time.Duration
+	maxPollInterval  time.Duration
+	operationTimeout time.Duration
+	log              *slog.Logger
+}
+
+// New loads the AWS configuration from the SDK's standard chain
+// (environment, shared config and credentials files, AWS_ENDPOINT_URL and
+// AWS_ENDPOINT_URL_<SERVICE>, IMDS, ...) and returns a Provider for the
+// Identity Center instance, discovering it when cfg does not name it.
+func New(ctx context.Context, cfg Config) (*Provider, error) {
+	var opts []func(*config.LoadOptions) error
+	if cfg.Region != "" {
+		opts = append(opts, config.WithRegion(cfg.Region))
+	}
+	// cfg.HTTPClient is set by NewFromConfig: handing it to the loader would
+	// fail when AWS_CA_BUNDLE is set and the client cannot take root CAs.
+	awsCfg, err := config.LoadDefaultConfig(ctx, opts...)
+	if err != nil {
+		return nil, fmt.Errorf("load AWS configuration: %w", err)
+	}
+	return NewFromConfig(ctx, awsCfg, cfg)
+}
+
+// NewFromConfig returns a Provider that uses awsCfg for credentials,
+// endpoints and HTTP. cfg.Region and cfg.HTTPClient, when set, override
+// awsCfg's; the retry policy is always the provider's own (see Config).
+// Unless cfg names both, it discovers the instance and its identity store
+// with ListInstances.
+func NewFromConfig(ctx context.Context, awsCfg awssdk.Config, cfg Config) (*Provider, error) {
+	cfg, err := cfg.withDefaults()
+	if err != nil {
+		return nil, err
+	}
+	awsCfg = awsCfg.Copy()
+	if cfg.Region != "" {
+		awsCfg.Region = cfg.Region
+	}
+	if awsCfg.Region == "" {
+		awsCfg.Region = DefaultRegion
+	}
+	if cfg.HTTPClient != nil {
+		awsCfg.HTTPClient = cfg.HTTPClient
+	}
+	retryer := newRetryer(cfg.MaxRetries, cfg.retryBaseDelay, defaultRetryMaxDelay, cfg.Logger)
+	awsCfg.Retryer = func() awssdk.Retryer { return retryer }
+	awsCfg.RetryMaxAttempts = 0 // AWS_MAX_ATTEMPTS would otherwise wrap our retryer
+
+	sso := ssoadmin.NewFromConfig(awsCfg, func(o *ssoadmin.Options) { o.Retryer, o.RetryMaxAttempts = retryer, 0 })
+	ids := identitystore.NewFromConfig(awsCfg, func(o *identitystore.Options) { o.Retryer, o.RetryMaxAttempts = retryer, 0 })
+	org := organizations.NewFromConfig(awsCfg, func(o *organizations.Options) { o.Retryer, o.RetryMaxAttempts = retryer, 0 })
+	p := newProvider(cfg, sso, ids, org)
+	p.log = p.log.With("region", awsCfg.Region)
+	if err := p.discover(ctx, cfg.InstanceARN, cfg.IdentityStoreID); err != nil {
+		return nil, err
+	}
+	return p, nil
+}
+
+// newProvider returns a Provider over the given clients; cfg must have its
+// defaults applied. The instance is not discovered.
+func newProvider(cfg Config, sso ssoAdminAPI, ids identityStoreAPI, org organizationsAPI) *Provider {
+	return &Provider{
+		sso:              sso,
+		ids:              ids,
+		org:              org,
+		instanceARN:      cfg.InstanceARN,
+		identityStoreID:  cfg.IdentityStoreID,
+		pollInterval:     cfg.PollInterval,
+		maxPollInterval:  cfg.MaxPollInterval,
+		operationTimeout: cfg.OperationTimeout,
+		log:              cfg.Logger,
+	}
+}
+
+// InstanceARN returns the ARN of the Identity Center instance in use.
+func (p *Provider) InstanceARN() string { return p.instanceARN }
+
+// IdentityStoreID returns the id of the identity store in use.
+func (p *Provider) IdentityStoreID() string { return p.identityStoreID }
+
+// discover fills in the instance ARN and identity store id that the
+// configuration left empty.
+func (p *Provider) discover(ctx context.Context, instanceARN, identityStoreID string) error {
+	if instanceARN != "" && identityStoreID != "" {
+		p.instanceARN, p.identityStoreID = instanceARN, identityStoreID
+		return nil
+	}
+	var active []ssotypes.InstanceMetadata
+	pages := ssoadmin.NewListInstancesPaginator(p.sso, &ssoadmin.ListInstancesInput{MaxResults: awssdk.Int32(maxResultsSSO)})
+	for pages.HasMorePages() {
+		page, err := pages.NextPage(ctx)
+		if err != nil {
+			return fmt.Errorf("discover Identity Center instance: list instances: %w", err)
+		}
+		for _, in := range page.Instances {
+			if instanceARN != "" {
+				if awssdk.ToString(in.InstanceArn) == instanceARN {
+					active = append(active, in)
+				}
+				continue
+			}
+			// An instance without a status is taken as ACTIVE: older
+			// responses did not carry one.
+			if in.Status == ssotypes.InstanceStatusActive || in.Status == "" {
+				active = append(active, in)
+			}
+		}
+	}
+	switch {
+	case instanceARN != "" && len(active) == 0:
+		return fmt.Errorf("discover identity store: Identity Center instance %s is not in ListInstances: check the instance ARN and the region, or set the identity store id", instanceARN)
+	case len(active) == 0:
+		return errors.New("discover Identity Center instance: ListInstances shows no ACTIVE instance in this account and region: enable IAM Identity Center, check the region, or set the instance ARN")
+	case len(active) > 1:
+		arns := make([]string, len(active))
+		for i, in := range active {
+			arns[i] = awssdk.ToString(in.InstanceArn)
+		}
+		return fmt.Errorf("discover Identity Center instance: ListInstances shows %d ACTIVE instances (%s): set the instance ARN to choose one", len(active), strings.Join(arns, ", "))
+	}
+	in := active[0]
+	if instanceARN == "" {
+		instanceARN = awssdk.ToString(in.InstanceArn)
+	}
+	if identityStoreID == "" {
+		identityStoreID = awssdk.ToString(in.IdentityStoreId)
+	}
+	if instanceARN == "" || identityStoreID == "" {
+		return fmt.Errorf("discover Identity Center instance: ListInstances returned instance %q without an ARN or identity store id", awssdk.ToString(in.InstanceArn))
+	}
+	p.instanceARN, p.identityStoreID = instanceARN, identityStoreID
+	p.log.Info("discovered Identity Center instance", "instance_arn", instanceARN, "identity_store_id", identityStoreID)
+	return nil
+}
