@@ -1,0 +1,152 @@
+package sqlite
+
+import (
+	"context"
+	"embed"
+	"fmt"
+	"io/fs"
+	"path"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+)
+
+//go:embed migrations/*.sql
+var migrationFiles embed.FS
+
+// migration is one embedded schema change, numbered from 1 without gaps.
+type migration struct {
+	version int
+	name    string // the file name, e.g. 0001_init.sql
+	sql     string
+}
+
+// migrations returns the embedded migrations in order.
+func migrations() ([]migration, error) {
+	entries, err := fs.ReadDir(migrationFiles, "migrations")
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: read embedded migrations: %w", err)
+	}
+	var ms []migration
+	for _, e := range entries {
+		name := e.Name()
+		num, _, ok := strings.Cut(name, "_")
+		v, err := strconv.Atoi(num)
+		if !ok || err != nil || v <= 0 || !strings.HasSuffix(name, ".sql") {
+			return nil, fmt.Errorf("sqlite: embedded migration %s: want a name like 0001_init.sql", name)
+		}
+		b, err := migrationFiles.ReadFile(path.Join("migrations", name))
+		if err != nil {
+			return nil, fmt.Errorf("sqlite: read embedded migration %s: %w", name, err)
+		}
+		ms = append(ms, migration{version: v, name: name, sql: string(b)})
+	}
+	sort.Slice(ms, func(i, j int) bool { return ms[i].version < ms[j].version })
+	for i, m := range ms {
+		if m.version != i+1 {
+			return nil, fmt.Errorf("sqlite: embedded migration %s: want number %d (migrations are numbered from 1 without gaps)", m.name, i+1)
+		}
+	}
+	return ms, nil
+}
+
+const createMigrationsTable = `CREATE TABLE IF NOT EXISTS schema_migrations (
+    version    INTEGER NOT NULL PRIMARY KEY,
+    name       TEXT    NOT NULL,
+    applied_at INTEGER NOT NULL
+) STRICT`
+
+// Migrate applies the embedded migrations the database lacks, each in its own
+// transaction, and records them in schema_migrations. It is idempotent, and
+// safe to run from several processes at once (BEGIN IMMEDIATE serializes
+// them, and each checks again inside its transaction).
+func (s *Store) Migrate(ctx context.Context) error {
+	ms, err := migrations()
+	if err != nil {
+		return err
+	}
+	if _, err := s.db.ExecContext(ctx, createMigrationsTable); err != nil {
+		return fmt.Errorf("sqlite: migrate: create schema_migrations: %w", err)
+	}
+	for _, m := range ms {
+		applied, err := s.applyMigration(ctx, m)
+		if err != nil {
+			return err
+		}
+		if applied {
+			s.logger.InfoContext(ctx, "applied migration", "version", m.version, "name", m.name)
+		}
+	}
+	return nil
+}
+
+// applyMigration applies m unless it is already recorded.
+func (s *Store) applyMigration(ctx context.Context, m migration) (applied bool, err error) {
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return false, fmt.Errorf("sqlite: migrate %s: begin: %w", m.name, err)
+	}
+	defer func() {
+		if !applied {
+			_ = tx.Rollback()
+		}
+	}()
+	var n int
+	if err := tx.QueryRowContext(ctx, "SELECT count(*) FROM schema_migrations WHERE version = ?", m.version).Scan(&n); err != nil {
+		return false, fmt.Errorf("sqlite: migrate %s: check: %w", m.name, err)
+	}
+	if n > 0 {
+		return false, nil
+	}
+	if _, err := tx.ExecContext(ctx, m.sql); err != nil {
+		return false, fmt.Errorf("sqlite: migrate %s: %w", m.name, err)
+	}
+	if _, err := tx.ExecContext(ctx, "INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)",
+		m.version, m.name, time.Now().UnixMicro()); err != nil {
+		return false, fmt.Errorf("sqlite: migrate %s: record: %w", m.name, err)
+	}
+	if err := tx.Commit(); err != nil {
+		return false, fmt.Errorf("sqlite: migrate %s: commit: %w", m.name, err)
+	}
+	return true, nil
+}
+
+// SchemaVersion returns the version the database is at (0 when it was never
+// migrated) and the latest version this binary embeds.
+func (s *Store) SchemaVersion(ctx context.Context) (current, latest int, err error) {
+	ms, err := migrations()
+	if err != nil {
+		return 0, 0, err
+	}
+	latest = len(ms)
+	var tables int
+	if err := s.read.QueryRowContext(ctx,
+		"SELECT count(*) FROM sqlite_schema WHERE type = 'table' AND name = 'schema_migrations'").Scan(&tables); err != nil {
+		return 0, 0, fmt.Errorf("sqlite: schema version: %w", err)
+	}
+	if tables == 0 {
+		return 0, latest, nil
+	}
+	if err := s.read.QueryRowContext(ctx, "SELECT coalesce(max(version), 0) FROM schema_migrations").Scan(&current); err != nil {
+		return 0, 0, fmt.Errorf("sqlite: schema version: %w", err)
+	}
+	return current, latest, nil
+}
+
+// CheckSchema returns an error unless the database is at the latest version
+// this binary embeds: behind, it says to run `elevate migrate`; ahead, it says
+// the binary is older than the database.
+func (s *Store) CheckSchema(ctx context.Context) error {
+	current, latest, err := s.SchemaVersion(ctx)
+	if err != nil {
+		return err
+	}
+	switch {
+	case current < latest:
+		return fmt.Errorf("sqlite: database %s is at schema version %d, this binary needs %d: run `elevate migrate`", s.path, current, latest)
+	case current > latest:
+		return fmt.Errorf("sqlite: database %s is at schema version %d, newer than the %d this binary knows: upgrade elevate", s.path, current, latest)
+	}
+	return nil
+}
