@@ -1,0 +1,178 @@
+// Package jobs runs elevate's durable jobs on River: granting access at the
+// start time, removing it at the end time, expiring pending requests, the
+// periodic sweep that re-enqueues anything overdue, and the directory sync.
+//
+// Jobs are inserted in the same database transaction as the state change that
+// needs them (Queue.Schedule), so they exist if and only if it commits.
+package jobs
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"math"
+	"os"
+	"time"
+
+	"github.com/riverqueue/river"
+	"github.com/riverqueue/river/rivertype"
+
+	"github.com/elevate/elevate/internal/access"
+	"github.com/elevate/elevate/internal/workflow"
+)
+
+// Runner does the work of each job; *workflow.Service satisfies it.
+type Runner interface {
+	Activate(ctx context.Context, grantID string) error
+	Revoke(ctx context.Context, grantID string, attempt int) error
+	Expire(ctx context.Context, requestID string) error
+	Sweep(ctx context.Context) error
+	SyncDirectory(ctx context.Context) (access.Directory, error)
+}
+
+// Config tunes the queue. Zero fields take the defaults in their comments.
+type Config struct {
+	// ClientID names this process among replicas. It must be stable across
+	// restarts of the same replica and unique among live replicas: at start,
+	// jobs still marked running under this id are resumed at once. Default:
+	// the host name.
+	ClientID string
+	// MaxWorkers is how many jobs run at once in this process. Default 50.
+	MaxWorkers int
+	// JobTimeout bounds one attempt of a job. Default 25s: an attempt that
+	// runs out (AWS slow or throttling) is retried, and AWS's create and
+	// delete are idempotent.
+	JobTimeout time.Duration
+	// RescueStuckJobsAfter is when a running job of another replica that
+	// died is handed to a live one. Default JobTimeout + 5s, not River's 1 hour.
+	RescueStuckJobsAfter time.Duration
+	// FetchPollInterval is how often idle workers look for due jobs. Default 200ms.
+	FetchPollInterval time.Duration
+	// SweepInterval is how often the leader re-enqueues overdue work. Default 1m.
+	SweepInterval time.Duration
+	// SyncInterval is how often the leader syncs the directory. Default 15m; negative disables.
+	SyncInterval time.Duration
+	// MaxRetryDelay caps the backoff between attempts. Default 1m.
+	MaxRetryDelay time.Duration
+	Logger        *slog.Logger
+}
+
+func (c Config) withDefaults() Config {
+	if c.ClientID == "" {
+		host, _ := os.Hostname()
+		c.ClientID = cmpOr(host, "elevate")
+	}
+	c.MaxWorkers = cmpOr(c.MaxWorkers, 50)
+	c.JobTimeout = cmpOr(c.JobTimeout, 25*time.Second)
+	c.RescueStuckJobsAfter = cmpOr(c.RescueStuckJobsAfter, c.JobTimeout+5*time.Second)
+	c.FetchPollInterval = cmpOr(c.FetchPollInterval, 200*time.Millisecond)
+	c.SweepInterval = cmpOr(c.SweepInterval, time.Minute)
+	c.SyncInterval = cmpOr(c.SyncInterval, 15*time.Minute)
+	c.MaxRetryDelay = cmpOr(c.MaxRetryDelay, time.Minute)
+	if c.Logger == nil {
+		c.Logger = slog.Default()
+	}
+	return c
+}
+
+func cmpOr[T comparable](v, def T) T {
+	var zero T
+	if v == zero {
+		return def
+	}
+	return v
+}
+
+// Job argument types; their Kind is the workflow.JobKind.
+type (
+	grantArgs struct {
+		RequestID string `json:"request_id"`
+		GrantID   string `json:"grant_id"`
+	}
+	revokeArgs struct {
+		RequestID string `json:"request_id"`
+		GrantID   string `json:"grant_id"`
+	}
+	expireArgs struct {
+		RequestID string `json:"request_id"`
+	}
+	sweepArgs struct{}
+	syncArgs  struct{}
+)
+
+func (grantArgs) Kind() string  { return string(workflow.JobGrant) }
+func (revokeArgs) Kind() string { return string(workflow.JobRevoke) }
+func (expireArgs) Kind() string { return string(workflow.JobExpire) }
+func (sweepArgs) Kind() string  { return "sweep" }
+func (syncArgs) Kind() string   { return "sync_directory" }
+
+// Attempt limits. A revocation is never given up: its limit is River's
+// largest, tens of days at the capped backoff, and the sweep re-enqueues any
+// active grant past its end that has no revocation job left.
+const (
+	grantMaxAttempts  = 100
+	revokeMaxAttempts = math.MaxInt16
+	expireMaxAttempts = 100
+)
+
+// uniquePending keeps one live job per (kind, args): the sweep may enqueue
+// again without piling up duplicates.
+var uniquePending = &river.UniqueOpts{ByArgs: true, ByState: []rivertype.JobState{
+	rivertype.JobStateAvailable, rivertype.JobStatePending, rivertype.JobStateRetryable,
+	rivertype.JobStateRunning, rivertype.JobStateScheduled,
+}}
+
+// insertParams turns a workflow job into River's insert parameters.
+func insertParams(j workflow.Job) (river.InsertManyParams, error) {
+	opts := &river.InsertOpts{}
+	if !j.Expedite {
+		opts.UniqueOpts = *uniquePending
+	}
+	if !j.At.IsZero() {
+		opts.ScheduledAt = j.At
+	}
+	var args river.JobArgs
+	switch j.Kind {
+	case workflow.JobGrant:
+		args, opts.MaxAttempts = grantArgs{RequestID: j.RequestID, GrantID: j.GrantID}, grantMaxAttempts
+	case workflow.JobRevoke:
+		args, opts.MaxAttempts = revokeArgs{RequestID: j.RequestID, GrantID: j.GrantID}, revokeMaxAttempts
+		opts.Priority = 1 // removals before grants when both are due
+	case workflow.JobExpire:
+		args, opts.MaxAttempts = expireArgs{RequestID: j.RequestID}, expireMaxAttempts
+	default:
+		return river.InsertManyParams{}, fmt.Errorf("unknown job kind %q", j.Kind)
+	}
+	return river.InsertManyParams{Args: args, InsertOpts: opts}, nil
+}
+
+// backoff is the capped exponential delay before attempt+1.
+func backoff(attempt int, limit time.Duration) time.Duration {
+	d := time.Second << min(attempt, 20)
+	return min(d, limit)
+}
+
+// snoozeOrErr turns a NotDueError into a River snooze.
+func snoozeOrErr(err error) error {
+	var nd *workflow.NotDueError
+	if errors.As(err, &nd) {
+		return river.JobSnooze(max(time.Until(nd.Until), time.Millisecond))
+	}
+	return err
+}
+
+// preciseSchedule makes jobs with a future time "available" at once: River
+// fetches available jobs only once scheduled_at has passed, so they start
+// within FetchPollInterval of their time instead of waiting for River's
+// 5-second scheduler.
+type preciseSchedule struct{ river.MiddlewareDefaults }
+
+func (*preciseSchedule) InsertMany(ctx context.Context, params []*rivertype.JobInsertParams, next func(context.Context) ([]*rivertype.JobInsertResult, error)) ([]*rivertype.JobInsertResult, error) {
+	for _, p := range params {
+		if p.State == rivertype.JobStateScheduled {
+			p.State = rivertype.JobStateAvailable
+		}
+	}
+	return next(ctx)
+}

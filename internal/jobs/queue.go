@@ -1,0 +1,174 @@
+package jobs
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/riverqueue/river"
+	"github.com/riverqueue/river/riverdriver"
+	"github.com/riverqueue/river/riverdriver/riversqlite"
+	"github.com/riverqueue/river/rivermigrate"
+	"github.com/riverqueue/river/rivertype"
+
+	"github.com/elevate/elevate/internal/store"
+	"github.com/elevate/elevate/internal/workflow"
+)
+
+// Queue is the durable job queue of one process.
+type Queue[TTx any] struct {
+	client *river.Client[TTx]
+	txOf   func(store.Tx) (TTx, error)
+	// rescueOwn makes this client id's running jobs available again.
+	rescueOwn func(ctx context.Context, clientID string) (int64, error)
+	runner *runnerRef
+	cfg    Config
+}
+
+// runnerRef lets workers exist before the workflow service they call.
+type runnerRef struct{ Runner }
+
+func (r *runnerRef) get() (Runner, error) {
+	if r.Runner == nil {
+		return nil, errors.New("jobs: queue started without a runner")
+	}
+	return r.Runner, nil
+}
+
+func newQueue[TTx any](driver riverdriver.Driver[TTx], txOf func(store.Tx) (TTx, error), rescueOwn func(context.Context, string) (int64, error), cfg Config) (*Queue[TTx], error) {
+	cfg = cfg.withDefaults()
+	ref := &runnerRef{}
+	workers := river.NewWorkers()
+	river.AddWorker(workers, &grantWorker{ref: ref, cfg: cfg})
+	river.AddWorker(workers, &revokeWorker{ref: ref, cfg: cfg})
+	river.AddWorker(workers, &expireWorker{ref: ref, cfg: cfg})
+	river.AddWorker(workers, &sweepWorker{ref: ref})
+	river.AddWorker(workers, &syncWorker{ref: ref})
+	periodic := []*river.PeriodicJob{
+		river.NewPeriodicJob(river.PeriodicInterval(cfg.SweepInterval),
+			func() (river.JobArgs, *river.InsertOpts) {
+				return sweepArgs{}, &river.InsertOpts{UniqueOpts: *uniquePending}
+			},
+			&river.PeriodicJobOpts{ID: "sweep", RunOnStart: true}),
+	}
+	if cfg.SyncInterval > 0 {
+		periodic = append(periodic, river.NewPeriodicJob(river.PeriodicInterval(cfg.SyncInterval),
+			func() (river.JobArgs, *river.InsertOpts) {
+				return syncArgs{}, &river.InsertOpts{UniqueOpts: *uniquePending}
+			},
+			&river.PeriodicJobOpts{ID: "sync_directory"}))
+	}
+	client, err := river.NewClient(driver, &river.Config{
+		ID:                   cfg.ClientID,
+		Queues:               map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: cfg.MaxWorkers}},
+		Workers:              workers,
+		PeriodicJobs:         periodic,
+		JobTimeout:           cfg.JobTimeout,
+		RescueStuckJobsAfter: cfg.RescueStuckJobsAfter,
+		FetchPollInterval:    cfg.FetchPollInterval,
+		FetchCooldown:        min(cfg.FetchPollInterval, 100*time.Millisecond),
+		Logger:               cfg.Logger.With("component", "river"),
+		Middleware:           []rivertype.Middleware{&preciseSchedule{}},
+	})
+	if err != nil {
+		return nil, fmt.Errorf("jobs: new river client: %w", err)
+	}
+	return &Queue[TTx]{client: client, txOf: txOf, rescueOwn: rescueOwn, runner: ref, cfg: cfg}, nil
+}
+
+// NewSQLite returns a queue on the SQLite database db (the store's
+// single-connection write pool).
+func NewSQLite(db *sql.DB, cfg Config) (*Queue[*sql.Tx], error) {
+	rescue := func(ctx context.Context, clientID string) (int64, error) {
+		res, err := db.ExecContext(ctx, `UPDATE river_job SET state = 'available', scheduled_at = datetime('now', 'subsec')
+			WHERE state = 'running' AND json_extract(attempted_by, '$[#-1]') = ?`, clientID)
+		if err != nil {
+			return 0, err
+		}
+		return res.RowsAffected()
+	}
+	return newQueue(riversqlite.New(db), sqlTxOf, rescue, cfg)
+}
+
+// sqlTxOf extracts the database/sql transaction of a store transaction.
+func sqlTxOf(tx store.Tx) (*sql.Tx, error) {
+	t, ok := tx.(interface{ SQLTx() *sql.Tx })
+	if !ok {
+		return nil, fmt.Errorf("jobs: store transaction %T has no *sql.Tx", tx)
+	}
+	return t.SQLTx(), nil
+}
+
+// MigrateSQLite applies River's own migrations to db.
+func MigrateSQLite(ctx context.Context, db *sql.DB) error {
+	return migrate(ctx, riversqlite.New(db))
+}
+
+func migrate[TTx any](ctx context.Context, driver riverdriver.Driver[TTx]) error {
+	m, err := rivermigrate.New(driver, nil)
+	if err != nil {
+		return fmt.Errorf("jobs: river migrator: %w", err)
+	}
+	if _, err := m.Migrate(ctx, rivermigrate.DirectionUp, nil); err != nil {
+		return fmt.Errorf("jobs: river migrations: %w", err)
+	}
+	return nil
+}
+
+// Schedule inserts jobs in tx. It satisfies workflow.Scheduler.
+func (q *Queue[TTx]) Schedule(ctx context.Context, tx store.Tx, jobs ...workflow.Job) error {
+	dtx, err := q.txOf(tx)
+	if err != nil {
+		return err
+	}
+	params := make([]river.InsertManyParams, 0, len(jobs))
+	for _, j := range jobs {
+		p, err := insertParams(j)
+		if err != nil {
+			return err
+		}
+		params = append(params, p)
+	}
+	// One insert per job: River's InsertMany skips unique checks.
+	for _, p := range params {
+		if _, err := q.client.InsertTx(ctx, dtx, p.Args, p.InsertOpts); err != nil {
+			return fmt.Errorf("jobs: insert %s job: %w", p.Args.Kind(), err)
+		}
+	}
+	return nil
+}
+
+// Start runs the workers with runner doing the work, until Stop.
+//
+// Jobs this client id was running when its process died are made available
+// again first: the id is stable per process, so no live process can hold
+// them, and they need not wait for River's rescuer.
+func (q *Queue[TTx]) Start(ctx context.Context, runner Runner) error {
+	q.runner.Runner = runner
+	n, err := q.rescueOwn(ctx, q.cfg.ClientID)
+	if err != nil {
+		return fmt.Errorf("jobs: rescue jobs of a previous run of %s: %w", q.cfg.ClientID, err)
+	}
+	if n > 0 {
+		q.cfg.Logger.WarnContext(ctx, "resumed jobs interrupted by a previous run", "client_id", q.cfg.ClientID, "jobs", n)
+	}
+	if err := q.client.Start(ctx); err != nil {
+		return fmt.Errorf("jobs: start: %w", err)
+	}
+	return nil
+}
+
+// Stop waits for running jobs to finish, up to ctx's deadline, then cancels them.
+func (q *Queue[TTx]) Stop(ctx context.Context) error {
+	if err := q.client.Stop(ctx); err != nil {
+		if err := q.client.StopAndCancel(context.Background()); err != nil {
+			return fmt.Errorf("jobs: stop and cancel: %w", err)
+		}
+	}
+	return nil
+}
+
+// Client exposes the River client (for metrics and tests).
+func (q *Queue[TTx]) Client() *river.Client[TTx] { return q.client }

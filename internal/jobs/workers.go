@@ -1,0 +1,92 @@
+package jobs
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/riverqueue/river"
+)
+
+type grantWorker struct {
+	river.WorkerDefaults[grantArgs]
+	ref *runnerRef
+	cfg Config
+}
+
+func (w *grantWorker) Work(ctx context.Context, job *river.Job[grantArgs]) error {
+	r, err := w.ref.get()
+	if err != nil {
+		return err
+	}
+	return snoozeOrErr(r.Activate(ctx, job.Args.GrantID))
+}
+
+func (w *grantWorker) NextRetry(job *river.Job[grantArgs]) time.Time {
+	return time.Now().Add(backoff(job.Attempt, 5*time.Minute))
+}
+
+type revokeWorker struct {
+	river.WorkerDefaults[revokeArgs]
+	ref *runnerRef
+	cfg Config
+}
+
+func (w *revokeWorker) Work(ctx context.Context, job *river.Job[revokeArgs]) error {
+	r, err := w.ref.get()
+	if err != nil {
+		return err
+	}
+	return snoozeOrErr(r.Revoke(ctx, job.Args.GrantID, job.Attempt))
+}
+
+func (w *revokeWorker) NextRetry(job *river.Job[revokeArgs]) time.Time {
+	return time.Now().Add(backoff(job.Attempt, w.cfg.MaxRetryDelay))
+}
+
+type expireWorker struct {
+	river.WorkerDefaults[expireArgs]
+	ref *runnerRef
+	cfg Config
+}
+
+func (w *expireWorker) Work(ctx context.Context, job *river.Job[expireArgs]) error {
+	r, err := w.ref.get()
+	if err != nil {
+		return err
+	}
+	return snoozeOrErr(r.Expire(ctx, job.Args.RequestID))
+}
+
+func (w *expireWorker) NextRetry(job *river.Job[expireArgs]) time.Time {
+	return time.Now().Add(backoff(job.Attempt, w.cfg.MaxRetryDelay))
+}
+
+type sweepWorker struct {
+	river.WorkerDefaults[sweepArgs]
+	ref *runnerRef
+}
+
+func (w *sweepWorker) Work(ctx context.Context, _ *river.Job[sweepArgs]) error {
+	r, err := w.ref.get()
+	if err != nil {
+		return err
+	}
+	return r.Sweep(ctx)
+}
+
+type syncWorker struct {
+	river.WorkerDefaults[syncArgs]
+	ref *runnerRef
+}
+
+func (w *syncWorker) Work(ctx context.Context, _ *river.Job[syncArgs]) error {
+	r, err := w.ref.get()
+	if err != nil {
+		return err
+	}
+	if _, err := r.SyncDirectory(ctx); err != nil {
+		return fmt.Errorf("sync directory job: %w", err)
+	}
+	return nil
+}

@@ -1,0 +1,265 @@
+package workflow
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/elevate/elevate/internal/access"
+	"github.com/elevate/elevate/internal/store"
+)
+
+// NotDueError says a job ran before its time (a request was extended, or a
+// job fired early); the job should run again at Until.
+type NotDueError struct{ Until time.Time }
+
+func (e *NotDueError) Error() string {
+	return "not due until " + e.Until.UTC().Format(time.RFC3339Nano)
+}
+
+// RevocationFailingAfter is the number of failed attempts after which a
+// revocation is flagged revocation_failed (it keeps being retried).
+const RevocationFailingAfter = 3
+
+// loadGrant reads the request that owns grantID and the grant itself.
+func loadGrant(ctx context.Context, tx store.Tx, grantID string) (*access.Request, access.Grant, error) {
+	r, err := tx.FindRequestByGrantID(ctx, grantID)
+	if err != nil {
+		return nil, access.Grant{}, fmt.Errorf("find request of grant %s: %w", grantID, err)
+	}
+	g, _ := r.FindGrant(grantID)
+	return r, g, nil
+}
+
+// applyGrantStep loads grant id's request, applies step and stores the result
+// with its events, retrying on concurrent changes. step returns the new request
+// and events; a nil request means there is nothing to store.
+func (s *Service) applyGrantStep(ctx context.Context, grantID string, step func(tx store.Tx, r access.Request, g access.Grant) (*access.Request, []access.Event, error)) (access.Request, error) {
+	var out access.Request
+	err := s.retryConflicts(ctx, func(tx store.Tx) error {
+		r, g, err := loadGrant(ctx, tx, grantID)
+		if err != nil {
+			return err
+		}
+		next, evs, err := step(tx, *r, g)
+		if err != nil {
+			return err
+		}
+		if next == nil {
+			out = *r
+			return nil
+		}
+		if err := tx.UpdateRequest(ctx, next); err != nil {
+			return fmt.Errorf("update request %s: %w", next.ID, err)
+		}
+		if err := appendEvents(ctx, tx, evs...); err != nil {
+			return err
+		}
+		out = *next
+		return nil
+	})
+	return out, err
+}
+
+// Activate creates grant id's account assignment and records it. It is the
+// body of the grant job: safe to run more than once, and a returned error
+// means "retry later". AWS's final refusal is recorded as a failed grant.
+func (s *Service) Activate(ctx context.Context, grantID string) error {
+	var r *access.Request
+	var g access.Grant
+	if err := s.store.ReadTx(ctx, func(tx store.Tx) error {
+		var err error
+		r, g, err = loadGrant(ctx, tx, grantID)
+		return err
+	}); err != nil {
+		return fmt.Errorf("activate grant %s: %w", grantID, err)
+	}
+	if g.Status != access.GrantPending {
+		return nil // done before, or closed before it started
+	}
+	now := s.clock.Now()
+	if r.Status == access.StatusScheduled && now.Before(r.StartAt) {
+		return &NotDueError{Until: r.StartAt}
+	}
+	if r.EndRequested() || (r.Status != access.StatusScheduled && r.Status != access.StatusActive) {
+		// The request closed or is ending: never create the assignment.
+		_, err := s.applyGrantStep(ctx, grantID, func(_ store.Tx, r access.Request, g access.Grant) (*access.Request, []access.Event, error) {
+			if g.Status != access.GrantPending || r.Status.Terminal() {
+				return nil, nil, nil
+			}
+			next, evs, err := r.GrantRevoked(grantID, "", s.clock.Now())
+			return &next, evs, err
+		})
+		if err != nil {
+			return fmt.Errorf("close grant %s of an ending request: %w", grantID, err)
+		}
+		return nil
+	}
+
+	asg := r.Assignment(g)
+	start := time.Now()
+	awsID, err := s.provider.CreateAssignment(ctx, asg)
+	var perr *access.ProvisioningError
+	if errors.As(err, &perr) {
+		s.log.WarnContext(ctx, "AWS refused the assignment", "request_id", r.ID, "grant_id", grantID, "account_id", g.AccountID, "reason", perr.Reason)
+		_, err := s.applyGrantStep(ctx, grantID, func(_ store.Tx, r access.Request, g access.Grant) (*access.Request, []access.Event, error) {
+			if g.Status != access.GrantPending {
+				return nil, nil, nil
+			}
+			next, evs, err := r.GrantFailed(grantID, perr.Reason, s.clock.Now())
+			return &next, evs, err
+		})
+		if err != nil {
+			return fmt.Errorf("record failed grant %s: %w", grantID, err)
+		}
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("create assignment for grant %s: %w", grantID, err)
+	}
+
+	orphan := false
+	stored, err := s.applyGrantStep(ctx, grantID, func(tx store.Tx, r access.Request, g access.Grant) (*access.Request, []access.Event, error) {
+		if g.Status != access.GrantPending {
+			// Closed (cancelled, expired) while AWS was creating it: the
+			// assignment must go again.
+			orphan = g.Status != access.GrantActive
+			return nil, nil, nil
+		}
+		now := s.clock.Now()
+		next, evs, err := r.GrantActivated(grantID, awsID, now)
+		if err != nil {
+			return nil, nil, err
+		}
+		at := next.EndsAt
+		if next.EndRequested() {
+			at = time.Time{}
+		}
+		if err := s.sched.Schedule(ctx, tx, Job{Kind: JobRevoke, RequestID: next.ID, GrantID: grantID, At: at}); err != nil {
+			return nil, nil, fmt.Errorf("schedule revocation: %w", err)
+		}
+		return &next, evs, nil
+	})
+	if err != nil {
+		return fmt.Errorf("record active grant %s: %w", grantID, err)
+	}
+	if orphan {
+		if _, err := s.provider.DeleteAssignment(ctx, asg); err != nil {
+			return fmt.Errorf("remove assignment of closed grant %s: %w", grantID, err)
+		}
+		return nil
+	}
+	s.log.InfoContext(ctx, "access granted", "request_id", stored.ID, "grant_id", grantID, "account_id", g.AccountID,
+		"user", stored.RequesterName, "permission_set", stored.PermissionSetName, "aws_request_id", awsID,
+		"ends_at", stored.EndsAt, "took_ms", time.Since(start).Milliseconds())
+	return nil
+}
+
+// Revoke removes grant id's account assignment once the request's end is
+// due, and records it. It is the body of the revoke job, retried forever:
+// after RevocationFailingAfter failed attempts the request is flagged
+// revocation_failed and the failure is logged at error level.
+func (s *Service) Revoke(ctx context.Context, grantID string, attempt int) error {
+	var r *access.Request
+	var g access.Grant
+	if err := s.store.ReadTx(ctx, func(tx store.Tx) error {
+		var err error
+		r, g, err = loadGrant(ctx, tx, grantID)
+		return err
+	}); err != nil {
+		return fmt.Errorf("revoke grant %s: %w", grantID, err)
+	}
+	if g.Status != access.GrantActive {
+		return nil
+	}
+	if !r.RevocationDue(s.clock.Now()) {
+		return &NotDueError{Until: r.EndsAt}
+	}
+	awsID, err := s.provider.DeleteAssignment(ctx, r.Assignment(g))
+	if err != nil {
+		err = fmt.Errorf("delete assignment for grant %s: %w", grantID, err)
+		if attempt >= RevocationFailingAfter {
+			s.log.ErrorContext(ctx, "revocation failing, will retry", "request_id", r.ID, "grant_id", grantID,
+				"account_id", g.AccountID, "user", r.RequesterName, "attempt", attempt, "error", err)
+			if !r.RevocationFailed {
+				if _, ferr := s.applyGrantStep(ctx, grantID, func(_ store.Tx, r access.Request, g access.Grant) (*access.Request, []access.Event, error) {
+					if g.Status != access.GrantActive || r.RevocationFailed {
+						return nil, nil, nil
+					}
+					next, ev, err := r.RevocationFailing(grantID, err.Error(), s.clock.Now())
+					return &next, []access.Event{ev}, err
+				}); ferr != nil {
+					return errors.Join(err, fmt.Errorf("flag revocation_failed: %w", ferr))
+				}
+			}
+		}
+		return err
+	}
+	stored, err := s.applyGrantStep(ctx, grantID, func(_ store.Tx, r access.Request, g access.Grant) (*access.Request, []access.Event, error) {
+		if g.Status != access.GrantActive {
+			return nil, nil, nil
+		}
+		next, evs, err := r.GrantRevoked(grantID, awsID, s.clock.Now())
+		return &next, evs, err
+	})
+	if err != nil {
+		return fmt.Errorf("record revoked grant %s: %w", grantID, err)
+	}
+	s.log.InfoContext(ctx, "access removed", "request_id", stored.ID, "grant_id", grantID, "account_id", g.AccountID,
+		"user", stored.RequesterName, "aws_request_id", awsID, "status", stored.Status,
+		"late_ms", s.clock.Now().Sub(r.EndsAt).Milliseconds())
+	return nil
+}
+
+// Expire closes a pending request whose approval deadline has passed.
+func (s *Service) Expire(ctx context.Context, requestID string) error {
+	err := s.retryConflicts(ctx, func(tx store.Tx) error {
+		r, err := tx.FindRequestByID(ctx, requestID)
+		if err != nil {
+			return fmt.Errorf("find request: %w", err)
+		}
+		if r.Status != access.StatusPending {
+			return nil
+		}
+		now := s.clock.Now()
+		if r.ExpiresAt.IsZero() {
+			return nil
+		}
+		if now.Before(r.ExpiresAt) {
+			return &NotDueError{Until: r.ExpiresAt}
+		}
+		next, ev, err := r.Expire(now)
+		if err != nil {
+			return err
+		}
+		if err := tx.UpdateRequest(ctx, &next); err != nil {
+			return fmt.Errorf("update request: %w", err)
+		}
+		return appendEvents(ctx, tx, ev)
+	})
+	if err != nil {
+		return fmt.Errorf("expire request %s: %w", requestID, err)
+	}
+	return nil
+}
+
+// SyncDirectory reads the directory from AWS and stores it.
+func (s *Service) SyncDirectory(ctx context.Context) (access.Directory, error) {
+	if s.dir == nil {
+		return access.Directory{}, errors.New("sync directory: no directory source configured")
+	}
+	start := time.Now()
+	d, err := s.dir.FetchDirectory(ctx)
+	if err != nil {
+		return access.Directory{}, fmt.Errorf("sync directory: %w", err)
+	}
+	if err := s.store.InTx(ctx, func(tx store.Tx) error {
+		return tx.ReplaceDirectory(ctx, d, s.clock.Now())
+	}); err != nil {
+		return access.Directory{}, fmt.Errorf("sync directory: store: %w", err)
+	}
+	s.log.InfoContext(ctx, "directory synced", "accounts", len(d.Accounts), "permission_sets", len(d.PermissionSets),
+		"users", len(d.Users), "groups", len(d.Groups), "took_ms", time.Since(start).Milliseconds())
+	return d, nil
+}

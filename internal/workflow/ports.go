@@ -1,0 +1,61 @@
+package workflow
+
+import (
+	"context"
+	"time"
+
+	"github.com/elevate/elevate/internal/access"
+	"github.com/elevate/elevate/internal/store"
+)
+
+// Provider creates and removes Identity Center account assignments. Both
+// calls wait until AWS reports the outcome. A *access.ProvisioningError is
+// final; any other error is transient and the caller retries later.
+type Provider interface {
+	CreateAssignment(ctx context.Context, a access.Assignment) (awsRequestID string, err error)
+	DeleteAssignment(ctx context.Context, a access.Assignment) (awsRequestID string, err error)
+}
+
+// DirectorySource reads the organization and the identity store.
+type DirectorySource interface {
+	FetchDirectory(ctx context.Context) (access.Directory, error)
+}
+
+// JobKind names a durable job.
+type JobKind string
+
+// Job kinds.
+const (
+	JobGrant  JobKind = "grant"  // create one grant's assignment (GrantID)
+	JobRevoke JobKind = "revoke" // remove one grant's assignment (GrantID)
+	JobExpire JobKind = "expire" // expire a pending request (RequestID)
+)
+
+// Job is a durable unit of follow-up work.
+type Job struct {
+	Kind      JobKind
+	RequestID string
+	GrantID   string
+	At        time.Time // run at or after; zero: now
+	// Expedite inserts the job even when one for the same grant or request
+	// is already waiting (ending early must not wait for the job scheduled
+	// at the end time). Otherwise a job that already exists is not duplicated.
+	Expedite bool
+}
+
+// Scheduler enqueues jobs inside a store transaction, so that they exist if
+// and only if the transaction commits.
+type Scheduler interface {
+	Schedule(ctx context.Context, tx store.Tx, jobs ...Job) error
+}
+
+// Clock tells the time; tests inject their own.
+type Clock interface {
+	Now() time.Time
+}
+
+// SystemClock is the real clock.
+type SystemClock struct{}
+
+// Now returns the current time.
+func (SystemClock) Now() time.Time { return time.Now() }

@@ -1,0 +1,192 @@
+package workflow
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/elevate/elevate/internal/access"
+	"github.com/elevate/elevate/internal/store"
+)
+
+// transition is a pure step of the lifecycle driven by an actor.
+type transition func(r access.Request, a access.Actor, comment string, now time.Time) (access.Request, access.Event, error)
+
+// act loads request id, applies step, and stores the result with its event
+// and follow-up jobs, retrying the whole transaction when a concurrent change
+// won, so that the step is re-decided on fresh state.
+func (s *Service) act(ctx context.Context, actor access.Actor, id, comment, verb string, step transition) (*access.Request, error) {
+	if actor.UserID == "" {
+		return nil, access.Errorf(access.CodeUnauthenticated, "sign in to %s requests", verb)
+	}
+	var out access.Request
+	err := s.retryConflicts(ctx, func(tx store.Tx) error {
+		r, err := tx.FindRequestByID(ctx, id)
+		if err != nil {
+			return notFound(err, "request %s does not exist", id)
+		}
+		if !r.VisibleTo(actor) {
+			return access.Errorf(access.CodeNotFound, "request %s does not exist", id)
+		}
+		prev := r.Status
+		next, ev, err := step(*r, actor, comment, s.clock.Now())
+		if err != nil {
+			return err
+		}
+		if err := tx.UpdateRequest(ctx, &next); err != nil {
+			return fmt.Errorf("update request: %w", err)
+		}
+		if err := appendEvents(ctx, tx, ev); err != nil {
+			return err
+		}
+		if next.Status != prev {
+			if err := s.scheduleFollowUp(ctx, tx, next); err != nil {
+				return err
+			}
+		}
+		if next.EndRequested() && !r.EndRequested() {
+			if err := s.revokeNow(ctx, tx, next); err != nil {
+				return err
+			}
+		}
+		out = next
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("%s request %s: %w", verb, id, err)
+	}
+	s.log.InfoContext(ctx, "request "+verb, "request_id", id, "actor", actor.UserName, "via", actor.Via, "status", out.Status)
+	return &out, nil
+}
+
+// Approve records the actor's approval.
+func (s *Service) Approve(ctx context.Context, actor access.Actor, id, comment string) (*access.Request, error) {
+	return s.act(ctx, actor, id, comment, "approve", access.Request.Approve)
+}
+
+// Reject rejects the request.
+func (s *Service) Reject(ctx context.Context, actor access.Actor, id, comment string) (*access.Request, error) {
+	return s.act(ctx, actor, id, comment, "reject", access.Request.Reject)
+}
+
+// Cancel withdraws a request that is not yet active.
+func (s *Service) Cancel(ctx context.Context, actor access.Actor, id, comment string) (*access.Request, error) {
+	return s.act(ctx, actor, id, comment, "cancel", access.Request.Cancel)
+}
+
+// End ends an active request early; its access is removed at once.
+func (s *Service) End(ctx context.Context, actor access.Actor, id, comment string) (*access.Request, error) {
+	return s.act(ctx, actor, id, comment, "end", access.Request.End)
+}
+
+// revokeNow enqueues the removal of every active grant, now.
+func (s *Service) revokeNow(ctx context.Context, tx store.Tx, r access.Request) error {
+	var jobs []Job
+	for _, g := range r.Grants {
+		if g.Status == access.GrantActive {
+			jobs = append(jobs, Job{Kind: JobRevoke, RequestID: r.ID, GrantID: g.ID, Expedite: true})
+		}
+	}
+	if len(jobs) == 0 {
+		return nil
+	}
+	if err := s.sched.Schedule(ctx, tx, jobs...); err != nil {
+		return fmt.Errorf("schedule revocations of request %s: %w", r.ID, err)
+	}
+	return nil
+}
+
+// Scope selects which requests ListRequests returns.
+type Scope string
+
+// Scopes.
+const (
+	ScopeMine      Scope = "mine"      // requests I made
+	ScopeApprovals Scope = "approvals" // requests I may approve
+	ScopeInvolved  Scope = "involved"  // either of those (the default)
+	ScopeAll       Scope = "all"       // every request; admins and auditors only
+)
+
+// ListInput filters ListRequests.
+type ListInput struct {
+	Scope    Scope
+	Statuses []access.Status
+	Limit    int // default 100, at most 1000
+}
+
+// ListRequests returns the requests the actor may see that match in, newest first.
+func (s *Service) ListRequests(ctx context.Context, actor access.Actor, in ListInput) ([]*access.Request, error) {
+	if actor.UserID == "" && !actor.IsSystem() {
+		return nil, access.Errorf(access.CodeUnauthenticated, "sign in to list requests")
+	}
+	for _, st := range in.Statuses {
+		if !st.Valid() {
+			return nil, access.Errorf(access.CodeInvalid, "status %q is unknown: use one of %v", st, access.Statuses)
+		}
+	}
+	if in.Limit < 0 || in.Limit > 1000 {
+		return nil, access.Errorf(access.CodeInvalid, "limit %d is out of range: use 1 to 1000", in.Limit)
+	}
+	f := store.RequestFilter{Statuses: in.Statuses, Limit: in.Limit}
+	switch in.Scope {
+	case ScopeMine:
+		f.RequesterID = actor.UserID
+	case ScopeApprovals:
+		f.ApproverID = actor.UserID
+	case ScopeInvolved, "":
+		f.InvolvingUserID = actor.UserID
+	case ScopeAll:
+		if !actor.Admin && !actor.Auditor && !actor.IsSystem() {
+			return nil, access.Errorf(access.CodeForbidden, "only admins and auditors can list all requests")
+		}
+	default:
+		return nil, access.Errorf(access.CodeInvalid, "scope %q is unknown: use mine, approvals, involved or all", in.Scope)
+	}
+	var out []*access.Request
+	err := s.store.ReadTx(ctx, func(tx store.Tx) error {
+		var err error
+		out, err = tx.ListRequests(ctx, f)
+		return err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("list requests: %w", err)
+	}
+	return out, nil
+}
+
+// GetRequest returns one request the actor may see.
+func (s *Service) GetRequest(ctx context.Context, actor access.Actor, id string) (*access.Request, error) {
+	var out *access.Request
+	err := s.store.ReadTx(ctx, func(tx store.Tx) error {
+		r, err := tx.FindRequestByID(ctx, id)
+		if err != nil {
+			return notFound(err, "request %s does not exist", id)
+		}
+		if !r.VisibleTo(actor) {
+			return access.Errorf(access.CodeNotFound, "request %s does not exist", id)
+		}
+		out = r
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("get request %s: %w", id, err)
+	}
+	return out, nil
+}
+
+// RequestEvents returns the decision-log entries of a request the actor may see.
+func (s *Service) RequestEvents(ctx context.Context, actor access.Actor, id string) ([]access.Event, error) {
+	if _, err := s.GetRequest(ctx, actor, id); err != nil {
+		return nil, err
+	}
+	var evs []access.Event
+	err := s.store.ReadTx(ctx, func(tx store.Tx) error {
+		var err error
+		evs, err = tx.ListEvents(ctx, id)
+		return err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("events of request %s: %w", id, err)
+	}
+	return evs, nil
+}

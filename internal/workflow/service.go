@@ -1,0 +1,141 @@
+package workflow
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/base32"
+	"errors"
+	"fmt"
+	"log/slog"
+	"strings"
+	"time"
+
+	"github.com/elevate/elevate/internal/access"
+	"github.com/elevate/elevate/internal/policy"
+	"github.com/elevate/elevate/internal/store"
+)
+
+// Settings are the global policy settings (PRODUCT.md section 5).
+type Settings struct {
+	MinDuration     time.Duration // shortest request; default 15m
+	MaxDuration     time.Duration // ceiling for every rule; default 9h
+	ApprovalTimeout time.Duration // a pending request expires after this; default 3h
+	AdminsGroup     string        // name of the admins group; default "admins"
+	AuditorsGroup   string        // name of the auditors group; default "auditors"
+	Rules           []policy.Rule // eligibility rules
+}
+
+// WithDefaults fills zero fields with their defaults.
+func (s Settings) WithDefaults() Settings {
+	if s.MinDuration == 0 {
+		s.MinDuration = 15 * time.Minute
+	}
+	if s.MaxDuration == 0 {
+		s.MaxDuration = 9 * time.Hour
+	}
+	if s.ApprovalTimeout == 0 {
+		s.ApprovalTimeout = 3 * time.Hour
+	}
+	if s.AdminsGroup == "" {
+		s.AdminsGroup = "admins"
+	}
+	if s.AuditorsGroup == "" {
+		s.AuditorsGroup = "auditors"
+	}
+	return s
+}
+
+// Deps are the service's collaborators.
+type Deps struct {
+	Store     store.Store
+	Scheduler Scheduler
+	Provider  Provider
+	Directory DirectorySource
+	Clock     Clock        // default SystemClock
+	Logger    *slog.Logger // default slog.Default()
+}
+
+// Service runs the use cases.
+type Service struct {
+	settings Settings
+	store    store.Store
+	sched    Scheduler
+	provider Provider
+	dir      DirectorySource
+	clock    Clock
+	log      *slog.Logger
+}
+
+// New returns a Service. Store, Scheduler and Provider are required.
+func New(settings Settings, d Deps) (*Service, error) {
+	if d.Store == nil || d.Scheduler == nil || d.Provider == nil {
+		return nil, errors.New("workflow: Store, Scheduler and Provider are required")
+	}
+	settings = settings.WithDefaults()
+	if settings.MinDuration > settings.MaxDuration {
+		return nil, fmt.Errorf("workflow: minimum duration %s is longer than maximum %s", settings.MinDuration, settings.MaxDuration)
+	}
+	if d.Clock == nil {
+		d.Clock = SystemClock{}
+	}
+	if d.Logger == nil {
+		d.Logger = slog.Default()
+	}
+	return &Service{settings: settings, store: d.Store, sched: d.Scheduler, provider: d.Provider, dir: d.Directory, clock: d.Clock, log: d.Logger}, nil
+}
+
+// Settings returns the effective settings.
+func (s *Service) Settings() Settings { return s.settings }
+
+var idEncoding = base32.NewEncoding("0123456789abcdefghjkmnpqrstvwxyz").WithPadding(base32.NoPadding)
+
+// newID returns prefix + 16 random base32 characters (80 bits).
+func newID(prefix string) string {
+	b := make([]byte, 10)
+	if _, err := rand.Read(b); err != nil {
+		panic(fmt.Sprintf("crypto/rand: %v", err)) // never fails on supported platforms
+	}
+	return prefix + idEncoding.EncodeToString(b)
+}
+
+// retryConflicts runs fn in a transaction, again when a concurrent change
+// made it conflict: the loser re-reads and re-decides, so races between two
+// approvers, or an approval and a cancel, resolve to one outcome.
+func (s *Service) retryConflicts(ctx context.Context, fn func(tx store.Tx) error) error {
+	var err error
+	for attempt := 0; attempt < 5; attempt++ {
+		err = s.store.InTx(ctx, fn)
+		if !errors.Is(err, store.ErrConflict) {
+			return err
+		}
+	}
+	return &access.Error{Code: access.CodeConflict, Message: "the request changed while this action ran; try again"}
+}
+
+// appendEvents writes events to the decision log.
+func appendEvents(ctx context.Context, tx store.Tx, evs ...access.Event) error {
+	for _, e := range evs {
+		if err := tx.AppendEvent(ctx, e); err != nil {
+			return fmt.Errorf("append %s event: %w", e.Type, err)
+		}
+	}
+	return nil
+}
+
+// notFound turns store.ErrNotFound into a user-facing error.
+func notFound(err error, format string, args ...any) error {
+	if errors.Is(err, store.ErrNotFound) {
+		return access.Errorf(access.CodeNotFound, format, args...)
+	}
+	return err
+}
+
+// Ready reports whether the service can serve: the database answers.
+func (s *Service) Ready(ctx context.Context) error {
+	if err := s.store.Ping(ctx); err != nil {
+		return fmt.Errorf("database: %w", err)
+	}
+	return nil
+}
+
+func normalizeUser(name string) string { return strings.TrimSpace(name) }
