@@ -1,0 +1,165 @@
+package client
+
+import "time"
+
+// Status is where a request is in its lifecycle.
+type Status string
+
+// Request statuses.
+const (
+	StatusPending   Status = "pending"   // waiting for approvals
+	StatusScheduled Status = "scheduled" // approved, access not yet granted
+	StatusActive    Status = "active"    // access granted
+	StatusEnded     Status = "ended"     // duration elapsed, access removed
+	StatusRevoked   Status = "revoked"   // ended early, access removed
+	StatusRejected  Status = "rejected"
+	StatusCancelled Status = "cancelled"
+	StatusExpired   Status = "expired" // no decision in time
+	StatusFailed    Status = "failed"  // could not be granted; see Reason
+)
+
+// Terminal reports whether a request in status s can no longer change.
+func (s Status) Terminal() bool {
+	switch s {
+	case StatusEnded, StatusRevoked, StatusRejected, StatusCancelled, StatusExpired, StatusFailed:
+		return true
+	}
+	return false
+}
+
+// UserRef names a user.
+type UserRef struct {
+	ID       string `json:"id"`
+	UserName string `json:"user_name"`
+}
+
+// PermissionSetRef names a permission set.
+type PermissionSetRef struct {
+	ARN  string `json:"arn"`
+	Name string `json:"name"`
+}
+
+// Approval is one approver's decision.
+type Approval struct {
+	UserID   string    `json:"user_id"`
+	UserName string    `json:"user_name"`
+	Verdict  string    `json:"verdict"` // "approve" or "reject"
+	Comment  string    `json:"comment"`
+	At       time.Time `json:"at"`
+}
+
+// Grant is the account assignment a request needs on one account.
+type Grant struct {
+	ID                 string     `json:"id"`
+	AccountID          string     `json:"account_id"`
+	Status             string     `json:"status"` // pending, active, revoked, failed
+	AWSCreateRequestID string     `json:"aws_create_request_id"`
+	AWSDeleteRequestID string     `json:"aws_delete_request_id"`
+	Error              string     `json:"error"`
+	ActivatedAt        *time.Time `json:"activated_at"`
+	RevokedAt          *time.Time `json:"revoked_at"`
+}
+
+// Request is a request for one permission set on one or more accounts.
+// Times that have not happened yet are nil.
+type Request struct {
+	ID                string           `json:"id"`
+	Status            Status           `json:"status"`
+	Requester         UserRef          `json:"requester"`
+	AccountIDs        []string         `json:"account_ids"`
+	PermissionSet     PermissionSetRef `json:"permission_set"`
+	Duration          string           `json:"duration"` // Go form, such as "1h0m0s"
+	DurationSeconds   int64            `json:"duration_seconds"`
+	Start             *time.Time       `json:"start"`
+	ActivatedAt       *time.Time       `json:"activated_at"`
+	EndsAt            *time.Time       `json:"ends_at"`    // nil until active
+	ExpiresAt         *time.Time       `json:"expires_at"` // approval deadline while pending
+	Justification     string           `json:"justification"`
+	Ticket            string           `json:"ticket"`
+	Rule              string           `json:"rule"`
+	ApprovalsRequired int              `json:"approvals_required"`
+	Approvers         []UserRef        `json:"approvers"`
+	Approvals         []Approval       `json:"approvals"`
+	Grants            []Grant          `json:"grants"`
+	Reason            string           `json:"reason"`
+	EndRequestedAt    *time.Time       `json:"end_requested_at"`
+	EndRequestedBy    string           `json:"end_requested_by"`
+	EndComment        string           `json:"end_comment"`
+	RevocationFailed  bool             `json:"revocation_failed"`
+	CreatedAt         time.Time        `json:"created_at"`
+	UpdatedAt         time.Time        `json:"updated_at"`
+}
+
+// Length returns how long access lasts once active.
+func (r *Request) Length() time.Duration { return time.Duration(r.DurationSeconds) * time.Second }
+
+// Me is the user a token belongs to.
+type Me struct {
+	UserID   string   `json:"user_id"`
+	UserName string   `json:"user_name"`
+	Email    string   `json:"email"`
+	Groups   []string `json:"groups"` // group ids
+	Admin    bool     `json:"admin"`
+	Auditor  bool     `json:"auditor"`
+}
+
+// Account is an AWS account.
+type Account struct {
+	ID    string `json:"id"`
+	Name  string `json:"name"`
+	Email string `json:"email"`
+}
+
+// PermissionSet is an Identity Center permission set.
+type PermissionSet struct {
+	ARN                    string `json:"arn"`
+	Name                   string `json:"name"`
+	Description            string `json:"description"`
+	SessionDuration        string `json:"session_duration"` // Go form
+	SessionDurationSeconds int64  `json:"session_duration_seconds"`
+}
+
+// Eligibility is one (account, permission set) pair the user may request.
+type Eligibility struct {
+	Account            Account       `json:"account"`
+	PermissionSet      PermissionSet `json:"permission_set"`
+	Rule               string        `json:"rule"`
+	MaxDuration        string        `json:"max_duration"` // Go form
+	MaxDurationSeconds int64         `json:"max_duration_seconds"`
+	ApprovalsRequired  int           `json:"approvals_required"`
+	TicketRequired     bool          `json:"ticket_required"`
+}
+
+// EventActor is who caused an event.
+type EventActor struct {
+	ID       string `json:"id"`
+	UserName string `json:"user_name"`
+	Via      string `json:"via"` // api, cli, portal, slack, system
+}
+
+// Event is one decision-log entry of a request.
+type Event struct {
+	Type      string            `json:"type"` // such as "request.approved"
+	RequestID string            `json:"request_id"`
+	GrantID   string            `json:"grant_id"`
+	Actor     EventActor        `json:"actor"`
+	At        time.Time         `json:"at"`
+	Details   map[string]string `json:"details"`
+}
+
+// CreateRequestInput is a new request.
+type CreateRequestInput struct {
+	AccountIDs    []string      // account ids (or unique account names)
+	PermissionSet string        // name (or ARN)
+	Duration      time.Duration // how long access lasts once active
+	Start         time.Time     // zero: now
+	Justification string        // why; required
+	Ticket        string        // required where the rule says so
+}
+
+// ListOptions filter ListRequests. Zero values mean the server's defaults.
+type ListOptions struct {
+	Statuses []Status
+	Scope    string // mine, approvals, involved (default) or all
+	Limit    int    // default 100, at most 1000
+}

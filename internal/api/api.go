@@ -1,0 +1,77 @@
+// Package api serves elevate's REST API under /api/v1: JSON in and out,
+// bearer-token authentication, one mapping from access error codes to HTTP
+// statuses, and the OpenAPI 3.1 document that describes it all at
+// /api/v1/openapi.json.
+//
+// The handlers call the use cases of package workflow through the small
+// interfaces declared here, which *workflow.Service satisfies; they never
+// touch the store or AWS.
+package api
+
+import (
+	"context"
+	"log/slog"
+	"net/http"
+
+	"github.com/elevate/elevate/internal/access"
+	"github.com/elevate/elevate/internal/workflow"
+)
+
+// Authenticator resolves a bearer token to an actor.
+type Authenticator interface {
+	Authenticate(ctx context.Context, secret string, via access.Via) (access.Actor, error)
+}
+
+// Requests are the request use cases the API exposes.
+type Requests interface {
+	Eligibility(ctx context.Context, actor access.Actor) ([]workflow.Eligible, error)
+	Submit(ctx context.Context, actor access.Actor, in workflow.SubmitInput) (*access.Request, error)
+	GetRequest(ctx context.Context, actor access.Actor, id string) (*access.Request, error)
+	ListRequests(ctx context.Context, actor access.Actor, in workflow.ListInput) ([]*access.Request, error)
+	RequestEvents(ctx context.Context, actor access.Actor, id string) ([]access.Event, error)
+	Approve(ctx context.Context, actor access.Actor, id, comment string) (*access.Request, error)
+	Reject(ctx context.Context, actor access.Actor, id, comment string) (*access.Request, error)
+	Cancel(ctx context.Context, actor access.Actor, id, comment string) (*access.Request, error)
+	End(ctx context.Context, actor access.Actor, id, comment string) (*access.Request, error)
+}
+
+// Directory looks up display names.
+type Directory interface {
+	UserNames(ctx context.Context, ids []string) (map[string]string, error)
+}
+
+// Service is everything the API needs; *workflow.Service satisfies it.
+type Service interface {
+	Authenticator
+	Requests
+	Directory
+}
+
+var _ Service = (*workflow.Service)(nil)
+
+// API is the /api/v1 handler.
+type API struct {
+	svc Service
+	log *slog.Logger
+	mux *http.ServeMux
+}
+
+// New returns the API handler. It serves full paths under /api/v1/ (not
+// stripped), so mount it at "/api/v1/". A nil svc is a programming error and
+// panics; a nil logger means slog.Default().
+func New(svc Service, logger *slog.Logger) *API {
+	if svc == nil {
+		panic("api.New: a Service is required")
+	}
+	if logger == nil {
+		logger = slog.Default()
+	}
+	a := &API{svc: svc, log: logger, mux: http.NewServeMux()}
+	a.routes()
+	return a
+}
+
+// ServeHTTP implements http.Handler.
+func (a *API) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	a.mux.ServeHTTP(w, r)
+}

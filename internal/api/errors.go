@@ -1,0 +1,101 @@
+package api
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"log/slog"
+	"net/http"
+
+	"github.com/elevate/elevate/internal/access"
+	"github.com/elevate/elevate/internal/auth"
+	"github.com/elevate/elevate/internal/server"
+)
+
+// Codes the API adds to access's for failures of HTTP itself. They are
+// mapped by statusOf like the others.
+const (
+	codeTooLarge         access.Code = "too_large"
+	codeUnsupportedMedia access.Code = "unsupported_media_type"
+	codeMethodNotAllowed access.Code = "method_not_allowed"
+)
+
+// statusOf maps an error code to its HTTP status. It is the only place that
+// does; openapi.json documents the same table.
+//
+// not_eligible is 403: the actor is authenticated and the request is well
+// formed, but policy does not allow it (like forbidden, with a more precise
+// code that clients can tell apart).
+func statusOf(code access.Code) int {
+	switch code {
+	case access.CodeInvalid:
+		return http.StatusBadRequest
+	case access.CodeUnauthenticated:
+		return http.StatusUnauthorized
+	case access.CodeForbidden, access.CodeSelfApproval, access.CodeNotEligible:
+		return http.StatusForbidden
+	case access.CodeNotFound:
+		return http.StatusNotFound
+	case access.CodeAlreadyDecided, access.CodeIllegalTransition, access.CodeConflict:
+		return http.StatusConflict
+	case codeTooLarge:
+		return http.StatusRequestEntityTooLarge
+	case codeUnsupportedMedia:
+		return http.StatusUnsupportedMediaType
+	case codeMethodNotAllowed:
+		return http.StatusMethodNotAllowed
+	default:
+		return http.StatusInternalServerError
+	}
+}
+
+// writeError writes err as {"error":{"code","message"}}. An *access.Error
+// gives its code and message; anything else is logged with the request id
+// and answered with a generic 500 that leaks nothing.
+func (a *API) writeError(w http.ResponseWriter, r *http.Request, err error) {
+	code := access.ErrorCode(err)
+	status := statusOf(code)
+	var msg string
+	var e *access.Error
+	if status != http.StatusInternalServerError && errors.As(err, &e) {
+		msg = e.Message
+	} else {
+		code = access.CodeInternal
+		rid := server.RequestIDFrom(r.Context())
+		attrs := []any{"request_id", rid, "method", r.Method, "path", r.URL.Path, "err", err.Error()}
+		if actor, ok := auth.ActorFrom(r.Context()); ok {
+			attrs = append(attrs, "user", actor.UserName)
+		}
+		level := slog.LevelError
+		if errors.Is(err, context.Canceled) && r.Context().Err() != nil {
+			level = slog.LevelWarn // the client went away
+		}
+		a.log.Log(r.Context(), level, "api request failed", attrs...)
+		msg = "internal error: the server could not complete this request"
+		if rid != "" {
+			msg += " (request id " + rid + ")"
+		}
+	}
+	if status == http.StatusUnauthorized {
+		w.Header().Set("WWW-Authenticate", `Bearer realm="elevate"`)
+	}
+	a.writeJSON(w, r, status, errorBody{Error: errorJSON{Code: string(code), Message: msg}})
+}
+
+// writeJSON renders v into a buffer first, so that an encoding failure is
+// still a clean 500.
+func (a *API) writeJSON(w http.ResponseWriter, r *http.Request, status int, v any) {
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(v); err != nil {
+		a.log.ErrorContext(r.Context(), "encode api response", "request_id", server.RequestIDFrom(r.Context()), "err", err.Error())
+		buf.Reset()
+		buf.WriteString(`{"error":{"code":"internal","message":"internal error: the response could not be encoded"}}` + "\n")
+		status = http.StatusInternalServerError
+	}
+	h := w.Header()
+	h.Set("Content-Type", "application/json")
+	h.Set("Cache-Control", "no-store")
+	w.WriteHeader(status)
+	_, _ = w.Write(buf.Bytes())
+}

@@ -1,0 +1,217 @@
+package api
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/elevate/elevate/internal/access"
+	"github.com/elevate/elevate/internal/server"
+	"github.com/elevate/elevate/internal/workflow"
+)
+
+// me serves GET /api/v1/me.
+func (a *API) me(w http.ResponseWriter, r *http.Request, actor access.Actor) error {
+	a.writeJSON(w, r, http.StatusOK, toMe(actor))
+	return nil
+}
+
+// eligibility serves GET /api/v1/eligibility.
+func (a *API) eligibility(w http.ResponseWriter, r *http.Request, actor access.Actor) error {
+	es, err := a.svc.Eligibility(r.Context(), actor)
+	if err != nil {
+		return err
+	}
+	out := eligibilityList{Items: make([]eligibleJSON, 0, len(es))}
+	for _, e := range es {
+		out.Items = append(out.Items, toEligible(e))
+	}
+	a.writeJSON(w, r, http.StatusOK, out)
+	return nil
+}
+
+// createRequest serves POST /api/v1/requests.
+func (a *API) createRequest(w http.ResponseWriter, r *http.Request, actor access.Actor) error {
+	var body createRequestBody
+	if err := decodeBody(w, r, &body, false); err != nil {
+		return err
+	}
+	in, err := body.submitInput()
+	if err != nil {
+		return err
+	}
+	req, err := a.svc.Submit(r.Context(), actor, in)
+	if err != nil {
+		return err
+	}
+	w.Header().Set("Location", Prefix+"/requests/"+url.PathEscape(req.ID))
+	return a.writeRequest(w, r, http.StatusCreated, req)
+}
+
+// submitInput validates the parts of the body that are about its syntax;
+// the workflow checks the rest.
+func (b createRequestBody) submitInput() (workflow.SubmitInput, error) {
+	in := workflow.SubmitInput{
+		AccountIDs:    b.AccountIDs,
+		PermissionSet: strings.TrimSpace(b.PermissionSet),
+		Justification: b.Justification,
+		Ticket:        b.Ticket,
+	}
+	d, err := parseDuration(b.Duration)
+	if err != nil {
+		return in, err
+	}
+	in.Duration = d
+	if s := strings.TrimSpace(b.Start); s != "" {
+		t, err := time.Parse(time.RFC3339, s)
+		if err != nil {
+			return in, access.Errorf(access.CodeInvalid, "start %q is not a time such as 2026-01-02T15:04:05Z (RFC 3339); leave it out to start now", b.Start)
+		}
+		in.StartAt = t
+	}
+	return in, nil
+}
+
+// parseDuration parses a requested duration such as "1h" or "30m" and says
+// clearly what is wrong with a bad one.
+func parseDuration(s string) (time.Duration, error) {
+	s = strings.TrimSpace(s)
+	if s == "" {
+		return 0, access.Errorf(access.CodeInvalid, "duration is missing: give one such as 1h or 30m")
+	}
+	d, err := time.ParseDuration(s)
+	if err != nil {
+		return 0, access.Errorf(access.CodeInvalid, "duration %q is not a duration such as 1h or 30m", s)
+	}
+	if d <= 0 {
+		return 0, access.Errorf(access.CodeInvalid, "duration %q is not positive: give one such as 1h or 30m", s)
+	}
+	return d, nil
+}
+
+// getRequest serves GET /api/v1/requests/{id}.
+func (a *API) getRequest(w http.ResponseWriter, r *http.Request, actor access.Actor) error {
+	req, err := a.svc.GetRequest(r.Context(), actor, r.PathValue("id"))
+	if err != nil {
+		return err
+	}
+	return a.writeRequest(w, r, http.StatusOK, req)
+}
+
+// listRequests serves GET /api/v1/requests?status=a,b&scope=S&limit=N.
+func (a *API) listRequests(w http.ResponseWriter, r *http.Request, actor access.Actor) error {
+	in, err := listInput(r.URL.Query())
+	if err != nil {
+		return err
+	}
+	reqs, err := a.svc.ListRequests(r.Context(), actor, in)
+	if err != nil {
+		return err
+	}
+	names := a.userNames(r.Context(), reqs...)
+	out := requestList{Items: make([]requestJSON, 0, len(reqs))}
+	for _, req := range reqs {
+		out.Items = append(out.Items, toRequest(req, names))
+	}
+	a.writeJSON(w, r, http.StatusOK, out)
+	return nil
+}
+
+// listInput parses the query of GET /api/v1/requests. Unknown parameters are
+// refused, so that a typo does not silently return everything.
+func listInput(q url.Values) (workflow.ListInput, error) {
+	var in workflow.ListInput
+	for k := range q {
+		switch k {
+		case "status", "scope", "limit":
+		default:
+			return in, access.Errorf(access.CodeInvalid, "unknown query parameter %q: use status, scope or limit", k)
+		}
+	}
+	for _, v := range q["status"] {
+		for s := range strings.SplitSeq(v, ",") {
+			if s = strings.TrimSpace(s); s != "" {
+				in.Statuses = append(in.Statuses, access.Status(s))
+			}
+		}
+	}
+	in.Scope = workflow.Scope(strings.TrimSpace(q.Get("scope")))
+	if s := strings.TrimSpace(q.Get("limit")); s != "" {
+		n, err := strconv.Atoi(s)
+		if err != nil {
+			return in, access.Errorf(access.CodeInvalid, "limit %q is not a number: use 1 to 1000", s)
+		}
+		in.Limit = n
+	}
+	return in, nil
+}
+
+// requestEvents serves GET /api/v1/requests/{id}/events.
+func (a *API) requestEvents(w http.ResponseWriter, r *http.Request, actor access.Actor) error {
+	evs, err := a.svc.RequestEvents(r.Context(), actor, r.PathValue("id"))
+	if err != nil {
+		return err
+	}
+	out := eventList{Items: make([]eventJSON, 0, len(evs))}
+	for _, e := range evs {
+		out.Items = append(out.Items, toEvent(e))
+	}
+	a.writeJSON(w, r, http.StatusOK, out)
+	return nil
+}
+
+// decision is the shape of Approve, Reject, Cancel and End.
+type decision func(svc Requests, ctx context.Context, actor access.Actor, id, comment string) (*access.Request, error)
+
+// decide serves POST /api/v1/requests/{id}/{approve,reject,cancel,end}.
+func (a *API) decide(act decision) handlerFunc {
+	return func(w http.ResponseWriter, r *http.Request, actor access.Actor) error {
+		var body decisionBody
+		if err := decodeBody(w, r, &body, true); err != nil {
+			return err
+		}
+		req, err := act(a.svc, r.Context(), actor, r.PathValue("id"), body.Comment)
+		if err != nil {
+			return err
+		}
+		return a.writeRequest(w, r, http.StatusOK, req)
+	}
+}
+
+// openAPI serves GET /api/v1/openapi.json.
+func (a *API) openAPI(w http.ResponseWriter, r *http.Request, _ access.Actor) error {
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("Cache-Control", "no-cache")
+	_, _ = w.Write(openAPIDocument)
+	return nil
+}
+
+func (a *API) writeRequest(w http.ResponseWriter, r *http.Request, status int, req *access.Request) error {
+	if req == nil {
+		return fmt.Errorf("service returned no request")
+	}
+	a.writeJSON(w, r, status, toRequest(req, a.userNames(r.Context(), req)))
+	return nil
+}
+
+// userNames resolves the approvers of reqs to user names. Names are for
+// display only: when the lookup fails the ids stand in, and it is logged.
+func (a *API) userNames(ctx context.Context, reqs ...*access.Request) map[string]string {
+	var ids []string
+	for _, req := range reqs {
+		ids = append(ids, req.Approvers...)
+	}
+	if len(ids) == 0 {
+		return nil
+	}
+	names, err := a.svc.UserNames(ctx, ids)
+	if err != nil {
+		a.log.WarnContext(ctx, "look up approver names", "request_id", server.RequestIDFrom(ctx), "err", err.Error())
+		return nil
+	}
+	return names
+}
