@@ -1,0 +1,213 @@
+// Package app is elevate's composition root: New wires the store, the job
+// queue, the AWS provider, the workflow and the HTTP server from a Config;
+// Run serves until its context ends. Tests start the real app through it.
+package app
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"os"
+	"sync/atomic"
+	"time"
+
+	awssdk "github.com/aws/aws-sdk-go-v2/aws"
+
+	"github.com/elevate/elevate/internal/api"
+	"github.com/elevate/elevate/internal/aws"
+	"github.com/elevate/elevate/internal/config"
+	"github.com/elevate/elevate/internal/jobs"
+	"github.com/elevate/elevate/internal/server"
+	"github.com/elevate/elevate/internal/store/sqlite"
+	"github.com/elevate/elevate/internal/workflow"
+)
+
+// Options are the parts a caller (the demo, a test) may supply instead of
+// the defaults.
+type Options struct {
+	Logger *slog.Logger
+	// AWSConfig replaces the standard AWS configuration chain (the demo
+	// points it at its emulator with static credentials).
+	AWSConfig *awssdk.Config
+	// Clock replaces the system clock in the workflow.
+	Clock workflow.Clock
+	// AutoMigrate applies database migrations at start (the demo and tests);
+	// otherwise a schema that is behind refuses to serve.
+	AutoMigrate bool
+	// Listener replaces listening on Config.Addr.
+	Listener net.Listener
+	// NoServe builds the app for one-off commands (token create): no
+	// listener, no server; Run is not allowed.
+	NoServe bool
+}
+
+// App is a running elevate.
+type App struct {
+	cfg      config.Config
+	log      *slog.Logger
+	store    *sqlite.Store
+	queue    *jobs.Queue[*sql.Tx]
+	provider *aws.Provider
+	svc      *workflow.Service
+	srv      *server.Server
+	ln       net.Listener
+	synced   atomic.Bool
+}
+
+// New builds the app and binds its listener, so that URL is known before Run.
+func New(ctx context.Context, cfg config.Config, opts Options) (a *App, err error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, fmt.Errorf("invalid configuration:\n%w", err)
+	}
+	log := opts.Logger
+	if log == nil {
+		log = slog.Default()
+	}
+	if cfg.DatabaseURL != "" {
+		return nil, errors.New("database_url: PostgreSQL is not supported by this build yet; leave it empty to use SQLite in data_dir")
+	}
+	if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
+		return nil, fmt.Errorf("create data directory: %w", err)
+	}
+	a = &App{cfg: cfg, log: log}
+	defer func() {
+		if err != nil {
+			a.close()
+		}
+	}()
+	a.store, err = sqlite.Open(ctx, cfg.SQLitePath(), log)
+	if err != nil {
+		return nil, fmt.Errorf("open database: %w", err)
+	}
+	if opts.AutoMigrate {
+		if err := Migrate(ctx, a.store); err != nil {
+			return nil, err
+		}
+	} else if err := a.store.CheckSchema(ctx); err != nil {
+		return nil, err
+	}
+	a.queue, err = jobs.NewSQLite(a.store.DB(), jobs.Config{
+		ClientID: cfg.Jobs.ClientID, JobTimeout: cfg.Jobs.JobTimeout, FetchPollInterval: cfg.Jobs.FetchPollInterval, SyncInterval: cfg.Jobs.SyncInterval,
+		SweepInterval: cfg.Jobs.SweepInterval, MaxWorkers: cfg.Jobs.MaxWorkers, Logger: log,
+	})
+	if err != nil {
+		return nil, err
+	}
+	pcfg := aws.Config{Region: cfg.AWS.Region, InstanceARN: cfg.AWS.InstanceARN, IdentityStoreID: cfg.AWS.IdentityStoreID,
+		PollInterval: cfg.AWS.PollInterval, Logger: log}
+	if opts.AWSConfig != nil {
+		a.provider, err = aws.NewFromConfig(ctx, *opts.AWSConfig, pcfg)
+	} else {
+		a.provider, err = aws.New(ctx, pcfg)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("connect to IAM Identity Center: %w", err)
+	}
+	p := cfg.Policy
+	a.svc, err = workflow.New(workflow.Settings{
+		MinDuration: p.MinDuration, MaxDuration: p.MaxDuration, ApprovalTimeout: p.ApprovalTimeout,
+		AdminsGroup: p.AdminsGroup, AuditorsGroup: p.AuditorsGroup, Rules: p.Rules,
+	}, workflow.Deps{Store: a.store, Scheduler: a.queue, Provider: a.provider, Directory: a.provider, Clock: opts.Clock, Logger: log})
+	if err != nil {
+		return nil, err
+	}
+	a.srv = server.New(server.Options{Logger: log, API: api.New(a.svc, log), Ready: a.ready})
+	if opts.NoServe {
+		return a, nil
+	}
+	a.ln = opts.Listener
+	if a.ln == nil {
+		a.ln, err = net.Listen("tcp", cfg.Addr)
+		if err != nil {
+			return nil, fmt.Errorf("listen on %s: %w", cfg.Addr, err)
+		}
+	}
+	return a, nil
+}
+
+// Migrate brings the database schema and the job queue's tables up to date.
+func Migrate(ctx context.Context, st *sqlite.Store) error {
+	if err := st.Migrate(ctx); err != nil {
+		return fmt.Errorf("migrate database: %w", err)
+	}
+	if err := jobs.MigrateSQLite(ctx, st.DB()); err != nil {
+		return fmt.Errorf("migrate job queue: %w", err)
+	}
+	return nil
+}
+
+// URL is where the app serves.
+func (a *App) URL() string { return "http://" + a.ln.Addr().String() }
+
+// Service is the workflow service (the demo makes tokens with it).
+func (a *App) Service() *workflow.Service { return a.svc }
+
+// Provider is the AWS provider.
+func (a *App) Provider() *aws.Provider { return a.provider }
+
+func (a *App) ready(ctx context.Context) error {
+	if !a.synced.Load() {
+		return errors.New("the first directory sync has not finished")
+	}
+	return a.svc.Ready(ctx)
+}
+
+// Run syncs the directory once, starts the jobs and the server, and serves
+// until ctx ends, then shuts down gracefully.
+func (a *App) Run(ctx context.Context) error { return a.RunThen(ctx, nil) }
+
+// RunThen is Run, calling onStart once the app serves (the demo makes its
+// tokens there). An error from onStart shuts the app down.
+func (a *App) RunThen(ctx context.Context, onStart func(context.Context) error) error {
+	defer a.close()
+	if a.ln == nil {
+		return errors.New("app: built with NoServe; it can't Run")
+	}
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	if _, err := a.svc.SyncDirectory(ctx); err != nil {
+		return fmt.Errorf("first directory sync: %w", err)
+	}
+	a.synced.Store(true)
+	if err := a.queue.Start(context.WithoutCancel(ctx), a.svc); err != nil {
+		return err
+	}
+	serveErr := make(chan error, 1)
+	go func() { serveErr <- a.srv.Serve(ctx, a.ln) }()
+	a.log.InfoContext(ctx, "elevate is serving", "addr", a.ln.Addr().String(), "url", a.URL())
+	var err error
+	if onStart != nil {
+		if err = onStart(ctx); err != nil {
+			cancel()
+		}
+	}
+	select {
+	case <-ctx.Done():
+		err = errors.Join(err, <-serveErr)
+	case serr := <-serveErr:
+		err = errors.Join(err, serr)
+	}
+	stopCtx, stop := context.WithTimeout(context.WithoutCancel(ctx), 15*time.Second)
+	defer stop()
+	if qerr := a.queue.Stop(stopCtx); qerr != nil {
+		err = errors.Join(err, qerr)
+	}
+	return err
+}
+
+// Close releases what New opened, for an app that was not Run.
+func (a *App) Close() { a.close() }
+
+func (a *App) close() {
+	if a.ln != nil {
+		_ = a.ln.Close() // already closed by Serve on the normal path
+	}
+	if a.store != nil {
+		if err := a.store.Close(); err != nil {
+			a.log.Error("close database", "error", err)
+		}
+	}
+}

@@ -1,0 +1,184 @@
+package cli
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"os"
+	"runtime/debug"
+	"strings"
+	"time"
+
+	"github.com/elevate/elevate/internal/app"
+	"github.com/elevate/elevate/internal/config"
+	"github.com/elevate/elevate/internal/server"
+	"github.com/elevate/elevate/internal/store/sqlite"
+)
+
+// serverFlags are the flags every server-side command shares.
+type serverFlags struct {
+	configPath, addr, dataDir, databaseURL string
+}
+
+func (f *serverFlags) register(fs interface {
+	StringVar(p *string, name, value, usage string)
+}, env *Env) {
+	fs.StringVar(&f.configPath, "config", env.Getenv("ELEVATE_CONFIG"), "configuration file (YAML); env ELEVATE_CONFIG")
+	fs.StringVar(&f.addr, "addr", "", "listen address (default 127.0.0.1:8080); env ELEVATE_ADDR")
+	fs.StringVar(&f.dataDir, "data-dir", "", "directory of the SQLite database (default ./elevate-data); env ELEVATE_DATA_DIR")
+	fs.StringVar(&f.databaseURL, "database-url", "", "PostgreSQL URL (postgres://...); env ELEVATE_DATABASE_URL")
+}
+
+// load reads the file, then the environment, then the flags.
+func (f *serverFlags) load(env *Env) (config.Config, error) {
+	cfg, err := config.Load(f.configPath)
+	if err != nil {
+		return cfg, err
+	}
+	cfg.ApplyEnv(env.Getenv)
+	for _, o := range []struct {
+		dst *string
+		v   string
+	}{{&cfg.Addr, f.addr}, {&cfg.DataDir, f.dataDir}, {&cfg.DatabaseURL, f.databaseURL}} {
+		if o.v != "" {
+			*o.dst = o.v
+		}
+	}
+	return cfg, cfg.Validate()
+}
+
+// newLogger returns the structured logger the configuration asks for.
+func newLogger(env *Env, cfg config.Config) *slog.Logger {
+	var level slog.Level
+	if err := level.UnmarshalText([]byte(cfg.LogLevel)); err != nil {
+		level = slog.LevelInfo
+	}
+	opts := &slog.HandlerOptions{Level: level}
+	var h slog.Handler = slog.NewJSONHandler(env.Stderr, opts)
+	if cfg.LogFormat == "text" {
+		h = slog.NewTextHandler(env.Stderr, opts)
+	}
+	return slog.New(server.LogHandler(h))
+}
+
+func cmdServe(ctx context.Context, env *Env, args []string) error {
+	fs := newFlagSet(env, "serve")
+	var f serverFlags
+	f.register(fs, env)
+	migrate := fs.Bool("migrate", false, "apply database migrations before serving")
+	if _, err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	cfg, err := f.load(env)
+	if err != nil {
+		return fmt.Errorf("%w", err)
+	}
+	log := newLogger(env, cfg)
+	a, err := app.New(ctx, cfg, app.Options{Logger: log, AutoMigrate: *migrate})
+	if err != nil {
+		return err
+	}
+	return a.Run(ctx)
+}
+
+func cmdMigrate(ctx context.Context, env *Env, args []string) error {
+	fs := newFlagSet(env, "migrate")
+	var f serverFlags
+	f.register(fs, env)
+	if _, err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	cfg, err := f.load(env)
+	if err != nil {
+		return err
+	}
+	if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
+		return fmt.Errorf("create data directory: %w", err)
+	}
+	st, err := sqlite.Open(ctx, cfg.SQLitePath(), newLogger(env, cfg))
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	before, latest, err := st.SchemaVersion(ctx)
+	if err != nil {
+		return err
+	}
+	if err := app.Migrate(ctx, st); err != nil {
+		return err
+	}
+	fmt.Fprintf(env.Stdout, "database %s: schema version %d -> %d (latest %d); job queue up to date\n", cfg.SQLitePath(), before, latest, latest)
+	return nil
+}
+
+func cmdToken(ctx context.Context, env *Env, args []string) error {
+	if len(args) == 0 || args[0] != "create" {
+		return fmt.Errorf("%w: elevate token create --user NAME [--name LABEL] [--ttl 720h]", ErrUsage)
+	}
+	fs := newFlagSet(env, "token create")
+	var f serverFlags
+	f.register(fs, env)
+	user := fs.String("user", "", "user name or email of the token's owner (required)")
+	name := fs.String("name", "cli", "a label for the token")
+	ttl := fs.Duration("ttl", 0, "lifetime of the token (0: no expiry)")
+	if _, err := parseFlags(fs, args[1:]); err != nil {
+		return err
+	}
+	if strings.TrimSpace(*user) == "" {
+		return fmt.Errorf("%w: --user is required", ErrUsage)
+	}
+	cfg, err := f.load(env)
+	if err != nil {
+		return err
+	}
+	log := newLogger(env, cfg)
+	a, err := app.New(ctx, cfg, app.Options{Logger: log, NoServe: true})
+	if err != nil {
+		return err
+	}
+	defer a.Close()
+	secret, _, err := a.Service().CreateToken(ctx, *user, *name, *ttl)
+	if err != nil {
+		// The user may be new since the last sync: sync once and retry.
+		if _, serr := a.Service().SyncDirectory(ctx); serr != nil {
+			return fmt.Errorf("%w (and the directory sync failed: %v)", err, serr)
+		}
+		if secret, _, err = a.Service().CreateToken(ctx, *user, *name, *ttl); err != nil {
+			return err
+		}
+	}
+	fmt.Fprintln(env.Stdout, secret)
+	return nil
+}
+
+func cmdVersion(_ context.Context, env *Env, _ []string) error {
+	fmt.Fprintf(env.Stdout, "elevate %s\n", Version())
+	return nil
+}
+
+// Version is the module version, or the VCS revision of a development build.
+func Version() string {
+	bi, ok := debug.ReadBuildInfo()
+	if !ok {
+		return "unknown"
+	}
+	v := bi.Main.Version
+	for _, s := range bi.Settings {
+		if s.Key == "vcs.revision" && len(s.Value) >= 12 {
+			v += " (" + s.Value[:12] + ")"
+		}
+	}
+	return v
+}
+
+// sleepCtx waits d or until ctx ends.
+func sleepCtx(ctx context.Context, d time.Duration) error {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-t.C:
+		return nil
+	}
+}

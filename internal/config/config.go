@@ -1,0 +1,208 @@
+// Package config holds elevate's configuration: loaded from a YAML file, then
+// environment variables (ELEVATE_*), then flags, each overriding the last;
+// validated before use; dumped with secrets redacted.
+package config
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"gopkg.in/yaml.v3"
+
+	"github.com/elevate/elevate/internal/policy"
+)
+
+// Config is the whole configuration. Every field states its default.
+type Config struct {
+	// Addr is the listen address of the portal and API. Default 127.0.0.1:8080.
+	Addr string `yaml:"addr"`
+	// PublicURL is the URL users reach elevate at, for links. Default http://<addr>.
+	PublicURL string `yaml:"public_url"`
+	// DataDir holds the SQLite database (elevate.db). Default ./elevate-data.
+	DataDir string `yaml:"data_dir"`
+	// DatabaseURL selects PostgreSQL (postgres://...). Default empty: SQLite in DataDir.
+	DatabaseURL string `yaml:"database_url"`
+	// LogLevel is debug, info, warn or error. Default info.
+	LogLevel string `yaml:"log_level"`
+	// LogFormat is json or text. Default json.
+	LogFormat string `yaml:"log_format"`
+	// AWS says how to reach Identity Center.
+	AWS AWS `yaml:"aws"`
+	// Policy holds the settings and eligibility rules.
+	Policy Policy `yaml:"policy"`
+	// Jobs tunes the durable job queue.
+	Jobs Jobs `yaml:"jobs"`
+}
+
+// AWS configures the Identity Center provider. Credentials, region and
+// endpoints otherwise come from the standard AWS chain (AWS_REGION,
+// AWS_PROFILE, AWS_ENDPOINT_URL, AWS_ENDPOINT_URL_SSO_ADMIN, ...).
+type AWS struct {
+	// Region overrides the chain's region. Default: the chain's, else us-east-1.
+	Region string `yaml:"region"`
+	// InstanceARN of IAM Identity Center. Default: discovered with ListInstances.
+	InstanceARN string `yaml:"instance_arn"`
+	// IdentityStoreID of the instance. Default: discovered with the instance.
+	IdentityStoreID string `yaml:"identity_store_id"`
+	// PollInterval is the first delay between assignment status polls. Default 1s.
+	PollInterval time.Duration `yaml:"poll_interval"`
+}
+
+// Policy is the global settings and the rules (PRODUCT.md section 5).
+type Policy struct {
+	// MinDuration is the shortest request. Default 15m.
+	MinDuration time.Duration `yaml:"min_duration"`
+	// MaxDuration is the ceiling for every rule. Default 9h.
+	MaxDuration time.Duration `yaml:"max_duration"`
+	// ApprovalTimeout: a pending request expires after it. Default 3h.
+	ApprovalTimeout time.Duration `yaml:"approval_timeout"`
+	// AdminsGroup is the identity store group of admins. Default admins.
+	AdminsGroup string `yaml:"admins_group"`
+	// AuditorsGroup is the identity store group of auditors. Default auditors.
+	AuditorsGroup string `yaml:"auditors_group"`
+	// Rules are the eligibility rules. Default none: nobody may request anything.
+	Rules []policy.Rule `yaml:"rules"`
+}
+
+// Jobs tunes the job queue.
+type Jobs struct {
+	// ClientID names this replica; stable across its restarts, unique among
+	// live replicas. Default: the host name.
+	ClientID string `yaml:"client_id"`
+	// JobTimeout bounds one attempt of a job. Default 25s.
+	JobTimeout time.Duration `yaml:"job_timeout"`
+	// FetchPollInterval: how often idle workers look for due jobs. Default 200ms.
+	FetchPollInterval time.Duration `yaml:"fetch_poll_interval"`
+	// SyncInterval: how often the directory is synced. Default 15m.
+	SyncInterval time.Duration `yaml:"sync_interval"`
+	// SweepInterval: how often overdue work is re-enqueued. Default 1m.
+	SweepInterval time.Duration `yaml:"sweep_interval"`
+	// MaxWorkers: jobs run at once per process. Default 50.
+	MaxWorkers int `yaml:"max_workers"`
+}
+
+// Default returns the configuration with every default filled in.
+func Default() Config {
+	return Config{Addr: "127.0.0.1:8080", DataDir: "elevate-data", LogLevel: "info", LogFormat: "json"}
+}
+
+// Load reads a YAML file over the defaults. Unknown keys are an error.
+func Load(path string) (Config, error) {
+	c := Default()
+	if path == "" {
+		return c, nil
+	}
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return c, fmt.Errorf("read config: %w", err)
+	}
+	dec := yaml.NewDecoder(bytes.NewReader(b))
+	dec.KnownFields(true)
+	if err := dec.Decode(&c); err != nil && !errors.Is(err, io.EOF) {
+		return c, fmt.Errorf("config %s: %w", path, err)
+	}
+	return c, nil
+}
+
+// ApplyEnv overrides fields from ELEVATE_* environment variables.
+func (c *Config) ApplyEnv(getenv func(string) string) {
+	set := func(dst *string, key string) {
+		if v := getenv(key); v != "" {
+			*dst = v
+		}
+	}
+	set(&c.Addr, "ELEVATE_ADDR")
+	set(&c.PublicURL, "ELEVATE_PUBLIC_URL")
+	set(&c.DataDir, "ELEVATE_DATA_DIR")
+	set(&c.DatabaseURL, "ELEVATE_DATABASE_URL")
+	set(&c.LogLevel, "ELEVATE_LOG_LEVEL")
+	set(&c.LogFormat, "ELEVATE_LOG_FORMAT")
+	set(&c.Jobs.ClientID, "ELEVATE_CLIENT_ID")
+	set(&c.AWS.Region, "ELEVATE_AWS_REGION")
+	set(&c.AWS.InstanceARN, "ELEVATE_AWS_INSTANCE_ARN")
+	set(&c.AWS.IdentityStoreID, "ELEVATE_AWS_IDENTITY_STORE_ID")
+}
+
+// Validate checks the configuration and names the bad key.
+func (c Config) Validate() error {
+	var errs []error
+	if _, _, err := net.SplitHostPort(c.Addr); err != nil {
+		errs = append(errs, fmt.Errorf("addr: %q is not host:port: %w", c.Addr, err))
+	}
+	if c.DatabaseURL == "" && c.DataDir == "" {
+		errs = append(errs, errors.New("data_dir: empty; set a directory for the SQLite database, or database_url"))
+	}
+	if c.DatabaseURL != "" && !strings.HasPrefix(c.DatabaseURL, "postgres://") && !strings.HasPrefix(c.DatabaseURL, "postgresql://") {
+		errs = append(errs, errors.New("database_url: must start with postgres:// (leave it empty for SQLite)"))
+	}
+	switch strings.ToLower(c.LogLevel) {
+	case "debug", "info", "warn", "error":
+	default:
+		errs = append(errs, fmt.Errorf("log_level: %q is not debug, info, warn or error", c.LogLevel))
+	}
+	switch c.LogFormat {
+	case "json", "text":
+	default:
+		errs = append(errs, fmt.Errorf("log_format: %q is not json or text", c.LogFormat))
+	}
+	p := c.Policy
+	for _, d := range []struct {
+		key string
+		v   time.Duration
+	}{{"policy.min_duration", p.MinDuration}, {"policy.max_duration", p.MaxDuration}, {"policy.approval_timeout", p.ApprovalTimeout}} {
+		if d.v < 0 {
+			errs = append(errs, fmt.Errorf("%s: %s is negative", d.key, d.v))
+		}
+	}
+	if p.MinDuration > 0 && p.MaxDuration > 0 && p.MinDuration > p.MaxDuration {
+		errs = append(errs, fmt.Errorf("policy.min_duration: %s is longer than policy.max_duration %s", p.MinDuration, p.MaxDuration))
+	}
+	names := map[string]bool{}
+	for i, r := range p.Rules {
+		key := fmt.Sprintf("policy.rules[%d]", i)
+		switch {
+		case strings.TrimSpace(r.Name) == "":
+			errs = append(errs, fmt.Errorf("%s.name: empty; every rule needs a name", key))
+		case names[r.Name]:
+			errs = append(errs, fmt.Errorf("%s.name: %q is used by another rule", key, r.Name))
+		}
+		names[r.Name] = true
+		if len(r.Users) == 0 && len(r.Groups) == 0 {
+			errs = append(errs, fmt.Errorf("%s (%s): no users or groups; name who may request", key, r.Name))
+		}
+		if len(r.Accounts) == 0 {
+			errs = append(errs, fmt.Errorf("%s (%s).accounts: empty; list account ids or names, or \"*\"", key, r.Name))
+		}
+		if len(r.PermissionSets) == 0 {
+			errs = append(errs, fmt.Errorf("%s (%s).permission_sets: empty; list permission set names, or \"*\"", key, r.Name))
+		}
+		if r.Approvals < 0 {
+			errs = append(errs, fmt.Errorf("%s (%s).approvals: %d is negative", key, r.Name, r.Approvals))
+		}
+		if r.Approvals > 0 && len(r.ApproverUsers) == 0 && len(r.ApproverGroups) == 0 {
+			errs = append(errs, fmt.Errorf("%s (%s): needs %d approvals but names no approver_users or approver_groups", key, r.Name, r.Approvals))
+		}
+		if r.MaxDuration < 0 {
+			errs = append(errs, fmt.Errorf("%s (%s).max_duration: %s is negative", key, r.Name, r.MaxDuration))
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// SQLitePath is the database file in DataDir.
+func (c Config) SQLitePath() string { return filepath.Join(c.DataDir, "elevate.db") }
+
+// URL is the public URL, or one derived from Addr.
+func (c Config) URL() string {
+	if c.PublicURL != "" {
+		return strings.TrimRight(c.PublicURL, "/")
+	}
+	return "http://" + c.Addr
+}
