@@ -41,6 +41,7 @@ func commands() map[string]command {
 		"show":        {"show one request: show ID", cmdShow},
 		"eligibility": {"list the accounts and permission sets you may request", cmdEligibility},
 		"whoami":      {"show who the token belongs to", cmdWhoami},
+		"wait":        {"wait until a request is active (or --until done)", cmdWait},
 	}
 }
 

@@ -133,6 +133,7 @@ func cmdRequest(ctx context.Context, env *Env, args []string) error {
 	startStr := fs.String("start", "", "when access should start, RFC 3339 such as 2026-01-02T15:04:05Z (default now)")
 	wait := fs.Bool("wait", false, "wait until the request is active, and fail unless it becomes active")
 	interval := fs.Duration("interval", 2*time.Second, "how often --wait polls")
+	quiet := fs.Bool("quiet", false, "print only the request id (for scripts: ID=$(elevate request ... --quiet))")
 	pos, err := parseFlags(fs, args)
 	if err != nil {
 		return err
@@ -169,8 +170,11 @@ func cmdRequest(ctx context.Context, env *Env, args []string) error {
 	}
 	// With --json, progress goes to stderr and only the final request to stdout.
 	progress := env.Stdout
-	if cf.json {
+	if cf.json || *quiet {
 		progress = env.Stderr
+	}
+	if *quiet {
+		fmt.Fprintln(env.Stdout, r.ID)
 	}
 	if !cf.json || *wait {
 		fmt.Fprintf(progress, "Request %s is %s: %s on %s for %s.\n", r.ID, r.Status, r.PermissionSet.Name,

@@ -59,7 +59,7 @@ func cmdDemo(ctx context.Context, env *Env, args []string) error {
 	fs := newFlagSet(env, "demo")
 	addr := fs.String("addr", "127.0.0.1:8080", "listen address of the portal and API (:0 picks a free port)")
 	dataDir := fs.String("data-dir", "", "directory for the SQLite database and demo.json (default: a new temporary directory)")
-	awsAddr := fs.String("aws-addr", "127.0.0.1:0", "listen address of the AWS emulator")
+	awsAddr := fs.String("aws-addr", "127.0.0.1:8081", "listen address of the AWS emulator (:0 picks a free port)")
 	delay := fs.Duration("provisioning-delay", 2*time.Second, "how long the emulator takes to create or delete an assignment")
 	if _, err := parseFlags(fs, args); err != nil {
 		return err

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"log/slog"
 	"time"
 
 	"github.com/riverqueue/river"
@@ -69,7 +70,7 @@ func newQueue[TTx any](driver riverdriver.Driver[TTx], txOf func(store.Tx) (TTx,
 		RescueStuckJobsAfter: cfg.RescueStuckJobsAfter,
 		FetchPollInterval:    cfg.FetchPollInterval,
 		FetchCooldown:        min(cfg.FetchPollInterval, 100*time.Millisecond),
-		Logger:               cfg.Logger.With("component", "river"),
+		Logger:               slog.New(minLevel{cfg.Logger.Handler(), slog.LevelWarn}).With("component", "river"),
 		Middleware:           []rivertype.Middleware{&preciseSchedule{}},
 	})
 	if err != nil {
@@ -172,3 +173,20 @@ func (q *Queue[TTx]) Stop(ctx context.Context) error {
 
 // Client exposes the River client (for metrics and tests).
 func (q *Queue[TTx]) Client() *river.Client[TTx] { return q.client }
+
+// minLevel drops records below a level: River logs routine progress at info
+// every few seconds, which would drown elevate's own log.
+type minLevel struct {
+	slog.Handler
+	level slog.Level
+}
+
+func (h minLevel) Enabled(ctx context.Context, l slog.Level) bool {
+	return l >= h.level && h.Handler.Enabled(ctx, l)
+}
+
+func (h minLevel) WithAttrs(attrs []slog.Attr) slog.Handler {
+	return minLevel{h.Handler.WithAttrs(attrs), h.level}
+}
+
+func (h minLevel) WithGroup(name string) slog.Handler { return minLevel{h.Handler.WithGroup(name), h.level} }

@@ -1,0 +1,197 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync/atomic"
+	"syscall"
+	"testing"
+	"time"
+
+	awssdk "github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/credentials"
+	"github.com/aws/aws-sdk-go-v2/service/ssoadmin"
+)
+
+// readmeBlock returns the first ```sh block after the marker line.
+func readmeBlock(t *testing.T, readme, marker string) string {
+	t.Helper()
+	sc := bufio.NewScanner(strings.NewReader(readme))
+	state := 0
+	var b strings.Builder
+	for sc.Scan() {
+		line := sc.Text()
+		switch {
+		case state == 0 && strings.TrimSpace(line) == "<!-- "+marker+" -->":
+			state = 1
+		case state == 1 && strings.HasPrefix(line, "```sh"):
+			state = 2
+		case state == 2 && strings.HasPrefix(line, "```"):
+			return b.String()
+		case state == 2:
+			b.WriteString(line + "\n")
+		}
+	}
+	t.Fatalf("README has no ```sh block after <!-- %s -->", marker)
+	return ""
+}
+
+// TestREADMEWalkthrough types the README's walkthrough as a new user would:
+// it starts the demo with the README's own command, runs the README's steps
+// unchanged with bash, and checks, through the AWS SDK against the demo's
+// emulator, that alice's assignment appeared in AWS and is gone at the end.
+func TestREADMEWalkthrough(t *testing.T) {
+	if testing.Short() {
+		t.Skip("the walkthrough takes about a minute and a half; skipped with -short")
+	}
+	root, err := filepath.Abs("../..")
+	if err != nil {
+		t.Fatal(err)
+	}
+	readmeBytes, err := os.ReadFile(filepath.Join(root, "README.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	readme := string(readmeBytes)
+	demoCmd := strings.TrimSpace(readmeBlock(t, readme, "walkthrough:demo"))
+	steps := readmeBlock(t, readme, "walkthrough:steps")
+	awsBlock := readmeBlock(t, readme, "walkthrough:aws")
+
+	dataDir := filepath.Join(root, "demo-data")
+	if _, err := os.Stat(dataDir); err == nil {
+		t.Fatalf("%s exists: remove it so that the walkthrough starts from scratch", dataDir)
+	}
+	t.Cleanup(func() {
+		os.RemoveAll(dataDir)
+		os.Remove(filepath.Join(root, "elevate"))
+	})
+	var env []string
+	for _, kv := range os.Environ() {
+		if !strings.HasPrefix(kv, "ELEVATE_") && !strings.HasPrefix(kv, "AWS_") {
+			env = append(env, kv)
+		}
+	}
+
+	demo := exec.Command("bash", "-c", demoCmd)
+	demo.Dir, demo.Env = root, env
+	demo.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	var demoOut bytes.Buffer
+	demo.Stdout, demo.Stderr = &demoOut, &demoOut
+	if err := demo.Start(); err != nil {
+		t.Fatal(err)
+	}
+	demoDone := make(chan error, 1)
+	go func() { demoDone <- demo.Wait() }()
+	t.Cleanup(func() {
+		_ = syscall.Kill(-demo.Process.Pid, syscall.SIGINT)
+		select {
+		case <-demoDone:
+		case <-time.After(20 * time.Second):
+			_ = syscall.Kill(-demo.Process.Pid, syscall.SIGKILL)
+			<-demoDone
+		}
+		if t.Failed() {
+			t.Logf("demo output:\n%s", demoOut.String())
+		}
+	})
+	deadline := time.Now().Add(3 * time.Minute)
+	for {
+		if _, err := os.Stat(filepath.Join(dataDir, "demo.json")); err == nil {
+			break
+		}
+		select {
+		case err := <-demoDone:
+			t.Fatalf("the demo exited: %v\n%s", err, demoOut.String())
+		default:
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the demo did not start\n%s", demoOut.String())
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+
+	// Watch the emulator the way an AWS client would.
+	sso := ssoadmin.New(ssoadmin.Options{Region: "us-east-1", BaseEndpoint: awssdk.String("http://127.0.0.1:8081"),
+		Credentials: credentials.NewStaticCredentialsProvider("demo", "demo", "")})
+	var info struct {
+		InstanceARN string `json:"instance_arn"`
+	}
+	b, err := os.ReadFile(filepath.Join(dataDir, "demo.json"))
+	if err != nil || json.Unmarshal(b, &info) != nil {
+		t.Fatalf("demo.json: %v", err)
+	}
+	assigned := func(ctx context.Context) (bool, error) {
+		out, err := sso.ListAccountAssignments(ctx, &ssoadmin.ListAccountAssignmentsInput{InstanceArn: &info.InstanceARN,
+			AccountId: awssdk.String("444455556666"), PermissionSetArn: awssdk.String("arn:aws:sso:::permissionSet/ssoins-faab2179c311b74c/ps-eedced075592dad3")})
+		if err != nil {
+			return false, err
+		}
+		return len(out.AccountAssignments) > 0, nil
+	}
+	var seen atomic.Bool
+	watchCtx, stopWatch := context.WithCancel(context.Background())
+	watchDone := make(chan error, 1)
+	go func() {
+		for {
+			ok, err := assigned(watchCtx)
+			if err != nil && !errors.Is(watchCtx.Err(), context.Canceled) {
+				watchDone <- err
+				return
+			}
+			if ok {
+				seen.Store(true)
+			}
+			select {
+			case <-watchCtx.Done():
+				watchDone <- nil
+				return
+			case <-time.After(200 * time.Millisecond):
+			}
+		}
+	}()
+
+	run := exec.Command("bash", "-euo", "pipefail", "-c", steps)
+	run.Dir, run.Env = root, env
+	out, err := run.CombinedOutput()
+	stopWatch()
+	if werr := <-watchDone; werr != nil {
+		t.Errorf("watching the emulator: %v", werr)
+	}
+	if err != nil {
+		t.Fatalf("the walkthrough failed: %v\n%s", err, out)
+	}
+	t.Logf("walkthrough output:\n%s", out)
+	for _, want := range []string{"is active", "is ended", "request.approved", "grant.revoked"} {
+		if !bytes.Contains(out, []byte(want)) {
+			t.Errorf("walkthrough output lacks %q", want)
+		}
+	}
+	if !seen.Load() {
+		t.Error("alice's assignment never appeared in AWS during the walkthrough")
+	}
+	if now, err := assigned(context.Background()); err != nil || now {
+		t.Errorf("after the walkthrough the assignment is still there (%v, %v)", now, err)
+	}
+
+	if _, err := exec.LookPath("aws"); err != nil {
+		t.Log("the AWS CLI is not installed: its part of the walkthrough is not run")
+		return
+	}
+	awsRun := exec.Command("bash", "-euo", "pipefail", "-c", awsBlock)
+	awsRun.Dir, awsRun.Env = root, env
+	awsOut, err := awsRun.Output()
+	if err != nil {
+		t.Fatalf("the AWS CLI step failed: %v\n%s", err, awsOut)
+	}
+	var listed struct{ AccountAssignments []any }
+	if err := json.Unmarshal(awsOut, &listed); err != nil || len(listed.AccountAssignments) != 0 {
+		t.Fatalf("AWS CLI output after the end: %v %s", err, awsOut)
+	}
+}

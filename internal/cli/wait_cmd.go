@@ -1,0 +1,61 @@
+package cli
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/elevate/elevate/client"
+)
+
+// cmdWait blocks until a request is active (--until active, the default) or
+// finished (--until done), printing each status change.
+func cmdWait(ctx context.Context, env *Env, args []string) error {
+	fs := newFlagSet(env, "wait")
+	cf := addClientFlags(fs, env)
+	until := fs.String("until", "active", "active: until access is granted; done: until the request is over (ended, revoked, ...)")
+	interval := fs.Duration("interval", time.Second, "how often to poll")
+	pos, err := parseFlags(fs, args)
+	if err != nil {
+		return err
+	}
+	id, err := oneID(pos, "wait [--until active|done]")
+	if err != nil {
+		return err
+	}
+	if *until != "active" && *until != "done" {
+		return usageErr("--until %q is not active or done", *until)
+	}
+	c, err := cf.client()
+	if err != nil {
+		return err
+	}
+	var last client.Status
+	r, err := c.WaitFor(ctx, id, func(r *client.Request) bool {
+		if r.Status != last {
+			if !cf.json {
+				fmt.Fprintf(env.Stdout, "%s  %s is %s\n", time.Now().Format("15:04:05"), r.ID, r.Status)
+			}
+			last = r.Status
+		}
+		return r.Status.Terminal() || (*until == "active" && r.Status == client.StatusActive)
+	}, *interval)
+	if err != nil {
+		if ctx.Err() != nil {
+			return fmt.Errorf("stopped waiting: request %s was %s", id, last)
+		}
+		return cf.explain(err)
+	}
+	if cf.json {
+		if err := cf.printJSON(r); err != nil {
+			return err
+		}
+	}
+	if *until == "active" && r.Status != client.StatusActive {
+		return fmt.Errorf("request %s is %s%s", r.ID, r.Status, outcome(r))
+	}
+	if r.Status == client.StatusActive && r.EndsAt != nil && !cf.json {
+		fmt.Fprintf(env.Stdout, "Access is active until %s.\n", when(r.EndsAt))
+	}
+	return nil
+}
