@@ -245,7 +245,9 @@ func TestRevocationSurvivesSIGKILL(t *testing.T) {
 			if _, err := bob.Approve(ctx, req.ID, ""); err != nil {
 				t.Fatal(err)
 			}
-			active, err := alice.WaitFor(ctx, req.ID, func(r *client.Request) bool { return r.Status != client.StatusScheduled && r.Status != client.StatusPending }, 50*time.Millisecond)
+			active, err := alice.WaitFor(ctx, req.ID, func(r *client.Request) bool {
+				return r.Status != client.StatusScheduled && r.Status != client.StatusPending
+			}, 50*time.Millisecond)
 			if err != nil || active.Status != client.StatusActive {
 				t.Fatalf("not active: %v %+v", err, active)
 			}

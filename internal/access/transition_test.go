@@ -168,10 +168,22 @@ type action struct {
 }
 
 var actions = []action{
-	{"approve", func(r Request, a Actor, now time.Time) (Request, error) { r, _, err := r.Approve(a, "ok", now); return r, err }},
-	{"reject", func(r Request, a Actor, now time.Time) (Request, error) { r, _, err := r.Reject(a, "no", now); return r, err }},
-	{"cancel", func(r Request, a Actor, now time.Time) (Request, error) { r, _, err := r.Cancel(a, "", now); return r, err }},
-	{"end", func(r Request, a Actor, now time.Time) (Request, error) { r, _, err := r.End(a, "", now); return r, err }},
+	{"approve", func(r Request, a Actor, now time.Time) (Request, error) {
+		r, _, err := r.Approve(a, "ok", now)
+		return r, err
+	}},
+	{"reject", func(r Request, a Actor, now time.Time) (Request, error) {
+		r, _, err := r.Reject(a, "no", now)
+		return r, err
+	}},
+	{"cancel", func(r Request, a Actor, now time.Time) (Request, error) {
+		r, _, err := r.Cancel(a, "", now)
+		return r, err
+	}},
+	{"end", func(r Request, a Actor, now time.Time) (Request, error) {
+		r, _, err := r.End(a, "", now)
+		return r, err
+	}},
 }
 
 // TestTransitionMatrix checks every (status, action, actor) combination.

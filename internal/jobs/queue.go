@@ -24,8 +24,8 @@ type Queue[TTx any] struct {
 	txOf   func(store.Tx) (TTx, error)
 	// rescueOwn makes this client id's running jobs available again.
 	rescueOwn func(ctx context.Context, clientID string) (int64, error)
-	runner *runnerRef
-	cfg    Config
+	runner    *runnerRef
+	cfg       Config
 }
 
 // runnerRef lets workers exist before the workflow service they call.
@@ -189,4 +189,6 @@ func (h minLevel) WithAttrs(attrs []slog.Attr) slog.Handler {
 	return minLevel{h.Handler.WithAttrs(attrs), h.level}
 }
 
-func (h minLevel) WithGroup(name string) slog.Handler { return minLevel{h.Handler.WithGroup(name), h.level} }
+func (h minLevel) WithGroup(name string) slog.Handler {
+	return minLevel{h.Handler.WithGroup(name), h.level}
+}
