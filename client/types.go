@@ -52,7 +52,8 @@ type Approval struct {
 type Grant struct {
 	ID                 string     `json:"id"`
 	AccountID          string     `json:"account_id"`
-	Status             string     `json:"status"` // pending, active, revoked, failed
+	Status             string     `json:"status"` // pending, active, revoking, revoked, failed
+	Origin             string     `json:"origin"` // created, shared or standing once active
 	AWSCreateRequestID string     `json:"aws_create_request_id"`
 	AWSDeleteRequestID string     `json:"aws_delete_request_id"`
 	Error              string     `json:"error"`

@@ -44,8 +44,21 @@ type GrantStatus string
 const (
 	GrantPending GrantStatus = "pending" // not yet created in AWS
 	GrantActive  GrantStatus = "active"  // the assignment exists
+	// GrantRevoking: elevate is deleting the assignment. No other grant may
+	// start sharing it until the deletion is done.
+	GrantRevoking GrantStatus = "revoking"
 	GrantRevoked GrantStatus = "revoked" // the assignment was removed (or never created because the request closed first)
 	GrantFailed  GrantStatus = "failed"  // AWS refused it; nothing was left behind
+)
+
+// Origin says how a grant came to hold its assignment.
+type Origin string
+
+// Origins.
+const (
+	OriginCreated  Origin = "created"  // elevate created the assignment for this grant
+	OriginShared   Origin = "shared"   // another active grant already held it
+	OriginStanding Origin = "standing" // it existed before elevate: never deleted by elevate
 )
 
 // Grant is the account assignment (account, permission set, user) that a
@@ -54,6 +67,7 @@ type Grant struct {
 	ID              string
 	AccountID       string
 	Status          GrantStatus
+	Origin          Origin // set when active
 	CreateRequestID string // AWS request id of CreateAccountAssignment
 	DeleteRequestID string // AWS request id of DeleteAccountAssignment
 	Error           string // AWS's reason for a failure, or the last revocation error

@@ -261,7 +261,7 @@ func (r Request) Expire(now time.Time) (Request, Event, error) {
 
 // GrantActivated records that grant id's assignment exists in AWS. The first
 // grant to become active starts the clock: EndsAt = now + Duration.
-func (r Request) GrantActivated(grantID, awsRequestID string, now time.Time) (Request, []Event, error) {
+func (r Request) GrantActivated(grantID, awsRequestID string, origin Origin, now time.Time) (Request, []Event, error) {
 	i := r.grantIndex(grantID)
 	if i < 0 {
 		return r, nil, Errorf(CodeNotFound, "request %s has no grant %s", r.ID, grantID)
@@ -274,10 +274,10 @@ func (r Request) GrantActivated(grantID, awsRequestID string, now time.Time) (Re
 	}
 	r = r.clone()
 	g := &r.Grants[i]
-	g.Status, g.CreateRequestID, g.ActivatedAt, g.Error = GrantActive, awsRequestID, now, ""
+	g.Status, g.CreateRequestID, g.ActivatedAt, g.Error, g.Origin = GrantActive, awsRequestID, now, "", origin
 	r.UpdatedAt = now
 	evs := []Event{{Type: EventGrantActivated, RequestID: r.ID, GrantID: g.ID, Actor: SystemActor, At: now,
-		Details: map[string]string{"account": g.AccountID, "aws_request_id": awsRequestID}}}
+		Details: map[string]string{"account": g.AccountID, "aws_request_id": awsRequestID, "origin": string(origin)}}}
 	if r.Status == StatusScheduled {
 		r.Status = StatusActive
 		r.ActivatedAt = now
@@ -330,15 +330,33 @@ func (r Request) End(a Actor, comment string, now time.Time) (Request, Event, er
 	return r, Event{Type: EventEndRequested, RequestID: r.ID, Actor: a, At: now, Details: map[string]string{"comment": r.EndComment}}, nil
 }
 
-// GrantRevoked records that grant id's assignment is gone from AWS (or was
-// never created). When every grant is settled the request ends: revoked when
-// someone ended it early, ended otherwise.
+// BeginRevoke marks grant id as revoking: its assignment is about to be
+// deleted, and no other grant may start sharing it meanwhile.
+func (r Request) BeginRevoke(grantID string, now time.Time) (Request, error) {
+	i := r.grantIndex(grantID)
+	if i < 0 {
+		return r, Errorf(CodeNotFound, "request %s has no grant %s", r.ID, grantID)
+	}
+	if r.Grants[i].Status != GrantActive {
+		return r, Errorf(CodeIllegalTransition, "grant %s is %s: it can't start revoking", grantID, r.Grants[i].Status)
+	}
+	r = r.clone()
+	r.Grants[i].Status = GrantRevoking
+	r.UpdatedAt = now
+	return r, nil
+}
+
+// GrantRevoked records that grant id no longer holds its assignment: it is
+// gone from AWS, was never created, or stays for another holder (the
+// assignment's other grants, or a standing assignment). When every grant is
+// settled the request ends: revoked when someone ended it early, ended
+// otherwise.
 func (r Request) GrantRevoked(grantID, awsRequestID string, now time.Time) (Request, []Event, error) {
 	i := r.grantIndex(grantID)
 	if i < 0 {
 		return r, nil, Errorf(CodeNotFound, "request %s has no grant %s", r.ID, grantID)
 	}
-	if r.Grants[i].Status != GrantActive && r.Grants[i].Status != GrantPending {
+	if st := r.Grants[i].Status; st != GrantActive && st != GrantPending && st != GrantRevoking {
 		return r, nil, Errorf(CodeIllegalTransition, "grant %s is %s: it can't be revoked", grantID, r.Grants[i].Status)
 	}
 	r = r.clone()
@@ -370,7 +388,7 @@ func (r Request) settle(now time.Time, evs []Event) (Request, []Event, error) {
 	anyActiveOrPending, everActive := false, false
 	for _, g := range r.Grants {
 		switch g.Status {
-		case GrantPending, GrantActive:
+		case GrantPending, GrantActive, GrantRevoking:
 			anyActiveOrPending = true
 		}
 		if !g.ActivatedAt.IsZero() {

@@ -62,11 +62,11 @@ func inStatus(t *testing.T, s Status) Request {
 	case StatusScheduled:
 		r = step(r.Approve(bob, "", t0))
 	case StatusActive:
-		r = steps(step(r.Approve(bob, "", t0)).GrantActivated("g1", "aws-1", t0.Add(time.Minute)))
+		r = steps(step(r.Approve(bob, "", t0)).GrantActivated("g1", "aws-1", OriginCreated, t0.Add(time.Minute)))
 	case StatusEnded:
-		r = steps(steps(step(r.Approve(bob, "", t0)).GrantActivated("g1", "aws-1", t0)).GrantRevoked("g1", "aws-2", t0.Add(time.Hour)))
+		r = steps(steps(step(r.Approve(bob, "", t0)).GrantActivated("g1", "aws-1", OriginCreated, t0)).GrantRevoked("g1", "aws-2", t0.Add(time.Hour)))
 	case StatusRevoked:
-		r = step(steps(step(r.Approve(bob, "", t0)).GrantActivated("g1", "aws-1", t0)).End(alice, "done", t0.Add(time.Minute)))
+		r = step(steps(step(r.Approve(bob, "", t0)).GrantActivated("g1", "aws-1", OriginCreated, t0)).End(alice, "done", t0.Add(time.Minute)))
 		r = steps(r.GrantRevoked("g1", "aws-2", t0.Add(2*time.Minute)))
 	case StatusRejected:
 		r = step(r.Reject(bob, "no", t0))
@@ -301,7 +301,7 @@ func TestExpire(t *testing.T) {
 func TestActivateStartsClock(t *testing.T) {
 	r := inStatus(t, StatusScheduled)
 	at := t0.Add(7 * time.Minute)
-	got, evs, err := r.GrantActivated("g1", "aws-1", at)
+	got, evs, err := r.GrantActivated("g1", "aws-1", OriginCreated, at)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -311,13 +311,13 @@ func TestActivateStartsClock(t *testing.T) {
 	if len(evs) != 2 || evs[0].Type != EventGrantActivated || evs[1].Type != EventActivated {
 		t.Fatalf("events %+v", evs)
 	}
-	if _, _, err := got.GrantActivated("g1", "aws-1", at); ErrorCode(err) != CodeIllegalTransition {
+	if _, _, err := got.GrantActivated("g1", "aws-1", OriginCreated, at); ErrorCode(err) != CodeIllegalTransition {
 		t.Fatalf("activate twice: %v", err)
 	}
-	if _, _, err := inStatus(t, StatusPending).GrantActivated("g1", "x", at); ErrorCode(err) != CodeIllegalTransition {
+	if _, _, err := inStatus(t, StatusPending).GrantActivated("g1", "x", OriginCreated, at); ErrorCode(err) != CodeIllegalTransition {
 		t.Fatalf("activate pending: %v", err)
 	}
-	if _, _, err := r.GrantActivated("nope", "x", at); ErrorCode(err) != CodeNotFound {
+	if _, _, err := r.GrantActivated("nope", "x", OriginCreated, at); ErrorCode(err) != CodeNotFound {
 		t.Fatalf("unknown grant: %v", err)
 	}
 }
@@ -358,7 +358,7 @@ func TestMultiAccountPartialFailure(t *testing.T) {
 	if err != nil || r.Status != StatusScheduled {
 		t.Fatalf("first failure: %v %s", err, r.Status)
 	}
-	r, _, err = r.GrantActivated("g2", "aws", t0)
+	r, _, err = r.GrantActivated("g2", "aws", OriginCreated, t0)
 	if err != nil || r.Status != StatusActive {
 		t.Fatalf("second activates: %v %s", err, r.Status)
 	}
@@ -407,5 +407,23 @@ func TestErrorCode(t *testing.T) {
 	err := fmt.Errorf("wrap: %w", Errorf(CodeForbidden, "no"))
 	if ErrorCode(err) != CodeForbidden || ErrorCode(errors.New("x")) != CodeInternal {
 		t.Fatal("ErrorCode")
+	}
+}
+
+func TestBeginRevoke(t *testing.T) {
+	r := inStatus(t, StatusActive)
+	rv, err := r.BeginRevoke("g1", r.EndsAt)
+	if err != nil || rv.Grants[0].Status != GrantRevoking || rv.Status != StatusActive {
+		t.Fatalf("%v %+v", err, rv.Grants[0])
+	}
+	if _, err := rv.BeginRevoke("g1", r.EndsAt); ErrorCode(err) != CodeIllegalTransition {
+		t.Fatalf("twice: %v", err)
+	}
+	done, _, err := rv.GrantRevoked("g1", "aws", r.EndsAt)
+	if err != nil || done.Status != StatusEnded {
+		t.Fatalf("%v %s", err, done.Status)
+	}
+	if _, err := inStatus(t, StatusScheduled).BeginRevoke("g1", t0); ErrorCode(err) != CodeIllegalTransition {
+		t.Fatalf("pending grant: %v", err)
 	}
 }

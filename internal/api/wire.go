@@ -32,6 +32,7 @@ type grantJSON struct {
 	ID                 string     `json:"id"`
 	AccountID          string     `json:"account_id"`
 	Status             string     `json:"status"`
+	Origin             string     `json:"origin"`
 	AWSCreateRequestID string     `json:"aws_create_request_id"`
 	AWSDeleteRequestID string     `json:"aws_delete_request_id"`
 	Error              string     `json:"error"`
@@ -204,7 +205,7 @@ func toRequest(r *access.Request, names map[string]string) requestJSON {
 	}
 	for _, g := range r.Grants {
 		out.Grants = append(out.Grants, grantJSON{
-			ID: g.ID, AccountID: g.AccountID, Status: string(g.Status),
+			ID: g.ID, AccountID: g.AccountID, Status: string(g.Status), Origin: string(originOf(g)),
 			AWSCreateRequestID: g.CreateRequestID, AWSDeleteRequestID: g.DeleteRequestID,
 			Error: g.Error, ActivatedAt: utc(g.ActivatedAt), RevokedAt: utc(g.RevokedAt),
 		})
@@ -245,4 +246,13 @@ func toEvent(e access.Event) eventJSON {
 		Actor: actorJSON{ID: e.Actor.UserID, UserName: e.Actor.UserName, Via: string(e.Actor.Via)},
 		At:    e.At.UTC(), Details: details,
 	}
+}
+
+// originOf reports the grant's origin once it holds (or held) its assignment;
+// on a pending grant the stored origin only records that a create was sent.
+func originOf(g access.Grant) access.Origin {
+	if g.ActivatedAt.IsZero() {
+		return ""
+	}
+	return g.Origin
 }

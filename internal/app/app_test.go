@@ -39,7 +39,13 @@ func testLogger(t *testing.T) *slog.Logger {
 // reached over HTTP through the real AWS SDK.
 func start(t *testing.T, mutate func(*config.Config)) *testEnv {
 	t.Helper()
-	emu, err := awsemu.New(awsemu.DemoSeed(), awsemu.Options{ProvisioningDelay: 100 * time.Millisecond})
+	return startSeeded(t, awsemu.DemoSeed(), mutate)
+}
+
+// startSeeded is start with the emulator seeded from seed.
+func startSeeded(t *testing.T, seed awsemu.Seed, mutate func(*config.Config)) *testEnv {
+	t.Helper()
+	emu, err := awsemu.New(seed, awsemu.Options{ProvisioningDelay: 100 * time.Millisecond})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -49,6 +49,21 @@ type Tx interface {
 	// ListRequests returns requests matching f, newest first.
 	ListRequests(ctx context.Context, f RequestFilter) ([]*access.Request, error)
 
+	// LockAssignment serializes the transactions that decide about one
+	// account assignment (share it, delete it, create it) until this
+	// transaction ends. Engines whose writers are already serialized may
+	// make it a no-op.
+	LockAssignment(ctx context.Context, a access.Assignment) error
+	// AssignmentHolders returns the grants, other than exceptGrantID, that
+	// are active or revoking on the same assignment (account, permission
+	// set, user).
+	AssignmentHolders(ctx context.Context, a access.Assignment, exceptGrantID string) ([]GrantRef, error)
+	// IsStanding reports whether the assignment existed before elevate
+	// touched it (it is then never deleted by elevate).
+	IsStanding(ctx context.Context, a access.Assignment) (bool, error)
+	// SetStanding records or clears that the assignment is standing.
+	SetStanding(ctx context.Context, a access.Assignment, standing bool, at time.Time) error
+
 	// AppendEvent appends an entry to the decision log.
 	AppendEvent(ctx context.Context, e access.Event) error
 	// ListEvents returns the events of one request (or all when requestID is
@@ -90,6 +105,13 @@ type RequestFilter struct {
 	// InvolvingUserID matches requests the user made or may approve.
 	InvolvingUserID string
 	Limit           int // 0: the engine's default of 100
+}
+
+// GrantRef names a grant and its status.
+type GrantRef struct {
+	RequestID string
+	GrantID   string
+	Status    access.GrantStatus
 }
 
 // Token is a personal access token for the API. Only the SHA-256 hash of the

@@ -99,6 +99,23 @@ func (s *Service) Activate(ctx context.Context, grantID string) error {
 
 	asg := r.Assignment(g)
 	start := time.Now()
+	plan, err := s.planActivation(ctx, grantID, asg, existenceUnknown)
+	if err != nil || plan == planDone {
+		return err
+	}
+	if plan == planCheckStanding {
+		exists, err := s.provider.AssignmentExists(ctx, asg)
+		if err != nil {
+			return fmt.Errorf("check for a standing assignment for grant %s: %w", grantID, err)
+		}
+		found := absentInAWS
+		if exists {
+			found = existsInAWS
+		}
+		if plan, err = s.planActivation(ctx, grantID, asg, found); err != nil || plan == planDone {
+			return err
+		}
+	}
 	awsID, err := s.provider.CreateAssignment(ctx, asg)
 	var perr *access.ProvisioningError
 	if errors.As(err, &perr) {
@@ -123,32 +140,21 @@ func (s *Service) Activate(ctx context.Context, grantID string) error {
 	stored, err := s.applyGrantStep(ctx, grantID, func(tx store.Tx, r access.Request, g access.Grant) (*access.Request, []access.Event, error) {
 		if g.Status != access.GrantPending {
 			// Closed (cancelled, expired) while AWS was creating it: the
-			// assignment must go again.
-			orphan = g.Status != access.GrantActive
+			// assignment must go again, unless another grant holds it.
+			orphan = g.Status == access.GrantRevoked
 			return nil, nil, nil
 		}
-		now := s.clock.Now()
-		next, evs, err := r.GrantActivated(grantID, awsID, now)
+		next, evs, err := r.GrantActivated(grantID, awsID, access.OriginCreated, s.clock.Now())
 		if err != nil {
 			return nil, nil, err
 		}
-		at := next.EndsAt
-		if next.EndRequested() {
-			at = time.Time{}
-		}
-		if err := s.sched.Schedule(ctx, tx, Job{Kind: JobRevoke, RequestID: next.ID, GrantID: grantID, At: at}); err != nil {
-			return nil, nil, fmt.Errorf("schedule revocation: %w", err)
-		}
-		return &next, evs, nil
+		return &next, evs, s.scheduleEnd(ctx, tx, next, grantID)
 	})
 	if err != nil {
 		return fmt.Errorf("record active grant %s: %w", grantID, err)
 	}
 	if orphan {
-		if _, err := s.provider.DeleteAssignment(ctx, asg); err != nil {
-			return fmt.Errorf("remove assignment of closed grant %s: %w", grantID, err)
-		}
-		return nil
+		return s.removeOrphan(ctx, grantID, asg)
 	}
 	s.log.InfoContext(ctx, "access granted", "request_id", stored.ID, "grant_id", grantID, "account_id", g.AccountID,
 		"user", stored.RequesterName, "permission_set", stored.PermissionSetName, "aws_request_id", awsID,
@@ -156,10 +162,144 @@ func (s *Service) Activate(ctx context.Context, grantID string) error {
 	return nil
 }
 
+// activationPlan is what a grant must do to get its assignment.
+type activationPlan int
+
+const (
+	planDone          activationPlan = iota // nothing more: shared, standing, or closed
+	planCheckStanding                       // ask AWS whether the assignment already exists
+	planCreate                              // create it in AWS
+)
+
+// existence is what AWS said about an assignment.
+type existence int
+
+const (
+	existenceUnknown existence = iota
+	existsInAWS
+	absentInAWS
+)
+
+// planActivation decides, under the assignment lock, how grant id gets its
+// assignment:
+//   - another grant is deleting it: wait until that is done;
+//   - another grant holds it: share it (no AWS call);
+//   - a create was already sent for this grant: send it again (idempotent);
+//   - AWS was not asked yet: ask whether it exists (a standing assignment);
+//   - AWS has it: it is standing, recorded so that elevate never deletes it;
+//   - AWS lacks it: record that a create is being sent, then create it. The
+//     record makes an assignment found after a crash elevate's own, never
+//     mistaken for a standing one.
+func (s *Service) planActivation(ctx context.Context, grantID string, asg access.Assignment, aws existence) (activationPlan, error) {
+	plan := planDone
+	_, err := s.applyGrantStep(ctx, grantID, func(tx store.Tx, r access.Request, g access.Grant) (*access.Request, []access.Event, error) {
+		plan = planDone
+		if g.Status != access.GrantPending || (r.Status != access.StatusScheduled && r.Status != access.StatusActive) {
+			return nil, nil, nil
+		}
+		if err := tx.LockAssignment(ctx, asg); err != nil {
+			return nil, nil, err
+		}
+		holders, err := tx.AssignmentHolders(ctx, asg, grantID)
+		if err != nil {
+			return nil, nil, err
+		}
+		for _, h := range holders {
+			if h.Status == access.GrantRevoking {
+				return nil, nil, &NotDueError{Until: s.clock.Now().Add(2 * time.Second)}
+			}
+		}
+		now := s.clock.Now()
+		var origin access.Origin
+		switch {
+		case len(holders) > 0:
+			origin = access.OriginShared
+		case g.Origin == access.OriginCreated:
+			plan = planCreate
+			return nil, nil, nil
+		case aws == existenceUnknown:
+			plan = planCheckStanding
+			return nil, nil, nil
+		case aws == existsInAWS:
+			origin = access.OriginStanding
+			if err := tx.SetStanding(ctx, asg, true, now); err != nil {
+				return nil, nil, err
+			}
+		default:
+			if err := tx.SetStanding(ctx, asg, false, now); err != nil {
+				return nil, nil, err
+			}
+			next := r
+			next.Grants = append([]access.Grant(nil), r.Grants...)
+			for i := range next.Grants {
+				if next.Grants[i].ID == grantID {
+					next.Grants[i].Origin = access.OriginCreated
+				}
+			}
+			plan = planCreate
+			return &next, nil, nil
+		}
+		next, evs, err := r.GrantActivated(grantID, "", origin, now)
+		if err != nil {
+			return nil, nil, err
+		}
+		return &next, evs, s.scheduleEnd(ctx, tx, next, grantID)
+	})
+	if err != nil {
+		return planDone, fmt.Errorf("plan activation of grant %s: %w", grantID, err)
+	}
+	return plan, nil
+}
+
+// scheduleEnd enqueues grant id's revocation at the request's end (now when
+// it is ending early).
+func (s *Service) scheduleEnd(ctx context.Context, tx store.Tx, r access.Request, grantID string) error {
+	at := r.EndsAt
+	if r.EndRequested() {
+		at = time.Time{}
+	}
+	if err := s.sched.Schedule(ctx, tx, Job{Kind: JobRevoke, RequestID: r.ID, GrantID: grantID, At: at}); err != nil {
+		return fmt.Errorf("schedule revocation: %w", err)
+	}
+	return nil
+}
+
+// removeOrphan deletes the assignment that grant id created after its
+// request closed, unless another grant holds it or it is standing.
+func (s *Service) removeOrphan(ctx context.Context, grantID string, asg access.Assignment) error {
+	keep := false
+	if err := s.store.InTx(ctx, func(tx store.Tx) error {
+		if err := tx.LockAssignment(ctx, asg); err != nil {
+			return err
+		}
+		holders, err := tx.AssignmentHolders(ctx, asg, grantID)
+		if err != nil {
+			return err
+		}
+		standing, err := tx.IsStanding(ctx, asg)
+		keep = len(holders) > 0 || standing
+		return err
+	}); err != nil {
+		return fmt.Errorf("check holders of closed grant %s: %w", grantID, err)
+	}
+	if keep {
+		return nil
+	}
+	if _, err := s.provider.DeleteAssignment(ctx, asg); err != nil {
+		return fmt.Errorf("remove assignment of closed grant %s: %w", grantID, err)
+	}
+	return nil
+}
+
 // Revoke removes grant id's account assignment once the request's end is
 // due, and records it. It is the body of the revoke job, retried forever:
 // after RevocationFailingAfter failed attempts the request is flagged
 // revocation_failed and the failure is logged at error level.
+//
+// The assignment is deleted only when no other grant holds it and it is not
+// a standing assignment; the decision and the switch to "revoking" happen
+// under the assignment lock, so no grant starts sharing an assignment that
+// is being deleted.
 func (s *Service) Revoke(ctx context.Context, grantID string, attempt int) error {
 	var r *access.Request
 	var g access.Grant
@@ -170,13 +310,58 @@ func (s *Service) Revoke(ctx context.Context, grantID string, attempt int) error
 	}); err != nil {
 		return fmt.Errorf("revoke grant %s: %w", grantID, err)
 	}
-	if g.Status != access.GrantActive {
+	if g.Status != access.GrantActive && g.Status != access.GrantRevoking {
 		return nil
 	}
-	if !r.RevocationDue(s.clock.Now()) {
+	if g.Status == access.GrantActive && !r.RevocationDue(s.clock.Now()) {
 		return &NotDueError{Until: r.EndsAt}
 	}
-	awsID, err := s.provider.DeleteAssignment(ctx, r.Assignment(g))
+	asg := r.Assignment(g)
+	if g.Status == access.GrantActive {
+		mustDelete := false
+		stored, err := s.applyGrantStep(ctx, grantID, func(tx store.Tx, r access.Request, g access.Grant) (*access.Request, []access.Event, error) {
+			mustDelete = g.Status == access.GrantRevoking
+			if g.Status != access.GrantActive {
+				return nil, nil, nil
+			}
+			if err := tx.LockAssignment(ctx, asg); err != nil {
+				return nil, nil, err
+			}
+			holders, err := tx.AssignmentHolders(ctx, asg, grantID)
+			if err != nil {
+				return nil, nil, err
+			}
+			standing, err := tx.IsStanding(ctx, asg)
+			if err != nil {
+				return nil, nil, err
+			}
+			now := s.clock.Now()
+			if len(holders) == 0 && !standing && g.Origin != access.OriginStanding {
+				next, err := r.BeginRevoke(grantID, now)
+				mustDelete = err == nil
+				return &next, nil, err
+			}
+			next, evs, err := r.GrantRevoked(grantID, "", now)
+			if err != nil {
+				return nil, nil, err
+			}
+			kept := "standing assignment: elevate never deletes it"
+			if len(holders) > 0 {
+				kept = "still needed by grant " + holders[0].GrantID + " of request " + holders[0].RequestID
+			}
+			evs[0].Details["assignment_kept"] = kept
+			return &next, evs, nil
+		})
+		if err != nil {
+			return fmt.Errorf("revoke grant %s: %w", grantID, err)
+		}
+		if !mustDelete {
+			s.log.InfoContext(ctx, "access released; assignment kept", "request_id", stored.ID, "grant_id", grantID,
+				"account_id", g.AccountID, "user", stored.RequesterName, "status", stored.Status)
+			return nil
+		}
+	}
+	awsID, err := s.provider.DeleteAssignment(ctx, asg)
 	if err != nil {
 		err = fmt.Errorf("delete assignment for grant %s: %w", grantID, err)
 		if attempt >= RevocationFailingAfter {
@@ -184,7 +369,7 @@ func (s *Service) Revoke(ctx context.Context, grantID string, attempt int) error
 				"account_id", g.AccountID, "user", r.RequesterName, "attempt", attempt, "error", err)
 			if !r.RevocationFailed {
 				if _, ferr := s.applyGrantStep(ctx, grantID, func(_ store.Tx, r access.Request, g access.Grant) (*access.Request, []access.Event, error) {
-					if g.Status != access.GrantActive || r.RevocationFailed {
+					if g.Status != access.GrantRevoking || r.RevocationFailed {
 						return nil, nil, nil
 					}
 					next, ev, err := r.RevocationFailing(grantID, err.Error(), s.clock.Now())
@@ -197,7 +382,7 @@ func (s *Service) Revoke(ctx context.Context, grantID string, attempt int) error
 		return err
 	}
 	stored, err := s.applyGrantStep(ctx, grantID, func(_ store.Tx, r access.Request, g access.Grant) (*access.Request, []access.Event, error) {
-		if g.Status != access.GrantActive {
+		if g.Status != access.GrantRevoking {
 			return nil, nil, nil
 		}
 		next, evs, err := r.GrantRevoked(grantID, awsID, s.clock.Now())

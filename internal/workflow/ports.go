@@ -14,6 +14,8 @@ import (
 type Provider interface {
 	CreateAssignment(ctx context.Context, a access.Assignment) (awsRequestID string, err error)
 	DeleteAssignment(ctx context.Context, a access.Assignment) (awsRequestID string, err error)
+	// AssignmentExists reports whether the user assignment exists in AWS.
+	AssignmentExists(ctx context.Context, a access.Assignment) (bool, error)
 }
 
 // DirectorySource reads the organization and the identity store.

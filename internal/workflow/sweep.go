@@ -36,7 +36,7 @@ func (s *Service) Sweep(ctx context.Context) error {
 					switch {
 					case g.Status == access.GrantPending:
 						jobs = append(jobs, Job{Kind: JobGrant, RequestID: r.ID, GrantID: g.ID})
-					case g.Status == access.GrantActive && r.RevocationDue(now):
+					case g.Status == access.GrantActive && r.RevocationDue(now), g.Status == access.GrantRevoking:
 						jobs = append(jobs, Job{Kind: JobRevoke, RequestID: r.ID, GrantID: g.ID})
 					}
 				}

@@ -146,7 +146,7 @@ func (f *Fake) Requests() []access.Request {
 // the grant jobs would.
 func (f *Fake) Activate(id string) error {
 	return f.settleGrants(id, access.GrantPending, func(r access.Request, g access.Grant, now time.Time) (access.Request, []access.Event, error) {
-		return r.GrantActivated(g.ID, "aws-create-"+g.ID, now)
+		return r.GrantActivated(g.ID, "aws-create-"+g.ID, access.OriginCreated, now)
 	})
 }
 

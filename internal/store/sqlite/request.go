@@ -77,10 +77,10 @@ func (t *tx) CreateRequest(ctx context.Context, r *access.Request) error {
 	}
 	for i, g := range r.Grants {
 		if _, err := t.tx.ExecContext(ctx, `INSERT INTO grants (id, request_id, position, account_id, status,
-			create_request_id, delete_request_id, error, activated_at, revoked_at)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+			create_request_id, delete_request_id, error, activated_at, revoked_at, origin)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 			g.ID, r.ID, i, g.AccountID, string(g.Status), g.CreateRequestID, g.DeleteRequestID, g.Error,
-			timeArg(g.ActivatedAt), timeArg(g.RevokedAt)); err != nil {
+			timeArg(g.ActivatedAt), timeArg(g.RevokedAt), string(g.Origin)); err != nil {
 			return wrapWrite(fmt.Sprintf("create request %s: insert grant %s", r.ID, g.ID), err)
 		}
 	}
@@ -144,10 +144,10 @@ func (t *tx) UpdateRequest(ctx context.Context, r *access.Request) error {
 
 	for _, g := range r.Grants {
 		res, err := t.tx.ExecContext(ctx, `UPDATE grants SET account_id = ?, status = ?, create_request_id = ?,
-			delete_request_id = ?, error = ?, activated_at = ?, revoked_at = ?
+			delete_request_id = ?, error = ?, activated_at = ?, revoked_at = ?, origin = ?
 			WHERE id = ? AND request_id = ?`,
 			g.AccountID, string(g.Status), g.CreateRequestID, g.DeleteRequestID, g.Error,
-			timeArg(g.ActivatedAt), timeArg(g.RevokedAt), g.ID, r.ID)
+			timeArg(g.ActivatedAt), timeArg(g.RevokedAt), string(g.Origin), g.ID, r.ID)
 		if err != nil {
 			return wrapWrite(fmt.Sprintf("update request %s: update grant %s", r.ID, g.ID), err)
 		}
@@ -157,10 +157,10 @@ func (t *tx) UpdateRequest(ctx context.Context, r *access.Request) error {
 			continue
 		}
 		if _, err := t.tx.ExecContext(ctx, `INSERT INTO grants (id, request_id, position, account_id, status,
-			create_request_id, delete_request_id, error, activated_at, revoked_at)
-			VALUES (?, ?, (SELECT coalesce(max(position), -1) + 1 FROM grants WHERE request_id = ?), ?, ?, ?, ?, ?, ?, ?)`,
+			create_request_id, delete_request_id, error, activated_at, revoked_at, origin)
+			VALUES (?, ?, (SELECT coalesce(max(position), -1) + 1 FROM grants WHERE request_id = ?), ?, ?, ?, ?, ?, ?, ?, ?)`,
 			g.ID, r.ID, r.ID, g.AccountID, string(g.Status), g.CreateRequestID, g.DeleteRequestID, g.Error,
-			timeArg(g.ActivatedAt), timeArg(g.RevokedAt)); err != nil {
+			timeArg(g.ActivatedAt), timeArg(g.RevokedAt), string(g.Origin)); err != nil {
 			return wrapWrite(fmt.Sprintf("update request %s: insert grant %s", r.ID, g.ID), err)
 		}
 	}
@@ -298,17 +298,18 @@ func (t *tx) loadChildren(ctx context.Context, rs []*access.Request) error {
 			g                      access.Grant
 			activatedAt, revokedAt sql.NullInt64
 		)
+		var origin string
 		if err := rows.Scan(&reqID, &g.ID, &g.AccountID, &status, &g.CreateRequestID, &g.DeleteRequestID, &g.Error,
-			&activatedAt, &revokedAt); err != nil {
+			&activatedAt, &revokedAt, &origin); err != nil {
 			return err
 		}
-		g.Status, g.ActivatedAt, g.RevokedAt = access.GrantStatus(status), timeOf(activatedAt), timeOf(revokedAt)
+		g.Status, g.ActivatedAt, g.RevokedAt, g.Origin = access.GrantStatus(status), timeOf(activatedAt), timeOf(revokedAt), access.Origin(origin)
 		r := byID[reqID]
 		r.Grants = append(r.Grants, g)
 		return nil
 	}
 	if err := t.each(ctx, grant, `SELECT request_id, id, account_id, status, create_request_id, delete_request_id,
-		error, activated_at, revoked_at FROM grants WHERE request_id IN (SELECT value FROM json_each(?))
+		error, activated_at, revoked_at, origin FROM grants WHERE request_id IN (SELECT value FROM json_each(?))
 		ORDER BY request_id, position`, list); err != nil {
 		return fmt.Errorf("load grants: %w", err)
 	}
