@@ -47,8 +47,8 @@ const (
 	// GrantRevoking: elevate is deleting the assignment. No other grant may
 	// start sharing it until the deletion is done.
 	GrantRevoking GrantStatus = "revoking"
-	GrantRevoked GrantStatus = "revoked" // the assignment was removed (or never created because the request closed first)
-	GrantFailed  GrantStatus = "failed"  // AWS refused it; nothing was left behind
+	GrantRevoked  GrantStatus = "revoked" // the assignment was removed (or never created because the request closed first)
+	GrantFailed   GrantStatus = "failed"  // AWS refused it; nothing was left behind
 )
 
 // Origin says how a grant came to hold its assignment.
