@@ -15,11 +15,13 @@ import (
 	"time"
 
 	awssdk "github.com/aws/aws-sdk-go-v2/aws"
+	awsconfig "github.com/aws/aws-sdk-go-v2/config"
 
 	"github.com/elevate/elevate/internal/api"
 	"github.com/elevate/elevate/internal/aws"
 	"github.com/elevate/elevate/internal/config"
 	"github.com/elevate/elevate/internal/jobs"
+	"github.com/elevate/elevate/internal/metrics"
 	"github.com/elevate/elevate/internal/server"
 	"github.com/elevate/elevate/internal/store/sqlite"
 	"github.com/elevate/elevate/internal/workflow"
@@ -52,6 +54,7 @@ type App struct {
 	queue    *jobs.Queue[*sql.Tx]
 	provider *aws.Provider
 	svc      *workflow.Service
+	metrics  *metrics.Metrics
 	srv      *server.Server
 	ln       net.Listener
 	synced   atomic.Bool
@@ -96,25 +99,30 @@ func New(ctx context.Context, cfg config.Config, opts Options) (a *App, err erro
 	if err != nil {
 		return nil, err
 	}
+	a.metrics = metrics.New()
 	pcfg := aws.Config{Region: cfg.AWS.Region, InstanceARN: cfg.AWS.InstanceARN, IdentityStoreID: cfg.AWS.IdentityStoreID,
 		PollInterval: cfg.AWS.PollInterval, Logger: log}
+	var awsCfg awssdk.Config
 	if opts.AWSConfig != nil {
-		a.provider, err = aws.NewFromConfig(ctx, *opts.AWSConfig, pcfg)
-	} else {
-		a.provider, err = aws.New(ctx, pcfg)
+		awsCfg = opts.AWSConfig.Copy()
+	} else if awsCfg, err = loadAWSConfig(ctx, cfg.AWS.Region); err != nil {
+		return nil, err
 	}
-	if err != nil {
+	awsCfg.APIOptions = append(awsCfg.APIOptions, a.metrics.AWSCallCounter())
+	if a.provider, err = aws.NewFromConfig(ctx, awsCfg, pcfg); err != nil {
 		return nil, fmt.Errorf("connect to IAM Identity Center: %w", err)
 	}
 	p := cfg.Policy
 	a.svc, err = workflow.New(workflow.Settings{
 		MinDuration: p.MinDuration, MaxDuration: p.MaxDuration, ApprovalTimeout: p.ApprovalTimeout,
 		AdminsGroup: p.AdminsGroup, AuditorsGroup: p.AuditorsGroup, Rules: p.Rules,
-	}, workflow.Deps{Store: a.store, Scheduler: a.queue, Provider: a.provider, Directory: a.provider, Clock: opts.Clock, Logger: log})
+	}, workflow.Deps{Store: a.store, Scheduler: a.queue, Provider: a.provider, Directory: a.provider, Clock: opts.Clock,
+		Logger: log, Observer: a.metrics})
 	if err != nil {
 		return nil, err
 	}
-	a.srv = server.New(server.Options{Logger: log, API: api.New(a.svc, log), Ready: a.ready})
+	a.registerGauges()
+	a.srv = server.New(server.Options{Logger: log, API: api.New(a.svc, log), Ready: a.ready, Metrics: a.metrics.Handler()})
 	if opts.NoServe {
 		return a, nil
 	}
@@ -210,4 +218,41 @@ func (a *App) close() {
 			a.log.Error("close database", "error", err)
 		}
 	}
+}
+
+// loadAWSConfig reads the standard AWS configuration chain (environment,
+// shared files, AWS_ENDPOINT_URL*, instance roles), with region overriding
+// the chain's and us-east-1 as the last resort.
+func loadAWSConfig(ctx context.Context, region string) (awssdk.Config, error) {
+	var optFns []func(*awsconfig.LoadOptions) error
+	if region != "" {
+		optFns = append(optFns, awsconfig.WithRegion(region))
+	}
+	c, err := awsconfig.LoadDefaultConfig(ctx, optFns...)
+	if err != nil {
+		return c, fmt.Errorf("load AWS configuration: %w", err)
+	}
+	if c.Region == "" {
+		c.Region = aws.DefaultRegion
+	}
+	return c, nil
+}
+
+// registerGauges exports the values read at scrape time: requests by
+// status, failing revocations, the job backlog.
+func (a *App) registerGauges() {
+	a.metrics.AddGauges("elevate_requests", "Requests by status.", "status", func(ctx context.Context) (map[string]float64, error) {
+		byStatus, _, err := a.svc.RequestCounts(ctx)
+		out := make(map[string]float64, len(byStatus))
+		for st, n := range byStatus {
+			out[string(st)] = float64(n)
+		}
+		return out, err
+	}, a.log)
+	a.metrics.AddGauges("elevate_revocation_failed_requests", "Requests whose revocation is failing and being retried (alert when > 0).", "scope",
+		func(ctx context.Context) (map[string]float64, error) {
+			_, failing, err := a.svc.RequestCounts(ctx)
+			return map[string]float64{"all": float64(failing)}, err
+		}, a.log)
+	a.metrics.AddGauges("elevate_job_backlog", "Jobs that are due, by state (available, retryable, running).", "state", a.queue.Backlog, a.log)
 }

@@ -5,9 +5,11 @@ import (
 	"errors"
 	"io"
 	"log/slog"
+	"net/http"
 	"net/http/httptest"
 	"os"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -212,6 +214,31 @@ func TestRequestApproveGrantExpire(t *testing.T) {
 		"grant.revoked:elevate", "request.ended:elevate"}
 	if !slices.Equal(types, want) {
 		t.Fatalf("events\n got %v\nwant %v", types, want)
+	}
+
+	resp, err := http.Get(env.app.URL() + "/metrics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	for _, line := range []string{
+		`elevate_requests{status="ended"} 1`,
+		`elevate_requests{status="pending"} 0`,
+		`elevate_revocation_failed_requests{scope="all"} 0`,
+		`elevate_aws_calls_total{operation="CreateAccountAssignment",outcome="ok",service="SSO Admin"} 1`,
+		`elevate_aws_calls_total{operation="DeleteAccountAssignment",outcome="ok",service="SSO Admin"} 1`,
+		`elevate_grant_duration_seconds_count{outcome="ok"} 1`,
+		`elevate_revoke_duration_seconds_count{outcome="ok"} 1`,
+		`elevate_revocation_lateness_seconds_count 1`,
+		`elevate_job_backlog{state="available"}`,
+	} {
+		if !strings.Contains(string(body), line) {
+			t.Errorf("/metrics lacks %s", line)
+		}
+	}
+	if t.Failed() {
+		t.Logf("/metrics:\n%s", body)
 	}
 }
 

@@ -24,6 +24,8 @@ type Queue[TTx any] struct {
 	txOf   func(store.Tx) (TTx, error)
 	// rescueOwn makes this client id's running jobs available again.
 	rescueOwn func(ctx context.Context, clientID string) (int64, error)
+	// backlog counts due jobs by state.
+	backlog func(ctx context.Context) (map[string]float64, error)
 	runner    *runnerRef
 	cfg       Config
 }
@@ -90,7 +92,15 @@ func NewSQLite(db *sql.DB, cfg Config) (*Queue[*sql.Tx], error) {
 		}
 		return res.RowsAffected()
 	}
-	return newQueue(riversqlite.New(db), sqlTxOf, rescue, cfg)
+	q, err := newQueue(riversqlite.New(db), sqlTxOf, rescue, cfg)
+	if err != nil {
+		return nil, err
+	}
+	q.backlog = func(ctx context.Context) (map[string]float64, error) {
+		return countBacklog(ctx, db, `SELECT state, count(*) FROM river_job
+			WHERE state IN ('available', 'retryable', 'running') AND scheduled_at <= datetime('now', 'subsec') GROUP BY state`)
+	}
+	return q, nil
 }
 
 // sqlTxOf extracts the database/sql transaction of a store transaction.
@@ -169,6 +179,42 @@ func (q *Queue[TTx]) Stop(ctx context.Context) error {
 		}
 	}
 	return nil
+}
+
+// Backlog returns the number of due jobs by state: available (waiting for a
+// worker), retryable (failed, waiting to retry) and running.
+func (q *Queue[TTx]) Backlog(ctx context.Context) (map[string]float64, error) {
+	out := map[string]float64{"available": 0, "retryable": 0, "running": 0}
+	if q.backlog == nil {
+		return out, nil
+	}
+	counts, err := q.backlog(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("jobs: backlog: %w", err)
+	}
+	for k, v := range counts {
+		out[k] = v
+	}
+	return out, nil
+}
+
+// countBacklog runs a "state, count" query over database/sql.
+func countBacklog(ctx context.Context, db *sql.DB, query string) (map[string]float64, error) {
+	rows, err := db.QueryContext(ctx, query)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := map[string]float64{}
+	for rows.Next() {
+		var state string
+		var n float64
+		if err := rows.Scan(&state, &n); err != nil {
+			return nil, err
+		}
+		out[state] = n
+	}
+	return out, rows.Err()
 }
 
 // Client exposes the River client (for metrics and tests).

@@ -46,6 +46,9 @@ type Tx interface {
 	FindRequestByID(ctx context.Context, id string) (*access.Request, error)
 	// FindRequestByGrantID returns the request that owns the grant.
 	FindRequestByGrantID(ctx context.Context, grantID string) (*access.Request, error)
+	// CountRequests returns how many requests are in each status, and how
+	// many have a failing revocation (for metrics).
+	CountRequests(ctx context.Context) (byStatus map[access.Status]int, revocationFailing int, err error)
 	// ListRequests returns requests matching f, newest first.
 	ListRequests(ctx context.Context, f RequestFilter) ([]*access.Request, error)
 

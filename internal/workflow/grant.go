@@ -116,7 +116,9 @@ func (s *Service) Activate(ctx context.Context, grantID string) error {
 			return err
 		}
 	}
+	callStart := time.Now()
 	awsID, err := s.provider.CreateAssignment(ctx, asg)
+	s.obs.ObserveGrant(time.Since(callStart), outcomeOf(err))
 	var perr *access.ProvisioningError
 	if errors.As(err, &perr) {
 		s.log.WarnContext(ctx, "AWS refused the assignment", "request_id", r.ID, "grant_id", grantID, "account_id", g.AccountID, "reason", perr.Reason)
@@ -361,7 +363,12 @@ func (s *Service) Revoke(ctx context.Context, grantID string, attempt int) error
 			return nil
 		}
 	}
+	callStart := time.Now()
+	if !r.EndsAt.IsZero() && attempt <= 1 {
+		s.obs.ObserveRevocationLateness(s.clock.Now().Sub(r.EndsAt))
+	}
 	awsID, err := s.provider.DeleteAssignment(ctx, asg)
+	s.obs.ObserveRevoke(time.Since(callStart), outcomeOf(err))
 	if err != nil {
 		err = fmt.Errorf("delete assignment for grant %s: %w", grantID, err)
 		if attempt >= RevocationFailingAfter {
@@ -447,4 +454,17 @@ func (s *Service) SyncDirectory(ctx context.Context) (access.Directory, error) {
 	s.log.InfoContext(ctx, "directory synced", "accounts", len(d.Accounts), "permission_sets", len(d.PermissionSets),
 		"users", len(d.Users), "groups", len(d.Groups), "took_ms", time.Since(start).Milliseconds())
 	return d, nil
+}
+
+// outcomeOf names an AWS step's result for metrics.
+func outcomeOf(err error) string {
+	var perr *access.ProvisioningError
+	switch {
+	case err == nil:
+		return "ok"
+	case errors.As(err, &perr):
+		return "failed"
+	default:
+		return "error"
+	}
 }

@@ -61,3 +61,21 @@ type SystemClock struct{}
 
 // Now returns the current time.
 func (SystemClock) Now() time.Time { return time.Now() }
+
+// Observer receives the measurements of the AWS steps (for metrics).
+type Observer interface {
+	// ObserveGrant records a create's duration and outcome: ok, failed (AWS refused), error (retried).
+	ObserveGrant(d time.Duration, outcome string)
+	// ObserveRevoke records a delete's duration and outcome.
+	ObserveRevoke(d time.Duration, outcome string)
+	// ObserveRevocationLateness records how long after its scheduled end a
+	// grant's deletion was issued.
+	ObserveRevocationLateness(d time.Duration)
+}
+
+// nopObserver discards measurements.
+type nopObserver struct{}
+
+func (nopObserver) ObserveGrant(time.Duration, string)      {}
+func (nopObserver) ObserveRevoke(time.Duration, string)     {}
+func (nopObserver) ObserveRevocationLateness(time.Duration) {}

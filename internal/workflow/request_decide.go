@@ -190,3 +190,22 @@ func (s *Service) RequestEvents(ctx context.Context, actor access.Actor, id stri
 	}
 	return evs, nil
 }
+
+// RequestCounts returns the number of requests in each status (every status
+// present, zero included) and how many have a failing revocation.
+func (s *Service) RequestCounts(ctx context.Context) (map[access.Status]int, int, error) {
+	var byStatus map[access.Status]int
+	var failing int
+	err := s.store.ReadTx(ctx, func(tx store.Tx) error {
+		var err error
+		byStatus, failing, err = tx.CountRequests(ctx)
+		return err
+	})
+	if err != nil {
+		return nil, 0, fmt.Errorf("count requests: %w", err)
+	}
+	for _, st := range access.Statuses {
+		byStatus[st] += 0
+	}
+	return byStatus, failing, nil
+}

@@ -53,6 +53,7 @@ type Deps struct {
 	Directory DirectorySource
 	Clock     Clock        // default SystemClock
 	Logger    *slog.Logger // default slog.Default()
+	Observer  Observer     // default: measurements are discarded
 }
 
 // Service runs the use cases.
@@ -64,6 +65,7 @@ type Service struct {
 	dir      DirectorySource
 	clock    Clock
 	log      *slog.Logger
+	obs      Observer
 }
 
 // New returns a Service. Store, Scheduler and Provider are required.
@@ -81,7 +83,11 @@ func New(settings Settings, d Deps) (*Service, error) {
 	if d.Logger == nil {
 		d.Logger = slog.Default()
 	}
-	return &Service{settings: settings, store: d.Store, sched: d.Scheduler, provider: d.Provider, dir: d.Directory, clock: d.Clock, log: d.Logger}, nil
+	if d.Observer == nil {
+		d.Observer = nopObserver{}
+	}
+	return &Service{settings: settings, store: d.Store, sched: d.Scheduler, provider: d.Provider, dir: d.Directory,
+		clock: d.Clock, log: d.Logger, obs: d.Observer}, nil
 }
 
 // Settings returns the effective settings.

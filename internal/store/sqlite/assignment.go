@@ -65,3 +65,26 @@ func (t *tx) SetStanding(ctx context.Context, a access.Assignment, standing bool
 	}
 	return nil
 }
+
+func (t *tx) CountRequests(ctx context.Context) (map[access.Status]int, int, error) {
+	rows, err := t.tx.QueryContext(ctx, `SELECT status, count(*), coalesce(sum(revocation_failed), 0) FROM requests GROUP BY status`)
+	if err != nil {
+		return nil, 0, fmt.Errorf("sqlite: count requests: %w", err)
+	}
+	defer rows.Close()
+	out := map[access.Status]int{}
+	failing := 0
+	for rows.Next() {
+		var status string
+		var n, f int
+		if err := rows.Scan(&status, &n, &f); err != nil {
+			return nil, 0, fmt.Errorf("sqlite: count requests: %w", err)
+		}
+		out[access.Status(status)] = n
+		failing += f
+	}
+	if err := rows.Err(); err != nil {
+		return nil, 0, fmt.Errorf("sqlite: count requests: %w", err)
+	}
+	return out, failing, nil
+}
