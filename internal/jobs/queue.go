@@ -26,8 +26,8 @@ type Queue[TTx any] struct {
 	rescueOwn func(ctx context.Context, clientID string) (int64, error)
 	// backlog counts due jobs by state.
 	backlog func(ctx context.Context) (map[string]float64, error)
-	runner    *runnerRef
-	cfg       Config
+	runner  *runnerRef
+	cfg     Config
 }
 
 // runnerRef lets workers exist before the workflow service they call.
