@@ -1,8 +1,10 @@
 package awsemu
 
 import (
+	"context"
 	"fmt"
 	"log/slog"
+	"math/rand/v2"
 	"sort"
 	"sync"
 	"time"
@@ -30,10 +32,57 @@ type Options struct {
 	// provisioning request for the same assignment is still IN_PROGRESS.
 	// Default false: such requests are accepted and run in order.
 	ConflictOnPending bool
+	// ProvisioningDelayMax, when greater than ProvisioningDelay, makes each
+	// provisioning request take a delay drawn uniformly from
+	// [ProvisioningDelay, ProvisioningDelayMax] with the seeded RNG.
+	ProvisioningDelayMax time.Duration
+	// EmptyPages makes every List operation of organizations first answer
+	// with an empty page that still carries a NextToken, as AWS documents it
+	// may ("continue until NextToken is null").
+	EmptyPages bool
+	// CallerAccountID is the account the emulated caller's credentials
+	// belong to. Default: the management account. Any other account (it
+	// must be in the organization) is treated as the delegated
+	// administrator of Identity Center, with AWS's management-account
+	// restrictions: assignments in the management account and creations
+	// with a permission set that is provisioned to the management account
+	// fail with AccessDeniedException, and DescribePermissionSet of such a
+	// permission set too.
+	CallerAccountID string
+	// RateLimit enables AWS's Identity Center quotas: a token bucket shared
+	// by every sso-admin operation and a cap on IN_PROGRESS
+	// create/delete requests. nil (the default) disables both.
+	RateLimit *RateLimit
+	// TimeScale speeds the emulated service up: delays (provisioning,
+	// injected latency) are divided by it and the rate limit's refill rate
+	// is multiplied by it. 0 means 1. Use 10 for benchmarks: 200 calls/s
+	// and provisioning delays of 20ms to 200ms for 200ms to 2s configured.
+	TimeScale float64
+	// Seed seeds the RNG behind fault rates and random provisioning delays,
+	// so a run with the same requests in the same order is reproducible.
+	Seed int64
+	// Sleep waits for injected latency. Default: a timer that stops early
+	// when the request's context is done. Tests inject a sleeper that
+	// advances their fake clock instead.
+	Sleep func(ctx context.Context, d time.Duration) error
 	// Logger receives one debug record per request. Default: discard.
 	Logger *slog.Logger
 	// Now is the clock. Default time.Now.
 	Now func() time.Time
+}
+
+// RateLimit configures AWS's Identity Center API quotas ("a collective
+// throttle maximum of 20 TPS"; "a maximum rate of 10 outstanding async
+// calls"). Zero fields take the defaults.
+type RateLimit struct {
+	// CallsPerSecond is the refill rate of the token bucket shared by all
+	// sso-admin operations. Default 20.
+	CallsPerSecond float64
+	// Burst is the bucket size. Default CallsPerSecond (rounded up).
+	Burst int
+	// MaxInFlight caps the CreateAccountAssignment and
+	// DeleteAccountAssignment requests IN_PROGRESS at once. Default 10.
+	MaxInFlight int
 }
 
 // Assignment is an account assignment: a principal (USER or GROUP) holding
@@ -51,20 +100,33 @@ type Assignment struct {
 type Emulator struct {
 	logger *slog.Logger
 	now    func() time.Time
-	opts   Options // PageSize, DeleteMissingSync, ConflictOnPending; read-only
+	opts   Options // PageSize, DeleteMissingSync, ConflictOnPending, EmptyPages; read-only
 
 	shapes *modelShapes
 	ops    map[string]*operation // by X-Amz-Target; read-only after New
 
-	// Static directory state, built by New and read-only afterwards.
+	// Directory state, built by New; changed at run time only under mu
+	// (AddUser, MoveAccount, CreateGroupMembership, ...).
 	region  string
 	created time.Time
 	org     orgState
 	sso     ssoState
 	ids     idsState
 
+	caller string // CallerAccountID
+	scale  float64
+	sleep  func(context.Context, time.Duration) error
+	limit  RateLimit // with defaults; used only when opts.RateLimit != nil
+
 	mu          sync.Mutex
+	rng         *rand.Rand
 	delay       time.Duration
+	delayMax    time.Duration
+	rateFaults  map[string]Fault                  // by operation name, or "*"
+	tokens      float64                           // token bucket level
+	tokensAt    time.Time                         // last refill
+	throttled   map[string]int                    // by X-Amz-Target: throttles (rate limit, in-flight cap, injected)
+	errorCounts map[string]int                    // by error code
 	assignments map[Assignment]time.Time          // SUCCEEDED assignments, with their creation time
 	provisioned map[string]map[string]bool        // account id -> permission set ARN -> provisioned
 	requests    map[string]*provisioning          // by request id
@@ -87,8 +149,33 @@ func New(seed Seed, opts Options) (*Emulator, error) {
 	if opts.PageSize < 0 {
 		return nil, fmt.Errorf("awsemu: negative PageSize %d", opts.PageSize)
 	}
-	if opts.ProvisioningDelay < 0 {
-		return nil, fmt.Errorf("awsemu: negative ProvisioningDelay %s", opts.ProvisioningDelay)
+	if opts.ProvisioningDelay < 0 || opts.ProvisioningDelayMax < 0 {
+		return nil, fmt.Errorf("awsemu: negative ProvisioningDelay %s or ProvisioningDelayMax %s", opts.ProvisioningDelay, opts.ProvisioningDelayMax)
+	}
+	if opts.TimeScale < 0 {
+		return nil, fmt.Errorf("awsemu: negative TimeScale %g", opts.TimeScale)
+	}
+	if opts.TimeScale == 0 {
+		opts.TimeScale = 1
+	}
+	if opts.Sleep == nil {
+		opts.Sleep = sleepCtx
+	}
+	var limit RateLimit
+	if opts.RateLimit != nil {
+		limit = *opts.RateLimit
+		if limit.CallsPerSecond < 0 || limit.Burst < 0 || limit.MaxInFlight < 0 {
+			return nil, fmt.Errorf("awsemu: negative RateLimit %+v", limit)
+		}
+		if limit.CallsPerSecond == 0 {
+			limit.CallsPerSecond = 20
+		}
+		if limit.Burst == 0 {
+			limit.Burst = int(limit.CallsPerSecond + 0.999)
+		}
+		if limit.MaxInFlight == 0 {
+			limit.MaxInFlight = 10
+		}
 	}
 	e := &Emulator{
 		logger:      opts.Logger,
@@ -97,6 +184,16 @@ func New(seed Seed, opts Options) (*Emulator, error) {
 		shapes:      newModelShapes(),
 		created:     opts.Now().UTC().Truncate(time.Millisecond),
 		delay:       opts.ProvisioningDelay,
+		delayMax:    opts.ProvisioningDelayMax,
+		scale:       opts.TimeScale,
+		sleep:       opts.Sleep,
+		limit:       limit,
+		tokens:      float64(limit.Burst),
+		tokensAt:    opts.Now(),
+		rng:         rand.New(rand.NewPCG(uint64(opts.Seed), 0x656c6576617465)),
+		rateFaults:  make(map[string]Fault),
+		throttled:   make(map[string]int),
+		errorCounts: make(map[string]int),
 		assignments: make(map[Assignment]time.Time),
 		provisioned: make(map[string]map[string]bool),
 		requests:    make(map[string]*provisioning),
@@ -107,9 +204,43 @@ func New(seed Seed, opts Options) (*Emulator, error) {
 	if err := e.load(seed); err != nil {
 		return nil, fmt.Errorf("awsemu: invalid seed: %w", err)
 	}
+	e.caller = opts.CallerAccountID
+	if e.caller == "" {
+		e.caller = e.org.mgmt.id
+	}
+	if e.org.accountByID[e.caller] == nil {
+		return nil, fmt.Errorf("awsemu: CallerAccountID %s is not an account of the organization", e.caller)
+	}
 	e.ops = e.operations()
 	return e, nil
 }
+
+// sleepCtx waits d or until ctx is done.
+func sleepCtx(ctx context.Context, d time.Duration) error {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return nil
+	case <-ctx.Done():
+		return fmt.Errorf("awsemu: latency wait: %w", ctx.Err())
+	}
+}
+
+// scaled divides a duration of the emulated service by the time scale.
+func (e *Emulator) scaled(d time.Duration) time.Duration {
+	return time.Duration(float64(d) / e.scale)
+}
+
+// delegated reports whether the caller is a delegated administrator rather
+// than the management account.
+func (e *Emulator) delegated() bool { return e.caller != e.org.mgmt.id }
+
+// CallerAccountID returns the account the emulated caller belongs to.
+func (e *Emulator) CallerAccountID() string { return e.caller }
+
+// ManagementAccountID returns the organization's management account.
+func (e *Emulator) ManagementAccountID() string { return e.org.mgmt.id }
 
 // InstanceARN returns the ARN of the Identity Center instance.
 func (e *Emulator) InstanceARN() string { return e.sso.instanceARN }
@@ -122,6 +253,8 @@ func (e *Emulator) IdentityStoreID() string { return e.ids.storeID }
 
 // UserID returns the id of the user with that user name, or "".
 func (e *Emulator) UserID(userName string) string {
+	e.mu.Lock()
+	defer e.mu.Unlock()
 	if u := e.ids.userByName[foldKey(userName)]; u != nil {
 		return u.id
 	}
@@ -130,6 +263,8 @@ func (e *Emulator) UserID(userName string) string {
 
 // GroupID returns the id of the group with that display name, or "".
 func (e *Emulator) GroupID(name string) string {
+	e.mu.Lock()
+	defer e.mu.Unlock()
 	if g := e.ids.groupByName[foldKey(name)]; g != nil {
 		return g.id
 	}
@@ -138,6 +273,8 @@ func (e *Emulator) GroupID(name string) string {
 
 // PermissionSetARN returns the ARN of the permission set with that name, or "".
 func (e *Emulator) PermissionSetARN(name string) string {
+	e.mu.Lock()
+	defer e.mu.Unlock()
 	if ps := e.sso.psByName[name]; ps != nil {
 		return ps.arn
 	}
@@ -146,6 +283,8 @@ func (e *Emulator) PermissionSetARN(name string) string {
 
 // AccountID returns the id of the account with that name, or "".
 func (e *Emulator) AccountID(name string) string {
+	e.mu.Lock()
+	defer e.mu.Unlock()
 	if a := e.org.accountByName[name]; a != nil {
 		return a.id
 	}
@@ -179,12 +318,26 @@ func (e *Emulator) HasAssignment(accountID, permissionSetARN, userID string) boo
 // SetProvisioningDelay changes the delay of provisioning requests submitted
 // from now on. Requests already IN_PROGRESS keep their completion time.
 func (e *Emulator) SetProvisioningDelay(d time.Duration) {
-	if d < 0 {
-		d = 0
-	}
+	e.SetProvisioningDelayRange(d, d)
+}
+
+// SetProvisioningDelayRange makes provisioning requests submitted from now
+// on take a delay drawn uniformly from [lo, hi] (before the time scale).
+func (e *Emulator) SetProvisioningDelayRange(lo, hi time.Duration) {
+	lo = max(lo, 0)
+	hi = max(hi, lo)
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	e.delay = d
+	e.delay, e.delayMax = lo, hi
+}
+
+// provisioningDelayLocked draws the delay of a new provisioning request.
+func (e *Emulator) provisioningDelayLocked() time.Duration {
+	d := e.delay
+	if e.delayMax > e.delay {
+		d += time.Duration(e.rng.Int64N(int64(e.delayMax-e.delay) + 1))
+	}
+	return e.scaled(d)
 }
 
 func sortAssignments(as []Assignment) {

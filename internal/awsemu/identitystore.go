@@ -3,6 +3,7 @@ package awsemu
 import (
 	"encoding/json"
 	"strings"
+	"time"
 )
 
 // Identity Store wire types.
@@ -319,4 +320,135 @@ func (e *Emulator) isMemberInGroups(_ *call, raw []byte) (any, error) {
 		results = append(results, map[string]any{"GroupId": gid, "MemberId": memberID{UserId: in.MemberId.UserId}, "MembershipExists": exists})
 	}
 	return map[string]any{"Results": results}, nil
+}
+
+func (e *Emulator) getGroupID(_ *call, raw []byte) (any, error) {
+	var in struct {
+		IdentityStoreId     string
+		AlternateIdentifier struct {
+			ExternalId *struct {
+				Issuer, Id string
+			}
+			UniqueAttribute *struct {
+				AttributePath  string
+				AttributeValue json.RawMessage
+			}
+		}
+	}
+	if err := decode(raw, &in); err != nil {
+		return nil, err
+	}
+	if err := e.checkStore(in.IdentityStoreId); err != nil {
+		return nil, err
+	}
+	alt := in.AlternateIdentifier
+	if alt.ExternalId != nil {
+		// Seeded groups have no external ids.
+		return nil, e.idsNotFound("GROUP", alt.ExternalId.Id)
+	}
+	ua := alt.UniqueAttribute
+	var value string
+	if err := json.Unmarshal(ua.AttributeValue, &value); err != nil {
+		return nil, newError("ValidationException", "attribute value for attribute path %s must be a string", ua.AttributePath)
+	}
+	if strings.TrimSpace(value) == "" {
+		return nil, newError("ValidationException", "attribute value cannot be empty or null for attribute path %s", ua.AttributePath)
+	}
+	if !strings.EqualFold(ua.AttributePath, "displayName") {
+		return nil, newError("ValidationException", "The attribute %s is not a unique attribute", ua.AttributePath)
+	}
+	g := e.ids.groupByName[foldKey(value)]
+	if g == nil {
+		return nil, e.idsNotFound("GROUP", value)
+	}
+	return map[string]any{"IdentityStoreId": e.ids.storeID, "GroupId": g.id}, nil
+}
+
+// findMembership returns the membership of the user in the group, or nil.
+func (e *Emulator) findMembership(groupID, userID string) *membership {
+	for _, m := range e.ids.memberships {
+		if m.groupID == groupID && m.userID == userID {
+			return m
+		}
+	}
+	return nil
+}
+
+// membershipInput is the input of GetGroupMembershipId and
+// CreateGroupMembership.
+type membershipInput struct {
+	IdentityStoreId, GroupId string
+	MemberId                 memberID
+}
+
+func (e *Emulator) resolveMembershipInput(raw []byte) (membershipInput, error) {
+	var in membershipInput
+	if err := decode(raw, &in); err != nil {
+		return in, err
+	}
+	if err := e.checkStore(in.IdentityStoreId); err != nil {
+		return in, err
+	}
+	if e.ids.groupByID[in.GroupId] == nil {
+		return in, e.idsNotFound("GROUP", in.GroupId)
+	}
+	if e.ids.userByID[in.MemberId.UserId] == nil {
+		return in, e.idsNotFound("USER", in.MemberId.UserId)
+	}
+	return in, nil
+}
+
+func (e *Emulator) getGroupMembershipID(_ *call, raw []byte) (any, error) {
+	in, err := e.resolveMembershipInput(raw)
+	if err != nil {
+		return nil, err
+	}
+	m := e.findMembership(in.GroupId, in.MemberId.UserId)
+	if m == nil {
+		return nil, e.idsNotFound("GROUP_MEMBERSHIP", in.GroupId+"/"+in.MemberId.UserId)
+	}
+	return map[string]any{"IdentityStoreId": e.ids.storeID, "MembershipId": m.id}, nil
+}
+
+func (e *Emulator) createGroupMembership(c *call, raw []byte) (any, error) {
+	in, err := e.resolveMembershipInput(raw)
+	if err != nil {
+		return nil, err
+	}
+	if e.findMembership(in.GroupId, in.MemberId.UserId) != nil {
+		return nil, newError("ConflictException", "Member %s is already in group %s", in.MemberId.UserId, in.GroupId).
+			with("Reason", "UNIQUENESS_CONSTRAINT_VIOLATION")
+	}
+	m := e.addMembershipLocked(in.GroupId, in.MemberId.UserId, c.now)
+	return map[string]any{"IdentityStoreId": e.ids.storeID, "MembershipId": m.id}, nil
+}
+
+func (e *Emulator) deleteGroupMembership(_ *call, raw []byte) (any, error) {
+	var in struct{ IdentityStoreId, MembershipId string }
+	if err := decode(raw, &in); err != nil {
+		return nil, err
+	}
+	if err := e.checkStore(in.IdentityStoreId); err != nil {
+		return nil, err
+	}
+	for i, m := range e.ids.memberships {
+		if m.id == in.MembershipId {
+			e.ids.memberships = append(e.ids.memberships[:i:i], e.ids.memberships[i+1:]...)
+			return struct{}{}, nil
+		}
+	}
+	return nil, e.idsNotFound("GROUP_MEMBERSHIP", in.MembershipId)
+}
+
+// addMembershipLocked adds a user to a group; the caller checked that both
+// exist and that the membership does not.
+func (e *Emulator) addMembershipLocked(groupID, userID string, now time.Time) *membership {
+	m := &membership{
+		id:      principalID(e.ids.storeID, "membership", groupID+"/"+userID),
+		groupID: groupID,
+		userID:  userID,
+		created: now.UTC().Truncate(time.Millisecond),
+	}
+	e.ids.memberships = append(e.ids.memberships, m)
+	return m
 }

@@ -1,12 +1,16 @@
 package awsemu
 
-// Input shapes of the implemented operations, transcribed from the botocore
-// models in /work/shared/aws-models/*/service-2.json. Shape and member names
-// follow the model so that this file can later be generated from it.
-//
-// Patterns are the model's, in RE2 syntax; the validator anchors them. The
-// sso-admin Duration pattern uses a look-ahead that RE2 lacks and is not
-// needed by any request member implemented here.
+import (
+	"fmt"
+	"regexp"
+	"sync"
+)
+
+// The constraints requests are checked against come from AWS's service
+// models: model_gen.go is generated from botocore's service-2.json files by
+// internal/modelgen (see the go:generate directive in modeltable.go). This
+// file turns that table into the validator's shape graph and names the
+// shapes the seed is checked against.
 
 const (
 	prefixSSOAdmin      = "SWBExternalService"
@@ -14,218 +18,160 @@ const (
 	prefixOrganizations = "AWSOrganizationsV20161128"
 )
 
-// Model patterns shared by several shapes.
-const (
-	patInstanceArn      = `arn:aws(-[a-z]{1,5}){0,3}:sso:::instance/(sso)?ins-[a-zA-Z0-9-.]{16}`
-	patPermissionSetArn = `arn:aws(-[a-z]{1,5}){0,3}:sso:::permissionSet/(sso)?ins-[a-zA-Z0-9-.]{16}/ps-[a-zA-Z0-9-./]{16}`
-	patPrincipalID      = `([0-9a-f]{10}-|)[A-Fa-f0-9]{8}-[A-Fa-f0-9]{4}-[A-Fa-f0-9]{4}-[A-Fa-f0-9]{4}-[A-Fa-f0-9]{12}`
-	patUUID             = `\b[0-9a-f]{8}\b-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-\b[0-9a-f]{12}\b`
-	patIdentityStoreID  = `d-[0-9a-f]{10}$|^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}`
-	patSensitiveString  = `[\p{L}\p{M}\p{S}\p{N}\p{P}\t\n\r \x{00A0}\x{3000}]+`
-	patAttributePath    = `(?:\p{L}+:\p{L}+:\p{L}+(?:\.\p{L}+){0,3}|\p{L}+(?:\.\p{L}+){0,2})`
-	patExternalID       = `[\p{L}\p{M}\p{S}\p{N}\p{P}]+`
-	patOrgAccountID     = `^\d{12}$`
-	patParentID         = `^(r-[0-9a-z]{4,32})|(ou-[0-9a-z]{4,32}-[a-z0-9]{8,32})$`
-	patChildID          = `^(\d{12})|(ou-[0-9a-z]{4,32}-[a-z0-9]{8,32})$`
-	patPermissionSetNm  = `[\w+=,.@-]+`
-	patPSDescription    = `[\x{0009}\x{000A}\x{000D}\x{0020}-\x{007E}\x{00A1}-\x{00FF}]*`
-	patRegionName       = `([a-z]+-){2,3}\d`
-	patOrgEmail         = `[^\s@]+@[^\s@]+\.[^\s@]+`
-)
+// compiledShapes is the shape graph of genShapes, built once: shapes are
+// read-only, so every Emulator shares them.
+var compiledShapes = sync.OnceValue(func() map[string]*shape {
+	out := make(map[string]*shape, len(genShapes))
+	for key := range genShapes {
+		buildShape(key, out)
+	}
+	return out
+})
 
-// modelShapes holds the named shapes that requests and the seed are checked
-// against. It is built once per Emulator and never modified afterwards.
+// buildShape converts the generated shape key (and what it references) into
+// a *shape, memoised in out. Recursive shapes resolve to the same pointer.
+func buildShape(key string, out map[string]*shape) *shape {
+	if s, ok := out[key]; ok {
+		return s
+	}
+	g, ok := genShapes[key]
+	if !ok {
+		panic("awsemu: model_gen.go references unknown shape " + key) // generator bug
+	}
+	s := &shape{}
+	out[key] = s
+	if g.HasMin {
+		s.min, s.hasMin = g.Min, true
+	}
+	if g.HasMax {
+		s.max, s.hasMax = g.Max, true
+	}
+	switch g.Type {
+	case "string":
+		s.kind = kindString
+		s.enum = g.Enum
+		if g.Pattern != "" {
+			s.rawPat = g.Pattern
+			s.pattern = regexp.MustCompile(`^(?:` + g.Pattern + `)$`) // checked by the generator
+		}
+	case "integer", "long":
+		s.kind = kindInteger
+	case "boolean":
+		s.kind = kindBoolean
+	case "timestamp":
+		s.kind = kindTimestamp
+	case "list":
+		s.kind = kindList
+		s.member = buildShape(g.Member, out)
+	case "map":
+		s.kind = kindMap
+		s.key = buildShape(g.Key, out)
+		s.member = buildShape(g.Value, out)
+	case "structure", "union":
+		s.kind = kindStructure
+		if g.Type == "union" {
+			s.kind = kindUnion
+		}
+		s.members = make(map[string]*shape, len(g.Members))
+		for _, m := range g.Members {
+			s.members[m.Name] = buildShape(m.Shape, out)
+			if m.Required {
+				s.required = append(s.required, m.Name)
+			}
+		}
+	default: // document, blob, double, float: any JSON value is accepted
+		s.kind = kindDocument
+	}
+	return s
+}
+
+// modelShape returns the compiled shape "<service dir>.<Shape>".
+func modelShape(key string) *shape {
+	s, ok := compiledShapes()[key]
+	if !ok {
+		panic(fmt.Sprintf("awsemu: shape %s is not in model_gen.go; add it to modelgen's Extra list", key))
+	}
+	return s
+}
+
+// modelShapes names the model shapes that the seed and the runtime
+// directory changes are checked against, and some that tests use.
 type modelShapes struct {
 	// sso-admin
 	InstanceArn      *shape
 	PermissionSetArn *shape
 	TargetID         *shape
-	TargetType       *shape
 	PrincipalType    *shape
 	PrincipalID      *shape
-	UUID             *shape
-	SSOToken         *shape
 	SSOMaxResults    *shape
 	SSOAccountID     *shape
-	StatusValues     *shape
-	ProvisioningStat *shape
 	PermissionSetNm  *shape
 	PSDescription    *shape
 	RegionName       *shape
+	Duration         *shape
 
 	// identitystore
-	IdentityStoreID *shape
-	ResourceID      *shape
-	IDSMaxResults   *shape
-	IDSNextToken    *shape
-	AttributePath   *shape
-	SensitiveString *shape
-	UserName        *shape
-	MemberID        *shape
+	IdentityStoreID  *shape
+	ResourceID       *shape
+	SensitiveString  *shape
+	GroupDisplayName *shape
+	UserName         *shape
+	MemberID         *shape
 
 	// organizations
-	OrgAccountID  *shape
-	OrgNextToken  *shape
-	OrgMaxResults *shape
-	ParentID      *shape
-	ChildID       *shape
-	OrgEmail      *shape
-	AccountName   *shape
-	OUName        *shape
+	OrgAccountID *shape
+	ParentID     *shape
+	ChildID      *shape
+	OrgEmail     *shape
+	AccountName  *shape
+	AccountState *shape
+	OUName       *shape
 }
 
 func newModelShapes() *modelShapes {
-	m := &modelShapes{
-		InstanceArn:      strShape(patInstanceArn, 10, 1224),
-		PermissionSetArn: strShape(patPermissionSetArn, 10, 1224),
-		TargetID:         strShape(`\d{12}`, 12, 12),
-		TargetType:       enumShape("AWS_ACCOUNT"),
-		PrincipalType:    enumShape("USER", "GROUP"),
-		PrincipalID:      strShape(patPrincipalID, 1, 47),
-		UUID:             strShape(patUUID, 36, 36),
-		SSOToken:         strShape(`[-a-zA-Z0-9+=/_]*`, 0, 2048),
-		SSOMaxResults:    intShape(1, 100),
-		SSOAccountID:     strShape(`\d{12}`, 12, 12),
-		StatusValues:     enumShape("IN_PROGRESS", "FAILED", "SUCCEEDED"),
-		ProvisioningStat: enumShape("LATEST_PERMISSION_SET_PROVISIONED", "LATEST_PERMISSION_SET_NOT_PROVISIONED"),
-		PermissionSetNm:  strShape(patPermissionSetNm, 1, 32),
-		PSDescription:    strShape(patPSDescription, 1, 700),
-		RegionName:       strShape(patRegionName, 1, 32),
+	return &modelShapes{
+		InstanceArn:      modelShape("sso-admin.InstanceArn"),
+		PermissionSetArn: modelShape("sso-admin.PermissionSetArn"),
+		TargetID:         modelShape("sso-admin.TargetId"),
+		PrincipalType:    modelShape("sso-admin.PrincipalType"),
+		PrincipalID:      modelShape("sso-admin.PrincipalId"),
+		SSOMaxResults:    modelShape("sso-admin.MaxResults"),
+		SSOAccountID:     modelShape("sso-admin.AccountId"),
+		PermissionSetNm:  modelShape("sso-admin.PermissionSetName"),
+		PSDescription:    modelShape("sso-admin.PermissionSetDescription"),
+		RegionName:       modelShape("sso-admin.RegionName"),
+		Duration:         modelShape("sso-admin.Duration"),
 
-		IdentityStoreID: strShape(patIdentityStoreID, 1, 36),
-		ResourceID:      strShape(patPrincipalID, 1, 47),
-		IDSMaxResults:   intShape(1, 100),
-		IDSNextToken:    strShape(`[-a-zA-Z0-9+=/:_]*`, 1, 65535),
-		AttributePath:   strShape(patAttributePath, 1, 255),
-		SensitiveString: strShape(patSensitiveString, 1, 1024),
-		UserName:        strShape(`[\p{L}\p{M}\p{S}\p{N}\p{P}]+`, 1, 128),
+		IdentityStoreID:  modelShape("identitystore.IdentityStoreId"),
+		ResourceID:       modelShape("identitystore.ResourceId"),
+		SensitiveString:  modelShape("identitystore.SensitiveStringType"),
+		GroupDisplayName: modelShape("identitystore.GroupDisplayName"),
+		UserName:         modelShape("identitystore.UserName"),
+		MemberID:         modelShape("identitystore.MemberId"),
 
-		OrgAccountID:  strShape(patOrgAccountID, -1, 12),
-		OrgNextToken:  strShape(`[\s\S]*`, -1, 100000),
-		OrgMaxResults: intShape(1, 20),
-		ParentID:      strShape(patParentID, -1, 100),
-		ChildID:       strShape(patChildID, -1, 100),
-		OrgEmail:      strShape(patOrgEmail, 6, 64),
-		AccountName:   strShape(`[\s\S]*`, 1, 128),
-		OUName:        strShape(`[\s\S]*`, 1, 128),
+		OrgAccountID: modelShape("organizations.AccountId"),
+		ParentID:     modelShape("organizations.ParentId"),
+		ChildID:      modelShape("organizations.ChildId"),
+		OrgEmail:     modelShape("organizations.Email"),
+		AccountName:  modelShape("organizations.AccountName"),
+		AccountState: modelShape("organizations.AccountState"),
+		OUName:       modelShape("organizations.OrganizationalUnitName"),
 	}
-	m.MemberID = unionShape(map[string]*shape{"UserId": m.ResourceID})
-	return m
 }
 
-// inputShapes returns, per X-Amz-Target, the input shape of every
-// implemented operation.
-func (m *modelShapes) inputShapes() map[string]*shape {
-	sso := func(required []string, members map[string]*shape) *shape { return structShape(required, members) }
-	assignment := sso(
-		[]string{"InstanceArn", "TargetId", "TargetType", "PermissionSetArn", "PrincipalType", "PrincipalId"},
-		map[string]*shape{
-			"InstanceArn":      m.InstanceArn,
-			"TargetId":         m.TargetID,
-			"TargetType":       m.TargetType,
-			"PermissionSetArn": m.PermissionSetArn,
-			"PrincipalType":    m.PrincipalType,
-			"PrincipalId":      m.PrincipalID,
-		})
-	statusList := sso([]string{"InstanceArn"}, map[string]*shape{
-		"InstanceArn": m.InstanceArn,
-		"MaxResults":  m.SSOMaxResults,
-		"NextToken":   m.SSOToken,
-		"Filter":      structShape(nil, map[string]*shape{"Status": m.StatusValues}),
-	})
-	filters := listShape(structShape([]string{"AttributePath", "AttributeValue"}, map[string]*shape{
-		"AttributePath":  m.AttributePath,
-		"AttributeValue": m.SensitiveString,
-	}), 0, 1)
-	extensions := listShape(strShape(`aws:identitystore:[a-z]{1,20}`, 1, 50), 1, 10)
-	orgPage := map[string]*shape{"NextToken": m.OrgNextToken, "MaxResults": m.OrgMaxResults}
-	withPage := func(extra map[string]*shape) map[string]*shape {
-		out := map[string]*shape{"NextToken": m.OrgNextToken, "MaxResults": m.OrgMaxResults}
-		for k, v := range extra {
-			out[k] = v
+// emptyInput is the input of operations without one (DescribeOrganization).
+var emptyInput = &shape{kind: kindStructure}
+
+// inputShapes returns, per X-Amz-Target, the input shape of every operation
+// in the generated table.
+func inputShapes() map[string]*shape {
+	out := make(map[string]*shape, len(genOperations))
+	for _, op := range genOperations {
+		if op.Input == "" {
+			out[op.Target] = emptyInput
+			continue
 		}
-		return out
+		out[op.Target] = modelShape(op.Input)
 	}
-
-	return map[string]*shape{
-		// sso-admin
-		prefixSSOAdmin + ".ListInstances": sso(nil, map[string]*shape{
-			"MaxResults": m.SSOMaxResults, "NextToken": m.SSOToken,
-		}),
-		prefixSSOAdmin + ".ListPermissionSets": sso([]string{"InstanceArn"}, map[string]*shape{
-			"InstanceArn": m.InstanceArn, "MaxResults": m.SSOMaxResults, "NextToken": m.SSOToken,
-		}),
-		prefixSSOAdmin + ".DescribePermissionSet": sso([]string{"InstanceArn", "PermissionSetArn"}, map[string]*shape{
-			"InstanceArn": m.InstanceArn, "PermissionSetArn": m.PermissionSetArn,
-		}),
-		prefixSSOAdmin + ".CreateAccountAssignment": assignment,
-		prefixSSOAdmin + ".DeleteAccountAssignment": assignment,
-		prefixSSOAdmin + ".DescribeAccountAssignmentCreationStatus": sso([]string{"InstanceArn", "AccountAssignmentCreationRequestId"}, map[string]*shape{
-			"InstanceArn": m.InstanceArn, "AccountAssignmentCreationRequestId": m.UUID,
-		}),
-		prefixSSOAdmin + ".DescribeAccountAssignmentDeletionStatus": sso([]string{"InstanceArn", "AccountAssignmentDeletionRequestId"}, map[string]*shape{
-			"InstanceArn": m.InstanceArn, "AccountAssignmentDeletionRequestId": m.UUID,
-		}),
-		prefixSSOAdmin + ".ListAccountAssignments": sso([]string{"InstanceArn", "AccountId", "PermissionSetArn"}, map[string]*shape{
-			"InstanceArn": m.InstanceArn, "AccountId": m.TargetID, "PermissionSetArn": m.PermissionSetArn,
-			"MaxResults": m.SSOMaxResults, "NextToken": m.SSOToken,
-		}),
-		prefixSSOAdmin + ".ListAccountAssignmentCreationStatus": statusList,
-		prefixSSOAdmin + ".ListAccountAssignmentDeletionStatus": statusList,
-		prefixSSOAdmin + ".ListAccountAssignmentsForPrincipal": sso([]string{"InstanceArn", "PrincipalId", "PrincipalType"}, map[string]*shape{
-			"InstanceArn": m.InstanceArn, "PrincipalId": m.PrincipalID, "PrincipalType": m.PrincipalType,
-			"Filter":     structShape(nil, map[string]*shape{"AccountId": m.SSOAccountID}),
-			"MaxResults": m.SSOMaxResults, "NextToken": m.SSOToken,
-		}),
-		prefixSSOAdmin + ".ListPermissionSetsProvisionedToAccount": sso([]string{"InstanceArn", "AccountId"}, map[string]*shape{
-			"InstanceArn": m.InstanceArn, "AccountId": m.SSOAccountID, "ProvisioningStatus": m.ProvisioningStat,
-			"MaxResults": m.SSOMaxResults, "NextToken": m.SSOToken,
-		}),
-
-		// identitystore
-		prefixIdentityStore + ".ListUsers": structShape([]string{"IdentityStoreId"}, map[string]*shape{
-			"IdentityStoreId": m.IdentityStoreID, "Extensions": extensions,
-			"MaxResults": m.IDSMaxResults, "NextToken": m.IDSNextToken, "Filters": filters,
-		}),
-		prefixIdentityStore + ".DescribeUser": structShape([]string{"IdentityStoreId", "UserId"}, map[string]*shape{
-			"IdentityStoreId": m.IdentityStoreID, "UserId": m.ResourceID, "Extensions": extensions,
-		}),
-		prefixIdentityStore + ".ListGroups": structShape([]string{"IdentityStoreId"}, map[string]*shape{
-			"IdentityStoreId": m.IdentityStoreID, "MaxResults": m.IDSMaxResults, "NextToken": m.IDSNextToken, "Filters": filters,
-		}),
-		prefixIdentityStore + ".DescribeGroup": structShape([]string{"IdentityStoreId", "GroupId"}, map[string]*shape{
-			"IdentityStoreId": m.IdentityStoreID, "GroupId": m.ResourceID,
-		}),
-		prefixIdentityStore + ".ListGroupMemberships": structShape([]string{"IdentityStoreId", "GroupId"}, map[string]*shape{
-			"IdentityStoreId": m.IdentityStoreID, "GroupId": m.ResourceID,
-			"MaxResults": m.IDSMaxResults, "NextToken": m.IDSNextToken,
-		}),
-		prefixIdentityStore + ".ListGroupMembershipsForMember": structShape([]string{"IdentityStoreId", "MemberId"}, map[string]*shape{
-			"IdentityStoreId": m.IdentityStoreID, "MemberId": m.MemberID,
-			"MaxResults": m.IDSMaxResults, "NextToken": m.IDSNextToken,
-		}),
-		prefixIdentityStore + ".GetUserId": structShape([]string{"IdentityStoreId", "AlternateIdentifier"}, map[string]*shape{
-			"IdentityStoreId": m.IdentityStoreID,
-			"AlternateIdentifier": unionShape(map[string]*shape{
-				"ExternalId": structShape([]string{"Issuer", "Id"}, map[string]*shape{
-					"Issuer": strShape(patExternalID, 1, 256), "Id": strShape(patExternalID, 1, 256),
-				}),
-				"UniqueAttribute": structShape([]string{"AttributePath", "AttributeValue"}, map[string]*shape{
-					"AttributePath": m.AttributePath, "AttributeValue": docShape(),
-				}),
-			}),
-		}),
-		prefixIdentityStore + ".IsMemberInGroups": structShape([]string{"IdentityStoreId", "MemberId", "GroupIds"}, map[string]*shape{
-			"IdentityStoreId": m.IdentityStoreID, "MemberId": m.MemberID, "GroupIds": listShape(m.ResourceID, 1, 100),
-		}),
-
-		// organizations
-		prefixOrganizations + ".DescribeOrganization":             structShape(nil, nil),
-		prefixOrganizations + ".ListRoots":                        structShape(nil, orgPage),
-		prefixOrganizations + ".ListAccounts":                     structShape(nil, orgPage),
-		prefixOrganizations + ".ListOrganizationalUnitsForParent": structShape([]string{"ParentId"}, withPage(map[string]*shape{"ParentId": m.ParentID})),
-		prefixOrganizations + ".ListAccountsForParent":            structShape([]string{"ParentId"}, withPage(map[string]*shape{"ParentId": m.ParentID})),
-		prefixOrganizations + ".ListParents":                      structShape([]string{"ChildId"}, withPage(map[string]*shape{"ChildId": m.ChildID})),
-		prefixOrganizations + ".DescribeAccount":                  structShape([]string{"AccountId"}, map[string]*shape{"AccountId": m.OrgAccountID}),
-	}
+	return out
 }

@@ -28,6 +28,12 @@ func paginate[T any](e *Emulator, c *call, in pageInput, items []T) ([]T, *strin
 		limit = 1
 	}
 	start := 0
+	if e.opts.EmptyPages && c.op.svc.prefix == prefixOrganizations && (in.NextToken == nil || *in.NextToken == "") {
+		// AWS: "List* operations can occasionally return an empty set of
+		// results even when more results are available."
+		tok := encodeToken(c.op.name, 0)
+		return []T{}, &tok, nil
+	}
 	if in.NextToken != nil && *in.NextToken != "" {
 		off, ok := decodeToken(c.op.name, *in.NextToken)
 		if !ok || off > len(items) {

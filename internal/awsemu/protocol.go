@@ -111,6 +111,10 @@ func epochPtr(t time.Time) *epoch {
 // ServeHTTP serves the awsJson1_1 protocol: POST / with an X-Amz-Target
 // header naming the operation.
 func (e *Emulator) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if strings.HasPrefix(r.URL.Path, adminPrefix) {
+		e.serveAdmin(w, r)
+		return
+	}
 	reqID := uuid.NewString()
 	w.Header().Set("x-amzn-RequestId", reqID)
 	target := r.Header.Get("X-Amz-Target")
@@ -126,6 +130,7 @@ func (e *Emulator) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 				ae = newError("ServiceException", "internal error: %v", err)
 			}
 		}
+		e.recordError(op, ae.Code)
 		e.writeError(w, op, reqID, ae)
 		e.logger.Debug("awsemu request", "target", target, "request_id", reqID, "status", ae.Status, "error", ae.Code)
 		return
@@ -163,10 +168,22 @@ func (e *Emulator) serve(r *http.Request, op *operation, reqID string) (int, any
 
 	e.mu.Lock()
 	e.calls[op.target]++
-	fault := e.takeFaultLocked(op)
+	fault := e.rateLimitLocked(op, e.now())
+	if fault == nil {
+		fault = e.takeFaultLocked(op)
+	}
+	latency, drawn := e.drawFaultLocked(op)
 	e.mu.Unlock()
+	if latency > 0 {
+		if err := e.sleep(r.Context(), latency); err != nil {
+			return 0, nil, fmt.Errorf("%s: %w", op.name, err)
+		}
+	}
 	if fault != nil {
 		return 0, nil, fault
+	}
+	if drawn != nil {
+		return 0, nil, drawn
 	}
 
 	var body map[string]any
@@ -242,6 +259,7 @@ func (e *Emulator) operations() map[string]*operation {
 			"ListAccountAssignmentDeletionStatus":     e.listDeletionStatus,
 			"ListAccountAssignmentsForPrincipal":      e.listAccountAssignmentsForPrincipal,
 			"ListPermissionSetsProvisionedToAccount":  e.listPermissionSetsProvisionedToAccount,
+			"ListAccountsForProvisionedPermissionSet": e.listAccountsForProvisionedPermissionSet,
 		},
 		ids: {
 			"ListUsers":                     e.listUsers,
@@ -252,6 +270,10 @@ func (e *Emulator) operations() map[string]*operation {
 			"ListGroupMembershipsForMember": e.listGroupMembershipsForMember,
 			"GetUserId":                     e.getUserID,
 			"IsMemberInGroups":              e.isMemberInGroups,
+			"GetGroupId":                    e.getGroupID,
+			"GetGroupMembershipId":          e.getGroupMembershipID,
+			"CreateGroupMembership":         e.createGroupMembership,
+			"DeleteGroupMembership":         e.deleteGroupMembership,
 		},
 		org: {
 			"DescribeOrganization":             e.describeOrganization,
@@ -263,7 +285,7 @@ func (e *Emulator) operations() map[string]*operation {
 			"ListParents":                      e.listParents,
 		},
 	}
-	inputs := e.shapes.inputShapes()
+	inputs := inputShapes()
 	ops := make(map[string]*operation)
 	for svc, hs := range handlers {
 		for name, h := range hs {

@@ -21,6 +21,7 @@ const (
 	kindStructure shapeKind = "structure"
 	kindUnion     shapeKind = "union"
 	kindDocument  shapeKind = "document"
+	kindMap       shapeKind = "map"
 )
 
 // shape describes the constraints of one model shape. It mirrors the
@@ -35,7 +36,8 @@ type shape struct {
 	hasMin   bool
 	hasMax   bool
 	enum     []string
-	member   *shape            // list element
+	member   *shape            // list element or map value
+	key      *shape            // map key
 	members  map[string]*shape // structure or union members
 	required []string
 }
@@ -168,6 +170,31 @@ func (s *shape) validate(v any, path string, out *[]violation) {
 			return
 		}
 		s.validateStruct(obj, path, out)
+	case kindMap:
+		obj, ok := v.(map[string]any)
+		if !ok {
+			*out = append(*out, violation{path: path, value: v, constraint: "Member must be a map", reason: "INVALID_PATTERN"})
+			return
+		}
+		if s.hasMin && int64(len(obj)) < s.min {
+			*out = append(*out, violation{path: path, value: v, constraint: fmt.Sprintf("Member must have length greater than or equal to %d", s.min), reason: "MIN_LENGTH_EXCEEDED"})
+		}
+		if s.hasMax && int64(len(obj)) > s.max {
+			*out = append(*out, violation{path: path, value: v, constraint: fmt.Sprintf("Member must have length less than or equal to %d", s.max), reason: "MAX_LENGTH_EXCEEDED"})
+		}
+		keys := make([]string, 0, len(obj))
+		for k := range obj {
+			keys = append(keys, k)
+		}
+		sort.Strings(keys)
+		for _, k := range keys {
+			if s.key != nil {
+				s.key.validate(k, path+".key", out)
+			}
+			if obj[k] != nil && s.member != nil {
+				s.member.validate(obj[k], path+"."+k, out)
+			}
+		}
 	case kindDocument:
 		// Any JSON value.
 	}

@@ -25,7 +25,10 @@ type provisioning struct {
 	due       time.Time
 	status    string // IN_PROGRESS, SUCCEEDED or FAILED
 	failure   string // FailureReason once FAILED
-	planned   string // failure chosen at submission by FailNext
+	planned   string // failure chosen at submission by FailNext or a FailRate
+	// statusCalls counts Describe…Status calls, for
+	// Fault.NotFoundOnStatusCalls.
+	statusCalls int
 }
 
 // settleLocked finishes every provisioning request that is due at now, in
@@ -195,11 +198,13 @@ func (e *Emulator) submitLocked(c *call, kind provisionKind, key Assignment) *pr
 		kind:      kind,
 		key:       key,
 		created:   c.now,
-		due:       c.now.Add(e.delay),
+		due:       c.now.Add(e.provisioningDelayLocked()),
 		status:    "IN_PROGRESS",
 	}
 	if q := e.failNext[kind]; len(q) > 0 {
 		p.planned, e.failNext[kind] = q[0], q[1:]
+	} else {
+		p.planned = e.plannedFailureLocked(c.op.name)
 	}
 	e.requests[p.requestID] = p
 	e.history[kind] = append(e.history[kind], p)
@@ -216,8 +221,14 @@ func (e *Emulator) createAccountAssignment(c *call, raw []byte) (any, error) {
 	if err != nil {
 		return nil, err
 	}
+	if err := e.checkManagementRules(c, key); err != nil {
+		return nil, err
+	}
 	if e.opts.ConflictOnPending && e.pendingFor(key, "") != nil {
 		return nil, newError("ConflictException", "Another account assignment operation is in progress for this principal, permission set and account. Retry the request.")
+	}
+	if err := e.inFlightLimitLocked(); err != nil {
+		return nil, err
 	}
 	p := e.submitLocked(c, kindCreate, key)
 	return map[string]any{"AccountAssignmentCreationStatus": statusOf(p)}, nil
@@ -232,8 +243,14 @@ func (e *Emulator) deleteAccountAssignment(c *call, raw []byte) (any, error) {
 	if err != nil {
 		return nil, err
 	}
+	if err := e.checkManagementRules(c, key); err != nil {
+		return nil, err
+	}
 	if e.opts.ConflictOnPending && e.pendingFor(key, "") != nil {
 		return nil, newError("ConflictException", "Another account assignment operation is in progress for this principal, permission set and account. Retry the request.")
+	}
+	if err := e.inFlightLimitLocked(); err != nil {
+		return nil, err
 	}
 	if e.opts.DeleteMissingSync {
 		if _, ok := e.assignments[key]; !ok && e.pendingFor(key, kindCreate) == nil {
@@ -245,7 +262,7 @@ func (e *Emulator) deleteAccountAssignment(c *call, raw []byte) (any, error) {
 	return map[string]any{"AccountAssignmentDeletionStatus": statusOf(p)}, nil
 }
 
-func (e *Emulator) describeStatus(raw []byte, kind provisionKind, outMember string) (any, error) {
+func (e *Emulator) describeStatus(c *call, raw []byte, kind provisionKind, outMember string) (any, error) {
 	var in struct {
 		InstanceArn                        string
 		AccountAssignmentCreationRequestId string
@@ -262,18 +279,18 @@ func (e *Emulator) describeStatus(raw []byte, kind provisionKind, outMember stri
 		id = in.AccountAssignmentDeletionRequestId
 	}
 	p := e.requests[id]
-	if p == nil || p.kind != kind {
+	if p == nil || p.kind != kind || e.statusFaultLocked(c.op.name, p) {
 		return nil, newError("ResourceNotFoundException", "The specified request ID %s was not found", id)
 	}
 	return map[string]any{outMember: statusOf(p)}, nil
 }
 
-func (e *Emulator) describeCreationStatus(_ *call, raw []byte) (any, error) {
-	return e.describeStatus(raw, kindCreate, "AccountAssignmentCreationStatus")
+func (e *Emulator) describeCreationStatus(c *call, raw []byte) (any, error) {
+	return e.describeStatus(c, raw, kindCreate, "AccountAssignmentCreationStatus")
 }
 
-func (e *Emulator) describeDeletionStatus(_ *call, raw []byte) (any, error) {
-	return e.describeStatus(raw, kindDelete, "AccountAssignmentDeletionStatus")
+func (e *Emulator) describeDeletionStatus(c *call, raw []byte) (any, error) {
+	return e.describeStatus(c, raw, kindDelete, "AccountAssignmentDeletionStatus")
 }
 
 type statusListInput struct {
@@ -459,6 +476,9 @@ func (e *Emulator) describePermissionSet(_ *call, raw []byte) (any, error) {
 	if err != nil {
 		return nil, err
 	}
+	if e.delegated() && e.provisioned[e.org.mgmt.id][ps.arn] {
+		return nil, e.accessDenied("sso:DescribePermissionSet", "a permission set provisioned to the management account")
+	}
 	out := map[string]any{
 		"Name":             ps.name,
 		"PermissionSetArn": ps.arn,
@@ -469,4 +489,60 @@ func (e *Emulator) describePermissionSet(_ *call, raw []byte) (any, error) {
 		out["Description"] = ps.description
 	}
 	return map[string]any{"PermissionSet": out}, nil
+}
+
+// accessDenied is the AccessDeniedException a delegated administrator gets
+// for what only the management account may do.
+func (e *Emulator) accessDenied(action, what string) *apiError {
+	return newError("AccessDeniedException",
+		"User: arn:aws:sts::%s:assumed-role/elevate/emulator is not authorized to perform: %s on %s: a delegated administrator cannot manage the management account or permission sets provisioned to it",
+		e.caller, action, what)
+}
+
+// checkManagementRules applies the delegated-administrator restrictions
+// (NOTES §3.9) to a Create/DeleteAccountAssignment request.
+func (e *Emulator) checkManagementRules(c *call, key Assignment) error {
+	if !e.delegated() {
+		return nil
+	}
+	action := "sso:" + c.op.name
+	mgmt := e.org.mgmt.id
+	if key.AccountID == mgmt {
+		return e.accessDenied(action, "the management account "+mgmt)
+	}
+	if c.op.name == "CreateAccountAssignment" && e.provisioned[mgmt][key.PermissionSetARN] {
+		return e.accessDenied(action, "permission set "+arnSuffix(key.PermissionSetARN)+", which is provisioned to the management account")
+	}
+	return nil
+}
+
+func (e *Emulator) listAccountsForProvisionedPermissionSet(c *call, raw []byte) (any, error) {
+	var in struct {
+		pageInput
+		InstanceArn, PermissionSetArn, ProvisioningStatus string
+	}
+	if err := decode(raw, &in); err != nil {
+		return nil, err
+	}
+	if err := e.checkInstance(in.InstanceArn); err != nil {
+		return nil, err
+	}
+	if _, err := e.findPermissionSet(in.PermissionSetArn); err != nil {
+		return nil, err
+	}
+	items := []string{}
+	// As in ListPermissionSetsProvisionedToAccount, every provisioned
+	// permission set is at its latest version.
+	if in.ProvisioningStatus != "LATEST_PERMISSION_SET_NOT_PROVISIONED" {
+		for _, a := range e.org.accounts {
+			if e.provisioned[a.id][in.PermissionSetArn] {
+				items = append(items, a.id)
+			}
+		}
+	}
+	page, next, err := paginate(e, c, in.pageInput, items)
+	if err != nil {
+		return nil, err
+	}
+	return listResult("AccountIds", page, next), nil
 }

@@ -143,36 +143,9 @@ func (e *Emulator) loadOrg(seed Seed) error {
 	ouNames := make([]string, len(accounts))
 	for i, sa := range accounts {
 		ouNames[i] = sa.OU
-		a := &account{id: sa.ID, name: sa.Name, email: sa.Email, state: sa.State, joined: e.created, joinedMethod: "CREATED"}
-		if a.name == "" {
-			return seedErr("account %q has no name", a.id)
-		}
-		if err := check(m.AccountName, "account name", a.name); err != nil {
+		a, err := e.buildAccount(sa, e.created)
+		if err != nil {
 			return err
-		}
-		if a.id == "" {
-			a.id = derivedAccountID(a.name)
-		}
-		if err := check(m.OrgAccountID, "account id", a.id); err != nil {
-			return err
-		}
-		if a.email == "" {
-			a.email = strings.ToLower(strings.ReplaceAll(a.name, " ", "-")) + "@example.com"
-		}
-		if err := check(m.OrgEmail, "account email", a.email); err != nil {
-			return err
-		}
-		if a.state == "" {
-			a.state = "ACTIVE"
-		}
-		if err := check(enumShape("PENDING_ACTIVATION", "ACTIVE", "SUSPENDED", "PENDING_CLOSURE", "CLOSED"), "account state", a.state); err != nil {
-			return err
-		}
-		if o.accountByID[a.id] != nil {
-			return seedErr("duplicate account id %s", a.id)
-		}
-		if o.accountByName[a.name] != nil {
-			return seedErr("duplicate account name %q", a.name)
 		}
 		o.accountByID[a.id] = a
 		o.accountByName[a.name] = a
@@ -258,8 +231,46 @@ func (e *Emulator) loadOrg(seed Seed) error {
 	return nil
 }
 
-func (e *Emulator) loadSSO(seed Seed) error {
+// buildAccount validates a seed account and fills in its defaults. It does
+// not set the ARN, the parent or the path.
+func (e *Emulator) buildAccount(sa SeedAccount, joined time.Time) (*account, error) {
 	m := e.shapes
+	o := &e.org
+	a := &account{id: sa.ID, name: sa.Name, email: sa.Email, state: sa.State, joined: joined, joinedMethod: "CREATED"}
+	if a.name == "" {
+		return nil, seedErr("account %q has no name", a.id)
+	}
+	if err := check(m.AccountName, "account name", a.name); err != nil {
+		return nil, err
+	}
+	if a.id == "" {
+		a.id = derivedAccountID(a.name)
+	}
+	if err := check(m.OrgAccountID, "account id", a.id); err != nil {
+		return nil, err
+	}
+	if a.email == "" {
+		a.email = strings.ToLower(strings.ReplaceAll(a.name, " ", "-")) + "@example.com"
+	}
+	if err := check(m.OrgEmail, "account email", a.email); err != nil {
+		return nil, err
+	}
+	if a.state == "" {
+		a.state = "ACTIVE"
+	}
+	if err := check(m.AccountState, "account state", a.state); err != nil {
+		return nil, err
+	}
+	if o.accountByID[a.id] != nil {
+		return nil, seedErr("duplicate account id %s", a.id)
+	}
+	if o.accountByName[a.name] != nil {
+		return nil, seedErr("duplicate account name %q", a.name)
+	}
+	return a, nil
+}
+
+func (e *Emulator) loadSSO(seed Seed) error {
 	s := &e.sso
 	s.instanceID = "ssoins-" + hexID(16, "instance", e.org.mgmt.id, e.region)
 	s.instanceARN = "arn:aws:sso:::instance/" + s.instanceID
@@ -267,47 +278,59 @@ func (e *Emulator) loadSSO(seed Seed) error {
 	s.psByARN = make(map[string]*permissionSet)
 	s.psByName = make(map[string]*permissionSet)
 	for _, sp := range seed.PermissionSets {
-		if err := check(m.PermissionSetNm, "permission set name", sp.Name); err != nil {
+		if _, err := e.addPermissionSetLocked(sp, e.created); err != nil {
 			return err
 		}
-		if s.psByName[sp.Name] != nil {
-			return seedErr("duplicate permission set %q", sp.Name)
-		}
-		if sp.Description != "" {
-			if err := check(m.PSDescription, "permission set description", sp.Description); err != nil {
-				return err
-			}
-		}
-		dur := sp.SessionDuration
-		if dur == "" {
-			dur = "PT1H"
-		}
-		d, err := parseISODuration(dur)
-		if err != nil {
-			return seedErr("permission set %q: %v", sp.Name, err)
-		}
-		if d < time.Hour || d > 12*time.Hour {
-			return seedErr("permission set %q: session duration %s is outside 1 to 12 hours", sp.Name, dur)
-		}
-		ps := &permissionSet{
-			arn:             "arn:aws:sso:::permissionSet/" + s.instanceID + "/ps-" + hexID(16, "ps", s.instanceID, sp.Name),
-			name:            sp.Name,
-			description:     sp.Description,
-			sessionDuration: dur,
-			created:         e.created,
-		}
-		if s.psByARN[ps.arn] != nil {
-			return seedErr("permission set ARN collision for %q", sp.Name)
-		}
-		s.psByARN[ps.arn] = ps
-		s.psByName[ps.name] = ps
-		s.psList = append(s.psList, ps)
 	}
 	return nil
 }
 
-func (e *Emulator) loadIdentityStore(seed Seed) error {
+// addPermissionSetLocked validates a seed permission set and adds it.
+func (e *Emulator) addPermissionSetLocked(sp SeedPermissionSet, created time.Time) (*permissionSet, error) {
 	m := e.shapes
+	s := &e.sso
+	if err := check(m.PermissionSetNm, "permission set name", sp.Name); err != nil {
+		return nil, err
+	}
+	if s.psByName[sp.Name] != nil {
+		return nil, seedErr("duplicate permission set %q", sp.Name)
+	}
+	if sp.Description != "" {
+		if err := check(m.PSDescription, "permission set description", sp.Description); err != nil {
+			return nil, err
+		}
+	}
+	dur := sp.SessionDuration
+	if dur == "" {
+		dur = "PT1H"
+	}
+	if err := check(m.Duration, "session duration", dur); err != nil {
+		return nil, seedErr("permission set %q: session duration is not an ISO-8601 duration: %w", sp.Name, err)
+	}
+	d, err := parseISODuration(dur)
+	if err != nil {
+		return nil, seedErr("permission set %q: %w", sp.Name, err)
+	}
+	if d < time.Hour || d > 12*time.Hour {
+		return nil, seedErr("permission set %q: session duration %s is outside 1 to 12 hours", sp.Name, dur)
+	}
+	ps := &permissionSet{
+		arn:             "arn:aws:sso:::permissionSet/" + s.instanceID + "/ps-" + hexID(16, "ps", s.instanceID, sp.Name),
+		name:            sp.Name,
+		description:     sp.Description,
+		sessionDuration: dur,
+		created:         created,
+	}
+	if s.psByARN[ps.arn] != nil {
+		return nil, seedErr("permission set ARN collision for %q", sp.Name)
+	}
+	s.psByARN[ps.arn] = ps
+	s.psByName[ps.name] = ps
+	s.psList = append(s.psList, ps)
+	return ps, nil
+}
+
+func (e *Emulator) loadIdentityStore(seed Seed) error {
 	st := &e.ids
 	st.storeID = "d-" + hexID(10, "identitystore", e.org.mgmt.id, e.region)
 	st.userByID = make(map[string]*user)
@@ -316,83 +339,101 @@ func (e *Emulator) loadIdentityStore(seed Seed) error {
 	st.groupByID = make(map[string]*group)
 	st.groupByName = make(map[string]*group)
 	for _, su := range seed.Users {
-		if err := check(m.UserName, "user name", su.UserName); err != nil {
+		if _, err := e.addUserLocked(su, e.created); err != nil {
 			return err
 		}
-		key := foldKey(su.UserName)
-		if st.userByName[key] != nil {
-			return seedErr("duplicate user name %q", su.UserName)
-		}
-		u := &user{
-			id:          principalID(st.storeID, "user", key),
-			userName:    su.UserName,
-			displayName: su.DisplayName,
-			email:       su.Email,
-			givenName:   su.GivenName,
-			familyName:  su.FamilyName,
-			disabled:    su.Disabled,
-			created:     e.created,
-		}
-		if u.displayName == "" {
-			u.displayName = strings.TrimSpace(u.givenName + " " + u.familyName)
-		}
-		if u.displayName == "" {
-			u.displayName = u.userName
-		}
-		for what, v := range map[string]string{"display name": u.displayName, "email": u.email, "given name": u.givenName, "family name": u.familyName} {
-			if v == "" {
-				continue
-			}
-			if err := check(m.SensitiveString, "user "+what, v); err != nil {
-				return err
-			}
-		}
-		if u.email != "" {
-			if other := st.userByEmail[foldKey(u.email)]; other != nil {
-				return seedErr("users %q and %q share the email %s", other.userName, u.userName, u.email)
-			}
-			st.userByEmail[foldKey(u.email)] = u
-		}
-		st.userByID[u.id] = u
-		st.userByName[key] = u
-		st.users = append(st.users, u)
 	}
 	for _, sg := range seed.Groups {
-		if err := check(m.SensitiveString, "group name", sg.Name); err != nil {
+		if _, err := e.addGroupLocked(sg, e.created); err != nil {
 			return err
-		}
-		key := foldKey(sg.Name)
-		if st.groupByName[key] != nil {
-			return seedErr("duplicate group %q", sg.Name)
-		}
-		if sg.Description != "" {
-			if err := check(m.SensitiveString, "group description", sg.Description); err != nil {
-				return err
-			}
-		}
-		g := &group{id: principalID(st.storeID, "group", key), name: sg.Name, description: sg.Description, created: e.created}
-		st.groupByID[g.id] = g
-		st.groupByName[key] = g
-		st.groups = append(st.groups, g)
-		seen := make(map[string]bool)
-		for _, name := range sg.Members {
-			u := st.userByName[foldKey(name)]
-			if u == nil {
-				return seedErr("group %q: unknown member %q", sg.Name, name)
-			}
-			if seen[u.id] {
-				continue
-			}
-			seen[u.id] = true
-			st.memberships = append(st.memberships, &membership{
-				id:      principalID(st.storeID, "membership", g.id+"/"+u.id),
-				groupID: g.id,
-				userID:  u.id,
-				created: e.created,
-			})
 		}
 	}
 	return nil
+}
+
+// addUserLocked validates a seed user and adds it.
+func (e *Emulator) addUserLocked(su SeedUser, created time.Time) (*user, error) {
+	m := e.shapes
+	st := &e.ids
+	if err := check(m.UserName, "user name", su.UserName); err != nil {
+		return nil, err
+	}
+	key := foldKey(su.UserName)
+	if st.userByName[key] != nil {
+		return nil, seedErr("duplicate user name %q", su.UserName)
+	}
+	u := &user{
+		id:          principalID(st.storeID, "user", key),
+		userName:    su.UserName,
+		displayName: su.DisplayName,
+		email:       su.Email,
+		givenName:   su.GivenName,
+		familyName:  su.FamilyName,
+		disabled:    su.Disabled,
+		created:     created,
+	}
+	if u.displayName == "" {
+		u.displayName = strings.TrimSpace(u.givenName + " " + u.familyName)
+	}
+	if u.displayName == "" {
+		u.displayName = u.userName
+	}
+	for what, v := range map[string]string{"display name": u.displayName, "email": u.email, "given name": u.givenName, "family name": u.familyName} {
+		if v == "" {
+			continue
+		}
+		if err := check(m.SensitiveString, "user "+what, v); err != nil {
+			return nil, err
+		}
+	}
+	if u.email != "" {
+		if other := st.userByEmail[foldKey(u.email)]; other != nil {
+			return nil, seedErr("users %q and %q share the email %s", other.userName, u.userName, u.email)
+		}
+		st.userByEmail[foldKey(u.email)] = u
+	}
+	st.userByID[u.id] = u
+	st.userByName[key] = u
+	st.users = append(st.users, u)
+	return u, nil
+}
+
+// addGroupLocked validates a seed group and adds it with its members.
+func (e *Emulator) addGroupLocked(sg SeedGroup, created time.Time) (*group, error) {
+	m := e.shapes
+	st := &e.ids
+	if err := check(m.GroupDisplayName, "group name", sg.Name); err != nil {
+		return nil, err
+	}
+	key := foldKey(sg.Name)
+	if st.groupByName[key] != nil {
+		return nil, seedErr("duplicate group %q", sg.Name)
+	}
+	if sg.Description != "" {
+		if err := check(m.SensitiveString, "group description", sg.Description); err != nil {
+			return nil, err
+		}
+	}
+	members := make([]*user, 0, len(sg.Members))
+	seen := make(map[string]bool)
+	for _, name := range sg.Members {
+		u := st.userByName[foldKey(name)]
+		if u == nil {
+			return nil, seedErr("group %q: unknown member %q", sg.Name, name)
+		}
+		if !seen[u.id] {
+			seen[u.id] = true
+			members = append(members, u)
+		}
+	}
+	g := &group{id: principalID(st.storeID, "group", key), name: sg.Name, description: sg.Description, created: created}
+	st.groupByID[g.id] = g
+	st.groupByName[key] = g
+	st.groups = append(st.groups, g)
+	for _, u := range members {
+		e.addMembershipLocked(g.id, u.id, created)
+	}
+	return g, nil
 }
 
 func (e *Emulator) loadAssignments(seed Seed) error {
