@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"log/slog"
 	"strings"
+	"sync"
 	"time"
 
 	awssdk "github.com/aws/aws-sdk-go-v2/aws"
@@ -23,6 +24,10 @@ const statusNotFoundGrace = 30 * time.Second
 // account a.AccountID and waits until AWS has provisioned it. It returns
 // AWS's request id of the creation.
 //
+// It first waits for one of the MaxInFlight in-flight slots (ranked by its
+// time of arrival; waiting is bounded by ctx only), then OperationTimeout
+// bounds the call, its retries and the wait for SUCCEEDED or FAILED.
+//
 // AWS's final refusal (status FAILED, or ValidationException,
 // AccessDeniedException, ResourceNotFoundException or
 // ServiceQuotaExceededException) is an *access.ProvisioningError. Any other
@@ -34,6 +39,11 @@ func (p *Provider) CreateAssignment(ctx context.Context, a access.Assignment) (a
 		return "", err
 	}
 	log := p.log.With("op", op, "account_id", a.AccountID, "permission_set_arn", a.PermissionSetARN, "user_id", a.UserID)
+	defer p.stats.creates.Add(1)
+	release, err := p.acquireSlot(ctx, time.Now())
+	if err != nil {
+		return "", fmt.Errorf("create account assignment %s: wait for an in-flight slot: %w", describe(a), err)
+	}
 	ctx, cancel := context.WithTimeout(ctx, p.operationTimeout)
 	defer cancel()
 
@@ -46,22 +56,14 @@ func (p *Provider) CreateAssignment(ctx context.Context, a access.Assignment) (a
 		PrincipalId:      awssdk.String(a.UserID),
 	})
 	if err != nil {
+		release()
 		if perr := refusal(op, err); perr != nil {
 			log.Warn("AWS refused account assignment", "aws_request_id", perr.RequestID, "reason", perr.Reason)
 			return "", perr
 		}
 		return "", fmt.Errorf("create account assignment %s: %w", describe(a), err)
 	}
-	st, err := p.await(ctx, log, op, out.AccountAssignmentCreationStatus, func(ctx context.Context, id string) (*ssotypes.AccountAssignmentOperationStatus, error) {
-		out, err := p.sso.DescribeAccountAssignmentCreationStatus(ctx, &ssoadmin.DescribeAccountAssignmentCreationStatusInput{
-			InstanceArn:                        awssdk.String(p.instanceARN),
-			AccountAssignmentCreationRequestId: awssdk.String(id),
-		})
-		if err != nil {
-			return nil, err
-		}
-		return out.AccountAssignmentCreationStatus, nil
-	})
+	st, err := p.await(ctx, log, kindCreate, out.AccountAssignmentCreationStatus, release)
 	if err != nil {
 		return st.id, fmt.Errorf("create account assignment %s: %w", describe(a), err)
 	}
@@ -73,9 +75,20 @@ func (p *Provider) CreateAssignment(ctx context.Context, a access.Assignment) (a
 	return st.id, nil
 }
 
+// DeleteAssignmentBy is DeleteAssignment with the priority of deadline
+// (when access must be gone): while deletions wait for an in-flight slot,
+// the one with the earliest deadline goes first. See WithDeadlinePriority.
+func (p *Provider) DeleteAssignmentBy(ctx context.Context, a access.Assignment, deadline time.Time) (awsRequestID string, err error) {
+	return p.DeleteAssignment(WithDeadlinePriority(ctx, deadline), a)
+}
+
 // DeleteAssignment removes the account assignment a and waits until AWS has
 // deprovisioned it. It returns AWS's request id of the deletion, "" when
 // AWS said at once that the assignment does not exist.
+//
+// It first waits for an in-flight slot, ranked by the deadline set with
+// WithDeadlinePriority (DeleteAssignmentBy) or else by its time of arrival;
+// waiting is bounded by ctx only. OperationTimeout then bounds the rest.
 //
 // An assignment that does not exist counts as deleted, whether AWS says so
 // at once (ResourceNotFoundException) or asynchronously (status FAILED
@@ -87,6 +100,15 @@ func (p *Provider) DeleteAssignment(ctx context.Context, a access.Assignment) (a
 		return "", err
 	}
 	log := p.log.With("op", op, "account_id", a.AccountID, "permission_set_arn", a.PermissionSetARN, "user_id", a.UserID)
+	defer p.stats.deletes.Add(1)
+	prio, ok := deadlinePriority(ctx)
+	if !ok {
+		prio = time.Now()
+	}
+	release, err := p.acquireSlot(ctx, prio)
+	if err != nil {
+		return "", fmt.Errorf("delete account assignment %s: wait for an in-flight slot: %w", describe(a), err)
+	}
 	ctx, cancel := context.WithTimeout(ctx, p.operationTimeout)
 	defer cancel()
 
@@ -99,6 +121,7 @@ func (p *Provider) DeleteAssignment(ctx context.Context, a access.Assignment) (a
 		PrincipalId:      awssdk.String(a.UserID),
 	})
 	if err != nil {
+		release()
 		if errorCode(err) == codeNotFound {
 			log.Info("account assignment already absent", "reason", errorMessage(err))
 			return "", nil
@@ -109,16 +132,7 @@ func (p *Provider) DeleteAssignment(ctx context.Context, a access.Assignment) (a
 		}
 		return "", fmt.Errorf("delete account assignment %s: %w", describe(a), err)
 	}
-	st, err := p.await(ctx, log, op, out.AccountAssignmentDeletionStatus, func(ctx context.Context, id string) (*ssotypes.AccountAssignmentOperationStatus, error) {
-		out, err := p.sso.DescribeAccountAssignmentDeletionStatus(ctx, &ssoadmin.DescribeAccountAssignmentDeletionStatusInput{
-			InstanceArn:                        awssdk.String(p.instanceARN),
-			AccountAssignmentDeletionRequestId: awssdk.String(id),
-		})
-		if err != nil {
-			return nil, err
-		}
-		return out.AccountAssignmentDeletionStatus, nil
-	})
+	st, err := p.await(ctx, log, kindDelete, out.AccountAssignmentDeletionStatus, release)
 	if err != nil {
 		return st.id, fmt.Errorf("delete account assignment %s: %w", describe(a), err)
 	}
@@ -132,6 +146,16 @@ func (p *Provider) DeleteAssignment(ctx context.Context, a access.Assignment) (a
 	}
 	log.Info("account assignment deleted", "aws_request_id", st.id)
 	return st.id, nil
+}
+
+// acquireSlot waits for an in-flight slot and returns the function that
+// frees it; calling that more than once is harmless.
+func (p *Provider) acquireSlot(ctx context.Context, prio time.Time) (release func(), err error) {
+	if err := p.slots.acquire(ctx, prio); err != nil {
+		return nil, err
+	}
+	var once sync.Once
+	return func() { once.Do(p.slots.release) }, nil
 }
 
 // AssignmentExists reports whether the user assignment a exists: whether
@@ -171,46 +195,34 @@ type opState struct {
 	reason string // FailureReason
 }
 
-// await polls an operation's status until it is SUCCEEDED or FAILED, with
-// delays growing from pollInterval by half each time up to
-// maxPollInterval. A ResourceNotFoundException from the status call within
-// statusNotFoundGrace of the start counts as IN_PROGRESS. The returned
-// state carries the request id even with an error.
-func (p *Provider) await(ctx context.Context, log *slog.Logger, op string, first *ssotypes.AccountAssignmentOperationStatus,
-	status func(ctx context.Context, requestID string) (*ssotypes.AccountAssignmentOperationStatus, error),
-) (opState, error) {
+// await waits until an operation is SUCCEEDED or FAILED: the kind's shared
+// poller polls it (see poller) and frees its in-flight slot with release
+// once AWS has finished it, even if ctx ends first. The returned state
+// carries the request id even with an error.
+func (p *Provider) await(ctx context.Context, log *slog.Logger, kind opKind, first *ssotypes.AccountAssignmentOperationStatus, release func()) (opState, error) {
 	if first == nil {
-		return opState{}, fmt.Errorf("AWS returned no %s status", op)
+		release()
+		return opState{}, fmt.Errorf("AWS returned no %s status", kind)
 	}
 	st := opState{id: awssdk.ToString(first.RequestId), status: first.Status, reason: awssdk.ToString(first.FailureReason)}
-	start := time.Now()
-	delay := p.pollInterval
-	for polls := 0; ; polls++ {
-		switch st.status {
-		case ssotypes.StatusValuesSucceeded, ssotypes.StatusValuesFailed:
-			return st, nil
-		}
-		if st.id == "" {
-			return st, fmt.Errorf("AWS returned status %q without a request id to poll", st.status)
-		}
-		if err := sleep(ctx, delay); err != nil {
-			return st, fmt.Errorf("request %s still %s after %d polls in %s: %w", st.id, st.status, polls, time.Since(start).Round(time.Millisecond), err)
-		}
-		delay = min(delay+delay/2, p.maxPollInterval)
-		s, err := status(ctx, st.id)
-		switch {
-		case err != nil && errorCode(err) == codeNotFound && time.Since(start) < statusNotFoundGrace:
-			log.Debug("status not yet visible; still in progress", "aws_request_id", st.id)
-			continue
-		case err != nil:
-			return st, fmt.Errorf("describe %s status of request %s: %w", op, st.id, err)
-		case s == nil:
-			return st, fmt.Errorf("describe %s status of request %s: AWS returned no status", op, st.id)
-		}
-		st.status, st.reason = s.Status, awssdk.ToString(s.FailureReason)
-		if id := awssdk.ToString(s.RequestId); id != "" {
-			st.id = id
-		}
+	switch st.status {
+	case ssotypes.StatusValuesSucceeded, ssotypes.StatusValuesFailed:
+		release()
+		return st, nil
+	}
+	if st.id == "" {
+		release()
+		return st, fmt.Errorf("AWS returned status %q without a request id to poll", st.status)
+	}
+	op := &trackedOp{id: st.id, start: time.Now(), log: log, release: release, done: make(chan struct{})}
+	pl := p.pollers[kind]
+	pl.track(op)
+	select {
+	case <-op.done:
+		return op.st, op.err
+	case <-ctx.Done():
+		pl.abandon(op)
+		return st, fmt.Errorf("request %s still %s after %d polls in %s: %w", st.id, st.status, op.polls.Load(), time.Since(op.start).Round(time.Millisecond), context.Cause(ctx))
 	}
 }
 

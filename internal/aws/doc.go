@@ -14,6 +14,55 @@
 // durable job may retry it later (creating and deleting assignments is
 // idempotent).
 //
+// # Staying inside AWS's limits
+//
+// Identity Center allows about 20 API calls per second per account in
+// total, and about 10 create/delete operations in flight (NOTES §4). The
+// provider keeps within both by itself instead of relying on retries:
+//
+//   - Rate. Every sso-admin HTTP request of the provider (creates, deletes,
+//     status polls, directory reads, Doctor, and each SDK retry) waits for
+//     one shared token bucket: Config.CallsPerSecond, default 18 (20 minus a
+//     10% margin), burst 1, so at most 19 calls in any second. The bucket is
+//     an SDK middleware placed right after the retry middleware, so retries
+//     are paced and counted too. Identity store and organizations calls
+//     have their own buckets (default 10/s each). Waiting respects ctx.
+//   - In flight. A create or delete takes one of Config.MaxInFlight slots
+//     (default 10) before its Create/Delete call and holds it until AWS
+//     reports SUCCEEDED or FAILED. If the caller stops waiting (ctx done,
+//     OperationTimeout) the operation stays in flight at AWS, so the poller
+//     keeps polling it and frees the slot only when it has finished (or
+//     OperationTimeout after it was abandoned). Waiting for a slot is bounded
+//     by the caller's ctx; OperationTimeout starts once the slot is held.
+//   - Priority. Slots go to waiters in priority order, not first come first
+//     served: a deletion ranks by its deadline (DeleteAssignmentBy, or
+//     WithDeadlinePriority on the ctx), so when many grants end at once the
+//     earliest deadlines are removed first; a creation, or a deletion
+//     without a deadline, ranks by its time of arrival. Ties go by arrival.
+//
+// # Polling
+//
+// One poller goroutine per kind (creation, deletion) polls every operation
+// of that kind in progress, and wakes each waiting caller when its
+// operation is done; it runs only while there are any. Its cycle starts at
+// PollInterval after a new operation and grows by half up to
+// MaxPollInterval. Each cycle picks the cheaper way: with 3 or more
+// operations in progress it calls ListAccountAssignmentCreationStatus (or
+// DeletionStatus) with Filter Status=IN_PROGRESS, one call per 100, and
+// describes only the operations missing from that list, to learn SUCCEEDED
+// or FAILED and the FailureReason; with fewer it describes each. A
+// ResourceNotFoundException from a Describe within 30s of the start means
+// "not visible yet" (eventual consistency). Provider.Stats counts calls by
+// operation, throttles and retries, so the cost per operation can be
+// measured.
+//
+// # Diagnostics and permissions
+//
+// Provider.Doctor checks credentials, instance, management-account versus
+// delegated-administrator setup and every permission elevate uses.
+// IAMPolicy prints the least-privilege policy of elevate's own role; a test
+// checks that it grants every operation in the SDK interfaces of provider.go.
+//
 // The package depends on internal/access and the AWS SDK only. The SDK
 // clients sit behind small interfaces declared here, so the provider can run
 // against fakes as well as against AWS or internal/awsemu.

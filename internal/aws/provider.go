@@ -14,6 +14,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/organizations"
 	"github.com/aws/aws-sdk-go-v2/service/ssoadmin"
 	ssotypes "github.com/aws/aws-sdk-go-v2/service/ssoadmin/types"
+	"github.com/aws/aws-sdk-go-v2/service/sts"
 )
 
 // Defaults of Config.
@@ -23,6 +24,17 @@ const (
 	DefaultMaxPollInterval  = 5 * time.Second
 	DefaultOperationTimeout = 5 * time.Minute
 	DefaultMaxRetries       = 8
+	// DefaultCallsPerSecond is AWS's collective 20 TPS for Identity Center
+	// minus a 10% safety margin (other tools, clock jitter).
+	DefaultCallsPerSecond = 18
+	// DefaultMaxInFlight is AWS's 10 outstanding asynchronous assignment
+	// operations (some pages now say 15).
+	DefaultMaxInFlight = 10
+	// DefaultIdentityStoreCallsPerSecond and
+	// DefaultOrganizationsCallsPerSecond are modest rates for the directory
+	// reads.
+	DefaultIdentityStoreCallsPerSecond = 10
+	DefaultOrganizationsCallsPerSecond = 10
 
 	defaultRetryBaseDelay = 200 * time.Millisecond
 	defaultRetryMaxDelay  = 10 * time.Second
@@ -52,6 +64,20 @@ type Config struct {
 	// ConflictException, throttling, 5xx and connection errors, with
 	// exponential backoff and jitter from 200ms capped at 10s. Default 8.
 	MaxRetries int
+	// CallsPerSecond is the rate of every sso-admin call the provider makes
+	// (creates, deletes, status polls, directory reads, retries included),
+	// shared by all of them. Default 18: AWS allows 20 in total per account.
+	// Set it lower when other tools call Identity Center in the same
+	// account.
+	CallsPerSecond float64
+	// MaxInFlight is the number of create/delete operations that may be in
+	// flight at once, from the Create/Delete call until AWS reports
+	// SUCCEEDED or FAILED. Default 10.
+	MaxInFlight int
+	// IdentityStoreCallsPerSecond limits identitystore calls. Default 10.
+	IdentityStoreCallsPerSecond float64
+	// OrganizationsCallsPerSecond limits organizations calls. Default 10.
+	OrganizationsCallsPerSecond float64
 	// HTTPClient replaces the SDK's HTTP client (tests). Default: the SDK's.
 	HTTPClient awssdk.HTTPClient
 	// Logger receives the provider's logs. Default: discard.
@@ -59,11 +85,29 @@ type Config struct {
 
 	// retryBaseDelay replaces the 200ms retry base delay (tests only).
 	retryBaseDelay time.Duration
+	// listPollMin replaces defaultListPollMin (tests only).
+	listPollMin int
 }
 
 func (c Config) withDefaults() (Config, error) {
-	if c.PollInterval < 0 || c.MaxPollInterval < 0 || c.OperationTimeout < 0 || c.MaxRetries < 0 {
-		return c, errors.New("aws provider config: PollInterval, MaxPollInterval, OperationTimeout and MaxRetries must not be negative")
+	if c.PollInterval < 0 || c.MaxPollInterval < 0 || c.OperationTimeout < 0 || c.MaxRetries < 0 ||
+		c.CallsPerSecond < 0 || c.MaxInFlight < 0 || c.IdentityStoreCallsPerSecond < 0 || c.OrganizationsCallsPerSecond < 0 {
+		return c, errors.New("aws provider config: PollInterval, MaxPollInterval, OperationTimeout, MaxRetries, CallsPerSecond, MaxInFlight, IdentityStoreCallsPerSecond and OrganizationsCallsPerSecond must not be negative")
+	}
+	if c.CallsPerSecond == 0 {
+		c.CallsPerSecond = DefaultCallsPerSecond
+	}
+	if c.MaxInFlight == 0 {
+		c.MaxInFlight = DefaultMaxInFlight
+	}
+	if c.IdentityStoreCallsPerSecond == 0 {
+		c.IdentityStoreCallsPerSecond = DefaultIdentityStoreCallsPerSecond
+	}
+	if c.OrganizationsCallsPerSecond == 0 {
+		c.OrganizationsCallsPerSecond = DefaultOrganizationsCallsPerSecond
+	}
+	if c.listPollMin == 0 {
+		c.listPollMin = defaultListPollMin
 	}
 	if c.PollInterval == 0 {
 		c.PollInterval = DefaultPollInterval
@@ -89,6 +133,9 @@ func (c Config) withDefaults() (Config, error) {
 	return c, nil
 }
 
+// The interfaces below are the exact set of AWS operations the provider
+// calls: IAMPolicy grants each of them (policy_test.go checks it).
+
 // ssoAdminAPI is the part of the sso-admin client the provider uses.
 type ssoAdminAPI interface {
 	CreateAccountAssignment(ctx context.Context, in *ssoadmin.CreateAccountAssignmentInput, optFns ...func(*ssoadmin.Options)) (*ssoadmin.CreateAccountAssignmentOutput, error)
@@ -96,9 +143,12 @@ type ssoAdminAPI interface {
 	DescribeAccountAssignmentCreationStatus(ctx context.Context, in *ssoadmin.DescribeAccountAssignmentCreationStatusInput, optFns ...func(*ssoadmin.Options)) (*ssoadmin.DescribeAccountAssignmentCreationStatusOutput, error)
 	DescribeAccountAssignmentDeletionStatus(ctx context.Context, in *ssoadmin.DescribeAccountAssignmentDeletionStatusInput, optFns ...func(*ssoadmin.Options)) (*ssoadmin.DescribeAccountAssignmentDeletionStatusOutput, error)
 	DescribePermissionSet(ctx context.Context, in *ssoadmin.DescribePermissionSetInput, optFns ...func(*ssoadmin.Options)) (*ssoadmin.DescribePermissionSetOutput, error)
+	ssoadmin.ListAccountAssignmentCreationStatusAPIClient
+	ssoadmin.ListAccountAssignmentDeletionStatusAPIClient
 	ssoadmin.ListAccountAssignmentsAPIClient
 	ssoadmin.ListInstancesAPIClient
 	ssoadmin.ListPermissionSetsAPIClient
+	ssoadmin.ListPermissionSetsProvisionedToAccountAPIClient
 }
 
 // identityStoreAPI is the part of the identitystore client the provider uses.
@@ -113,6 +163,14 @@ type organizationsAPI interface {
 	organizations.ListRootsAPIClient
 	organizations.ListOrganizationalUnitsForParentAPIClient
 	organizations.ListAccountsForParentAPIClient
+	organizations.ListAccountsAPIClient
+	DescribeOrganization(ctx context.Context, in *organizations.DescribeOrganizationInput, optFns ...func(*organizations.Options)) (*organizations.DescribeOrganizationOutput, error)
+}
+
+// stsAPI is the part of the sts client the provider uses (Doctor only).
+// GetCallerIdentity needs no IAM permission.
+type stsAPI interface {
+	GetCallerIdentity(ctx context.Context, in *sts.GetCallerIdentityInput, optFns ...func(*sts.Options)) (*sts.GetCallerIdentityOutput, error)
 }
 
 // Provider manages Identity Center account assignments and reads the
@@ -121,6 +179,7 @@ type Provider struct {
 	sso ssoAdminAPI
 	ids identityStoreAPI
 	org organizationsAPI
+	sts stsAPI // nil: not available
 
 	instanceARN     string
 	identityStoreID string
@@ -128,7 +187,13 @@ type Provider struct {
 	pollInterval     time.Duration
 	maxPollInterval  time.Duration
 	operationTimeout time.Duration
+	listPollMin      int
 	log              *slog.Logger
+
+	// Shared limits: see doc.go.
+	slots   *slotQueue
+	pollers [2]*poller // by opKind
+	stats   *stats
 }
 
 // New loads the AWS configuration from the SDK's standard chain
@@ -169,14 +234,35 @@ func NewFromConfig(ctx context.Context, awsCfg awssdk.Config, cfg Config) (*Prov
 	if cfg.HTTPClient != nil {
 		awsCfg.HTTPClient = cfg.HTTPClient
 	}
-	retryer := newRetryer(cfg.MaxRetries, cfg.retryBaseDelay, defaultRetryMaxDelay, cfg.Logger)
+	st := newStats()
+	retryer := newRetryer(cfg.MaxRetries, cfg.retryBaseDelay, defaultRetryMaxDelay, cfg.Logger, st)
 	awsCfg.Retryer = func() awssdk.Retryer { return retryer }
 	awsCfg.RetryMaxAttempts = 0 // AWS_MAX_ATTEMPTS would otherwise wrap our retryer
 
-	sso := ssoadmin.NewFromConfig(awsCfg, func(o *ssoadmin.Options) { o.Retryer, o.RetryMaxAttempts = retryer, 0 })
-	ids := identitystore.NewFromConfig(awsCfg, func(o *identitystore.Options) { o.Retryer, o.RetryMaxAttempts = retryer, 0 })
-	org := organizations.NewFromConfig(awsCfg, func(o *organizations.Options) { o.Retryer, o.RetryMaxAttempts = retryer, 0 })
-	p := newProvider(cfg, sso, ids, org)
+	// One token bucket per service, shared by every call of that service's
+	// client, retries included.
+	ssoGate := callGate{service: svcSSO, bucket: newTokenBucket(cfg.CallsPerSecond, 1), stats: st}
+	idsGate := callGate{service: svcIdentityStore, bucket: newTokenBucket(cfg.IdentityStoreCallsPerSecond, 1), stats: st}
+	orgGate := callGate{service: svcOrganizations, bucket: newTokenBucket(cfg.OrganizationsCallsPerSecond, 1), stats: st}
+	stsGate := callGate{service: svcSTS, stats: st}
+	sso := ssoadmin.NewFromConfig(awsCfg, func(o *ssoadmin.Options) {
+		o.Retryer, o.RetryMaxAttempts = retryer, 0
+		o.APIOptions = append(o.APIOptions, ssoGate.apiOption)
+	})
+	ids := identitystore.NewFromConfig(awsCfg, func(o *identitystore.Options) {
+		o.Retryer, o.RetryMaxAttempts = retryer, 0
+		o.APIOptions = append(o.APIOptions, idsGate.apiOption)
+	})
+	org := organizations.NewFromConfig(awsCfg, func(o *organizations.Options) {
+		o.Retryer, o.RetryMaxAttempts = retryer, 0
+		o.APIOptions = append(o.APIOptions, orgGate.apiOption)
+	})
+	stsClient := sts.NewFromConfig(awsCfg, func(o *sts.Options) {
+		o.Retryer, o.RetryMaxAttempts = retryer, 0
+		o.APIOptions = append(o.APIOptions, stsGate.apiOption)
+	})
+	p := newProvider(cfg, sso, ids, org, st)
+	p.sts = stsClient
 	p.log = p.log.With("region", awsCfg.Region)
 	if err := p.discover(ctx, cfg.InstanceARN, cfg.IdentityStoreID); err != nil {
 		return nil, err
@@ -186,8 +272,8 @@ func NewFromConfig(ctx context.Context, awsCfg awssdk.Config, cfg Config) (*Prov
 
 // newProvider returns a Provider over the given clients; cfg must have its
 // defaults applied. The instance is not discovered.
-func newProvider(cfg Config, sso ssoAdminAPI, ids identityStoreAPI, org organizationsAPI) *Provider {
-	return &Provider{
+func newProvider(cfg Config, sso ssoAdminAPI, ids identityStoreAPI, org organizationsAPI, st *stats) *Provider {
+	p := &Provider{
 		sso:              sso,
 		ids:              ids,
 		org:              org,
@@ -196,8 +282,14 @@ func newProvider(cfg Config, sso ssoAdminAPI, ids identityStoreAPI, org organiza
 		pollInterval:     cfg.PollInterval,
 		maxPollInterval:  cfg.MaxPollInterval,
 		operationTimeout: cfg.OperationTimeout,
+		listPollMin:      cfg.listPollMin,
 		log:              cfg.Logger,
+		slots:            newSlotQueue(cfg.MaxInFlight),
+		stats:            st,
 	}
+	p.pollers[kindCreate] = newPoller(p, kindCreate)
+	p.pollers[kindDelete] = newPoller(p, kindDelete)
+	return p
 }
 
 // InstanceARN returns the ARN of the Identity Center instance in use.

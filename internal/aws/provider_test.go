@@ -68,6 +68,10 @@ func testConfig(t *testing.T) Config {
 		MaxPollInterval: 20 * time.Millisecond,
 		Logger:          testLogger(t),
 		retryBaseDelay:  5 * time.Millisecond,
+		// Functional tests do not test the limiters (limit_test.go does).
+		CallsPerSecond:              1000,
+		IdentityStoreCallsPerSecond: 1000,
+		OrganizationsCallsPerSecond: 1000,
 	}
 }
 
@@ -502,11 +506,15 @@ func TestConfigDefaults(t *testing.T) {
 		t.Fatal(err)
 	}
 	if c.PollInterval != time.Second || c.MaxPollInterval != 5*time.Second || c.OperationTimeout != 5*time.Minute ||
-		c.MaxRetries != 8 || c.retryBaseDelay != 200*time.Millisecond || c.Logger == nil {
+		c.MaxRetries != 8 || c.retryBaseDelay != 200*time.Millisecond || c.Logger == nil ||
+		c.CallsPerSecond != 18 || c.MaxInFlight != 10 || c.IdentityStoreCallsPerSecond != 10 || c.OrganizationsCallsPerSecond != 10 || c.listPollMin != 3 {
 		t.Errorf("defaults = %+v", c)
 	}
 	if _, err := (Config{MaxRetries: -1}).withDefaults(); err == nil {
 		t.Error("negative MaxRetries accepted")
+	}
+	if _, err := (Config{MaxInFlight: -1}).withDefaults(); err == nil {
+		t.Error("negative MaxInFlight accepted")
 	}
 }
 

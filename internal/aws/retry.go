@@ -27,7 +27,7 @@ const (
 // AWS documents as "retry with backoff" but the SDK does not retry; at most
 // maxAttempts attempts; backoff base·2^n with jitter, capped at maxDelay; no
 // client-side retry quota, so that MaxRetries alone bounds the attempts.
-func newRetryer(maxAttempts int, base, maxDelay time.Duration, log *slog.Logger) awssdk.RetryerV2 {
+func newRetryer(maxAttempts int, base, maxDelay time.Duration, log *slog.Logger, st *stats) awssdk.RetryerV2 {
 	std := retry.NewStandard(func(o *retry.StandardOptions) {
 		o.MaxAttempts = maxAttempts
 		o.MaxBackoff = maxDelay
@@ -37,7 +37,7 @@ func newRetryer(maxAttempts int, base, maxDelay time.Duration, log *slog.Logger)
 		})
 		o.RateLimiter = ratelimit.None
 	})
-	return loggingRetryer{RetryerV2: std, log: log}
+	return loggingRetryer{RetryerV2: std, log: log, stats: st}
 }
 
 // jitterBackoff is exponential backoff with "equal jitter": attempt n waits
@@ -60,14 +60,18 @@ func (b jitterBackoff) BackoffDelay(attempt int, _ error) (time.Duration, error)
 	return half + rand.N(half+1), nil
 }
 
-// loggingRetryer logs every retry decision at debug level.
+// loggingRetryer logs every retry decision at debug level and counts it.
 type loggingRetryer struct {
 	awssdk.RetryerV2
-	log *slog.Logger
+	log   *slog.Logger
+	stats *stats
 }
 
 func (r loggingRetryer) RetryDelay(attempt int, err error) (time.Duration, error) {
 	d, derr := r.RetryerV2.RetryDelay(attempt, err)
+	if r.stats != nil {
+		r.stats.retries.Add(1)
+	}
 	r.log.Debug("retrying AWS call", "attempt", attempt, "error_code", errorCode(err), "delay", d)
 	return d, derr
 }
