@@ -127,6 +127,23 @@ func (c *Client) End(ctx context.Context, id, comment string) (*Request, error) 
 	return c.decide(ctx, id, "end", comment)
 }
 
+// Extend asks for d more time on an active request, for the reason given.
+// It is approved like the request; Approve and Reject decide it.
+func (c *Client) Extend(ctx context.Context, id string, d time.Duration, justification string) (*Request, error) {
+	if err := checkID(id); err != nil {
+		return nil, err
+	}
+	body := struct {
+		Duration      string `json:"duration"`
+		Justification string `json:"justification"`
+	}{d.String(), justification}
+	var out Request
+	if err := c.do(ctx, "POST", "/requests/"+url.PathEscape(id)+"/extend", nil, body, &out); err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
 func (c *Client) decide(ctx context.Context, id, action, comment string) (*Request, error) {
 	if err := checkID(id); err != nil {
 		return nil, err

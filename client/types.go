@@ -87,6 +87,7 @@ type Request struct {
 	EndRequestedBy    string           `json:"end_requested_by"`
 	EndComment        string           `json:"end_comment"`
 	RevocationFailed  bool             `json:"revocation_failed"`
+	Extensions        []Extension      `json:"extensions"`
 	CreatedAt         time.Time        `json:"created_at"`
 	UpdatedAt         time.Time        `json:"updated_at"`
 }
@@ -95,6 +96,17 @@ type Request struct {
 func (r *Request) Length() time.Duration { return time.Duration(r.DurationSeconds) * time.Second }
 
 // Me is the user a token belongs to.
+// Extension is a request for more time on an active request.
+type Extension struct {
+	Duration        string     `json:"duration"` // Go form, such as "30m0s"
+	DurationSeconds int64      `json:"duration_seconds"`
+	Justification   string     `json:"justification"`
+	Status          string     `json:"status"` // pending, approved, rejected
+	RequestedAt     time.Time  `json:"requested_at"`
+	DecidedAt       *time.Time `json:"decided_at"`
+	Approvals       []Approval `json:"approvals"`
+}
+
 type Me struct {
 	UserID   string   `json:"user_id"`
 	UserName string   `json:"user_name"`

@@ -14,6 +14,10 @@ const (
 	EventExpired            EventType = "request.expired"
 	EventActivated          EventType = "request.activated"
 	EventEndRequested       EventType = "request.end_requested"
+	EventExtensionRequested EventType = "request.extension_requested"
+	EventExtensionApproved  EventType = "request.extension_approved" // one approval of an extension
+	EventExtensionRejected  EventType = "request.extension_rejected"
+	EventExtended           EventType = "request.extended"
 	EventEnded              EventType = "request.ended"
 	EventRevoked            EventType = "request.revoked"
 	EventFailed             EventType = "request.failed"

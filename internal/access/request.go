@@ -119,6 +119,7 @@ type Request struct {
 	EndRequestedBy    string    // user name of who ended it early
 	EndComment        string
 	RevocationFailed  bool // a revocation is failing and being retried
+	Extensions        []Extension
 	CreatedAt         time.Time
 	UpdatedAt         time.Time
 	Version           int // optimistic concurrency: bumped by every stored change
@@ -188,5 +189,9 @@ func (r Request) clone() Request {
 	r.Approvers = slices.Clone(r.Approvers)
 	r.Approvals = slices.Clone(r.Approvals)
 	r.Grants = slices.Clone(r.Grants)
+	r.Extensions = slices.Clone(r.Extensions)
+	for i := range r.Extensions {
+		r.Extensions[i].Approvals = slices.Clone(r.Extensions[i].Approvals)
+	}
 	return r
 }

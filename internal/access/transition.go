@@ -187,8 +187,16 @@ func (r Request) decide(a Actor, v Verdict, comment string, now time.Time) (Requ
 	return r, nil
 }
 
-// Approve records a's approval. With enough approvals the request becomes scheduled.
+// Approve records a's approval. With enough approvals the request becomes
+// scheduled. On an active request with an extension waiting, it approves the
+// extension.
 func (r Request) Approve(a Actor, comment string, now time.Time) (Request, Event, error) {
+	if r.Status == StatusActive && r.PendingExtension() >= 0 {
+		if err := checkComment(comment); err != nil {
+			return r, Event{}, err
+		}
+		return r.decideExtension(a, VerdictApprove, comment, now)
+	}
 	r, err := r.decide(a, VerdictApprove, comment, now)
 	if err != nil {
 		return r, Event{}, err
@@ -203,8 +211,16 @@ func (r Request) Approve(a Actor, comment string, now time.Time) (Request, Event
 	}}, nil
 }
 
-// Reject records a's rejection; one rejection rejects the request.
+// Reject records a's rejection; one rejection rejects the request. On an
+// active request with an extension waiting, it rejects the extension (access
+// goes on until the current end).
 func (r Request) Reject(a Actor, comment string, now time.Time) (Request, Event, error) {
+	if r.Status == StatusActive && r.PendingExtension() >= 0 {
+		if err := checkComment(comment); err != nil {
+			return r, Event{}, err
+		}
+		return r.decideExtension(a, VerdictReject, comment, now)
+	}
 	r, err := r.decide(a, VerdictReject, comment, now)
 	if err != nil {
 		return r, Event{}, err

@@ -12,6 +12,7 @@ import (
 	"context"
 	"log/slog"
 	"net/http"
+	"time"
 
 	"github.com/elevate/elevate/internal/access"
 	"github.com/elevate/elevate/internal/workflow"
@@ -33,6 +34,7 @@ type Requests interface {
 	Reject(ctx context.Context, actor access.Actor, id, comment string) (*access.Request, error)
 	Cancel(ctx context.Context, actor access.Actor, id, comment string) (*access.Request, error)
 	End(ctx context.Context, actor access.Actor, id, comment string) (*access.Request, error)
+	Extend(ctx context.Context, actor access.Actor, id string, d time.Duration, justification string) (*access.Request, error)
 }
 
 // Directory looks up display names.

@@ -182,6 +182,23 @@ func (a *API) decide(act decision) handlerFunc {
 	}
 }
 
+// extend serves POST /api/v1/requests/{id}/extend.
+func (a *API) extend(w http.ResponseWriter, r *http.Request, actor access.Actor) error {
+	var body extendBody
+	if err := decodeBody(w, r, &body, false); err != nil {
+		return err
+	}
+	d, err := parseDuration(body.Duration)
+	if err != nil {
+		return err
+	}
+	req, err := a.svc.Extend(r.Context(), actor, r.PathValue("id"), d, body.Justification)
+	if err != nil {
+		return err
+	}
+	return a.writeRequest(w, r, http.StatusOK, req)
+}
+
 // openAPI serves GET /api/v1/openapi.json.
 func (a *API) openAPI(w http.ResponseWriter, r *http.Request, _ access.Actor) error {
 	w.Header().Set("Content-Type", "application/json")

@@ -38,6 +38,7 @@ func (a *API) routeTable() []route {
 		{method: http.MethodPost, path: Prefix + "/requests/{id}/reject", handle: a.decide(Requests.Reject)},
 		{method: http.MethodPost, path: Prefix + "/requests/{id}/cancel", handle: a.decide(Requests.Cancel)},
 		{method: http.MethodPost, path: Prefix + "/requests/{id}/end", handle: a.decide(Requests.End)},
+		{method: http.MethodPost, path: Prefix + "/requests/{id}/extend", handle: a.extend},
 	}
 }
 

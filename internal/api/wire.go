@@ -64,6 +64,7 @@ type requestJSON struct {
 	EndRequestedBy    string           `json:"end_requested_by"`
 	EndComment        string           `json:"end_comment"`
 	RevocationFailed  bool             `json:"revocation_failed"`
+	Extensions        []extensionJSON  `json:"extensions"`
 	CreatedAt         time.Time        `json:"created_at"`
 	UpdatedAt         time.Time        `json:"updated_at"`
 }
@@ -147,6 +148,22 @@ type createRequestBody struct {
 	Ticket        string   `json:"ticket"`
 }
 
+// extendBody is the body of extend.
+type extendBody struct {
+	Duration      string `json:"duration"`
+	Justification string `json:"justification"`
+}
+
+type extensionJSON struct {
+	Duration        string         `json:"duration"`
+	DurationSeconds int64          `json:"duration_seconds"`
+	Justification   string         `json:"justification"`
+	Status          string         `json:"status"`
+	RequestedAt     time.Time      `json:"requested_at"`
+	DecidedAt       *time.Time     `json:"decided_at"`
+	Approvals       []approvalJSON `json:"approvals"`
+}
+
 // decisionBody is the optional body of approve, reject, cancel and end.
 type decisionBody struct {
 	Comment string `json:"comment"`
@@ -189,6 +206,7 @@ func toRequest(r *access.Request, names map[string]string) requestJSON {
 		EndRequestedBy:    r.EndRequestedBy,
 		EndComment:        r.EndComment,
 		RevocationFailed:  r.RevocationFailed,
+		Extensions:        make([]extensionJSON, 0, len(r.Extensions)),
 		CreatedAt:         r.CreatedAt.UTC(),
 		UpdatedAt:         r.UpdatedAt.UTC(),
 	}
@@ -200,8 +218,16 @@ func toRequest(r *access.Request, names map[string]string) requestJSON {
 		out.Approvers = append(out.Approvers, userRef{ID: id, UserName: name})
 	}
 	for _, a := range r.Approvals {
-		out.Approvals = append(out.Approvals, approvalJSON{UserID: a.UserID, UserName: a.UserName,
-			Verdict: string(a.Verdict), Comment: a.Comment, At: a.At.UTC()})
+		out.Approvals = append(out.Approvals, toApproval(a))
+	}
+	for _, e := range r.Extensions {
+		ej := extensionJSON{Duration: e.Duration.String(), DurationSeconds: seconds(e.Duration), Justification: e.Justification,
+			Status: string(e.Status), RequestedAt: e.RequestedAt.UTC(), DecidedAt: utc(e.DecidedAt),
+			Approvals: make([]approvalJSON, 0, len(e.Approvals))}
+		for _, a := range e.Approvals {
+			ej.Approvals = append(ej.Approvals, toApproval(a))
+		}
+		out.Extensions = append(out.Extensions, ej)
 	}
 	for _, g := range r.Grants {
 		out.Grants = append(out.Grants, grantJSON{
@@ -255,4 +281,8 @@ func originOf(g access.Grant) access.Origin {
 		return ""
 	}
 	return g.Origin
+}
+
+func toApproval(a access.Approval) approvalJSON {
+	return approvalJSON{UserID: a.UserID, UserName: a.UserName, Verdict: string(a.Verdict), Comment: a.Comment, At: a.At.UTC()}
 }

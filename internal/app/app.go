@@ -5,11 +5,11 @@ package app
 
 import (
 	"context"
-	"database/sql"
 	"errors"
 	"fmt"
 	"log/slog"
 	"net"
+	"net/url"
 	"os"
 	"sync/atomic"
 	"time"
@@ -23,6 +23,8 @@ import (
 	"github.com/elevate/elevate/internal/jobs"
 	"github.com/elevate/elevate/internal/metrics"
 	"github.com/elevate/elevate/internal/server"
+	"github.com/elevate/elevate/internal/store"
+	"github.com/elevate/elevate/internal/store/postgres"
 	"github.com/elevate/elevate/internal/store/sqlite"
 	"github.com/elevate/elevate/internal/workflow"
 )
@@ -50,8 +52,8 @@ type Options struct {
 type App struct {
 	cfg      config.Config
 	log      *slog.Logger
-	store    *sqlite.Store
-	queue    *jobs.Queue[*sql.Tx]
+	store    Store
+	queue    jobQueue
 	provider *aws.Provider
 	svc      *workflow.Service
 	metrics  *metrics.Metrics
@@ -69,21 +71,14 @@ func New(ctx context.Context, cfg config.Config, opts Options) (a *App, err erro
 	if log == nil {
 		log = slog.Default()
 	}
-	if cfg.DatabaseURL != "" {
-		return nil, errors.New("database_url: PostgreSQL is not supported by this build yet; leave it empty to use SQLite in data_dir")
-	}
-	if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
-		return nil, fmt.Errorf("create data directory: %w", err)
-	}
 	a = &App{cfg: cfg, log: log}
 	defer func() {
 		if err != nil {
 			a.close()
 		}
 	}()
-	a.store, err = sqlite.Open(ctx, cfg.SQLitePath(), log)
-	if err != nil {
-		return nil, fmt.Errorf("open database: %w", err)
+	if a.store, _, err = OpenStore(ctx, cfg, log); err != nil {
+		return nil, err
 	}
 	if opts.AutoMigrate {
 		if err := Migrate(ctx, a.store); err != nil {
@@ -92,10 +87,18 @@ func New(ctx context.Context, cfg config.Config, opts Options) (a *App, err erro
 	} else if err := a.store.CheckSchema(ctx); err != nil {
 		return nil, err
 	}
-	a.queue, err = jobs.NewSQLite(a.store.DB(), jobs.Config{
+	jcfg := jobs.Config{
 		ClientID: cfg.Jobs.ClientID, JobTimeout: cfg.Jobs.JobTimeout, FetchPollInterval: cfg.Jobs.FetchPollInterval, SyncInterval: cfg.Jobs.SyncInterval,
 		SweepInterval: cfg.Jobs.SweepInterval, MaxWorkers: cfg.Jobs.MaxWorkers, Logger: log,
-	})
+	}
+	switch st := a.store.(type) {
+	case *postgres.Store:
+		a.queue, err = jobs.NewPostgres(st.Pool(), jcfg)
+	case *sqlite.Store:
+		a.queue, err = jobs.NewSQLite(st.DB(), jcfg)
+	default:
+		err = fmt.Errorf("no job queue for store %T", st)
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -136,12 +139,61 @@ func New(ctx context.Context, cfg config.Config, opts Options) (a *App, err erro
 	return a, nil
 }
 
+// Store is a database engine: the store plus its schema management.
+type Store interface {
+	store.Store
+	Migrate(ctx context.Context) error
+	SchemaVersion(ctx context.Context) (current, latest int, err error)
+	CheckSchema(ctx context.Context) error
+}
+
+// jobQueue is the job queue of either engine.
+type jobQueue interface {
+	workflow.Scheduler
+	Start(ctx context.Context, runner jobs.Runner) error
+	Stop(ctx context.Context) error
+	Backlog(ctx context.Context) (map[string]float64, error)
+}
+
+// OpenStore opens the database the configuration selects: PostgreSQL for a
+// postgres:// database_url, else SQLite in data_dir. It also returns where
+// that is, for messages (never the password).
+func OpenStore(ctx context.Context, cfg config.Config, log *slog.Logger) (Store, string, error) {
+	if cfg.DatabaseURL != "" {
+		u, err := url.Parse(cfg.DatabaseURL)
+		if err != nil {
+			return nil, "", fmt.Errorf("database_url: %w", err)
+		}
+		where := "postgres://" + u.Host + u.Path
+		st, err := postgres.Open(ctx, cfg.DatabaseURL, log)
+		if err != nil {
+			return nil, where, fmt.Errorf("open database %s: %w", where, err)
+		}
+		return st, where, nil
+	}
+	if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
+		return nil, "", fmt.Errorf("create data directory: %w", err)
+	}
+	st, err := sqlite.Open(ctx, cfg.SQLitePath(), log)
+	if err != nil {
+		return nil, cfg.SQLitePath(), fmt.Errorf("open database %s: %w", cfg.SQLitePath(), err)
+	}
+	return st, cfg.SQLitePath(), nil
+}
+
 // Migrate brings the database schema and the job queue's tables up to date.
-func Migrate(ctx context.Context, st *sqlite.Store) error {
+func Migrate(ctx context.Context, st Store) error {
 	if err := st.Migrate(ctx); err != nil {
 		return fmt.Errorf("migrate database: %w", err)
 	}
-	if err := jobs.MigrateSQLite(ctx, st.DB()); err != nil {
+	var err error
+	switch s := st.(type) {
+	case *postgres.Store:
+		err = jobs.MigratePostgres(ctx, s.Pool())
+	case *sqlite.Store:
+		err = jobs.MigrateSQLite(ctx, s.DB())
+	}
+	if err != nil {
 		return fmt.Errorf("migrate job queue: %w", err)
 	}
 	return nil

@@ -21,6 +21,7 @@ import (
 	"github.com/elevate/elevate/internal/awsemu"
 	"github.com/elevate/elevate/internal/config"
 	"github.com/elevate/elevate/internal/policy"
+	"github.com/elevate/elevate/internal/store/pgtest"
 )
 
 // testEnv is a running app with its emulator, for end-to-end tests.
@@ -113,6 +114,19 @@ func startSeeded(t *testing.T, seed awsemu.Seed, mutate func(*config.Config)) *t
 	return env
 }
 
+// forEachEngine runs fn on SQLite, and on PostgreSQL when
+// ELEVATE_TEST_POSTGRES_URL names a server (CI always sets it).
+func forEachEngine(t *testing.T, fn func(t *testing.T, engine func(*config.Config))) {
+	t.Run("sqlite", func(t *testing.T) { fn(t, func(*config.Config) {}) })
+	t.Run("postgres", func(t *testing.T) {
+		if os.Getenv("ELEVATE_TEST_POSTGRES_URL") == "" {
+			t.Skip("set ELEVATE_TEST_POSTGRES_URL=postgres://... to run the end-to-end tests against PostgreSQL")
+		}
+		url := pgtest.NewDatabase(t)
+		fn(t, func(c *config.Config) { c.DatabaseURL = url })
+	})
+}
+
 func (e *testEnv) client(t *testing.T, user string) *client.Client {
 	t.Helper()
 	c, err := client.New(e.app.URL(), e.tokens[user])
@@ -150,7 +164,11 @@ func apiCode(err error) string {
 // requests, bob approves, the assignment appears in AWS, and it is removed
 // when the time is up.
 func TestRequestApproveGrantExpire(t *testing.T) {
-	env := start(t, nil)
+	forEachEngine(t, testRequestApproveGrantExpire)
+}
+
+func testRequestApproveGrantExpire(t *testing.T, engine func(*config.Config)) {
+	env := start(t, engine)
 	ctx := context.Background()
 	alice, bob, carol := env.client(t, "alice"), env.client(t, "bob"), env.client(t, "carol")
 	prod := env.emu.AccountID("prod")

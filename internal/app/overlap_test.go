@@ -7,6 +7,7 @@ import (
 
 	"github.com/elevate/elevate/client"
 	"github.com/elevate/elevate/internal/awsemu"
+	"github.com/elevate/elevate/internal/config"
 )
 
 func (e *testEnv) aliceHasProdAdmin() bool {
@@ -31,7 +32,11 @@ func (e *testEnv) approvedRequest(t *testing.T, d time.Duration) *client.Request
 // permission set and user overlap; when the first ends, the user keeps the
 // assignment until the second ends.
 func TestOverlappingGrantsShareTheAssignment(t *testing.T) {
-	env := start(t, nil)
+	forEachEngine(t, testOverlappingGrantsShareTheAssignment)
+}
+
+func testOverlappingGrantsShareTheAssignment(t *testing.T, engine func(*config.Config)) {
+	env := start(t, engine)
 	alice := env.client(t, "alice")
 	first := env.approvedRequest(t, 3*time.Second)
 	second := env.approvedRequest(t, time.Hour)

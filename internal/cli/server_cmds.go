@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
-	"os"
 	"runtime/debug"
 	"strings"
 	"time"
@@ -12,7 +11,6 @@ import (
 	"github.com/elevate/elevate/internal/app"
 	"github.com/elevate/elevate/internal/config"
 	"github.com/elevate/elevate/internal/server"
-	"github.com/elevate/elevate/internal/store/sqlite"
 )
 
 // serverFlags are the flags every server-side command shares.
@@ -92,10 +90,7 @@ func cmdMigrate(ctx context.Context, env *Env, args []string) error {
 	if err != nil {
 		return err
 	}
-	if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
-		return fmt.Errorf("create data directory: %w", err)
-	}
-	st, err := sqlite.Open(ctx, cfg.SQLitePath(), newLogger(env, cfg))
+	st, where, err := app.OpenStore(ctx, cfg, newLogger(env, cfg))
 	if err != nil {
 		return err
 	}
@@ -107,7 +102,7 @@ func cmdMigrate(ctx context.Context, env *Env, args []string) error {
 	if err := app.Migrate(ctx, st); err != nil {
 		return err
 	}
-	fmt.Fprintf(env.Stdout, "database %s: schema version %d -> %d (latest %d); job queue up to date\n", cfg.SQLitePath(), before, latest, latest)
+	fmt.Fprintf(env.Stdout, "database %s: schema version %d -> %d (latest %d); job queue up to date\n", where, before, latest, latest)
 	return nil
 }
 

@@ -59,3 +59,44 @@ func cmdWait(ctx context.Context, env *Env, args []string) error {
 	}
 	return nil
 }
+
+// cmdExtend asks for more time on an active request.
+func cmdExtend(ctx context.Context, env *Env, args []string) error {
+	fs := newFlagSet(env, "extend")
+	cf := addClientFlags(fs, env)
+	durStr := fs.String("duration", "", "how much longer, such as 30m or 1h (required)")
+	reason := fs.String("reason", "", "why you need more time (required)")
+	pos, err := parseFlags(fs, args)
+	if err != nil {
+		return err
+	}
+	id, err := oneID(pos, "extend --duration 30m --reason TEXT")
+	if err != nil {
+		return err
+	}
+	d, err := time.ParseDuration(*durStr)
+	if err != nil || d <= 0 {
+		return usageErr("--duration %q is not a duration such as 30m or 1h", *durStr)
+	}
+	if *reason == "" {
+		return usageErr("--reason is required: say why you need more time")
+	}
+	c, err := cf.client()
+	if err != nil {
+		return err
+	}
+	r, err := c.Extend(ctx, id, d, *reason)
+	if err != nil {
+		return cf.explain(err)
+	}
+	if cf.json {
+		return cf.printJSON(r)
+	}
+	if n := len(r.Extensions); n > 0 && r.Extensions[n-1].Status == "pending" {
+		fmt.Fprintf(env.Stdout, "Extension of %s by %s is waiting for %s from %s.\n", r.ID, d,
+			plural(r.ApprovalsRequired, "approval"), userNames(r.Approvers))
+		return nil
+	}
+	fmt.Fprintf(env.Stdout, "Request %s now ends at %s.\n", r.ID, when(r.EndsAt))
+	return nil
+}

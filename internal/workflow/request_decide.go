@@ -49,6 +49,11 @@ func (s *Service) act(ctx context.Context, actor access.Actor, id, comment, verb
 				return err
 			}
 		}
+		if next.Status == access.StatusActive && !next.EndsAt.Equal(r.EndsAt) {
+			if err := s.rescheduleEnd(ctx, tx, next); err != nil {
+				return err
+			}
+		}
 		out = next
 		return nil
 	})
@@ -77,6 +82,63 @@ func (s *Service) Cancel(ctx context.Context, actor access.Actor, id, comment st
 // End ends an active request early; its access is removed at once.
 func (s *Service) End(ctx context.Context, actor access.Actor, id, comment string) (*access.Request, error) {
 	return s.act(ctx, actor, id, comment, "end", access.Request.End)
+}
+
+// Extend asks for more time on an active request: it is approved like the
+// request (same approvers and count) and, once approved, moves the end
+// without dropping access. The rule that allowed the request must still
+// allow it, and the total may not pass the rule's maximum.
+func (s *Service) Extend(ctx context.Context, actor access.Actor, id string, d time.Duration, justification string) (*access.Request, error) {
+	return s.act(ctx, actor, id, justification, "extend", func(r access.Request, a access.Actor, just string, now time.Time) (access.Request, access.Event, error) {
+		return r.Extend(a, d, just, s.maxTotalFor(ctx, r, a), now)
+	})
+}
+
+// maxTotalFor is the longest the request may last under today's rules
+// (0 when no rule allows it any more: then only the global ceiling holds,
+// and Extend's eligibility check below refuses it).
+func (s *Service) maxTotalFor(ctx context.Context, r access.Request, a access.Actor) time.Duration {
+	var maxDur time.Duration
+	err := s.store.ReadTx(ctx, func(tx store.Tx) error {
+		ps, err := tx.FindPermissionSet(ctx, r.PermissionSetARN)
+		if err != nil {
+			return err
+		}
+		var accounts []access.Account
+		for _, id := range r.AccountIDs() {
+			acct, err := tx.FindAccount(ctx, id)
+			if err != nil {
+				return err
+			}
+			accounts = append(accounts, acct)
+		}
+		_, maxDur, err = s.decide(ctx, tx, a, accounts, ps)
+		return err
+	})
+	if err != nil {
+		s.log.WarnContext(ctx, "extension: the request's rules no longer allow it", "request_id", r.ID, "error", err)
+		return time.Nanosecond // refuse any extension, with the "longer than the rule allows" message
+	}
+	return maxDur
+}
+
+// rescheduleEnd enqueues the revocation of every active grant at the
+// request's new end. The job scheduled for the old end finds it not due and
+// steps aside.
+func (s *Service) rescheduleEnd(ctx context.Context, tx store.Tx, r access.Request) error {
+	var jobs []Job
+	for _, g := range r.Grants {
+		if g.Status == access.GrantActive {
+			jobs = append(jobs, Job{Kind: JobRevoke, RequestID: r.ID, GrantID: g.ID, At: r.EndsAt, Expedite: true})
+		}
+	}
+	if len(jobs) == 0 {
+		return nil
+	}
+	if err := s.sched.Schedule(ctx, tx, jobs...); err != nil {
+		return fmt.Errorf("reschedule the end of request %s: %w", r.ID, err)
+	}
+	return nil
 }
 
 // revokeNow enqueues the removal of every active grant, now.

@@ -414,3 +414,10 @@ func (f *Fake) Cancel(_ context.Context, actor access.Actor, id, comment string)
 func (f *Fake) End(_ context.Context, actor access.Actor, id, comment string) (*access.Request, error) {
 	return f.act(actor, id, comment, access.Request.End)
 }
+
+// Extend applies the real extension transition (no rule maximum in the fake).
+func (f *Fake) Extend(_ context.Context, actor access.Actor, id string, d time.Duration, justification string) (*access.Request, error) {
+	return f.act(actor, id, justification, func(r access.Request, a access.Actor, just string, now time.Time) (access.Request, access.Event, error) {
+		return r.Extend(a, d, just, 0, now)
+	})
+}

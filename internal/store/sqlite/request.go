@@ -23,17 +23,21 @@ const (
 const requestColumns = `id, requester_id, requester_name, permission_set_arn, permission_set_name,
 	duration_ns, start_at, activated_at, ends_at, expires_at, justification, ticket, status, reason,
 	rule, approvals_required, end_requested_at, end_requested_by, end_comment, revocation_failed,
-	created_at, updated_at, version`
+	extensions, created_at, updated_at, version`
 
 // requestArgs returns r's column values in requestColumns order, version
 // excluded.
 func requestArgs(r *access.Request) []any {
+	ext, err := store.EncodeExtensions(r.Extensions)
+	if err != nil {
+		ext = "[]" // unreachable: the extension types always encode
+	}
 	return []any{
 		r.ID, r.RequesterID, r.RequesterName, r.PermissionSetARN, r.PermissionSetName,
 		int64(r.Duration), timeArg(r.StartAt), timeArg(r.ActivatedAt), timeArg(r.EndsAt), timeArg(r.ExpiresAt),
 		r.Justification, r.Ticket, string(r.Status), r.Reason,
 		r.Rule, r.ApprovalsRequired, timeArg(r.EndRequestedAt), r.EndRequestedBy, r.EndComment, boolArg(r.RevocationFailed),
-		timeArg(r.CreatedAt), timeArg(r.UpdatedAt),
+		ext, timeArg(r.CreatedAt), timeArg(r.UpdatedAt),
 	}
 }
 
@@ -45,12 +49,16 @@ func scanRequest(row rowScanner) (*access.Request, error) {
 		revocationFailed                        int64
 		startAt, activatedAt, endsAt, expiresAt sql.NullInt64
 		endRequestedAt, createdAt, updatedAt    sql.NullInt64
+		extensions                              string
 	)
 	err := row.Scan(&r.ID, &r.RequesterID, &r.RequesterName, &r.PermissionSetARN, &r.PermissionSetName,
 		&duration, &startAt, &activatedAt, &endsAt, &expiresAt, &r.Justification, &r.Ticket, &status, &r.Reason,
 		&r.Rule, &r.ApprovalsRequired, &endRequestedAt, &r.EndRequestedBy, &r.EndComment, &revocationFailed,
-		&createdAt, &updatedAt, &r.Version)
+		&extensions, &createdAt, &updatedAt, &r.Version)
 	if err != nil {
+		return nil, err
+	}
+	if r.Extensions, err = store.DecodeExtensions(extensions); err != nil {
 		return nil, err
 	}
 	r.Duration = time.Duration(duration)
@@ -66,7 +74,7 @@ func scanRequest(row rowScanner) (*access.Request, error) {
 func (t *tx) CreateRequest(ctx context.Context, r *access.Request) error {
 	args := append(requestArgs(r), 1)
 	if _, err := t.tx.ExecContext(ctx, `INSERT INTO requests (`+requestColumns+`)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, args...); err != nil {
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, args...); err != nil {
 		return wrapWrite("create request "+r.ID, err)
 	}
 	if err := t.insertApprovers(ctx, r); err != nil {
@@ -120,7 +128,7 @@ func (t *tx) UpdateRequest(ctx context.Context, r *access.Request) error {
 		requester_id = ?, requester_name = ?, permission_set_arn = ?, permission_set_name = ?,
 		duration_ns = ?, start_at = ?, activated_at = ?, ends_at = ?, expires_at = ?, justification = ?, ticket = ?,
 		status = ?, reason = ?, rule = ?, approvals_required = ?, end_requested_at = ?, end_requested_by = ?,
-		end_comment = ?, revocation_failed = ?, created_at = ?, updated_at = ?, version = version + 1
+		end_comment = ?, revocation_failed = ?, extensions = ?, created_at = ?, updated_at = ?, version = version + 1
 		WHERE id = ? AND version = ?`, args...)
 	if err != nil {
 		return wrapWrite("update request "+r.ID, err)

@@ -141,7 +141,7 @@ func fullRequest(id, requesterID string, created time.Time) *access.Request {
 			{UserID: "u-alice", UserName: "alice", Verdict: access.VerdictApprove, Comment: "", At: created.Add(40 * time.Second)},
 		},
 		Grants: []access.Grant{
-			{ID: id + "-g3", AccountID: "333333333333", Status: access.GrantActive, CreateRequestID: "c-3",
+			{ID: id + "-g3", AccountID: "333333333333", Status: access.GrantActive, Origin: access.OriginShared, CreateRequestID: "c-3",
 				ActivatedAt: created.Add(2 * time.Minute)},
 			{ID: id + "-g1", AccountID: "111111111111", Status: access.GrantFailed, Error: "AccessDenied: no"},
 			{ID: id + "-g2", AccountID: "222222222222", Status: access.GrantRevoked, CreateRequestID: "c-2",
@@ -151,9 +151,15 @@ func fullRequest(id, requesterID string, created time.Time) *access.Request {
 		EndRequestedBy:   "zed",
 		EndComment:       "done early",
 		RevocationFailed: true,
-		CreatedAt:        created,
-		UpdatedAt:        created.Add(5 * time.Minute),
-		Version:          0,
+		Extensions: []access.Extension{
+			{Duration: 30 * time.Minute, Justification: "more", RequestedAt: created.Add(10 * time.Minute), Status: access.ExtensionApproved,
+				DecidedAt: created.Add(11 * time.Minute), Approvals: []access.Approval{
+					{UserID: "u-bob", UserName: "bob", Verdict: access.VerdictApprove, Comment: "fine", At: created.Add(11 * time.Minute)}}},
+			{Duration: time.Hour, Justification: "again", RequestedAt: created.Add(20 * time.Minute), Status: access.ExtensionPending},
+		},
+		CreatedAt: created,
+		UpdatedAt: created.Add(5 * time.Minute),
+		Version:   0,
 	}
 }
 
@@ -202,6 +208,21 @@ func normalize(r *access.Request) access.Request {
 	}
 	if len(c.Grants) == 0 {
 		c.Grants = nil
+	}
+	c.Extensions = slices.Clone(c.Extensions)
+	for i := range c.Extensions {
+		e := &c.Extensions[i]
+		e.RequestedAt, e.DecidedAt = normTime(e.RequestedAt), normTime(e.DecidedAt)
+		e.Approvals = slices.Clone(e.Approvals)
+		for j := range e.Approvals {
+			e.Approvals[j].At = normTime(e.Approvals[j].At)
+		}
+		if len(e.Approvals) == 0 {
+			e.Approvals = nil
+		}
+	}
+	if len(c.Extensions) == 0 {
+		c.Extensions = nil
 	}
 	return c
 }

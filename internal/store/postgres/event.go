@@ -1,0 +1,70 @@
+package postgres
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgtype"
+
+	"github.com/elevate/elevate/internal/access"
+)
+
+// AppendEvent appends e to the decision log. Of the actor it keeps the user
+// id, name, email and interface; Details is stored as a JSON object (jsonb).
+func (t *tx) AppendEvent(ctx context.Context, e access.Event) error {
+	details := e.Details
+	if details == nil {
+		details = map[string]string{}
+	}
+	b, err := json.Marshal(details)
+	if err != nil {
+		return fmt.Errorf("postgres: append event %s: encode details: %w", e.Type, err)
+	}
+	if _, err := t.tx.Exec(ctx, `INSERT INTO events (at, type, request_id, grant_id,
+		actor_user_id, actor_name, actor_email, actor_via, details) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9::jsonb)`,
+		timeArg(e.At), string(e.Type), e.RequestID, e.GrantID,
+		e.Actor.UserID, e.Actor.UserName, e.Actor.Email, string(e.Actor.Via), string(b)); err != nil {
+		return wrap(fmt.Sprintf("append event %s of request %q", e.Type, e.RequestID), err)
+	}
+	return nil
+}
+
+// ListEvents returns the events of one request, or all when requestID is
+// empty, in the order they were appended. Details is nil when it was empty.
+func (t *tx) ListEvents(ctx context.Context, requestID string) ([]access.Event, error) {
+	q := `SELECT at, type, request_id, grant_id, actor_user_id, actor_name, actor_email, actor_via, details::text
+		FROM events`
+	var args []any
+	if requestID != "" {
+		q += ` WHERE request_id = $1`
+		args = append(args, requestID)
+	}
+	q += ` ORDER BY seq`
+	var evs []access.Event
+	scan := func(rows pgx.Rows) error {
+		var (
+			e             access.Event
+			at            pgtype.Timestamptz
+			typ, via, det string
+		)
+		if err := rows.Scan(&at, &typ, &e.RequestID, &e.GrantID,
+			&e.Actor.UserID, &e.Actor.UserName, &e.Actor.Email, &via, &det); err != nil {
+			return err
+		}
+		e.At, e.Type, e.Actor.Via = timeOf(at), access.EventType(typ), access.Via(via)
+		if err := json.Unmarshal([]byte(det), &e.Details); err != nil {
+			return fmt.Errorf("decode details: %w", err)
+		}
+		if len(e.Details) == 0 {
+			e.Details = nil
+		}
+		evs = append(evs, e)
+		return nil
+	}
+	if err := t.each(ctx, scan, q, args...); err != nil {
+		return nil, wrap(fmt.Sprintf("list events of request %q", requestID), err)
+	}
+	return evs, nil
+}

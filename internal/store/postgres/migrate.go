@@ -1,0 +1,170 @@
+package postgres
+
+import (
+	"context"
+	"embed"
+	"errors"
+	"fmt"
+	"io/fs"
+	"path"
+	"sort"
+	"strconv"
+	"strings"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
+)
+
+//go:embed migrations/*.sql
+var migrationFiles embed.FS
+
+// migrateLockKey is the session advisory lock Migrate holds, so that
+// replicas migrating at once apply each migration exactly once.
+const migrateLockKey int64 = 0x656c657661746501 // "elevate" + 1
+
+// migration is one embedded schema change, numbered from 1 without gaps.
+type migration struct {
+	version int
+	name    string // the file name, e.g. 0001_init.sql
+	sql     string
+}
+
+// migrations returns the embedded migrations in order.
+func migrations() ([]migration, error) {
+	entries, err := fs.ReadDir(migrationFiles, "migrations")
+	if err != nil {
+		return nil, fmt.Errorf("postgres: read embedded migrations: %w", err)
+	}
+	var ms []migration
+	for _, e := range entries {
+		name := e.Name()
+		num, _, ok := strings.Cut(name, "_")
+		v, err := strconv.Atoi(num)
+		if !ok || err != nil || v <= 0 || !strings.HasSuffix(name, ".sql") {
+			return nil, fmt.Errorf("postgres: embedded migration %s: want a name like 0001_init.sql", name)
+		}
+		b, err := migrationFiles.ReadFile(path.Join("migrations", name))
+		if err != nil {
+			return nil, fmt.Errorf("postgres: read embedded migration %s: %w", name, err)
+		}
+		ms = append(ms, migration{version: v, name: name, sql: string(b)})
+	}
+	sort.Slice(ms, func(i, j int) bool { return ms[i].version < ms[j].version })
+	for i, m := range ms {
+		if m.version != i+1 {
+			return nil, fmt.Errorf("postgres: embedded migration %s: want number %d (migrations are numbered from 1 without gaps)", m.name, i+1)
+		}
+	}
+	return ms, nil
+}
+
+const createMigrationsTable = `CREATE TABLE IF NOT EXISTS schema_migrations (
+    version    integer     NOT NULL PRIMARY KEY,
+    name       text        NOT NULL,
+    applied_at timestamptz NOT NULL DEFAULT now()
+)`
+
+// Migrate applies the embedded migrations the database lacks, each in its own
+// transaction, and records them in schema_migrations. It is idempotent, and
+// safe to run from several processes at once: it holds an advisory lock
+// (pg_advisory_lock) for its duration, so the others wait, then find nothing
+// left to do.
+func (s *Store) Migrate(ctx context.Context) (err error) {
+	ms, err := migrations()
+	if err != nil {
+		return err
+	}
+	conn, err := s.pool.Acquire(ctx)
+	if err != nil {
+		return fmt.Errorf("postgres: migrate %s: acquire connection: %w", s.name, err)
+	}
+	defer conn.Release()
+	if _, err := conn.Exec(ctx, `SELECT pg_advisory_lock($1)`, migrateLockKey); err != nil {
+		return fmt.Errorf("postgres: migrate %s: take the migration lock: %w", s.name, err)
+	}
+	defer func() {
+		if _, uerr := conn.Exec(context.WithoutCancel(ctx), `SELECT pg_advisory_unlock($1)`, migrateLockKey); uerr != nil {
+			// Closing the connection releases the lock.
+			_ = conn.Hijack().Close(context.WithoutCancel(ctx))
+			err = errors.Join(err, fmt.Errorf("postgres: migrate %s: release the migration lock: %w", s.name, uerr))
+		}
+	}()
+	if _, err := conn.Exec(ctx, createMigrationsTable); err != nil {
+		return fmt.Errorf("postgres: migrate %s: create schema_migrations: %w", s.name, err)
+	}
+	for _, m := range ms {
+		applied, err := applyMigration(ctx, conn, m)
+		if err != nil {
+			return fmt.Errorf("postgres: migrate %s: %w", s.name, err)
+		}
+		if applied {
+			s.logger.InfoContext(ctx, "applied migration", "version", m.version, "name", m.name)
+		}
+	}
+	return nil
+}
+
+// applyMigration applies m in a transaction on conn unless it is already
+// recorded.
+func applyMigration(ctx context.Context, conn *pgxpool.Conn, m migration) (applied bool, err error) {
+	err = pgx.BeginFunc(ctx, conn, func(tx pgx.Tx) error {
+		var n int
+		if err := tx.QueryRow(ctx, `SELECT count(*) FROM schema_migrations WHERE version = $1`, m.version).Scan(&n); err != nil {
+			return fmt.Errorf("%s: check: %w", m.name, err)
+		}
+		if n > 0 {
+			return nil
+		}
+		// No parameters: the simple protocol runs the file's statements at once.
+		if _, err := tx.Exec(ctx, m.sql, pgx.QueryExecModeSimpleProtocol); err != nil {
+			return fmt.Errorf("%s: %w", m.name, err)
+		}
+		if _, err := tx.Exec(ctx, `INSERT INTO schema_migrations (version, name) VALUES ($1, $2)`, m.version, m.name); err != nil {
+			return fmt.Errorf("%s: record: %w", m.name, err)
+		}
+		applied = true
+		return nil
+	})
+	if err != nil {
+		return false, err
+	}
+	return applied, nil
+}
+
+// SchemaVersion returns the version the database is at (0 when it was never
+// migrated) and the latest version this binary embeds.
+func (s *Store) SchemaVersion(ctx context.Context) (current, latest int, err error) {
+	ms, err := migrations()
+	if err != nil {
+		return 0, 0, err
+	}
+	latest = len(ms)
+	var exists bool
+	if err := s.pool.QueryRow(ctx, `SELECT to_regclass('schema_migrations') IS NOT NULL`).Scan(&exists); err != nil {
+		return 0, 0, fmt.Errorf("postgres: schema version of %s: %w", s.name, err)
+	}
+	if !exists {
+		return 0, latest, nil
+	}
+	if err := s.pool.QueryRow(ctx, `SELECT coalesce(max(version), 0) FROM schema_migrations`).Scan(&current); err != nil {
+		return 0, 0, fmt.Errorf("postgres: schema version of %s: %w", s.name, err)
+	}
+	return current, latest, nil
+}
+
+// CheckSchema returns an error unless the database is at the latest version
+// this binary embeds: behind, it says to run `elevate migrate`; ahead, it says
+// the binary is older than the database.
+func (s *Store) CheckSchema(ctx context.Context) error {
+	current, latest, err := s.SchemaVersion(ctx)
+	if err != nil {
+		return err
+	}
+	switch {
+	case current < latest:
+		return fmt.Errorf("postgres: database %s is at schema version %d, this binary needs %d: run `elevate migrate`", s.name, current, latest)
+	case current > latest:
+		return fmt.Errorf("postgres: database %s is at schema version %d, newer than the %d this binary knows: upgrade elevate", s.name, current, latest)
+	}
+	return nil
+}
