@@ -137,8 +137,14 @@ func TestApproveCancelRace(t *testing.T) {
 		var approveErr, cancelErr error
 		var wg sync.WaitGroup
 		wg.Add(2)
-		go func() { defer wg.Done(); _, approveErr = svc.Approve(context.Background(), actor("u-bob", "bob"), r.ID, "") }()
-		go func() { defer wg.Done(); _, cancelErr = svc.Cancel(context.Background(), actor("u-alice", "alice"), r.ID, "") }()
+		go func() {
+			defer wg.Done()
+			_, approveErr = svc.Approve(context.Background(), actor("u-bob", "bob"), r.ID, "")
+		}()
+		go func() {
+			defer wg.Done()
+			_, cancelErr = svc.Cancel(context.Background(), actor("u-alice", "alice"), r.ID, "")
+		}()
 		wg.Wait()
 		got, err := svc.GetRequest(context.Background(), access.SystemActor, r.ID)
 		if err != nil {
