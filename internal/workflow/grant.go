@@ -32,6 +32,18 @@ func loadGrant(ctx context.Context, tx store.Tx, grantID string) (*access.Reques
 	return r, g, nil
 }
 
+// readGrant reads grant id and its request in a read-only transaction.
+func (s *Service) readGrant(ctx context.Context, grantID string) (*access.Request, access.Grant, error) {
+	var r *access.Request
+	var g access.Grant
+	err := s.store.ReadTx(ctx, func(tx store.Tx) error {
+		var err error
+		r, g, err = loadGrant(ctx, tx, grantID)
+		return err
+	})
+	return r, g, err
+}
+
 // applyGrantStep loads grant id's request, applies step and stores the result
 // with its events, retrying on concurrent changes. step returns the new request
 // and events; a nil request means there is nothing to store.
@@ -66,13 +78,8 @@ func (s *Service) applyGrantStep(ctx context.Context, grantID string, step func(
 // body of the grant job: safe to run more than once, and a returned error
 // means "retry later". AWS's final refusal is recorded as a failed grant.
 func (s *Service) Activate(ctx context.Context, grantID string) error {
-	var r *access.Request
-	var g access.Grant
-	if err := s.store.ReadTx(ctx, func(tx store.Tx) error {
-		var err error
-		r, g, err = loadGrant(ctx, tx, grantID)
-		return err
-	}); err != nil {
+	r, g, err := s.readGrant(ctx, grantID)
+	if err != nil {
 		return fmt.Errorf("activate grant %s: %w", grantID, err)
 	}
 	if g.Status != access.GrantPending {
@@ -303,13 +310,8 @@ func (s *Service) removeOrphan(ctx context.Context, grantID string, asg access.A
 // under the assignment lock, so no grant starts sharing an assignment that
 // is being deleted.
 func (s *Service) Revoke(ctx context.Context, grantID string, attempt int) error {
-	var r *access.Request
-	var g access.Grant
-	if err := s.store.ReadTx(ctx, func(tx store.Tx) error {
-		var err error
-		r, g, err = loadGrant(ctx, tx, grantID)
-		return err
-	}); err != nil {
+	r, g, err := s.readGrant(ctx, grantID)
+	if err != nil {
 		return fmt.Errorf("revoke grant %s: %w", grantID, err)
 	}
 	if g.Status != access.GrantActive && g.Status != access.GrantRevoking {
