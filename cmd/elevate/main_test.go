@@ -48,41 +48,49 @@ type harness struct {
 	dir    string
 	config string
 	env    []string
+	opts   harnessOptions
+	// lastLogsOnly keeps (and prints on failure) the logs of the most
+	// recent server only: a crash loop starts hundreds.
+	lastLogsOnly bool
+	last         *server
+}
+
+// harnessOptions change what newHarnessWith sets up; the zero value is what
+// newHarness uses.
+type harnessOptions struct {
+	// seed replaces awsemu.DemoSeed().
+	seed *awsemu.Seed
+	// rules are extra YAML entries appended to policy.rules (indented as
+	// list items under rules, 4 spaces).
+	rules string
+	// policy is extra YAML keys of the policy section (2 spaces).
+	policy string
+	// databaseURL, when set, is written as database_url (PostgreSQL).
+	databaseURL string
+	// clientID is jobs.client_id of the main config. Default crash-test.
+	clientID string
 }
 
 func newHarness(t *testing.T) *harness {
-	emu, err := awsemu.New(awsemu.DemoSeed(), awsemu.Options{ProvisioningDelay: 300 * time.Millisecond})
+	return newHarnessWith(t, harnessOptions{})
+}
+
+func newHarnessWith(t *testing.T, opts harnessOptions) *harness {
+	seed := awsemu.DemoSeed()
+	if opts.seed != nil {
+		seed = *opts.seed
+	}
+	emu, err := awsemu.New(seed, awsemu.Options{ProvisioningDelay: 300 * time.Millisecond})
 	if err != nil {
 		t.Fatal(err)
 	}
 	srv := httptest.NewServer(emu)
 	t.Cleanup(srv.Close)
-	h := &harness{t: t, emu: emu, emuURL: srv.URL, dir: t.TempDir()}
-	h.config = filepath.Join(h.dir, "elevate.yaml")
-	cfg := fmt.Sprintf(`addr: 127.0.0.1:0
-data_dir: %s
-log_format: json
-aws:
-  poll_interval: 50ms
-jobs:
-  client_id: crash-test
-  fetch_poll_interval: 50ms
-  sweep_interval: 1s
-  job_timeout: 5s
-policy:
-  min_duration: 1s
-  rules:
-    - name: alice-admin-prod
-      users: [alice]
-      accounts: [prod]
-      permission_sets: [AdministratorAccess]
-      max_duration: 4h
-      approvals: 1
-      approver_groups: [approvers]
-`, filepath.Join(h.dir, "data"))
-	if err := os.WriteFile(h.config, []byte(cfg), 0o600); err != nil {
-		t.Fatal(err)
+	h := &harness{t: t, emu: emu, emuURL: srv.URL, dir: t.TempDir(), opts: opts}
+	if h.opts.clientID == "" {
+		h.opts.clientID = "crash-test"
 	}
+	h.config = h.writeConfig("elevate.yaml", h.opts.clientID)
 	h.env = append(os.Environ(),
 		"AWS_ENDPOINT_URL="+srv.URL, "AWS_ACCESS_KEY_ID=AKIDTEST", "AWS_SECRET_ACCESS_KEY=test-secret",
 		"AWS_REGION=us-east-1", "AWS_EC2_METADATA_DISABLED=true",
@@ -90,17 +98,61 @@ policy:
 	return h
 }
 
+// writeConfig writes a configuration file named name in the harness
+// directory, with jobs.client_id clientID, and returns its path.
+func (h *harness) writeConfig(name, clientID string) string {
+	h.t.Helper()
+	var db string
+	if h.opts.databaseURL != "" {
+		db = fmt.Sprintf("database_url: %q\n", h.opts.databaseURL)
+	}
+	cfg := fmt.Sprintf(`addr: 127.0.0.1:0
+data_dir: %s
+%slog_format: json
+aws:
+  poll_interval: 50ms
+jobs:
+  client_id: %s
+  fetch_poll_interval: 50ms
+  sweep_interval: 1s
+  job_timeout: 5s
+policy:
+  min_duration: 1s
+%s  rules:
+    - name: alice-admin-prod
+      users: [alice]
+      accounts: [prod]
+      permission_sets: [AdministratorAccess]
+      max_duration: 4h
+      approvals: 1
+      approver_groups: [approvers]
+%s`, filepath.Join(h.dir, "data"), db, clientID, h.opts.policy, h.opts.rules)
+	path := filepath.Join(h.dir, name)
+	if err := os.WriteFile(path, []byte(cfg), 0o600); err != nil {
+		h.t.Fatal(err)
+	}
+	return path
+}
+
 // run runs a one-off elevate command and returns its stdout.
 func (h *harness) run(args ...string) string {
 	h.t.Helper()
+	stdout, stderr, err := h.tryRun(args...)
+	if err != nil {
+		h.t.Fatalf("elevate %s: %v\n%s", strings.Join(args, " "), err, stderr)
+	}
+	return stdout
+}
+
+// tryRun runs a one-off elevate command and returns its stdout, its stderr
+// and how it ended.
+func (h *harness) tryRun(args ...string) (stdout, stderr string, err error) {
 	cmd := exec.Command(binary, args...)
 	cmd.Env = h.env
-	var stdout, stderr bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &stdout, &stderr
-	if err := cmd.Run(); err != nil {
-		h.t.Fatalf("elevate %s: %v\n%s", strings.Join(args, " "), err, stderr.String())
-	}
-	return strings.TrimSpace(stdout.String())
+	var out, errOut bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &errOut
+	err = cmd.Run()
+	return strings.TrimSpace(out.String()), errOut.String(), err
 }
 
 // server is one `elevate serve` process.
@@ -112,14 +164,26 @@ type server struct {
 }
 
 type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
+	mu  sync.Mutex
+	b   bytes.Buffer
+	off bool
 }
 
 func (s *syncBuffer) Write(p []byte) (int, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	if s.off {
+		return len(p), nil
+	}
 	return s.b.Write(p)
+}
+
+// drop discards what was written and everything written from now on.
+func (s *syncBuffer) drop() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.off = true
+	s.b = bytes.Buffer{}
 }
 
 func (s *syncBuffer) String() string {
@@ -131,7 +195,14 @@ func (s *syncBuffer) String() string {
 // serve starts `elevate serve` and waits until it says where it listens.
 func (h *harness) serve() *server {
 	h.t.Helper()
-	cmd := exec.Command(binary, "serve", "--config", h.config)
+	return h.serveConfig(h.config)
+}
+
+// serveConfig starts `elevate serve --config config` and waits until it
+// says where it listens.
+func (h *harness) serveConfig(config string) *server {
+	h.t.Helper()
+	cmd := exec.Command(binary, "serve", "--config", config)
 	cmd.Env = h.env
 	stderr, err := cmd.StderrPipe()
 	if err != nil {
@@ -141,6 +212,10 @@ func (h *harness) serve() *server {
 		h.t.Fatal(err)
 	}
 	s := &server{cmd: cmd, logs: &syncBuffer{}, done: make(chan error, 1)}
+	if h.lastLogsOnly && h.last != nil {
+		h.last.logs.drop()
+	}
+	h.last = s
 	urlCh := make(chan string, 1)
 	go func() {
 		sc := bufio.NewScanner(stderr)
@@ -163,8 +238,8 @@ func (h *harness) serve() *server {
 			_ = cmd.Process.Kill()
 			<-s.done
 		}
-		if h.t.Failed() {
-			h.t.Logf("server logs:\n%s", s.logs.String())
+		if logs := s.logs.String(); h.t.Failed() && logs != "" {
+			h.t.Logf("server logs:\n%s", logs)
 		}
 	})
 	select {

@@ -56,6 +56,10 @@ type API struct {
 	svc Service
 	log *slog.Logger
 	mux *http.ServeMux
+	// audit serves /audit (WithAudit); nil answers not_found.
+	audit Audit
+	// notif serves /notifications (WithNotifications).
+	notif notificationsRef
 }
 
 // New returns the API handler. It serves full paths under /api/v1/ (not

@@ -32,7 +32,7 @@ func newTestAPI(t *testing.T) *testAPI {
 	t.Helper()
 	logs := &bytes.Buffer{}
 	fake := apitest.NewSeeded()
-	a := New(fake, slog.New(slog.NewJSONHandler(logs, nil)))
+	a := New(fake, slog.New(slog.NewJSONHandler(logs, nil))).WithAudit(newTestAudit(t))
 	// Put a request id in the context as the server's middleware does.
 	h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		a.ServeHTTP(w, r.WithContext(server.WithRequestID(r.Context(), "rid-test")))

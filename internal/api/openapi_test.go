@@ -201,6 +201,10 @@ func TestOpenAPIDescribesResponses(t *testing.T) {
 		t.Fatal(err)
 	}
 	get("/api/v1/requests/"+prod.ID, apitest.AliceToken, 200)
+	post("/api/v1/requests/"+prod.ID+"/extend", apitest.BobToken, map[string]string{"duration": "30m", "justification": "x"}, 403)
+	post("/api/v1/requests/"+prod.ID+"/extend", apitest.AliceToken, map[string]string{"duration": "soon", "justification": "x"}, 400)
+	post("/api/v1/requests/"+prod.ID+"/extend", apitest.AliceToken, map[string]string{"duration": "30m", "justification": "slow migration"}, 200)
+	post("/api/v1/requests/"+prod.ID+"/approve", apitest.CarolToken, map[string]string{"comment": "more time ok"}, 200)
 	post("/api/v1/requests/"+prod.ID+"/end", apitest.AliceToken, nil, 200)
 	post("/api/v1/requests/"+prod.ID+"/end", apitest.AliceToken, nil, 409)
 	if err := ta.fake.Revoke(prod.ID); err != nil {
@@ -219,6 +223,22 @@ func TestOpenAPIDescribesResponses(t *testing.T) {
 	ta.fake.Fail(io.ErrUnexpectedEOF)
 	get("/api/v1/eligibility", apitest.AliceToken, 500)
 	ta.fake.Fail(nil)
+
+	get("/api/v1/audit/events?since=1&limit=2", apitest.AuditorToken, 200)
+	get("/api/v1/audit/events", apitest.AliceToken, 403)
+	check(newRequest("GET", "/api/v1/audit/events?limit=0", apitest.AuditorToken, nil), 400, false)
+	get("/api/v1/audit/verify", apitest.AuditorToken, 200)
+	get("/api/v1/audit/checkpoints", apitest.AuditorToken, 200)
+
+	// The fake serves no policy (issue 5): the routes answer not_found
+	// here; internal/app's policy tests exercise them end to end.
+	get("/api/v1/policy/explain?account=prod&permission_set=ReadOnlyAccess", apitest.AliceToken, 404)
+	get("/api/v1/admin/policy", apitest.AliceToken, 404)
+	check(newRequest("PUT", "/api/v1/admin/policy", apitest.AliceToken, map[string]string{"document": "rules: []"}), 404, true)
+	post("/api/v1/admin/policy/plan", apitest.AliceToken, map[string]string{"document": "rules: []"}, 404)
+	// Nor notifications (issue 7): internal/app's notification tests exercise them end to end.
+	get("/api/v1/notifications", apitest.AliceToken, 404)
+	get("/api/v1/admin/notifications?status=failed", apitest.AliceToken, 403)
 
 	for _, rt := range New(apitest.New(), nil).routeTable() {
 		if !covered[rt.method+" "+rt.path] {

@@ -39,6 +39,15 @@ func (a *API) routeTable() []route {
 		{method: http.MethodPost, path: Prefix + "/requests/{id}/cancel", handle: a.decide(Requests.Cancel)},
 		{method: http.MethodPost, path: Prefix + "/requests/{id}/end", handle: a.decide(Requests.End)},
 		{method: http.MethodPost, path: Prefix + "/requests/{id}/extend", handle: a.extend},
+		{method: http.MethodGet, path: Prefix + "/policy/explain", handle: a.policyExplain},
+		{method: http.MethodGet, path: Prefix + "/admin/policy", handle: a.getPolicy},
+		{method: http.MethodPut, path: Prefix + "/admin/policy", handle: a.putPolicy},
+		{method: http.MethodPost, path: Prefix + "/admin/policy/plan", handle: a.planPolicy},
+		{method: http.MethodGet, path: Prefix + "/audit/events", handle: a.auditEvents},
+		{method: http.MethodGet, path: Prefix + "/audit/verify", handle: a.auditVerify},
+		{method: http.MethodGet, path: Prefix + "/audit/checkpoints", handle: a.auditCheckpoints},
+		{method: http.MethodGet, path: Prefix + "/notifications", handle: a.listNotifications},
+		{method: http.MethodGet, path: Prefix + "/admin/notifications", handle: a.adminNotifications},
 	}
 }
 

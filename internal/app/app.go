@@ -18,6 +18,7 @@ import (
 	awsconfig "github.com/aws/aws-sdk-go-v2/config"
 
 	"github.com/elevate/elevate/internal/api"
+	"github.com/elevate/elevate/internal/audit"
 	"github.com/elevate/elevate/internal/aws"
 	"github.com/elevate/elevate/internal/config"
 	"github.com/elevate/elevate/internal/jobs"
@@ -56,10 +57,12 @@ type App struct {
 	queue    jobQueue
 	provider *aws.Provider
 	svc      *workflow.Service
+	audit    *audit.Service
 	metrics  *metrics.Metrics
 	srv      *server.Server
 	ln       net.Listener
 	synced   atomic.Bool
+	notif    *notifications // notify.go
 }
 
 // New builds the app and binds its listener, so that URL is known before Run.
@@ -71,10 +74,11 @@ func New(ctx context.Context, cfg config.Config, opts Options) (a *App, err erro
 	if log == nil {
 		log = slog.Default()
 	}
-	a = &App{cfg: cfg, log: log}
+	built := &App{cfg: cfg, log: log}
+	a = built
 	defer func() {
 		if err != nil {
-			a.close()
+			built.close() // a is nil after "return nil, err"
 		}
 	}()
 	if a.store, _, err = OpenStore(ctx, cfg, log); err != nil {
@@ -89,8 +93,9 @@ func New(ctx context.Context, cfg config.Config, opts Options) (a *App, err erro
 	}
 	jcfg := jobs.Config{
 		ClientID: cfg.Jobs.ClientID, JobTimeout: cfg.Jobs.JobTimeout, FetchPollInterval: cfg.Jobs.FetchPollInterval, SyncInterval: cfg.Jobs.SyncInterval,
-		SweepInterval: cfg.Jobs.SweepInterval, MaxWorkers: cfg.Jobs.MaxWorkers, Logger: log,
+		SweepInterval: cfg.Jobs.SweepInterval, MaxWorkers: cfg.Jobs.MaxWorkers, MaxRetryDelay: cfg.Jobs.MaxRetryDelay, Logger: log, ReconcileInterval: cfg.Jobs.ReconcileInterval,
 	}
+	jcfg.Deliverer = deliverer{a} // notify jobs (notify.go)
 	switch st := a.store.(type) {
 	case *postgres.Store:
 		a.queue, err = jobs.NewPostgres(st.Pool(), jcfg)
@@ -105,6 +110,8 @@ func New(ctx context.Context, cfg config.Config, opts Options) (a *App, err erro
 	a.metrics = metrics.New()
 	pcfg := aws.Config{Region: cfg.AWS.Region, InstanceARN: cfg.AWS.InstanceARN, IdentityStoreID: cfg.AWS.IdentityStoreID,
 		PollInterval: cfg.AWS.PollInterval, Logger: log}
+	pcfg.MaxPollInterval, pcfg.CallsPerSecond, pcfg.MaxInFlight = cfg.AWS.MaxPollInterval, cfg.AWS.CallsPerSecond, cfg.AWS.MaxInFlight
+	pcfg.IdentityStoreCallsPerSecond, pcfg.OrganizationsCallsPerSecond = cfg.AWS.IdentityStoreCallsPerSecond, cfg.AWS.OrganizationsCallsPerSecond
 	var awsCfg awssdk.Config
 	if opts.AWSConfig != nil {
 		awsCfg = opts.AWSConfig.Copy()
@@ -119,13 +126,19 @@ func New(ctx context.Context, cfg config.Config, opts Options) (a *App, err erro
 	a.svc, err = workflow.New(workflow.Settings{
 		MinDuration: p.MinDuration, MaxDuration: p.MaxDuration, ApprovalTimeout: p.ApprovalTimeout,
 		AdminsGroup: p.AdminsGroup, AuditorsGroup: p.AuditorsGroup, Rules: p.Rules,
-	}, workflow.Deps{Store: a.store, Scheduler: a.queue, Provider: a.provider, Directory: a.provider, Clock: opts.Clock,
+	}, workflow.Deps{Store: a.store, Scheduler: a.queue, Provider: deadlineProvider{a.provider}, Directory: a.provider, Clock: opts.Clock,
 		Logger: log, Observer: a.metrics})
 	if err != nil {
 		return nil, err
 	}
+	if err := a.wireNotifications(); err != nil {
+		return nil, err
+	}
+	if a.audit, err = newAudit(cfg, a.store, log, true); err != nil {
+		return nil, err
+	}
 	a.registerGauges()
-	a.srv = server.New(server.Options{Logger: log, API: api.New(a.svc, log), Ready: a.ready, Metrics: a.metrics.Handler()})
+	a.srv = server.New(server.Options{Logger: log, API: api.New(a.svc, log).WithAudit(a.audit).WithNotifications(a.notif.svc), SlackInteractions: a.notif.handler, Ready: a.ready, Metrics: a.metrics.Handler()})
 	if opts.NoServe {
 		return a, nil
 	}
@@ -235,6 +248,7 @@ func (a *App) RunThen(ctx context.Context, onStart func(context.Context) error) 
 	if err := a.queue.Start(context.WithoutCancel(ctx), a.svc); err != nil {
 		return err
 	}
+	go a.audit.RunCheckpoints(ctx, checkpointInterval(a.cfg))
 	serveErr := make(chan error, 1)
 	go func() { serveErr <- a.srv.Serve(ctx, a.ln) }()
 	a.log.InfoContext(ctx, "elevate is serving", "addr", a.ln.Addr().String(), "url", a.URL())

@@ -31,6 +31,7 @@ func commands() map[string]command {
 		"demo":        {"run a complete demo system on this machine (SQLite and an AWS emulator)", cmdDemo},
 		"migrate":     {"apply database migrations", cmdMigrate},
 		"token":       {"manage API tokens (token create --user NAME)", cmdToken},
+		"audit":       {"the decision log: audit verify [--checkpoint FILE] | export --format jsonl|csv [--since T] | checkpoint", cmdAudit},
 		"version":     {"print the version", cmdVersion},
 		"request":     {"request access: --account ID --permission-set NAME --duration 1h --reason TEXT [--wait]", cmdRequest},
 		"approve":     {"approve a request: approve ID [--comment TEXT]", cmdApprove},
@@ -43,6 +44,9 @@ func commands() map[string]command {
 		"eligibility": {"list the accounts and permission sets you may request", cmdEligibility},
 		"whoami":      {"show who the token belongs to", cmdWhoami},
 		"wait":        {"wait until a request is active (or --until done)", cmdWait},
+		"policy":      {"policy as code and explain: policy export | plan -f FILE | apply -f FILE | explain --user U --account A --permission-set P", cmdPolicy},
+		"doctor":      {"check the configuration, the database and AWS (instance, account type, each permission)", cmdDoctor},
+		"aws":         {"AWS helpers: aws iam-policy [--instance-arn ARN] [--identity-store-id ID] [--discover]", cmdAWS},
 	}
 }
 

@@ -77,6 +77,7 @@ func cmdDemo(ctx context.Context, env *Env, args []string) error {
 	cfg.AWS.PollInterval = 250 * time.Millisecond
 	cfg.Jobs.SyncInterval = time.Minute
 	cfg.Jobs.SweepInterval = 15 * time.Second
+	cfg.Notify.Log = true // notifications in the log and at GET /api/v1/notifications (issue 7)
 	log := newLogger(env, cfg)
 
 	seed := awsemu.DemoSeed()

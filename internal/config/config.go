@@ -39,6 +39,10 @@ type Config struct {
 	Policy Policy `yaml:"policy"`
 	// Jobs tunes the durable job queue.
 	Jobs Jobs `yaml:"jobs"`
+	// Audit configures the decision log's signed checkpoints.
+	Audit Audit `yaml:"audit"`
+	// Notify configures Slack, email and webhook notifications (notify.go).
+	Notify Notify `yaml:"notify"`
 }
 
 // AWS configures the Identity Center provider. Credentials, region and
@@ -53,6 +57,18 @@ type AWS struct {
 	IdentityStoreID string `yaml:"identity_store_id"`
 	// PollInterval is the first delay between assignment status polls. Default 1s.
 	PollInterval time.Duration `yaml:"poll_interval"`
+	// MaxPollInterval caps the delay between status polls. Default 5s.
+	MaxPollInterval time.Duration `yaml:"max_poll_interval"`
+	// CallsPerSecond limits every sso-admin call elevate makes. Default 18
+	// (AWS allows 20 per account in total); lower it when other tools call
+	// Identity Center in the same account.
+	CallsPerSecond float64 `yaml:"calls_per_second"`
+	// MaxInFlight limits create/delete operations in progress. Default 10.
+	MaxInFlight int `yaml:"max_in_flight"`
+	// IdentityStoreCallsPerSecond limits identitystore calls. Default 10.
+	IdentityStoreCallsPerSecond float64 `yaml:"identity_store_calls_per_second"`
+	// OrganizationsCallsPerSecond limits organizations calls. Default 10.
+	OrganizationsCallsPerSecond float64 `yaml:"organizations_calls_per_second"`
 }
 
 // Policy is the global settings and the rules (PRODUCT.md section 5).
@@ -82,10 +98,15 @@ type Jobs struct {
 	FetchPollInterval time.Duration `yaml:"fetch_poll_interval"`
 	// SyncInterval: how often the directory is synced. Default 15m.
 	SyncInterval time.Duration `yaml:"sync_interval"`
+	// ReconcileInterval: how often AWS is compared with elevate's grants
+	// (drift). Default 5m; negative disables.
+	ReconcileInterval time.Duration `yaml:"reconcile_interval"`
 	// SweepInterval: how often overdue work is re-enqueued. Default 1m.
 	SweepInterval time.Duration `yaml:"sweep_interval"`
 	// MaxWorkers: jobs run at once per process. Default 50.
 	MaxWorkers int `yaml:"max_workers"`
+	// MaxRetryDelay caps the backoff between attempts of a failing job. Default 1m.
+	MaxRetryDelay time.Duration `yaml:"max_retry_delay"`
 }
 
 // Default returns the configuration with every default filled in.
@@ -128,6 +149,9 @@ func (c *Config) ApplyEnv(getenv func(string) string) {
 	set(&c.AWS.Region, "ELEVATE_AWS_REGION")
 	set(&c.AWS.InstanceARN, "ELEVATE_AWS_INSTANCE_ARN")
 	set(&c.AWS.IdentityStoreID, "ELEVATE_AWS_IDENTITY_STORE_ID")
+	set(&c.Audit.SigningKeyFile, "ELEVATE_AUDIT_SIGNING_KEY_FILE")
+	set(&c.Audit.SigningKey, "ELEVATE_AUDIT_SIGNING_KEY")
+	c.applyNotifyEnv(getenv)
 }
 
 // Validate checks the configuration and names the bad key.
@@ -193,6 +217,7 @@ func (c Config) Validate() error {
 			errs = append(errs, fmt.Errorf("%s (%s).max_duration: %s is negative", key, r.Name, r.MaxDuration))
 		}
 	}
+	errs = append(errs, c.Notify.validate()...)
 	return errors.Join(errs...)
 }
 

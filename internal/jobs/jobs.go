@@ -53,9 +53,14 @@ type Config struct {
 	SweepInterval time.Duration
 	// SyncInterval is how often the leader syncs the directory. Default 15m; negative disables.
 	SyncInterval time.Duration
+	// ReconcileInterval is how often the leader reconciles AWS with the
+	// grants. Default 5m; negative disables.
+	ReconcileInterval time.Duration
 	// MaxRetryDelay caps the backoff between attempts. Default 1m.
 	MaxRetryDelay time.Duration
 	Logger        *slog.Logger
+	// Deliverer sends notifications (notify jobs). Default none: notify jobs fail and are retried.
+	Deliverer Deliverer
 }
 
 func (c Config) withDefaults() Config {
@@ -69,6 +74,7 @@ func (c Config) withDefaults() Config {
 	c.FetchPollInterval = cmpOr(c.FetchPollInterval, 200*time.Millisecond)
 	c.SweepInterval = cmpOr(c.SweepInterval, time.Minute)
 	c.SyncInterval = cmpOr(c.SyncInterval, 15*time.Minute)
+	c.ReconcileInterval = cmpOr(c.ReconcileInterval, 5*time.Minute)
 	c.MaxRetryDelay = cmpOr(c.MaxRetryDelay, time.Minute)
 	if c.Logger == nil {
 		c.Logger = slog.Default()
@@ -141,6 +147,8 @@ func insertParams(j workflow.Job) (river.InsertManyParams, error) {
 		opts.Priority = 1 // removals before grants when both are due
 	case workflow.JobExpire:
 		args, opts.MaxAttempts = expireArgs{RequestID: j.RequestID}, expireMaxAttempts
+	case workflow.JobNotify:
+		args = notifyInsert(j, opts)
 	default:
 		return river.InsertManyParams{}, fmt.Errorf("unknown job kind %q", j.Kind)
 	}

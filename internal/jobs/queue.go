@@ -49,6 +49,8 @@ func newQueue[TTx any](driver riverdriver.Driver[TTx], txOf func(store.Tx) (TTx,
 	river.AddWorker(workers, &expireWorker{ref: ref, cfg: cfg})
 	river.AddWorker(workers, &sweepWorker{ref: ref})
 	river.AddWorker(workers, &syncWorker{ref: ref})
+	river.AddWorker(workers, &reconcileWorker{ref: ref})
+	river.AddWorker(workers, &notifyWorker{cfg: cfg})
 	periodic := []*river.PeriodicJob{
 		river.NewPeriodicJob(river.PeriodicInterval(cfg.SweepInterval),
 			func() (river.JobArgs, *river.InsertOpts) {
@@ -63,9 +65,12 @@ func newQueue[TTx any](driver riverdriver.Driver[TTx], txOf func(store.Tx) (TTx,
 			},
 			&river.PeriodicJobOpts{ID: "sync_directory"}))
 	}
+	if cfg.ReconcileInterval > 0 {
+		periodic = append(periodic, reconcilePeriodicJob(cfg.ReconcileInterval))
+	}
 	client, err := river.NewClient(driver, &river.Config{
 		ID:                   cfg.ClientID,
-		Queues:               map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: cfg.MaxWorkers}},
+		Queues:               map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: cfg.MaxWorkers}, notifyQueue: {MaxWorkers: notifyMaxWorkers}},
 		Workers:              workers,
 		PeriodicJobs:         periodic,
 		JobTimeout:           cfg.JobTimeout,

@@ -8,6 +8,7 @@ import (
 	"errors"
 	"log/slog"
 	"net/http"
+	"sync"
 	"time"
 
 	awsmiddleware "github.com/aws/aws-sdk-go-v2/aws/middleware"
@@ -25,6 +26,9 @@ type Metrics struct {
 	revokeSeconds      *prometheus.HistogramVec
 	revocationLateness prometheus.Histogram
 	awsCalls           *prometheus.CounterVec
+	// notifications counts deliveries (notify.go); created on first use.
+	notifications *prometheus.CounterVec
+	notifyOnce    sync.Once
 }
 
 // latencyBuckets spans an AWS assignment operation: sub-second to minutes.

@@ -14,6 +14,9 @@ func (s *Server) routes() http.Handler {
 	if s.opts.Metrics != nil {
 		mux.Handle("GET /metrics", s.opts.Metrics)
 	}
+	if s.opts.SlackInteractions != nil {
+		mux.Handle("POST /slack/interactions", s.opts.SlackInteractions)
+	}
 	if s.opts.API != nil {
 		mux.Handle("/api/v1/", s.opts.API)
 	}

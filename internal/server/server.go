@@ -22,6 +22,9 @@ type Options struct {
 	Portal http.Handler
 	// Metrics serves GET /metrics (Prometheus exposition).
 	Metrics http.Handler
+	// SlackInteractions serves POST /slack/interactions. It is exempt from
+	// cross-origin protection: it authenticates by Slack's request signature.
+	SlackInteractions http.Handler
 	// Ready reports whether the server can take traffic; /readyz answers 503
 	// with its error while it fails. Nil means always ready.
 	Ready func(ctx context.Context) error
@@ -53,6 +56,9 @@ func New(opts Options) *Server {
 	}
 	s := &Server{opts: opts, log: opts.Logger}
 	cop := http.NewCrossOriginProtection()
+	if opts.SlackInteractions != nil {
+		cop.AddInsecureBypassPattern("POST /slack/interactions")
+	}
 	cop.SetDenyHandler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusForbidden, "forbidden", "cross-origin request refused: state-changing requests must come from the same origin")
 	}))

@@ -58,8 +58,9 @@ type Tx interface {
 	// make it a no-op.
 	LockAssignment(ctx context.Context, a access.Assignment) error
 	// AssignmentHolders returns the grants, other than exceptGrantID, that
-	// are active or revoking on the same assignment (account, permission
-	// set, user).
+	// hold or are about to hold the same assignment (account, permission
+	// set, user): active, revoking, or pending with a create sent (origin
+	// created).
 	AssignmentHolders(ctx context.Context, a access.Assignment, exceptGrantID string) ([]GrantRef, error)
 	// IsStanding reports whether the assignment existed before elevate
 	// touched it (it is then never deleted by elevate).
@@ -91,12 +92,73 @@ type Tx interface {
 	// FindPermissionSet matches the name (case-insensitively) or the ARN.
 	FindPermissionSet(ctx context.Context, nameOrARN string) (access.PermissionSet, error)
 
+	// Reconciliation and run status (issue 4).
+	//
+	// ManagedGrants returns the grants reconciliation compares with AWS:
+	// every grant pending, active or revoking, and every grant revoked or
+	// failed at or after closedSince whose origin is created or shared,
+	// ordered by account, permission set, user and grant id.
+	ManagedGrants(ctx context.Context, closedSince time.Time) ([]ManagedGrant, error)
+	// PutRunStatus stores s as the status of the last run of s.Kind,
+	// replacing the previous one.
+	PutRunStatus(ctx context.Context, s RunStatus) error
+	// GetRunStatus returns the status of the last run of kind; ErrNotFound
+	// when it never ran.
+	GetRunStatus(ctx context.Context, kind string) (RunStatus, error)
+
 	// CreateToken stores an API token (only its hash).
 	CreateToken(ctx context.Context, t Token) error
 	// FindTokenByHash returns the token with the given SHA-256 hash.
 	FindTokenByHash(ctx context.Context, hash []byte) (Token, error)
 	// TouchToken records the token's last use.
 	TouchToken(ctx context.Context, id string, at time.Time) error
+
+	// Policy engine (issue 5).
+	//
+	// DirectorySnapshot returns the whole synced directory (accounts, OUs,
+	// permission sets, users, groups, memberships), for the policy index.
+	DirectorySnapshot(ctx context.Context) (access.Directory, error)
+	// GetPolicy returns the applied policy document of the highest
+	// revision; ErrNotFound when none was ever applied.
+	GetPolicy(ctx context.Context) (StoredPolicy, error)
+	// PolicyRevision returns the revision in effect, 0 when none.
+	PolicyRevision(ctx context.Context) (int, error)
+	// PutPolicy stores p as revision p.Revision, which must be the stored
+	// revision plus one; otherwise ErrConflict.
+	PutPolicy(ctx context.Context, p StoredPolicy) error
+
+	// Audit chain (issue 8). AppendEvent gives every entry its seq,
+	// prev_hash and hash (audit.Link) in the appending transaction, with
+	// appenders serialized so the chain never forks.
+	//
+	// AuditHead returns the last entry of the decision log and how many
+	// entries the log holds; ErrNotFound when it is empty.
+	AuditHead(ctx context.Context) (head AuditEntry, count int64, err error)
+	// ScanAudit calls fn for each entry with seq > afterSeq in seq order, at
+	// most limit of them (0: all). An error from fn stops the scan and is
+	// returned as is.
+	ScanAudit(ctx context.Context, afterSeq int64, limit int, fn func(AuditEntry) error) error
+	// AddCheckpoint stores a signed checkpoint; c.ID is set.
+	AddCheckpoint(ctx context.Context, c *Checkpoint) error
+	// ListCheckpoints returns every checkpoint, oldest first.
+	ListCheckpoints(ctx context.Context) ([]Checkpoint, error)
+
+	// Notifications (issue 7).
+	//
+	// InsertNotification records a notification to deliver; a taken id is
+	// ErrConflict.
+	InsertNotification(ctx context.Context, n Notification) error
+	// FindNotification returns one notification.
+	FindNotification(ctx context.Context, id string) (Notification, error)
+	// UpdateNotification stores n's status, attempts, last error, final flag
+	// and sent time.
+	UpdateNotification(ctx context.Context, n Notification) error
+	// ListNotifications returns the notifications matching f, newest first.
+	ListNotifications(ctx context.Context, f NotificationFilter) ([]Notification, error)
+	// PutSlackMessage records (or replaces) the approver's message about a request.
+	PutSlackMessage(ctx context.Context, m SlackMessage) error
+	// ListSlackMessages returns the messages about a request, by user id.
+	ListSlackMessages(ctx context.Context, requestID string) ([]SlackMessage, error)
 }
 
 // RequestFilter selects requests. Zero fields match everything.

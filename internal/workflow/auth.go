@@ -72,11 +72,15 @@ func (s *Service) actorFor(ctx context.Context, tx store.Tx, userID string, via 
 		return access.Actor{}, fmt.Errorf("groups of user %s: %w", u.UserName, err)
 	}
 	a := access.Actor{UserID: u.ID, UserName: u.UserName, Email: u.Email, Groups: groups, Via: via}
-	a.Admin, err = s.inNamedGroup(ctx, tx, groups, s.settings.AdminsGroup)
+	set, err := s.effectiveSettings(ctx, tx) // the applied policy's admins and auditors groups (issue 5)
 	if err != nil {
 		return access.Actor{}, err
 	}
-	a.Auditor, err = s.inNamedGroup(ctx, tx, groups, s.settings.AuditorsGroup)
+	a.Admin, err = s.inNamedGroup(ctx, tx, groups, set.AdminsGroup)
+	if err != nil {
+		return access.Actor{}, err
+	}
+	a.Auditor, err = s.inNamedGroup(ctx, tx, groups, set.AuditorsGroup)
 	if err != nil {
 		return access.Actor{}, err
 	}

@@ -65,7 +65,7 @@ func (s *Service) applyGrantStep(ctx context.Context, grantID string, step func(
 		if err := tx.UpdateRequest(ctx, next); err != nil {
 			return fmt.Errorf("update request %s: %w", next.ID, err)
 		}
-		if err := appendEvents(ctx, tx, evs...); err != nil {
+		if err := s.appendEvents(ctx, tx, evs...); err != nil {
 			return err
 		}
 		out = *next
@@ -194,6 +194,7 @@ const (
 //   - another grant is deleting it: wait until that is done;
 //   - another grant holds it: share it (no AWS call);
 //   - a create was already sent for this grant: send it again (idempotent);
+//   - another grant is creating it: create too (idempotent), never standing;
 //   - AWS was not asked yet: ask whether it exists (a standing assignment);
 //   - AWS has it: it is standing, recorded so that elevate never deletes it;
 //   - AWS lacks it: record that a create is being sent, then create it. The
@@ -213,28 +214,30 @@ func (s *Service) planActivation(ctx context.Context, grantID string, asg access
 		if err != nil {
 			return nil, nil, err
 		}
+		active, creating := false, false
 		for _, h := range holders {
-			if h.Status == access.GrantRevoking {
+			switch h.Status {
+			case access.GrantRevoking:
 				return nil, nil, &NotDueError{Until: s.clock.Now().Add(2 * time.Second)}
+			case access.GrantActive:
+				active = true
+			case access.GrantPending:
+				creating = true
 			}
 		}
 		now := s.clock.Now()
 		var origin access.Origin
 		switch {
-		case len(holders) > 0:
+		case active:
 			origin = access.OriginShared
 		case g.Origin == access.OriginCreated:
 			plan = planCreate
 			return nil, nil, nil
-		case aws == existenceUnknown:
-			plan = planCheckStanding
-			return nil, nil, nil
-		case aws == existsInAWS:
-			origin = access.OriginStanding
-			if err := tx.SetStanding(ctx, asg, true, now); err != nil {
-				return nil, nil, err
-			}
-		default:
+		case creating:
+			// Another grant is creating it: whatever AWS shows now is
+			// elevate's, never standing. Create too (idempotent).
+			fallthrough
+		case aws == absentInAWS:
 			if err := tx.SetStanding(ctx, asg, false, now); err != nil {
 				return nil, nil, err
 			}
@@ -247,6 +250,14 @@ func (s *Service) planActivation(ctx context.Context, grantID string, asg access
 			}
 			plan = planCreate
 			return &next, nil, nil
+		case aws == existenceUnknown:
+			plan = planCheckStanding
+			return nil, nil, nil
+		default: // exists in AWS, and no elevate grant holds or creates it
+			origin = access.OriginStanding
+			if err := tx.SetStanding(ctx, asg, true, now); err != nil {
+				return nil, nil, err
+			}
 		}
 		next, evs, err := r.GrantActivated(grantID, "", origin, now)
 		if err != nil {
@@ -294,7 +305,7 @@ func (s *Service) removeOrphan(ctx context.Context, grantID string, asg access.A
 	if keep {
 		return nil
 	}
-	if _, err := s.provider.DeleteAssignment(ctx, asg); err != nil {
+	if _, err := s.provider.DeleteAssignment(ctx, asg, time.Time{}); err != nil {
 		return fmt.Errorf("remove assignment of closed grant %s: %w", grantID, err)
 	}
 	return nil
@@ -369,7 +380,11 @@ func (s *Service) Revoke(ctx context.Context, grantID string, attempt int) error
 	if !r.EndsAt.IsZero() && attempt <= 1 {
 		s.obs.ObserveRevocationLateness(s.clock.Now().Sub(r.EndsAt))
 	}
-	awsID, err := s.provider.DeleteAssignment(ctx, asg)
+	deadline := r.EndsAt
+	if r.EndRequested() {
+		deadline = r.EndRequestedAt
+	}
+	awsID, err := s.provider.DeleteAssignment(ctx, asg, deadline)
 	s.obs.ObserveRevoke(time.Since(callStart), outcomeOf(err))
 	if err != nil {
 		err = fmt.Errorf("delete assignment for grant %s: %w", grantID, err)
@@ -430,7 +445,7 @@ func (s *Service) Expire(ctx context.Context, requestID string) error {
 		if err := tx.UpdateRequest(ctx, &next); err != nil {
 			return fmt.Errorf("update request: %w", err)
 		}
-		return appendEvents(ctx, tx, ev)
+		return s.appendEvents(ctx, tx, ev)
 	})
 	if err != nil {
 		return fmt.Errorf("expire request %s: %w", requestID, err)
@@ -444,14 +459,20 @@ func (s *Service) SyncDirectory(ctx context.Context) (access.Directory, error) {
 		return access.Directory{}, errors.New("sync directory: no directory source configured")
 	}
 	start := time.Now()
+	startedAt := s.clock.Now()
 	d, err := s.dir.FetchDirectory(ctx)
 	if err != nil {
-		return access.Directory{}, fmt.Errorf("sync directory: %w", err)
+		err = fmt.Errorf("sync directory: %w", err)
+		return access.Directory{}, errors.Join(err, s.recordRun(ctx, store.RunDirectorySync, startedAt, s.clock.Now(), nil, err))
 	}
 	if err := s.store.InTx(ctx, func(tx store.Tx) error {
 		return tx.ReplaceDirectory(ctx, d, s.clock.Now())
 	}); err != nil {
-		return access.Directory{}, fmt.Errorf("sync directory: store: %w", err)
+		err = fmt.Errorf("sync directory: store: %w", err)
+		return access.Directory{}, errors.Join(err, s.recordRun(ctx, store.RunDirectorySync, startedAt, s.clock.Now(), nil, err))
+	}
+	if err := s.recordRun(ctx, store.RunDirectorySync, startedAt, s.clock.Now(), directoryCounts(d), nil); err != nil {
+		return d, err
 	}
 	s.log.InfoContext(ctx, "directory synced", "accounts", len(d.Accounts), "permission_sets", len(d.PermissionSets),
 		"users", len(d.Users), "groups", len(d.Groups), "took_ms", time.Since(start).Milliseconds())

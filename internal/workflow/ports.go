@@ -13,7 +13,10 @@ import (
 // final; any other error is transient and the caller retries later.
 type Provider interface {
 	CreateAssignment(ctx context.Context, a access.Assignment) (awsRequestID string, err error)
-	DeleteAssignment(ctx context.Context, a access.Assignment) (awsRequestID string, err error)
+	// DeleteAssignment removes the assignment; deadline is when access must
+	// be gone: while deletions wait for AWS capacity, the earliest deadline
+	// goes first (zero: rank by arrival).
+	DeleteAssignment(ctx context.Context, a access.Assignment, deadline time.Time) (awsRequestID string, err error)
 	// AssignmentExists reports whether the user assignment exists in AWS.
 	AssignmentExists(ctx context.Context, a access.Assignment) (bool, error)
 }
@@ -43,6 +46,8 @@ type Job struct {
 	// is already waiting (ending early must not wait for the job scheduled
 	// at the end time). Otherwise a job that already exists is not duplicated.
 	Expedite bool
+	// NotificationID names the notification a JobNotify delivers.
+	NotificationID string
 }
 
 // Scheduler enqueues jobs inside a store transaction, so that they exist if

@@ -35,7 +35,7 @@ type noAWS struct{}
 func (noAWS) CreateAssignment(context.Context, access.Assignment) (string, error) {
 	return "", errors.New("unexpected AWS call")
 }
-func (noAWS) DeleteAssignment(context.Context, access.Assignment) (string, error) {
+func (noAWS) DeleteAssignment(context.Context, access.Assignment, time.Time) (string, error) {
 	return "", errors.New("unexpected AWS call")
 }
 func (noAWS) AssignmentExists(context.Context, access.Assignment) (bool, error) {

@@ -36,7 +36,7 @@ func (s *Service) act(ctx context.Context, actor access.Actor, id, comment, verb
 		if err := tx.UpdateRequest(ctx, &next); err != nil {
 			return fmt.Errorf("update request: %w", err)
 		}
-		if err := appendEvents(ctx, tx, ev); err != nil {
+		if err := s.appendEvents(ctx, tx, ev); err != nil {
 			return err
 		}
 		if next.Status != prev {

@@ -21,6 +21,9 @@ type SubmitInput struct {
 	StartAt       time.Time // zero: now
 	Justification string
 	Ticket        string
+	// BreakGlass asks for emergency self-activation under a break-glass
+	// rule: no approval, active at once, alerted and reviewed afterwards.
+	BreakGlass bool
 }
 
 // Submit evaluates the policy against the synced directory and records the
@@ -52,9 +55,17 @@ func (s *Service) Submit(ctx context.Context, actor access.Actor, in SubmitInput
 		if len(accounts) == 0 {
 			return access.Errorf(access.CodeInvalid, "account_ids is empty: name at least one account")
 		}
-		elig, maxDur, err := s.decide(ctx, tx, actor, accounts, ps)
+		pol, err := s.policyEngine(ctx, tx)
 		if err != nil {
 			return err
+		}
+		elig, maxDur, err := s.decidePolicy(pol, actor, accounts, ps, in.BreakGlass)
+		if err != nil {
+			return err
+		}
+		set := pol.Settings()
+		if set.TicketRequired && strings.TrimSpace(in.Ticket) == "" {
+			elig.TicketRequired = true
 		}
 		ids := make([]string, len(accounts))
 		grantIDs := make([]string, len(accounts))
@@ -67,14 +78,21 @@ func (s *Service) Submit(ctx context.Context, actor access.Actor, in SubmitInput
 			ID: newID("req_"), GrantIDs: grantIDs, AccountIDs: ids,
 			PermissionSetARN: ps.ARN, PermissionSetName: ps.Name,
 			Duration: in.Duration, StartAt: in.StartAt, Justification: in.Justification, Ticket: in.Ticket,
-		}, actor, elig, access.Limits{MinDuration: s.settings.MinDuration, MaxDuration: maxDur, ApprovalTimeout: s.settings.ApprovalTimeout}, now)
+		}, actor, elig, access.Limits{MinDuration: set.MinDuration, MaxDuration: maxDur, ApprovalTimeout: set.ApprovalTimeout}, now)
 		if err != nil {
 			return err
+		}
+		evs := []access.Event{ev}
+		if in.BreakGlass {
+			ev.Details = withDetail(ev.Details, "break_glass", "true")
+			evs = []access.Event{ev, {Type: EventBreakGlass, RequestID: r.ID, Actor: actor, At: now, Details: map[string]string{
+				"rule": elig.Rule, "permission_set": ps.Name, "accounts": strings.Join(ids, ","), "justification": in.Justification,
+				"review": "required"}}}
 		}
 		if err := tx.CreateRequest(ctx, &r); err != nil {
 			return fmt.Errorf("create request: %w", err)
 		}
-		if err := appendEvents(ctx, tx, ev); err != nil {
+		if err := s.appendEvents(ctx, tx, evs...); err != nil {
 			return err
 		}
 		if err := s.scheduleFollowUp(ctx, tx, r); err != nil {
@@ -115,110 +133,57 @@ func (s *Service) scheduleFollowUp(ctx context.Context, tx store.Tx, r access.Re
 	return nil
 }
 
-// subject resolves which of the rules' groups the actor belongs to.
-func (s *Service) subject(ctx context.Context, tx store.Tx, actor access.Actor) (policy.Subject, error) {
-	sub := policy.Subject{UserName: actor.UserName}
-	seen := map[string]bool{}
-	for _, r := range s.settings.Rules {
-		for _, name := range r.Groups {
-			key := strings.ToLower(name)
-			if seen[key] {
-				continue
-			}
-			seen[key] = true
-			g, err := tx.FindGroupByName(ctx, name)
-			if errors.Is(err, store.ErrNotFound) {
-				continue
-			}
-			if err != nil {
-				return sub, fmt.Errorf("find group %s: %w", name, err)
-			}
-			if actor.InGroup(g.ID) {
-				sub.Groups = append(sub.Groups, name)
-			}
-		}
-	}
-	return sub, nil
-}
-
-// decide applies the policy to every account of a request. The request gets
-// the strictest of the per-account outcomes, and only approvers who may
-// approve for every account.
+// decide applies the policy in effect to a (non break-glass) request for
+// the accounts; see decidePolicy.
 func (s *Service) decide(ctx context.Context, tx store.Tx, actor access.Actor, accounts []access.Account, ps access.PermissionSet) (access.Eligibility, time.Duration, error) {
-	sub, err := s.subject(ctx, tx, actor)
+	pol, err := s.policyEngine(ctx, tx)
 	if err != nil {
 		return access.Eligibility{}, 0, err
 	}
+	return s.decidePolicy(pol, actor, accounts, ps, false)
+}
+
+// decidePolicy applies the policy to every account of a request. The request gets
+// the strictest of the per-account outcomes, and only approvers who may
+// approve for every account. A refusal says why.
+func (s *Service) decidePolicy(pol *policy.Engine, actor access.Actor, accounts []access.Account, ps access.PermissionSet, breakGlass bool) (access.Eligibility, time.Duration, error) {
 	var elig access.Eligibility
 	var maxDur time.Duration
 	var ruleNames []string
 	for i, a := range accounts {
-		rule, ok := policy.Best(s.settings.Rules, sub, policy.Target{AccountID: a.ID, AccountName: a.Name, PermissionSetName: ps.Name}, s.settings.MaxDuration)
-		if !ok {
-			return elig, 0, access.Errorf(access.CodeNotEligible, "no rule lets %s request %s on account %s (%s): see `elevate eligibility` for what you may request",
-				actor.UserName, ps.Name, a.Name, a.ID)
+		d := pol.Decide(policy.Question{User: actor.UserID, Account: a.ID, PermissionSet: ps.ARN, BreakGlass: breakGlass})
+		if !d.Allowed {
+			return elig, 0, access.Errorf(access.CodeNotEligible, "%s: see `elevate eligibility` for what you may request, and `elevate policy explain` for why", d.Reason)
 		}
-		approvers, err := s.approversOf(ctx, tx, rule, actor.UserID)
-		if err != nil {
-			return elig, 0, err
-		}
+		approvers := d.ApproverIDs()
 		if i == 0 {
-			elig.Approvers, maxDur = approvers, rule.MaxDuration
+			elig.Approvers, maxDur = approvers, d.MaxDuration
 		} else {
 			elig.Approvers = slices.DeleteFunc(elig.Approvers, func(id string) bool { return !slices.Contains(approvers, id) })
-			maxDur = min(maxDur, rule.MaxDuration)
+			maxDur = min(maxDur, d.MaxDuration)
 		}
-		elig.ApprovalsRequired = max(elig.ApprovalsRequired, rule.Approvals)
-		elig.TicketRequired = elig.TicketRequired || rule.TicketRequired
-		if !slices.Contains(ruleNames, rule.Name) {
-			ruleNames = append(ruleNames, rule.Name)
+		elig.ApprovalsRequired = max(elig.ApprovalsRequired, d.ApprovalsRequired)
+		elig.TicketRequired = elig.TicketRequired || d.TicketRequired
+		if !slices.Contains(ruleNames, d.Rule) {
+			ruleNames = append(ruleNames, d.Rule)
 		}
 	}
 	elig.Rule = strings.Join(ruleNames, ",")
 	if elig.ApprovalsRequired == 0 {
 		elig.Approvers = nil
+	} else if len(elig.Approvers) < elig.ApprovalsRequired {
+		return elig, 0, access.Errorf(access.CodeNotEligible, "this request needs %d approval(s) but only %d approver(s) may approve for every account: request the accounts separately",
+			elig.ApprovalsRequired, len(elig.Approvers))
 	}
 	return elig, maxDur, nil
 }
 
-// approversOf resolves a rule's approvers to active user ids, without the requester.
-func (s *Service) approversOf(ctx context.Context, tx store.Tx, rule policy.Rule, requesterID string) ([]string, error) {
-	var ids []string
-	for _, name := range rule.ApproverUsers {
-		u, err := tx.FindUserByName(ctx, name)
-		if errors.Is(err, store.ErrNotFound) {
-			s.log.WarnContext(ctx, "approver of rule is not in the directory", "rule", rule.Name, "user", name)
-			continue
-		}
-		if err != nil {
-			return nil, fmt.Errorf("find approver %s: %w", name, err)
-		}
-		if u.Active {
-			ids = append(ids, u.ID)
-		}
+func withDetail(m map[string]string, k, v string) map[string]string {
+	if m == nil {
+		m = map[string]string{}
 	}
-	var groupIDs []string
-	for _, name := range rule.ApproverGroups {
-		g, err := tx.FindGroupByName(ctx, name)
-		if errors.Is(err, store.ErrNotFound) {
-			s.log.WarnContext(ctx, "approver group of rule is not in the directory", "rule", rule.Name, "group", name)
-			continue
-		}
-		if err != nil {
-			return nil, fmt.Errorf("find approver group %s: %w", name, err)
-		}
-		groupIDs = append(groupIDs, g.ID)
-	}
-	if len(groupIDs) > 0 {
-		members, err := tx.UserIDsInGroups(ctx, groupIDs)
-		if err != nil {
-			return nil, fmt.Errorf("members of approver groups: %w", err)
-		}
-		ids = append(ids, members...)
-	}
-	slices.Sort(ids)
-	ids = slices.Compact(ids)
-	return slices.DeleteFunc(ids, func(id string) bool { return id == requesterID }), nil
+	m[k] = v
+	return m
 }
 
 // Eligible is one (account, permission set) pair the policy offers a user.
@@ -229,35 +194,21 @@ type Eligible struct {
 	MaxDuration       time.Duration
 	ApprovalsRequired int
 	TicketRequired    bool
+	BreakGlass        bool // offered for break-glass requests only
 }
 
-// Eligibility lists what the actor may request, by account then permission set name.
+// Eligibility lists what the policy offers the actor, by account then
+// permission set name; break-glass offers are separate entries.
 func (s *Service) Eligibility(ctx context.Context, actor access.Actor) ([]Eligible, error) {
 	var out []Eligible
 	err := s.store.ReadTx(ctx, func(tx store.Tx) error {
-		sub, err := s.subject(ctx, tx, actor)
+		pol, err := s.policyEngine(ctx, tx)
 		if err != nil {
 			return err
 		}
-		accounts, err := tx.ListAccounts(ctx)
-		if err != nil {
-			return fmt.Errorf("list accounts: %w", err)
-		}
-		sets, err := tx.ListPermissionSets(ctx)
-		if err != nil {
-			return fmt.Errorf("list permission sets: %w", err)
-		}
-		for _, a := range accounts {
-			if a.State != "" && a.State != "ACTIVE" {
-				continue
-			}
-			for _, ps := range sets {
-				rule, ok := policy.Best(s.settings.Rules, sub, policy.Target{AccountID: a.ID, AccountName: a.Name, PermissionSetName: ps.Name}, s.settings.MaxDuration)
-				if ok {
-					out = append(out, Eligible{Account: a, PermissionSet: ps, Rule: rule.Name, MaxDuration: rule.MaxDuration,
-						ApprovalsRequired: rule.Approvals, TicketRequired: rule.TicketRequired})
-				}
-			}
+		for _, e := range pol.ListEligible(actor.UserID) {
+			out = append(out, Eligible{Account: e.Account, PermissionSet: e.PermissionSet, Rule: e.Rule, MaxDuration: e.MaxDuration,
+				ApprovalsRequired: e.ApprovalsRequired, TicketRequired: e.TicketRequired, BreakGlass: e.BreakGlass})
 		}
 		return nil
 	})

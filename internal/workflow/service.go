@@ -66,6 +66,9 @@ type Service struct {
 	clock    Clock
 	log      *slog.Logger
 	obs      Observer
+	notifier Notifier // plans notifications of appended events (SetNotifier); nil: none
+
+	policy policyCache // compiled policy engine (issue 5)
 }
 
 // New returns a Service. Store, Scheduler and Provider are required.

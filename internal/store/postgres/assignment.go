@@ -49,7 +49,7 @@ func (t *tx) AssignmentHolders(ctx context.Context, a access.Assignment, exceptG
 		out = append(out, g)
 		return nil
 	}, `SELECT g.request_id, g.id, g.status FROM grants g JOIN requests r ON r.id = g.request_id
-		WHERE g.account_id = $1 AND g.status IN ('active', 'revoking') AND r.permission_set_arn = $2 AND r.requester_id = $3
+		WHERE g.account_id = $1 AND (g.status IN ('active', 'revoking') OR (g.status = 'pending' AND g.origin = 'created')) AND r.permission_set_arn = $2 AND r.requester_id = $3
 		AND g.id <> $4 ORDER BY g.id`, a.AccountID, a.PermissionSetARN, a.UserID, exceptGrantID)
 	if err != nil {
 		return nil, wrap("assignment holders", err)

@@ -16,7 +16,7 @@ func (t *tx) LockAssignment(context.Context, access.Assignment) error { return n
 
 func (t *tx) AssignmentHolders(ctx context.Context, a access.Assignment, exceptGrantID string) ([]store.GrantRef, error) {
 	rows, err := t.tx.QueryContext(ctx, `SELECT g.request_id, g.id, g.status FROM grants g JOIN requests r ON r.id = g.request_id
-		WHERE g.account_id = ? AND g.status IN ('active', 'revoking') AND r.permission_set_arn = ? AND r.requester_id = ? AND g.id <> ?
+		WHERE g.account_id = ? AND (g.status IN ('active', 'revoking') OR (g.status = 'pending' AND g.origin = 'created')) AND r.permission_set_arn = ? AND r.requester_id = ? AND g.id <> ?
 		ORDER BY g.id`, a.AccountID, a.PermissionSetARN, a.UserID, exceptGrantID)
 	if err != nil {
 		return nil, fmt.Errorf("sqlite: assignment holders: %w", err)

@@ -20,13 +20,8 @@ func (t *tx) AppendEvent(ctx context.Context, e access.Event) error {
 	if err != nil {
 		return fmt.Errorf("sqlite: append event %s: encode details: %w", e.Type, err)
 	}
-	if _, err := t.tx.ExecContext(ctx, `INSERT INTO events (at, type, request_id, grant_id,
-		actor_user_id, actor_name, actor_email, actor_via, details) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-		timeArg(e.At), string(e.Type), e.RequestID, e.GrantID,
-		e.Actor.UserID, e.Actor.UserName, e.Actor.Email, string(e.Actor.Via), string(b)); err != nil {
-		return wrapWrite(fmt.Sprintf("append event %s of request %q", e.Type, e.RequestID), err)
-	}
-	return nil
+	// The hash chain (issue 8): seq, prev_hash and hash, in this transaction.
+	return t.appendChained(ctx, e, string(b))
 }
 
 // ListEvents returns the events of one request, or all when requestID is

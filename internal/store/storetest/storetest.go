@@ -32,6 +32,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		name string
 		fn   func(t *testing.T, s store.Store)
 	}{
+		{"AssignmentHolders", testAssignmentHolders},
 		{"RequestRoundTrip", testRequestRoundTrip},
 		{"RequestRoundTripZero", testRequestRoundTripZero},
 		{"RequestTimesReadBackInUTC", testRequestTimesUTC},
@@ -51,6 +52,14 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"InTxRollbackOnPanic", testInTxRollbackOnPanic},
 		{"ReadTxSeesCommitted", testReadTxSeesCommitted},
 		{"ReadTxIsReadOnly", testReadTxIsReadOnly},
+		{"DirectorySnapshot", testDirectorySnapshot},
+		{"PolicyDocuments", testPolicyDocuments},
+		{"AuditChain", testAuditChain},
+		{"AuditChainConcurrent", testAuditChainConcurrent},
+		{"AuditCheckpoints", testAuditCheckpoints},
+		{"ManagedGrants", testManagedGrants},
+		{"RunStatus", testRunStatus},
+		{"Notifications", testNotifications},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

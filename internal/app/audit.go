@@ -1,0 +1,67 @@
+package app
+
+import (
+	"context"
+	"crypto/ed25519"
+	"encoding/base64"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/elevate/elevate/internal/audit"
+	"github.com/elevate/elevate/internal/config"
+	"github.com/elevate/elevate/internal/store"
+)
+
+// DefaultCheckpointInterval is audit.checkpoint_interval's default.
+const DefaultCheckpointInterval = time.Hour
+
+// newAudit builds the audit service on st with the configured signing key.
+// generate lets a missing default key be created in data_dir (the server
+// does; one-off commands do not, so a command run from the wrong directory
+// never signs with a stray key).
+func newAudit(cfg config.Config, st store.Store, log *slog.Logger, generate bool) (*audit.Service, error) {
+	kc := audit.KeyConfig{Inline: cfg.Audit.SigningKey, File: cfg.Audit.SigningKeyFile, DataDir: cfg.DataDir, NoGenerate: !generate}
+	key, err := audit.LoadKey(kc, log)
+	if err != nil {
+		return nil, err
+	}
+	var trusted []ed25519.PublicKey
+	for i, s := range cfg.Audit.TrustedPublicKeys {
+		b, err := base64.StdEncoding.DecodeString(s)
+		if err != nil || len(b) != ed25519.PublicKeySize {
+			return nil, fmt.Errorf("audit.trusted_public_keys[%d]: want the base64 of a 32-byte Ed25519 public key", i)
+		}
+		trusted = append(trusted, ed25519.PublicKey(b))
+	}
+	return audit.New(st, key, trusted, log), nil
+}
+
+// Audit is the decision log's service (checkpoints, verify, export).
+func (a *App) Audit() *audit.Service { return a.audit }
+
+// OpenAudit opens the database and the audit service for a one-off command
+// (elevate audit ...), without AWS. close releases the database.
+func OpenAudit(ctx context.Context, cfg config.Config, log *slog.Logger) (svc *audit.Service, close func() error, err error) {
+	st, _, err := OpenStore(ctx, cfg, log)
+	if err != nil {
+		return nil, nil, err
+	}
+	if err := st.CheckSchema(ctx); err != nil {
+		_ = st.Close()
+		return nil, nil, err
+	}
+	if svc, err = newAudit(cfg, st, log, false); err != nil {
+		_ = st.Close()
+		return nil, nil, err
+	}
+	return svc, st.Close, nil
+}
+
+// checkpointInterval is the configured interval or its default.
+func checkpointInterval(cfg config.Config) time.Duration {
+	if cfg.Audit.CheckpointInterval == 0 {
+		return DefaultCheckpointInterval
+	}
+	return cfg.Audit.CheckpointInterval
+}

@@ -1,0 +1,119 @@
+package app
+
+import (
+	"context"
+	"crypto/tls"
+	"crypto/x509"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"os"
+
+	"github.com/elevate/elevate/internal/config"
+	"github.com/elevate/elevate/internal/metrics"
+	"github.com/elevate/elevate/internal/notify"
+	"github.com/elevate/elevate/internal/notify/email"
+	"github.com/elevate/elevate/internal/notify/slack"
+	"github.com/elevate/elevate/internal/notify/webhook"
+	"github.com/elevate/elevate/internal/store"
+	"github.com/elevate/elevate/internal/workflow"
+)
+
+// notifications are the notification service, the Slack client (nil when
+// Slack is off) and the Slack interaction endpoint (nil when off).
+type notifications struct {
+	svc     *notify.Service
+	slack   *slack.Client
+	handler http.Handler
+}
+
+// wireNotifications builds the notifications once the workflow exists and
+// makes the workflow plan them.
+func (a *App) wireNotifications() error {
+	n, err := newNotifications(a.cfg, a.store, a.metrics, a.log)
+	if err != nil {
+		return err
+	}
+	if n.handler, err = n.interactions(a.svc, a.log); err != nil {
+		return err
+	}
+	a.notif = n
+	a.svc.SetNotifier(n.svc)
+	return nil
+}
+
+// deliverer hands notify jobs to the app's notification service, which is
+// built after the job queue.
+type deliverer struct{ a *App }
+
+func (d deliverer) Deliver(ctx context.Context, id string, attempt int, final bool) error {
+	if d.a.notif == nil {
+		return errors.New("notifications are not wired")
+	}
+	return d.a.notif.svc.Deliver(ctx, id, attempt, final)
+}
+
+// newNotifications builds the notification channels the configuration turns on.
+func newNotifications(cfg config.Config, st store.Store, m *metrics.Metrics, log *slog.Logger) (*notifications, error) {
+	n := cfg.Notify
+	d := notify.Deps{Store: st, Observer: m, Logger: log}
+	out := &notifications{}
+	if n.Slack.BotToken != "" {
+		c, err := slack.New(slack.Config{BotToken: n.Slack.BotToken, SigningSecret: n.Slack.SigningSecret,
+			AuditChannel: n.Slack.AuditChannel, APIURL: n.Slack.APIURL})
+		if err != nil {
+			return nil, fmt.Errorf("notify.slack: %w", err)
+		}
+		out.slack, d.Slack = c, c
+	}
+	if n.Email.Host != "" {
+		ec := email.Config{Host: n.Email.Host, Port: n.Email.Port, Username: n.Email.Username, Password: n.Email.Password,
+			From: n.Email.From, TLS: n.Email.TLS}
+		if n.Email.CAFile != "" {
+			pem, err := os.ReadFile(n.Email.CAFile)
+			if err != nil {
+				return nil, fmt.Errorf("notify.email.ca_file: %w", err)
+			}
+			pool := x509.NewCertPool()
+			if !pool.AppendCertsFromPEM(pem) {
+				return nil, fmt.Errorf("notify.email.ca_file %s: no PEM certificates", n.Email.CAFile)
+			}
+			ec.TLSConfig = &tls.Config{RootCAs: pool, MinVersion: tls.VersionTLS12}
+		}
+		s, err := email.New(ec)
+		if err != nil {
+			return nil, fmt.Errorf("notify.email: %w", err)
+		}
+		d.Email = s
+	}
+	if n.Webhook.URL != "" {
+		s, err := webhook.New(webhook.Config{URL: n.Webhook.URL, Secret: n.Webhook.Secret})
+		if err != nil {
+			return nil, fmt.Errorf("notify.webhook: %w", err)
+		}
+		d.Webhook = s
+	}
+	svc, err := notify.New(notify.Config{PublicURL: cfg.URL(), AdminsGroup: cfg.Policy.AdminsGroup, WarnBefore: n.WarnBefore,
+		Log: n.Log, PortalApprovalPermissionSets: n.Slack.PortalApprovalPermissionSets}, d)
+	if err != nil {
+		return nil, err
+	}
+	m.RegisterNotifications()
+	out.svc = svc
+	return out, nil
+}
+
+// interactions is the Slack interaction endpoint, or nil when Slack or its
+// signing secret is not configured.
+func (n *notifications) interactions(wf *workflow.Service, log *slog.Logger) (http.Handler, error) {
+	if n.slack == nil || n.svc == nil {
+		return nil, nil
+	}
+	h, err := slack.NewInteractions(n.slack, wf, n.svc.PortalOnly, log, nil)
+	if err != nil {
+		log.Warn("Slack approvals are off: set ELEVATE_SLACK_SIGNING_SECRET to turn them on", "reason", err.Error())
+		return nil, nil
+	}
+	return h, nil
+}

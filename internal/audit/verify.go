@@ -1,0 +1,238 @@
+package audit
+
+import (
+	"context"
+	"crypto/ed25519"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"sort"
+
+	"github.com/elevate/elevate/internal/store"
+)
+
+// Problem kinds Verify reports.
+const (
+	ProblemEdited     = "edited"     // an entry's content does not match its hash
+	ProblemDeleted    = "deleted"    // entries are missing from the middle of the log
+	ProblemReordered  = "reordered"  // an intact entry is stored at another position than it was appended at
+	ProblemTruncated  = "truncated"  // entries are missing from the end (seen against a checkpoint)
+	ProblemRewritten  = "rewritten"  // the chain is consistent but differs from a signed checkpoint
+	ProblemCheckpoint = "checkpoint" // a checkpoint's signature is bad or by an unknown key
+)
+
+// Problem is the first bad place Verify found.
+type Problem struct {
+	Seq     int64  `json:"seq"`
+	Kind    string `json:"kind"`
+	Message string `json:"message"`
+}
+
+func (p *Problem) Error() string { return fmt.Sprintf("%s at seq %d: %s", p.Kind, p.Seq, p.Message) }
+
+// Report is the outcome of Verify.
+type Report struct {
+	OK                 bool     `json:"ok"`
+	Entries            int64    `json:"entries"`
+	FirstSeq           int64    `json:"first_seq"`
+	LastSeq            int64    `json:"last_seq"`
+	HeadHash           string   `json:"head_hash"`
+	CheckpointsChecked int      `json:"checkpoints_checked"`
+	Problem            *Problem `json:"problem,omitempty"`
+}
+
+// VerifyOptions tune Verify.
+type VerifyOptions struct {
+	// Trusted are the public keys checkpoints must be signed with; empty
+	// accepts any key whose signature matches.
+	Trusted []ed25519.PublicKey
+	// External are checkpoints kept outside the database (an exported
+	// file): they catch a truncated or rewritten log even when the stored
+	// checkpoints were deleted with it.
+	External []store.Checkpoint
+}
+
+// errStop ends a scan at the first problem.
+var errStop = errors.New("stop")
+
+// Verify checks the whole decision log in st: every entry's hash, every
+// link, and every checkpoint (stored and opts.External): its signature, and
+// that the log still holds the entry it pins, with the same hash and the
+// same number of entries up to it. It reports the first bad place; the
+// error is for failures to read the log, not for a bad log.
+func Verify(ctx context.Context, st store.Store, opts VerifyOptions) (Report, error) {
+	var (
+		rep      Report
+		stored   []store.Checkpoint
+		prune    *store.Checkpoint
+		cps      []store.Checkpoint
+		prevSeq  int64
+		prevHash []byte
+		first    = true
+		count    int64
+		x        Hasher
+		bad      *store.AuditEntry // the entry at the first chain problem, for classification
+	)
+	fail := func(seq int64, kind, format string, args ...any) error {
+		rep.Problem = &Problem{Seq: seq, Kind: kind, Message: fmt.Sprintf(format, args...)}
+		return errStop
+	}
+	err := st.ReadTx(ctx, func(tx store.Tx) error {
+		var err error
+		if stored, err = tx.ListCheckpoints(ctx); err != nil {
+			return err
+		}
+		// Signatures first: a forged checkpoint proves nothing.
+		all := append(append([]store.Checkpoint(nil), stored...), opts.External...)
+		for i, c := range all {
+			if err := CheckSignature(c, opts.Trusted); err != nil {
+				src := fmt.Sprintf("stored checkpoint %d", c.ID)
+				if i >= len(stored) {
+					src = fmt.Sprintf("external checkpoint %d", i-len(stored)+1)
+				}
+				return fail(c.Seq, ProblemCheckpoint, "%s (seq %d, %s): %v", src, c.Seq, c.At.Format("2006-01-02T15:04:05Z07:00"), err)
+			}
+			if c.Kind == KindPrune && (prune == nil || c.Seq > prune.Seq) {
+				prune = &all[i]
+			}
+		}
+		var baseSeq int64
+		expectPrev := Genesis
+		if prune != nil {
+			baseSeq, expectPrev, count = prune.Seq, prune.Hash, prune.Count
+		}
+		for _, c := range all {
+			if c.Seq > baseSeq {
+				cps = append(cps, c)
+			} else {
+				// It pins the empty log or a pruned range: the first
+				// entry's link to the pruning checkpoint covers it.
+				rep.CheckpointsChecked++
+			}
+		}
+		sort.SliceStable(cps, func(i, j int) bool { return cps[i].Seq < cps[j].Seq })
+		ci := 0
+		prevSeq, prevHash = baseSeq, expectPrev
+		return tx.ScanAudit(ctx, 0, 0, func(en store.AuditEntry) error {
+			if first {
+				rep.FirstSeq = en.Seq
+				if en.Seq <= baseSeq {
+					return fail(en.Seq, ProblemReordered, "entry %d is older than the pruning checkpoint at seq %d", en.Seq, baseSeq)
+				}
+			}
+			h := x.Hash(en.PrevHash, en.Seq, en.Event)
+			switch {
+			case !Equal(h, en.Hash):
+				bad = &en
+				return fail(en.Seq, ProblemEdited, "entry %d (%s of %s by %s) does not match its hash: a field, its prev_hash or its hash was changed",
+					en.Seq, en.Event.Type, orDash(en.Event.RequestID), orDash(en.Event.Actor.UserName))
+			case !Equal(en.PrevHash, prevHash) && en.Seq > prevSeq+1:
+				if first && prune == nil {
+					return fail(1, ProblemDeleted, "entries 1 to %d are missing: entry %d does not start the chain", en.Seq-1, en.Seq)
+				}
+				return fail(prevSeq+1, ProblemDeleted, "entries %d to %d are missing: entry %d does not follow entry %d", prevSeq+1, en.Seq-1, en.Seq, prevSeq)
+			case !Equal(en.PrevHash, prevHash):
+				bad = &en
+				return fail(en.Seq, ProblemDeleted, "entry %d does not follow entry %d: the entry it followed was removed or replaced", en.Seq, prevSeq)
+			}
+			count++
+			for ; ci < len(cps) && cps[ci].Seq <= en.Seq; ci++ {
+				c := cps[ci]
+				rep.CheckpointsChecked++
+				if c.Seq < en.Seq {
+					return fail(c.Seq, ProblemDeleted, "entry %d, pinned by the checkpoint of %s, is missing", c.Seq, c.At.Format("2006-01-02T15:04:05Z"))
+				}
+				if !Equal(c.Hash, en.Hash) {
+					return fail(c.Seq, ProblemRewritten, "entry %d has hash %x but the checkpoint of %s signed %x: the log was rewritten up to here",
+						c.Seq, en.Hash[:8], c.At.Format("2006-01-02T15:04:05Z"), c.Hash[:min(8, len(c.Hash))])
+				}
+				if c.Count != count {
+					return fail(c.Seq, ProblemDeleted, "the log holds %d entries up to %d, the checkpoint of %s counted %d",
+						count, c.Seq, c.At.Format("2006-01-02T15:04:05Z"), c.Count)
+				}
+			}
+			first = false
+			prevSeq, prevHash = en.Seq, en.Hash
+			rep.Entries++
+			rep.LastSeq = en.Seq
+			return nil
+		})
+	})
+	if err != nil && !errors.Is(err, errStop) {
+		return rep, fmt.Errorf("verify the audit log: %w", err)
+	}
+	if bad != nil {
+		if err := classify(ctx, st, bad, rep.Problem); err != nil {
+			return rep, err
+		}
+	}
+	if rep.Problem == nil {
+		for _, c := range cps {
+			if c.Seq > rep.LastSeq {
+				rep.Problem = &Problem{Seq: rep.LastSeq + 1, Kind: ProblemTruncated,
+					Message: fmt.Sprintf("the log ends at entry %d but the checkpoint of %s pins entry %d (%d entries): entries %d to %d are missing",
+						rep.LastSeq, c.At.Format("2006-01-02T15:04:05Z"), c.Seq, c.Count, rep.LastSeq+1, c.Seq)}
+				break
+			}
+		}
+	}
+	if rep.LastSeq > 0 {
+		rep.HeadHash = hex.EncodeToString(prevHash)
+	}
+	rep.OK = rep.Problem == nil
+	return rep, nil
+}
+
+// classify looks again at the entry of a chain problem: if it is intact
+// but belongs at another position, the log was reordered. An entry's true
+// position is found by following prev_hash back to an entry that hashes
+// correctly at its stored seq (or to the start of the chain).
+func classify(ctx context.Context, st store.Store, bad *store.AuditEntry, p *Problem) error {
+	type node struct {
+		seq  int64
+		prev []byte
+		ok   bool // hashes correctly at its stored seq
+	}
+	nodes := map[string]node{}
+	var x Hasher
+	err := st.ReadTx(ctx, func(tx store.Tx) error {
+		return tx.ScanAudit(ctx, 0, 0, func(en store.AuditEntry) error {
+			nodes[string(en.Hash)] = node{seq: en.Seq, prev: en.PrevHash, ok: Equal(x.Hash(en.PrevHash, en.Seq, en.Event), en.Hash)}
+			return nil
+		})
+	})
+	if err != nil {
+		return fmt.Errorf("verify the audit log: classify entry %d: %w", bad.Seq, err)
+	}
+	// home is the seq the entry after the one with hash h was appended at.
+	home := func(h []byte) int64 {
+		var steps int64
+		for range len(nodes) + 1 {
+			if Equal(h, Genesis) {
+				return steps + 1
+			}
+			n, found := nodes[string(h)]
+			if !found {
+				return -1
+			}
+			if n.ok {
+				return n.seq + steps + 1
+			}
+			h, steps = n.prev, steps+1
+		}
+		return -1
+	}
+	if at := home(bad.PrevHash); at > 0 && at != bad.Seq && Equal(Hash(bad.PrevHash, at, bad.Event), bad.Hash) {
+		p.Kind = ProblemReordered
+		p.Message = fmt.Sprintf("entry %d (%s of %s by %s) was appended as entry %d: entries were moved",
+			bad.Seq, bad.Event.Type, orDash(bad.Event.RequestID), orDash(bad.Event.Actor.UserName), at)
+	}
+	return nil
+}
+
+func orDash(s string) string {
+	if s == "" {
+		return "-"
+	}
+	return s
+}

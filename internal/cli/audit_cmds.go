@@ -1,0 +1,167 @@
+package cli
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/elevate/elevate/internal/app"
+	"github.com/elevate/elevate/internal/audit"
+	"github.com/elevate/elevate/internal/store"
+)
+
+// errAuditBad is returned when verify finds a problem (exit status 1).
+var errAuditBad = errors.New("the audit log failed verification")
+
+const auditUsage = "elevate audit verify [--checkpoint FILE] [--json] | export [--format jsonl|csv] [--since TIME] [--after-seq N] [--out FILE] | checkpoint [--out FILE]"
+
+// cmdAudit runs the decision-log commands on the server's database.
+func cmdAudit(ctx context.Context, env *Env, args []string) error {
+	if len(args) == 0 {
+		return fmt.Errorf("%w: %s", ErrUsage, auditUsage)
+	}
+	sub, args := args[0], args[1:]
+	fs := newFlagSet(env, "audit "+sub)
+	var f serverFlags
+	f.register(fs, env)
+	var run func(svc *audit.Service) error
+	switch sub {
+	case "verify":
+		var cpFiles multiFlag
+		fs.Var(&cpFiles, "checkpoint", "an exported checkpoint file (JSON) to verify against; repeatable")
+		asJSON := fs.Bool("json", false, "print the report as JSON")
+		run = func(svc *audit.Service) error {
+			var ext []store.Checkpoint
+			for _, p := range cpFiles {
+				cps, err := audit.ReadCheckpointFile(p)
+				if err != nil {
+					return err
+				}
+				ext = append(ext, cps...)
+			}
+			rep, err := svc.Verify(ctx, ext)
+			if err != nil {
+				return err
+			}
+			if *asJSON {
+				enc := json.NewEncoder(env.Stdout)
+				enc.SetIndent("", "  ")
+				if err := enc.Encode(rep); err != nil {
+					return fmt.Errorf("print report: %w", err)
+				}
+			} else if rep.OK {
+				fmt.Fprintf(env.Stdout, "ok: %d entries (seq %d to %d), head %s, %d checkpoints verified\n",
+					rep.Entries, rep.FirstSeq, rep.LastSeq, orNone(rep.HeadHash), rep.CheckpointsChecked)
+			} else {
+				fmt.Fprintf(env.Stdout, "BAD: %s at seq %d: %s\n(%d entries verified before it)\n",
+					rep.Problem.Kind, rep.Problem.Seq, rep.Problem.Message, rep.Entries)
+			}
+			if !rep.OK {
+				return errAuditBad
+			}
+			return nil
+		}
+	case "export":
+		format := fs.String("format", "jsonl", "jsonl or csv")
+		since := fs.String("since", "", "only entries at or after this time (RFC 3339, or YYYY-MM-DD)")
+		afterSeq := fs.Int64("after-seq", 0, "only entries after this seq")
+		out := fs.String("out", "", "write to this file instead of standard output")
+		run = func(svc *audit.Service) error {
+			o := audit.ExportOptions{Format: *format, AfterSeq: *afterSeq}
+			if *since != "" {
+				t, err := parseSince(*since)
+				if err != nil {
+					return err
+				}
+				o.Since = t
+			}
+			return writeTo(env.Stdout, *out, func(w io.Writer) error {
+				_, err := svc.Export(ctx, w, o)
+				return err
+			})
+		}
+	case "checkpoint":
+		out := fs.String("out", "", "also write the checkpoint to this file (keep it outside the database)")
+		run = func(svc *audit.Service) error {
+			c, err := svc.Checkpoint(ctx, audit.KindManual)
+			if err != nil {
+				return err
+			}
+			b, err := json.Marshal(audit.ToJSON(c))
+			if err != nil {
+				return fmt.Errorf("encode checkpoint: %w", err)
+			}
+			b = append(b, '\n')
+			if *out != "" {
+				if err := os.WriteFile(*out, b, 0o644); err != nil {
+					return fmt.Errorf("write checkpoint: %w", err)
+				}
+			}
+			_, err = env.Stdout.Write(b)
+			return err
+		}
+	default:
+		return fmt.Errorf("%w: unknown audit command %q: %s", ErrUsage, sub, auditUsage)
+	}
+	if _, err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	cfg, err := f.load(env)
+	if err != nil {
+		return err
+	}
+	svc, closeDB, err := app.OpenAudit(ctx, cfg, newLogger(env, cfg))
+	if err != nil {
+		return err
+	}
+	defer closeDB()
+	return run(svc)
+}
+
+// parseSince reads an RFC 3339 time or a date (midnight UTC).
+func parseSince(s string) (time.Time, error) {
+	if t, err := time.Parse(time.RFC3339, s); err == nil {
+		return t, nil
+	}
+	if t, err := time.Parse("2006-01-02", s); err == nil {
+		return t, nil
+	}
+	return time.Time{}, fmt.Errorf("%w: --since %q: want a time such as 2026-01-02T15:04:05Z or a date 2026-01-02", ErrUsage, s)
+}
+
+// writeTo runs write on w, or on the file path when it is set.
+func writeTo(w io.Writer, path string, write func(io.Writer) error) error {
+	if path == "" {
+		return write(w)
+	}
+	f, err := os.Create(path)
+	if err != nil {
+		return fmt.Errorf("create %s: %w", path, err)
+	}
+	if err := write(f); err != nil {
+		_ = f.Close()
+		return err
+	}
+	if err := f.Close(); err != nil {
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	return nil
+}
+
+func orNone(s string) string {
+	if s == "" {
+		return "(none)"
+	}
+	return s
+}
+
+// multiFlag is a repeatable string flag.
+type multiFlag []string
+
+func (m *multiFlag) String() string     { return strings.Join(*m, ",") }
+func (m *multiFlag) Set(v string) error { *m = append(*m, v); return nil }

@@ -1,0 +1,176 @@
+package cli
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/elevate/elevate/internal/app"
+	"github.com/elevate/elevate/internal/aws"
+	"github.com/elevate/elevate/internal/config"
+	"github.com/elevate/elevate/internal/store"
+)
+
+// providerConfig is the AWS provider configuration of cfg.
+func providerConfig(cfg config.Config) aws.Config {
+	return aws.Config{Region: cfg.AWS.Region, InstanceARN: cfg.AWS.InstanceARN, IdentityStoreID: cfg.AWS.IdentityStoreID,
+		PollInterval: cfg.AWS.PollInterval, MaxPollInterval: cfg.AWS.MaxPollInterval, CallsPerSecond: cfg.AWS.CallsPerSecond,
+		MaxInFlight: cfg.AWS.MaxInFlight, IdentityStoreCallsPerSecond: cfg.AWS.IdentityStoreCallsPerSecond,
+		OrganizationsCallsPerSecond: cfg.AWS.OrganizationsCallsPerSecond}
+}
+
+// cmdDoctor checks the configuration, the database and AWS, and prints one
+// line per check. It exits 1 when a check fails.
+func cmdDoctor(ctx context.Context, env *Env, args []string) error {
+	fs := newFlagSet(env, "doctor")
+	var f serverFlags
+	f.register(fs, env)
+	if _, err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	failed := 0
+	report := func(c aws.Check) {
+		if c.Status == aws.CheckFail {
+			failed++
+		}
+		fmt.Fprintf(env.Stdout, "%-4s  %s: %s\n", strings.ToUpper(c.Status), c.Name, c.Detail)
+	}
+	cfg, err := f.load(env)
+	if err != nil {
+		report(aws.Check{Name: "configuration", Status: aws.CheckFail, Detail: err.Error()})
+		return errors.New("doctor: the configuration is invalid")
+	}
+	report(aws.Check{Name: "configuration", Status: aws.CheckOK, Detail: "valid"})
+	for _, c := range databaseChecks(ctx, cfg) {
+		report(c)
+	}
+	pcfg := providerConfig(cfg)
+	pcfg.Logger = newLogger(env, cfg)
+	p, err := aws.New(ctx, pcfg)
+	if err != nil {
+		report(aws.Check{Name: "Identity Center instance", Status: aws.CheckFail, Detail: err.Error()})
+	} else {
+		for _, c := range p.Doctor(ctx) {
+			report(c)
+		}
+	}
+	if failed > 0 {
+		return fmt.Errorf("doctor: %d checks failed", failed)
+	}
+	return nil
+}
+
+// databaseChecks opens the database and reports its schema and the last
+// directory sync and reconciliation.
+func databaseChecks(ctx context.Context, cfg config.Config) []aws.Check {
+	st, where, err := app.OpenStore(ctx, cfg, newLogger(&Env{}, cfg))
+	if err != nil {
+		return []aws.Check{{Name: "database", Status: aws.CheckFail, Detail: err.Error()}}
+	}
+	defer st.Close()
+	if err := st.CheckSchema(ctx); err != nil {
+		return []aws.Check{{Name: "database " + where, Status: aws.CheckFail, Detail: err.Error()}}
+	}
+	checks := []aws.Check{{Name: "database " + where, Status: aws.CheckOK, Detail: "schema up to date"}}
+	for _, kind := range []string{store.RunDirectorySync, store.RunReconcile} {
+		var rs store.RunStatus
+		err := st.ReadTx(ctx, func(tx store.Tx) error {
+			var err error
+			rs, err = tx.GetRunStatus(ctx, kind)
+			return err
+		})
+		checks = append(checks, runCheck(kind, rs, err))
+	}
+	return checks
+}
+
+// runCheck describes the last run of a periodic task.
+func runCheck(kind string, rs store.RunStatus, err error) aws.Check {
+	name := "last " + strings.ReplaceAll(kind, "_", " ")
+	switch {
+	case errors.Is(err, store.ErrNotFound):
+		return aws.Check{Name: name, Status: aws.CheckWarn, Detail: "never ran (it runs when the server starts and periodically)"}
+	case err != nil:
+		return aws.Check{Name: name, Status: aws.CheckFail, Detail: err.Error()}
+	}
+	detail := fmt.Sprintf("started %s, took %s, %s", rs.StartedAt.Format(time.RFC3339), rs.EndedAt.Sub(rs.StartedAt).Round(time.Millisecond), formatCounts(rs.Counts))
+	if rs.Error != "" {
+		last := "never succeeded"
+		if !rs.LastSuccessAt.IsZero() {
+			last = "last success " + rs.LastSuccessAt.Format(time.RFC3339)
+		}
+		return aws.Check{Name: name, Status: aws.CheckFail, Detail: detail + "; failed: " + rs.Error + "; " + last}
+	}
+	return aws.Check{Name: name, Status: aws.CheckOK, Detail: detail}
+}
+
+func formatCounts(m map[string]int) string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	parts := make([]string, len(keys))
+	for i, k := range keys {
+		parts[i] = fmt.Sprintf("%s %d", k, m[k])
+	}
+	return strings.Join(parts, ", ")
+}
+
+// cmdAWS runs the AWS helper subcommands.
+func cmdAWS(ctx context.Context, env *Env, args []string) error {
+	if len(args) == 0 || args[0] != "iam-policy" {
+		return fmt.Errorf("%w: elevate aws iam-policy [--instance-arn ARN] [--identity-store-id ID] [--discover]", ErrUsage)
+	}
+	fs := newFlagSet(env, "aws iam-policy")
+	var f serverFlags
+	f.register(fs, env)
+	instance := fs.String("instance-arn", "", "Identity Center instance ARN (default: the configured one)")
+	storeID := fs.String("identity-store-id", "", "identity store id (default: the configured one)")
+	discover := fs.Bool("discover", false, "find the instance and identity store with ListInstances when not configured")
+	if _, err := parseFlags(fs, args[1:]); err != nil {
+		return err
+	}
+	cfg := config.Default()
+	if f.configPath != "" || *discover {
+		var err error
+		if cfg, err = f.load(env); err != nil {
+			return err
+		}
+	}
+	arn, id := firstNonEmpty(*instance, cfg.AWS.InstanceARN), firstNonEmpty(*storeID, cfg.AWS.IdentityStoreID)
+	if *discover && (arn == "" || id == "") {
+		pcfg := providerConfig(cfg)
+		pcfg.InstanceARN, pcfg.IdentityStoreID = arn, id
+		p, err := aws.New(ctx, pcfg)
+		if err != nil {
+			return fmt.Errorf("discover the instance: %w", err)
+		}
+		arn, id = p.InstanceARN(), p.IdentityStoreID()
+	}
+	doc := aws.IAMPolicyDocument(arn, id)
+	fmt.Fprintln(env.Stdout, aws.IAMPolicy(arn, id))
+	for _, s := range doc.Statement {
+		if s.Comment != "" {
+			opt := ""
+			if s.Optional {
+				opt = " (optional)"
+			}
+			fmt.Fprintf(env.Stderr, "# %s%s: %s\n", s.Sid, opt, s.Comment)
+		}
+	}
+	if arn == "" || id == "" {
+		fmt.Fprintln(env.Stderr, "# the instance or identity store is not known: their resources are \"*\"; pass --instance-arn and --identity-store-id, or --discover")
+	}
+	return nil
+}
+
+func firstNonEmpty(a, b string) string {
+	if a != "" {
+		return a
+	}
+	return b
+}

@@ -1,0 +1,21 @@
+package config
+
+import "time"
+
+// Audit configures the decision log's checkpoints (issue 8).
+type Audit struct {
+	// SigningKeyFile is the Ed25519 private key (PKCS#8 PEM) that signs
+	// checkpoints. Default: <data_dir>/audit-signing.key, generated with a
+	// warning on first start. Env ELEVATE_AUDIT_SIGNING_KEY_FILE.
+	SigningKeyFile string `yaml:"signing_key_file"`
+	// SigningKey is the key itself (PEM, or base64 of the 32-byte seed),
+	// only from env ELEVATE_AUDIT_SIGNING_KEY; it wins over the file. It is
+	// never written out.
+	SigningKey string `yaml:"-"`
+	// TrustedPublicKeys are older public keys (base64, 32 bytes) whose
+	// checkpoints still verify after a key rotation. Default none.
+	TrustedPublicKeys []string `yaml:"trusted_public_keys"`
+	// CheckpointInterval: how often a signed checkpoint is written while
+	// the log grows. Default 1h; negative disables.
+	CheckpointInterval time.Duration `yaml:"checkpoint_interval"`
+}

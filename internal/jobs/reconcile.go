@@ -1,0 +1,63 @@
+package jobs
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/riverqueue/river"
+
+	"github.com/elevate/elevate/internal/workflow"
+)
+
+// reconcileArgs is the periodic reconciliation job.
+type reconcileArgs struct{}
+
+func (reconcileArgs) Kind() string { return "reconcile" }
+
+// Reconciler is the part of the runner that reconciles AWS with the
+// grants; *workflow.Service satisfies it.
+type Reconciler interface {
+	Reconcile(ctx context.Context) (workflow.ReconcileReport, error)
+}
+
+// longJobTimeout bounds one reconciliation or directory sync: they pace
+// their AWS reads (5 per second for reconciliation, the provider's limits
+// for the sync), so a large organization takes minutes, not the 25 s of an
+// assignment job.
+const longJobTimeout = time.Hour
+
+func reconcilePeriodicJob(every time.Duration) *river.PeriodicJob {
+	return river.NewPeriodicJob(river.PeriodicInterval(every),
+		func() (river.JobArgs, *river.InsertOpts) {
+			return reconcileArgs{}, &river.InsertOpts{UniqueOpts: *uniquePending, MaxAttempts: 1}
+		},
+		&river.PeriodicJobOpts{ID: "reconcile"})
+}
+
+type reconcileWorker struct {
+	river.WorkerDefaults[reconcileArgs]
+	ref *runnerRef
+}
+
+func (w *reconcileWorker) Work(ctx context.Context, _ *river.Job[reconcileArgs]) error {
+	r, err := w.ref.get()
+	if err != nil {
+		return err
+	}
+	rc, ok := r.(Reconciler)
+	if !ok {
+		return errors.New("reconcile job: the runner cannot reconcile")
+	}
+	if _, err := rc.Reconcile(ctx); err != nil {
+		return fmt.Errorf("reconcile job: %w", err)
+	}
+	return nil
+}
+
+// Timeout lets a reconciliation of many pairs finish.
+func (w *reconcileWorker) Timeout(*river.Job[reconcileArgs]) time.Duration { return longJobTimeout }
+
+// Timeout lets a directory sync of a large organization finish.
+func (w *syncWorker) Timeout(*river.Job[syncArgs]) time.Duration { return longJobTimeout }

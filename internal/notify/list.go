@@ -1,0 +1,86 @@
+package notify
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"time"
+
+	"github.com/elevate/elevate/internal/access"
+	"github.com/elevate/elevate/internal/store"
+)
+
+// NotificationJSON is a notification on the wire (GET /api/v1/notifications).
+type NotificationJSON struct {
+	ID        string     `json:"id"`
+	RequestID string     `json:"request_id"`
+	Event     string     `json:"event"`
+	Channel   string     `json:"channel"`
+	Recipient string     `json:"recipient,omitempty"`
+	Subject   string     `json:"subject"`
+	Status    string     `json:"status"`
+	Attempts  int        `json:"attempts"`
+	LastError string     `json:"last_error,omitempty"`
+	Final     bool       `json:"final"`
+	Due       *time.Time `json:"due,omitempty"`
+	CreatedAt time.Time  `json:"created_at"`
+	SentAt    *time.Time `json:"sent_at,omitempty"`
+}
+
+// Statuses lists the notification statuses a filter may name.
+var Statuses = []string{store.NotificationPending, store.NotificationSent, store.NotificationFailed, store.NotificationSkipped}
+
+// ListInput filters List.
+type ListInput struct {
+	Status    string // pending, sent, failed or skipped; empty: all
+	RequestID string
+	Limit     int // default 100, at most 1000
+	// All lists everyone's notifications (admins and auditors only);
+	// otherwise only those addressed to the actor.
+	All bool
+}
+
+// List returns notifications, newest first: an actor's own, or everyone's
+// for admins and auditors. The admin page lists the failed deliveries with
+// {Status: failed, All: true}.
+func (s *Service) List(ctx context.Context, actor access.Actor, in ListInput) ([]NotificationJSON, error) {
+	if actor.UserID == "" && !actor.IsSystem() {
+		return nil, access.Errorf(access.CodeUnauthenticated, "sign in to list notifications")
+	}
+	if in.Status != "" && !slices.Contains(Statuses, in.Status) {
+		return nil, access.Errorf(access.CodeInvalid, "status %q is unknown: use one of %v", in.Status, Statuses)
+	}
+	if in.Limit < 0 || in.Limit > 1000 {
+		return nil, access.Errorf(access.CodeInvalid, "limit %d is out of range: use 1 to 1000", in.Limit)
+	}
+	f := store.NotificationFilter{Status: in.Status, RequestID: in.RequestID, Limit: in.Limit}
+	if in.All {
+		if !actor.Admin && !actor.Auditor && !actor.IsSystem() {
+			return nil, access.Errorf(access.CodeForbidden, "only admins and auditors can list everyone's notifications")
+		}
+	} else {
+		f.RecipientID = actor.UserID
+	}
+	var ns []store.Notification
+	err := s.d.Store.ReadTx(ctx, func(tx store.Tx) error {
+		var err error
+		ns, err = tx.ListNotifications(ctx, f)
+		return err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("list notifications: %w", err)
+	}
+	out := make([]NotificationJSON, 0, len(ns))
+	for _, n := range ns {
+		j := NotificationJSON{ID: n.ID, RequestID: n.RequestID, Event: n.EventType, Channel: n.Channel, Recipient: n.RecipientName,
+			Subject: n.Subject, Status: n.Status, Attempts: n.Attempts, LastError: n.LastError, Final: n.Final, CreatedAt: n.CreatedAt}
+		if !n.NotBefore.IsZero() {
+			j.Due = &n.NotBefore
+		}
+		if !n.SentAt.IsZero() {
+			j.SentAt = &n.SentAt
+		}
+		out = append(out, j)
+	}
+	return out, nil
+}

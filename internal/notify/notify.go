@@ -1,0 +1,209 @@
+// Package notify tells people what happens to access requests: it plans the
+// notifications of each workflow event (who hears about it, on which
+// channel) in the event's own transaction, and delivers each one later in a
+// durable job with retries, so a channel that is down never blocks or fails
+// the access workflow.
+//
+// The channels live in subpackages (slack, email, webhook) and satisfy the
+// small interfaces declared here; a "log" channel writes each notification
+// to the log (the demo). Every notification is recorded with its delivery
+// status, for the admins' list of failed deliveries and the portal.
+package notify
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/base32"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/elevate/elevate/internal/access"
+	"github.com/elevate/elevate/internal/store"
+)
+
+// Channels.
+const (
+	ChannelSlack       = "slack"        // a Slack DM
+	ChannelSlackUpdate = "slack_update" // an update in place of an approver's Slack message
+	ChannelSlackAudit  = "slack_audit"  // one message per event in the Slack audit channel
+	ChannelEmail       = "email"
+	ChannelWebhook     = "webhook" // one signed POST per event
+	ChannelLog         = "log"     // the log (the demo)
+)
+
+// EventEndingSoon is the warning sent before a request's access ends; it is
+// not a decision-log event but a notification scheduled at EndsAt − WarnBefore.
+const EventEndingSoon access.EventType = "request.ending_soon"
+
+// EventBreakGlass is a break-glass request. Any event whose Details has
+// break_glass=true counts as well. It goes to everyone on every channel.
+const EventBreakGlass access.EventType = "request.break_glass"
+
+// Message is one notification rendered for its channel at delivery time,
+// from the request as it is then.
+type Message struct {
+	NotificationID string
+	Event          access.Event
+	Request        access.Request
+	// Recipient is the directory user it is for (zero for the webhook and
+	// the audit channel).
+	Recipient access.User
+	Subject   string // one line
+	Text      string // a few lines of plain text
+	URL       string // the request in the portal
+	// CanDecide: the recipient is an approver and the request waits for
+	// them: the Slack message carries Approve and Reject buttons.
+	CanDecide bool
+	// PortalOnly: approvals of this request's permission set need a portal
+	// sign-in, so the Slack message links to the portal instead.
+	PortalOnly bool
+}
+
+// Slack is the Slack channel; slack.Client satisfies it.
+type Slack interface {
+	// DirectMessage finds the user by email and sends them m; it returns
+	// where the message is, for later updates.
+	DirectMessage(ctx context.Context, m Message) (channel, ts string, err error)
+	// UpdateMessage replaces the message at channel/ts with m.
+	UpdateMessage(ctx context.Context, channel, ts string, m Message) error
+	// AuditMessage posts m in the audit channel.
+	AuditMessage(ctx context.Context, m Message) error
+	// HasAuditChannel reports whether an audit channel is configured.
+	HasAuditChannel() bool
+}
+
+// Sender sends a message on a channel (email, webhook).
+type Sender interface {
+	Send(ctx context.Context, m Message) error
+}
+
+// PermanentError marks a delivery that no retry can fix (a Slack user that
+// does not exist, an address refused): it is recorded as failed at once.
+type PermanentError struct{ Err error }
+
+func (e *PermanentError) Error() string { return e.Err.Error() }
+func (e *PermanentError) Unwrap() error { return e.Err }
+
+// Observer counts deliveries (for /metrics); metrics.Metrics satisfies it.
+type Observer interface {
+	// ObserveNotification records one delivery attempt: outcome is sent,
+	// failed (will be retried), given_up or skipped.
+	ObserveNotification(channel, outcome string)
+}
+
+// Config configures the notifications. Zero fields take the defaults in
+// their comments.
+type Config struct {
+	// PublicURL is where the portal is, for links. Default http://127.0.0.1:8080.
+	PublicURL string
+	// AdminsGroup is the group told about failures. Default admins.
+	AdminsGroup string
+	// WarnBefore is how long before the end the requester is warned.
+	// Default 10m; negative disables the warning.
+	WarnBefore time.Duration
+	// Log records every notification in the log as a "log" channel delivery
+	// (the demo). Default false.
+	Log bool
+	// PortalApprovalPermissionSets are the permission sets (names) whose
+	// approvals need a portal sign-in: Slack links to the portal instead of
+	// approving in place. Default none.
+	PortalApprovalPermissionSets []string
+}
+
+// Deps are the service's collaborators. Store is required; a nil channel is off.
+type Deps struct {
+	Store    store.Store
+	Slack    Slack
+	Email    Sender
+	Webhook  Sender
+	Observer Observer
+	Logger   *slog.Logger
+	Now      func() time.Time // default time.Now
+}
+
+// Service plans and delivers notifications. It satisfies workflow.Notifier
+// (Plan) and jobs.Deliverer (Deliver).
+type Service struct {
+	cfg Config
+	d   Deps
+}
+
+// New returns a Service.
+func New(cfg Config, d Deps) (*Service, error) {
+	if d.Store == nil {
+		return nil, errors.New("notify: a Store is required")
+	}
+	if cfg.PublicURL == "" {
+		cfg.PublicURL = "http://127.0.0.1:8080"
+	}
+	cfg.PublicURL = strings.TrimRight(cfg.PublicURL, "/")
+	if cfg.AdminsGroup == "" {
+		cfg.AdminsGroup = "admins"
+	}
+	if cfg.WarnBefore == 0 {
+		cfg.WarnBefore = 10 * time.Minute
+	}
+	if d.Logger == nil {
+		d.Logger = slog.Default()
+	}
+	if d.Now == nil {
+		d.Now = time.Now
+	}
+	if d.Observer == nil {
+		d.Observer = nopObserver{}
+	}
+	return &Service{cfg: cfg, d: d}, nil
+}
+
+type nopObserver struct{}
+
+func (nopObserver) ObserveNotification(string, string) {}
+
+// RequestURL is the request's page in the portal.
+func (s *Service) RequestURL(id string) string { return s.cfg.PublicURL + "/requests/" + id }
+
+// PortalOnly reports whether approvals of the permission set need a portal sign-in.
+func (s *Service) PortalOnly(permissionSetName string) bool {
+	return slices.ContainsFunc(s.cfg.PortalApprovalPermissionSets, func(n string) bool { return strings.EqualFold(n, permissionSetName) })
+}
+
+// eventJSON is how an event is stored with its notification and sent in
+// the webhook payload.
+type eventJSON struct {
+	Type      access.EventType  `json:"type"`
+	RequestID string            `json:"request_id"`
+	GrantID   string            `json:"grant_id,omitempty"`
+	Actor     string            `json:"actor"`
+	ActorID   string            `json:"actor_id,omitempty"`
+	Via       access.Via        `json:"via"`
+	At        time.Time         `json:"at"`
+	Details   map[string]string `json:"details,omitempty"`
+}
+
+func encodeEvent(e access.Event) []byte {
+	b, _ := json.Marshal(eventJSON{Type: e.Type, RequestID: e.RequestID, GrantID: e.GrantID, Actor: e.Actor.UserName,
+		ActorID: e.Actor.UserID, Via: e.Actor.Via, At: e.At.UTC(), Details: e.Details})
+	return b
+}
+
+func decodeEvent(b []byte) (access.Event, error) {
+	var j eventJSON
+	if err := json.Unmarshal(b, &j); err != nil {
+		return access.Event{}, fmt.Errorf("decode event: %w", err)
+	}
+	return access.Event{Type: j.Type, RequestID: j.RequestID, GrantID: j.GrantID,
+		Actor: access.Actor{UserName: j.Actor, UserID: j.ActorID, Via: j.Via}, At: j.At, Details: j.Details}, nil
+}
+
+var idEncoding = base32.NewEncoding("0123456789abcdefghjkmnpqrstvwxyz").WithPadding(base32.NoPadding)
+
+func newID() string {
+	b := make([]byte, 10)
+	_, _ = rand.Read(b) // never fails on supported platforms
+	return "ntf_" + idEncoding.EncodeToString(b)
+}

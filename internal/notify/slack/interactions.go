@@ -1,0 +1,180 @@
+package slack
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+
+	goslack "github.com/slack-go/slack"
+
+	"github.com/elevate/elevate/internal/access"
+)
+
+// Workflow is what the interaction endpoint needs: the same use cases the
+// portal calls (*workflow.Service satisfies it), so the same authorization
+// applies: approvers only, no self-approval, N-of-M.
+type Workflow interface {
+	ActorByEmail(ctx context.Context, email string, via access.Via) (access.Actor, error)
+	GetRequest(ctx context.Context, actor access.Actor, id string) (*access.Request, error)
+	Approve(ctx context.Context, actor access.Actor, id, comment string) (*access.Request, error)
+	Reject(ctx context.Context, actor access.Actor, id, comment string) (*access.Request, error)
+}
+
+// Interactions serves POST /slack/interactions. It is exempt from the
+// server's cross-origin protection (Slack posts from its servers), and
+// authenticates every request by Slack's signature instead.
+type Interactions struct {
+	client     *Client
+	wf         Workflow
+	portalOnly func(permissionSetName string) bool
+	log        *slog.Logger
+	now        func() time.Time
+}
+
+// NewInteractions returns the interaction endpoint. portalOnly reports the
+// permission sets whose approvals need a portal sign-in (nil: none).
+func NewInteractions(c *Client, wf Workflow, portalOnly func(string) bool, log *slog.Logger, now func() time.Time) (*Interactions, error) {
+	if c == nil || wf == nil {
+		return nil, errors.New("slack: interactions need a client and a workflow")
+	}
+	if c.cfg.SigningSecret == "" {
+		return nil, errors.New("slack: interactions need the signing secret")
+	}
+	if portalOnly == nil {
+		portalOnly = func(string) bool { return false }
+	}
+	if log == nil {
+		log = slog.Default()
+	}
+	if now == nil {
+		now = time.Now
+	}
+	return &Interactions{client: c, wf: wf, portalOnly: portalOnly, log: log, now: now}, nil
+}
+
+// reply is the endpoint's answer, also sent to the user (ephemeral) through
+// the payload's response_url.
+type reply struct {
+	OK   bool   `json:"ok"`
+	Code string `json:"code,omitempty"`
+	Text string `json:"text"`
+}
+
+// ServeHTTP handles one interaction payload.
+func (h *Interactions) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, 1<<20))
+	if err != nil {
+		http.Error(w, "request body too large", http.StatusRequestEntityTooLarge)
+		return
+	}
+	ts, sig := r.Header.Get("X-Slack-Request-Timestamp"), r.Header.Get("X-Slack-Signature")
+	if err := Verify(h.client.cfg.SigningSecret, ts, sig, body, h.now()); err != nil {
+		h.log.WarnContext(r.Context(), "slack interaction refused", "reason", err.Error(), "remote", r.RemoteAddr)
+		writeReply(w, http.StatusUnauthorized, reply{Code: "unauthenticated", Text: err.Error()})
+		return
+	}
+	form, err := url.ParseQuery(string(body))
+	if err != nil {
+		writeReply(w, http.StatusBadRequest, reply{Code: "invalid_argument", Text: "the body is not a form"})
+		return
+	}
+	var cb goslack.InteractionCallback
+	if err := json.Unmarshal([]byte(form.Get("payload")), &cb); err != nil {
+		writeReply(w, http.StatusBadRequest, reply{Code: "invalid_argument", Text: "the payload is not an interaction"})
+		return
+	}
+	rep := h.handle(r.Context(), cb)
+	if !rep.OK && cb.ResponseURL != "" {
+		h.tell(r.Context(), cb.ResponseURL, rep.Text)
+	}
+	writeReply(w, http.StatusOK, rep)
+}
+
+// handle decides what the payload asks, as the Slack user's directory user.
+func (h *Interactions) handle(ctx context.Context, cb goslack.InteractionCallback) reply {
+	if cb.Type != goslack.InteractionTypeBlockActions {
+		return reply{OK: true, Text: "ignored"}
+	}
+	var act *goslack.BlockAction
+	for _, a := range cb.ActionCallback.BlockActions {
+		if a.ActionID == ActionApprove || a.ActionID == ActionReject {
+			act = a
+			break
+		}
+	}
+	if act == nil {
+		return reply{OK: true, Text: "ignored"} // the portal link, the comment box
+	}
+	u, err := h.client.api.GetUserInfoContext(ctx, cb.User.ID)
+	if err != nil {
+		h.log.ErrorContext(ctx, "slack interaction: users.info", "slack_user", cb.User.ID, "error", err.Error())
+		return reply{Code: "unavailable", Text: "elevate could not look you up in Slack; try again or use the portal"}
+	}
+	actor, err := h.wf.ActorByEmail(ctx, u.Profile.Email, access.ViaSlack)
+	if err != nil {
+		return refusal(err)
+	}
+	id := act.Value
+	req, err := h.wf.GetRequest(ctx, actor, id)
+	if err != nil {
+		return refusal(err)
+	}
+	if h.portalOnly(req.PermissionSetName) {
+		return reply{Code: "forbidden", Text: fmt.Sprintf("approvals of %s need a portal sign-in", req.PermissionSetName)}
+	}
+	comment := ""
+	if cb.BlockActionState != nil {
+		comment = strings.TrimSpace(cb.BlockActionState.Values[BlockComment][ActionComment].Value)
+	}
+	decide, verb := h.wf.Approve, "approved"
+	if act.ActionID == ActionReject {
+		decide, verb = h.wf.Reject, "rejected"
+	}
+	out, err := decide(ctx, actor, id, comment)
+	if err != nil {
+		return refusal(err)
+	}
+	h.log.InfoContext(ctx, "decided in slack", "request_id", id, "actor", actor.UserName, "verdict", act.ActionID, "status", out.Status)
+	return reply{OK: true, Text: fmt.Sprintf("You %s request %s (now %s).", verb, id, out.Status)}
+}
+
+// refusal turns a workflow error into what the user is told.
+func refusal(err error) reply {
+	var ae *access.Error
+	if errors.As(err, &ae) {
+		return reply{Code: string(ae.Code), Text: ae.Message}
+	}
+	return reply{Code: "internal", Text: "elevate could not record your decision; try again or use the portal"}
+}
+
+// tell sends text to the user alone (ephemeral), best effort.
+func (h *Interactions) tell(ctx context.Context, responseURL, text string) {
+	b, _ := json.Marshal(map[string]any{"response_type": "ephemeral", "replace_original": false, "text": text})
+	ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, responseURL, bytes.NewReader(b))
+	if err != nil {
+		return
+	}
+	req.Header.Set("Content-Type", "application/json")
+	resp, err := h.client.cfg.HTTPClient.Do(req)
+	if err != nil {
+		h.log.WarnContext(ctx, "slack interaction: response_url", "error", err.Error())
+		return
+	}
+	_ = resp.Body.Close()
+}
+
+func writeReply(w http.ResponseWriter, status int, rep reply) {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	_ = json.NewEncoder(w).Encode(rep)
+}

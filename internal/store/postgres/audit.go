@@ -1,0 +1,213 @@
+package postgres
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgtype"
+
+	"github.com/elevate/elevate/internal/access"
+	"github.com/elevate/elevate/internal/audit"
+	"github.com/elevate/elevate/internal/store"
+)
+
+// auditLockKey is the pg_advisory_xact_lock key that serializes appends to
+// the hash chain ("elevatea" in ASCII).
+const auditLockKey int64 = 0x656c657661746561
+
+// appendChained inserts e (details already encoded as JSON) as the next
+// entry of the hash chain. A transaction-scoped advisory lock serializes
+// appenders until commit, so two transactions never read the same head and
+// the chain never forks; seq is head + 1, so it has no gaps.
+func (t *tx) appendChained(ctx context.Context, e access.Event, details string) error {
+	if _, err := t.tx.Exec(ctx, `SELECT pg_advisory_xact_lock($1)`, auditLockKey); err != nil {
+		return wrap("lock the audit chain", err)
+	}
+	headSeq, headHash, err := t.chainHead(ctx)
+	if err != nil {
+		return err
+	}
+	e.At = audit.NormalizeTime(e.At)
+	seq, prev, h := audit.Link(headSeq, headHash, e)
+	if _, err := t.tx.Exec(ctx, `INSERT INTO events (seq, at, type, request_id, grant_id,
+		actor_user_id, actor_name, actor_email, actor_via, details, prev_hash, hash) OVERRIDING SYSTEM VALUE
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10::jsonb, $11, $12)`,
+		seq, timeArg(e.At), string(e.Type), e.RequestID, e.GrantID,
+		e.Actor.UserID, e.Actor.UserName, e.Actor.Email, string(e.Actor.Via), details, prev, h); err != nil {
+		return wrap(fmt.Sprintf("append event %s of request %q", e.Type, e.RequestID), err)
+	}
+	return nil
+}
+
+// chainHead returns the seq and hash of the last entry. An empty log
+// continues from the last pruning checkpoint, if any (0, nil otherwise).
+// Entries from before the chain existed are chained first.
+func (t *tx) chainHead(ctx context.Context) (int64, []byte, error) {
+	var (
+		seq int64
+		h   []byte
+	)
+	err := t.tx.QueryRow(ctx, `SELECT seq, hash FROM events ORDER BY seq DESC LIMIT 1`).Scan(&seq, &h)
+	switch {
+	case errors.Is(err, pgx.ErrNoRows):
+		err = t.tx.QueryRow(ctx, `SELECT seq, hash FROM audit_checkpoints WHERE kind = 'prune' ORDER BY seq DESC LIMIT 1`).Scan(&seq, &h)
+		if errors.Is(err, pgx.ErrNoRows) {
+			return 0, nil, nil
+		}
+		if err != nil {
+			return 0, nil, wrap("read the audit chain's pruning checkpoint", err)
+		}
+		return seq, h, nil
+	case err != nil:
+		return 0, nil, wrap("read the audit chain's head", err)
+	case h == nil:
+		return t.chainLegacy(ctx)
+	}
+	return seq, h, nil
+}
+
+// chainLegacy computes the chain over the entries written before it
+// existed (hash NULL), keeping their seq, and returns the new head.
+func (t *tx) chainLegacy(ctx context.Context) (int64, []byte, error) {
+	var legacy []store.AuditEntry
+	prev := audit.Genesis
+	var prevSeq int64
+	err := t.each(ctx, func(rows pgx.Rows) error {
+		en, err := scanAuditRow(rows)
+		if err != nil {
+			return err
+		}
+		if en.Hash != nil {
+			prev, prevSeq = en.Hash, en.Seq
+			return nil
+		}
+		legacy = append(legacy, en)
+		return nil
+	}, auditSelect+` WHERE hash IS NULL OR seq = (SELECT max(seq) FROM events WHERE hash IS NOT NULL) ORDER BY seq`)
+	if err != nil {
+		return 0, nil, wrap("read entries to chain", err)
+	}
+	var x audit.Hasher
+	for _, en := range legacy {
+		if en.Seq < prevSeq {
+			return 0, nil, fmt.Errorf("postgres: chain legacy entries: entry %d has no hash but comes before hashed entry %d", en.Seq, prevSeq)
+		}
+		h := x.Hash(prev, en.Seq, en.Event)
+		if _, err := t.tx.Exec(ctx, `UPDATE events SET prev_hash = $1, hash = $2 WHERE seq = $3`, prev, h, en.Seq); err != nil {
+			return 0, nil, wrap(fmt.Sprintf("chain legacy entry %d", en.Seq), err)
+		}
+		prev, prevSeq = h, en.Seq
+	}
+	return prevSeq, prev, nil
+}
+
+const auditSelect = `SELECT seq, prev_hash, hash, at, type, request_id, grant_id, actor_user_id, actor_name, actor_email, actor_via, details::text FROM events`
+
+func scanAuditRow(rows pgx.Rows) (store.AuditEntry, error) {
+	var (
+		en            store.AuditEntry
+		at            pgtype.Timestamptz
+		typ, via, det string
+	)
+	e := &en.Event
+	if err := rows.Scan(&en.Seq, &en.PrevHash, &en.Hash, &at, &typ, &e.RequestID, &e.GrantID,
+		&e.Actor.UserID, &e.Actor.UserName, &e.Actor.Email, &via, &det); err != nil {
+		return en, err
+	}
+	e.At, e.Type, e.Actor.Via = timeOf(at), access.EventType(typ), access.Via(via)
+	if det != "{}" {
+		if err := json.Unmarshal([]byte(det), &e.Details); err != nil {
+			return en, fmt.Errorf("entry %d: decode details: %w", en.Seq, err)
+		}
+	}
+	if len(e.Details) == 0 {
+		e.Details = nil
+	}
+	return en, nil
+}
+
+// AuditHead returns the last entry and the number of entries.
+func (t *tx) AuditHead(ctx context.Context) (store.AuditEntry, int64, error) {
+	var en store.AuditEntry
+	found := false
+	err := t.each(ctx, func(rows pgx.Rows) error {
+		var err error
+		en, err = scanAuditRow(rows)
+		found = true
+		return err
+	}, auditSelect+` ORDER BY seq DESC LIMIT 1`)
+	if err != nil {
+		return en, 0, wrap("read the audit head", err)
+	}
+	if !found {
+		return en, 0, notFound("read the audit head: the log is empty")
+	}
+	var n int64
+	if err := t.tx.QueryRow(ctx, `SELECT count(*) FROM events`).Scan(&n); err != nil {
+		return en, 0, wrap("count audit entries", err)
+	}
+	return en, n, nil
+}
+
+// ScanAudit calls fn for the entries after afterSeq, in seq order.
+func (t *tx) ScanAudit(ctx context.Context, afterSeq int64, limit int, fn func(store.AuditEntry) error) error {
+	q := auditSelect + ` WHERE seq > $1 ORDER BY seq`
+	args := []any{afterSeq}
+	if limit > 0 {
+		q += ` LIMIT $2`
+		args = append(args, limit)
+	}
+	var fnErr error
+	err := t.each(ctx, func(rows pgx.Rows) error {
+		en, err := scanAuditRow(rows)
+		if err != nil {
+			return err
+		}
+		if err := fn(en); err != nil {
+			fnErr = err
+			return err
+		}
+		return nil
+	}, q, args...)
+	if fnErr != nil {
+		return fnErr
+	}
+	if err != nil {
+		return wrap(fmt.Sprintf("scan the audit log after %d", afterSeq), err)
+	}
+	return nil
+}
+
+// AddCheckpoint stores c and sets its ID.
+func (t *tx) AddCheckpoint(ctx context.Context, c *store.Checkpoint) error {
+	err := t.tx.QueryRow(ctx, `INSERT INTO audit_checkpoints (seq, hash, count, at, kind, public_key, signature)
+		VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id`, c.Seq, c.Hash, c.Count, timeArg(c.At), c.Kind, c.PublicKey, c.Signature).Scan(&c.ID)
+	if err != nil {
+		return wrap(fmt.Sprintf("add audit checkpoint at %d", c.Seq), err)
+	}
+	return nil
+}
+
+// ListCheckpoints returns the checkpoints, oldest first.
+func (t *tx) ListCheckpoints(ctx context.Context) ([]store.Checkpoint, error) {
+	var out []store.Checkpoint
+	err := t.each(ctx, func(rows pgx.Rows) error {
+		var (
+			c  store.Checkpoint
+			at pgtype.Timestamptz
+		)
+		if err := rows.Scan(&c.ID, &c.Seq, &c.Hash, &c.Count, &at, &c.Kind, &c.PublicKey, &c.Signature); err != nil {
+			return err
+		}
+		c.At = timeOf(at)
+		out = append(out, c)
+		return nil
+	}, `SELECT id, seq, hash, count, at, kind, public_key, signature FROM audit_checkpoints ORDER BY id`)
+	if err != nil {
+		return nil, wrap("list audit checkpoints", err)
+	}
+	return out, nil
+}

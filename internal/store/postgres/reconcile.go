@@ -1,0 +1,92 @@
+package postgres
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgtype"
+
+	"github.com/elevate/elevate/internal/access"
+	"github.com/elevate/elevate/internal/store"
+)
+
+// ManagedGrants returns the open grants and the created or shared grants
+// closed at or after closedSince, with their assignments.
+func (t *tx) ManagedGrants(ctx context.Context, closedSince time.Time) ([]store.ManagedGrant, error) {
+	var out []store.ManagedGrant
+	err := t.each(ctx, func(rows pgx.Rows) error {
+		var (
+			g                 store.ManagedGrant
+			status, origin    string
+			activated, closed pgtype.Timestamptz
+		)
+		if err := rows.Scan(&g.RequestID, &g.GrantID, &g.Assignment.AccountID, &g.Assignment.PermissionSetARN, &g.Assignment.UserID,
+			&status, &origin, &activated, &closed, &g.Standing); err != nil {
+			return err
+		}
+		g.Status, g.Origin = access.GrantStatus(status), access.Origin(origin)
+		g.ActivatedAt, g.ClosedAt = timeOf(activated), timeOf(closed)
+		out = append(out, g)
+		return nil
+	}, `SELECT g.request_id, g.id, g.account_id, r.permission_set_arn, r.requester_id,
+			g.status, g.origin, g.activated_at, CASE WHEN g.status IN ('revoked', 'failed') THEN coalesce(g.revoked_at, r.updated_at) END,
+			EXISTS (SELECT 1 FROM standing_assignments s WHERE s.account_id = g.account_id
+				AND s.permission_set_arn = r.permission_set_arn AND s.user_id = r.requester_id)
+		FROM grants g JOIN requests r ON r.id = g.request_id
+		WHERE g.status IN ('pending', 'active', 'revoking')
+			OR (g.status IN ('revoked', 'failed') AND g.origin IN ('created', 'shared') AND coalesce(g.revoked_at, r.updated_at) >= $1)
+		ORDER BY g.account_id, r.permission_set_arn, r.requester_id, g.id`, timeArg(closedSince))
+	if err != nil {
+		return nil, wrap("managed grants", err)
+	}
+	return out, nil
+}
+
+// PutRunStatus replaces the status of the last run of s.Kind.
+func (t *tx) PutRunStatus(ctx context.Context, s store.RunStatus) error {
+	if s.Kind == "" {
+		return errors.New("postgres: put run status: empty kind")
+	}
+	counts := s.Counts
+	if counts == nil {
+		counts = map[string]int{}
+	}
+	b, err := json.Marshal(counts)
+	if err != nil {
+		return fmt.Errorf("postgres: put run status: %w", err)
+	}
+	_, err = t.tx.Exec(ctx, `INSERT INTO run_status (kind, started_at, ended_at, last_success_at, counts, error)
+		VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (kind) DO UPDATE SET started_at = excluded.started_at, ended_at = excluded.ended_at,
+		last_success_at = excluded.last_success_at, counts = excluded.counts, error = excluded.error`,
+		s.Kind, timeArg(s.StartedAt), timeArg(s.EndedAt), timeArg(s.LastSuccessAt), string(b), s.Error)
+	if err != nil {
+		return wrap("put run status", err)
+	}
+	return nil
+}
+
+// GetRunStatus returns the status of the last run of kind.
+func (t *tx) GetRunStatus(ctx context.Context, kind string) (store.RunStatus, error) {
+	var (
+		s                    = store.RunStatus{Kind: kind}
+		started, ended, succ pgtype.Timestamptz
+		counts               []byte
+	)
+	err := t.tx.QueryRow(ctx, `SELECT started_at, ended_at, last_success_at, counts, error FROM run_status WHERE kind = $1`, kind).
+		Scan(&started, &ended, &succ, &counts, &s.Error)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return store.RunStatus{}, notFound("run status " + kind)
+	}
+	if err != nil {
+		return store.RunStatus{}, wrap("run status "+kind, err)
+	}
+	if err := json.Unmarshal(counts, &s.Counts); err != nil {
+		return store.RunStatus{}, fmt.Errorf("postgres: run status %s: counts: %w", kind, err)
+	}
+	s.StartedAt, s.EndedAt, s.LastSuccessAt = timeOf(started), timeOf(ended), timeOf(succ)
+	return s, nil
+}

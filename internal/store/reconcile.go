@@ -1,0 +1,42 @@
+package store
+
+import (
+	"time"
+
+	"github.com/elevate/elevate/internal/access"
+)
+
+// ManagedGrant is one grant as reconciliation sees it: the assignment it
+// needs, where it is, how it came to hold the assignment, and whether that
+// assignment is recorded as standing.
+type ManagedGrant struct {
+	RequestID   string
+	GrantID     string
+	Assignment  access.Assignment
+	Status      access.GrantStatus
+	Origin      access.Origin
+	ActivatedAt time.Time
+	// ClosedAt is when a revoked or failed grant closed (its revoked_at, or
+	// its request's last update); zero for an open grant.
+	ClosedAt time.Time
+	Standing bool
+}
+
+// Kinds of RunStatus.
+const (
+	RunDirectorySync = "directory_sync"
+	RunReconcile     = "reconcile"
+)
+
+// RunStatus is the outcome of the last run of a periodic task (directory
+// sync, reconciliation).
+type RunStatus struct {
+	Kind      string
+	StartedAt time.Time
+	EndedAt   time.Time // zero while running
+	// LastSuccessAt is when the last run that succeeded ended.
+	LastSuccessAt time.Time
+	// Counts are what the run saw and did, by name (accounts, users, ...).
+	Counts map[string]int
+	Error  string // "" when it succeeded
+}

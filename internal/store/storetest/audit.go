@@ -1,0 +1,329 @@
+package storetest
+
+import (
+	"crypto/ed25519"
+	"fmt"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/elevate/elevate/internal/access"
+	"github.com/elevate/elevate/internal/audit"
+	"github.com/elevate/elevate/internal/store"
+)
+
+// auditEvents appends n events, one per transaction, with varied actors and
+// details, and returns them.
+func auditEvents(t *testing.T, s store.Store, n int) []access.Event {
+	t.Helper()
+	actors := []access.Actor{
+		{UserID: "u-alice", UserName: "alice", Email: "alice@example.com", Via: access.ViaCLI},
+		{UserID: "u-bob", UserName: "bob", Email: "bob@example.com", Via: access.ViaAPI},
+		access.SystemActor,
+	}
+	var evs []access.Event
+	for i := range n {
+		e := access.Event{Type: access.EventApproved, RequestID: fmt.Sprintf("req_%d", i/3), Actor: actors[i%len(actors)],
+			At: at(time.Duration(i) * time.Second), Details: map[string]string{"n": fmt.Sprint(i), "quote": `"x", 'y'`}}
+		if i%4 == 0 {
+			e.GrantID, e.Details = fmt.Sprintf("grt_%d", i), nil
+		}
+		evs = append(evs, e)
+		inTx(t, s, func(tx store.Tx) error { return tx.AppendEvent(t.Context(), e) })
+	}
+	return evs
+}
+
+// entries reads the whole chain.
+func entries(t *testing.T, s store.Store) []store.AuditEntry {
+	t.Helper()
+	var out []store.AuditEntry
+	readTx(t, s, func(tx store.Tx) error {
+		return tx.ScanAudit(t.Context(), 0, 0, func(en store.AuditEntry) error {
+			out = append(out, en)
+			return nil
+		})
+	})
+	return out
+}
+
+// testAuditChain: AppendEvent links every entry to the one before with
+// seq, prev_hash and hash as package audit defines them, and ScanAudit
+// pages by seq.
+func testAuditChain(t *testing.T, s store.Store) {
+	evs := auditEvents(t, s, 7)
+	got := entries(t, s)
+	if len(got) != len(evs) {
+		t.Fatalf("%d entries, want %d", len(got), len(evs))
+	}
+	prev := audit.Genesis
+	for i, en := range got {
+		if en.Seq != int64(i+1) {
+			t.Errorf("entry %d: seq %d, want %d", i, en.Seq, i+1)
+		}
+		if !audit.Equal(en.PrevHash, prev) {
+			t.Errorf("entry %d: prev_hash %x, want %x", en.Seq, en.PrevHash, prev)
+		}
+		if want := audit.Hash(prev, en.Seq, evs[i]); !audit.Equal(en.Hash, want) {
+			t.Errorf("entry %d: hash %x, want %x (over the appended event)", en.Seq, en.Hash, want)
+		}
+		if en.Event.Actor.UserName != evs[i].Actor.UserName || en.Event.Type != evs[i].Type || !en.Event.At.Equal(evs[i].At) {
+			t.Errorf("entry %d: event %+v, want %+v", en.Seq, en.Event, evs[i])
+		}
+		prev = en.Hash
+	}
+	var page []int64
+	readTx(t, s, func(tx store.Tx) error {
+		return tx.ScanAudit(t.Context(), 2, 3, func(en store.AuditEntry) error {
+			page = append(page, en.Seq)
+			return nil
+		})
+	})
+	if fmt.Sprint(page) != "[3 4 5]" {
+		t.Errorf("ScanAudit(after 2, limit 3) = %v, want [3 4 5]", page)
+	}
+	readTx(t, s, func(tx store.Tx) error {
+		head, n, err := tx.AuditHead(t.Context())
+		if err != nil {
+			return err
+		}
+		if head.Seq != 7 || n != 7 || !audit.Equal(head.Hash, got[6].Hash) {
+			t.Errorf("AuditHead = seq %d, count %d; want 7, 7", head.Seq, n)
+		}
+		return nil
+	})
+	rep, err := audit.Verify(t.Context(), s, audit.VerifyOptions{})
+	if err != nil || !rep.OK || rep.Entries != 7 || rep.LastSeq != 7 {
+		t.Errorf("Verify = %+v, %v; want OK over 7 entries", rep, err)
+	}
+}
+
+// testAuditChainConcurrent: appenders in concurrent transactions never fork
+// the chain (same prev_hash twice) and leave no gap in seq.
+func testAuditChainConcurrent(t *testing.T, s store.Store) {
+	const writers, each = 4, 15
+	var wg sync.WaitGroup
+	errs := make(chan error, writers*each)
+	for w := range writers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range each {
+				e := access.Event{Type: access.EventSubmitted, RequestID: fmt.Sprintf("req_%d_%d", w, i), Actor: access.SystemActor, At: at(time.Duration(i) * time.Millisecond)}
+				var err error
+				for range 20 { // a conflict is retried, as the workflow does
+					if err = s.InTx(t.Context(), func(tx store.Tx) error { return tx.AppendEvent(t.Context(), e) }); err == nil {
+						break
+					}
+				}
+				if err != nil {
+					errs <- err
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Fatalf("concurrent append: %v", err)
+	}
+	got := entries(t, s)
+	if len(got) != writers*each {
+		t.Fatalf("%d entries, want %d", len(got), writers*each)
+	}
+	seen := map[string]bool{}
+	for i, en := range got {
+		if en.Seq != int64(i+1) {
+			t.Fatalf("entry %d has seq %d: a gap", i+1, en.Seq)
+		}
+		if seen[string(en.PrevHash)] {
+			t.Fatalf("entry %d: another entry has the same prev_hash: the chain forked", en.Seq)
+		}
+		seen[string(en.PrevHash)] = true
+	}
+	rep, err := audit.Verify(t.Context(), s, audit.VerifyOptions{})
+	if err != nil || !rep.OK {
+		t.Fatalf("Verify = %+v, %v", rep, err)
+	}
+}
+
+// testAuditCheckpoints: checkpoints round-trip, and Verify checks them.
+func testAuditCheckpoints(t *testing.T, s store.Store) {
+	_, key, _ := ed25519.GenerateKey(nil)
+	svc := audit.New(s, key, nil, nil)
+	empty, err := svc.Checkpoint(t.Context(), audit.KindManual)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if empty.Seq != 0 || empty.Count != 0 || !audit.Equal(empty.Hash, audit.Genesis) {
+		t.Errorf("checkpoint of an empty log: %+v", empty)
+	}
+	auditEvents(t, s, 5)
+	c, err := svc.Checkpoint(t.Context(), audit.KindPeriodic)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := svc.Checkpoints(t.Context())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != 2 || got[1].ID != c.ID || got[1].Seq != 5 || got[1].Count != 5 || got[1].Kind != audit.KindPeriodic ||
+		!got[1].At.Equal(c.At) || !audit.Equal(got[1].Hash, entries(t, s)[4].Hash) {
+		t.Fatalf("checkpoints %+v, want the second at seq 5 like %+v", got, c)
+	}
+	if err := audit.CheckSignature(got[1], []ed25519.PublicKey{svc.PublicKey()}); err != nil {
+		t.Errorf("stored checkpoint's signature: %v", err)
+	}
+	_, other, _ := ed25519.GenerateKey(nil)
+	if err := audit.CheckSignature(got[1], []ed25519.PublicKey{other.Public().(ed25519.PublicKey)}); err == nil {
+		t.Error("a checkpoint signed by another key was trusted")
+	}
+	rep, err := svc.Verify(t.Context(), nil)
+	if err != nil || !rep.OK || rep.CheckpointsChecked != 2 {
+		t.Errorf("Verify = %+v, %v; want OK with 2 checkpoints", rep, err)
+	}
+}
+
+// Tamperer changes an engine's stored log behind the store's back, as an
+// attacker with database access would.
+type Tamperer interface {
+	// Edit changes column of entry seq to another value of its type.
+	Edit(seq int64, column string) error
+	// Delete removes entry seq.
+	Delete(seq int64) error
+	// Swap exchanges the positions of entries a and b.
+	Swap(a, b int64) error
+	// TruncateAfter removes every entry after seq.
+	TruncateAfter(seq int64) error
+	// DeleteCheckpoints removes every stored checkpoint.
+	DeleteCheckpoints() error
+	// EditCheckpointCount changes the count of every stored checkpoint.
+	EditCheckpointCount() error
+}
+
+// AuditColumns are the columns of an entry that Edit must support.
+var AuditColumns = []string{"at", "type", "request_id", "grant_id", "actor_user_id", "actor_name", "actor_email", "actor_via", "details", "prev_hash", "hash"}
+
+// RunAuditTamper checks that audit.Verify finds and names every kind of
+// tampering with an engine's log. open returns an empty, migrated store and
+// a Tamperer on the same database.
+func RunAuditTamper(t *testing.T, open func(t *testing.T) (store.Store, Tamperer)) {
+	const n = 10
+	setup := func(t *testing.T) (store.Store, Tamperer, *audit.Service) {
+		s, tm := open(t)
+		_, key, _ := ed25519.GenerateKey(nil)
+		auditEvents(t, s, n)
+		return s, tm, audit.New(s, key, nil, nil)
+	}
+	verify := func(t *testing.T, svc *audit.Service, ext []store.Checkpoint) audit.Report {
+		t.Helper()
+		rep, err := svc.Verify(t.Context(), ext)
+		if err != nil {
+			t.Fatalf("Verify: %v", err)
+		}
+		return rep
+	}
+	want := func(t *testing.T, rep audit.Report, seq int64, kind string) {
+		t.Helper()
+		if rep.OK || rep.Problem == nil || rep.Problem.Seq != seq || rep.Problem.Kind != kind {
+			t.Fatalf("Verify = %+v (problem %+v); want %s at seq %d", rep, rep.Problem, kind, seq)
+		}
+		t.Logf("verify: %v", rep.Problem)
+	}
+	t.Run("Untouched", func(t *testing.T) {
+		s, _, svc := setup(t)
+		if _, err := svc.Checkpoint(t.Context(), audit.KindManual); err != nil {
+			t.Fatal(err)
+		}
+		rep := verify(t, svc, nil)
+		if !rep.OK || rep.Entries != n || rep.CheckpointsChecked != 1 || rep.HeadHash == "" {
+			t.Fatalf("untouched log: %+v", rep)
+		}
+		_ = s
+	})
+	for _, col := range AuditColumns {
+		t.Run("Edit_"+col, func(t *testing.T) {
+			_, tm, svc := setup(t)
+			if err := tm.Edit(6, col); err != nil {
+				t.Fatal(err)
+			}
+			want(t, verify(t, svc, nil), 6, audit.ProblemEdited)
+		})
+	}
+	t.Run("EditFirst", func(t *testing.T) {
+		_, tm, svc := setup(t)
+		if err := tm.Edit(1, "actor_name"); err != nil {
+			t.Fatal(err)
+		}
+		want(t, verify(t, svc, nil), 1, audit.ProblemEdited)
+	})
+	t.Run("DeleteMiddle", func(t *testing.T) {
+		_, tm, svc := setup(t)
+		if err := tm.Delete(4); err != nil {
+			t.Fatal(err)
+		}
+		want(t, verify(t, svc, nil), 4, audit.ProblemDeleted)
+	})
+	t.Run("DeleteFirst", func(t *testing.T) {
+		_, tm, svc := setup(t)
+		if err := tm.Delete(1); err != nil {
+			t.Fatal(err)
+		}
+		want(t, verify(t, svc, nil), 1, audit.ProblemDeleted)
+	})
+	t.Run("Swap", func(t *testing.T) {
+		_, tm, svc := setup(t)
+		if err := tm.Swap(3, 7); err != nil {
+			t.Fatal(err)
+		}
+		want(t, verify(t, svc, nil), 3, audit.ProblemReordered)
+	})
+	t.Run("SwapAdjacent", func(t *testing.T) {
+		_, tm, svc := setup(t)
+		if err := tm.Swap(8, 9); err != nil {
+			t.Fatal(err)
+		}
+		want(t, verify(t, svc, nil), 8, audit.ProblemReordered)
+	})
+	t.Run("TruncateAgainstStoredCheckpoint", func(t *testing.T) {
+		_, tm, svc := setup(t)
+		if _, err := svc.Checkpoint(t.Context(), audit.KindPeriodic); err != nil {
+			t.Fatal(err)
+		}
+		if err := tm.TruncateAfter(7); err != nil {
+			t.Fatal(err)
+		}
+		want(t, verify(t, svc, nil), 8, audit.ProblemTruncated)
+	})
+	t.Run("TruncateAgainstExportedCheckpoint", func(t *testing.T) {
+		_, tm, svc := setup(t)
+		c, err := svc.Checkpoint(t.Context(), audit.KindManual)
+		if err != nil {
+			t.Fatal(err)
+		}
+		exported, err := audit.FromJSON(audit.ToJSON(c)) // as written to and read from a file
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := tm.TruncateAfter(6); err != nil {
+			t.Fatal(err)
+		}
+		if err := tm.DeleteCheckpoints(); err != nil {
+			t.Fatal(err)
+		}
+		if rep := verify(t, svc, nil); !rep.OK {
+			t.Fatalf("a cleanly truncated log with its checkpoints deleted: %+v; want OK (only an exported checkpoint can tell)", rep)
+		}
+		want(t, verify(t, svc, []store.Checkpoint{exported}), 7, audit.ProblemTruncated)
+	})
+	t.Run("CheckpointForged", func(t *testing.T) {
+		_, tm, svc := setup(t)
+		if _, err := svc.Checkpoint(t.Context(), audit.KindManual); err != nil {
+			t.Fatal(err)
+		}
+		if err := tm.EditCheckpointCount(); err != nil {
+			t.Fatal(err)
+		}
+		want(t, verify(t, svc, nil), n, audit.ProblemCheckpoint)
+	})
+}

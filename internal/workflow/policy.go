@@ -1,0 +1,289 @@
+package workflow
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/elevate/elevate/internal/access"
+	"github.com/elevate/elevate/internal/policy"
+	"github.com/elevate/elevate/internal/store"
+)
+
+// Policy event types (issue 5).
+const (
+	// EventPolicyApplied records an applied policy document, with the
+	// documents before and after and the plan.
+	EventPolicyApplied access.EventType = "policy.applied"
+	// EventBreakGlass marks a break-glass activation, for alerts and review.
+	EventBreakGlass access.EventType = "request.break_glass"
+)
+
+// policyCache holds the compiled policy engine for one (policy revision,
+// directory sync) pair; every replica rebuilds it when either changes in
+// the database.
+type policyCache struct {
+	mu       sync.Mutex
+	revision int
+	syncedAt time.Time
+	engine   *policy.Engine
+	doc      *policy.Document // parsed document of revision (nil: none cached)
+	docRev   int
+}
+
+// configDocument is the policy the configuration file gives: the initial
+// policy while no document was applied.
+func (s *Service) configDocument() policy.Document {
+	st := s.settings
+	return policy.Document{
+		Settings: policy.Settings{MinDuration: st.MinDuration, MaxDuration: st.MaxDuration, ApprovalTimeout: st.ApprovalTimeout,
+			AdminsGroup: st.AdminsGroup, AuditorsGroup: st.AuditorsGroup},
+		Rules: st.Rules,
+	}.Normalize()
+}
+
+// policyDocument returns the document in effect and its revision (0: the
+// configuration's).
+func (s *Service) policyDocument(ctx context.Context, tx store.Tx) (policy.Document, int, error) {
+	rev, err := tx.PolicyRevision(ctx)
+	if err != nil {
+		return policy.Document{}, 0, fmt.Errorf("policy revision: %w", err)
+	}
+	if rev == 0 {
+		return s.configDocument(), 0, nil
+	}
+	c := &s.policy
+	c.mu.Lock()
+	if c.doc != nil && c.docRev == rev {
+		d := *c.doc
+		c.mu.Unlock()
+		return d, rev, nil
+	}
+	c.mu.Unlock()
+	sp, err := tx.GetPolicy(ctx)
+	if err != nil {
+		return policy.Document{}, 0, fmt.Errorf("read policy: %w", err)
+	}
+	src, err := policy.Parse(sp.Document)
+	if err != nil {
+		return policy.Document{}, 0, fmt.Errorf("stored policy revision %d: %w", sp.Revision, err)
+	}
+	doc := src.Doc.Normalize()
+	c.mu.Lock()
+	c.doc, c.docRev = &doc, sp.Revision
+	c.mu.Unlock()
+	return doc, sp.Revision, nil
+}
+
+// effectiveSettings returns the settings in effect: the applied document's,
+// else the configuration's.
+func (s *Service) effectiveSettings(ctx context.Context, tx store.Tx) (policy.Settings, error) {
+	doc, _, err := s.policyDocument(ctx, tx)
+	return doc.Settings, err
+}
+
+// policyEngine returns the engine for the policy and directory in effect,
+// compiling it when either changed since the last call.
+func (s *Service) policyEngine(ctx context.Context, tx store.Tx) (*policy.Engine, error) {
+	syncedAt, err := tx.DirectorySyncedAt(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("directory sync time: %w", err)
+	}
+	doc, rev, err := s.policyDocument(ctx, tx)
+	if err != nil {
+		return nil, err
+	}
+	c := &s.policy
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.engine != nil && c.revision == rev && c.syncedAt.Equal(syncedAt) {
+		return c.engine, nil
+	}
+	dir, err := tx.DirectorySnapshot(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("load directory: %w", err)
+	}
+	e := policy.New(doc, policy.NewIndex(dir))
+	if ps := e.Problems(); len(ps) > 0 {
+		s.log.WarnContext(ctx, "policy names what the directory does not have", "revision", rev, "problems", len(ps), "first", ps[0].String())
+	}
+	c.engine, c.revision, c.syncedAt = e, rev, syncedAt
+	return e, nil
+}
+
+// ExplainInput is what `policy explain` asks about.
+type ExplainInput struct {
+	User          string // user name, email or id; empty: the actor
+	Account       string
+	PermissionSet string
+	BreakGlass    bool
+}
+
+// Explain says which rules match the question and why, and who would
+// approve. Admins and auditors may ask about anyone; others about themselves.
+func (s *Service) Explain(ctx context.Context, actor access.Actor, in ExplainInput) (policy.Explanation, error) {
+	if actor.UserID == "" {
+		return policy.Explanation{}, access.Errorf(access.CodeUnauthenticated, "sign in to ask the policy")
+	}
+	if strings.TrimSpace(in.Account) == "" || strings.TrimSpace(in.PermissionSet) == "" {
+		return policy.Explanation{}, access.Errorf(access.CodeInvalid, "account and permission_set are required")
+	}
+	user := strings.TrimSpace(in.User)
+	if user == "" {
+		user = actor.UserID
+	}
+	var ex policy.Explanation
+	err := s.store.ReadTx(ctx, func(tx store.Tx) error {
+		e, err := s.policyEngine(ctx, tx)
+		if err != nil {
+			return err
+		}
+		ex = e.Explain(policy.Question{User: user, Account: strings.TrimSpace(in.Account), PermissionSet: strings.TrimSpace(in.PermissionSet), BreakGlass: in.BreakGlass})
+		if !actor.Admin && !actor.Auditor && ex.Decision.User.ID != actor.UserID {
+			return access.Errorf(access.CodeForbidden, "only admins and auditors may ask the policy about other users")
+		}
+		return nil
+	})
+	if err != nil {
+		return policy.Explanation{}, fmt.Errorf("explain: %w", err)
+	}
+	return ex, nil
+}
+
+// PolicyPlan is the outcome of planning or applying a policy document.
+type PolicyPlan struct {
+	Changes  []policy.Change
+	Problems []policy.Problem // invalid or unresolved parts, with lines
+	Revision int              // the revision in effect afterwards
+	Applied  bool             // a new revision was stored
+}
+
+func requireAdmin(actor access.Actor, what string) error {
+	if actor.UserID == "" {
+		return access.Errorf(access.CodeUnauthenticated, "sign in to %s", what)
+	}
+	if !actor.Admin {
+		return access.Errorf(access.CodeForbidden, "only admins may %s", what)
+	}
+	return nil
+}
+
+// ExportPolicy returns the policy in effect as a YAML document, and its
+// revision (0: the configuration file's initial policy). Admins only.
+func (s *Service) ExportPolicy(ctx context.Context, actor access.Actor) ([]byte, int, error) {
+	if err := requireAdmin(actor, "export the policy"); err != nil {
+		return nil, 0, err
+	}
+	var out []byte
+	var rev int
+	err := s.store.ReadTx(ctx, func(tx store.Tx) error {
+		doc, r, err := s.policyDocument(ctx, tx)
+		if err != nil {
+			return err
+		}
+		rev = r
+		out, err = policy.Marshal(doc)
+		return err
+	})
+	if err != nil {
+		return nil, 0, fmt.Errorf("export policy: %w", err)
+	}
+	return out, rev, nil
+}
+
+// PlanPolicy compares a YAML document with the policy in effect. Admins only.
+func (s *Service) PlanPolicy(ctx context.Context, actor access.Actor, yamlDoc []byte) (PolicyPlan, error) {
+	if err := requireAdmin(actor, "plan policy changes"); err != nil {
+		return PolicyPlan{}, err
+	}
+	var plan PolicyPlan
+	err := s.store.ReadTx(ctx, func(tx store.Tx) error {
+		var err error
+		plan, _, err = s.planPolicy(ctx, tx, yamlDoc)
+		return err
+	})
+	if err != nil {
+		return PolicyPlan{}, fmt.Errorf("plan policy: %w", err)
+	}
+	return plan, nil
+}
+
+func (s *Service) planPolicy(ctx context.Context, tx store.Tx, yamlDoc []byte) (PolicyPlan, policy.Document, error) {
+	src, err := policy.Parse(yamlDoc)
+	if err != nil {
+		return PolicyPlan{}, policy.Document{}, access.Errorf(access.CodeInvalid, "%s", err.Error())
+	}
+	cur, rev, err := s.policyDocument(ctx, tx)
+	if err != nil {
+		return PolicyPlan{}, policy.Document{}, err
+	}
+	dir, err := tx.DirectorySnapshot(ctx)
+	if err != nil {
+		return PolicyPlan{}, policy.Document{}, fmt.Errorf("load directory: %w", err)
+	}
+	plan := PolicyPlan{Revision: rev, Changes: policy.Plan(cur, src.Doc),
+		Problems: src.Locate(policy.New(src.Doc, policy.NewIndex(dir)).Problems())}
+	return plan, src.Doc.Normalize(), nil
+}
+
+// ApplyPolicy replaces the policy with a YAML document, atomically, when it
+// is valid and every name resolves; the change is audited with the
+// documents before and after. An unchanged document is a no-op. Admins only.
+func (s *Service) ApplyPolicy(ctx context.Context, actor access.Actor, yamlDoc []byte) (PolicyPlan, error) {
+	if err := requireAdmin(actor, "apply a policy"); err != nil {
+		return PolicyPlan{}, err
+	}
+	var plan PolicyPlan
+	err := s.store.InTx(ctx, func(tx store.Tx) error {
+		var next policy.Document
+		var err error
+		plan, next, err = s.planPolicy(ctx, tx, yamlDoc)
+		if err != nil {
+			return err
+		}
+		if len(plan.Problems) > 0 {
+			msgs := make([]string, len(plan.Problems))
+			for i, p := range plan.Problems {
+				msgs[i] = p.String()
+			}
+			return access.Errorf(access.CodeInvalid, "the policy was not applied: %d problem(s):\n%s", len(msgs), strings.Join(msgs, "\n"))
+		}
+		if len(plan.Changes) == 0 {
+			return nil
+		}
+		cur, _, err := s.policyDocument(ctx, tx)
+		if err != nil {
+			return err
+		}
+		before, err := policy.Marshal(cur)
+		if err != nil {
+			return err
+		}
+		after, err := policy.Marshal(next)
+		if err != nil {
+			return err
+		}
+		now := s.clock.Now()
+		plan.Revision++
+		if err := tx.PutPolicy(ctx, store.StoredPolicy{Revision: plan.Revision, Document: after, UpdatedAt: now, UpdatedBy: actor.UserName}); err != nil {
+			return fmt.Errorf("store policy: %w", err)
+		}
+		plan.Applied = true
+		return s.appendEvents(ctx, tx, access.Event{Type: EventPolicyApplied, Actor: actor, At: now, Details: map[string]string{
+			"revision": fmt.Sprint(plan.Revision), "before": string(before), "after": string(after),
+			"changes": policy.FormatPlan(plan.Changes)}})
+	})
+	if errors.Is(err, store.ErrConflict) {
+		return PolicyPlan{}, access.Errorf(access.CodeConflict, "another admin applied a policy at the same time: plan again")
+	}
+	if err != nil {
+		return PolicyPlan{}, fmt.Errorf("apply policy: %w", err)
+	}
+	if plan.Applied {
+		s.log.InfoContext(ctx, "policy applied", "revision", plan.Revision, "by", actor.UserName, "changes", len(plan.Changes))
+	}
+	return plan, nil
+}
