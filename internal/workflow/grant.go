@@ -83,6 +83,11 @@ func (s *Service) Activate(ctx context.Context, grantID string) error {
 		return fmt.Errorf("activate grant %s: %w", grantID, err)
 	}
 	if g.Status != access.GrantPending {
+		if closedAfterCreateSent(g) {
+			// Closed (cancelled, ended) after a create was sent, perhaps
+			// by a run that died: the assignment may exist.
+			return s.removeOrphan(ctx, grantID, r.Assignment(g))
+		}
 		return nil // done before, or closed before it started
 	}
 	now := s.clock.Now()
@@ -90,8 +95,9 @@ func (s *Service) Activate(ctx context.Context, grantID string) error {
 		return &NotDueError{Until: r.StartAt}
 	}
 	if r.EndRequested() || (r.Status != access.StatusScheduled && r.Status != access.StatusActive) {
-		// The request closed or is ending: never create the assignment.
-		_, err := s.applyGrantStep(ctx, grantID, func(_ store.Tx, r access.Request, g access.Grant) (*access.Request, []access.Event, error) {
+		// The request closed or is ending: never create the assignment,
+		// and remove it if an earlier run already sent the create.
+		closed, err := s.applyGrantStep(ctx, grantID, func(_ store.Tx, r access.Request, g access.Grant) (*access.Request, []access.Event, error) {
 			if g.Status != access.GrantPending || r.Status.Terminal() {
 				return nil, nil, nil
 			}
@@ -100,6 +106,9 @@ func (s *Service) Activate(ctx context.Context, grantID string) error {
 		})
 		if err != nil {
 			return fmt.Errorf("close grant %s of an ending request: %w", grantID, err)
+		}
+		if g, ok := closed.FindGrant(grantID); ok && closedAfterCreateSent(g) {
+			return s.removeOrphan(ctx, grantID, closed.Assignment(g))
 		}
 		return nil
 	}
@@ -282,6 +291,12 @@ func (s *Service) scheduleEnd(ctx context.Context, tx store.Tx, r access.Request
 		return fmt.Errorf("schedule revocation: %w", err)
 	}
 	return nil
+}
+
+// closedAfterCreateSent reports whether g closed without ever being active
+// although a create had been sent for it: its assignment may exist.
+func closedAfterCreateSent(g access.Grant) bool {
+	return g.Status == access.GrantRevoked && g.Origin == access.OriginCreated && g.ActivatedAt.IsZero()
 }
 
 // removeOrphan deletes the assignment that grant id created after its
