@@ -5,11 +5,7 @@ import (
 	"embed"
 	"errors"
 	"fmt"
-	"io/fs"
-	"path"
-	"sort"
-	"strconv"
-	"strings"
+	"github.com/elevate/elevate/internal/store"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
@@ -22,38 +18,11 @@ var migrationFiles embed.FS
 // replicas migrating at once apply each migration exactly once.
 const migrateLockKey int64 = 0x656c657661746501 // "elevate" + 1
 
-// migration is one embedded schema change, numbered from 1 without gaps.
-type migration struct {
-	version int
-	name    string // the file name, e.g. 0001_init.sql
-	sql     string
-}
-
 // migrations returns the embedded migrations in order.
-func migrations() ([]migration, error) {
-	entries, err := fs.ReadDir(migrationFiles, "migrations")
+func migrations() ([]store.Migration, error) {
+	ms, err := store.ReadMigrations(migrationFiles, "migrations")
 	if err != nil {
-		return nil, fmt.Errorf("postgres: read embedded migrations: %w", err)
-	}
-	var ms []migration
-	for _, e := range entries {
-		name := e.Name()
-		num, _, ok := strings.Cut(name, "_")
-		v, err := strconv.Atoi(num)
-		if !ok || err != nil || v <= 0 || !strings.HasSuffix(name, ".sql") {
-			return nil, fmt.Errorf("postgres: embedded migration %s: want a name like 0001_init.sql", name)
-		}
-		b, err := migrationFiles.ReadFile(path.Join("migrations", name))
-		if err != nil {
-			return nil, fmt.Errorf("postgres: read embedded migration %s: %w", name, err)
-		}
-		ms = append(ms, migration{version: v, name: name, sql: string(b)})
-	}
-	sort.Slice(ms, func(i, j int) bool { return ms[i].version < ms[j].version })
-	for i, m := range ms {
-		if m.version != i+1 {
-			return nil, fmt.Errorf("postgres: embedded migration %s: want number %d (migrations are numbered from 1 without gaps)", m.name, i+1)
-		}
+		return nil, fmt.Errorf("postgres: %w", err)
 	}
 	return ms, nil
 }
@@ -98,7 +67,7 @@ func (s *Store) Migrate(ctx context.Context) (err error) {
 			return fmt.Errorf("postgres: migrate %s: %w", s.name, err)
 		}
 		if applied {
-			s.logger.InfoContext(ctx, "applied migration", "version", m.version, "name", m.name)
+			s.logger.InfoContext(ctx, "applied migration", "version", m.Version, "name", m.Name)
 		}
 	}
 	return nil
@@ -106,21 +75,21 @@ func (s *Store) Migrate(ctx context.Context) (err error) {
 
 // applyMigration applies m in a transaction on conn unless it is already
 // recorded.
-func applyMigration(ctx context.Context, conn *pgxpool.Conn, m migration) (applied bool, err error) {
+func applyMigration(ctx context.Context, conn *pgxpool.Conn, m store.Migration) (applied bool, err error) {
 	err = pgx.BeginFunc(ctx, conn, func(tx pgx.Tx) error {
 		var n int
-		if err := tx.QueryRow(ctx, `SELECT count(*) FROM schema_migrations WHERE version = $1`, m.version).Scan(&n); err != nil {
-			return fmt.Errorf("%s: check: %w", m.name, err)
+		if err := tx.QueryRow(ctx, `SELECT count(*) FROM schema_migrations WHERE version = $1`, m.Version).Scan(&n); err != nil {
+			return fmt.Errorf("%s: check: %w", m.Name, err)
 		}
 		if n > 0 {
 			return nil
 		}
 		// No parameters: the simple protocol runs the file's statements at once.
-		if _, err := tx.Exec(ctx, m.sql, pgx.QueryExecModeSimpleProtocol); err != nil {
-			return fmt.Errorf("%s: %w", m.name, err)
+		if _, err := tx.Exec(ctx, m.SQL, pgx.QueryExecModeSimpleProtocol); err != nil {
+			return fmt.Errorf("%s: %w", m.Name, err)
 		}
-		if _, err := tx.Exec(ctx, `INSERT INTO schema_migrations (version, name) VALUES ($1, $2)`, m.version, m.name); err != nil {
-			return fmt.Errorf("%s: record: %w", m.name, err)
+		if _, err := tx.Exec(ctx, `INSERT INTO schema_migrations (version, name) VALUES ($1, $2)`, m.Version, m.Name); err != nil {
+			return fmt.Errorf("%s: record: %w", m.Name, err)
 		}
 		applied = true
 		return nil

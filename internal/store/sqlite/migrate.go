@@ -4,49 +4,18 @@ import (
 	"context"
 	"embed"
 	"fmt"
-	"io/fs"
-	"path"
-	"sort"
-	"strconv"
-	"strings"
+	"github.com/elevate/elevate/internal/store"
 	"time"
 )
 
 //go:embed migrations/*.sql
 var migrationFiles embed.FS
 
-// migration is one embedded schema change, numbered from 1 without gaps.
-type migration struct {
-	version int
-	name    string // the file name, e.g. 0001_init.sql
-	sql     string
-}
-
 // migrations returns the embedded migrations in order.
-func migrations() ([]migration, error) {
-	entries, err := fs.ReadDir(migrationFiles, "migrations")
+func migrations() ([]store.Migration, error) {
+	ms, err := store.ReadMigrations(migrationFiles, "migrations")
 	if err != nil {
-		return nil, fmt.Errorf("sqlite: read embedded migrations: %w", err)
-	}
-	var ms []migration
-	for _, e := range entries {
-		name := e.Name()
-		num, _, ok := strings.Cut(name, "_")
-		v, err := strconv.Atoi(num)
-		if !ok || err != nil || v <= 0 || !strings.HasSuffix(name, ".sql") {
-			return nil, fmt.Errorf("sqlite: embedded migration %s: want a name like 0001_init.sql", name)
-		}
-		b, err := migrationFiles.ReadFile(path.Join("migrations", name))
-		if err != nil {
-			return nil, fmt.Errorf("sqlite: read embedded migration %s: %w", name, err)
-		}
-		ms = append(ms, migration{version: v, name: name, sql: string(b)})
-	}
-	sort.Slice(ms, func(i, j int) bool { return ms[i].version < ms[j].version })
-	for i, m := range ms {
-		if m.version != i+1 {
-			return nil, fmt.Errorf("sqlite: embedded migration %s: want number %d (migrations are numbered from 1 without gaps)", m.name, i+1)
-		}
+		return nil, fmt.Errorf("sqlite: %w", err)
 	}
 	return ms, nil
 }
@@ -75,17 +44,17 @@ func (s *Store) Migrate(ctx context.Context) error {
 			return err
 		}
 		if applied {
-			s.logger.InfoContext(ctx, "applied migration", "version", m.version, "name", m.name)
+			s.logger.InfoContext(ctx, "applied migration", "version", m.Version, "name", m.Name)
 		}
 	}
 	return nil
 }
 
 // applyMigration applies m unless it is already recorded.
-func (s *Store) applyMigration(ctx context.Context, m migration) (applied bool, err error) {
+func (s *Store) applyMigration(ctx context.Context, m store.Migration) (applied bool, err error) {
 	tx, err := s.db.BeginTx(ctx, nil)
 	if err != nil {
-		return false, fmt.Errorf("sqlite: migrate %s: begin: %w", m.name, err)
+		return false, fmt.Errorf("sqlite: migrate %s: begin: %w", m.Name, err)
 	}
 	defer func() {
 		if !applied {
@@ -93,21 +62,21 @@ func (s *Store) applyMigration(ctx context.Context, m migration) (applied bool, 
 		}
 	}()
 	var n int
-	if err := tx.QueryRowContext(ctx, "SELECT count(*) FROM schema_migrations WHERE version = ?", m.version).Scan(&n); err != nil {
-		return false, fmt.Errorf("sqlite: migrate %s: check: %w", m.name, err)
+	if err := tx.QueryRowContext(ctx, "SELECT count(*) FROM schema_migrations WHERE version = ?", m.Version).Scan(&n); err != nil {
+		return false, fmt.Errorf("sqlite: migrate %s: check: %w", m.Name, err)
 	}
 	if n > 0 {
 		return false, nil
 	}
-	if _, err := tx.ExecContext(ctx, m.sql); err != nil {
-		return false, fmt.Errorf("sqlite: migrate %s: %w", m.name, err)
+	if _, err := tx.ExecContext(ctx, m.SQL); err != nil {
+		return false, fmt.Errorf("sqlite: migrate %s: %w", m.Name, err)
 	}
 	if _, err := tx.ExecContext(ctx, "INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)",
-		m.version, m.name, time.Now().UnixMicro()); err != nil {
-		return false, fmt.Errorf("sqlite: migrate %s: record: %w", m.name, err)
+		m.Version, m.Name, time.Now().UnixMicro()); err != nil {
+		return false, fmt.Errorf("sqlite: migrate %s: record: %w", m.Name, err)
 	}
 	if err := tx.Commit(); err != nil {
-		return false, fmt.Errorf("sqlite: migrate %s: commit: %w", m.name, err)
+		return false, fmt.Errorf("sqlite: migrate %s: commit: %w", m.Name, err)
 	}
 	return true, nil
 }
