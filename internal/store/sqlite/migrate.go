@@ -4,8 +4,9 @@ import (
 	"context"
 	"embed"
 	"fmt"
-	"github.com/elevate/elevate/internal/store"
 	"time"
+
+	"github.com/elevate/elevate/internal/store"
 )
 
 //go:embed migrations/*.sql
