@@ -27,6 +27,7 @@ import (
 	"github.com/elevate/elevate/internal/store"
 	"github.com/elevate/elevate/internal/store/postgres"
 	"github.com/elevate/elevate/internal/store/sqlite"
+	"github.com/elevate/elevate/internal/web"
 	"github.com/elevate/elevate/internal/workflow"
 )
 
@@ -47,6 +48,9 @@ type Options struct {
 	// NoServe builds the app for one-off commands (token create): no
 	// listener, no server; Run is not allowed.
 	NoServe bool
+	// DemoUsers turns on the portal's pick-a-demo-user sign-in (the demo
+	// only; no configuration key can).
+	DemoUsers []web.DemoUser
 }
 
 // App is a running elevate.
@@ -138,7 +142,12 @@ func New(ctx context.Context, cfg config.Config, opts Options) (a *App, err erro
 		return nil, err
 	}
 	a.registerGauges()
-	a.srv = server.New(server.Options{Logger: log, API: api.New(a.svc, log).WithAudit(a.audit).WithNotifications(a.notif.svc), SlackInteractions: a.notif.handler, Ready: a.ready, Metrics: a.metrics.Handler()})
+	portal, err := a.newPortal(opts) // portal.go (issue 6)
+	if err != nil {
+		return nil, err
+	}
+	a.srv = server.New(server.Options{Logger: log, API: api.New(a.svc, log).WithAudit(a.audit).WithNotifications(a.notif.svc), SlackInteractions: a.notif.handler, Ready: a.ready, Metrics: a.metrics.Handler(),
+		Portal: portal, CrossOriginBypass: web.CrossOriginBypass()})
 	if opts.NoServe {
 		return a, nil
 	}

@@ -1,7 +1,9 @@
 // Package auth turns credentials into an access.Actor and carries that actor
-// in the request context. For now it holds only the context plumbing that
-// the API (and later the portal's session middleware) share; OIDC, SAML and
-// cookie sessions will live here too.
+// in the request context: the context plumbing the API and the portal share
+// (context.go), portal cookie sessions (session.go), OIDC sign-in with the
+// authorization code flow and PKCE (oidc.go) and the SAML 2.0 service
+// provider (saml.go). Every sign-in maps the asserted identity to a synced
+// directory user; groups and roles always come from the directory.
 package auth
 
 import (

@@ -15,6 +15,7 @@ import (
 	"github.com/elevate/elevate/internal/awsemu"
 	"github.com/elevate/elevate/internal/config"
 	"github.com/elevate/elevate/internal/policy"
+	"github.com/elevate/elevate/internal/web"
 )
 
 // DemoUsers are the seeded demo users, in the order the demo prints them.
@@ -99,7 +100,11 @@ func cmdDemo(ctx context.Context, env *Env, args []string) error {
 		Credentials:  credentials.NewStaticCredentialsProvider("AKIDEMO", "demo-secret", ""),
 		BaseEndpoint: awssdk.String(emuURL),
 	}
-	a, err := app.New(ctx, cfg, app.Options{Logger: log, AWSConfig: &awsCfg, AutoMigrate: true})
+	demoUsers := make([]web.DemoUser, len(DemoUsers))
+	for i, u := range DemoUsers {
+		demoUsers[i] = web.DemoUser{Name: u.Name, Role: u.Role}
+	}
+	a, err := app.New(ctx, cfg, app.Options{Logger: log, AWSConfig: &awsCfg, AutoMigrate: true, DemoUsers: demoUsers})
 	if err != nil {
 		return err
 	}
@@ -135,6 +140,7 @@ func printDemoBanner(env *Env, info DemoInfo, dataDir string) {
 	w := env.Stdout
 	fmt.Fprintf(w, "\nelevate demo is running.\n\n")
 	fmt.Fprintf(w, "  portal and API   %s\n", info.URL)
+	fmt.Fprintf(w, "  sign in          %s/signin (pick a demo user)\n", info.URL)
 	fmt.Fprintf(w, "  AWS emulator     %s\n", info.AWSEndpoint)
 	fmt.Fprintf(w, "  data directory   %s\n\n", dataDir)
 	fmt.Fprintf(w, "Demo users (tokens are also in %s/<user>.token and demo.json):\n", dataDir)

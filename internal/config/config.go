@@ -43,6 +43,8 @@ type Config struct {
 	Audit Audit `yaml:"audit"`
 	// Notify configures Slack, email and webhook notifications (notify.go).
 	Notify Notify `yaml:"notify"`
+	// Auth configures portal sign-in: OIDC, SAML, session timeouts (auth.go).
+	Auth Auth `yaml:"auth"`
 }
 
 // AWS configures the Identity Center provider. Credentials, region and
@@ -152,6 +154,7 @@ func (c *Config) ApplyEnv(getenv func(string) string) {
 	set(&c.Audit.SigningKeyFile, "ELEVATE_AUDIT_SIGNING_KEY_FILE")
 	set(&c.Audit.SigningKey, "ELEVATE_AUDIT_SIGNING_KEY")
 	c.applyNotifyEnv(getenv)
+	c.applyAuthEnv(getenv)
 }
 
 // Validate checks the configuration and names the bad key.
@@ -218,6 +221,7 @@ func (c Config) Validate() error {
 		}
 	}
 	errs = append(errs, c.Notify.validate()...)
+	errs = append(errs, c.Auth.validate()...)
 	return errors.Join(errs...)
 }
 

@@ -25,6 +25,10 @@ type Options struct {
 	// SlackInteractions serves POST /slack/interactions. It is exempt from
 	// cross-origin protection: it authenticates by Slack's request signature.
 	SlackInteractions http.Handler
+	// CrossOriginBypass are route patterns exempt from cross-origin
+	// protection because they authenticate otherwise (the portal's SAML ACS,
+	// which the IdP's page posts to, checks the response's signature).
+	CrossOriginBypass []string
 	// Ready reports whether the server can take traffic; /readyz answers 503
 	// with its error while it fails. Nil means always ready.
 	Ready func(ctx context.Context) error
@@ -58,6 +62,9 @@ func New(opts Options) *Server {
 	cop := http.NewCrossOriginProtection()
 	if opts.SlackInteractions != nil {
 		cop.AddInsecureBypassPattern("POST /slack/interactions")
+	}
+	for _, p := range opts.CrossOriginBypass {
+		cop.AddInsecureBypassPattern(p)
 	}
 	cop.SetDenyHandler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusForbidden, "forbidden", "cross-origin request refused: state-changing requests must come from the same origin")

@@ -113,6 +113,25 @@ type Tx interface {
 	// TouchToken records the token's last use.
 	TouchToken(ctx context.Context, id string, at time.Time) error
 
+	// Portal sessions and token management (issue 6).
+	//
+	// ListTokens returns the user's tokens, oldest first.
+	ListTokens(ctx context.Context, userID string) ([]Token, error)
+	// DeleteToken revokes one of the user's tokens; ErrNotFound when the
+	// user has no token with that id.
+	DeleteToken(ctx context.Context, userID, id string) error
+	// CreateSession stores a portal session; a taken id or hash is ErrConflict.
+	CreateSession(ctx context.Context, s Session) error
+	// FindSessionByHash returns the session whose secret has this hash.
+	FindSessionByHash(ctx context.Context, hash []byte) (Session, error)
+	// TouchSession records activity on the session (idle timeout).
+	TouchSession(ctx context.Context, id string, at time.Time) error
+	// DeleteSession ends a session; deleting a missing one is not an error.
+	DeleteSession(ctx context.Context, id string) error
+	// DeleteStaleSessions deletes the sessions past their absolute expiry at
+	// now or idle since before idleSince, and returns how many.
+	DeleteStaleSessions(ctx context.Context, now, idleSince time.Time) (int, error)
+
 	// Policy engine (issue 5).
 	//
 	// DirectorySnapshot returns the whole synced directory (accounts, OUs,

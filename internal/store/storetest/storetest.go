@@ -48,6 +48,8 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"DirectoryLookups", testDirectoryLookups},
 		{"DirectoryReplaceTwice", testDirectoryReplaceTwice},
 		{"Tokens", testTokens},
+		{"TokenListDelete", testTokenListDelete}, // issue 6
+		{"Sessions", testSessions},               // issue 6
 		{"InTxRollbackOnError", testInTxRollbackOnError},
 		{"InTxRollbackOnPanic", testInTxRollbackOnPanic},
 		{"ReadTxSeesCommitted", testReadTxSeesCommitted},

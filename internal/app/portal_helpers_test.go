@@ -1,0 +1,142 @@
+package app_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"net/http/cookiejar"
+	"net/http/httptest"
+	"net/url"
+	"strings"
+	"testing"
+	"time"
+
+	awssdk "github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/credentials"
+
+	"github.com/elevate/elevate/internal/app"
+	"github.com/elevate/elevate/internal/awsemu"
+	"github.com/elevate/elevate/internal/config"
+	"github.com/elevate/elevate/internal/policy"
+	"github.com/elevate/elevate/internal/web"
+)
+
+// demoUsers are the portal's demo sign-in choices in the portal tests.
+var demoUsers = []web.DemoUser{{Name: "alice", Role: "requester"}, {Name: "bob", Role: "approver"}, {Name: "carol", Role: "approver"},
+	{Name: "dave", Role: "auditor"}, {Name: "erin", Role: "admin"}}
+
+// portalEnv is a running app with the portal's demo sign-in on.
+type portalEnv struct {
+	emu *awsemu.Emulator
+	app *app.App
+}
+
+// startPortal runs the real app (app.RunThen) against the emulator, like
+// startSeeded, with the pick-a-demo-user sign-in that only `elevate demo`
+// enables.
+func startPortal(tb testing.TB, seed awsemu.Seed, mutate func(*config.Config)) *portalEnv {
+	tb.Helper()
+	emu, err := awsemu.New(seed, awsemu.Options{ProvisioningDelay: 100 * time.Millisecond})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	srv := httptest.NewServer(emu)
+	tb.Cleanup(srv.Close)
+	cfg := config.Default()
+	cfg.Addr = "127.0.0.1:0"
+	cfg.DataDir = tb.TempDir()
+	cfg.AWS.PollInterval = 20 * time.Millisecond
+	cfg.AWS.OrganizationsCallsPerSecond = 10000
+	cfg.AWS.IdentityStoreCallsPerSecond = 10000
+	cfg.AWS.CallsPerSecond = 10000
+	cfg.Jobs.FetchPollInterval = 50 * time.Millisecond
+	cfg.Jobs.SweepInterval = time.Second
+	cfg.Jobs.ClientID = "test"
+	cfg.Policy = config.Policy{MinDuration: time.Second, Rules: []policy.Rule{{
+		Name: "alice-admin-prod", Users: []string{"alice"}, Accounts: []string{"prod"},
+		PermissionSets: []string{"AdministratorAccess"}, MaxDuration: 4 * time.Hour,
+		Approvals: 1, ApproverGroups: []string{"approvers"},
+	}}}
+	if mutate != nil {
+		mutate(&cfg)
+	}
+	awsCfg := awssdk.Config{Region: "us-east-1", BaseEndpoint: awssdk.String(srv.URL),
+		Credentials: credentials.NewStaticCredentialsProvider("AKID", "SECRET", "")}
+	ctx, cancel := context.WithCancel(context.Background())
+	a, err := app.New(ctx, cfg, app.Options{Logger: testLogger(nil), AWSConfig: &awsCfg, AutoMigrate: true, DemoUsers: demoUsers})
+	if err != nil {
+		cancel()
+		tb.Fatal(err)
+	}
+	started, done := make(chan struct{}), make(chan error, 1)
+	go func() {
+		done <- a.RunThen(ctx, func(context.Context) error { close(started); return nil })
+	}()
+	select {
+	case <-started:
+	case err := <-done:
+		cancel()
+		tb.Fatalf("app stopped before starting: %v", err)
+	}
+	tb.Cleanup(func() {
+		cancel()
+		if err := <-done; err != nil && !errors.Is(err, context.Canceled) {
+			tb.Errorf("app.Run: %v", err)
+		}
+	})
+	return &portalEnv{emu: emu, app: a}
+}
+
+// browserless returns an HTTP client with a cookie jar that does not follow
+// redirects, signed in as user through the demo sign-in.
+func (e *portalEnv) signedInClient(tb testing.TB, user string) *http.Client {
+	tb.Helper()
+	jar, _ := cookiejar.New(nil)
+	c := &http.Client{Jar: jar, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	resp, err := c.PostForm(e.app.URL()+"/auth/demo", url.Values{"user": {user}, "next": {"/request"}})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusSeeOther {
+		tb.Fatalf("demo sign-in as %s: %s", user, resp.Status)
+	}
+	return c
+}
+
+// manyAccountsSeed is the demo organization plus n accounts spread over
+// 50 OUs, named acct-00000... with ids 100000000000+i.
+func manyAccountsSeed(n int) awsemu.Seed {
+	s := awsemu.DemoSeed()
+	for i := 0; i < 50; i++ {
+		s.OUs = append(s.OUs, awsemu.SeedOU{Name: fmt.Sprintf("Team-%02d", i), Parent: "Workloads"})
+	}
+	for i := 0; i < n; i++ {
+		s.Accounts = append(s.Accounts, awsemu.SeedAccount{ID: fmt.Sprintf("%012d", 100000000000+i), Name: fmt.Sprintf("acct-%05d", i),
+			OU: fmt.Sprintf("Team-%02d", i%50)})
+	}
+	return s
+}
+
+// everyAccountReadOnly lets alice request ReadOnlyAccess on every account
+// without approval, so that she is eligible for all of them.
+func everyAccountReadOnly(c *config.Config) {
+	c.Policy.Rules = append(c.Policy.Rules, policy.Rule{Name: "alice-readonly-all", Users: []string{"alice"}, Accounts: []string{"*"},
+		PermissionSets: []string{"ReadOnlyAccess"}, MaxDuration: 8 * time.Hour})
+}
+
+func bodyContains(tb testing.TB, resp *http.Response, want string) bool {
+	tb.Helper()
+	var sb strings.Builder
+	buf := make([]byte, 32<<10)
+	for {
+		n, err := resp.Body.Read(buf)
+		sb.Write(buf[:n])
+		if err != nil {
+			break
+		}
+	}
+	resp.Body.Close()
+	return strings.Contains(sb.String(), want)
+}

@@ -1,0 +1,180 @@
+package auth
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/base64"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/coreos/go-oidc/v3/oidc"
+	"golang.org/x/oauth2"
+
+	"github.com/elevate/elevate/internal/access"
+)
+
+// OIDCConfig configures sign-in with any OpenID Connect provider.
+type OIDCConfig struct {
+	Issuer       string   // the IdP's issuer URL (discovery at Issuer/.well-known/openid-configuration)
+	ClientID     string   // the client registered at the IdP
+	ClientSecret string   // empty for a public client (PKCE only)
+	RedirectURL  string   // <public URL>/auth/oidc/callback, registered at the IdP
+	Scopes       []string // default openid, email, profile
+	// Claims are the ID token claims tried in order to find the directory
+	// user (by email or user name). Default email, preferred_username.
+	Claims []string
+	// HTTPClient reaches the IdP. Default http.DefaultClient.
+	HTTPClient *http.Client
+}
+
+// OIDC signs users in with the authorization code flow and PKCE (S256),
+// checking state and nonce. The provider's discovery document is fetched on
+// first use, so elevate starts even while the IdP is unreachable.
+type OIDC struct {
+	cfg      OIDCConfig
+	sessions *Sessions
+	fail     func(w http.ResponseWriter, r *http.Request, err error)
+
+	mu       sync.Mutex
+	verifier *oidc.IDTokenVerifier
+	oauth    *oauth2.Config
+}
+
+// oidcFlowCookie holds one sign-in attempt's state, nonce and PKCE verifier
+// (HttpOnly, for 10 minutes, on /auth/oidc only).
+const oidcFlowCookie = "elevate_oidc_flow"
+
+type oidcFlow struct {
+	State    string `json:"s"`
+	Nonce    string `json:"n"`
+	Verifier string `json:"v"`
+	Next     string `json:"x"`
+}
+
+// NewOIDC returns the OIDC sign-in handlers. fail renders a sign-in error.
+func NewOIDC(cfg OIDCConfig, sessions *Sessions, fail func(w http.ResponseWriter, r *http.Request, err error)) *OIDC {
+	if len(cfg.Scopes) == 0 {
+		cfg.Scopes = []string{oidc.ScopeOpenID, "email", "profile"}
+	}
+	if len(cfg.Claims) == 0 {
+		cfg.Claims = []string{"email", "preferred_username"}
+	}
+	if cfg.HTTPClient == nil {
+		cfg.HTTPClient = http.DefaultClient
+	}
+	return &OIDC{cfg: cfg, sessions: sessions, fail: fail}
+}
+
+func (o *OIDC) setup(ctx context.Context) (*oauth2.Config, *oidc.IDTokenVerifier, error) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	if o.oauth != nil {
+		return o.oauth, o.verifier, nil
+	}
+	ctx, cancel := context.WithTimeout(oidc.ClientContext(context.WithoutCancel(ctx), o.cfg.HTTPClient), 15*time.Second)
+	defer cancel()
+	p, err := oidc.NewProvider(ctx, o.cfg.Issuer)
+	if err != nil {
+		return nil, nil, fmt.Errorf("OIDC discovery at %s: %w", o.cfg.Issuer, err)
+	}
+	o.oauth = &oauth2.Config{ClientID: o.cfg.ClientID, ClientSecret: o.cfg.ClientSecret, RedirectURL: o.cfg.RedirectURL,
+		Endpoint: p.Endpoint(), Scopes: o.cfg.Scopes}
+	o.verifier = p.Verifier(&oidc.Config{ClientID: o.cfg.ClientID})
+	return o.oauth, o.verifier, nil
+}
+
+func randomString() string {
+	b := make([]byte, 24)
+	_, _ = rand.Read(b)
+	return base64.RawURLEncoding.EncodeToString(b)
+}
+
+// Login starts the flow: GET /auth/oidc/login?next=/path.
+func (o *OIDC) Login(w http.ResponseWriter, r *http.Request) {
+	oc, _, err := o.setup(r.Context())
+	if err != nil {
+		o.fail(w, r, access.Errorf(access.CodeInternal, "the identity provider is unreachable: %v", err))
+		return
+	}
+	f := oidcFlow{State: randomString(), Nonce: randomString(), Verifier: oauth2.GenerateVerifier(), Next: SafeNext(r.URL.Query().Get("next"))}
+	b, _ := json.Marshal(f)
+	http.SetCookie(w, &http.Cookie{Name: oidcFlowCookie, Value: base64.RawURLEncoding.EncodeToString(b), Path: "/auth/oidc/",
+		HttpOnly: true, Secure: !IsLoopback(r), SameSite: http.SameSiteLaxMode, MaxAge: 600})
+	http.Redirect(w, r, oc.AuthCodeURL(f.State, oidc.Nonce(f.Nonce), oauth2.S256ChallengeOption(f.Verifier)), http.StatusFound)
+}
+
+// Callback finishes the flow: GET /auth/oidc/callback?code=...&state=...
+func (o *OIDC) Callback(w http.ResponseWriter, r *http.Request) {
+	ctx := r.Context()
+	oc, verifier, err := o.setup(ctx)
+	if err != nil {
+		o.fail(w, r, access.Errorf(access.CodeInternal, "the identity provider is unreachable: %v", err))
+		return
+	}
+	var f oidcFlow
+	if c, err := r.Cookie(oidcFlowCookie); err == nil {
+		if b, err := base64.RawURLEncoding.DecodeString(c.Value); err == nil {
+			_ = json.Unmarshal(b, &f)
+		}
+	}
+	http.SetCookie(w, &http.Cookie{Name: oidcFlowCookie, Value: "", Path: "/auth/oidc/", HttpOnly: true, Secure: !IsLoopback(r), MaxAge: -1})
+	q := r.URL.Query()
+	if e := q.Get("error"); e != "" {
+		o.fail(w, r, access.Errorf(access.CodeUnauthenticated, "the identity provider refused the sign-in: %s %s", e, q.Get("error_description")))
+		return
+	}
+	if f.State == "" || q.Get("state") != f.State {
+		o.fail(w, r, access.Errorf(access.CodeUnauthenticated, "the sign-in state does not match (expired, or started in another browser): sign in again"))
+		return
+	}
+	cctx := oidc.ClientContext(ctx, o.cfg.HTTPClient)
+	tok, err := oc.Exchange(cctx, q.Get("code"), oauth2.VerifierOption(f.Verifier))
+	if err != nil {
+		o.fail(w, r, access.Errorf(access.CodeUnauthenticated, "the identity provider did not accept the sign-in code: %v", err))
+		return
+	}
+	raw, _ := tok.Extra("id_token").(string)
+	if raw == "" {
+		o.fail(w, r, access.Errorf(access.CodeUnauthenticated, "the identity provider sent no ID token"))
+		return
+	}
+	idt, err := verifier.Verify(cctx, raw)
+	if err != nil {
+		o.fail(w, r, access.Errorf(access.CodeUnauthenticated, "the ID token is not valid: %v", err))
+		return
+	}
+	if idt.Nonce != f.Nonce {
+		o.fail(w, r, access.Errorf(access.CodeUnauthenticated, "the ID token's nonce does not match this sign-in"))
+		return
+	}
+	var claims map[string]any
+	if err := idt.Claims(&claims); err != nil {
+		o.fail(w, r, access.Errorf(access.CodeUnauthenticated, "the ID token's claims are unreadable: %v", err))
+		return
+	}
+	login := ""
+	for _, c := range o.cfg.Claims {
+		if v, ok := claims[c].(string); ok && strings.TrimSpace(v) != "" {
+			if c == "email" {
+				if verified, ok := claims["email_verified"].(bool); ok && !verified {
+					continue // an unverified email could name anyone
+				}
+			}
+			login = v
+			break
+		}
+	}
+	if login == "" {
+		o.fail(w, r, access.Errorf(access.CodeUnauthenticated, "the ID token has none of the claims %s", strings.Join(o.cfg.Claims, ", ")))
+		return
+	}
+	if _, err := o.sessions.SignIn(w, r, login, "oidc"); err != nil {
+		o.fail(w, r, err)
+		return
+	}
+	http.Redirect(w, r, SafeNext(f.Next), http.StatusSeeOther)
+}

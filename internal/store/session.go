@@ -1,0 +1,16 @@
+package store
+
+import "time"
+
+// Session is a signed-in portal session (issue 6). Only the SHA-256 hash of
+// the cookie's secret is stored, so a database dump can't be replayed as a
+// cookie.
+type Session struct {
+	ID         string
+	Hash       []byte // SHA-256 of the cookie secret
+	UserID     string // the directory user
+	Method     string // how the user signed in: oidc, saml or demo
+	CreatedAt  time.Time
+	LastSeenAt time.Time // for the idle timeout
+	ExpiresAt  time.Time // the absolute timeout
+}

@@ -1,0 +1,59 @@
+package web
+
+import (
+	"net/http"
+	"strings"
+
+	"github.com/elevate/elevate/internal/access"
+	"github.com/elevate/elevate/internal/policy"
+	"github.com/elevate/elevate/internal/store"
+	"github.com/elevate/elevate/internal/workflow"
+)
+
+type runView struct {
+	Name  string
+	Found bool
+	S     store.RunStatus
+}
+
+type adminData struct {
+	Policy   string
+	Revision int
+	Runs     []runView
+	Q        workflow.ExplainInput
+	Explain  *policy.Explanation
+	ExplErr  string
+}
+
+// adminPage serves GET /admin: the policy (read-only: it is managed as
+// code with `elevate policy apply`), sync and reconciliation status, and
+// explain. Admins only.
+func (p *Portal) adminPage(w http.ResponseWriter, r *http.Request, actor access.Actor) error {
+	if !actor.Admin {
+		return access.Errorf(access.CodeForbidden, "Only admins may see the admin pages.")
+	}
+	doc, rev, err := p.o.Service.ExportPolicy(r.Context(), actor)
+	if err != nil {
+		return err
+	}
+	d := adminData{Policy: string(doc), Revision: rev}
+	for _, k := range []struct{ kind, name string }{{store.RunDirectorySync, "Directory sync"}, {store.RunReconcile, "Reconciliation"}} {
+		st, found, err := p.o.Service.RunStatus(r.Context(), k.kind)
+		if err != nil {
+			return err
+		}
+		d.Runs = append(d.Runs, runView{Name: k.name, Found: found, S: st})
+	}
+	q := r.URL.Query()
+	d.Q = workflow.ExplainInput{User: strings.TrimSpace(q.Get("user")), Account: strings.TrimSpace(q.Get("account")), PermissionSet: strings.TrimSpace(q.Get("permission_set"))}
+	if d.Q.Account != "" || d.Q.PermissionSet != "" {
+		ex, err := p.o.Service.Explain(r.Context(), actor, d.Q)
+		if err != nil {
+			d.ExplErr = p.message(r, err)
+		} else {
+			d.Explain = &ex
+		}
+	}
+	p.render(w, http.StatusOK, "admin", view{Title: "Admin", Nav: "admin", Actor: actor, SignedIn: true, D: d})
+	return nil
+}

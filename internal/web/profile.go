@@ -1,0 +1,60 @@
+package web
+
+import (
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/elevate/elevate/internal/access"
+	"github.com/elevate/elevate/internal/store"
+)
+
+type profileData struct {
+	Tokens    []store.Token
+	NewSecret string
+	NewName   string
+}
+
+func (p *Portal) renderProfile(w http.ResponseWriter, r *http.Request, actor access.Actor, status int, d profileData, notice, errMsg string) error {
+	toks, err := p.o.Service.ListTokens(r.Context(), actor)
+	if err != nil {
+		return err
+	}
+	d.Tokens = toks
+	p.render(w, status, "profile", view{Title: "Profile", Nav: "profile", Actor: actor, SignedIn: true, Notice: notice, Error: errMsg, D: d})
+	return nil
+}
+
+// profile serves GET /profile.
+func (p *Portal) profile(w http.ResponseWriter, r *http.Request, actor access.Actor) error {
+	notice := ""
+	if r.URL.Query().Get("msg") == "revoked" {
+		notice = "The token was revoked."
+	}
+	return p.renderProfile(w, r, actor, http.StatusOK, profileData{}, notice, "")
+}
+
+// createToken serves POST /profile/tokens. The secret is shown once, in
+// this response (never stored, never in a URL).
+func (p *Portal) createToken(w http.ResponseWriter, r *http.Request, actor access.Actor) error {
+	name := strings.TrimSpace(r.PostFormValue("name"))
+	days, err := strconv.Atoi(strings.TrimSpace(r.PostFormValue("expires_days")))
+	if err != nil || days < 0 || days > 366 {
+		return p.renderProfile(w, r, actor, http.StatusBadRequest, profileData{}, "", "Expiry must be a number of days from 0 (never) to 366.")
+	}
+	secret, tok, err := p.o.Service.CreateToken(r.Context(), actor.UserName, name, time.Duration(days)*24*time.Hour)
+	if err != nil {
+		return err
+	}
+	return p.renderProfile(w, r, actor, http.StatusOK, profileData{NewSecret: secret, NewName: tok.Name}, "", "")
+}
+
+// revokeToken serves POST /profile/tokens/{id}/revoke.
+func (p *Portal) revokeToken(w http.ResponseWriter, r *http.Request, actor access.Actor) error {
+	if err := p.o.Service.RevokeToken(r.Context(), actor, r.PathValue("id")); err != nil {
+		return err
+	}
+	http.Redirect(w, r, "/profile?msg=revoked", http.StatusSeeOther)
+	return nil
+}
