@@ -17,31 +17,24 @@
 package main
 
 import (
-	"bytes"
 	"context"
-	"crypto/rand"
-	"encoding/hex"
-	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
 	"io"
 	"log/slog"
-	"net/http"
 	"net/http/httptest"
-	"net/url"
 	"os"
 	"runtime"
 	"slices"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
 
 	awssdk "github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/credentials"
-	"github.com/jackc/pgx/v5"
 
+	"github.com/elevate/elevate/bench/internal/benchenv"
 	"github.com/elevate/elevate/internal/access"
 	"github.com/elevate/elevate/internal/app"
 	"github.com/elevate/elevate/internal/awsemu"
@@ -160,7 +153,7 @@ func burst(ctx context.Context, o options, n int) (*result, error) {
 	if err != nil {
 		return nil, err
 	}
-	rec := &recorder{next: emu, accepted: map[string]time.Time{}}
+	rec := benchenv.NewDeleteRecorder(emu)
 	emuSrv := httptest.NewServer(rec)
 	defer emuSrv.Close()
 
@@ -174,7 +167,7 @@ func burst(ctx context.Context, o options, n int) (*result, error) {
 	cfg.DataDir = dir
 	engine := "sqlite"
 	if o.databaseURL != "" {
-		db, drop, err := freshDatabase(ctx, o.databaseURL)
+		db, drop, err := benchenv.FreshDatabase(ctx, o.databaseURL)
 		if err != nil {
 			return nil, err
 		}
@@ -222,7 +215,7 @@ func burst(ctx context.Context, o options, n int) (*result, error) {
 	return res, err
 }
 
-func measure(ctx context.Context, o options, n int, a *app.App, emu *awsemu.Emulator, rec *recorder, seed awsemu.Seed) (*result, error) {
+func measure(ctx context.Context, o options, n int, a *app.App, emu *awsemu.Emulator, rec *benchenv.DeleteRecorder, seed awsemu.Seed) (*result, error) {
 	psARN := emu.PermissionSetARN("Burst")
 	type target struct {
 		asg      access.Assignment
@@ -342,9 +335,7 @@ func measure(ctx context.Context, o options, n int, a *app.App, emu *awsemu.Emul
 			continue
 		}
 		res.gone = append(res.gone, gone[i].Sub(end))
-		rec.mu.Lock()
-		at, ok := rec.accepted[assignmentKey(t.asg.AccountID, psARN, t.asg.UserID)]
-		rec.mu.Unlock()
+		at, ok := rec.Accepted(t.asg.AccountID, psARN, t.asg.UserID)
 		if ok {
 			res.accepted = append(res.accepted, at.Sub(end))
 		}
@@ -370,91 +361,4 @@ func measure(ctx context.Context, o options, n int, a *app.App, emu *awsemu.Emul
 		return res, fmt.Errorf("%d of %d revocations lost", lost, n)
 	}
 	return res, nil
-}
-
-// recorder passes requests to the emulator and notes when it accepted each
-// DeleteAccountAssignment (HTTP 200), by assignment.
-type recorder struct {
-	next http.Handler
-
-	mu       sync.Mutex
-	accepted map[string]time.Time
-}
-
-func assignmentKey(account, psARN, principal string) string {
-	return account + "|" + psARN + "|" + principal
-}
-
-func (rc *recorder) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	if !strings.HasSuffix(r.Header.Get("X-Amz-Target"), ".DeleteAccountAssignment") {
-		rc.next.ServeHTTP(w, r)
-		return
-	}
-	body, err := io.ReadAll(r.Body)
-	if err != nil {
-		http.Error(w, err.Error(), http.StatusBadRequest)
-		return
-	}
-	r.Body = io.NopCloser(bytes.NewReader(body))
-	sw := &statusWriter{ResponseWriter: w, status: http.StatusOK}
-	rc.next.ServeHTTP(sw, r)
-	at := time.Now()
-	if sw.status != http.StatusOK {
-		return
-	}
-	var in struct{ TargetId, PermissionSetArn, PrincipalId string }
-	if json.Unmarshal(body, &in) != nil {
-		return
-	}
-	k := assignmentKey(in.TargetId, in.PermissionSetArn, in.PrincipalId)
-	rc.mu.Lock()
-	defer rc.mu.Unlock()
-	if _, ok := rc.accepted[k]; !ok {
-		rc.accepted[k] = at
-	}
-}
-
-type statusWriter struct {
-	http.ResponseWriter
-	status int
-}
-
-func (s *statusWriter) WriteHeader(code int) {
-	s.status = code
-	s.ResponseWriter.WriteHeader(code)
-}
-
-// freshDatabase creates an empty database on the server of admin and
-// returns its URL and a function that drops it.
-func freshDatabase(ctx context.Context, admin string) (string, func(), error) {
-	u, err := url.Parse(admin)
-	if err != nil || (u.Scheme != "postgres" && u.Scheme != "postgresql") {
-		return "", nil, fmt.Errorf("-database-url %q: want postgres://", admin)
-	}
-	b := make([]byte, 6)
-	_, _ = rand.Read(b)
-	name := "elevate_burst_" + hex.EncodeToString(b)
-	conn, err := pgx.Connect(ctx, admin)
-	if err != nil {
-		return "", nil, fmt.Errorf("connect to %s: %w", u.Redacted(), err)
-	}
-	defer conn.Close(ctx)
-	if _, err := conn.Exec(ctx, "CREATE DATABASE "+pgx.Identifier{name}.Sanitize()); err != nil {
-		return "", nil, fmt.Errorf("create database %s: %w", name, err)
-	}
-	drop := func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-		defer cancel()
-		conn, err := pgx.Connect(ctx, admin)
-		if err != nil {
-			fmt.Fprintf(os.Stderr, "burst: drop database %s: %v\n", name, err)
-			return
-		}
-		defer conn.Close(ctx)
-		if _, err := conn.Exec(ctx, "DROP DATABASE IF EXISTS "+pgx.Identifier{name}.Sanitize()+" WITH (FORCE)"); err != nil {
-			fmt.Fprintf(os.Stderr, "burst: drop database %s: %v\n", name, err)
-		}
-	}
-	u.Path = "/" + name
-	return u.String(), drop, nil
 }

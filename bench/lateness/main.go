@@ -12,29 +12,21 @@
 package main
 
 import (
-	"bytes"
 	"context"
-	"crypto/rand"
-	"encoding/hex"
-	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
 	"io"
 	"log/slog"
-	"net/http"
 	"net/http/httptest"
-	"net/url"
 	"os"
 	"slices"
-	"strings"
-	"sync"
 	"time"
 
 	awssdk "github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/credentials"
-	"github.com/jackc/pgx/v5"
 
+	"github.com/elevate/elevate/bench/internal/benchenv"
 	"github.com/elevate/elevate/client"
 	"github.com/elevate/elevate/internal/app"
 	"github.com/elevate/elevate/internal/awsemu"
@@ -84,7 +76,7 @@ func run() error {
 	if err != nil {
 		return err
 	}
-	rec := &recorder{next: emu, accepted: map[string]time.Time{}}
+	rec := benchenv.NewDeleteRecorder(emu)
 	emuSrv := httptest.NewServer(rec)
 	defer emuSrv.Close()
 
@@ -98,7 +90,7 @@ func run() error {
 	cfg.DataDir = dir
 	engine := "sqlite"
 	if o.databaseURL != "" {
-		db, drop, err := freshDatabase(ctx, o.databaseURL)
+		db, drop, err := benchenv.FreshDatabase(ctx, o.databaseURL)
 		if err != nil {
 			return err
 		}
@@ -156,59 +148,6 @@ func run() error {
 	return nil
 }
 
-// recorder passes requests to the emulator and notes when it accepted each
-// DeleteAccountAssignment (an HTTP 200 answer), by account, permission set
-// and principal.
-type recorder struct {
-	next http.Handler
-
-	mu       sync.Mutex
-	accepted map[string]time.Time // first accepted deletion
-}
-
-func assignmentKey(account, psARN, principal string) string {
-	return account + "|" + psARN + "|" + principal
-}
-
-func (rc *recorder) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	if !strings.HasSuffix(r.Header.Get("X-Amz-Target"), ".DeleteAccountAssignment") {
-		rc.next.ServeHTTP(w, r)
-		return
-	}
-	body, err := io.ReadAll(r.Body)
-	if err != nil {
-		http.Error(w, err.Error(), http.StatusBadRequest)
-		return
-	}
-	r.Body = io.NopCloser(bytes.NewReader(body))
-	sw := &statusWriter{ResponseWriter: w, status: http.StatusOK}
-	rc.next.ServeHTTP(sw, r)
-	at := time.Now()
-	if sw.status != http.StatusOK {
-		return
-	}
-	var in struct{ TargetId, PermissionSetArn, PrincipalId string }
-	if json.Unmarshal(body, &in) != nil {
-		return
-	}
-	k := assignmentKey(in.TargetId, in.PermissionSetArn, in.PrincipalId)
-	rc.mu.Lock()
-	defer rc.mu.Unlock()
-	if _, ok := rc.accepted[k]; !ok {
-		rc.accepted[k] = at
-	}
-}
-
-type statusWriter struct {
-	http.ResponseWriter
-	status int
-}
-
-func (s *statusWriter) WriteHeader(code int) {
-	s.status = code
-	s.ResponseWriter.WriteHeader(code)
-}
-
 // results are the latenesses, sorted.
 type results struct {
 	accepted    []time.Duration // AWS accepted the deletion - ends_at
@@ -259,7 +198,7 @@ func orDefault(d time.Duration) string {
 	return d.String()
 }
 
-func measure(ctx context.Context, o options, baseURL, tok string, emu *awsemu.Emulator, rec *recorder, seed awsemu.Seed, sets []string) (*results, error) {
+func measure(ctx context.Context, o options, baseURL, tok string, emu *awsemu.Emulator, rec *benchenv.DeleteRecorder, seed awsemu.Seed, sets []string) (*results, error) {
 	alice, err := client.New(baseURL, tok)
 	if err != nil {
 		return nil, err
@@ -341,9 +280,7 @@ func measure(ctx context.Context, o options, baseURL, tok string, emu *awsemu.Em
 		if g.RevokedAt != nil {
 			res.revoked = append(res.revoked, g.RevokedAt.Sub(*r.EndsAt))
 		}
-		rec.mu.Lock()
-		at, ok := rec.accepted[assignmentKey(g.AccountID, r.PermissionSet.ARN, aliceID)]
-		rec.mu.Unlock()
+		at, ok := rec.Accepted(g.AccountID, r.PermissionSet.ARN, aliceID)
 		if !ok {
 			res.missingRecs++
 			continue
@@ -354,39 +291,4 @@ func measure(ctx context.Context, o options, baseURL, tok string, emu *awsemu.Em
 	slices.Sort(res.revoked)
 	res.wall = time.Since(start)
 	return res, nil
-}
-
-// freshDatabase creates an empty database on the server of admin and
-// returns its URL and a function that drops it.
-func freshDatabase(ctx context.Context, admin string) (string, func(), error) {
-	u, err := url.Parse(admin)
-	if err != nil || (u.Scheme != "postgres" && u.Scheme != "postgresql") {
-		return "", nil, fmt.Errorf("-database-url %q: want postgres://", admin)
-	}
-	b := make([]byte, 6)
-	_, _ = rand.Read(b)
-	name := "elevate_bench_" + hex.EncodeToString(b)
-	conn, err := pgx.Connect(ctx, admin)
-	if err != nil {
-		return "", nil, fmt.Errorf("connect to %s: %w", u.Redacted(), err)
-	}
-	defer conn.Close(ctx)
-	if _, err := conn.Exec(ctx, "CREATE DATABASE "+pgx.Identifier{name}.Sanitize()); err != nil {
-		return "", nil, fmt.Errorf("create database %s: %w", name, err)
-	}
-	drop := func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-		defer cancel()
-		conn, err := pgx.Connect(ctx, admin)
-		if err != nil {
-			fmt.Fprintf(os.Stderr, "lateness: drop database %s: %v\n", name, err)
-			return
-		}
-		defer conn.Close(ctx)
-		if _, err := conn.Exec(ctx, "DROP DATABASE IF EXISTS "+pgx.Identifier{name}.Sanitize()+" WITH (FORCE)"); err != nil {
-			fmt.Fprintf(os.Stderr, "lateness: drop database %s: %v\n", name, err)
-		}
-	}
-	u.Path = "/" + name
-	return u.String(), drop, nil
 }
