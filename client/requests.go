@@ -39,7 +39,8 @@ func (c *Client) CreateRequest(ctx context.Context, in CreateRequestInput) (*Req
 		Start         string   `json:"start,omitempty"`
 		Justification string   `json:"justification"`
 		Ticket        string   `json:"ticket,omitempty"`
-	}{AccountIDs: in.AccountIDs, PermissionSet: in.PermissionSet, Justification: in.Justification, Ticket: in.Ticket}
+		BreakGlass    bool     `json:"break_glass,omitempty"`
+	}{AccountIDs: in.AccountIDs, PermissionSet: in.PermissionSet, Justification: in.Justification, Ticket: in.Ticket, BreakGlass: in.BreakGlass}
 	if body.AccountIDs == nil {
 		body.AccountIDs = []string{}
 	}

@@ -168,6 +168,9 @@ type CreateRequestInput struct {
 	Start         time.Time     // zero: now
 	Justification string        // why; required
 	Ticket        string        // required where the rule says so
+	// BreakGlass asks for emergency self-activation under a break-glass
+	// rule: no approval, active at once, reviewed afterwards.
+	BreakGlass bool
 }
 
 // ListOptions filter ListRequests. Zero values mean the server's defaults.

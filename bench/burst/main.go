@@ -177,8 +177,10 @@ func burst(ctx context.Context, o options, n int) (*result, error) {
 	cfg.Jobs.ClientID = "burst"
 	cfg.Jobs.SweepInterval = time.Hour // the jobs are inserted with the grants
 	cfg.Jobs.ReconcileInterval = -1
+	cfg.Jobs.FetchPollInterval = scaled(200*time.Millisecond, o.scale) // River looks for due jobs: elevate's 200ms default, scaled
 	cfg.AWS.PollInterval = scaled(time.Second, o.scale)
 	cfg.AWS.MaxPollInterval = scaled(5*time.Second, o.scale)
+	cfg.AWS.ListPollInterval = scaled(150*time.Millisecond, o.scale)
 	cfg.AWS.CallsPerSecond = 18 * o.scale
 	cfg.AWS.IdentityStoreCallsPerSecond = 10 * o.scale
 	cfg.AWS.OrganizationsCallsPerSecond = 10 * o.scale

@@ -21,6 +21,9 @@ const (
 	CodeNotEligible       Code = "not_eligible"       // no rule allows the request
 	CodeConflict          Code = "conflict"           // a concurrent change won; retry
 	CodeInternal          Code = "internal"           // anything else
+	// Issue 9 (security pass).
+	CodeUserDisabled Code = "user_disabled" // the user is disabled in, or gone from, the directory (401)
+	CodeRateLimited  Code = "rate_limited"  // too many attempts; retry after the Retry-After header (429)
 )
 
 // Error is an error meant for the user: a stable code and a message that says

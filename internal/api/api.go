@@ -60,6 +60,8 @@ type API struct {
 	audit Audit
 	// notif serves /notifications (WithNotifications).
 	notif notificationsRef
+	// sync serves /admin/sync (WithSync, sync.go); nil answers not_found.
+	sync Sync
 }
 
 // New returns the API handler. It serves full paths under /api/v1/ (not

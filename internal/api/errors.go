@@ -31,8 +31,10 @@ func statusOf(code access.Code) int {
 	switch code {
 	case access.CodeInvalid:
 		return http.StatusBadRequest
-	case access.CodeUnauthenticated:
+	case access.CodeUnauthenticated, access.CodeUserDisabled:
 		return http.StatusUnauthorized
+	case access.CodeRateLimited:
+		return http.StatusTooManyRequests
 	case access.CodeForbidden, access.CodeSelfApproval, access.CodeNotEligible:
 		return http.StatusForbidden
 	case access.CodeNotFound:

@@ -60,6 +60,7 @@ func (b createRequestBody) submitInput() (workflow.SubmitInput, error) {
 		PermissionSet: strings.TrimSpace(b.PermissionSet),
 		Justification: b.Justification,
 		Ticket:        b.Ticket,
+		BreakGlass:    b.BreakGlass,
 	}
 	d, err := parseDuration(b.Duration)
 	if err != nil {

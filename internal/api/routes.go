@@ -39,6 +39,10 @@ func (a *API) routeTable() []route {
 		{method: http.MethodPost, path: Prefix + "/requests/{id}/cancel", handle: a.decide(Requests.Cancel)},
 		{method: http.MethodPost, path: Prefix + "/requests/{id}/end", handle: a.decide(Requests.End)},
 		{method: http.MethodPost, path: Prefix + "/requests/{id}/extend", handle: a.extend},
+		{method: http.MethodPost, path: Prefix + "/requests/{id}/review", handle: a.reviewBreakGlass},
+		{method: http.MethodGet, path: Prefix + "/admin/breakglass", handle: a.listBreakGlass},
+		{method: http.MethodGet, path: Prefix + "/admin/settings", handle: a.getSettings},
+		{method: http.MethodPut, path: Prefix + "/admin/settings", handle: a.putSettings},
 		{method: http.MethodGet, path: Prefix + "/policy/explain", handle: a.policyExplain},
 		{method: http.MethodGet, path: Prefix + "/admin/policy", handle: a.getPolicy},
 		{method: http.MethodPut, path: Prefix + "/admin/policy", handle: a.putPolicy},
@@ -48,6 +52,8 @@ func (a *API) routeTable() []route {
 		{method: http.MethodGet, path: Prefix + "/audit/checkpoints", handle: a.auditCheckpoints},
 		{method: http.MethodGet, path: Prefix + "/notifications", handle: a.listNotifications},
 		{method: http.MethodGet, path: Prefix + "/admin/notifications", handle: a.adminNotifications},
+		{method: http.MethodGet, path: Prefix + "/admin/sync", handle: a.syncStatus},   // sync.go
+		{method: http.MethodPost, path: Prefix + "/admin/sync", handle: a.triggerSync}, // sync.go
 	}
 }
 

@@ -146,6 +146,7 @@ type createRequestBody struct {
 	Start         string   `json:"start"`
 	Justification string   `json:"justification"`
 	Ticket        string   `json:"ticket"`
+	BreakGlass    bool     `json:"break_glass"`
 }
 
 // extendBody is the body of extend.

@@ -67,6 +67,8 @@ type App struct {
 	ln       net.Listener
 	synced   atomic.Bool
 	notif    *notifications // notify.go
+	portal   *web.Portal    // for Routes (security.go)
+	syncCtl  *workflow.SyncControl // sync status and trigger (sync.go)
 }
 
 // New builds the app and binds its listener, so that URL is known before Run.
@@ -100,6 +102,8 @@ func New(ctx context.Context, cfg config.Config, opts Options) (a *App, err erro
 		SweepInterval: cfg.Jobs.SweepInterval, MaxWorkers: cfg.Jobs.MaxWorkers, MaxRetryDelay: cfg.Jobs.MaxRetryDelay, Logger: log, ReconcileInterval: cfg.Jobs.ReconcileInterval,
 	}
 	jcfg.Deliverer = deliverer{a} // notify jobs (notify.go)
+	// retention (retention.go)
+	jcfg.Pruner, jcfg.PruneInterval = retentionJob{a}, pruneInterval(cfg)
 	switch st := a.store.(type) {
 	case *postgres.Store:
 		a.queue, err = jobs.NewPostgres(st.Pool(), jcfg)
@@ -115,6 +119,7 @@ func New(ctx context.Context, cfg config.Config, opts Options) (a *App, err erro
 	pcfg := aws.Config{Region: cfg.AWS.Region, InstanceARN: cfg.AWS.InstanceARN, IdentityStoreID: cfg.AWS.IdentityStoreID,
 		PollInterval: cfg.AWS.PollInterval, Logger: log}
 	pcfg.MaxPollInterval, pcfg.CallsPerSecond, pcfg.MaxInFlight = cfg.AWS.MaxPollInterval, cfg.AWS.CallsPerSecond, cfg.AWS.MaxInFlight
+	pcfg.ListPollInterval = cfg.AWS.ListPollInterval
 	pcfg.IdentityStoreCallsPerSecond, pcfg.OrganizationsCallsPerSecond = cfg.AWS.IdentityStoreCallsPerSecond, cfg.AWS.OrganizationsCallsPerSecond
 	var awsCfg awssdk.Config
 	if opts.AWSConfig != nil {
@@ -142,12 +147,17 @@ func New(ctx context.Context, cfg config.Config, opts Options) (a *App, err erro
 		return nil, err
 	}
 	a.registerGauges()
+	if a.syncCtl, err = newSyncControl(a.svc, a.queue); err != nil { // sync.go (issue 4)
+		return nil, err
+	}
 	portal, err := a.newPortal(opts) // portal.go (issue 6)
+	a.portal = portal
 	if err != nil {
 		return nil, err
 	}
-	a.srv = server.New(server.Options{Logger: log, API: api.New(a.svc, log).WithAudit(a.audit).WithNotifications(a.notif.svc), SlackInteractions: a.notif.handler, Ready: a.ready, Metrics: a.metrics.Handler(),
-		Portal: portal, CrossOriginBypass: web.CrossOriginBypass()})
+	a.srv = server.New(server.Options{Logger: log, API: api.New(a.svc, log).WithAudit(a.audit).WithNotifications(a.notif.svc).WithSync(a.syncCtl), SlackInteractions: a.notif.handler, Ready: a.ready, Metrics: a.metrics.Handler(),
+		Portal: portal, CrossOriginBypass: web.CrossOriginBypass(),
+		TrustProxyHeaders: cfg.Security.TrustProxyHeaders, HSTSMaxAge: cfg.Security.HSTSMaxAge, Limits: serverLimits(cfg.Security)})
 	if opts.NoServe {
 		return a, nil
 	}
@@ -330,4 +340,5 @@ func (a *App) registerGauges() {
 			return map[string]float64{"all": float64(failing)}, err
 		}, a.log)
 	a.metrics.AddGauges("elevate_job_backlog", "Jobs that are due, by state (available, retryable, running).", "state", a.queue.Backlog, a.log)
+	a.registerRunGauges() // metrics_runs.go
 }

@@ -94,7 +94,7 @@ func newNotifications(cfg config.Config, st store.Store, m *metrics.Metrics, log
 		}
 		d.Webhook = s
 	}
-	svc, err := notify.New(notify.Config{PublicURL: cfg.URL(), AdminsGroup: cfg.Policy.AdminsGroup, WarnBefore: n.WarnBefore,
+	svc, err := notify.New(notify.Config{PublicURL: cfg.URL(), AdminsGroup: cfg.Policy.AdminsGroup, AuditorsGroup: cfg.Policy.AuditorsGroup, WarnBefore: n.WarnBefore,
 		Log: n.Log, PortalApprovalPermissionSets: n.Slack.PortalApprovalPermissionSets}, d)
 	if err != nil {
 		return nil, err

@@ -26,8 +26,15 @@ import (
 // configuration).
 func (a *App) newPortal(opts Options) (*web.Portal, error) {
 	cfg := a.cfg
-	sessions := auth.NewSessions(a.svc, workflow.SessionTimeouts{Idle: cfg.Auth.SessionIdleTimeout, Absolute: cfg.Auth.SessionAbsoluteTimeout}, a.log)
-	wo := web.Options{Service: a.svc, Audit: a.audit, Sessions: sessions, DemoUsers: opts.DemoUsers, Logger: a.log}
+	sessions := auth.NewSessions(a.svc, workflow.SessionTimeouts{Idle: cfg.Auth.SessionIdleTimeout, Absolute: cfg.Auth.SessionAbsoluteTimeout}, a.log).LimitPerUser(signInPerUser(cfg.Security))
+	wo := web.Options{Service: a.svc, Audit: a.audit, Sessions: sessions, DemoUsers: opts.DemoUsers, Logger: a.log,
+		PolicyManagedAsCode: cfg.Policy.ManagedAsCode}
+	if a.notif != nil && a.notif.svc != nil {
+		wo.Notifications = a.notif.svc
+	}
+	if a.syncCtl != nil { // admin_sync.go (issue 4)
+		wo.Sync = a.syncCtl
+	}
 	root, err := url.Parse(strings.TrimRight(cfg.URL(), "/"))
 	if err != nil {
 		return nil, fmt.Errorf("public_url: %w", err)

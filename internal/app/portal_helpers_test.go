@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net"
 	"net/http"
 	"net/http/cookiejar"
 	"net/http/httptest"
@@ -37,6 +38,13 @@ type portalEnv struct {
 // enables.
 func startPortal(tb testing.TB, seed awsemu.Seed, mutate func(*config.Config)) *portalEnv {
 	tb.Helper()
+	return startPortalOn(tb, seed, mutate, nil)
+}
+
+// startPortalOn is startPortal serving on ln (nil: a new port), for tests
+// that must know the app's URL before it starts (an IdP's redirect URIs).
+func startPortalOn(tb testing.TB, seed awsemu.Seed, mutate func(*config.Config), ln net.Listener) *portalEnv {
+	tb.Helper()
 	emu, err := awsemu.New(seed, awsemu.Options{ProvisioningDelay: 100 * time.Millisecond})
 	if err != nil {
 		tb.Fatal(err)
@@ -64,7 +72,7 @@ func startPortal(tb testing.TB, seed awsemu.Seed, mutate func(*config.Config)) *
 	awsCfg := awssdk.Config{Region: "us-east-1", BaseEndpoint: awssdk.String(srv.URL),
 		Credentials: credentials.NewStaticCredentialsProvider("AKID", "SECRET", "")}
 	ctx, cancel := context.WithCancel(context.Background())
-	a, err := app.New(ctx, cfg, app.Options{Logger: testLogger(nil), AWSConfig: &awsCfg, AutoMigrate: true, DemoUsers: demoUsers})
+	a, err := app.New(ctx, cfg, app.Options{Logger: testLogger(nil), AWSConfig: &awsCfg, AutoMigrate: true, DemoUsers: demoUsers, Listener: ln})
 	if err != nil {
 		cancel()
 		tb.Fatal(err)

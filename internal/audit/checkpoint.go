@@ -14,6 +14,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"sort"
 	"strings"
 	"time"
 
@@ -35,11 +36,16 @@ const (
 //	count <count>
 //	at <time, UTC, RFC 3339 with up to microseconds>
 //	kind <kind>
+//	first <first seq>        (only for kind prune)
 //
 // each line ending in "\n".
 func CheckpointMessage(c store.Checkpoint) []byte {
-	return fmt.Appendf(nil, "elevate-audit-checkpoint-v1\nseq %d\nhash %x\ncount %d\nat %s\nkind %s\n",
+	b := fmt.Appendf(nil, "elevate-audit-checkpoint-v1\nseq %d\nhash %x\ncount %d\nat %s\nkind %s\n",
 		c.Seq, c.Hash, c.Count, NormalizeTime(c.At).Format(time.RFC3339Nano), c.Kind)
+	if c.Kind == KindPrune {
+		b = fmt.Appendf(b, "first %d\n", c.FirstSeq)
+	}
+	return b
 }
 
 // Sign fills in c.PublicKey and c.Signature with key.
@@ -84,13 +90,14 @@ type CheckpointJSON struct {
 	Count     int64     `json:"count"`
 	At        time.Time `json:"at"`
 	Kind      string    `json:"kind"`
+	FirstSeq  int64     `json:"first_seq,omitempty"` // prune: the first seq of the pruned range
 	PublicKey string    `json:"public_key"`
 	Signature string    `json:"signature"`
 }
 
 // ToJSON converts c for export: hashes in hex, key and signature in base64.
 func ToJSON(c store.Checkpoint) CheckpointJSON {
-	return CheckpointJSON{ID: c.ID, Seq: c.Seq, Hash: hex.EncodeToString(c.Hash), Count: c.Count, At: c.At.UTC(), Kind: c.Kind,
+	return CheckpointJSON{ID: c.ID, Seq: c.Seq, Hash: hex.EncodeToString(c.Hash), Count: c.Count, At: c.At.UTC(), Kind: c.Kind, FirstSeq: c.FirstSeq,
 		PublicKey: base64.StdEncoding.EncodeToString(c.PublicKey), Signature: base64.StdEncoding.EncodeToString(c.Signature)}
 }
 
@@ -108,7 +115,7 @@ func FromJSON(j CheckpointJSON) (store.Checkpoint, error) {
 	if err != nil {
 		return store.Checkpoint{}, fmt.Errorf("checkpoint signature: %w", err)
 	}
-	return store.Checkpoint{ID: j.ID, Seq: j.Seq, Hash: h, Count: j.Count, At: NormalizeTime(j.At), Kind: j.Kind, PublicKey: pub, Signature: sig}, nil
+	return store.Checkpoint{ID: j.ID, Seq: j.Seq, Hash: h, Count: j.Count, At: NormalizeTime(j.At), Kind: j.Kind, FirstSeq: j.FirstSeq, PublicKey: pub, Signature: sig}, nil
 }
 
 // ReadCheckpointFile reads an exported checkpoint: one JSON object, or a
@@ -257,4 +264,23 @@ func ParseKey(b []byte) (ed25519.PrivateKey, error) {
 		return ed25519.PrivateKey(raw), nil
 	}
 	return nil, fmt.Errorf("base64 key of %d bytes: want a 32-byte seed", len(raw))
+}
+
+// PruneRanges fills in FirstSeq of the stored pruning checkpoints: the
+// pruned ranges are contiguous from entry 1, so each starts right after the
+// one before. A deleted pruning checkpoint therefore changes the range of
+// the next one, whose signature then no longer matches.
+func PruneRanges(cps []store.Checkpoint) {
+	idx := make([]int, 0, len(cps))
+	for i := range cps {
+		if cps[i].Kind == KindPrune {
+			idx = append(idx, i)
+		}
+	}
+	sort.SliceStable(idx, func(a, b int) bool { return cps[idx[a]].Seq < cps[idx[b]].Seq })
+	next := int64(1)
+	for _, i := range idx {
+		cps[i].FirstSeq = next
+		next = cps[i].Seq + 1
+	}
 }

@@ -25,6 +25,8 @@ type Service struct {
 	trusted []ed25519.PublicKey
 	log     *slog.Logger
 	now     func() time.Time
+	// activity prunes session activity (prune.go); nil: not stored.
+	activity ActivityPruner
 }
 
 // New returns the service. key signs checkpoints; verification trusts its
@@ -139,6 +141,7 @@ func (s *Service) Checkpoints(ctx context.Context) ([]store.Checkpoint, error) {
 	var out []store.Checkpoint
 	err := s.st.ReadTx(ctx, func(tx store.Tx) (err error) {
 		out, err = tx.ListCheckpoints(ctx)
+		PruneRanges(out)
 		return err
 	})
 	return out, err

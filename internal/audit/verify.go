@@ -82,6 +82,7 @@ func Verify(ctx context.Context, st store.Store, opts VerifyOptions) (Report, er
 		if stored, err = tx.ListCheckpoints(ctx); err != nil {
 			return err
 		}
+		PruneRanges(stored)
 		// Signatures first: a forged checkpoint proves nothing.
 		all := append(append([]store.Checkpoint(nil), stored...), opts.External...)
 		for i, c := range all {
@@ -95,6 +96,10 @@ func Verify(ctx context.Context, st store.Store, opts VerifyOptions) (Report, er
 			if c.Kind == KindPrune && (prune == nil || c.Seq > prune.Seq) {
 				prune = &all[i]
 			}
+		}
+		if err := checkPruneSeries(all); err != nil {
+			rep.Problem = err
+			return errStop
 		}
 		var baseSeq int64
 		expectPrev := Genesis
@@ -129,6 +134,10 @@ func Verify(ctx context.Context, st store.Store, opts VerifyOptions) (Report, er
 			case !Equal(en.PrevHash, prevHash) && en.Seq > prevSeq+1:
 				if first && prune == nil {
 					return fail(1, ProblemDeleted, "entries 1 to %d are missing: entry %d does not start the chain", en.Seq-1, en.Seq)
+				}
+				if first {
+					return fail(prevSeq+1, ProblemDeleted, "entries %d to %d are missing: entry %d does not follow the pruning checkpoint's anchor (entry %d)",
+						prevSeq+1, en.Seq-1, en.Seq, prevSeq)
 				}
 				return fail(prevSeq+1, ProblemDeleted, "entries %d to %d are missing: entry %d does not follow entry %d", prevSeq+1, en.Seq-1, en.Seq, prevSeq)
 			case !Equal(en.PrevHash, prevHash):
@@ -235,4 +244,36 @@ func orDash(s string) string {
 		return "-"
 	}
 	return s
+}
+
+// checkPruneSeries checks that the pruning checkpoints (signatures already
+// checked) summarize one contiguous range from entry 1: each starts right
+// after the one before, and counts grow. A deleted pruning checkpoint
+// leaves a hole that no entry can show any more.
+func checkPruneSeries(all []store.Checkpoint) *Problem {
+	var ps []store.Checkpoint
+	for _, c := range all {
+		if c.Kind == KindPrune {
+			ps = append(ps, c)
+		}
+	}
+	sort.SliceStable(ps, func(i, j int) bool { return ps[i].Seq < ps[j].Seq })
+	next, count := int64(1), int64(0)
+	for i, c := range ps {
+		if i > 0 && c.Seq == ps[i-1].Seq && Equal(c.Hash, ps[i-1].Hash) && c.FirstSeq == ps[i-1].FirstSeq {
+			continue // the same checkpoint, stored and exported
+		}
+		switch {
+		case c.FirstSeq != next:
+			return &Problem{Seq: next, Kind: ProblemCheckpoint, Message: fmt.Sprintf(
+				"the pruning checkpoint of %s covers entries %d to %d, but the pruned entries before it end at %d: a pruning checkpoint is missing",
+				c.At.Format("2006-01-02T15:04:05Z"), c.FirstSeq, c.Seq, next-1)}
+		case c.Seq < c.FirstSeq || c.Count <= count:
+			return &Problem{Seq: c.FirstSeq, Kind: ProblemCheckpoint, Message: fmt.Sprintf(
+				"the pruning checkpoint of %s (entries %d to %d, count %d) does not follow the one before it (count %d)",
+				c.At.Format("2006-01-02T15:04:05Z"), c.FirstSeq, c.Seq, c.Count, count)}
+		}
+		next, count = c.Seq+1, c.Count
+	}
+	return nil
 }

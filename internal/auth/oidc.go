@@ -40,6 +40,7 @@ type OIDC struct {
 	fail     func(w http.ResponseWriter, r *http.Request, err error)
 
 	mu       sync.Mutex
+	provider *oidc.Provider
 	verifier *oidc.IDTokenVerifier
 	oauth    *oauth2.Config
 }
@@ -84,6 +85,7 @@ func (o *OIDC) setup(ctx context.Context) (*oauth2.Config, *oidc.IDTokenVerifier
 	o.oauth = &oauth2.Config{ClientID: o.cfg.ClientID, ClientSecret: o.cfg.ClientSecret, RedirectURL: o.cfg.RedirectURL,
 		Endpoint: p.Endpoint(), Scopes: o.cfg.Scopes}
 	o.verifier = p.Verifier(&oidc.Config{ClientID: o.cfg.ClientID})
+	o.provider = p
 	return o.oauth, o.verifier, nil
 }
 
@@ -156,20 +158,19 @@ func (o *OIDC) Callback(w http.ResponseWriter, r *http.Request) {
 		o.fail(w, r, access.Errorf(access.CodeUnauthenticated, "the ID token's claims are unreadable: %v", err))
 		return
 	}
-	login := ""
-	for _, c := range o.cfg.Claims {
-		if v, ok := claims[c].(string); ok && strings.TrimSpace(v) != "" {
-			if c == "email" {
-				if verified, ok := claims["email_verified"].(bool); ok && !verified {
-					continue // an unverified email could name anyone
-				}
-			}
-			login = v
-			break
+	login := LoginFromClaims(claims, o.cfg.Claims)
+	if login == "" {
+		// Many IdPs put the email and profile claims only in the UserInfo
+		// response when they also issue an access token (OIDC Core 5.4).
+		uc, err := o.userInfoClaims(cctx, tok, idt.Subject)
+		if err != nil {
+			o.fail(w, r, access.Errorf(access.CodeUnauthenticated, "the ID token has none of the claims %s, and the UserInfo endpoint did not answer: %v", strings.Join(o.cfg.Claims, ", "), err))
+			return
 		}
+		login = LoginFromClaims(uc, o.cfg.Claims)
 	}
 	if login == "" {
-		o.fail(w, r, access.Errorf(access.CodeUnauthenticated, "the ID token has none of the claims %s", strings.Join(o.cfg.Claims, ", ")))
+		o.fail(w, r, access.Errorf(access.CodeUnauthenticated, "neither the ID token nor UserInfo has any of the claims %s", strings.Join(o.cfg.Claims, ", ")))
 		return
 	}
 	if _, err := o.sessions.SignIn(w, r, login, "oidc"); err != nil {
@@ -177,4 +178,58 @@ func (o *OIDC) Callback(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	http.Redirect(w, r, SafeNext(f.Next), http.StatusSeeOther)
+}
+
+// userInfoClaims fetches the UserInfo claims with the access token; they
+// must be about the ID token's subject (OIDC Core 5.3.2).
+func (o *OIDC) userInfoClaims(ctx context.Context, tok *oauth2.Token, subject string) (map[string]any, error) {
+	o.mu.Lock()
+	p := o.provider
+	o.mu.Unlock()
+	if p.UserInfoEndpoint() == "" {
+		return nil, fmt.Errorf("the provider has no UserInfo endpoint")
+	}
+	ui, err := p.UserInfo(ctx, oauth2.StaticTokenSource(tok))
+	if err != nil {
+		return nil, fmt.Errorf("fetch UserInfo: %w", err)
+	}
+	if ui.Subject != subject {
+		return nil, fmt.Errorf("UserInfo is about subject %q, not the ID token's %q", ui.Subject, subject)
+	}
+	var claims map[string]any
+	if err := ui.Claims(&claims); err != nil {
+		return nil, fmt.Errorf("read UserInfo claims: %w", err)
+	}
+	return claims, nil
+}
+
+// LoginFromClaims returns the first non-empty string claim of names: the
+// email or user name to look up in the directory. The email claim counts
+// only when email_verified is true: an unverified email could name anyone,
+// and IdPs leave email_verified out when it is false (omitempty), so an
+// absent one is not trusted either.
+func LoginFromClaims(claims map[string]any, names []string) string {
+	for _, c := range names {
+		v, ok := claims[c].(string)
+		if !ok || strings.TrimSpace(v) == "" {
+			continue
+		}
+		if c == "email" && !emailVerified(claims["email_verified"]) {
+			continue
+		}
+		return strings.TrimSpace(v)
+	}
+	return ""
+}
+
+// emailVerified reads email_verified: true, or the string "true" that some
+// IdPs send.
+func emailVerified(v any) bool {
+	switch x := v.(type) {
+	case bool:
+		return x
+	case string:
+		return strings.EqualFold(strings.TrimSpace(x), "true")
+	}
+	return false
 }

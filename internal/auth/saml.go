@@ -60,7 +60,7 @@ func NewSAML(cfg SAMLConfig, sessions *Sessions, fail func(w http.ResponseWriter
 		return nil, fmt.Errorf("auth: SAML needs a key, a certificate and the public URL")
 	}
 	if len(cfg.Attributes) == 0 {
-		cfg.Attributes = []string{"email", "Email", "mail", "http://schemas.xmlsoap.org/ws/2005/05/identity/claims/emailaddress", "username", "userName"}
+		cfg.Attributes = []string{"email", "Email", "mail", "http://schemas.xmlsoap.org/ws/2005/05/identity/claims/emailaddress", "username", "userName", "uid"}
 	}
 	if cfg.HTTPClient == nil {
 		cfg.HTTPClient = http.DefaultClient

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/elevate/elevate/internal/access"
+	"github.com/elevate/elevate/internal/ratelimit"
 	"github.com/elevate/elevate/internal/workflow"
 )
 
@@ -39,6 +40,7 @@ type Sessions struct {
 	backend  SessionBackend
 	timeouts workflow.SessionTimeouts
 	log      *slog.Logger
+	perUser  *ratelimit.Limiter // sign-ins per login (limit.go); nil: no limit
 }
 
 // NewSessions returns the session manager.
@@ -88,6 +90,9 @@ func secret(r *http.Request) string {
 // browser had (the session id is renewed on every sign-in).
 func (s *Sessions) SignIn(w http.ResponseWriter, r *http.Request, login, method string) (access.Actor, error) {
 	ctx := r.Context()
+	if err := s.allowSignIn(w, login); err != nil {
+		return access.Actor{}, err
+	}
 	actor, err := s.backend.ActorByLogin(ctx, login, access.ViaPortal)
 	if err != nil {
 		return access.Actor{}, err

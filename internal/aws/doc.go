@@ -39,18 +39,27 @@
 //     WithDeadlinePriority on the ctx), so when many grants end at once the
 //     earliest deadlines are removed first; a creation, or a deletion
 //     without a deadline, ranks by its time of arrival. Ties go by arrival.
+//   - Call order. Calls waiting for the rate limiter go by arrival time
+//     plus 40 tokens' worth of time per priority level: status lists first
+//     (they free slots), then creates and deletes (they use them), then
+//     everything else. A lower level can be passed only for that long, so
+//     nothing starves.
 //
 // # Polling
 //
 // One poller goroutine per kind (creation, deletion) polls every operation
 // of that kind in progress, and wakes each waiting caller when its
-// operation is done; it runs only while there are any. Its cycle starts at
+// operation is done; it runs only while there are any. Each cycle picks the
+// cheaper way: with 3 or more operations in progress it calls
+// ListAccountAssignmentCreationStatus (or DeletionStatus) with Filter
+// Status=IN_PROGRESS, one call per 100, frees at once the slot of every
+// operation that was listed before and no longer is (AWS has finished it),
+// and describes those operations in the background to learn SUCCEEDED or
+// FAILED and the FailureReason; with fewer it describes each. In list mode
+// the cycle comes every ListPollInterval (default 150ms), since it costs
+// one call whatever the number of operations; otherwise it starts at
 // PollInterval after a new operation and grows by half up to
-// MaxPollInterval. Each cycle picks the cheaper way: with 3 or more
-// operations in progress it calls ListAccountAssignmentCreationStatus (or
-// DeletionStatus) with Filter Status=IN_PROGRESS, one call per 100, and
-// describes only the operations missing from that list, to learn SUCCEEDED
-// or FAILED and the FailureReason; with fewer it describes each. A
+// MaxPollInterval. A
 // ResourceNotFoundException from a Describe within 30s of the start means
 // "not visible yet" (eventual consistency). Provider.Stats counts calls by
 // operation, throttles and retries, so the cost per operation can be

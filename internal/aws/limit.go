@@ -21,8 +21,11 @@ const (
 )
 
 // tokenBucket is a token bucket in its GCRA form: one token every interval,
-// at most burst tokens saved up. Waiters are served in the order in which
-// they asked (each reserves the next free instant), so no caller starves.
+// at most burst tokens saved up. Callers that must wait are served in the
+// order of their arrival time plus priorityStep per priority level (see
+// callPriority): a status list passes deletes that arrived less than
+// priorityStep before it, and so on, but nobody waits forever, whatever the
+// others' priorities.
 //
 // Over any window of length w it lets at most burst + w/interval calls
 // through: with burst 1 and 18 calls/s, at most 19 calls in any second.
@@ -31,22 +34,37 @@ type tokenBucket struct {
 	slack    time.Duration // (burst-1) * interval
 	now      func() time.Time
 
-	mu  sync.Mutex
-	tat time.Time // theoretical arrival time of the next call
+	mu      sync.Mutex
+	tat     time.Time // theoretical arrival time of the next call
+	seq     uint64
+	waiters bucketHeap
+	changed chan struct{} // closed and replaced when the queue's head may have changed
+
+	granted func(prio int) // called under mu when a waiter gets its token (tests)
 }
+
+// priorityStepTokens is how many tokens' worth of time one priority level
+// is worth in the waiting order.
+const priorityStepTokens = 40
 
 func newTokenBucket(perSecond float64, burst int) *tokenBucket {
 	if burst < 1 {
 		burst = 1
 	}
 	iv := time.Duration(float64(time.Second) / perSecond)
-	return &tokenBucket{interval: iv, slack: time.Duration(burst-1) * iv, now: time.Now}
+	return &tokenBucket{interval: iv, slack: time.Duration(burst-1) * iv, now: time.Now, changed: make(chan struct{})}
 }
 
-// reserve books the next free instant and returns how long to wait for it.
+// reserve books the next free instant and returns how long to wait for it,
+// ahead of any waiter.
 func (b *tokenBucket) reserve() time.Duration {
 	b.mu.Lock()
 	defer b.mu.Unlock()
+	return b.bookLocked()
+}
+
+// bookLocked books the next free instant and returns how long until it.
+func (b *tokenBucket) bookLocked() time.Duration {
 	now := b.now()
 	start := now
 	if t := b.tat.Add(-b.slack); t.After(start) {
@@ -59,18 +77,121 @@ func (b *tokenBucket) reserve() time.Duration {
 	return start.Sub(now)
 }
 
-// wait blocks until the caller may make one call, or ctx is done. A
-// cancelled reservation is not handed back: that only makes the bucket
-// slower, never faster than its rate.
-func (b *tokenBucket) wait(ctx context.Context) error {
+// untilFreeLocked is how long until a token is free (<= 0: now).
+func (b *tokenBucket) untilFreeLocked() time.Duration {
+	return b.tat.Add(-b.slack).Sub(b.now())
+}
+
+func (b *tokenBucket) notifyLocked() {
+	close(b.changed)
+	b.changed = make(chan struct{})
+}
+
+// wait blocks until the caller, of priority prio, may make one call, or ctx
+// is done. Only the first waiter in line sleeps until the next token; the
+// others wait for the line to move.
+func (b *tokenBucket) wait(ctx context.Context, prio int) error {
 	if err := context.Cause(ctx); err != nil {
 		return err
 	}
-	d := b.reserve()
-	if d <= 0 {
+	b.mu.Lock()
+	if len(b.waiters) == 0 && b.untilFreeLocked() <= 0 {
+		b.bookLocked()
+		b.mu.Unlock()
 		return nil
 	}
-	return sleep(ctx, d)
+	w := &bucketWaiter{key: b.now().Add(time.Duration(prio) * priorityStepTokens * b.interval), seq: b.seq}
+	b.seq++
+	heap.Push(&b.waiters, w)
+	if b.waiters[0] == w {
+		b.notifyLocked() // the previous head is no longer first
+	}
+	for {
+		var timer *time.Timer
+		var fire <-chan time.Time
+		if b.waiters[0] == w {
+			d := b.untilFreeLocked()
+			if d <= 0 {
+				heap.Pop(&b.waiters)
+				b.bookLocked()
+				if b.granted != nil {
+					b.granted(prio)
+				}
+				b.notifyLocked()
+				b.mu.Unlock()
+				return nil
+			}
+			timer = time.NewTimer(d)
+			fire = timer.C
+		}
+		changed := b.changed
+		b.mu.Unlock()
+		var err error
+		select {
+		case <-fire:
+		case <-changed:
+		case <-ctx.Done():
+			err = context.Cause(ctx)
+		}
+		if timer != nil {
+			timer.Stop()
+		}
+		b.mu.Lock()
+		if err != nil {
+			heap.Remove(&b.waiters, w.index)
+			b.notifyLocked()
+			b.mu.Unlock()
+			return err
+		}
+	}
+}
+
+type bucketWaiter struct {
+	key   time.Time // arrival + priority steps
+	seq   uint64
+	index int
+}
+
+type bucketHeap []*bucketWaiter
+
+func (h bucketHeap) Len() int { return len(h) }
+func (h bucketHeap) Less(i, j int) bool {
+	if !h[i].key.Equal(h[j].key) {
+		return h[i].key.Before(h[j].key)
+	}
+	return h[i].seq < h[j].seq
+}
+func (h bucketHeap) Swap(i, j int) {
+	h[i], h[j] = h[j], h[i]
+	h[i].index, h[j].index = i, j
+}
+func (h *bucketHeap) Push(x any) {
+	w := x.(*bucketWaiter)
+	w.index = len(*h)
+	*h = append(*h, w)
+}
+func (h *bucketHeap) Pop() any {
+	old := *h
+	w := old[len(old)-1]
+	old[len(old)-1] = nil
+	*h = old[:len(old)-1]
+	w.index = -1
+	return w
+}
+
+// callPriority ranks an sso-admin call for the rate limiter. The status
+// lists come first, because they are what frees in-flight slots; then the
+// creates and deletes that take the freed slots; then everything else
+// (Describe…Status, which in a burst only tells SUCCEEDED from FAILED after
+// the slot is already free, and directory and reconciliation reads).
+func callPriority(op string) int {
+	switch op {
+	case "ListAccountAssignmentCreationStatus", "ListAccountAssignmentDeletionStatus":
+		return 0
+	case "CreateAccountAssignment", "DeleteAccountAssignment":
+		return 1
+	}
+	return 2
 }
 
 // slotQueue limits the number of create/delete operations in flight. Waiters
@@ -293,12 +414,13 @@ func (g callGate) apiOption(stack *middleware.Stack) error {
 }
 
 func (g callGate) handle(ctx context.Context, in middleware.FinalizeInput, next middleware.FinalizeHandler) (middleware.FinalizeOutput, middleware.Metadata, error) {
+	op := awsmiddleware.GetOperationName(ctx)
 	if g.bucket != nil {
-		if err := g.bucket.wait(ctx); err != nil {
+		if err := g.bucket.wait(ctx, callPriority(op)); err != nil {
 			return middleware.FinalizeOutput{}, middleware.Metadata{}, fmt.Errorf("wait for the %s rate limiter: %w", g.service, err)
 		}
 	}
-	g.stats.call(g.service, awsmiddleware.GetOperationName(ctx))
+	g.stats.call(g.service, op)
 	out, md, err := next.HandleFinalize(ctx, in)
 	if err != nil {
 		switch errorCode(err) {

@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"slices"
 	"sort"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -52,13 +53,116 @@ func TestTokenBucketSpacing(t *testing.T) {
 
 func TestTokenBucketWaitRespectsContext(t *testing.T) {
 	b := newTokenBucket(0.001, 1) // one call per 1000s
-	if err := b.wait(t.Context()); err != nil {
+	if err := b.wait(t.Context(), 1); err != nil {
 		t.Fatal(err)
 	}
 	ctx, cancel := context.WithCancel(t.Context())
 	cancel()
-	if err := b.wait(ctx); !errors.Is(err, context.Canceled) {
+	if err := b.wait(ctx, 1); !errors.Is(err, context.Canceled) {
 		t.Fatalf("wait with a cancelled context = %v", err)
+	}
+
+	// A waiter whose context ends while it waits leaves the line.
+	ctx, cancel = context.WithTimeout(t.Context(), 20*time.Millisecond)
+	defer cancel()
+	if err := b.wait(ctx, 1); !errors.Is(err, context.DeadlineExceeded) {
+		t.Fatalf("wait until the context's deadline = %v", err)
+	}
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if n := len(b.waiters); n != 0 {
+		t.Fatalf("%d waiters left in line after their contexts ended", n)
+	}
+}
+
+// Callers waiting together get their tokens by priority, ties in arrival
+// order: a status list that frees in-flight slots passes queued deletes,
+// which pass queued describes and directory reads.
+func TestTokenBucketServesByPriority(t *testing.T) {
+	b := newTokenBucket(100, 1) // one priority step = 100ms, far more than the arrivals' spread
+	var order []string
+	b.granted = func(prio int) { order = append(order, strconv.Itoa(prio)) } // under b.mu
+	b.mu.Lock()
+	b.tat = time.Now().Add(time.Hour) // no token until the line is formed
+	b.mu.Unlock()
+
+	ops := []string{"DescribePermissionSet", "DeleteAccountAssignment", "ListAccountAssignmentDeletionStatus",
+		"DescribeAccountAssignmentDeletionStatus", "CreateAccountAssignment", "ListAccountAssignmentCreationStatus"}
+	var wg sync.WaitGroup
+	for i, op := range ops {
+		wg.Go(func() {
+			if err := b.wait(t.Context(), callPriority(op)); err != nil {
+				t.Errorf("wait %s: %v", op, err)
+			}
+		})
+		for { // queue them one by one, so that arrival order is known
+			b.mu.Lock()
+			n := len(b.waiters)
+			b.mu.Unlock()
+			if n == i+1 {
+				break
+			}
+			time.Sleep(time.Millisecond)
+		}
+	}
+	b.mu.Lock()
+	b.tat = time.Now()
+	b.notifyLocked()
+	b.mu.Unlock()
+	wg.Wait()
+	if got, want := strings.Join(order, ","), "0,0,1,1,2,2"; got != want {
+		t.Fatalf("tokens went to priorities %s, want %s", got, want)
+	}
+}
+
+// Priority never starves: status lists asked for back to back (a poller
+// polling faster than the rate) still let a waiting describe through after
+// at most its priority steps' worth of tokens.
+func TestTokenBucketPriorityDoesNotStarve(t *testing.T) {
+	b := newTokenBucket(1000, 1)
+	var mu sync.Mutex
+	listsBefore, describeDone := 0, false
+	b.granted = func(prio int) { // under b.mu
+		mu.Lock()
+		defer mu.Unlock()
+		switch {
+		case prio == 2:
+			describeDone = true
+		case !describeDone:
+			listsBefore++
+		}
+	}
+	stop := make(chan struct{})
+	var wg sync.WaitGroup
+	for range 3 {
+		wg.Go(func() {
+			for {
+				select {
+				case <-stop:
+					return
+				default:
+				}
+				if err := b.wait(t.Context(), 0); err != nil {
+					t.Error(err)
+					return
+				}
+			}
+		})
+	}
+	time.Sleep(20 * time.Millisecond) // let the lists saturate the bucket
+	mu.Lock()
+	start := listsBefore
+	mu.Unlock()
+	if err := b.wait(t.Context(), 2); err != nil {
+		t.Fatal(err)
+	}
+	close(stop)
+	wg.Wait()
+	mu.Lock()
+	defer mu.Unlock()
+	// 2 priority steps of 10 tokens, plus the lists already in line.
+	if passed := listsBefore - start; passed > 2*priorityStepTokens+5 {
+		t.Fatalf("%d status lists passed a waiting describe; want at most %d", passed, 2*priorityStepTokens+5)
 	}
 }
 

@@ -39,8 +39,11 @@ type trackedOp struct {
 	id      string
 	start   time.Time
 	log     *slog.Logger
-	release func() // frees the in-flight slot; called once, by the poller
+	release func() // frees the in-flight slot; idempotent; called by the poller
 	polls   atomic.Int32
+	listed  bool // seen IN_PROGRESS in a List…Status answer (poller goroutine only)
+
+	describing bool // a Describe…Status of it is under way (poller.mu)
 
 	done chan struct{} // closed when st and err are final
 	st   opState
@@ -103,7 +106,9 @@ func (pl *poller) snapshot() []*trackedOp {
 }
 
 // run polls in cycles: pollInterval after a new operation arrives, then
-// growing by half each cycle up to maxPollInterval. It returns when no
+// growing by half each cycle up to maxPollInterval, or every
+// listPollInterval while a cycle costs one List call (listPollMin or more
+// operations). Delays count from the start of a cycle. It returns when no
 // operation is left.
 func (pl *poller) run() {
 	p := pl.p
@@ -123,23 +128,30 @@ func (pl *poller) run() {
 			continue
 		case <-timer.C:
 		}
+		started := time.Now()
 		pl.cycle(pl.snapshot())
 		pl.mu.Lock()
-		if len(pl.ops) == 0 {
+		left := len(pl.ops)
+		if left == 0 {
 			pl.running = false
 			pl.mu.Unlock()
 			return
 		}
 		pl.mu.Unlock()
 		delay = min(delay+delay/2, p.maxPollInterval)
-		next = time.Now().Add(delay)
-		timer.Reset(delay)
+		if left >= p.listPollMin {
+			delay = min(delay, p.listPollInterval)
+		}
+		next = started.Add(delay)
+		timer.Reset(max(time.Until(next), 0))
 	}
 }
 
 // cycle polls ops once: one List…Status(IN_PROGRESS) and a Describe of
 // each op that is not in the list when there are at least listPollMin,
-// otherwise a Describe of each.
+// otherwise a Describe of each. The Describes run in their own goroutines
+// (the shared limiter paces them, after the calls that free and use
+// in-flight slots), so that the next cycle is not held up by them.
 func (pl *poller) cycle(ops []*trackedOp) {
 	p := pl.p
 	ctx, cancel := context.WithTimeout(context.Background(), p.operationTimeout)
@@ -155,8 +167,12 @@ func (pl *poller) cycle(ops []*trackedOp) {
 	}
 	for _, op := range ops {
 		pl.mu.Lock()
-		abandoned := op.abandoned
+		abandoned, describing := op.abandoned, op.describing
+		_, tracked := pl.ops[op.id]
 		pl.mu.Unlock()
+		if describing || !tracked {
+			continue
+		}
 		if !abandoned.IsZero() && time.Since(abandoned) > p.operationTimeout {
 			op.log.Warn("gave up polling an abandoned operation; releasing its in-flight slot", "aws_request_id", op.id)
 			pl.finish(op, opState{id: op.id, status: ssotypes.StatusValuesInProgress}, errors.New("abandoned by its caller"))
@@ -164,33 +180,62 @@ func (pl *poller) cycle(ops []*trackedOp) {
 		}
 		op.polls.Add(1)
 		if inProgress[op.id] {
+			op.listed = true
 			continue
 		}
-		s, err := pl.describe(ctx, op.id)
-		switch {
-		case err != nil && errorCode(err) == codeNotFound && time.Since(op.start) < statusNotFoundGrace:
-			op.log.Debug("status not yet visible; still in progress", "aws_request_id", op.id)
-			continue
-		case err != nil:
-			pl.finish(op, opState{id: op.id, status: ssotypes.StatusValuesInProgress}, fmt.Errorf("describe %s status of request %s: %w", pl.kind, op.id, err))
-			continue
-		case s == nil:
-			pl.finish(op, opState{id: op.id, status: ssotypes.StatusValuesInProgress}, fmt.Errorf("describe %s status of request %s: AWS returned no status", pl.kind, op.id))
-			continue
+		if inProgress != nil && op.listed {
+			// AWS listed it in progress before and no longer does: it is
+			// finished, so its slot is free now; the Describe only tells
+			// SUCCEEDED from FAILED. (An operation never listed may just
+			// not be visible yet, and keeps its slot.)
+			op.release()
 		}
-		st := opState{id: op.id, status: s.Status, reason: awssdk.ToString(s.FailureReason)}
-		if id := awssdk.ToString(s.RequestId); id != "" {
-			st.id = id
-		}
-		if st.status == ssotypes.StatusValuesSucceeded || st.status == ssotypes.StatusValuesFailed {
-			pl.finish(op, st, nil)
-		}
+		pl.mu.Lock()
+		op.describing = true
+		pl.mu.Unlock()
+		go pl.poll(op)
 	}
 }
 
-// finish delivers op's outcome and frees its slot.
+// poll describes op and finishes it when AWS reports it SUCCEEDED or
+// FAILED, or its status cannot be read.
+func (pl *poller) poll(op *trackedOp) {
+	ctx, cancel := context.WithTimeout(context.Background(), pl.p.operationTimeout)
+	defer cancel()
+	defer func() {
+		pl.mu.Lock()
+		op.describing = false
+		pl.mu.Unlock()
+	}()
+	s, err := pl.describe(ctx, op.id)
+	switch {
+	case err != nil && errorCode(err) == codeNotFound && time.Since(op.start) < statusNotFoundGrace:
+		op.log.Debug("status not yet visible; still in progress", "aws_request_id", op.id)
+		return
+	case err != nil:
+		pl.finish(op, opState{id: op.id, status: ssotypes.StatusValuesInProgress}, fmt.Errorf("describe %s status of request %s: %w", pl.kind, op.id, err))
+		return
+	case s == nil:
+		pl.finish(op, opState{id: op.id, status: ssotypes.StatusValuesInProgress}, fmt.Errorf("describe %s status of request %s: AWS returned no status", pl.kind, op.id))
+		return
+	}
+	st := opState{id: op.id, status: s.Status, reason: awssdk.ToString(s.FailureReason)}
+	if id := awssdk.ToString(s.RequestId); id != "" {
+		st.id = id
+	}
+	if st.status == ssotypes.StatusValuesSucceeded || st.status == ssotypes.StatusValuesFailed {
+		pl.finish(op, st, nil)
+	}
+}
+
+// finish delivers op's outcome and frees its slot, once: a later call (a
+// cycle that still had op in its snapshot) does nothing.
 func (pl *poller) finish(op *trackedOp, st opState, err error) {
 	pl.mu.Lock()
+	if _, ok := pl.ops[op.id]; !ok {
+		pl.mu.Unlock()
+		return
+	}
 	delete(pl.ops, op.id)
 	pl.mu.Unlock()
 	op.st, op.err = st, err

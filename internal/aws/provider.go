@@ -19,9 +19,12 @@ import (
 
 // Defaults of Config.
 const (
-	DefaultRegion           = "us-east-1"
-	DefaultPollInterval     = time.Second
-	DefaultMaxPollInterval  = 5 * time.Second
+	DefaultRegion          = "us-east-1"
+	DefaultPollInterval    = time.Second
+	DefaultMaxPollInterval = 5 * time.Second
+	// DefaultListPollInterval is the poll cadence while enough operations
+	// are in flight to poll them with one List…Status call per cycle.
+	DefaultListPollInterval = 150 * time.Millisecond
 	DefaultOperationTimeout = 5 * time.Minute
 	DefaultMaxRetries       = 8
 	// DefaultCallsPerSecond is AWS's collective 20 TPS for Identity Center
@@ -57,6 +60,11 @@ type Config struct {
 	PollInterval time.Duration
 	// MaxPollInterval caps the delay between status polls. Default 5s.
 	MaxPollInterval time.Duration
+	// ListPollInterval is the fixed delay between poll cycles while 3 or
+	// more operations of a kind are in flight: a cycle then costs one
+	// List…Status call whatever their number, so polling often is cheap and
+	// frees in-flight slots as soon as AWS finishes. Default 150ms.
+	ListPollInterval time.Duration
 	// OperationTimeout bounds one CreateAssignment or DeleteAssignment,
 	// polls and retries included. Default 5m.
 	OperationTimeout time.Duration
@@ -90,9 +98,9 @@ type Config struct {
 }
 
 func (c Config) withDefaults() (Config, error) {
-	if c.PollInterval < 0 || c.MaxPollInterval < 0 || c.OperationTimeout < 0 || c.MaxRetries < 0 ||
+	if c.PollInterval < 0 || c.MaxPollInterval < 0 || c.ListPollInterval < 0 || c.OperationTimeout < 0 || c.MaxRetries < 0 ||
 		c.CallsPerSecond < 0 || c.MaxInFlight < 0 || c.IdentityStoreCallsPerSecond < 0 || c.OrganizationsCallsPerSecond < 0 {
-		return c, errors.New("aws provider config: PollInterval, MaxPollInterval, OperationTimeout, MaxRetries, CallsPerSecond, MaxInFlight, IdentityStoreCallsPerSecond and OrganizationsCallsPerSecond must not be negative")
+		return c, errors.New("aws provider config: PollInterval, MaxPollInterval, ListPollInterval, OperationTimeout, MaxRetries, CallsPerSecond, MaxInFlight, IdentityStoreCallsPerSecond and OrganizationsCallsPerSecond must not be negative")
 	}
 	if c.CallsPerSecond == 0 {
 		c.CallsPerSecond = DefaultCallsPerSecond
@@ -114,6 +122,9 @@ func (c Config) withDefaults() (Config, error) {
 	}
 	if c.MaxPollInterval == 0 {
 		c.MaxPollInterval = DefaultMaxPollInterval
+	}
+	if c.ListPollInterval == 0 {
+		c.ListPollInterval = DefaultListPollInterval
 	}
 	if c.MaxPollInterval < c.PollInterval {
 		c.MaxPollInterval = c.PollInterval
@@ -186,6 +197,7 @@ type Provider struct {
 
 	pollInterval     time.Duration
 	maxPollInterval  time.Duration
+	listPollInterval time.Duration
 	operationTimeout time.Duration
 	listPollMin      int
 	log              *slog.Logger
@@ -281,6 +293,7 @@ func newProvider(cfg Config, sso ssoAdminAPI, ids identityStoreAPI, org organiza
 		identityStoreID:  cfg.IdentityStoreID,
 		pollInterval:     cfg.PollInterval,
 		maxPollInterval:  cfg.MaxPollInterval,
+		listPollInterval: cfg.ListPollInterval,
 		operationTimeout: cfg.OperationTimeout,
 		listPollMin:      cfg.listPollMin,
 		log:              cfg.Logger,

@@ -134,7 +134,9 @@ type Emulator struct {
 	history     map[provisionKind][]*provisioning // every request of a kind, in submission order
 	faults      []*injectedFault
 	failNext    map[provisionKind][]string
-	calls       map[string]int // by X-Amz-Target
+	calls       map[string]int  // by X-Amz-Target
+	memberIdx   membershipIndex // memberships by group, for ListGroupMemberships
+	trail       trailState      // CloudTrail events and queries (trail.go)
 }
 
 // New builds an Emulator from a seed. It fails if the seed is inconsistent

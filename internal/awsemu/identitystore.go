@@ -114,18 +114,21 @@ func (e *Emulator) listUsers(c *call, raw []byte) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	items := []map[string]any{}
-	for _, u := range e.ids.users {
-		if filtered && !strings.EqualFold(u.userName, value) {
-			continue
+	users := e.ids.users
+	if filtered {
+		users = nil
+		for _, u := range e.ids.users {
+			if strings.EqualFold(u.userName, value) {
+				users = append(users, u)
+			}
 		}
-		items = append(items, e.userJSON(u))
 	}
-	page, next, err := paginate(e, c, in.pageInput, items)
+	// Only the page is rendered: a page of 100 out of 100,000 users.
+	page, next, err := paginate(e, c, in.pageInput, users)
 	if err != nil {
 		return nil, err
 	}
-	return listResult("Users", page, next), nil
+	return listResult("Users", jsonOf(page, e.userJSON), next), nil
 }
 
 func (e *Emulator) describeUser(_ *call, raw []byte) (any, error) {
@@ -159,18 +162,20 @@ func (e *Emulator) listGroups(c *call, raw []byte) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	items := []map[string]any{}
-	for _, g := range e.ids.groups {
-		if filtered && !strings.EqualFold(g.name, value) {
-			continue
+	groups := e.ids.groups
+	if filtered {
+		groups = nil
+		for _, g := range e.ids.groups {
+			if strings.EqualFold(g.name, value) {
+				groups = append(groups, g)
+			}
 		}
-		items = append(items, e.groupJSON(g))
 	}
-	page, next, err := paginate(e, c, in.pageInput, items)
+	page, next, err := paginate(e, c, in.pageInput, groups)
 	if err != nil {
 		return nil, err
 	}
-	return listResult("Groups", page, next), nil
+	return listResult("Groups", jsonOf(page, e.groupJSON), next), nil
 }
 
 func (e *Emulator) describeGroup(_ *call, raw []byte) (any, error) {
@@ -202,17 +207,11 @@ func (e *Emulator) listGroupMemberships(c *call, raw []byte) (any, error) {
 	if e.ids.groupByID[in.GroupId] == nil {
 		return nil, e.idsNotFound("GROUP", in.GroupId)
 	}
-	items := []map[string]any{}
-	for _, m := range e.ids.memberships {
-		if m.groupID == in.GroupId {
-			items = append(items, e.membershipJSON(m))
-		}
-	}
-	page, next, err := paginate(e, c, in.pageInput, items)
+	page, next, err := paginate(e, c, in.pageInput, e.membershipsOfGroupLocked(in.GroupId))
 	if err != nil {
 		return nil, err
 	}
-	return listResult("GroupMemberships", page, next), nil
+	return listResult("GroupMemberships", jsonOf(page, e.membershipJSON), next), nil
 }
 
 func (e *Emulator) listGroupMembershipsForMember(c *call, raw []byte) (any, error) {

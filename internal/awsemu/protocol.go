@@ -297,5 +297,8 @@ func (e *Emulator) operations() map[string]*operation {
 			ops[target] = &operation{svc: svc, target: target, name: name, input: in, handler: h}
 		}
 	}
+	for target, op := range e.trailOperations() { // CloudTrail Lake and CloudWatch Logs queries (trail.go)
+		ops[target] = op
+	}
 	return ops
 }

@@ -18,7 +18,7 @@ import (
 // errAuditBad is returned when verify finds a problem (exit status 1).
 var errAuditBad = errors.New("the audit log failed verification")
 
-const auditUsage = "elevate audit verify [--checkpoint FILE] [--json] | export [--format jsonl|csv] [--since TIME] [--after-seq N] [--out FILE] | checkpoint [--out FILE]"
+const auditUsage = "elevate audit verify [--checkpoint FILE] [--json] | export [--format jsonl|csv] [--since TIME] [--after-seq N] [--out FILE] | checkpoint [--out FILE] | prune [--dry-run] [--json]"
 
 // cmdAudit runs the decision-log commands on the server's database.
 func cmdAudit(ctx context.Context, env *Env, args []string) error {
@@ -105,6 +105,10 @@ func cmdAudit(ctx context.Context, env *Env, args []string) error {
 			_, err = env.Stdout.Write(b)
 			return err
 		}
+	case "prune":
+		dryRun := fs.Bool("dry-run", false, "count what the retention would delete, delete nothing")
+		asJSON := fs.Bool("json", false, "print the report as JSON")
+		run = auditPrune(ctx, env, &f, dryRun, asJSON)
 	default:
 		return fmt.Errorf("%w: unknown audit command %q: %s", ErrUsage, sub, auditUsage)
 	}

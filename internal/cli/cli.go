@@ -31,8 +31,10 @@ func commands() map[string]command {
 		"demo":        {"run a complete demo system on this machine (SQLite and an AWS emulator)", cmdDemo},
 		"migrate":     {"apply database migrations", cmdMigrate},
 		"token":       {"manage API tokens (token create --user NAME)", cmdToken},
-		"audit":       {"the decision log: audit verify [--checkpoint FILE] | export --format jsonl|csv [--since T] | checkpoint", cmdAudit},
-		"version":     {"print the version", cmdVersion},
+		"audit":       {"the decision log: audit verify [--checkpoint FILE] | export --format jsonl|csv [--since T] | checkpoint | prune [--dry-run]", cmdAudit},
+		"version":     {"print the version, commit, build date and Go version", cmdVersion},
+		"config":      {"configuration: config check [-f FILE] names a bad key and its line | config dump prints the effective configuration, secrets redacted", cmdConfig},
+		"healthcheck": {"GET /healthz of a local server; exit 0 when healthy (the container's HEALTHCHECK)", cmdHealthcheck},
 		"request":     {"request access: --account ID --permission-set NAME --duration 1h --reason TEXT [--wait]", cmdRequest},
 		"approve":     {"approve a request: approve ID [--comment TEXT]", cmdApprove},
 		"reject":      {"reject a request: reject ID [--comment TEXT]", cmdReject},
@@ -47,6 +49,8 @@ func commands() map[string]command {
 		"policy":      {"policy as code and explain: policy export | plan -f FILE | apply -f FILE | explain --user U --account A --permission-set P", cmdPolicy},
 		"doctor":      {"check the configuration, the database and AWS (instance, account type, each permission)", cmdDoctor},
 		"aws":         {"AWS helpers: aws iam-policy [--instance-arn ARN] [--identity-store-id ID] [--discover]", cmdAWS},
+		"review":      {"review a break-glass request afterwards: review ID --comment TEXT", cmdReview},
+		"breakglass":  {"list break-glass use (admins and auditors): breakglass ls [--unreviewed]", cmdBreakGlass},
 	}
 }
 

@@ -134,6 +134,7 @@ func cmdRequest(ctx context.Context, env *Env, args []string) error {
 	wait := fs.Bool("wait", false, "wait until the request is active, and fail unless it becomes active")
 	interval := fs.Duration("interval", 2*time.Second, "how often --wait polls")
 	quiet := fs.Bool("quiet", false, "print only the request id (for scripts: ID=$(elevate request ... --quiet))")
+	breakGlass := fs.Bool("break-glass", false, "emergency: activate at once without approval under a break-glass rule (alerted everywhere, reviewed afterwards)")
 	pos, err := parseFlags(fs, args)
 	if err != nil {
 		return err
@@ -142,6 +143,7 @@ func cmdRequest(ctx context.Context, env *Env, args []string) error {
 		return err
 	}
 	in := client.CreateRequestInput{AccountIDs: accounts, PermissionSet: strings.TrimSpace(*permSet), Justification: *reason, Ticket: *ticket}
+	in.BreakGlass = *breakGlass
 	switch {
 	case len(accounts) == 0:
 		return usageErr("--account is required: name the account to access")

@@ -2,9 +2,9 @@ package cli
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
-	"runtime/debug"
 	"strings"
 	"time"
 
@@ -16,33 +16,30 @@ import (
 // serverFlags are the flags every server-side command shares.
 type serverFlags struct {
 	configPath, addr, dataDir, databaseURL string
+	sets                                   []string // --set key=value, in order
 }
 
 func (f *serverFlags) register(fs interface {
 	StringVar(p *string, name, value, usage string)
+	Func(name, usage string, fn func(string) error)
 }, env *Env) {
+	fs.Func("set", "set a configuration key: --set aws.poll_interval=2s (repeatable; docs/elevate.example.yaml lists the keys)", func(s string) error {
+		f.sets = append(f.sets, s)
+		return nil
+	})
 	fs.StringVar(&f.configPath, "config", env.Getenv("ELEVATE_CONFIG"), "configuration file (YAML); env ELEVATE_CONFIG")
 	fs.StringVar(&f.addr, "addr", "", "listen address (default 127.0.0.1:8080); env ELEVATE_ADDR")
 	fs.StringVar(&f.dataDir, "data-dir", "", "directory of the SQLite database (default ./elevate-data); env ELEVATE_DATA_DIR")
 	fs.StringVar(&f.databaseURL, "database-url", "", "PostgreSQL URL (postgres://...); env ELEVATE_DATABASE_URL")
 }
 
-// load reads the file, then the environment, then the flags.
+// load reads the file, then the environment, then the flags (config_cmd.go).
 func (f *serverFlags) load(env *Env) (config.Config, error) {
-	cfg, err := config.Load(f.configPath)
-	if err != nil {
-		return cfg, err
+	cfg, problems := f.resolve(env)
+	if len(problems) > 0 {
+		return cfg, errors.New(strings.Join(problems, "\n"))
 	}
-	cfg.ApplyEnv(env.Getenv)
-	for _, o := range []struct {
-		dst *string
-		v   string
-	}{{&cfg.Addr, f.addr}, {&cfg.DataDir, f.dataDir}, {&cfg.DatabaseURL, f.databaseURL}} {
-		if o.v != "" {
-			*o.dst = o.v
-		}
-	}
-	return cfg, cfg.Validate()
+	return cfg, nil
 }
 
 // newLogger returns the structured logger the configuration asks for.
@@ -144,26 +141,6 @@ func cmdToken(ctx context.Context, env *Env, args []string) error {
 	}
 	fmt.Fprintln(env.Stdout, secret)
 	return nil
-}
-
-func cmdVersion(_ context.Context, env *Env, _ []string) error {
-	fmt.Fprintf(env.Stdout, "elevate %s\n", Version())
-	return nil
-}
-
-// Version is the module version, or the VCS revision of a development build.
-func Version() string {
-	bi, ok := debug.ReadBuildInfo()
-	if !ok {
-		return "unknown"
-	}
-	v := bi.Main.Version
-	for _, s := range bi.Settings {
-		if s.Key == "vcs.revision" && len(s.Value) >= 12 {
-			v += " (" + s.Value[:12] + ")"
-		}
-	}
-	return v
 }
 
 // sleepCtx waits d or until ctx ends.

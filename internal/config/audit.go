@@ -11,7 +11,7 @@ type Audit struct {
 	// SigningKey is the key itself (PEM, or base64 of the 32-byte seed),
 	// only from env ELEVATE_AUDIT_SIGNING_KEY; it wins over the file. It is
 	// never written out.
-	SigningKey string `yaml:"-"`
+	SigningKey string `yaml:"-" key:"signing_key" secret:"true"`
 	// TrustedPublicKeys are older public keys (base64, 32 bytes) whose
 	// checkpoints still verify after a key rotation. Default none.
 	TrustedPublicKeys []string `yaml:"trusted_public_keys"`

@@ -31,7 +31,7 @@ type OIDC struct {
 	ClientID string `yaml:"client_id"`
 	// ClientSecret; from ELEVATE_OIDC_CLIENT_SECRET only. Default empty (a
 	// public client, PKCE only).
-	ClientSecret string `yaml:"-"`
+	ClientSecret string `yaml:"-" key:"client_secret" secret:"true"`
 	// RedirectURL registered at the IdP. Default <public_url>/auth/oidc/callback.
 	RedirectURL string `yaml:"redirect_url"`
 	// Scopes requested. Default openid, email, profile.

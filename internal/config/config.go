@@ -4,17 +4,13 @@
 package config
 
 import (
-	"bytes"
 	"errors"
 	"fmt"
-	"io"
 	"net"
 	"os"
 	"path/filepath"
 	"strings"
 	"time"
-
-	"gopkg.in/yaml.v3"
 
 	"github.com/elevate/elevate/internal/policy"
 )
@@ -28,7 +24,7 @@ type Config struct {
 	// DataDir holds the SQLite database (elevate.db). Default ./elevate-data.
 	DataDir string `yaml:"data_dir"`
 	// DatabaseURL selects PostgreSQL (postgres://...). Default empty: SQLite in DataDir.
-	DatabaseURL string `yaml:"database_url"`
+	DatabaseURL string `yaml:"database_url" secret:"url"`
 	// LogLevel is debug, info, warn or error. Default info.
 	LogLevel string `yaml:"log_level"`
 	// LogFormat is json or text. Default json.
@@ -41,10 +37,14 @@ type Config struct {
 	Jobs Jobs `yaml:"jobs"`
 	// Audit configures the decision log's signed checkpoints.
 	Audit Audit `yaml:"audit"`
+	// Retention says how long requests, activity and audit entries are kept (retention.go).
+	Retention Retention `yaml:"retention"`
 	// Notify configures Slack, email and webhook notifications (notify.go).
 	Notify Notify `yaml:"notify"`
 	// Auth configures portal sign-in: OIDC, SAML, session timeouts (auth.go).
 	Auth Auth `yaml:"auth"`
+	// Security configures rate limits and proxy trust (security.go).
+	Security Security `yaml:"security"`
 }
 
 // AWS configures the Identity Center provider. Credentials, region and
@@ -61,6 +61,9 @@ type AWS struct {
 	PollInterval time.Duration `yaml:"poll_interval"`
 	// MaxPollInterval caps the delay between status polls. Default 5s.
 	MaxPollInterval time.Duration `yaml:"max_poll_interval"`
+	// ListPollInterval is the poll cadence while 3 or more operations are in
+	// flight (one List call per cycle). Default 150ms.
+	ListPollInterval time.Duration `yaml:"list_poll_interval"`
 	// CallsPerSecond limits every sso-admin call elevate makes. Default 18
 	// (AWS allows 20 per account in total); lower it when other tools call
 	// Identity Center in the same account.
@@ -87,6 +90,10 @@ type Policy struct {
 	AuditorsGroup string `yaml:"auditors_group"`
 	// Rules are the eligibility rules. Default none: nobody may request anything.
 	Rules []policy.Rule `yaml:"rules"`
+	// ManagedAsCode makes the portal's policy page read-only (with a note):
+	// the policy changes only through `elevate policy apply` from its
+	// repository. Default false: admins may also edit it in the portal.
+	ManagedAsCode bool `yaml:"managed_as_code"`
 }
 
 // Jobs tunes the job queue.
@@ -126,9 +133,7 @@ func Load(path string) (Config, error) {
 	if err != nil {
 		return c, fmt.Errorf("read config: %w", err)
 	}
-	dec := yaml.NewDecoder(bytes.NewReader(b))
-	dec.KnownFields(true)
-	if err := dec.Decode(&c); err != nil && !errors.Is(err, io.EOF) {
+	if _, err := c.decodeYAML(b); err != nil {
 		return c, fmt.Errorf("config %s: %w", path, err)
 	}
 	return c, nil
@@ -222,6 +227,8 @@ func (c Config) Validate() error {
 	}
 	errs = append(errs, c.Notify.validate()...)
 	errs = append(errs, c.Auth.validate()...)
+	errs = append(errs, c.Retention.validate()...)
+	errs = append(errs, c.Security.validate()...)
 	return errors.Join(errs...)
 }
 

@@ -30,10 +30,10 @@ type Notify struct {
 // NotifySlack configures Slack. Slack is on when the bot token is set.
 type NotifySlack struct {
 	// BotToken (xoxb-...), only from env ELEVATE_SLACK_BOT_TOKEN. Default empty: Slack off.
-	BotToken string `yaml:"-"`
+	BotToken string `yaml:"-" key:"bot_token" secret:"true"`
 	// SigningSecret checks interaction requests, only from env
 	// ELEVATE_SLACK_SIGNING_SECRET. Default empty: no Approve/Reject in Slack.
-	SigningSecret string `yaml:"-"`
+	SigningSecret string `yaml:"-" key:"signing_secret" secret:"true"`
 	// AuditChannel gets one message per event (a channel id). Default empty: none.
 	AuditChannel string `yaml:"audit_channel"`
 	// APIURL is Slack's Web API base. Default https://slack.com/api/.
@@ -52,7 +52,7 @@ type NotifyEmail struct {
 	// Username for AUTH PLAIN. Default empty: no AUTH.
 	Username string `yaml:"username"`
 	// Password, only from env ELEVATE_SMTP_PASSWORD.
-	Password string `yaml:"-"`
+	Password string `yaml:"-" key:"password" secret:"true"`
 	// From is the sender address. Required with host.
 	From string `yaml:"from"`
 	// TLS is starttls, tls or none. Default starttls.
@@ -66,7 +66,7 @@ type NotifyWebhook struct {
 	// URL receives a signed JSON POST per event. Default empty: off.
 	URL string `yaml:"url"`
 	// Secret keys the HMAC-SHA256 signature, only from env ELEVATE_WEBHOOK_SECRET. Required with url.
-	Secret string `yaml:"-"`
+	Secret string `yaml:"-" key:"secret" secret:"true"`
 }
 
 // applyNotifyEnv reads the notification secrets from the environment.

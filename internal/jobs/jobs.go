@@ -18,7 +18,6 @@ import (
 	"github.com/riverqueue/river"
 	"github.com/riverqueue/river/rivertype"
 
-	"github.com/elevate/elevate/internal/access"
 	"github.com/elevate/elevate/internal/workflow"
 )
 
@@ -28,7 +27,7 @@ type Runner interface {
 	Revoke(ctx context.Context, grantID string, attempt int) error
 	Expire(ctx context.Context, requestID string) error
 	Sweep(ctx context.Context) error
-	SyncDirectory(ctx context.Context) (access.Directory, error)
+	SyncDirectory(ctx context.Context) (workflow.SyncReport, error)
 }
 
 // Config tunes the queue. Zero fields take the defaults in their comments.
@@ -61,6 +60,10 @@ type Config struct {
 	Logger        *slog.Logger
 	// Deliverer sends notifications (notify jobs). Default none: notify jobs fail and are retried.
 	Deliverer Deliverer
+	// Pruner applies the retention (prune jobs, prune.go); PruneInterval is
+	// how often the leader runs it. Default none: no prune job.
+	Pruner        Pruner
+	PruneInterval time.Duration
 }
 
 func (c Config) withDefaults() Config {

@@ -51,6 +51,7 @@ func newQueue[TTx any](driver riverdriver.Driver[TTx], txOf func(store.Tx) (TTx,
 	river.AddWorker(workers, &syncWorker{ref: ref})
 	river.AddWorker(workers, &reconcileWorker{ref: ref})
 	river.AddWorker(workers, &notifyWorker{cfg: cfg})
+	river.AddWorker(workers, &pruneWorker{pruner: cfg.Pruner})
 	periodic := []*river.PeriodicJob{
 		river.NewPeriodicJob(river.PeriodicInterval(cfg.SweepInterval),
 			func() (river.JobArgs, *river.InsertOpts) {
@@ -67,6 +68,9 @@ func newQueue[TTx any](driver riverdriver.Driver[TTx], txOf func(store.Tx) (TTx,
 	}
 	if cfg.ReconcileInterval > 0 {
 		periodic = append(periodic, reconcilePeriodicJob(cfg.ReconcileInterval))
+	}
+	if cfg.Pruner != nil && cfg.PruneInterval > 0 {
+		periodic = append(periodic, prunePeriodicJob(cfg.PruneInterval))
 	}
 	client, err := river.NewClient(driver, &river.Config{
 		ID:                   cfg.ClientID,

@@ -12,7 +12,6 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
-	"github.com/elevate/elevate/internal/access"
 	"github.com/elevate/elevate/internal/store"
 	"github.com/elevate/elevate/internal/store/pgtest"
 	"github.com/elevate/elevate/internal/store/postgres"
@@ -50,8 +49,8 @@ func (r *countingRunner) Activate(ctx context.Context, grantID string) error {
 func (r *countingRunner) Revoke(ctx context.Context, grantID string, attempt int) error { return nil }
 func (r *countingRunner) Expire(ctx context.Context, requestID string) error            { return nil }
 func (r *countingRunner) Sweep(ctx context.Context) error                               { return nil }
-func (r *countingRunner) SyncDirectory(ctx context.Context) (access.Directory, error) {
-	return access.Directory{}, nil
+func (r *countingRunner) SyncDirectory(ctx context.Context) (workflow.SyncReport, error) {
+	return workflow.SyncReport{}, nil
 }
 
 // runs returns how many times the grant job ran, and when it first did.

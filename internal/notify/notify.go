@@ -44,6 +44,10 @@ const EventEndingSoon access.EventType = "request.ending_soon"
 // break_glass=true counts as well. It goes to everyone on every channel.
 const EventBreakGlass access.EventType = "request.break_glass"
 
+// EventBreakGlassReviewed is the review of a break-glass request; the
+// requester is told, besides the webhook and the audit channel.
+const EventBreakGlassReviewed access.EventType = "request.break_glass_reviewed"
+
 // Message is one notification rendered for its channel at delivery time,
 // from the request as it is then.
 type Message struct {
@@ -103,6 +107,9 @@ type Config struct {
 	PublicURL string
 	// AdminsGroup is the group told about failures. Default admins.
 	AdminsGroup string
+	// AuditorsGroup is the group alerted, with the admins, about
+	// break-glass use. Default auditors.
+	AuditorsGroup string
 	// WarnBefore is how long before the end the requester is warned.
 	// Default 10m; negative disables the warning.
 	WarnBefore time.Duration
@@ -144,6 +151,9 @@ func New(cfg Config, d Deps) (*Service, error) {
 	cfg.PublicURL = strings.TrimRight(cfg.PublicURL, "/")
 	if cfg.AdminsGroup == "" {
 		cfg.AdminsGroup = "admins"
+	}
+	if cfg.AuditorsGroup == "" {
+		cfg.AuditorsGroup = "auditors"
 	}
 	if cfg.WarnBefore == 0 {
 		cfg.WarnBefore = 10 * time.Minute

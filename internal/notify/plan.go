@@ -37,6 +37,11 @@ func isBreakGlass(ev access.Event) bool {
 	return ev.Type == EventBreakGlass || ev.Details["break_glass"] == "true"
 }
 
+// alertsBreakGlass reports whether ev is the break-glass alert itself. The
+// request's other events that carry break_glass=true (its submission) are
+// routed like any other, so nobody is alerted twice.
+func alertsBreakGlass(ev access.Event) bool { return ev.Type == EventBreakGlass }
+
 func (s *Service) planEvent(ctx context.Context, tx store.Tx, ev access.Event) ([]store.Notification, error) {
 	if ev.RequestID == "" {
 		return nil, nil
@@ -90,13 +95,23 @@ func (s *Service) planEvent(ctx context.Context, tx store.Tx, ev access.Event) (
 // audienceOf applies the routing rules of PRODUCT.md section 8.
 func (s *Service) audienceOf(ctx context.Context, tx store.Tx, ev access.Event, r *access.Request) (audience, error) {
 	var a audience
-	if isBreakGlass(ev) {
+	if alertsBreakGlass(ev) {
+		// The requester, the reviewers (the request's approvers), the
+		// admins and the auditors, on every channel (issue 5).
 		admins, err := s.admins(ctx, tx)
 		if err != nil {
 			return a, err
 		}
-		a.users = dedupe(append(append([]string{r.RequesterID}, r.Approvers...), admins...))
+		auditors, err := s.groupMembers(ctx, tx, s.cfg.AuditorsGroup)
+		if err != nil {
+			return a, err
+		}
+		a.users = dedupe(append(append(append([]string{r.RequesterID}, r.Approvers...), admins...), auditors...))
 		a.all = true
+		return a, nil
+	}
+	if ev.Type == EventBreakGlassReviewed {
+		a.users = []string{r.RequesterID}
 		return a, nil
 	}
 	switch ev.Type {
@@ -121,16 +136,22 @@ func (s *Service) audienceOf(ctx context.Context, tx store.Tx, ev access.Event, 
 }
 
 func (s *Service) admins(ctx context.Context, tx store.Tx) ([]string, error) {
-	g, err := tx.FindGroupByName(ctx, s.cfg.AdminsGroup)
+	return s.groupMembers(ctx, tx, s.cfg.AdminsGroup)
+}
+
+// groupMembers returns the active members of the named group (none when
+// the group does not exist).
+func (s *Service) groupMembers(ctx context.Context, tx store.Tx, name string) ([]string, error) {
+	g, err := tx.FindGroupByName(ctx, name)
 	if errors.Is(err, store.ErrNotFound) {
 		return nil, nil
 	}
 	if err != nil {
-		return nil, fmt.Errorf("find group %s: %w", s.cfg.AdminsGroup, err)
+		return nil, fmt.Errorf("find group %s: %w", name, err)
 	}
 	ids, err := tx.UserIDsInGroups(ctx, []string{g.ID})
 	if err != nil {
-		return nil, fmt.Errorf("members of %s: %w", s.cfg.AdminsGroup, err)
+		return nil, fmt.Errorf("members of %s: %w", name, err)
 	}
 	return ids, nil
 }

@@ -25,6 +25,8 @@ func Subject(ev access.Event, r access.Request) string {
 		return fmt.Sprintf("%s requests %s for %s", r.RequesterName, w, r.Duration)
 	case EventBreakGlass:
 		return fmt.Sprintf("BREAK-GLASS: %s took %s for %s", r.RequesterName, w, r.Duration)
+	case EventBreakGlassReviewed:
+		return fmt.Sprintf("%s reviewed %s's break-glass use of %s: %s", actor, r.RequesterName, w, ev.Details["comment"])
 	case access.EventApproved:
 		return fmt.Sprintf("%s approved %s's request for %s (%s of %d)", actor, r.RequesterName, w, ev.Details["approvals"], r.ApprovalsRequired)
 	case access.EventRejected:

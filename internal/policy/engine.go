@@ -430,6 +430,10 @@ type Decision struct {
 	RequesterRemoved bool       // the requester was among the approvers
 	TicketRequired   bool
 	BreakGlass       bool
+	// Reviewers review a break-glass use afterwards: the rule's own
+	// approvers, else those of the approver rules that would apply (the
+	// requester removed). Set for break-glass decisions only.
+	Reviewers []Approver
 
 	User          access.User
 	Account       access.Account
@@ -536,6 +540,9 @@ func (e *Engine) decide(q Question, explain bool) (Decision, Explanation) {
 	}
 	d.Rule, d.MaxDuration, d.BreakGlass = r.Name, r.maxDur, r.BreakGlass
 	d.TicketRequired = r.TicketRequired || e.doc.Settings.TicketRequired
+	if r.BreakGlass {
+		d.Reviewers = e.reviewers(r, u, acct, ps)
+	}
 	if r.BreakGlass || r.Approvals == 0 {
 		d.Allowed = true
 		if explain {
@@ -583,6 +590,22 @@ func (e *Engine) decide(q Question, explain bool) (Decision, Explanation) {
 	}
 	d.Allowed = true
 	return d, ex
+}
+
+// reviewers returns who reviews a break-glass use of rule r: its own
+// approvers, else the approvers of the approver rules that cover the
+// account and permission set; the requester is never among them.
+func (e *Engine) reviewers(r *crule, u, acct, ps int32) []Approver {
+	users, groups := r.approverUsers, r.approverGroups
+	if !r.own {
+		users, groups = nil, nil
+		for _, i := range e.approverRulesFor(acct, ps) {
+			users = append(users, e.arules[i].users...)
+			groups = append(groups, e.arules[i].groups...)
+		}
+	}
+	out, _ := e.approvers(users, groups, u)
+	return out
 }
 
 // candidates returns the rules that name the user or one of their groups.

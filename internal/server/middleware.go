@@ -29,10 +29,11 @@ func RequestIDFrom(ctx context.Context) string {
 }
 
 // middleware wraps h, outermost first: request id, access log, panic
-// recovery, security headers, cross-origin protection.
+// recovery, security headers, rate limits, cross-origin protection.
 func (s *Server) middleware(h http.Handler, cop *http.CrossOriginProtection) http.Handler {
 	h = cop.Handler(h)
-	h = securityHeaders(h)
+	h = s.rateLimit(h)
+	h = s.securityHeaders(h)
 	h = s.recoverPanics(h)
 	h = s.accessLog(h)
 	return requestID(h)
@@ -137,19 +138,6 @@ func (s *Server) recoverPanics(next http.Handler) http.Handler {
 			}
 		}()
 		next.ServeHTTP(rec, r)
-	})
-}
-
-// securityHeaders sets headers that keep browsers from sniffing, framing or
-// leaking referrers. The portal may set a fuller Content-Security-Policy.
-func securityHeaders(next http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		h := w.Header()
-		h.Set("X-Content-Type-Options", "nosniff")
-		h.Set("Referrer-Policy", "no-referrer")
-		h.Set("X-Frame-Options", "DENY")
-		h.Set("Content-Security-Policy", "frame-ancestors 'none'")
-		next.ServeHTTP(w, r)
 	})
 }
 

@@ -38,6 +38,17 @@ type Options struct {
 	ShutdownTimeout time.Duration
 	// ReadHeaderTimeout bounds reading request headers. Default 10s.
 	ReadHeaderTimeout time.Duration
+	// TrustProxyHeaders trusts X-Forwarded-Proto (for HSTS) and the last
+	// X-Forwarded-For entry (the client IP for rate limits), set by a proxy
+	// in front. Default false: the connection's own TLS and address.
+	TrustProxyHeaders bool
+	// HSTSMaxAge is Strict-Transport-Security's max-age, sent only over
+	// TLS. Default DefaultHSTSMaxAge; negative turns HSTS off.
+	HSTSMaxAge time.Duration
+	// Limits are the rate limits (ratelimit.go). Zero rates are off.
+	Limits Limits
+	// Now is the clock of the rate limits. Default time.Now.
+	Now func() time.Time
 }
 
 // Server is the HTTP server.
@@ -45,6 +56,7 @@ type Server struct {
 	opts    Options
 	log     *slog.Logger
 	handler http.Handler
+	limits  limiters
 }
 
 // New returns a Server.
@@ -59,6 +71,7 @@ func New(opts Options) *Server {
 		opts.ReadHeaderTimeout = 10 * time.Second
 	}
 	s := &Server{opts: opts, log: opts.Logger}
+	s.limits = newLimiters(opts.Limits, opts.Now)
 	cop := http.NewCrossOriginProtection()
 	if opts.SlackInteractions != nil {
 		cop.AddInsecureBypassPattern("POST /slack/interactions")

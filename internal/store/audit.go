@@ -18,14 +18,20 @@ type AuditEntry struct {
 // Checkpoint pins the head of the decision log: the entry Seq with hash Hash
 // was the last of Count entries at time At. It is signed with Ed25519
 // (package audit says over which bytes). Kind is "periodic", "manual" or
-// "prune".
+// "prune"; a "prune" checkpoint is the anchor of the entries after Seq once
+// the entries FirstSeq to Seq were deleted by retention.
 type Checkpoint struct {
-	ID        int64
-	Seq       int64
-	Hash      []byte
-	Count     int64
-	At        time.Time
-	Kind      string
+	ID    int64
+	Seq   int64
+	Hash  []byte
+	Count int64
+	At    time.Time
+	Kind  string
+	// FirstSeq is, for a "prune" checkpoint, the first seq of the range it
+	// summarizes (FirstSeq to Seq were deleted); 0 for the other kinds. It
+	// is signed but not stored: the ranges are contiguous from 1, so it is
+	// the previous pruning checkpoint's Seq + 1 (audit.PruneRanges).
+	FirstSeq  int64
 	PublicKey []byte
 	Signature []byte
 }

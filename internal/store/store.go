@@ -106,6 +106,29 @@ type Tx interface {
 	// when it never ran.
 	GetRunStatus(ctx context.Context, kind string) (RunStatus, error)
 
+	// Directory sync in batches (issue 4): a run stages what it reads in
+	// small transactions, then applies it in one, so readers never see a
+	// half-synced directory and a failed run changes nothing.
+	//
+	// BeginDirectoryStage registers the sync run runID, started at
+	// startedAt, and discards the staging rows of runs started before
+	// staleBefore (runs that died).
+	BeginDirectoryStage(ctx context.Context, runID string, startedAt, staleBefore time.Time) error
+	// StageDirectory adds a batch of rows read by run runID. A row staged
+	// twice by a run is kept once (the last wins). ErrNotFound when the
+	// run is not registered (or was discarded).
+	StageDirectory(ctx context.Context, runID string, batch access.Directory) error
+	// ApplyStagedDirectory makes the run's staged rows the directory: it
+	// inserts new rows, updates only the rows whose values changed,
+	// deletes the rows the run did not stage, records syncedAt as the
+	// directory's sync time when anything changed (or it was never
+	// synced), and drops the run. ErrNotFound when the run is not
+	// registered.
+	ApplyStagedDirectory(ctx context.Context, runID string, syncedAt time.Time) (DirectoryChanges, error)
+	// DropDirectoryStage discards the run and its staging rows; a missing
+	// run is not an error.
+	DropDirectoryStage(ctx context.Context, runID string) error
+
 	// CreateToken stores an API token (only its hash).
 	CreateToken(ctx context.Context, t Token) error
 	// FindTokenByHash returns the token with the given SHA-256 hash.
@@ -162,6 +185,29 @@ type Tx interface {
 	// ListCheckpoints returns every checkpoint, oldest first.
 	ListCheckpoints(ctx context.Context) ([]Checkpoint, error)
 
+	// Retention (issue 8, part 3).
+	//
+	// LockAudit serializes this transaction with every other appender and
+	// pruner of the decision log until it ends (AppendEvent takes the same
+	// lock). Engines whose writers are already serialized may make it a no-op.
+	LockAudit(ctx context.Context) error
+	// DeleteAuditThrough deletes the decision log's entries with seq <= seq
+	// and returns how many it deleted. Only audit pruning calls it, in the
+	// transaction that stores the pruning checkpoint of those entries.
+	DeleteAuditThrough(ctx context.Context, seq int64) (int64, error)
+	// PrunableRequests returns the ids of up to limit (0: all) requests
+	// that retention may delete: in a terminal status, last updated before
+	// before, no revocation failing, and no grant that may hold an AWS
+	// assignment (active, revoking, or pending with a create sent); least
+	// recently updated first.
+	PrunableRequests(ctx context.Context, before time.Time, limit int) ([]string, error)
+	// DeleteRequests deletes those of ids that PrunableRequests would still
+	// return for before, with their grants, approvals, approvers,
+	// notifications and Slack messages, and returns the ids it deleted.
+	// Their decision-log entries stay (the chain is pruned only from its
+	// start, by DeleteAuditThrough).
+	DeleteRequests(ctx context.Context, ids []string, before time.Time) ([]string, error)
+
 	// Notifications (issue 7).
 	//
 	// InsertNotification records a notification to deliver; a taken id is
@@ -178,6 +224,47 @@ type Tx interface {
 	PutSlackMessage(ctx context.Context, m SlackMessage) error
 	// ListSlackMessages returns the messages about a request, by user id.
 	ListSlackMessages(ctx context.Context, requestID string) ([]SlackMessage, error)
+
+	// Session activity (issue 8, part 2; activity.go). One row per grant,
+	// with the events of the grant's last successful fetch.
+	//
+	// MarkActivityPending records that the grant's activity is being
+	// fetched (status pending, requested at at), creating its row; stored
+	// events stay until a fetch replaces them. ErrNotFound when the grant
+	// does not exist.
+	MarkActivityPending(ctx context.Context, requestID, grantID string, at time.Time) error
+	// PutActivityEvents stores a successful fetch: status fetched, a.FetchedAt,
+	// a.WindowStart/End, a.Attempts, and a.Events replacing the stored ones.
+	PutActivityEvents(ctx context.Context, a GrantActivity) error
+	// PutActivityError records a failed attempt: a.Status (pending while
+	// retried, failed at the last attempt), a.Error and a.Attempts; the
+	// stored events stay. ErrNotFound when the grant has no activity row.
+	PutActivityError(ctx context.Context, a GrantActivity) error
+	// ListActivity returns the activity of the request's grants that have
+	// any, by grant id, each with its events oldest first.
+	ListActivity(ctx context.Context, requestID string) ([]GrantActivity, error)
+	// CountActivityBefore counts the grants whose activity was last fetched
+	// before before (what DeleteActivityBefore would delete with no limit).
+	CountActivityBefore(ctx context.Context, before time.Time) (int64, error)
+	// DeleteActivityBefore deletes the activity (row and events) of up to
+	// limit (0: all) grants last fetched before before, oldest first, and
+	// returns how many grants' activity it deleted.
+	DeleteActivityBefore(ctx context.Context, before time.Time, limit int) (int64, error)
+
+	// Break-glass use and its review (issue 5).
+	//
+	// CreateBreakGlass records a break-glass request; a request recorded
+	// twice is ErrConflict.
+	CreateBreakGlass(ctx context.Context, u BreakGlassUse) error
+	// FindBreakGlass returns the break-glass use of a request, with the
+	// request's status; ErrNotFound when it was not break-glass.
+	FindBreakGlass(ctx context.Context, requestID string) (BreakGlassUse, error)
+	// ReviewBreakGlass records the review; ErrNotFound when the request was
+	// not break-glass, ErrConflict when it was reviewed already.
+	ReviewBreakGlass(ctx context.Context, r BreakGlassReview) error
+	// ListBreakGlass returns the uses matching f, newest first (then by
+	// request id, descending), with their requests' statuses.
+	ListBreakGlass(ctx context.Context, f BreakGlassFilter) ([]BreakGlassUse, error)
 }
 
 // RequestFilter selects requests. Zero fields match everything.

@@ -23,6 +23,10 @@ type adminData struct {
 	Q        workflow.ExplainInput
 	Explain  *policy.Explanation
 	ExplErr  string
+	// ManagedAsCode: the policy is edited only as code (no portal editor).
+	ManagedAsCode bool
+	// Sync is the directory sync's status from SyncControl (admin_sync.go).
+	Sync *syncView
 }
 
 // adminPage serves GET /admin: the policy (read-only: it is managed as
@@ -36,13 +40,19 @@ func (p *Portal) adminPage(w http.ResponseWriter, r *http.Request, actor access.
 	if err != nil {
 		return err
 	}
-	d := adminData{Policy: string(doc), Revision: rev}
+	d := adminData{Policy: string(doc), Revision: rev, ManagedAsCode: p.o.PolicyManagedAsCode}
 	for _, k := range []struct{ kind, name string }{{store.RunDirectorySync, "Directory sync"}, {store.RunReconcile, "Reconciliation"}} {
 		st, found, err := p.o.Service.RunStatus(r.Context(), k.kind)
 		if err != nil {
 			return err
 		}
 		d.Runs = append(d.Runs, runView{Name: k.name, Found: found, S: st})
+	}
+	if d.Sync, err = p.syncCard(r, actor); err != nil {
+		return err
+	}
+	if d.Sync != nil { // the same status as GET /api/v1/admin/sync
+		d.Runs[0] = runView{Name: "Directory sync", Found: d.Sync.S.Found, S: d.Sync.S.Last}
 	}
 	q := r.URL.Query()
 	d.Q = workflow.ExplainInput{User: strings.TrimSpace(q.Get("user")), Account: strings.TrimSpace(q.Get("account")), PermissionSet: strings.TrimSpace(q.Get("permission_set"))}

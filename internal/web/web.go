@@ -92,6 +92,15 @@ type Options struct {
 	// DemoUsers, when not empty, enables the pick-a-demo-user sign-in. Only
 	// `elevate demo` sets it; no configuration key can.
 	DemoUsers []DemoUser
+	// PolicyManagedAsCode makes the admin policy page read-only (with a
+	// note): changes go through `elevate policy apply` only. Default false.
+	PolicyManagedAsCode bool
+	// Notifications serves the admin notifications page (nil: no page).
+	Notifications Notifications
+	// Sync shows the directory sync's status on the admin page and serves
+	// its "Sync now" button (admin_sync.go; nil: the stored run status
+	// only, no button).
+	Sync SyncControl
 	// Now is the clock for countdowns. Default time.Now.
 	Now    func() time.Time
 	Logger *slog.Logger
@@ -105,6 +114,8 @@ type Portal struct {
 	pages map[string]*template.Template
 	oidc  *auth.OIDC
 	saml  *auth.SAML
+
+	patterns []string // every route pattern registered (Routes, routes_list.go)
 
 	ouMu     sync.Mutex
 	ouPaths  map[string]string
@@ -161,8 +172,8 @@ func (p *Portal) parseTemplates() error {
 
 // ServeHTTP implements http.Handler.
 func (p *Portal) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	h := w.Header()
-	h.Set("Content-Security-Policy", "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; object-src 'none'; base-uri 'none'; frame-ancestors 'none'")
+	// The Content-Security-Policy (no inline script) and the other security
+	// headers are set for every response by the server's middleware.
 	p.mux.ServeHTTP(w, r)
 }
 
@@ -220,8 +231,10 @@ func statusOf(err error) int {
 	switch access.ErrorCode(err) {
 	case access.CodeInvalid:
 		return http.StatusBadRequest
-	case access.CodeUnauthenticated:
+	case access.CodeUnauthenticated, access.CodeUserDisabled:
 		return http.StatusUnauthorized
+	case access.CodeRateLimited:
+		return http.StatusTooManyRequests
 	case access.CodeForbidden, access.CodeSelfApproval, access.CodeNotEligible:
 		return http.StatusForbidden
 	case access.CodeNotFound:
@@ -282,7 +295,7 @@ func (p *Portal) authed(h handler) http.HandlerFunc {
 }
 
 func (p *Portal) routes() {
-	m := p.mux
+	m := recordingMux{p}
 	m.Handle("GET /static/", http.FileServerFS(staticFS))
 	m.HandleFunc("GET /{$}", p.authed(func(w http.ResponseWriter, r *http.Request, a access.Actor) error {
 		http.Redirect(w, r, "/request", http.StatusSeeOther)
@@ -312,6 +325,11 @@ func (p *Portal) routes() {
 	m.HandleFunc("GET /audit/requests.csv", p.authed(p.auditRequestsCSV))
 	m.HandleFunc("GET /audit/log.csv", p.authed(p.auditLogCSV))
 	m.HandleFunc("GET /admin", p.authed(p.adminPage))
+	m.HandleFunc("GET /admin/policy", p.authed(p.policyPage))               // admin_policy.go
+	m.HandleFunc("POST /admin/policy/plan", p.authed(p.planPolicy))         // admin_policy.go
+	m.HandleFunc("POST /admin/policy/apply", p.authed(p.applyPolicy))       // admin_policy.go
+	m.HandleFunc("GET /admin/notifications", p.authed(p.notificationsPage)) // admin_notifications.go
+	m.HandleFunc("POST /admin/sync", p.authed(p.triggerSync))               // admin_sync.go
 	m.HandleFunc("GET /profile", p.authed(p.profile))
 	m.HandleFunc("POST /profile/tokens", p.authed(p.createToken))
 	m.HandleFunc("POST /profile/tokens/{id}/revoke", p.authed(p.revokeToken))

@@ -59,13 +59,13 @@ func (s *Service) Authenticate(ctx context.Context, secret string, via access.Vi
 func (s *Service) actorFor(ctx context.Context, tx store.Tx, userID string, via access.Via) (access.Actor, error) {
 	u, err := tx.FindUserByID(ctx, userID)
 	if errors.Is(err, store.ErrNotFound) {
-		return access.Actor{}, access.Errorf(access.CodeUnauthenticated, "the token's user is no longer in the directory")
+		return access.Actor{}, access.Errorf(access.CodeUserDisabled, "the user is no longer in the directory (removed from IAM Identity Center)")
 	}
 	if err != nil {
 		return access.Actor{}, fmt.Errorf("find user %s: %w", userID, err)
 	}
 	if !u.Active {
-		return access.Actor{}, access.Errorf(access.CodeUnauthenticated, "user %s is disabled in the directory", u.UserName)
+		return access.Actor{}, access.Errorf(access.CodeUserDisabled, "user %s is disabled in the directory (IAM Identity Center)", u.UserName)
 	}
 	groups, err := tx.GroupIDsOfUser(ctx, u.ID)
 	if err != nil {

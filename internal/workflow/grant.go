@@ -468,32 +468,6 @@ func (s *Service) Expire(ctx context.Context, requestID string) error {
 	return nil
 }
 
-// SyncDirectory reads the directory from AWS and stores it.
-func (s *Service) SyncDirectory(ctx context.Context) (access.Directory, error) {
-	if s.dir == nil {
-		return access.Directory{}, errors.New("sync directory: no directory source configured")
-	}
-	start := time.Now()
-	startedAt := s.clock.Now()
-	d, err := s.dir.FetchDirectory(ctx)
-	if err != nil {
-		err = fmt.Errorf("sync directory: %w", err)
-		return access.Directory{}, errors.Join(err, s.recordRun(ctx, store.RunDirectorySync, startedAt, s.clock.Now(), nil, err))
-	}
-	if err := s.store.InTx(ctx, func(tx store.Tx) error {
-		return tx.ReplaceDirectory(ctx, d, s.clock.Now())
-	}); err != nil {
-		err = fmt.Errorf("sync directory: store: %w", err)
-		return access.Directory{}, errors.Join(err, s.recordRun(ctx, store.RunDirectorySync, startedAt, s.clock.Now(), nil, err))
-	}
-	if err := s.recordRun(ctx, store.RunDirectorySync, startedAt, s.clock.Now(), directoryCounts(d), nil); err != nil {
-		return d, err
-	}
-	s.log.InfoContext(ctx, "directory synced", "accounts", len(d.Accounts), "permission_sets", len(d.PermissionSets),
-		"users", len(d.Users), "groups", len(d.Groups), "took_ms", time.Since(start).Milliseconds())
-	return d, nil
-}
-
 // outcomeOf names an AWS step's result for metrics.
 func outcomeOf(err error) string {
 	var perr *access.ProvisioningError

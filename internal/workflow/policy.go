@@ -236,31 +236,71 @@ func (s *Service) ApplyPolicy(ctx context.Context, actor access.Actor, yamlDoc [
 	if err := requireAdmin(actor, "apply a policy"); err != nil {
 		return PolicyPlan{}, err
 	}
+	return s.applyPolicy(ctx, actor, policyApply{
+		document: func(policy.Document, int) ([]byte, error) { return yamlDoc, nil },
+		event: func(cur, next policy.Document, plan PolicyPlan, now time.Time) (access.Event, error) {
+			before, err := policy.Marshal(cur)
+			if err != nil {
+				return access.Event{}, err
+			}
+			after, err := policy.Marshal(next)
+			if err != nil {
+				return access.Event{}, err
+			}
+			return access.Event{Type: EventPolicyApplied, Actor: actor, At: now, Details: map[string]string{
+				"revision": fmt.Sprint(plan.Revision), "before": string(before), "after": string(after),
+				"changes": policy.FormatPlan(plan.Changes)}}, nil
+		},
+	})
+}
+
+// policyApply is one change of the policy document: ApplyPolicy (a whole
+// document) and UpdateSettings (its settings) share the same validation,
+// revision and audit path.
+type policyApply struct {
+	// document returns the YAML document to apply, given the document in
+	// effect and its revision (read in the applying transaction).
+	document func(cur policy.Document, rev int) ([]byte, error)
+	// event returns the decision-log entry of the change.
+	event func(cur, next policy.Document, plan PolicyPlan, now time.Time) (access.Event, error)
+	// refuse returns the error for the problems of an invalid document, or
+	// nil to apply it anyway; nil refuse: every problem refuses, with its line.
+	refuse func(ps []policy.Problem) error
+}
+
+// applyPolicy applies a policy change in one transaction: a new revision
+// when the document is valid and differs, audited by its event.
+func (s *Service) applyPolicy(ctx context.Context, actor access.Actor, ap policyApply) (PolicyPlan, error) {
 	var plan PolicyPlan
 	err := s.store.InTx(ctx, func(tx store.Tx) error {
+		cur, rev, err := s.policyDocument(ctx, tx)
+		if err != nil {
+			return err
+		}
+		yamlDoc, err := ap.document(cur, rev)
+		if err != nil {
+			return err
+		}
 		var next policy.Document
-		var err error
 		plan, next, err = s.planPolicy(ctx, tx, yamlDoc)
 		if err != nil {
 			return err
 		}
 		if len(plan.Problems) > 0 {
-			msgs := make([]string, len(plan.Problems))
-			for i, p := range plan.Problems {
-				msgs[i] = p.String()
+			if ap.refuse != nil {
+				if err := ap.refuse(plan.Problems); err != nil {
+					return err
+				}
+			} else {
+				msgs := make([]string, len(plan.Problems))
+				for i, p := range plan.Problems {
+					msgs[i] = p.String()
+				}
+				return access.Errorf(access.CodeInvalid, "the policy was not applied: %d problem(s):\n%s", len(msgs), strings.Join(msgs, "\n"))
 			}
-			return access.Errorf(access.CodeInvalid, "the policy was not applied: %d problem(s):\n%s", len(msgs), strings.Join(msgs, "\n"))
 		}
 		if len(plan.Changes) == 0 {
 			return nil
-		}
-		cur, _, err := s.policyDocument(ctx, tx)
-		if err != nil {
-			return err
-		}
-		before, err := policy.Marshal(cur)
-		if err != nil {
-			return err
 		}
 		after, err := policy.Marshal(next)
 		if err != nil {
@@ -272,9 +312,11 @@ func (s *Service) ApplyPolicy(ctx context.Context, actor access.Actor, yamlDoc [
 			return fmt.Errorf("store policy: %w", err)
 		}
 		plan.Applied = true
-		return s.appendEvents(ctx, tx, access.Event{Type: EventPolicyApplied, Actor: actor, At: now, Details: map[string]string{
-			"revision": fmt.Sprint(plan.Revision), "before": string(before), "after": string(after),
-			"changes": policy.FormatPlan(plan.Changes)}})
+		ev, err := ap.event(cur, next, plan, now)
+		if err != nil {
+			return err
+		}
+		return s.appendEvents(ctx, tx, ev)
 	})
 	if errors.Is(err, store.ErrConflict) {
 		return PolicyPlan{}, access.Errorf(access.CodeConflict, "another admin applied a policy at the same time: plan again")

@@ -35,6 +35,9 @@ func (s *Service) Submit(ctx context.Context, actor access.Actor, in SubmitInput
 	if in.Duration <= 0 {
 		return nil, access.Errorf(access.CodeInvalid, "duration is missing: give one such as 1h or 30m")
 	}
+	if err := checkBreakGlassStart(in, s.clock.Now()); err != nil {
+		return nil, err
+	}
 	var req access.Request
 	err := s.store.InTx(ctx, func(tx store.Tx) error {
 		ps, err := tx.FindPermissionSet(ctx, strings.TrimSpace(in.PermissionSet))
@@ -91,6 +94,11 @@ func (s *Service) Submit(ctx context.Context, actor access.Actor, in SubmitInput
 		}
 		if err := tx.CreateRequest(ctx, &r); err != nil {
 			return fmt.Errorf("create request: %w", err)
+		}
+		if in.BreakGlass {
+			if err := recordBreakGlass(ctx, tx, r); err != nil {
+				return err
+			}
 		}
 		if err := s.appendEvents(ctx, tx, evs...); err != nil {
 			return err
@@ -152,10 +160,16 @@ func (s *Service) decidePolicy(pol *policy.Engine, actor access.Actor, accounts 
 	var ruleNames []string
 	for i, a := range accounts {
 		d := pol.Decide(policy.Question{User: actor.UserID, Account: a.ID, PermissionSet: ps.ARN, BreakGlass: breakGlass})
+		if !d.Allowed && breakGlass {
+			return elig, 0, breakGlassRefusal(pol, actor, a, ps, d)
+		}
 		if !d.Allowed {
 			return elig, 0, access.Errorf(access.CodeNotEligible, "%s: see `elevate eligibility` for what you may request, and `elevate policy explain` for why", d.Reason)
 		}
 		approvers := d.ApproverIDs()
+		if breakGlass {
+			approvers = reviewerIDs(d) // they review it afterwards
+		}
 		if i == 0 {
 			elig.Approvers, maxDur = approvers, d.MaxDuration
 		} else {
@@ -169,7 +183,7 @@ func (s *Service) decidePolicy(pol *policy.Engine, actor access.Actor, accounts 
 		}
 	}
 	elig.Rule = strings.Join(ruleNames, ",")
-	if elig.ApprovalsRequired == 0 {
+	if elig.ApprovalsRequired == 0 && !breakGlass {
 		elig.Approvers = nil
 	} else if len(elig.Approvers) < elig.ApprovalsRequired {
 		return elig, 0, access.Errorf(access.CodeNotEligible, "this request needs %d approval(s) but only %d approver(s) may approve for every account: request the accounts separately",

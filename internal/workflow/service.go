@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"log/slog"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/elevate/elevate/internal/access"
@@ -69,6 +70,7 @@ type Service struct {
 	notifier Notifier // plans notifications of appended events (SetNotifier); nil: none
 
 	policy policyCache // compiled policy engine (issue 5)
+	syncMu sync.Mutex  // serializes this process's directory syncs (issue 4)
 }
 
 // New returns a Service. Store, Scheduler and Provider are required.

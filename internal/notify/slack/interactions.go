@@ -9,11 +9,7 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
-	"net/url"
-	"strings"
 	"time"
-
-	goslack "github.com/slack-go/slack"
 
 	"github.com/elevate/elevate/internal/access"
 )
@@ -76,53 +72,41 @@ func (h *Interactions) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	ts, sig := r.Header.Get("X-Slack-Request-Timestamp"), r.Header.Get("X-Slack-Signature")
-	if err := Verify(h.client.cfg.SigningSecret, ts, sig, body, h.now()); err != nil {
+	cb, dec, err := ParseInteraction(h.client.cfg.SigningSecret, ts, sig, body, h.now())
+	switch {
+	case errors.Is(err, ErrBadSignature) || errors.Is(err, ErrStale):
 		h.log.WarnContext(r.Context(), "slack interaction refused", "reason", err.Error(), "remote", r.RemoteAddr)
 		writeReply(w, http.StatusUnauthorized, reply{Code: "unauthenticated", Text: err.Error()})
 		return
-	}
-	form, err := url.ParseQuery(string(body))
-	if err != nil {
+	case errors.Is(err, ErrNotForm):
 		writeReply(w, http.StatusBadRequest, reply{Code: "invalid_argument", Text: "the body is not a form"})
 		return
-	}
-	var cb goslack.InteractionCallback
-	if err := json.Unmarshal([]byte(form.Get("payload")), &cb); err != nil {
+	case err != nil:
 		writeReply(w, http.StatusBadRequest, reply{Code: "invalid_argument", Text: "the payload is not an interaction"})
 		return
 	}
-	rep := h.handle(r.Context(), cb)
+	rep := reply{OK: true, Text: "ignored"} // not a decision: the portal link, the comment box
+	if dec != nil {
+		rep = h.handle(r.Context(), *dec)
+	}
 	if !rep.OK && cb.ResponseURL != "" {
 		h.tell(r.Context(), cb.ResponseURL, rep.Text)
 	}
 	writeReply(w, http.StatusOK, rep)
 }
 
-// handle decides what the payload asks, as the Slack user's directory user.
-func (h *Interactions) handle(ctx context.Context, cb goslack.InteractionCallback) reply {
-	if cb.Type != goslack.InteractionTypeBlockActions {
-		return reply{OK: true, Text: "ignored"}
-	}
-	var act *goslack.BlockAction
-	for _, a := range cb.ActionCallback.BlockActions {
-		if a.ActionID == ActionApprove || a.ActionID == ActionReject {
-			act = a
-			break
-		}
-	}
-	if act == nil {
-		return reply{OK: true, Text: "ignored"} // the portal link, the comment box
-	}
-	u, err := h.client.api.GetUserInfoContext(ctx, cb.User.ID)
+// handle carries out a decision, as the Slack user's directory user.
+func (h *Interactions) handle(ctx context.Context, dec Decision) reply {
+	u, err := h.client.api.GetUserInfoContext(ctx, dec.SlackUserID)
 	if err != nil {
-		h.log.ErrorContext(ctx, "slack interaction: users.info", "slack_user", cb.User.ID, "error", err.Error())
+		h.log.ErrorContext(ctx, "slack interaction: users.info", "slack_user", dec.SlackUserID, "error", err.Error())
 		return reply{Code: "unavailable", Text: "elevate could not look you up in Slack; try again or use the portal"}
 	}
 	actor, err := h.wf.ActorByEmail(ctx, u.Profile.Email, access.ViaSlack)
 	if err != nil {
 		return refusal(err)
 	}
-	id := act.Value
+	id := dec.RequestID
 	req, err := h.wf.GetRequest(ctx, actor, id)
 	if err != nil {
 		return refusal(err)
@@ -130,19 +114,16 @@ func (h *Interactions) handle(ctx context.Context, cb goslack.InteractionCallbac
 	if h.portalOnly(req.PermissionSetName) {
 		return reply{Code: "forbidden", Text: fmt.Sprintf("approvals of %s need a portal sign-in", req.PermissionSetName)}
 	}
-	comment := ""
-	if cb.BlockActionState != nil {
-		comment = strings.TrimSpace(cb.BlockActionState.Values[BlockComment][ActionComment].Value)
-	}
+	comment := dec.Comment
 	decide, verb := h.wf.Approve, "approved"
-	if act.ActionID == ActionReject {
+	if dec.ActionID == ActionReject {
 		decide, verb = h.wf.Reject, "rejected"
 	}
 	out, err := decide(ctx, actor, id, comment)
 	if err != nil {
 		return refusal(err)
 	}
-	h.log.InfoContext(ctx, "decided in slack", "request_id", id, "actor", actor.UserName, "verdict", act.ActionID, "status", out.Status)
+	h.log.InfoContext(ctx, "decided in slack", "request_id", id, "actor", actor.UserName, "verdict", dec.ActionID, "status", out.Status)
 	return reply{OK: true, Text: fmt.Sprintf("You %s request %s (now %s).", verb, id, out.Status)}
 }
 

@@ -47,6 +47,8 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"DirectoryEmpty", testDirectoryEmpty},
 		{"DirectoryLookups", testDirectoryLookups},
 		{"DirectoryReplaceTwice", testDirectoryReplaceTwice},
+		{"DirectoryStageApply", testDirectoryStageApply}, // issue 4
+		{"DirectoryStageDrop", testDirectoryStageDrop},   // issue 4
 		{"Tokens", testTokens},
 		{"TokenListDelete", testTokenListDelete}, // issue 6
 		{"Sessions", testSessions},               // issue 6
@@ -62,6 +64,11 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"ManagedGrants", testManagedGrants},
 		{"RunStatus", testRunStatus},
 		{"Notifications", testNotifications},
+		{"RetentionRequests", testRetentionRequests},
+		{"RetentionAuditDelete", testRetentionAuditDelete},
+		{"BreakGlass", testBreakGlass},               // issue 5
+		{"Activity", testActivity},                   // issue 8, part 2
+		{"ActivityRetention", testActivityRetention}, // issue 8, part 2
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -1,0 +1,51 @@
+package jobs
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/riverqueue/river"
+)
+
+// pruneArgs is the periodic retention job (issue 8): it deletes terminal
+// requests, session activity and the start of the decision log older than
+// the configured retention.
+type pruneArgs struct{}
+
+func (pruneArgs) Kind() string { return "prune" }
+
+// Pruner applies the retention; the app's retention job satisfies it.
+type Pruner interface {
+	Prune(ctx context.Context) error
+}
+
+// prunePeriodicJob runs the pruning every interval on the leader only
+// (River's periodic jobs are enqueued by the elected leader), at most one
+// pending at a time.
+func prunePeriodicJob(every time.Duration) *river.PeriodicJob {
+	return river.NewPeriodicJob(river.PeriodicInterval(every),
+		func() (river.JobArgs, *river.InsertOpts) {
+			return pruneArgs{}, &river.InsertOpts{UniqueOpts: *uniquePending, MaxAttempts: 1, Priority: 4}
+		},
+		&river.PeriodicJobOpts{ID: "prune"})
+}
+
+type pruneWorker struct {
+	river.WorkerDefaults[pruneArgs]
+	pruner Pruner
+}
+
+func (w *pruneWorker) Work(ctx context.Context, _ *river.Job[pruneArgs]) error {
+	if w.pruner == nil {
+		return fmt.Errorf("prune job: the queue was started without a pruner")
+	}
+	if err := w.pruner.Prune(ctx); err != nil {
+		return fmt.Errorf("prune job: %w", err)
+	}
+	return nil
+}
+
+// Timeout lets a first pruning of a large log finish (batches of 10,000
+// entries, each its own transaction).
+func (w *pruneWorker) Timeout(*river.Job[pruneArgs]) time.Duration { return longJobTimeout }

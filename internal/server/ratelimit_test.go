@@ -1,0 +1,116 @@
+package server
+
+import (
+	"net/http"
+	"net/http/httptest"
+	"testing"
+	"time"
+
+	"github.com/elevate/elevate/internal/ratelimit"
+)
+
+type fakeClock struct{ t time.Time }
+
+func (c *fakeClock) now() time.Time { return c.t }
+
+func get(s *Server, path, ip, authz string) *httptest.ResponseRecorder {
+	req := httptest.NewRequest("GET", path, nil)
+	req.RemoteAddr = ip + ":4000"
+	if authz != "" {
+		req.Header.Set("Authorization", authz)
+	}
+	return serve(s, req)
+}
+
+// apiStub answers 200 for "Bearer good*" and 401 otherwise, like the API.
+var apiStub = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	if a := r.Header.Get("Authorization"); len(a) >= 11 && a[:11] == "Bearer good" {
+		writeJSON(w, 200, map[string]string{})
+		return
+	}
+	writeError(w, 401, "unauthenticated", "bad token")
+})
+
+func TestSignInRateLimitPerIP(t *testing.T) {
+	c := &fakeClock{t: time.Unix(0, 0)}
+	s, _ := newTestServer(t, Options{Now: c.now, Limits: Limits{SignInPerIP: ratelimit.Rate{N: 3, Per: time.Minute}},
+		Portal: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {})})
+	for range 3 {
+		if rec := get(s, "/auth/oidc/login", "10.0.0.1", ""); rec.Code != 200 {
+			t.Fatalf("sign-in within the limit: %d", rec.Code)
+		}
+	}
+	rec := get(s, "/auth/oidc/callback", "10.0.0.1", "")
+	if rec.Code != 429 || rec.Header().Get("Retry-After") != "20" || decode(t, rec)["error"].(map[string]any)["code"] != CodeRateLimited {
+		t.Fatalf("4th sign-in: %d Retry-After %q %s", rec.Code, rec.Header().Get("Retry-After"), rec.Body)
+	}
+	if rec := get(s, "/auth/oidc/login", "10.0.0.2", ""); rec.Code != 200 {
+		t.Fatalf("another IP limited: %d", rec.Code)
+	}
+	if rec := get(s, "/requests", "10.0.0.1", ""); rec.Code != 200 {
+		t.Fatalf("a portal page counted as sign-in: %d", rec.Code)
+	}
+	c.t = c.t.Add(20 * time.Second)
+	if rec := get(s, "/auth/oidc/login", "10.0.0.1", ""); rec.Code != 200 {
+		t.Fatalf("after Retry-After: %d", rec.Code)
+	}
+}
+
+func TestFailedTokensPerIP(t *testing.T) {
+	c := &fakeClock{t: time.Unix(0, 0)}
+	s, _ := newTestServer(t, Options{Now: c.now, API: apiStub, Limits: Limits{FailedTokensPerIP: ratelimit.Rate{N: 2, Per: time.Minute}}})
+	for range 5 {
+		if rec := get(s, "/api/v1/me", "10.0.0.1", "Bearer good"); rec.Code != 200 {
+			t.Fatalf("good token: %d", rec.Code)
+		}
+	}
+	for i := range 2 {
+		if rec := get(s, "/api/v1/me", "10.0.0.1", "Bearer guess"+string(rune('a'+i))); rec.Code != 401 {
+			t.Fatalf("failed attempt %d: %d", i+1, rec.Code)
+		}
+	}
+	rec := get(s, "/api/v1/me", "10.0.0.1", "Bearer guessc")
+	if rec.Code != 429 || rec.Header().Get("Retry-After") != "30" {
+		t.Fatalf("3rd failed attempt: %d Retry-After %q", rec.Code, rec.Header().Get("Retry-After"))
+	}
+	if rec := get(s, "/api/v1/me", "10.0.0.2", "Bearer guessd"); rec.Code != 401 {
+		t.Fatalf("another IP blocked: %d", rec.Code)
+	}
+	c.t = c.t.Add(30 * time.Second)
+	if rec := get(s, "/api/v1/me", "10.0.0.1", "Bearer good"); rec.Code != 200 {
+		t.Fatalf("after Retry-After: %d", rec.Code)
+	}
+}
+
+func TestRequestsPerToken(t *testing.T) {
+	c := &fakeClock{t: time.Unix(0, 0)}
+	s, _ := newTestServer(t, Options{Now: c.now, API: apiStub, Limits: Limits{RequestsPerToken: ratelimit.Rate{N: 4, Per: time.Second}}})
+	for range 4 {
+		if rec := get(s, "/api/v1/me", "10.0.0.1", "Bearer good1"); rec.Code != 200 {
+			t.Fatalf("within the limit: %d", rec.Code)
+		}
+	}
+	rec := get(s, "/api/v1/me", "10.0.0.9", "Bearer good1")
+	if rec.Code != 429 || rec.Header().Get("Retry-After") != "1" {
+		t.Fatalf("5th request with the token (another IP): %d Retry-After %q", rec.Code, rec.Header().Get("Retry-After"))
+	}
+	if rec := get(s, "/api/v1/me", "10.0.0.1", "Bearer good2"); rec.Code != 200 {
+		t.Fatalf("another token limited: %d", rec.Code)
+	}
+}
+
+func TestClientIPTrustsOnlyTheProxysEntry(t *testing.T) {
+	req := httptest.NewRequest("GET", "/", nil)
+	req.RemoteAddr = "192.0.2.1:5555"
+	req.Header.Set("X-Forwarded-For", "1.1.1.1, 203.0.113.7")
+	if got := ClientIP(req, false); got != "192.0.2.1" {
+		t.Errorf("untrusted: %s", got)
+	}
+	if got := ClientIP(req, true); got != "203.0.113.7" {
+		t.Errorf("trusted: %s", got)
+	}
+	req.Header.Set("X-Forwarded-For", "not-an-ip")
+	if got := ClientIP(req, true); got != "192.0.2.1" {
+		t.Errorf("garbage header: %s", got)
+	}
+}
