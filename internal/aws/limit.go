@@ -37,7 +37,7 @@ type tokenBucket struct {
 	mu      sync.Mutex
 	tat     time.Time // theoretical arrival time of the next call
 	seq     uint64
-	waiters bucketHeap
+	waiters waitHeap[*queued]
 	changed chan struct{} // closed and replaced when the queue's head may have changed
 
 	granted func(prio int) // called under mu when a waiter gets its token (tests)
@@ -100,7 +100,7 @@ func (b *tokenBucket) wait(ctx context.Context, prio int) error {
 		b.mu.Unlock()
 		return nil
 	}
-	w := &bucketWaiter{key: b.now().Add(time.Duration(prio) * priorityStepTokens * b.interval), seq: b.seq}
+	w := &queued{key: b.now().Add(time.Duration(prio) * priorityStepTokens * b.interval), seq: b.seq}
 	b.seq++
 	heap.Push(&b.waiters, w)
 	if b.waiters[0] == w {
@@ -146,36 +146,44 @@ func (b *tokenBucket) wait(ctx context.Context, prio int) error {
 	}
 }
 
-type bucketWaiter struct {
-	key   time.Time // arrival + priority steps
+// queued is a place in a waiting line: served earliest key first, ties by
+// arrival (seq). index is its position in the waitHeap.
+type queued struct {
+	key   time.Time
 	seq   uint64
 	index int
 }
 
-type bucketHeap []*bucketWaiter
+func (q *queued) place() *queued { return q }
 
-func (h bucketHeap) Len() int { return len(h) }
-func (h bucketHeap) Less(i, j int) bool {
-	if !h[i].key.Equal(h[j].key) {
-		return h[i].key.Before(h[j].key)
+// waitHeap is a priority queue of waiters (container/heap) that keeps each
+// one's index, so that a waiter that gives up can be removed.
+type waitHeap[W interface{ place() *queued }] []W
+
+func (h waitHeap[W]) Len() int { return len(h) }
+func (h waitHeap[W]) Less(i, j int) bool {
+	a, b := h[i].place(), h[j].place()
+	if !a.key.Equal(b.key) {
+		return a.key.Before(b.key)
 	}
-	return h[i].seq < h[j].seq
+	return a.seq < b.seq
 }
-func (h bucketHeap) Swap(i, j int) {
+func (h waitHeap[W]) Swap(i, j int) {
 	h[i], h[j] = h[j], h[i]
-	h[i].index, h[j].index = i, j
+	h[i].place().index, h[j].place().index = i, j
 }
-func (h *bucketHeap) Push(x any) {
-	w := x.(*bucketWaiter)
-	w.index = len(*h)
+func (h *waitHeap[W]) Push(x any) {
+	w := x.(W)
+	w.place().index = len(*h)
 	*h = append(*h, w)
 }
-func (h *bucketHeap) Pop() any {
+func (h *waitHeap[W]) Pop() any {
 	old := *h
 	w := old[len(old)-1]
-	old[len(old)-1] = nil
+	var zero W
+	old[len(old)-1] = zero
 	*h = old[:len(old)-1]
-	w.index = -1
+	w.place().index = -1
 	return w
 }
 
@@ -204,15 +212,13 @@ type slotQueue struct {
 	inUse   int
 	maxUsed int
 	seq     uint64
-	waiters slotHeap
+	waiters waitHeap[*slotWaiter]
 }
 
 type slotWaiter struct {
-	prio    time.Time
-	seq     uint64
+	queued  // key: the priority (a deadline or the time of arrival)
 	ready   chan struct{}
 	granted bool
-	index   int
 }
 
 func newSlotQueue(n int) *slotQueue { return &slotQueue{free: n} }
@@ -229,7 +235,7 @@ func (q *slotQueue) acquire(ctx context.Context, prio time.Time) error {
 		q.mu.Unlock()
 		return nil
 	}
-	w := &slotWaiter{prio: prio, seq: q.seq, ready: make(chan struct{})}
+	w := &slotWaiter{queued: queued{key: prio, seq: q.seq}, ready: make(chan struct{})}
 	q.seq++
 	heap.Push(&q.waiters, w)
 	q.mu.Unlock()
@@ -276,33 +282,6 @@ func (q *slotQueue) state() (inUse, maxUsed, waiting int) {
 	q.mu.Lock()
 	defer q.mu.Unlock()
 	return q.inUse, q.maxUsed, len(q.waiters)
-}
-
-type slotHeap []*slotWaiter
-
-func (h slotHeap) Len() int { return len(h) }
-func (h slotHeap) Less(i, j int) bool {
-	if !h[i].prio.Equal(h[j].prio) {
-		return h[i].prio.Before(h[j].prio)
-	}
-	return h[i].seq < h[j].seq
-}
-func (h slotHeap) Swap(i, j int) {
-	h[i], h[j] = h[j], h[i]
-	h[i].index, h[j].index = i, j
-}
-func (h *slotHeap) Push(x any) {
-	w := x.(*slotWaiter)
-	w.index = len(*h)
-	*h = append(*h, w)
-}
-func (h *slotHeap) Pop() any {
-	old := *h
-	w := old[len(old)-1]
-	old[len(old)-1] = nil
-	*h = old[:len(old)-1]
-	w.index = -1
-	return w
 }
 
 type deadlineKey struct{}
