@@ -187,19 +187,38 @@ func (h *waitHeap[W]) Pop() any {
 	return w
 }
 
-// callPriority ranks an sso-admin call for the rate limiter. The status
-// lists come first, because they are what frees in-flight slots; then the
-// creates and deletes that take the freed slots; then everything else
-// (Describe…Status, which in a burst only tells SUCCEEDED from FAILED after
-// the slot is already free, and directory and reconciliation reads).
-func callPriority(op string) int {
+// Priority levels of the rate limiter's waiting line.
+const (
+	priorityPoll  = 0 // status calls that free in-flight slots
+	priorityUse   = 1 // creates and deletes, which take the slots
+	priorityOther = 2 // everything else
+)
+
+type callPriorityKey struct{}
+
+// withCallPriority ranks the calls made with ctx at level prio, whatever
+// their operation.
+func withCallPriority(ctx context.Context, prio int) context.Context {
+	return context.WithValue(ctx, callPriorityKey{}, prio)
+}
+
+// callPriority ranks an sso-admin call for the rate limiter: the level set
+// on ctx with withCallPriority, or else by operation. The status lists come
+// first, because they are what frees in-flight slots; then the creates and
+// deletes that take the freed slots; then everything else (directory and
+// reconciliation reads, and the Describe…Status calls the poller makes, at
+// the poll level while they are what tells it an operation has finished).
+func callPriority(ctx context.Context, op string) int {
+	if p, ok := ctx.Value(callPriorityKey{}).(int); ok {
+		return p
+	}
 	switch op {
 	case "ListAccountAssignmentCreationStatus", "ListAccountAssignmentDeletionStatus":
-		return 0
+		return priorityPoll
 	case "CreateAccountAssignment", "DeleteAccountAssignment":
-		return 1
+		return priorityUse
 	}
-	return 2
+	return priorityOther
 }
 
 // slotQueue limits the number of create/delete operations in flight. Waiters
@@ -395,7 +414,7 @@ func (g callGate) apiOption(stack *middleware.Stack) error {
 func (g callGate) handle(ctx context.Context, in middleware.FinalizeInput, next middleware.FinalizeHandler) (middleware.FinalizeOutput, middleware.Metadata, error) {
 	op := awsmiddleware.GetOperationName(ctx)
 	if g.bucket != nil {
-		if err := g.bucket.wait(ctx, callPriority(op)); err != nil {
+		if err := g.bucket.wait(ctx, callPriority(ctx, op)); err != nil {
 			return middleware.FinalizeOutput{}, middleware.Metadata{}, fmt.Errorf("wait for the %s rate limiter: %w", g.service, err)
 		}
 	}

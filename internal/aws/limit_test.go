@@ -91,7 +91,7 @@ func TestTokenBucketServesByPriority(t *testing.T) {
 	var wg sync.WaitGroup
 	for i, op := range ops {
 		wg.Go(func() {
-			if err := b.wait(t.Context(), callPriority(op)); err != nil {
+			if err := b.wait(t.Context(), callPriority(t.Context(), op)); err != nil {
 				t.Errorf("wait %s: %v", op, err)
 			}
 		})

@@ -183,24 +183,27 @@ func (pl *poller) cycle(ops []*trackedOp) {
 			op.listed = true
 			continue
 		}
+		prio := priorityPoll
 		if inProgress != nil && op.listed {
 			// AWS listed it in progress before and no longer does: it is
 			// finished, so its slot is free now; the Describe only tells
-			// SUCCEEDED from FAILED. (An operation never listed may just
-			// not be visible yet, and keeps its slot.)
+			// SUCCEEDED from FAILED, and may wait behind the calls that
+			// use slots. (An operation never listed may just not be
+			// visible yet, and keeps its slot.)
 			op.release()
+			prio = priorityOther
 		}
 		pl.mu.Lock()
 		op.describing = true
 		pl.mu.Unlock()
-		go pl.poll(op)
+		go pl.poll(op, prio)
 	}
 }
 
-// poll describes op and finishes it when AWS reports it SUCCEEDED or
+// poll describes op, its call ranked prio by the rate limiter, and finishes it when AWS reports it SUCCEEDED or
 // FAILED, or its status cannot be read.
-func (pl *poller) poll(op *trackedOp) {
-	ctx, cancel := context.WithTimeout(context.Background(), pl.p.operationTimeout)
+func (pl *poller) poll(op *trackedOp, prio int) {
+	ctx, cancel := context.WithTimeout(withCallPriority(context.Background(), prio), pl.p.operationTimeout)
 	defer cancel()
 	defer func() {
 		pl.mu.Lock()
