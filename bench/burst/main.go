@@ -91,7 +91,7 @@ func run() error {
 	for _, n := range o.sizes {
 		r, err := burst(context.Background(), o, n)
 		if err != nil {
-			return fmt.Errorf("N=%d: %w", n, err)
+			return fmt.Errorf("N=%d: %w", n, err) //nolint:staticcheck // ST1005: N is the benchmark parameter as BENCHMARKS.md names it
 		}
 		r.print(os.Stdout, o)
 	}

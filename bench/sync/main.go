@@ -123,7 +123,7 @@ func run(ctx context.Context, o options) error {
 			return err
 		}
 	}
-	defer st.Close()
+	defer func() { _ = st.Close() }() // read-only or already-failed: its close error cannot matter
 	if err := st.Migrate(ctx); err != nil {
 		return err
 	}

@@ -6,12 +6,14 @@ import (
 	"context"
 	"encoding/json"
 	"io"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"syscall"
 	"testing"
@@ -19,6 +21,8 @@ import (
 
 	"github.com/elevate/elevate/client"
 	"github.com/elevate/elevate/internal/awsemu"
+	"github.com/elevate/elevate/internal/store/pgtest"
+	"github.com/jackc/pgx/v5"
 )
 
 // guideBlock is one fenced block of docs/operations.md with the
@@ -101,7 +105,7 @@ func commandKey(cmd string) string {
 }
 
 // guideRun are the block kinds TestOperationsGuide executes.
-var guideRun = map[string]bool{"setup": true, "serve": true, "after-serve": true, "backup-sqlite": true}
+var guideRun = map[string]bool{"setup": true, "serve": true, "after-serve": true, "backup-sqlite": true, "backup-postgres": true}
 
 // guideCI are the commands of `guide:ci` blocks and the .ci/run line that runs each.
 var guideCI = map[string]string{
@@ -119,8 +123,6 @@ var guideExternal = map[string]string{
 	"systemctl daemon-reload":  "needs systemd as PID 1",
 	"systemctl enable":         "needs systemd as PID 1",
 	"systemd-analyze security": "needs the unit installed and systemd as PID 1",
-	"pg_dump":                  "against the production database; the restore is pg_restore's",
-	"pg_restore":               "against the production database",
 }
 
 // TestOperationsGuideCommandsAreCovered checks that every shell command in
@@ -159,11 +161,11 @@ func TestOperationsGuideCommandsAreCovered(t *testing.T) {
 					t.Errorf("docs/operations.md:%d: %q (%s) is run by no test: run it in TestOperationsGuide, or list it in guideExternal with the reason", b.line, c, key)
 				}
 			default:
-				t.Errorf("docs/operations.md:%d: a ```sh block without a <!-- guide:setup|serve|after-serve|backup-sqlite|ci|external --> marker", b.line)
+				t.Errorf("docs/operations.md:%d: a ```sh block without a <!-- guide:setup|serve|after-serve|backup-sqlite|backup-postgres|ci|external --> marker", b.line)
 			}
 		}
 	}
-	for _, k := range []string{"setup", "serve", "after-serve", "backup-sqlite", "config"} {
+	for _, k := range []string{"setup", "serve", "after-serve", "backup-sqlite", "backup-postgres", "config"} {
 		if k != "config" && kinds[k] == 0 {
 			t.Errorf("docs/operations.md has no guide:%s block", k)
 		}
@@ -175,7 +177,10 @@ func TestOperationsGuideCommandsAreCovered(t *testing.T) {
 // (config check, the IAM policy, migrate, doctor), starts `elevate serve`
 // as the guide says, runs the after-serve commands (healthcheck, config
 // dump, token create), makes a request that becomes active in AWS, then
-// backs up the SQLite database as the guide says.
+// backs up the SQLite database as the guide says. With PostgreSQL
+// (ELEVATE_TEST_POSTGRES_URL, pg_dump and pg_restore), it also dumps and
+// restores a PostgreSQL database as the guide says, then runs the checks the
+// guide says to run after a restore.
 func TestOperationsGuide(t *testing.T) {
 	blocks := guideBlocks(t)
 	byKind := func(kind, lang string) []string {
@@ -221,7 +226,7 @@ func TestOperationsGuide(t *testing.T) {
 		"AWS_ENDPOINT_URL="+emuSrv.URL, "AWS_ACCESS_KEY_ID=AKIDGUIDE", "AWS_SECRET_ACCESS_KEY=guide-secret",
 		"AWS_REGION=us-east-1", "AWS_EC2_METADATA_DISABLED=true",
 		"AWS_CONFIG_FILE="+os.DevNull, "AWS_SHARED_CREDENTIALS_FILE="+os.DevNull)
-	runBlock := func(what, text string, extraEnv ...string) string {
+	runBlock := func(t *testing.T, what, text string, extraEnv ...string) string {
 		t.Helper()
 		cmd := exec.Command("bash", "-euo", "pipefail", "-c", text)
 		cmd.Dir, cmd.Env = work, append(append([]string{}, env...), extraEnv...)
@@ -232,7 +237,7 @@ func TestOperationsGuide(t *testing.T) {
 		return string(out)
 	}
 
-	out := runBlock("setup", byKind("setup", "sh")[0])
+	out := runBlock(t, "setup", byKind("setup", "sh")[0])
 	for _, want := range []string{"is a valid configuration", "schema version", "Identity Center"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("setup output lacks %q:\n%s", want, out)
@@ -260,7 +265,7 @@ func TestOperationsGuide(t *testing.T) {
 		sc := bufio.NewScanner(stderr)
 		sc.Buffer(make([]byte, 1<<20), 1<<20)
 		for sc.Scan() {
-			logs.Write(append(append([]byte{}, sc.Bytes()...), '\n'))
+			_, _ = logs.Write(append(append([]byte{}, sc.Bytes()...), '\n')) // an in-memory log buffer
 			var rec struct{ Msg, URL string }
 			if json.Unmarshal(sc.Bytes(), &rec) == nil && rec.Msg == "elevate is serving" {
 				urlCh <- rec.URL
@@ -277,10 +282,10 @@ func TestOperationsGuide(t *testing.T) {
 		stopped = true
 		_ = syscall.Kill(-serve.Process.Pid, syscall.SIGTERM)
 		select {
-		case <-done:
+		case <-done: //nolint:errcheck // waiting for the end only; the error was reported where it happened
 		case <-time.After(30 * time.Second):
 			_ = syscall.Kill(-serve.Process.Pid, syscall.SIGKILL)
-			<-done
+			<-done //nolint:errcheck // waiting for the end only; the error was reported where it happened
 		}
 	}
 	t.Cleanup(func() {
@@ -310,7 +315,7 @@ func TestOperationsGuide(t *testing.T) {
 	}
 
 	// The after-serve commands reach the server through its real address.
-	out = runBlock("after-serve", byKind("after-serve", "sh")[0], "ELEVATE_ADDR="+strings.TrimPrefix(url, "http://"))
+	out = runBlock(t, "after-serve", byKind("after-serve", "sh")[0], "ELEVATE_ADDR="+strings.TrimPrefix(url, "http://"))
 	if !strings.Contains(out, "ok: "+url+"/healthz") || !strings.Contains(out, "# client_secret: <redacted>") {
 		t.Errorf("after-serve output lacks the healthcheck or the redacted secret:\n%s", out)
 	}
@@ -331,7 +336,7 @@ func TestOperationsGuide(t *testing.T) {
 	}
 
 	// A request under the guide's policy becomes active in AWS.
-	runBlock("token for alice", "elevate token create --config elevate.yaml --user alice > alice.token")
+	runBlock(t, "token for alice", "elevate token create --config elevate.yaml --user alice > alice.token")
 	aliceTok, err := os.ReadFile(filepath.Join(work, "alice.token"))
 	if err != nil {
 		t.Fatal(err)
@@ -354,6 +359,10 @@ func TestOperationsGuide(t *testing.T) {
 	}
 	stop()
 
+	t.Run("backup-postgres", func(t *testing.T) {
+		guideBackupPostgres(t, byKind("backup-postgres", "sh")[0], runBlock)
+	})
+
 	if _, err := exec.LookPath("sqlite3"); err != nil {
 		t.Log("sqlite3 is not installed: the guide's SQLite backup commands are not run")
 		return
@@ -362,7 +371,7 @@ func TestOperationsGuide(t *testing.T) {
 	if err := os.Mkdir(backupDir, 0o700); err != nil {
 		t.Fatal(err)
 	}
-	out = runBlock("backup-sqlite", byKind("backup-sqlite", "sh")[0], "DATA_DIR="+dataDir, "BACKUP_DIR="+backupDir)
+	out = runBlock(t, "backup-sqlite", byKind("backup-sqlite", "sh")[0], "DATA_DIR="+dataDir, "BACKUP_DIR="+backupDir)
 	if strings.TrimSpace(out) != "ok" {
 		t.Errorf("integrity_check of the backup: %q", out)
 	}
@@ -386,4 +395,92 @@ func getBody(t *testing.T, url string) string {
 		t.Fatalf("GET %s: %s %v", url, resp.Status, err)
 	}
 	return string(b)
+}
+
+// guideBackupPostgres runs the guide's PostgreSQL backup block on a fresh
+// database: migrate, a token (which syncs the directory), a request that
+// becomes active under `elevate serve` and a signed audit checkpoint; the dump; a change after it (bob's token); the restore, which
+// must take the database back to the dump; then `elevate audit verify` and
+// `elevate doctor`, as the guide says after a restore. runBlock runs a block
+// in the guide test's environment.
+func guideBackupPostgres(t *testing.T, block string, runBlock func(t *testing.T, what, text string, extraEnv ...string) string) {
+	if os.Getenv(pgtest.EnvVar) == "" {
+		t.Skip("the guide's PostgreSQL backup commands are not run: set " + pgtest.EnvVar + "=postgres://... (a user that may create databases)")
+	}
+	for _, tool := range []string{"pg_dump", "pg_restore"} {
+		if _, err := exec.LookPath(tool); err != nil {
+			t.Skipf("the guide's PostgreSQL backup commands are not run: %s is not installed", tool)
+		}
+	}
+	dbURL := pgtest.NewDatabase(t)
+	pgEnv := []string{"ELEVATE_DATABASE_URL=" + dbURL, "ELEVATE_DATA_DIR=" + filepath.Join(t.TempDir(), "data"), "DATABASE_URL=" + dbURL}
+	runBlock(t, "PostgreSQL setup", `elevate migrate --config elevate.yaml
+elevate token create --config elevate.yaml --user alice > pg-alice.token`, pgEnv...)
+	// elevate serve on the database while alice's request becomes active,
+	// so the decision log has entries; then a signed checkpoint.
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := l.Addr().String()
+	_ = l.Close() // only a free port was wanted
+	runBlock(t, "a request on PostgreSQL", `elevate serve --config elevate.yaml 2> pg-serve.log &
+serve=$!
+trap 'kill $serve 2> /dev/null || true' EXIT
+for i in $(seq 200); do elevate healthcheck --config elevate.yaml > /dev/null 2>&1 && break; sleep 0.1; done
+elevate request --server "http://$ELEVATE_ADDR" --token "$(cat pg-alice.token)" --account dev --permission-set ReadOnlyAccess \
+  --duration 1h --reason "before the backup" --wait --interval 100ms --quiet > /dev/null || { cat pg-serve.log; exit 1; }
+kill $serve
+wait $serve
+elevate audit checkpoint --config elevate.yaml > /dev/null`, append(pgEnv, "ELEVATE_ADDR="+addr)...)
+	verified := regexp.MustCompile(`^ok: [1-9][0-9]* entries .*, [1-9][0-9]* checkpoints verified$`)
+	before := strings.TrimSpace(runBlock(t, "audit verify before the dump", "elevate audit verify --config elevate.yaml", pgEnv...))
+	if !verified.MatchString(before) {
+		t.Fatalf("audit verify before the dump: %q", before)
+	}
+
+	cmds := guideCommands(block)
+	if len(cmds) != 2 || commandKey(cmds[0]) != "pg_dump" || commandKey(cmds[1]) != "pg_restore" {
+		t.Fatalf("the guide's guide:backup-postgres block is not pg_dump then pg_restore: %q", cmds)
+	}
+	runBlock(t, "backup-postgres (dump)", cmds[0], pgEnv...)
+	// A change after the backup, which the restore undoes.
+	runBlock(t, "token after the dump", "elevate token create --config elevate.yaml --user bob > /dev/null", pgEnv...)
+	tokenUsers := func() []string {
+		t.Helper()
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		conn, err := pgx.Connect(ctx, dbURL)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer conn.Close(ctx)
+		rows, err := conn.Query(ctx, "SELECT u.user_name FROM tokens t JOIN users u ON u.id = t.user_id ORDER BY 1")
+		if err != nil {
+			t.Fatal(err)
+		}
+		names, err := pgx.CollectRows(rows, pgx.RowTo[string])
+		if err != nil {
+			t.Fatal(err)
+		}
+		return names
+	}
+	if got := tokenUsers(); !slices.Equal(got, []string{"alice", "bob"}) {
+		t.Fatalf("tokens before the restore: %q, want alice's and bob's", got)
+	}
+	runBlock(t, "backup-postgres (restore)", cmds[1], pgEnv...)
+
+	// As the guide says after a restore: the audit log, then doctor.
+	after := strings.TrimSpace(runBlock(t, "audit verify after the restore", "elevate audit verify --config elevate.yaml", pgEnv...))
+	t.Logf("restored database: %s", after)
+	if after != before {
+		t.Errorf("audit verify after the restore: %q, want what it said at the dump: %q", after, before)
+	}
+	out := runBlock(t, "doctor after the restore", "elevate doctor --config elevate.yaml", pgEnv...)
+	if !strings.Contains(out, "schema up to date") || !strings.Contains(out, "sso:ListInstances") {
+		t.Errorf("doctor after the restore:\n%s", out)
+	}
+	if got := tokenUsers(); !slices.Equal(got, []string{"alice"}) {
+		t.Errorf("tokens after the restore: %q, want alice's only (bob's was made after the dump)", got)
+	}
 }

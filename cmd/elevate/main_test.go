@@ -222,7 +222,7 @@ func (h *harness) serveConfig(config string) *server {
 		sc.Buffer(make([]byte, 1<<20), 1<<20)
 		for sc.Scan() {
 			line := sc.Bytes()
-			s.logs.Write(append(append([]byte{}, line...), '\n'))
+			_, _ = s.logs.Write(append(append([]byte{}, line...), '\n')) // an in-memory log buffer
 			var rec struct {
 				Msg string `json:"msg"`
 				URL string `json:"url"`
@@ -236,7 +236,7 @@ func (h *harness) serveConfig(config string) *server {
 	h.t.Cleanup(func() {
 		if cmd.ProcessState == nil {
 			_ = cmd.Process.Kill()
-			<-s.done
+			<-s.done //nolint:errcheck // waiting for the end only; the error was reported where it happened
 		}
 		if logs := s.logs.String(); h.t.Failed() && logs != "" {
 			h.t.Logf("server logs:\n%s", logs)
@@ -258,7 +258,7 @@ func (s *server) kill(t *testing.T) {
 	if err := s.cmd.Process.Signal(syscall.SIGKILL); err != nil {
 		t.Fatal(err)
 	}
-	<-s.done
+	<-s.done //nolint:errcheck // waiting for the end only; the error was reported where it happened
 }
 
 func (h *harness) client(url, token string) *client.Client {

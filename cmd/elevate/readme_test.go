@@ -92,10 +92,10 @@ func TestREADMEWalkthrough(t *testing.T) {
 	t.Cleanup(func() {
 		_ = syscall.Kill(-demo.Process.Pid, syscall.SIGINT)
 		select {
-		case <-demoDone:
+		case <-demoDone: //nolint:errcheck // waiting for the end only; the error was reported where it happened
 		case <-time.After(20 * time.Second):
 			_ = syscall.Kill(-demo.Process.Pid, syscall.SIGKILL)
-			<-demoDone
+			<-demoDone //nolint:errcheck // waiting for the end only; the error was reported where it happened
 		}
 		if t.Failed() {
 			t.Logf("demo output:\n%s", demoOut.String())

@@ -249,6 +249,10 @@ func TestOpenAPIDescribesResponses(t *testing.T) {
 	// end to end and validate its answers against the document.
 	get("/api/v1/admin/sync?job=1", apitest.AuditorToken, 404)
 	post("/api/v1/admin/sync", apitest.AliceToken, nil, 404)
+	// Nor session activity (issue 8): internal/app's activity test
+	// exercises it end to end and validates its answers against the document.
+	get("/api/v1/requests/"+prod.ID+"/activity", apitest.AliceToken, 404)
+	post("/api/v1/requests/"+prod.ID+"/activity/refresh", apitest.AliceToken, nil, 404)
 
 	for _, rt := range New(apitest.New(), nil).routeTable() {
 		if !covered[rt.method+" "+rt.path] {

@@ -34,6 +34,8 @@ func (a *API) routeTable() []route {
 		{method: http.MethodPost, path: Prefix + "/requests", handle: a.createRequest},
 		{method: http.MethodGet, path: Prefix + "/requests/{id}", handle: a.getRequest},
 		{method: http.MethodGet, path: Prefix + "/requests/{id}/events", handle: a.requestEvents},
+		{method: http.MethodGet, path: Prefix + "/requests/{id}/activity", handle: a.requestActivity},          // activity.go
+		{method: http.MethodPost, path: Prefix + "/requests/{id}/activity/refresh", handle: a.refreshActivity}, // activity.go
 		{method: http.MethodPost, path: Prefix + "/requests/{id}/approve", handle: a.decide(Requests.Approve)},
 		{method: http.MethodPost, path: Prefix + "/requests/{id}/reject", handle: a.decide(Requests.Reject)},
 		{method: http.MethodPost, path: Prefix + "/requests/{id}/cancel", handle: a.decide(Requests.Cancel)},

@@ -68,7 +68,8 @@ type App struct {
 	synced   atomic.Bool
 	notif    *notifications // notify.go
 	portal   *web.Portal    // for Routes (security.go)
-	syncCtl  *workflow.SyncControl // sync status and trigger (sync.go)
+	// syncCtl shows the directory sync status and triggers syncs (sync.go).
+	syncCtl *workflow.SyncControl
 }
 
 // New builds the app and binds its listener, so that URL is known before Run.
@@ -144,6 +145,9 @@ func New(ctx context.Context, cfg config.Config, opts Options) (a *App, err erro
 		return nil, err
 	}
 	if a.audit, err = newAudit(cfg, a.store, log, true); err != nil {
+		return nil, err
+	}
+	if err := a.wireActivity(cfg, awsCfg); err != nil { // activity.go (issue 8, part 2)
 		return nil, err
 	}
 	a.registerGauges()

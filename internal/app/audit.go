@@ -34,7 +34,7 @@ func newAudit(cfg config.Config, st store.Store, log *slog.Logger, generate bool
 		}
 		trusted = append(trusted, ed25519.PublicKey(b))
 	}
-	return audit.New(st, key, trusted, log), nil
+	return audit.New(st, key, trusted, log).WithActivityPruner(PruneActivity), nil // activity.go
 }
 
 // Audit is the decision log's service (checkpoints, verify, export).

@@ -67,6 +67,14 @@ var apiMatrix = map[string]cell{
 	"GET /api/v1/admin/breakglass":       {path: "/api/v1/admin/breakglass", status: [7]int{401, 403, 403, 403, 200, 200, 401}},
 	"GET /api/v1/admin/settings":         {path: "/api/v1/admin/settings", status: [7]int{401, 403, 403, 403, 403, 200, 401}},
 	"PUT /api/v1/admin/settings":         {path: "/api/v1/admin/settings", status: [7]int{401, 403, 403, 403, 403, 400, 401}},
+	// Directory sync (issue 4): status for admins and auditors, trigger for admins (202, the job).
+	"GET /api/v1/admin/sync":  {path: "/api/v1/admin/sync", status: [7]int{401, 403, 403, 403, 200, 200, 401}},
+	"POST /api/v1/admin/sync": {path: "/api/v1/admin/sync", status: [7]int{401, 403, 403, 403, 403, 202, 401}},
+
+	// Session activity (issue 8): activity is off in this configuration, so
+	// a refresh by anyone who may see the request is 409.
+	"GET /api/v1/requests/{id}/activity":          {path: "/api/v1/requests/{id}/activity", status: [7]int{401, 200, 200, 200, 200, 200, 401}},
+	"POST /api/v1/requests/{id}/activity/refresh": {path: "/api/v1/requests/{id}/activity/refresh", status: [7]int{401, 409, 409, 409, 409, 409, 401}},
 }
 
 // serverMatrix covers the server's own routes and the portal's pages and
@@ -101,6 +109,7 @@ var serverMatrix = map[string]cell{
 	"POST /admin/policy/plan":          {path: "/admin/policy/plan", status: [7]int{401, 403, 403, 403, 403, 400, 401}},
 	"POST /admin/policy/apply":         {path: "/admin/policy/apply", status: [7]int{401, 403, 403, 403, 403, 400, 401}},
 	"GET /admin/notifications":         {path: "/admin/notifications", status: [7]int{303, 403, 403, 403, 403, 200, 303}},
+	"POST /admin/sync":                 {path: "/admin/sync", status: [7]int{401, 403, 403, 403, 403, 303, 401}},
 	"/":                                {path: "/no-such-page", status: [7]int{404, 404, 404, 404, 404, 404, 404}},
 }
 

@@ -400,7 +400,7 @@ func TestWebhookRetriedUntilReceiverIsUp(t *testing.T) {
 		t.Fatal(err)
 	}
 	addr := ln.Addr().String()
-	ln.Close() // down
+	_ = ln.Close() // down
 	env := start(t, func(c *config.Config) {
 		c.Notify.Webhook.URL = "http://" + addr + "/hooks/elevate"
 		c.Notify.Webhook.Secret = secret

@@ -9,7 +9,6 @@ import (
 	"net/http/cookiejar"
 	"net/http/httptest"
 	"net/url"
-	"strings"
 	"testing"
 	"time"
 
@@ -132,19 +131,4 @@ func manyAccountsSeed(n int) awsemu.Seed {
 func everyAccountReadOnly(c *config.Config) {
 	c.Policy.Rules = append(c.Policy.Rules, policy.Rule{Name: "alice-readonly-all", Users: []string{"alice"}, Accounts: []string{"*"},
 		PermissionSets: []string{"ReadOnlyAccess"}, MaxDuration: 8 * time.Hour})
-}
-
-func bodyContains(tb testing.TB, resp *http.Response, want string) bool {
-	tb.Helper()
-	var sb strings.Builder
-	buf := make([]byte, 32<<10)
-	for {
-		n, err := resp.Body.Read(buf)
-		sb.Write(buf[:n])
-		if err != nil {
-			break
-		}
-	}
-	resp.Body.Close()
-	return strings.Contains(sb.String(), want)
 }

@@ -38,7 +38,7 @@ func newLakeSource(awsCfg awssdk.Config, cfg ActivityConfig, run *queryRunner) (
 	if !edsIDPattern.MatchString(eds) {
 		return nil, fmt.Errorf("activity source cloudtrail_lake: event data store %q is not an event data store ARN or id", cfg.EventDataStore)
 	}
-	return &LakeSource{ct: cloudtrail.NewFromConfig(awsCfg), eds: eds, cfg: cfg, run: run, page: int32(cfg.PageSize)}, nil
+	return &LakeSource{ct: cloudtrail.NewFromConfig(awsCfg), eds: eds, cfg: cfg, run: run, page: int32(cfg.PageSize)}, nil //nolint:gosec // G115: bounded: a count of rules or a length far below the type's range
 }
 
 // lakeTime formats a time as Lake compares eventTime.

@@ -226,18 +226,6 @@ func (p *Provider) await(ctx context.Context, log *slog.Logger, kind opKind, fir
 	}
 }
 
-// sleep waits d or until ctx is done, whichever comes first.
-func sleep(ctx context.Context, d time.Duration) error {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return context.Cause(ctx)
-	case <-t.C:
-		return nil
-	}
-}
-
 // refusal returns the *access.ProvisioningError for an error by which AWS
 // refuses an operation for good, or nil when err may be transient.
 func refusal(op string, err error) *access.ProvisioningError {

@@ -67,7 +67,7 @@ func (e *Emulator) serveAdmin(w http.ResponseWriter, r *http.Request) {
 		as := e.Assignments()
 		out := make([]assignmentJSON, len(as))
 		for i, a := range as {
-			out[i] = assignmentJSON{AccountID: a.AccountID, PermissionSetARN: a.PermissionSetARN, PrincipalType: a.PrincipalType, PrincipalID: a.PrincipalID}
+			out[i] = assignmentJSON(a)
 		}
 		adminJSON(w, http.StatusOK, out)
 	case path == "stats" && r.Method == http.MethodGet:

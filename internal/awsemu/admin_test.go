@@ -37,7 +37,7 @@ func TestAdminEndpoint(t *testing.T) {
 	if code != http.StatusOK || !strings.Contains(string(body), `"throttle_rate":1`) {
 		t.Fatalf("POST faults: %d %s", code, body)
 	}
-	requireErrorAs[*types.ThrottlingException](t, f.listPS(ctx))
+	_ = requireErrorAs[*types.ThrottlingException](t, f.listPS(ctx))
 
 	for _, bad := range []string{`{"throttle_rate":0.5}`, `{"op":"X","throttle_rate":2}`, `{"op":"X","bogus":1}`, `{"op":"X","latency":"soon"}`} {
 		if code, body := adminDo(t, http.MethodPost, f.url+"/_emulator/faults", bad); code != http.StatusBadRequest {

@@ -69,6 +69,11 @@ type Options struct {
 	Logger *slog.Logger
 	// Now is the clock. Default time.Now.
 	Now func() time.Time
+	// SessionEvents makes every user assignment that succeeds add the
+	// CloudTrail events of a session of that user (SSOSessionEvents, 5s
+	// after; trail_session.go), so the demo shows session activity.
+	// Default false.
+	SessionEvents bool
 }
 
 // RateLimit configures AWS's Identity Center API quotas ("a collective

@@ -64,15 +64,15 @@ func injectedError(op *operation, code string) *apiError {
 	case "ThrottlingException", "TooManyRequestsException":
 		ae.Message = "Rate exceeded"
 		if op.svc.prefix == prefixIdentityStore {
-			ae.with("RetryAfterSeconds", 1)
+			_ = ae.with("RetryAfterSeconds", 1) // with returns ae itself, for chaining
 		}
 		if code == "TooManyRequestsException" {
-			ae.with("Type", "TooManyRequests")
+			_ = ae.with("Type", "TooManyRequests") // with returns ae itself, for chaining
 		}
 	case "ConflictException":
 		ae.Message = "The request could not be completed due to a conflict with a previous operation. Retry the request."
 		if op.svc.prefix == prefixIdentityStore {
-			ae.with("Reason", "CONCURRENT_MODIFICATION")
+			_ = ae.with("Reason", "CONCURRENT_MODIFICATION") // with returns ae itself, for chaining
 		}
 	case "InternalServerException":
 		ae.Message = "The request processing has failed because of an unknown error, exception or failure."

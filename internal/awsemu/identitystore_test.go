@@ -75,9 +75,9 @@ func TestIdentityStoreUsers(t *testing.T) {
 		t.Errorf("wrong store = %+v", nf)
 	}
 	_, err = f.ids.DescribeUser(ctx, &identitystore.DescribeUserInput{IdentityStoreId: aws.String("store"), UserId: aws.String(f.emu.UserID("carol"))})
-	requireErrorAs[*types.ValidationException](t, err)
+	_ = requireErrorAs[*types.ValidationException](t, err)
 	_, err = f.ids.ListUsers(ctx, &identitystore.ListUsersInput{IdentityStoreId: store, MaxResults: aws.Int32(101)})
-	requireErrorAs[*types.ValidationException](t, err)
+	_ = requireErrorAs[*types.ValidationException](t, err)
 }
 
 func TestIdentityStoreGetUserID(t *testing.T) {
@@ -102,11 +102,11 @@ func TestIdentityStoreGetUserID(t *testing.T) {
 		}
 	}
 	_, err := lookup("userName", "nobody")
-	requireErrorAs[*types.ResourceNotFoundException](t, err)
+	_ = requireErrorAs[*types.ResourceNotFoundException](t, err)
 	_, err = lookup("displayName", "Dave Dixon")
-	requireErrorAs[*types.ValidationException](t, err)
+	_ = requireErrorAs[*types.ValidationException](t, err)
 	_, err = lookup("userName", " ")
-	requireErrorAs[*types.ValidationException](t, err)
+	_ = requireErrorAs[*types.ValidationException](t, err)
 	_, err = f.ids.GetUserId(ctx, &identitystore.GetUserIdInput{
 		IdentityStoreId: store,
 		AlternateIdentifier: &types.AlternateIdentifierMemberExternalId{Value: types.ExternalId{

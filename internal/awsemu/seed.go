@@ -97,7 +97,7 @@ func LoadSeedFile(path string) (Seed, error) {
 	if err != nil {
 		return Seed{}, fmt.Errorf("awsemu: open seed: %w", err)
 	}
-	defer f.Close()
+	defer func() { _ = f.Close() }() // read-only or already-failed: its close error cannot matter
 	dec := yaml.NewDecoder(f)
 	dec.KnownFields(true)
 	var s Seed

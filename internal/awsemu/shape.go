@@ -83,12 +83,6 @@ func structShape(required []string, members map[string]*shape) *shape {
 	return &shape{kind: kindStructure, members: members, required: required}
 }
 
-func unionShape(members map[string]*shape) *shape {
-	return &shape{kind: kindUnion, members: members}
-}
-
-func docShape() *shape { return &shape{kind: kindDocument} }
-
 func (s *shape) setBounds(lo, hi int64) {
 	if lo >= 0 {
 		s.min, s.hasMin = lo, true

@@ -57,6 +57,7 @@ func (e *Emulator) completeLocked(p *provisioning) {
 			e.assignments[p.key] = p.due
 		}
 		e.markProvisioned(p.key)
+		e.addSessionEventsLocked(p.key, p.due)
 		p.status = "SUCCEEDED"
 	case kindDelete:
 		if _, ok := e.assignments[p.key]; !ok {

@@ -27,7 +27,7 @@ func TestAuditPruneCommand(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer st.Close()
+	defer func() { _ = st.Close() }() // read-only or already-failed: its close error cannot matter
 	if err := app.Migrate(ctx, st); err != nil {
 		t.Fatal(err)
 	}

@@ -70,7 +70,7 @@ func databaseChecks(ctx context.Context, cfg config.Config) []aws.Check {
 	if err != nil {
 		return []aws.Check{{Name: "database", Status: aws.CheckFail, Detail: err.Error()}}
 	}
-	defer st.Close()
+	defer func() { _ = st.Close() }() // read-only or already-failed: its close error cannot matter
 	if err := st.CheckSchema(ctx); err != nil {
 		return []aws.Check{{Name: "database " + where, Status: aws.CheckFail, Detail: err.Error()}}
 	}
@@ -152,7 +152,10 @@ func cmdAWS(ctx context.Context, env *Env, args []string) error {
 		arn, id = p.InstanceARN(), p.IdentityStoreID()
 	}
 	doc := aws.IAMPolicyDocument(arn, id)
-	fmt.Fprintln(env.Stdout, aws.IAMPolicy(arn, id))
+	// Session activity (issue 8): the configured source's query permissions.
+	doc.Statement = append(doc.Statement, aws.ActivityPolicyStatements(cfg.Activity.Source, cfg.Activity.EventDataStore,
+		cfg.Activity.LogGroup, aws.PolicyPartition(arn))...)
+	fmt.Fprintln(env.Stdout, doc.JSON())
 	for _, s := range doc.Statement {
 		if s.Comment != "" {
 			opt := ""

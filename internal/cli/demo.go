@@ -82,10 +82,13 @@ func cmdDemo(ctx context.Context, env *Env, args []string) error {
 	log := newLogger(env, cfg)
 
 	seed := awsemu.DemoSeed()
-	emu, err := awsemu.New(seed, awsemu.Options{ProvisioningDelay: *delay, Logger: log.With("component", "awsemu")})
+	// SessionEvents: each grant's session leaves a few CloudTrail events,
+	// which the demo fetches through CloudWatch Logs Insights (issue 8).
+	emu, err := awsemu.New(seed, awsemu.Options{ProvisioningDelay: *delay, Logger: log.With("component", "awsemu"), SessionEvents: true})
 	if err != nil {
 		return fmt.Errorf("start AWS emulator: %w", err)
 	}
+	cfg.Activity = config.Activity{Source: config.ActivityLogs, LogGroup: emu.TrailLogGroup(), Delay: 10 * time.Second, Margin: time.Minute}
 	emuURL, stopEmu, err := awsemu.Listen(ctx, *awsAddr, emu)
 	if err != nil {
 		return fmt.Errorf("start AWS emulator: %w", err)

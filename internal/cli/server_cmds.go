@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"log/slog"
 	"strings"
-	"time"
 
 	"github.com/elevate/elevate/internal/app"
 	"github.com/elevate/elevate/internal/config"
@@ -91,7 +90,7 @@ func cmdMigrate(ctx context.Context, env *Env, args []string) error {
 	if err != nil {
 		return err
 	}
-	defer st.Close()
+	defer func() { _ = st.Close() }() // read-only or already-failed: its close error cannot matter
 	before, latest, err := st.SchemaVersion(ctx)
 	if err != nil {
 		return err
@@ -141,16 +140,4 @@ func cmdToken(ctx context.Context, env *Env, args []string) error {
 	}
 	fmt.Fprintln(env.Stdout, secret)
 	return nil
-}
-
-// sleepCtx waits d or until ctx ends.
-func sleepCtx(ctx context.Context, d time.Duration) error {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return ctx.Err()
-	case <-t.C:
-		return nil
-	}
 }

@@ -39,6 +39,8 @@ type Config struct {
 	Audit Audit `yaml:"audit"`
 	// Retention says how long requests, activity and audit entries are kept (retention.go).
 	Retention Retention `yaml:"retention"`
+	// Activity configures session activity from CloudTrail (activity.go).
+	Activity Activity `yaml:"activity"`
 	// Notify configures Slack, email and webhook notifications (notify.go).
 	Notify Notify `yaml:"notify"`
 	// Auth configures portal sign-in: OIDC, SAML, session timeouts (auth.go).
@@ -228,6 +230,7 @@ func (c Config) Validate() error {
 	errs = append(errs, c.Notify.validate()...)
 	errs = append(errs, c.Auth.validate()...)
 	errs = append(errs, c.Retention.validate()...)
+	errs = append(errs, c.Activity.validate()...)
 	errs = append(errs, c.Security.validate()...)
 	return errors.Join(errs...)
 }

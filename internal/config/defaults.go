@@ -51,6 +51,13 @@ var defaults = map[string]string{
 	"retention.audit":    "0s", // forever
 	"retention.interval": "1h",
 
+	"activity.source":           "none",
+	"activity.event_data_store": "",
+	"activity.log_group":        "",
+	"activity.region":           "",
+	"activity.delay":            "15m",
+	"activity.margin":           "0s", // the permission set's session duration
+
 	"notify.warn_before":                           "10m",
 	"notify.log":                                   "false",
 	"notify.slack.bot_token":                       "",

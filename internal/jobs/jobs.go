@@ -152,6 +152,8 @@ func insertParams(j workflow.Job) (river.InsertManyParams, error) {
 		args, opts.MaxAttempts = expireArgs{RequestID: j.RequestID}, expireMaxAttempts
 	case workflow.JobNotify:
 		args = notifyInsert(j, opts)
+	case workflow.JobFetchActivity:
+		args = activityInsert(j, opts)
 	default:
 		return river.InsertManyParams{}, fmt.Errorf("unknown job kind %q", j.Kind)
 	}

@@ -51,6 +51,7 @@ func newQueue[TTx any](driver riverdriver.Driver[TTx], txOf func(store.Tx) (TTx,
 	river.AddWorker(workers, &syncWorker{ref: ref})
 	river.AddWorker(workers, &reconcileWorker{ref: ref})
 	river.AddWorker(workers, &notifyWorker{cfg: cfg})
+	river.AddWorker(workers, &activityWorker{ref: ref})
 	river.AddWorker(workers, &pruneWorker{pruner: cfg.Pruner})
 	periodic := []*river.PeriodicJob{
 		river.NewPeriodicJob(river.PeriodicInterval(cfg.SweepInterval),
@@ -74,7 +75,7 @@ func newQueue[TTx any](driver riverdriver.Driver[TTx], txOf func(store.Tx) (TTx,
 	}
 	client, err := river.NewClient(driver, &river.Config{
 		ID:                   cfg.ClientID,
-		Queues:               map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: cfg.MaxWorkers}, notifyQueue: {MaxWorkers: notifyMaxWorkers}},
+		Queues:               map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: cfg.MaxWorkers}, notifyQueue: {MaxWorkers: notifyMaxWorkers}, activityQueue: {MaxWorkers: activityMaxWorkers}},
 		Workers:              workers,
 		PeriodicJobs:         periodic,
 		JobTimeout:           cfg.JobTimeout,

@@ -721,10 +721,10 @@ func (e *Engine) matchExplain(i int, u, acct, ps int32, breakGlass bool) (bool, 
 	user := x.users[u]
 	ok := true
 	var reasons []string
-	named := slices.Contains(e.byUser[u], int32(i))
+	named := slices.Contains(e.byUser[u], int32(i)) //nolint:gosec // G115: bounded: a count of rules or a length far below the type's range
 	var via []string
 	for _, g := range x.userGroups[u] {
-		if slices.Contains(e.byGroup[g], int32(i)) {
+		if slices.Contains(e.byGroup[g], int32(i)) { //nolint:gosec // G115: bounded: a count of rules or a length far below the type's range
 			via = append(via, x.groups[g].Name)
 		}
 	}

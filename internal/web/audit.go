@@ -101,7 +101,7 @@ func (p *Portal) auditPage(w http.ResponseWriter, r *http.Request, actor access.
 
 // requestsCSVHeader is the first line of the requests CSV export.
 var requestsCSVHeader = []string{"id", "status", "requester", "accounts", "permission_set", "duration", "created_at", "start_at", "activated_at",
-	"ends_at", "justification", "ticket", "rule", "approvals", "ended_by", "reason"}
+	"ends_at", "justification", "ticket", "rule", "approvals", "ended_by", "reason", "activity_events"}
 
 // auditRequestsCSV serves GET /audit/requests.csv with the page's filters.
 func (p *Portal) auditRequestsCSV(w http.ResponseWriter, r *http.Request, actor access.Actor) error {
@@ -128,7 +128,8 @@ func (p *Portal) auditRequestsCSV(w http.ResponseWriter, r *http.Request, actor 
 			aps = append(aps, a.UserName+":"+string(a.Verdict))
 		}
 		_ = cw.Write([]string{q.ID, string(q.Status), q.RequesterName, row.Accounts, q.PermissionSetName, q.Duration.String(), t(q.CreatedAt),
-			t(q.StartAt), t(q.ActivatedAt), t(q.EndsAt), csvSafe(q.Justification), csvSafe(q.Ticket), q.Rule, strings.Join(aps, " "), q.EndRequestedBy, csvSafe(q.Reason)})
+			t(q.StartAt), t(q.ActivatedAt), t(q.EndsAt), csvSafe(q.Justification), csvSafe(q.Ticket), q.Rule, strings.Join(aps, " "), q.EndRequestedBy, csvSafe(q.Reason),
+			p.activityCount(r, actor, q)}) // session activity events stored (activity.go)
 	}
 	cw.Flush()
 	if err := cw.Error(); err != nil {

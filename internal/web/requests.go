@@ -156,6 +156,8 @@ func (p *Portal) active(w http.ResponseWriter, r *http.Request, actor access.Act
 type detailData struct {
 	Row    reqRow
 	Events []access.Event
+	// Activity is the session activity (activity.go); nil: not shown.
+	Activity *activityView
 }
 
 var notices = map[string]string{
@@ -187,7 +189,7 @@ func (p *Portal) renderDetail(w http.ResponseWriter, r *http.Request, actor acce
 		return err
 	}
 	v := view{Title: "Request " + q.ID, Nav: "requests", Actor: actor, SignedIn: true, Notice: notice, Error: errMsg,
-		D: detailData{Row: rows[0], Events: evs}}
+		D: detailData{Row: rows[0], Events: evs, Activity: p.activityFor(r, actor, q)}}
 	if live([]*access.Request{q}) {
 		v.LiveEvery = 3
 	}

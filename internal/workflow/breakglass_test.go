@@ -24,7 +24,7 @@ func newBreakGlassService(t *testing.T) (*workflow.Service, store.Store, *record
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { st.Close() })
+	t.Cleanup(func() { _ = st.Close() })
 	if err := st.Migrate(ctx); err != nil {
 		t.Fatal(err)
 	}

@@ -56,7 +56,7 @@ func forEachStore(t *testing.T, fn func(t *testing.T, s store.Store)) {
 		if err != nil {
 			t.Fatalf("open sqlite: %v", err)
 		}
-		t.Cleanup(func() { s.Close() })
+		t.Cleanup(func() { _ = s.Close() })
 		if err := s.Migrate(t.Context()); err != nil {
 			t.Fatalf("migrate sqlite: %v", err)
 		}
@@ -67,7 +67,7 @@ func forEachStore(t *testing.T, fn func(t *testing.T, s store.Store)) {
 		if err != nil {
 			t.Fatalf("open postgres: %v", err)
 		}
-		t.Cleanup(func() { s.Close() })
+		t.Cleanup(func() { _ = s.Close() })
 		if err := s.Migrate(t.Context()); err != nil {
 			t.Fatalf("migrate postgres: %v", err)
 		}

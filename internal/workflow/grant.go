@@ -68,6 +68,9 @@ func (s *Service) applyGrantStep(ctx context.Context, grantID string, step func(
 		if err := s.appendEvents(ctx, tx, evs...); err != nil {
 			return err
 		}
+		if err := s.scheduleActivity(ctx, tx, g, *next); err != nil {
+			return err
+		}
 		out = *next
 		return nil
 	})

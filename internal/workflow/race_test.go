@@ -61,7 +61,7 @@ func newService(t *testing.T, approvals int) (*workflow.Service, *recordingSched
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { st.Close() })
+	t.Cleanup(func() { _ = st.Close() })
 	if err := st.Migrate(ctx); err != nil {
 		t.Fatal(err)
 	}

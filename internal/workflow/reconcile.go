@@ -363,9 +363,3 @@ func (p *pacer) wait(ctx context.Context) error {
 		return ctx.Err()
 	}
 }
-
-// directoryCounts are the sizes of a synced directory, for its run status.
-func directoryCounts(d access.Directory) map[string]int {
-	return map[string]int{"accounts": len(d.Accounts), "ous": len(d.OUs), "permission_sets": len(d.PermissionSets),
-		"users": len(d.Users), "groups": len(d.Groups), "memberships": len(d.Memberships)}
-}

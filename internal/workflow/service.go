@@ -69,6 +69,9 @@ type Service struct {
 	obs      Observer
 	notifier Notifier // plans notifications of appended events (SetNotifier); nil: none
 
+	activitySrc ActivitySource  // session activity (SetActivity, activity_fetch.go); nil: off
+	activityOpt ActivityOptions // its delay and margin
+
 	policy policyCache // compiled policy engine (issue 5)
 	syncMu sync.Mutex  // serializes this process's directory syncs (issue 4)
 }

@@ -143,7 +143,7 @@ func (s *Sender) deliver(ctx context.Context, to string, msg []byte) error {
 		_ = conn.Close()
 		return fmt.Errorf("greeting: %w", err)
 	}
-	defer c.Close()
+	defer func() { _ = c.Close() }() // read-only or already-failed: its close error cannot matter
 	if err := c.Hello("elevate"); err != nil {
 		return fmt.Errorf("EHLO: %w", err)
 	}

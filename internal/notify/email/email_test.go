@@ -72,7 +72,7 @@ func newSMTPServer(t *testing.T, cert tls.Certificate) *smtpServer {
 		t.Fatal(err)
 	}
 	s := &smtpServer{ln: ln, cert: cert, done: make(chan struct{})}
-	t.Cleanup(func() { ln.Close() })
+	t.Cleanup(func() { _ = ln.Close() })
 	go s.serveOne()
 	return s
 }
@@ -83,7 +83,7 @@ func (s *smtpServer) serveOne() {
 	if err != nil {
 		return
 	}
-	defer conn.Close()
+	defer func() { _ = conn.Close() }() // read-only or already-failed: its close error cannot matter
 	tp := textproto.NewConn(conn)
 	secure := false
 	_ = tp.PrintfLine("220 smtp.test ESMTP")

@@ -20,7 +20,7 @@ import (
 func (t *tx) ReplaceDirectory(ctx context.Context, d access.Directory, syncedAt time.Time) error {
 	for _, table := range []string{"accounts", "ous", "permission_sets", "users", "groups", "memberships", "directory_sync"} {
 		// The table names are constants: only values are ever parameters.
-		if _, err := t.tx.ExecContext(ctx, `DELETE FROM `+table); err != nil {
+		if _, err := t.tx.ExecContext(ctx, `DELETE FROM `+table); err != nil { //nolint:gosec // G202: table and column names are constants of this package; values are bound parameters
 			return fmt.Errorf("sqlite: replace directory: delete %s: %w", table, err)
 		}
 	}

@@ -101,7 +101,7 @@ func (t *tx) StageDirectory(ctx context.Context, runID string, batch access.Dire
 		}
 		cols := append(append([]string{"run_id"}, st.keys...), st.cols...)
 		// The names are constants of stageTables: only values are parameters.
-		q := `INSERT OR REPLACE INTO ` + st.stage + ` (` + strings.Join(cols, ", ") + `) VALUES (?` + strings.Repeat(", ?", len(cols)-1) + `)`
+		q := `INSERT OR REPLACE INTO ` + st.stage + ` (` + strings.Join(cols, ", ") + `) VALUES (?` + strings.Repeat(", ?", len(cols)-1) + `)` //nolint:gosec // G202: table and column names are constants of this package; values are bound parameters
 		stmt, err := t.tx.PrepareContext(ctx, q)
 		if err != nil {
 			return fmt.Errorf("sqlite: %s: prepare %s: %w", op, st.stage, err)
@@ -168,7 +168,7 @@ func (t *tx) applyStage(ctx context.Context, st stageTable, runID string) (store
 		return ch, fmt.Errorf("count new rows: %w", err)
 	}
 	all := strings.Join(append(append([]string{}, st.keys...), st.cols...), ", ")
-	q := `INSERT INTO ` + st.table + ` (` + all + `) SELECT ` + all + ` FROM ` + st.stage + ` WHERE run_id = ? ORDER BY ` + strings.Join(st.keys, ", ")
+	q := `INSERT INTO ` + st.table + ` (` + all + `) SELECT ` + all + ` FROM ` + st.stage + ` WHERE run_id = ? ORDER BY ` + strings.Join(st.keys, ", ") //nolint:gosec // G202: table and column names are constants of this package; values are bound parameters
 	if len(st.cols) == 0 {
 		q += ` ON CONFLICT DO NOTHING`
 	} else {
@@ -189,6 +189,7 @@ func (t *tx) applyStage(ctx context.Context, st stageTable, runID string) (store
 		return ch, fmt.Errorf("upsert: rows affected: %w", err)
 	}
 	ch.Updated = int(n) - ch.Inserted
+	//nolint:gosec // G202: table and column names are constants of this package; values are bound parameters
 	res, err = t.tx.ExecContext(ctx, `DELETE FROM `+st.table+` WHERE NOT EXISTS
 		(SELECT 1 FROM `+st.stage+` s WHERE s.run_id = ? AND `+match("s", st.table)+`)`, runID)
 	if err != nil {
@@ -204,7 +205,7 @@ func (t *tx) applyStage(ctx context.Context, st stageTable, runID string) (store
 // DropDirectoryStage deletes the run and its staging rows.
 func (t *tx) DropDirectoryStage(ctx context.Context, runID string) error {
 	for _, st := range stageTables {
-		if _, err := t.tx.ExecContext(ctx, `DELETE FROM `+st.stage+` WHERE run_id = ?`, runID); err != nil {
+		if _, err := t.tx.ExecContext(ctx, `DELETE FROM `+st.stage+` WHERE run_id = ?`, runID); err != nil { //nolint:gosec // G202: table and column names are constants of this package; values are bound parameters
 			return fmt.Errorf("sqlite: drop directory stage %s: %s: %w", runID, st.stage, err)
 		}
 	}

@@ -83,7 +83,7 @@ func (t *tx) ListNotifications(ctx context.Context, f store.NotificationFilter) 
 	}
 	q := `SELECT ` + notificationColumns + ` FROM notifications`
 	if len(where) > 0 {
-		q += ` WHERE ` + strings.Join(where, " AND ")
+		q += ` WHERE ` + strings.Join(where, " AND ") //nolint:gosec // G202: table and column names are constants of this package; values are bound parameters
 	}
 	limit := f.Limit
 	if limit <= 0 {

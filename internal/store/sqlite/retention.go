@@ -98,7 +98,7 @@ func (t *tx) DeleteRequests(ctx context.Context, ids []string, before time.Time)
 		if table == "requests" {
 			col = "id"
 		}
-		if _, err := t.tx.ExecContext(ctx, `DELETE FROM `+table+` WHERE `+col+` IN (SELECT value FROM json_each(?))`, list); err != nil {
+		if _, err := t.tx.ExecContext(ctx, `DELETE FROM `+table+` WHERE `+col+` IN (SELECT value FROM json_each(?))`, list); err != nil { //nolint:gosec // G202: table and column names are constants of this package; values are bound parameters
 			return nil, wrapWrite(fmt.Sprintf("delete %d requests: %s", len(deleted), table), err)
 		}
 	}

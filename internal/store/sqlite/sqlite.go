@@ -80,11 +80,11 @@ func Open(ctx context.Context, path string, logger *slog.Logger) (*Store, error)
 		return db.QueryRowContext(ctx, "PRAGMA journal_mode").Scan(&mode)
 	})
 	if err != nil {
-		db.Close()
+		_ = db.Close() // cleanup: its close error cannot matter here
 		return nil, fmt.Errorf("sqlite: open %s: %w", path, err)
 	}
 	if !strings.EqualFold(mode, "wal") {
-		db.Close()
+		_ = db.Close() // cleanup: its close error cannot matter here
 		return nil, fmt.Errorf("sqlite: open %s: journal mode is %q, not WAL (is the file on a file system without shared memory?)", path, mode)
 	}
 
@@ -93,7 +93,7 @@ func Open(ctx context.Context, path string, logger *slog.Logger) (*Store, error)
 	read, err := sql.Open("sqlite", uri+
 		"?_pragma=busy_timeout(10000)&_pragma=foreign_keys(1)&_pragma=query_only(1)")
 	if err != nil {
-		db.Close()
+		_ = db.Close() // cleanup: its close error cannot matter here
 		return nil, fmt.Errorf("sqlite: open read pool %s: %w", path, err)
 	}
 	read.SetMaxOpenConns(readConns)
@@ -101,8 +101,8 @@ func Open(ctx context.Context, path string, logger *slog.Logger) (*Store, error)
 	read.SetConnMaxLifetime(0)
 	read.SetConnMaxIdleTime(0)
 	if err := read.PingContext(ctx); err != nil {
-		read.Close()
-		db.Close()
+		_ = read.Close() // cleanup: its close error cannot matter here
+		_ = db.Close()   // cleanup: its close error cannot matter here
 		return nil, fmt.Errorf("sqlite: open read pool %s: %w", path, err)
 	}
 	return &Store{db: db, read: read, path: path, logger: logger}, nil

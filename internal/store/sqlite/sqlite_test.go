@@ -88,7 +88,7 @@ func TestMigrateIdempotent(t *testing.T) {
 				errs <- err
 				return
 			}
-			defer s.Close()
+			defer func() { _ = s.Close() }() // read-only or already-failed: its close error cannot matter
 			errs <- s.Migrate(ctx)
 		})
 	}
@@ -194,7 +194,7 @@ func TestOpen(t *testing.T) {
 	ctx := t.Context()
 	for _, path := range []string{"", ":memory:", "file:x.db?mode=memory"} {
 		if s, err := Open(ctx, path, nil); err == nil {
-			s.Close()
+			_ = s.Close() // cleanup: its close error cannot matter here
 			t.Errorf("Open(%q) succeeded, want an error", path)
 		}
 	}
@@ -208,13 +208,13 @@ func TestOpen(t *testing.T) {
 	if err := s.Migrate(ctx); err != nil {
 		t.Fatal(err)
 	}
-	s.Close()
+	_ = s.Close() // cleanup: its close error cannot matter here
 	if _, err := os.Stat(filepath.Join(dir, name)); err != nil {
 		t.Errorf("the database file is not where asked: %v", err)
 	}
 	// A missing directory fails at Open, not later.
 	if s, err := Open(ctx, filepath.Join(dir, "missing", "x.db"), nil); err == nil {
-		s.Close()
+		_ = s.Close() // cleanup: its close error cannot matter here
 		t.Error("Open in a missing directory succeeded")
 	}
 }
@@ -455,7 +455,7 @@ func TestTwoProcesses(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		t.Cleanup(func() { s.Close() })
+		t.Cleanup(func() { _ = s.Close() })
 		if err := s.Migrate(ctx); err != nil {
 			t.Fatal(err)
 		}

@@ -80,7 +80,9 @@ func testActivity(t *testing.T, s store.Store) {
 	if len(got) != 1 || got[0].Status != store.ActivityFailed || got[0].Error != "query FAILED" || got[0].Attempts != 3 || len(got[0].Events) != 3 {
 		t.Errorf("after PutActivityError: %+v, want failed, the error, 3 attempts, 3 events kept", got)
 	}
-	inTx(t, s, func(tx store.Tx) error { return tx.MarkActivityPending(ctx, "req-act1", "req-act1-g", at(40*time.Minute)) })
+	inTx(t, s, func(tx store.Tx) error {
+		return tx.MarkActivityPending(ctx, "req-act1", "req-act1-g", at(40*time.Minute))
+	})
 	got = list("req-act1")
 	if len(got) != 1 || got[0].Status != store.ActivityPending || got[0].Error != "" || got[0].Attempts != 0 ||
 		!got[0].RequestedAt.Equal(at(40*time.Minute)) || !got[0].FetchedAt.Equal(at(30*time.Minute)) || len(got[0].Events) != 3 {

@@ -1,0 +1,56 @@
+package app
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	awssdk "github.com/aws/aws-sdk-go-v2/aws"
+
+	"github.com/elevate/elevate/internal/aws"
+	"github.com/elevate/elevate/internal/config"
+	"github.com/elevate/elevate/internal/store"
+	"github.com/elevate/elevate/internal/workflow"
+)
+
+// wireActivity turns session activity on when activity.source names a
+// source (issue 8, part 2): the workflow schedules a fetch when a grant
+// ends and on refresh; the fetch_activity job runs it.
+func (a *App) wireActivity(cfg config.Config, awsCfg awssdk.Config) error {
+	c := cfg.Activity
+	if c.Source == "" || c.Source == config.ActivityNone {
+		return nil
+	}
+	region := c.Region
+	if region == "" {
+		region = cfg.AWS.Region
+	}
+	src, err := aws.NewActivitySourceFromConfig(awsCfg, aws.ActivityConfig{Source: c.Source, EventDataStore: c.EventDataStore,
+		LogGroup: c.LogGroup, Region: region, Logger: a.log.With("component", "activity")})
+	if err != nil {
+		return fmt.Errorf("activity source %s: %w", c.Source, err)
+	}
+	if src == nil {
+		return nil
+	}
+	a.svc.SetActivity(src, workflow.ActivityOptions{Source: c.Source, Delay: c.Delay, Margin: c.Margin})
+	return nil
+}
+
+// PruneActivity is the retention's activity pruner (audit.ActivityPruner):
+// it deletes, or counts on a dry run, the session activity of grants last
+// fetched before before.
+func PruneActivity(ctx context.Context, tx store.Tx, before time.Time, limit int, dryRun bool) (int64, error) {
+	if dryRun {
+		n, err := tx.CountActivityBefore(ctx, before)
+		if err != nil {
+			return 0, fmt.Errorf("count session activity to prune: %w", err)
+		}
+		return n, nil
+	}
+	n, err := tx.DeleteActivityBefore(ctx, before, limit)
+	if err != nil {
+		return 0, fmt.Errorf("delete session activity: %w", err)
+	}
+	return n, nil
+}

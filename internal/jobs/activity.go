@@ -1,0 +1,82 @@
+package jobs
+
+import (
+	"context"
+	"errors"
+	"time"
+
+	"github.com/riverqueue/river"
+
+	"github.com/elevate/elevate/internal/workflow"
+)
+
+// activityQueue is the River queue of session-activity fetches (issue 8,
+// part 2). Its own workers, as many as CloudTrail Lake's concurrent
+// queries, so slow CloudTrail queries never hold the workers that grant
+// and revoke access.
+const activityQueue = "activity"
+
+// activityMaxWorkers is how many fetches run at once per process.
+const activityMaxWorkers = 10
+
+// activityMaxAttempts bounds the fetches of one grant's activity: with the
+// backoff below (30s doubling, capped at 30m), about 2 hours of retries
+// before the activity is recorded as failed.
+const activityMaxAttempts = 10
+
+// activityArgs is the fetch_activity job. At (the scheduled time, Unix
+// seconds) is part of the arguments so that the fetch at the end of a
+// grant's window is not taken for a duplicate of the running first fetch.
+type activityArgs struct {
+	RequestID string `json:"request_id"`
+	GrantID   string `json:"grant_id"`
+	At        int64  `json:"at,omitempty"`
+}
+
+func (activityArgs) Kind() string { return string(workflow.JobFetchActivity) }
+
+// ActivityFetcher is the part of the runner that fetches session activity;
+// *workflow.Service satisfies it.
+type ActivityFetcher interface {
+	FetchActivity(ctx context.Context, grantID string, attempt int, final bool) error
+}
+
+// activityInsert fills the insert options of a fetch_activity job.
+func activityInsert(j workflow.Job, opts *river.InsertOpts) river.JobArgs {
+	opts.Queue = activityQueue
+	opts.MaxAttempts = activityMaxAttempts
+	opts.Priority = 4 // after grants, revocations and notifications
+	args := activityArgs{RequestID: j.RequestID, GrantID: j.GrantID}
+	if !j.At.IsZero() {
+		args.At = j.At.Unix()
+	}
+	return args
+}
+
+type activityWorker struct {
+	river.WorkerDefaults[activityArgs]
+	ref *runnerRef
+}
+
+func (w *activityWorker) Work(ctx context.Context, job *river.Job[activityArgs]) error {
+	r, err := w.ref.get()
+	if err != nil {
+		return err
+	}
+	f, ok := r.(ActivityFetcher)
+	if !ok {
+		return errors.New("fetch_activity job: the runner cannot fetch session activity")
+	}
+	return f.FetchActivity(ctx, job.Args.GrantID, job.Attempt, job.Attempt >= job.MaxAttempts)
+}
+
+// NextRetry waits 30s, then twice as long each time, up to 30m: a failing
+// CloudTrail query is usually a quota or a delivery delay, not a blip.
+func (w *activityWorker) NextRetry(job *river.Job[activityArgs]) time.Time {
+	d := 30 * time.Second << min(max(job.Attempt-1, 0), 10)
+	return time.Now().Add(min(d, 30*time.Minute))
+}
+
+// Timeout covers the source's own query retries (three attempts with
+// backoff, each polled until it finishes).
+func (w *activityWorker) Timeout(*river.Job[activityArgs]) time.Duration { return 10 * time.Minute }
