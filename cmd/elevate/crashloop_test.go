@@ -348,7 +348,7 @@ func crashLoop(t *testing.T, kills int, databaseURL string) {
 		cancel()
 		if err != nil {
 			last, _ := alice.GetRequest(ctx, id)
-			t.Fatalf("request %s not terminal within 2 minutes of the last restart: %v; now %+v", id, err, last)
+			t.Fatalf("request %s not terminal within 2 minutes of the last restart: %v; now %+v\nRiver jobs:%s", id, err, last, h.riverJobsOf(last))
 		}
 		final[id] = r
 	}

@@ -164,6 +164,9 @@ func (p *Provider) acquireSlot(ctx context.Context, prio time.Time) (release fun
 // permission set that does not exist (ResourceNotFoundException) has no
 // assignments.
 func (p *Provider) AssignmentExists(ctx context.Context, a access.Assignment) (bool, error) {
+	// A grant waits for this answer before its create: it ranks with the
+	// creates and deletes in the rate limiter, not with background reads.
+	ctx = withCallPriority(ctx, priorityUse)
 	pages := ssoadmin.NewListAccountAssignmentsPaginator(p.sso, &ssoadmin.ListAccountAssignmentsInput{
 		InstanceArn:      awssdk.String(p.instanceARN),
 		AccountId:        awssdk.String(a.AccountID),

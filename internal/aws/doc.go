@@ -40,10 +40,12 @@
 //     earliest deadlines are removed first; a creation, or a deletion
 //     without a deadline, ranks by its time of arrival. Ties go by arrival.
 //   - Call order. Calls waiting for the rate limiter go by arrival time
-//     plus 40 tokens' worth of time per priority level: status lists first
-//     (they free slots), then creates and deletes (they use them), then
-//     everything else. A lower level can be passed only for that long, so
-//     nothing starves.
+//     plus 40 tokens' worth of time per priority level: status lists (and
+//     Describes while they are what frees a slot) first, then creates,
+//     deletes and the other calls a grant or revocation waits for
+//     (AssignmentExists, outcome-only Describes), then background reads
+//     (directory sync, reconciliation). A lower level can be passed only for
+//     that long, so nothing starves.
 //
 // # Polling
 //

@@ -206,8 +206,9 @@ func withCallPriority(ctx context.Context, prio int) context.Context {
 // on ctx with withCallPriority, or else by operation. The status lists come
 // first, because they are what frees in-flight slots; then the creates and
 // deletes that take the freed slots; then everything else (directory and
-// reconciliation reads, and the Describe…Status calls the poller makes, at
-// the poll level while they are what tells it an operation has finished).
+// reconciliation reads). The poller sets its Describe…Status calls' level:
+// the poll level while they are what tells it an operation has finished,
+// the create/delete level once a list has freed the slot.
 func callPriority(ctx context.Context, op string) int {
 	if p, ok := ctx.Value(callPriorityKey{}).(int); ok {
 		return p

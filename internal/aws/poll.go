@@ -187,11 +187,12 @@ func (pl *poller) cycle(ops []*trackedOp) {
 		if inProgress != nil && op.listed {
 			// AWS listed it in progress before and no longer does: it is
 			// finished, so its slot is free now; the Describe only tells
-			// SUCCEEDED from FAILED, and may wait behind the calls that
-			// use slots. (An operation never listed may just not be
-			// visible yet, and keeps its slot.)
+			// SUCCEEDED from FAILED, so it waits in line with the creates
+			// and deletes (its caller, a grant or revocation, waits for
+			// it) but behind the lists. (An operation never listed may
+			// just not be visible yet, and keeps its slot.)
 			op.release()
-			prio = priorityOther
+			prio = priorityUse
 		}
 		pl.mu.Lock()
 		op.describing = true
