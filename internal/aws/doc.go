@@ -42,9 +42,10 @@
 //   - Call order. Calls waiting for the rate limiter go by arrival time
 //     plus 40 tokens' worth of time per priority level: status lists (and
 //     Describes while they are what frees a slot) first, then creates,
-//     deletes and the other calls a grant or revocation waits for
-//     (AssignmentExists, outcome-only Describes), then background reads
-//     (directory sync, reconciliation). A lower level can be passed only for
+//     deletes and the other calls a grant waits for (AssignmentExists, a
+//     creation's outcome Describe), then the rest (a deletion's outcome
+//     Describe, once its slot is free; directory sync and reconciliation
+//     reads). A lower level can be passed only for
 //     that long, so nothing starves.
 //
 // # Polling

@@ -207,8 +207,9 @@ func withCallPriority(ctx context.Context, prio int) context.Context {
 // first, because they are what frees in-flight slots; then the creates and
 // deletes that take the freed slots; then everything else (directory and
 // reconciliation reads). The poller sets its Describe…Status calls' level:
-// the poll level while they are what tells it an operation has finished,
-// the create/delete level once a list has freed the slot.
+// the poll level while they are what tells it an operation has finished;
+// once a list has freed the slot, the create/delete level for a creation
+// (the grant waits for it) and the last level for a deletion.
 func callPriority(ctx context.Context, op string) int {
 	if p, ok := ctx.Value(callPriorityKey{}).(int); ok {
 		return p

@@ -187,12 +187,16 @@ func (pl *poller) cycle(ops []*trackedOp) {
 		if inProgress != nil && op.listed {
 			// AWS listed it in progress before and no longer does: it is
 			// finished, so its slot is free now; the Describe only tells
-			// SUCCEEDED from FAILED, so it waits in line with the creates
-			// and deletes (its caller, a grant or revocation, waits for
-			// it) but behind the lists. (An operation never listed may
-			// just not be visible yet, and keeps its slot.)
+			// SUCCEEDED from FAILED. A creation's waits in line with the
+			// creates and deletes, since the grant becomes active only
+			// with its answer; a deletion's waits behind them, since the
+			// access is already gone. (An operation never listed may just
+			// not be visible yet, and keeps its slot.)
 			op.release()
 			prio = priorityUse
+			if pl.kind == kindDelete {
+				prio = priorityOther
+			}
 		}
 		pl.mu.Lock()
 		op.describing = true
