@@ -5,6 +5,7 @@ import (
 	"errors"
 	"io"
 	"log/slog"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -48,6 +49,18 @@ func start(t *testing.T, mutate func(*config.Config)) *testEnv {
 // startSeeded is start with the emulator seeded from seed.
 func startSeeded(t *testing.T, seed awsemu.Seed, mutate func(*config.Config)) *testEnv {
 	t.Helper()
+	return startWith(t, seed, startOptions{}, mutate)
+}
+
+// startOptions varies startWith.
+type startOptions struct {
+	logger   *slog.Logger // default: the test's log
+	listener net.Listener // default: a new one on 127.0.0.1:0
+}
+
+// startWith is startSeeded with a chosen logger and listener.
+func startWith(t *testing.T, seed awsemu.Seed, o startOptions, mutate func(*config.Config)) *testEnv {
+	t.Helper()
 	emu, err := awsemu.New(seed, awsemu.Options{ProvisioningDelay: 100 * time.Millisecond})
 	if err != nil {
 		t.Fatal(err)
@@ -56,7 +69,9 @@ func startSeeded(t *testing.T, seed awsemu.Seed, mutate func(*config.Config)) *t
 	t.Cleanup(srv.Close)
 
 	cfg := config.Default()
-	cfg.Addr = "127.0.0.1:0"
+	if o.listener == nil {
+		cfg.Addr = "127.0.0.1:0"
+	}
 	cfg.DataDir = t.TempDir()
 	cfg.AWS.PollInterval = 20 * time.Millisecond
 	cfg.Jobs.FetchPollInterval = 50 * time.Millisecond
@@ -73,7 +88,11 @@ func startSeeded(t *testing.T, seed awsemu.Seed, mutate func(*config.Config)) *t
 	awsCfg := awssdk.Config{Region: "us-east-1", BaseEndpoint: awssdk.String(srv.URL),
 		Credentials: credentials.NewStaticCredentialsProvider("AKID", "SECRET", "")}
 	ctx, cancel := context.WithCancel(context.Background())
-	a, err := app.New(ctx, cfg, app.Options{Logger: testLogger(t), AWSConfig: &awsCfg, AutoMigrate: true})
+	log := o.logger
+	if log == nil {
+		log = testLogger(t)
+	}
+	a, err := app.New(ctx, cfg, app.Options{Logger: log, AWSConfig: &awsCfg, AutoMigrate: true, Listener: o.listener})
 	if err != nil {
 		cancel()
 		t.Fatal(err)

@@ -17,15 +17,10 @@ import (
 	"testing"
 	"time"
 
-	awssdk "github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/credentials"
-
 	"github.com/elevate/elevate/client"
-	"github.com/elevate/elevate/internal/app"
 	"github.com/elevate/elevate/internal/awsemu"
 	"github.com/elevate/elevate/internal/config"
 	"github.com/elevate/elevate/internal/notify/slack"
-	"github.com/elevate/elevate/internal/policy"
 )
 
 // lockedBuffer is an io.Writer safe for the app's concurrent loggers.
@@ -119,7 +114,7 @@ func TestSecretsNeverLogged(t *testing.T) {
 		slog.NewTextHandler(&text, &slog.HandlerOptions{Level: slog.LevelDebug}),
 		slog.NewJSONHandler(&js, &slog.HandlerOptions{Level: slog.LevelDebug}),
 	})
-	env := startLogged(t, log, ln, func(c *config.Config) {
+	env := startWith(t, awsemu.DemoSeed(), startOptions{logger: log, listener: ln}, func(c *config.Config) {
 		c.PublicURL = base
 		c.Notify.Slack.BotToken = secrets["slack bot token"]
 		c.Notify.Slack.SigningSecret = secrets["slack signing secret"]
@@ -237,69 +232,4 @@ func (h teeHandler) WithGroup(name string) slog.Handler {
 		out[i] = x.WithGroup(name)
 	}
 	return out
-}
-
-// startLogged is startSeeded with the demo seed, the given logger and
-// listener (for a public URL known in advance).
-func startLogged(t *testing.T, log *slog.Logger, ln net.Listener, mutate func(*config.Config)) *testEnv {
-	t.Helper()
-	emu, err := awsemu.New(awsemu.DemoSeed(), awsemu.Options{ProvisioningDelay: 100 * time.Millisecond})
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv := httptest.NewServer(emu)
-	t.Cleanup(srv.Close)
-	cfg := config.Default()
-	cfg.DataDir = t.TempDir()
-	cfg.AWS.PollInterval = 20 * time.Millisecond
-	cfg.Jobs.FetchPollInterval = 50 * time.Millisecond
-	cfg.Jobs.SweepInterval = time.Second
-	cfg.Jobs.ClientID = "test"
-	cfg.Policy = config.Policy{MinDuration: time.Second, Rules: []policy.Rule{{
-		Name: "alice-admin-prod", Users: []string{"alice"}, Accounts: []string{"prod"},
-		PermissionSets: []string{"AdministratorAccess"}, MaxDuration: 4 * time.Hour,
-		Approvals: 1, ApproverGroups: []string{"approvers"},
-	}}}
-	mutate(&cfg)
-	awsCfg := awssdk.Config{Region: "us-east-1", BaseEndpoint: awssdk.String(srv.URL),
-		Credentials: credentials.NewStaticCredentialsProvider("AKID", "SECRET", "")}
-	ctx, cancel := context.WithCancel(context.Background())
-	a, err := app.New(ctx, cfg, app.Options{Logger: log, AWSConfig: &awsCfg, AutoMigrate: true, Listener: ln})
-	if err != nil {
-		cancel()
-		t.Fatal(err)
-	}
-	env := &testEnv{emu: emu, app: a, tokens: map[string]string{}}
-	started, done := make(chan error, 1), make(chan error, 1)
-	go func() {
-		done <- a.RunThen(ctx, func(ctx context.Context) error {
-			for _, u := range []string{"alice", "bob", "erin"} {
-				tok, _, err := a.Service().CreateToken(ctx, u, "secret scan", 0)
-				if err != nil {
-					started <- err
-					return err
-				}
-				env.tokens[u] = tok
-			}
-			started <- nil
-			return nil
-		})
-	}()
-	select {
-	case err := <-started:
-		if err != nil {
-			cancel()
-			t.Fatal(err)
-		}
-	case err := <-done:
-		cancel()
-		t.Fatalf("app stopped before starting: %v", err)
-	}
-	t.Cleanup(func() {
-		cancel()
-		if err := <-done; err != nil && !errors.Is(err, context.Canceled) {
-			t.Errorf("app.Run: %v", err)
-		}
-	})
-	return env
 }

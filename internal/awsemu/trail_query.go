@@ -291,42 +291,28 @@ func (p *parser) columns() ([]column, error) {
 	}
 }
 
-func (p *parser) expr() (*cond, error) {
-	left, err := p.term()
-	if err != nil {
-		return nil, err
-	}
-	kids := []*cond{left}
-	for p.keyword("or") {
-		t, err := p.term()
-		if err != nil {
-			return nil, err
-		}
-		kids = append(kids, t)
-	}
-	if len(kids) == 1 {
-		return left, nil
-	}
-	return &cond{op: "or", kids: kids}, nil
-}
+func (p *parser) expr() (*cond, error) { return p.chain("or", p.term) }
 
-func (p *parser) term() (*cond, error) {
-	left, err := p.factor()
+func (p *parser) term() (*cond, error) { return p.chain("and", p.factor) }
+
+// chain parses operand (op operand)*, one level of the grammar.
+func (p *parser) chain(op string, operand func() (*cond, error)) (*cond, error) {
+	left, err := operand()
 	if err != nil {
 		return nil, err
 	}
 	kids := []*cond{left}
-	for p.keyword("and") {
-		f, err := p.factor()
+	for p.keyword(op) {
+		c, err := operand()
 		if err != nil {
 			return nil, err
 		}
-		kids = append(kids, f)
+		kids = append(kids, c)
 	}
 	if len(kids) == 1 {
 		return left, nil
 	}
-	return &cond{op: "and", kids: kids}, nil
+	return &cond{op: op, kids: kids}, nil
 }
 
 func (p *parser) factor() (*cond, error) {

@@ -23,16 +23,7 @@ import (
 func TestAuditCommands(t *testing.T) {
 	ctx := context.Background()
 	dir := t.TempDir()
-	cfg := config.Default()
-	cfg.DataDir = dir
-	st, _, err := app.OpenStore(ctx, cfg, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer func() { _ = st.Close() }() // read-only or already-failed: its close error cannot matter
-	if err := app.Migrate(ctx, st); err != nil {
-		t.Fatal(err)
-	}
+	st := migratedStore(t, dir)
 	for i := range 5 {
 		e := access.Event{Type: access.EventSubmitted, RequestID: "req_" + string(rune('a'+i)), At: time.Date(2026, 3, 1+i, 0, 0, 0, 0, time.UTC),
 			Actor: access.Actor{UserID: "u1", UserName: `o"brien, 'x'`, Via: access.ViaCLI}, Details: map[string]string{"justification": "a,b\nc"}}
@@ -82,4 +73,21 @@ func TestAuditCommands(t *testing.T) {
 	if out, code = run("verify", "--checkpoint", cpFile); code != 1 || !strings.Contains(out, "BAD: truncated at seq 4") {
 		t.Fatalf("audit verify --checkpoint after truncation: exit %d: %s", code, out)
 	}
+}
+
+// migratedStore opens the SQLite store in dir, migrated; it is closed when
+// the test ends.
+func migratedStore(t *testing.T, dir string) store.Store {
+	t.Helper()
+	cfg := config.Default()
+	cfg.DataDir = dir
+	st, _, err := app.OpenStore(context.Background(), cfg, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = st.Close() }) // read-only or already-failed: its close error cannot matter
+	if err := app.Migrate(context.Background(), st); err != nil {
+		t.Fatal(err)
+	}
+	return st
 }

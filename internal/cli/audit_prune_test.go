@@ -9,8 +9,6 @@ import (
 	"time"
 
 	"github.com/elevate/elevate/internal/access"
-	"github.com/elevate/elevate/internal/app"
-	"github.com/elevate/elevate/internal/config"
 	"github.com/elevate/elevate/internal/store"
 )
 
@@ -21,16 +19,7 @@ import (
 func TestAuditPruneCommand(t *testing.T) {
 	ctx := context.Background()
 	dir := t.TempDir()
-	cfg := config.Default()
-	cfg.DataDir = dir
-	st, _, err := app.OpenStore(ctx, cfg, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer func() { _ = st.Close() }() // read-only or already-failed: its close error cannot matter
-	if err := app.Migrate(ctx, st); err != nil {
-		t.Fatal(err)
-	}
+	st := migratedStore(t, dir)
 	old := time.Now().Add(-30 * 24 * time.Hour)
 	for i := range 4 {
 		e := access.Event{Type: access.EventSubmitted, RequestID: "req_" + string(rune('a'+i)), At: old.Add(time.Duration(i) * time.Minute),
