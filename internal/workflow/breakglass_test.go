@@ -2,7 +2,6 @@ package workflow_test
 
 import (
 	"context"
-	"path/filepath"
 	"slices"
 	"sync"
 	"testing"
@@ -11,7 +10,6 @@ import (
 	"github.com/elevate/elevate/internal/access"
 	"github.com/elevate/elevate/internal/policy"
 	"github.com/elevate/elevate/internal/store"
-	"github.com/elevate/elevate/internal/store/sqlite"
 	"github.com/elevate/elevate/internal/workflow"
 )
 
@@ -19,27 +17,10 @@ import (
 // lets alice take Admin on prod by break-glass, reviewed by the approvers.
 func newBreakGlassService(t *testing.T) (*workflow.Service, store.Store, *recordingScheduler) {
 	t.Helper()
-	ctx := context.Background()
-	st, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "elevate.db"), nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = st.Close() })
-	if err := st.Migrate(ctx); err != nil {
-		t.Fatal(err)
-	}
-	if err := st.InTx(ctx, func(tx store.Tx) error { return tx.ReplaceDirectory(ctx, dir, time.Now()) }); err != nil {
-		t.Fatal(err)
-	}
-	sched := &recordingScheduler{}
-	svc, err := workflow.New(workflow.Settings{MinDuration: time.Minute, Rules: []policy.Rule{{
+	return newServiceWithRule(t, policy.Rule{
 		Name: "glass", Users: []string{"alice"}, Accounts: []string{"prod"}, PermissionSets: []string{"Admin"},
 		MaxDuration: time.Hour, BreakGlass: true, ApproverGroups: []string{"approvers"},
-	}}}, workflow.Deps{Store: st, Scheduler: sched, Provider: noAWS{}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return svc, st, sched
+	})
 }
 
 // TestBreakGlassSubmitAndReview: a break-glass request is scheduled at once

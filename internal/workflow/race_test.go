@@ -56,6 +56,17 @@ var dir = access.Directory{
 
 func newService(t *testing.T, approvals int) (*workflow.Service, *recordingScheduler) {
 	t.Helper()
+	svc, _, sched := newServiceWithRule(t, policy.Rule{
+		Name: "r", Users: []string{"alice"}, Accounts: []string{"prod"}, PermissionSets: []string{"Admin"},
+		MaxDuration: time.Hour, Approvals: approvals, ApproverGroups: []string{"approvers"},
+	})
+	return svc, sched
+}
+
+// newServiceWithRule is a service on a real SQLite store holding dir, whose
+// policy is the one rule.
+func newServiceWithRule(t *testing.T, rule policy.Rule) (*workflow.Service, store.Store, *recordingScheduler) {
+	t.Helper()
 	ctx := context.Background()
 	st, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "elevate.db"), nil)
 	if err != nil {
@@ -69,14 +80,12 @@ func newService(t *testing.T, approvals int) (*workflow.Service, *recordingSched
 		t.Fatal(err)
 	}
 	sched := &recordingScheduler{}
-	svc, err := workflow.New(workflow.Settings{MinDuration: time.Minute, Rules: []policy.Rule{{
-		Name: "r", Users: []string{"alice"}, Accounts: []string{"prod"}, PermissionSets: []string{"Admin"},
-		MaxDuration: time.Hour, Approvals: approvals, ApproverGroups: []string{"approvers"},
-	}}}, workflow.Deps{Store: st, Scheduler: sched, Provider: noAWS{}})
+	svc, err := workflow.New(workflow.Settings{MinDuration: time.Minute, Rules: []policy.Rule{rule}},
+		workflow.Deps{Store: st, Scheduler: sched, Provider: noAWS{}})
 	if err != nil {
 		t.Fatal(err)
 	}
-	return svc, sched
+	return svc, st, sched
 }
 
 func actor(id, name string) access.Actor {
