@@ -45,7 +45,9 @@ const (
 	GrantPending GrantStatus = "pending" // not yet created in AWS
 	GrantActive  GrantStatus = "active"  // the assignment exists
 	// GrantRevoking: elevate is deleting the assignment. No other grant may
-	// start sharing it until the deletion is done.
+	// start sharing it until the deletion is done. A grant that was never
+	// active is revoking when its request closed after a create was sent
+	// for it (see Grant.Orphaned).
 	GrantRevoking GrantStatus = "revoking"
 	GrantRevoked  GrantStatus = "revoked" // the assignment was removed (or never created because the request closed first)
 	GrantFailed   GrantStatus = "failed"  // AWS refused it; nothing was left behind
@@ -67,12 +69,18 @@ type Grant struct {
 	ID              string
 	AccountID       string
 	Status          GrantStatus
-	Origin          Origin // set when active
+	Origin          Origin // set when active; on a pending grant, "created" records that a create was sent
 	CreateRequestID string // AWS request id of CreateAccountAssignment
 	DeleteRequestID string // AWS request id of DeleteAccountAssignment
 	Error           string // AWS's reason for a failure, or the last revocation error
 	ActivatedAt     time.Time
 	RevokedAt       time.Time
+}
+
+// Orphaned reports whether g is being removed without ever having been
+// active: its request closed after a create was sent for it.
+func (g Grant) Orphaned() bool {
+	return g.Status == GrantRevoking && g.ActivatedAt.IsZero()
 }
 
 // Verdict is an approver's answer.

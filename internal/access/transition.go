@@ -251,7 +251,7 @@ func (r Request) Cancel(a Actor, comment string, now time.Time) (Request, Event,
 	r.UpdatedAt = now
 	for i := range r.Grants {
 		if r.Grants[i].Status == GrantPending {
-			r.Grants[i].Status = GrantRevoked
+			r.Grants[i].Status = unstartedClosed(r.Grants[i])
 		}
 	}
 	return r, Event{Type: EventCancelled, RequestID: r.ID, Actor: a, At: now, Details: map[string]string{"comment": strings.TrimSpace(comment)}}, nil
@@ -344,6 +344,40 @@ func (r Request) End(a Actor, comment string, now time.Time) (Request, Event, er
 	r.EndRequestedAt, r.EndRequestedBy, r.EndComment = now, a.UserName, strings.TrimSpace(comment)
 	r.UpdatedAt = now
 	return r, Event{Type: EventEndRequested, RequestID: r.ID, Actor: a, At: now, Details: map[string]string{"comment": r.EndComment}}, nil
+}
+
+// AbandonGrant closes pending grant id of a request that closed or is
+// ending before the grant became active. A grant whose create was sent
+// (origin created) may have an assignment in AWS: it goes to revoking, so
+// that no other grant shares the assignment or takes it for a standing one
+// until its removal (Service.Revoke) has deleted it or found another holder.
+// Any other pending grant is revoked at once.
+func (r Request) AbandonGrant(grantID string, now time.Time) (Request, []Event, error) {
+	i := r.grantIndex(grantID)
+	if i < 0 {
+		return r, nil, Errorf(CodeNotFound, "request %s has no grant %s", r.ID, grantID)
+	}
+	g := r.Grants[i]
+	if g.Status != GrantPending {
+		return r, nil, Errorf(CodeIllegalTransition, "grant %s is %s: only a pending grant can be abandoned", grantID, g.Status)
+	}
+	if unstartedClosed(g) == GrantRevoked {
+		return r.GrantRevoked(grantID, "", now)
+	}
+	r = r.clone()
+	r.Grants[i].Status = GrantRevoking
+	r.UpdatedAt = now
+	return r, nil, nil
+}
+
+// unstartedClosed is the status of pending grant g once its request closes:
+// revoking when a create was sent for it (its assignment may exist in AWS),
+// revoked otherwise.
+func unstartedClosed(g Grant) GrantStatus {
+	if g.Origin == OriginCreated {
+		return GrantRevoking
+	}
+	return GrantRevoked
 }
 
 // BeginRevoke marks grant id as revoking: its assignment is about to be

@@ -427,3 +427,53 @@ func TestBeginRevoke(t *testing.T) {
 		t.Fatalf("pending grant: %v", err)
 	}
 }
+
+// TestClosingAnUnstartedGrant: a pending grant whose request closes (cancel)
+// or is abandoned (its request ending) is revoked at once, unless a create
+// was sent for it (origin created): then it is revoking and Orphaned until
+// its removal records it revoked.
+func TestClosingAnUnstartedGrant(t *testing.T) {
+	closers := map[string]func(r Request) (Request, error){
+		"cancel": func(r Request) (Request, error) {
+			next, _, err := r.Cancel(alice, "", t0)
+			return next, err
+		},
+		"abandon": func(r Request) (Request, error) {
+			next, _, err := r.AbandonGrant("g1", t0)
+			return next, err
+		},
+	}
+	for _, tc := range []struct {
+		how    string
+		origin Origin
+		want   GrantStatus
+	}{
+		{"cancel", "", GrantRevoked},
+		{"cancel", OriginCreated, GrantRevoking},
+		{"abandon", "", GrantRevoked},
+		{"abandon", OriginCreated, GrantRevoking},
+	} {
+		t.Run(fmt.Sprintf("%s/origin=%q", tc.how, tc.origin), func(t *testing.T) {
+			r := inStatus(t, StatusScheduled)
+			r.Grants[0].Origin = tc.origin
+			next, err := closers[tc.how](r)
+			if err != nil {
+				t.Fatal(err)
+			}
+			g := next.Grants[0]
+			if g.Status != tc.want || g.Orphaned() != (tc.want == GrantRevoking) {
+				t.Fatalf("grant %s orphaned %v, want %s", g.Status, g.Orphaned(), tc.want)
+			}
+			if tc.want != GrantRevoking {
+				return
+			}
+			done, _, err := next.GrantRevoked("g1", "aws-del", t0.Add(time.Second))
+			if err != nil || done.Grants[0].Status != GrantRevoked || done.Grants[0].Orphaned() {
+				t.Fatalf("removal recorded: %v %+v", err, done.Grants[0])
+			}
+		})
+	}
+	if _, _, err := inStatus(t, StatusActive).AbandonGrant("g1", t0); ErrorCode(err) != CodeIllegalTransition {
+		t.Fatalf("abandon an active grant: %v, want %s", err, CodeIllegalTransition)
+	}
+}

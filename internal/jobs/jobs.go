@@ -23,7 +23,7 @@ import (
 
 // Runner does the work of each job; *workflow.Service satisfies it.
 type Runner interface {
-	Activate(ctx context.Context, grantID string) error
+	Activate(ctx context.Context, grantID string, attempt int) error
 	Revoke(ctx context.Context, grantID string, attempt int) error
 	Expire(ctx context.Context, requestID string) error
 	Sweep(ctx context.Context) error
@@ -118,9 +118,11 @@ func (syncArgs) Kind() string   { return "sync_directory" }
 
 // Attempt limits. A revocation is never given up: its limit is River's
 // largest, tens of days at the capped backoff, and the sweep re-enqueues any
-// active grant past its end that has no revocation job left.
+// active grant past its end that has no revocation job left. Neither is a
+// grant job, which also removes what a cancelled grant's create may have
+// left (workflow.Service.Activate); it ends once its request has ended.
 const (
-	grantMaxAttempts  = 100
+	grantMaxAttempts  = math.MaxInt16
 	revokeMaxAttempts = math.MaxInt16
 	expireMaxAttempts = 100
 )

@@ -31,7 +31,7 @@ func newCountingRunner() *countingRunner {
 	return &countingRunner{runs: map[string]*atomic.Int64{}, first: map[string]time.Time{}}
 }
 
-func (r *countingRunner) Activate(ctx context.Context, grantID string) error {
+func (r *countingRunner) Activate(ctx context.Context, grantID string, _ int) error {
 	now := time.Now()
 	r.mu.Lock()
 	n, ok := r.runs[grantID]

@@ -19,7 +19,7 @@ func (w *grantWorker) Work(ctx context.Context, job *river.Job[grantArgs]) error
 	if err != nil {
 		return err
 	}
-	return snoozeOrErr(r.Activate(ctx, job.Args.GrantID))
+	return snoozeOrErr(r.Activate(ctx, job.Args.GrantID, job.Attempt))
 }
 
 func (w *grantWorker) NextRetry(job *river.Job[grantArgs]) time.Time {

@@ -79,7 +79,21 @@ func forEachStore(t *testing.T, fn func(t *testing.T, s store.Store)) {
 // provider that reads it through the AWS SDK.
 func newSyncEnv(t *testing.T, s store.Store) syncEnv {
 	t.Helper()
-	emu, err := awsemu.New(awsemu.DemoSeed(), awsemu.Options{PageSize: 2, EmptyPages: true})
+	emu, p := newEmulatorProvider(t, awsemu.Options{PageSize: 2, EmptyPages: true}, aws.Config{})
+	svc, err := workflow.New(workflow.Settings{}, workflow.Deps{Store: s, Scheduler: noJobs{}, Provider: noAssignments{},
+		Directory: p, Logger: slog.New(slog.DiscardHandler)})
+	if err != nil {
+		t.Fatalf("workflow.New: %v", err)
+	}
+	return syncEnv{emu: emu, p: p, store: s, svc: svc}
+}
+
+// newEmulatorProvider serves the demo organization with opts and returns a
+// provider that talks to it through the AWS SDK over HTTP. cfg's retry and
+// rate settings are overridden: one retry, 1,000 calls/s for every service.
+func newEmulatorProvider(t *testing.T, opts awsemu.Options, cfg aws.Config) (*awsemu.Emulator, *aws.Provider) {
+	t.Helper()
+	emu, err := awsemu.New(awsemu.DemoSeed(), opts)
 	if err != nil {
 		t.Fatalf("awsemu.New: %v", err)
 	}
@@ -89,17 +103,12 @@ func newSyncEnv(t *testing.T, s store.Store) syncEnv {
 		Credentials: awssdk.CredentialsProviderFunc(func(context.Context) (awssdk.Credentials, error) {
 			return awssdk.Credentials{AccessKeyID: "AKIDTESTTESTTEST", SecretAccessKey: "test-secret"}, nil
 		})}
-	p, err := aws.NewFromConfig(t.Context(), awsCfg, aws.Config{MaxRetries: 1,
-		CallsPerSecond: 1000, IdentityStoreCallsPerSecond: 1000, OrganizationsCallsPerSecond: 1000})
+	cfg.MaxRetries, cfg.CallsPerSecond, cfg.IdentityStoreCallsPerSecond, cfg.OrganizationsCallsPerSecond = 1, 1000, 1000, 1000
+	p, err := aws.NewFromConfig(t.Context(), awsCfg, cfg)
 	if err != nil {
 		t.Fatalf("aws.NewFromConfig: %v", err)
 	}
-	svc, err := workflow.New(workflow.Settings{}, workflow.Deps{Store: s, Scheduler: noJobs{}, Provider: noAssignments{},
-		Directory: p, Logger: slog.New(slog.DiscardHandler)})
-	if err != nil {
-		t.Fatalf("workflow.New: %v", err)
-	}
-	return syncEnv{emu: emu, p: p, store: s, svc: svc}
+	return emu, p
 }
 
 func sortDir(d access.Directory) access.Directory {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/elevate/elevate/internal/access"
@@ -78,40 +79,45 @@ func (s *Service) applyGrantStep(ctx context.Context, grantID string, step func(
 }
 
 // Activate creates grant id's account assignment and records it. It is the
-// body of the grant job: safe to run more than once, and a returned error
-// means "retry later". AWS's final refusal is recorded as a failed grant.
-func (s *Service) Activate(ctx context.Context, grantID string) error {
+// body of the grant job (attempt counts its runs from 1): safe to run more
+// than once, and a returned error means "retry later". AWS's final refusal
+// is recorded as a failed grant.
+//
+// A grant whose request closed or is ending before it became active is
+// abandoned; if a create was sent for it, its removal runs here, after the
+// create has returned, so that the delete never overtakes it in AWS.
+func (s *Service) Activate(ctx context.Context, grantID string, attempt int) error {
 	r, g, err := s.readGrant(ctx, grantID)
 	if err != nil {
 		return fmt.Errorf("activate grant %s: %w", grantID, err)
 	}
+	if g.Orphaned() {
+		// Closed (cancelled, ended) after a create was sent, perhaps by a
+		// run that died: the assignment may exist.
+		return s.Revoke(ctx, grantID, attempt)
+	}
 	if g.Status != access.GrantPending {
-		if closedAfterCreateSent(g) {
-			// Closed (cancelled, ended) after a create was sent, perhaps
-			// by a run that died: the assignment may exist.
-			return s.removeOrphan(ctx, grantID, r.Assignment(g))
-		}
 		return nil // done before, or closed before it started
 	}
 	now := s.clock.Now()
 	if r.Status == access.StatusScheduled && now.Before(r.StartAt) {
 		return &NotDueError{Until: r.StartAt}
 	}
-	if r.EndRequested() || (r.Status != access.StatusScheduled && r.Status != access.StatusActive) {
-		// The request closed or is ending: never create the assignment,
-		// and remove it if an earlier run already sent the create.
+	if r.RevocationDue(now) || (r.Status != access.StatusScheduled && r.Status != access.StatusActive) {
+		// The request closed, is ending or is past its end: never create
+		// the assignment, and remove it if an earlier run sent the create.
 		closed, err := s.applyGrantStep(ctx, grantID, func(_ store.Tx, r access.Request, g access.Grant) (*access.Request, []access.Event, error) {
 			if g.Status != access.GrantPending || r.Status.Terminal() {
 				return nil, nil, nil
 			}
-			next, evs, err := r.GrantRevoked(grantID, "", s.clock.Now())
+			next, evs, err := r.AbandonGrant(grantID, s.clock.Now())
 			return &next, evs, err
 		})
 		if err != nil {
 			return fmt.Errorf("close grant %s of an ending request: %w", grantID, err)
 		}
-		if g, ok := closed.FindGrant(grantID); ok && closedAfterCreateSent(g) {
-			return s.removeOrphan(ctx, grantID, closed.Assignment(g))
+		if g, ok := closed.FindGrant(grantID); ok && g.Orphaned() {
+			return s.Revoke(ctx, grantID, attempt)
 		}
 		return nil
 	}
@@ -160,9 +166,9 @@ func (s *Service) Activate(ctx context.Context, grantID string) error {
 	orphan := false
 	stored, err := s.applyGrantStep(ctx, grantID, func(tx store.Tx, r access.Request, g access.Grant) (*access.Request, []access.Event, error) {
 		if g.Status != access.GrantPending {
-			// Closed (cancelled, expired) while AWS was creating it: the
-			// assignment must go again, unless another grant holds it.
-			orphan = g.Status == access.GrantRevoked
+			// Cancelled while AWS was creating it: the assignment must go
+			// again, unless another grant holds it.
+			orphan = g.Orphaned()
 			return nil, nil, nil
 		}
 		next, evs, err := r.GrantActivated(grantID, awsID, access.OriginCreated, s.clock.Now())
@@ -175,7 +181,7 @@ func (s *Service) Activate(ctx context.Context, grantID string) error {
 		return fmt.Errorf("record active grant %s: %w", grantID, err)
 	}
 	if orphan {
-		return s.removeOrphan(ctx, grantID, asg)
+		return s.Revoke(ctx, grantID, attempt)
 	}
 	s.log.InfoContext(ctx, "access granted", "request_id", stored.ID, "grant_id", grantID, "account_id", g.AccountID,
 		"user", stored.RequesterName, "permission_set", stored.PermissionSetName, "aws_request_id", awsID,
@@ -296,48 +302,19 @@ func (s *Service) scheduleEnd(ctx context.Context, tx store.Tx, r access.Request
 	return nil
 }
 
-// closedAfterCreateSent reports whether g closed without ever being active
-// although a create had been sent for it: its assignment may exist.
-func closedAfterCreateSent(g access.Grant) bool {
-	return g.Status == access.GrantRevoked && g.Origin == access.OriginCreated && g.ActivatedAt.IsZero()
-}
-
-// removeOrphan deletes the assignment that grant id created after its
-// request closed, unless another grant holds it or it is standing.
-func (s *Service) removeOrphan(ctx context.Context, grantID string, asg access.Assignment) error {
-	keep := false
-	if err := s.store.InTx(ctx, func(tx store.Tx) error {
-		if err := tx.LockAssignment(ctx, asg); err != nil {
-			return err
-		}
-		holders, err := tx.AssignmentHolders(ctx, asg, grantID)
-		if err != nil {
-			return err
-		}
-		standing, err := tx.IsStanding(ctx, asg)
-		keep = len(holders) > 0 || standing
-		return err
-	}); err != nil {
-		return fmt.Errorf("check holders of closed grant %s: %w", grantID, err)
-	}
-	if keep {
-		return nil
-	}
-	if _, err := s.provider.DeleteAssignment(ctx, asg, time.Time{}); err != nil {
-		return fmt.Errorf("remove assignment of closed grant %s: %w", grantID, err)
-	}
-	return nil
-}
-
 // Revoke removes grant id's account assignment once the request's end is
 // due, and records it. It is the body of the revoke job, retried forever:
 // after RevocationFailingAfter failed attempts the request is flagged
 // revocation_failed and the failure is logged at error level.
 //
-// The assignment is deleted only when no other grant holds it and it is not
-// a standing assignment; the decision and the switch to "revoking" happen
-// under the assignment lock, so no grant starts sharing an assignment that
-// is being deleted.
+// The assignment is deleted only when no other grant holds or is creating
+// it and it is not a standing assignment; the decision and the switch to
+// "revoking" happen under the assignment lock, so no grant starts sharing an
+// assignment that is being deleted.
+//
+// An orphaned grant (revoking, never active: see access.Grant.Orphaned) is
+// removed the same way; the grant job calls Revoke for it once its create
+// has returned.
 func (s *Service) Revoke(ctx context.Context, grantID string, attempt int) error {
 	r, g, err := s.readGrant(ctx, grantID)
 	if err != nil {
@@ -350,11 +327,11 @@ func (s *Service) Revoke(ctx context.Context, grantID string, attempt int) error
 		return &NotDueError{Until: r.EndsAt}
 	}
 	asg := r.Assignment(g)
-	if g.Status == access.GrantActive {
+	if g.Status == access.GrantActive || g.Orphaned() {
 		mustDelete := false
 		stored, err := s.applyGrantStep(ctx, grantID, func(tx store.Tx, r access.Request, g access.Grant) (*access.Request, []access.Event, error) {
-			mustDelete = g.Status == access.GrantRevoking
-			if g.Status != access.GrantActive {
+			mustDelete = g.Status == access.GrantRevoking && !g.Orphaned()
+			if g.Status != access.GrantActive && !g.Orphaned() {
 				return nil, nil, nil
 			}
 			if err := tx.LockAssignment(ctx, asg); err != nil {
@@ -368,8 +345,16 @@ func (s *Service) Revoke(ctx context.Context, grantID string, attempt int) error
 			if err != nil {
 				return nil, nil, err
 			}
+			// A revoking holder is deleting the assignment, or is an orphan
+			// deciding like this one: neither needs it kept. (Counting one
+			// would let two of them each keep it for the other.)
+			keeper := slices.IndexFunc(holders, func(h store.GrantRef) bool { return h.Status != access.GrantRevoking })
 			now := s.clock.Now()
-			if len(holders) == 0 && !standing && g.Origin != access.OriginStanding {
+			if keeper < 0 && !standing && g.Origin != access.OriginStanding {
+				if g.Orphaned() {
+					mustDelete = true // already revoking
+					return nil, nil, nil
+				}
 				next, err := r.BeginRevoke(grantID, now)
 				mustDelete = err == nil
 				return &next, nil, err
@@ -379,8 +364,8 @@ func (s *Service) Revoke(ctx context.Context, grantID string, attempt int) error
 				return nil, nil, err
 			}
 			kept := "standing assignment: elevate never deletes it"
-			if len(holders) > 0 {
-				kept = "still needed by grant " + holders[0].GrantID + " of request " + holders[0].RequestID
+			if keeper >= 0 {
+				kept = "still needed by grant " + holders[keeper].GrantID + " of request " + holders[keeper].RequestID
 			}
 			evs[0].Details["assignment_kept"] = kept
 			return &next, evs, nil
@@ -395,7 +380,7 @@ func (s *Service) Revoke(ctx context.Context, grantID string, attempt int) error
 		}
 	}
 	callStart := time.Now()
-	if !r.EndsAt.IsZero() && attempt <= 1 {
+	if !r.EndsAt.IsZero() && !g.Orphaned() && attempt <= 1 {
 		s.obs.ObserveRevocationLateness(s.clock.Now().Sub(r.EndsAt))
 	}
 	deadline := r.EndsAt

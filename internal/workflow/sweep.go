@@ -12,8 +12,9 @@ import (
 const sweepBatch = 1000
 
 // Sweep re-enqueues overdue work: the removal of active grants past their
-// end, the creation of grants past their start, and the expiry of pending
-// requests past their deadline. The scheduler keeps one live job per grant,
+// end, the creation of grants past their start (and the removal of what an
+// orphaned grant's create left, which its grant job does), and the expiry of
+// pending requests past their deadline. The scheduler keeps one live job per grant,
 // so a sweep never duplicates a job that still exists; it only replaces one
 // that was lost. It runs periodically on the leader.
 func (s *Service) Sweep(ctx context.Context) error {
@@ -34,7 +35,7 @@ func (s *Service) Sweep(ctx context.Context) error {
 				r.Status == access.StatusActive:
 				for _, g := range r.Grants {
 					switch {
-					case g.Status == access.GrantPending:
+					case g.Status == access.GrantPending, g.Orphaned():
 						jobs = append(jobs, Job{Kind: JobGrant, RequestID: r.ID, GrantID: g.ID})
 					case g.Status == access.GrantActive && r.RevocationDue(now), g.Status == access.GrantRevoking:
 						jobs = append(jobs, Job{Kind: JobRevoke, RequestID: r.ID, GrantID: g.ID})
