@@ -361,7 +361,7 @@ func crashLoop(t *testing.T, kills int, databaseURL string) {
 		}
 	}
 
-	// Each grant: terminal, revoked if it was ever active, on time.
+	// Each grant: terminal, revoked if it was ever active, on time, never standing.
 	statuses := map[client.Status]int{}
 	var lateness []time.Duration
 	grants, activated := 0, 0
@@ -376,6 +376,11 @@ func crashLoop(t *testing.T, kills int, databaseURL string) {
 			grants++
 			if g.Status != "revoked" && g.Status != "failed" {
 				t.Errorf("request %s (%s): grant %s on %s is %s", id, r.Status, g.ID, g.AccountID, g.Status)
+			}
+			// Alice has no assignment of her own outside elevate: one taken
+			// for standing is elevate's own, which elevate would never delete.
+			if g.Origin == "standing" {
+				t.Errorf("request %s: grant %s on %s recorded its assignment as standing, but every USER assignment of alice is elevate's", id, g.ID, g.AccountID)
 			}
 			if g.ActivatedAt == nil {
 				continue
