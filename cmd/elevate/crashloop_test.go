@@ -137,6 +137,7 @@ type workload struct {
 	ids       []string
 	approve   map[string]bool      // prod requests bob has not approved yet
 	endAt     map[string]time.Time // requests to end early, and when
+	cancelAt  map[string]time.Time // scheduled requests to cancel around their start, and when
 	apiErrors map[string]int       // error answers by code
 	netErrors int                  // calls that failed in transit (server down)
 }
@@ -199,10 +200,15 @@ func (w *workload) step() {
 		in.AccountIDs = []string{autoAccounts[i], autoAccounts[(i+1+w.rng.IntN(len(autoAccounts)-1))%len(autoAccounts)]}
 		in.PermissionSet = autoSets[w.rng.IntN(len(autoSets))]
 	}
+	cancelSoon := false
 	if !prod && w.rng.IntN(7) == 0 {
 		in.Start = time.Now().Add(3 * time.Second) // scheduled: the grant job waits
+		// Half of them are cancelled around their start: before, while or
+		// just after the grant job sends its create.
+		cancelSoon = w.rng.IntN(2) == 0
 	}
-	endEarly := w.rng.IntN(4) == 0
+	cancelAt := in.Start.Add(time.Duration(w.rng.Int64N(int64(time.Second))) - 300*time.Millisecond)
+	endEarly := !cancelSoon && w.rng.IntN(4) == 0
 	endDelay := 300*time.Millisecond + time.Duration(w.rng.Int64N(int64(1700*time.Millisecond)))
 	req, err := alice.CreateRequest(ctx, in)
 	if !w.settled(err) || err != nil {
@@ -217,13 +223,16 @@ func (w *workload) step() {
 	if endEarly {
 		w.endAt[req.ID] = time.Now().Add(endDelay)
 	}
+	if cancelSoon {
+		w.cancelAt[req.ID] = cancelAt
+	}
 }
 
-// followUps approves the prod requests bob has not approved yet and ends
-// the requests whose early end is due.
+// followUps approves the prod requests bob has not approved yet, and ends
+// or cancels the requests whose early end or cancel is due.
 func (w *workload) followUps(ctx context.Context, alice, bob *client.Client, now time.Time) {
 	w.mu.Lock()
-	var approve, end []string
+	var approve, end, cancel []string
 	for id := range w.approve {
 		approve = append(approve, id)
 	}
@@ -232,7 +241,20 @@ func (w *workload) followUps(ctx context.Context, alice, bob *client.Client, now
 			end = append(end, id)
 		}
 	}
+	for id, at := range w.cancelAt {
+		if !now.Before(at) {
+			cancel = append(cancel, id)
+		}
+	}
 	w.mu.Unlock()
+	for _, id := range cancel {
+		_, err := alice.Cancel(ctx, id, "not needed")
+		if w.settled(err) {
+			w.mu.Lock()
+			delete(w.cancelAt, id)
+			w.mu.Unlock()
+		}
+	}
 	for _, id := range approve {
 		_, err := bob.Approve(ctx, id, "")
 		if w.settled(err) {
@@ -272,7 +294,7 @@ func crashLoop(t *testing.T, kills int, databaseURL string) {
 
 	srv := h.serve()
 	w := &workload{aliceTok: aliceTok, bobTok: bobTok, rng: rand.New(rand.NewPCG(seed, 2)), url: srv.url,
-		approve: map[string]bool{}, endAt: map[string]time.Time{}, apiErrors: map[string]int{}}
+		approve: map[string]bool{}, endAt: map[string]time.Time{}, cancelAt: map[string]time.Time{}, apiErrors: map[string]int{}}
 	stop := make(chan struct{})
 	var wg sync.WaitGroup
 	wg.Go(func() {
@@ -311,9 +333,9 @@ func crashLoop(t *testing.T, kills int, databaseURL string) {
 	ctx := context.Background()
 	alice, bob := h.client(srv.url, aliceTok), h.client(srv.url, bobTok)
 	drainBy := time.Now().Add(time.Minute)
-	for len(w.approve) > 0 || len(w.endAt) > 0 {
+	for len(w.approve) > 0 || len(w.endAt) > 0 || len(w.cancelAt) > 0 {
 		if time.Now().After(drainBy) {
-			t.Fatalf("the last approvals and early ends did not go through within a minute: %d, %d left", len(w.approve), len(w.endAt))
+			t.Fatalf("the last approvals, early ends and cancels did not go through within a minute: %d, %d, %d left", len(w.approve), len(w.endAt), len(w.cancelAt))
 		}
 		w.followUps(ctx, alice, bob, time.Now().Add(time.Hour))
 		time.Sleep(50 * time.Millisecond)
