@@ -418,6 +418,11 @@ func (s *Service) Revoke(ctx context.Context, grantID string, attempt int) error
 	if err != nil {
 		return fmt.Errorf("record revoked grant %s: %w", grantID, err)
 	}
+	if g.Orphaned() {
+		s.log.InfoContext(ctx, "removed what the create of a closed grant made", "request_id", stored.ID, "grant_id", grantID,
+			"account_id", g.AccountID, "user", stored.RequesterName, "aws_request_id", awsID, "status", stored.Status)
+		return nil
+	}
 	s.log.InfoContext(ctx, "access removed", "request_id", stored.ID, "grant_id", grantID, "account_id", g.AccountID,
 		"user", stored.RequesterName, "aws_request_id", awsID, "status", stored.Status,
 		"late_ms", s.clock.Now().Sub(r.EndsAt).Milliseconds())
