@@ -84,20 +84,32 @@ func (s *Service) applyGrantStep(ctx context.Context, grantID string, step func(
 // is recorded as a failed grant.
 //
 // A grant whose request closed or is ending before it became active is
-// abandoned; if a create was sent for it, its removal runs here, after the
-// create has returned, so that the delete never overtakes it in AWS.
+// abandoned. If a create was sent for it (by this run or one that died), it
+// is left orphaned, and its removal runs at the end of the job, whatever
+// path the run took, after any create of the run has returned, so that the
+// delete never overtakes the create in AWS.
 func (s *Service) Activate(ctx context.Context, grantID string, attempt int) error {
-	r, g, err := s.readGrant(ctx, grantID)
+	if err := s.activate(ctx, grantID); err != nil {
+		return err
+	}
+	_, g, err := s.readGrant(ctx, grantID)
 	if err != nil {
 		return fmt.Errorf("activate grant %s: %w", grantID, err)
 	}
 	if g.Orphaned() {
-		// Closed (cancelled, ended) after a create was sent, perhaps by a
-		// run that died: the assignment may exist.
 		return s.Revoke(ctx, grantID, attempt)
 	}
+	return nil
+}
+
+// activate is Activate up to the removal of an orphaned grant.
+func (s *Service) activate(ctx context.Context, grantID string) error {
+	r, g, err := s.readGrant(ctx, grantID)
+	if err != nil {
+		return fmt.Errorf("activate grant %s: %w", grantID, err)
+	}
 	if g.Status != access.GrantPending {
-		return nil // done before, or closed before it started
+		return nil // done before, closed before it started, or orphaned
 	}
 	now := s.clock.Now()
 	if r.Status == access.StatusScheduled && now.Before(r.StartAt) {
@@ -105,8 +117,8 @@ func (s *Service) Activate(ctx context.Context, grantID string, attempt int) err
 	}
 	if r.RevocationDue(now) || (r.Status != access.StatusScheduled && r.Status != access.StatusActive) {
 		// The request closed, is ending or is past its end: never create
-		// the assignment, and remove it if an earlier run sent the create.
-		closed, err := s.applyGrantStep(ctx, grantID, func(_ store.Tx, r access.Request, g access.Grant) (*access.Request, []access.Event, error) {
+		// the assignment (an earlier run's create is removed by Activate).
+		_, err := s.applyGrantStep(ctx, grantID, func(_ store.Tx, r access.Request, g access.Grant) (*access.Request, []access.Event, error) {
 			if g.Status != access.GrantPending || r.Status.Terminal() {
 				return nil, nil, nil
 			}
@@ -115,9 +127,6 @@ func (s *Service) Activate(ctx context.Context, grantID string, attempt int) err
 		})
 		if err != nil {
 			return fmt.Errorf("close grant %s of an ending request: %w", grantID, err)
-		}
-		if g, ok := closed.FindGrant(grantID); ok && g.Orphaned() {
-			return s.Revoke(ctx, grantID, attempt)
 		}
 		return nil
 	}
@@ -163,12 +172,12 @@ func (s *Service) Activate(ctx context.Context, grantID string, attempt int) err
 		return fmt.Errorf("create assignment for grant %s: %w", grantID, err)
 	}
 
-	orphan := false
+	closed := false
 	stored, err := s.applyGrantStep(ctx, grantID, func(tx store.Tx, r access.Request, g access.Grant) (*access.Request, []access.Event, error) {
 		if g.Status != access.GrantPending {
-			// Cancelled while AWS was creating it: the assignment must go
-			// again, unless another grant holds it.
-			orphan = g.Orphaned()
+			// Cancelled while AWS was creating it: orphaned, removed by
+			// Activate unless another grant holds the assignment.
+			closed = true
 			return nil, nil, nil
 		}
 		next, evs, err := r.GrantActivated(grantID, awsID, access.OriginCreated, s.clock.Now())
@@ -180,8 +189,8 @@ func (s *Service) Activate(ctx context.Context, grantID string, attempt int) err
 	if err != nil {
 		return fmt.Errorf("record active grant %s: %w", grantID, err)
 	}
-	if orphan {
-		return s.Revoke(ctx, grantID, attempt)
+	if closed {
+		return nil
 	}
 	s.log.InfoContext(ctx, "access granted", "request_id", stored.ID, "grant_id", grantID, "account_id", g.AccountID,
 		"user", stored.RequesterName, "permission_set", stored.PermissionSetName, "aws_request_id", awsID,

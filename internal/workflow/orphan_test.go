@@ -57,24 +57,25 @@ type orphanEnv struct {
 	aws   *heldCreates
 	store store.Store
 	svc   *workflow.Service
+	sched *recordingScheduler
 	alice access.Actor
 }
 
 func newOrphanEnv(t *testing.T, st store.Store) *orphanEnv {
 	t.Helper()
 	emu, p := newEmulatorProvider(t, awsemu.Options{ProvisioningDelay: 20 * time.Millisecond}, aws.Config{PollInterval: 10 * time.Millisecond})
-	held := &heldCreates{p: p}
+	held, sched := &heldCreates{p: p}, &recordingScheduler{}
 	svc, err := workflow.New(workflow.Settings{MinDuration: time.Minute, Rules: []policy.Rule{{
 		Name: "auto", Users: []string{"alice"}, Accounts: []string{"staging", "dev"}, PermissionSets: []string{"PowerUserAccess"},
 		MaxDuration: time.Hour,
-	}}}, workflow.Deps{Store: st, Scheduler: &recordingScheduler{}, Provider: held, Directory: p, Logger: slog.New(slog.DiscardHandler)})
+	}}}, workflow.Deps{Store: st, Scheduler: sched, Provider: held, Directory: p, Logger: slog.New(slog.DiscardHandler)})
 	if err != nil {
 		t.Fatalf("workflow.New: %v", err)
 	}
 	if _, err := svc.SyncDirectory(t.Context()); err != nil {
 		t.Fatalf("SyncDirectory: %v", err)
 	}
-	return &orphanEnv{emu: emu, aws: held, store: st, svc: svc, alice: actor(emu.UserID("alice"), "alice")}
+	return &orphanEnv{emu: emu, aws: held, store: st, svc: svc, sched: sched, alice: actor(emu.UserID("alice"), "alice")}
 }
 
 func (e *orphanEnv) submit(t *testing.T, accounts ...string) (*access.Request, []string) {
@@ -304,4 +305,50 @@ func requestOf(t *testing.T, e *orphanEnv, grantID string) string {
 		t.Fatal(err)
 	}
 	return id
+}
+
+// TestSweepReenqueuesAnOrphansJob: the grant job of an orphaned grant of a
+// cancelled request is lost (the request is terminal, so the open-request
+// sweep never sees it); the sweep still re-enqueues it, and that job removes
+// the assignment, so new grants for it are not held up for ever.
+func TestSweepReenqueuesAnOrphansJob(t *testing.T) {
+	forEachStore(t, func(t *testing.T, st store.Store) {
+		e := newOrphanEnv(t, st)
+		a, aIDs := e.submit(t, "staging")
+		e.aws.mu.Lock()
+		e.aws.lose = true
+		e.aws.mu.Unlock()
+		if err := e.svc.Activate(t.Context(), aIDs[0], 1); err == nil {
+			t.Fatal("Activate with the create's answer lost: want an error")
+		}
+		if _, err := e.svc.Cancel(t.Context(), e.alice, a.ID, ""); err != nil {
+			t.Fatalf("Cancel: %v", err)
+		}
+		e.sched.mu.Lock()
+		e.sched.jobs = nil // the grant job is lost
+		e.sched.mu.Unlock()
+		if err := e.svc.Sweep(t.Context()); err != nil {
+			t.Fatalf("Sweep: %v", err)
+		}
+		var again []workflow.Job
+		e.sched.mu.Lock()
+		for _, j := range e.sched.jobs {
+			if j.GrantID == aIDs[0] {
+				again = append(again, j)
+			}
+		}
+		e.sched.mu.Unlock()
+		if len(again) != 1 || again[0].Kind != workflow.JobGrant {
+			t.Fatalf("sweep scheduled %+v for the orphan, want its grant job once", again)
+		}
+		if err := e.svc.Activate(t.Context(), aIDs[0], 2); err != nil {
+			t.Fatalf("the re-enqueued grant job: %v", err)
+		}
+		if g := e.grant(t, aIDs[0]); g.Status != access.GrantRevoked || g.DeleteRequestID == "" {
+			t.Fatalf("orphan after its job: %s delete %q, want revoked by a delete", g.Status, g.DeleteRequestID)
+		}
+		if e.inAWS(t, stagingID) {
+			t.Fatal("the orphan's assignment is still in AWS")
+		}
+	})
 }

@@ -12,11 +12,13 @@ import (
 const sweepBatch = 1000
 
 // Sweep re-enqueues overdue work: the removal of active grants past their
-// end, the creation of grants past their start (and the removal of what an
-// orphaned grant's create left, which its grant job does), and the expiry of
-// pending requests past their deadline. The scheduler keeps one live job per grant,
-// so a sweep never duplicates a job that still exists; it only replaces one
-// that was lost. It runs periodically on the leader.
+// end, the creation of grants past their start, the removal of what an
+// orphaned grant's create left (its grant job does it; in any request, a
+// cancelled one too: until it is done, new grants for the assignment wait),
+// and the expiry of pending requests past their deadline. The scheduler
+// keeps one live job per grant, so a sweep never duplicates a job that
+// still exists; it only replaces one that was lost. It runs periodically on
+// the leader.
 func (s *Service) Sweep(ctx context.Context) error {
 	now := s.clock.Now()
 	err := s.store.InTx(ctx, func(tx store.Tx) error {
@@ -35,12 +37,21 @@ func (s *Service) Sweep(ctx context.Context) error {
 				r.Status == access.StatusActive:
 				for _, g := range r.Grants {
 					switch {
-					case g.Status == access.GrantPending, g.Orphaned():
+					case g.Status == access.GrantPending:
 						jobs = append(jobs, Job{Kind: JobGrant, RequestID: r.ID, GrantID: g.ID})
-					case g.Status == access.GrantActive && r.RevocationDue(now), g.Status == access.GrantRevoking:
+					case g.Status == access.GrantActive && r.RevocationDue(now), g.Status == access.GrantRevoking && !g.Orphaned():
 						jobs = append(jobs, Job{Kind: JobRevoke, RequestID: r.ID, GrantID: g.ID})
 					}
 				}
+			}
+		}
+		open, err := tx.ManagedGrants(ctx, now) // every open grant, whatever its request's status
+		if err != nil {
+			return fmt.Errorf("list open grants: %w", err)
+		}
+		for _, g := range open {
+			if g.Status == access.GrantRevoking && g.ActivatedAt.IsZero() {
+				jobs = append(jobs, Job{Kind: JobGrant, RequestID: g.RequestID, GrantID: g.GrantID})
 			}
 		}
 		if len(jobs) == 0 {
