@@ -91,6 +91,21 @@ func lastLine(s string) string {
 // interval is a span of time the server was down.
 type interval struct{ from, to time.Time }
 
+// settled reports whether r is terminal and none of its grants is still
+// pending, active or revoking (a cancelled request is terminal at once, while
+// the grant job may still be removing what its create made).
+func settled(r *client.Request) bool {
+	if !r.Status.Terminal() {
+		return false
+	}
+	for _, g := range r.Grants {
+		if g.Status != "revoked" && g.Status != "failed" {
+			return false
+		}
+	}
+	return true
+}
+
 // overlap returns how much of [from, to] the intervals cover.
 func overlap(down []interval, from, to time.Time) time.Duration {
 	var d time.Duration
@@ -366,11 +381,11 @@ func crashLoop(t *testing.T, kills int, databaseURL string) {
 	deadline := time.Now().Add(2 * time.Minute)
 	for id := range ids {
 		wctx, cancel := context.WithDeadline(ctx, deadline)
-		r, err := alice.WaitFor(wctx, id, func(r *client.Request) bool { return r.Status.Terminal() }, 100*time.Millisecond)
+		r, err := alice.WaitFor(wctx, id, settled, 100*time.Millisecond)
 		cancel()
 		if err != nil {
 			last, _ := alice.GetRequest(ctx, id)
-			t.Fatalf("request %s not terminal within 2 minutes of the last restart: %v; now %+v\nRiver jobs:%s", id, err, last, h.riverJobsOf(last))
+			t.Fatalf("request %s not terminal with every grant closed within 2 minutes of the last restart: %v; now %+v\nRiver jobs:%s", id, err, last, h.riverJobsOf(last))
 		}
 		final[id] = r
 	}

@@ -22,8 +22,10 @@ func (w *grantWorker) Work(ctx context.Context, job *river.Job[grantArgs]) error
 	return snoozeOrErr(r.Activate(ctx, job.Args.GrantID, job.Attempt))
 }
 
+// NextRetry backs off like a revocation's: the job may be removing what an
+// orphaned grant's create made, and new grants for the assignment wait for it.
 func (w *grantWorker) NextRetry(job *river.Job[grantArgs]) time.Time {
-	return time.Now().Add(backoff(job.Attempt, 5*time.Minute))
+	return time.Now().Add(backoff(job.Attempt, w.cfg.MaxRetryDelay))
 }
 
 type revokeWorker struct {
