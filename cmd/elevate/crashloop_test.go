@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"math/rand/v2"
 	"os"
 	"slices"
@@ -247,42 +248,32 @@ func (w *workload) step() {
 // or cancels the requests whose early end or cancel is due.
 func (w *workload) followUps(ctx context.Context, alice, bob *client.Client, now time.Time) {
 	w.mu.Lock()
-	var approve, end, cancel []string
-	for id := range w.approve {
-		approve = append(approve, id)
-	}
-	for id, at := range w.endAt {
-		if !now.Before(at) {
-			end = append(end, id)
-		}
-	}
-	for id, at := range w.cancelAt {
-		if !now.Before(at) {
-			cancel = append(cancel, id)
-		}
-	}
+	approve := slices.Collect(maps.Keys(w.approve))
+	end, cancel := dueIDs(w.endAt, now), dueIDs(w.cancelAt, now)
 	w.mu.Unlock()
-	for _, id := range cancel {
-		_, err := alice.Cancel(ctx, id, "not needed")
-		if w.settled(err) {
-			w.mu.Lock()
-			delete(w.cancelAt, id)
-			w.mu.Unlock()
+	followUp(w, cancel, w.cancelAt, func(id string) error { _, err := alice.Cancel(ctx, id, "not needed"); return err })
+	followUp(w, approve, w.approve, func(id string) error { _, err := bob.Approve(ctx, id, ""); return err })
+	followUp(w, end, w.endAt, func(id string) error { _, err := alice.End(ctx, id, "done early"); return err })
+}
+
+// dueIDs returns the ids whose time in m has come (w.mu held).
+func dueIDs(m map[string]time.Time, now time.Time) []string {
+	var ids []string
+	for id, at := range m {
+		if !now.Before(at) {
+			ids = append(ids, id)
 		}
 	}
-	for _, id := range approve {
-		_, err := bob.Approve(ctx, id, "")
-		if w.settled(err) {
+	return ids
+}
+
+// followUp calls act for each id and forgets the id from pending, one of
+// w's maps, once the outcome is known (a network error is retried later).
+func followUp[V any](w *workload, ids []string, pending map[string]V, act func(id string) error) {
+	for _, id := range ids {
+		if w.settled(act(id)) {
 			w.mu.Lock()
-			delete(w.approve, id)
-			w.mu.Unlock()
-		}
-	}
-	for _, id := range end {
-		_, err := alice.End(ctx, id, "done early")
-		if w.settled(err) {
-			w.mu.Lock()
-			delete(w.endAt, id)
+			delete(pending, id)
 			w.mu.Unlock()
 		}
 	}
