@@ -194,7 +194,7 @@ func TestOrphanedCreateNeverPassesForStanding(t *testing.T) {
 				}
 
 				// B comes while A's assignment is in AWS with no active grant.
-				_, bIDs := e.submit(t, "staging")
+				b, bIDs := e.submit(t, "staging")
 				var nd *workflow.NotDueError
 				if err := e.svc.Activate(t.Context(), bIDs[0], 1); !errors.As(err, &nd) {
 					t.Fatalf("Activate B while A's assignment is being removed: %v, want NotDueError (wait)", err)
@@ -223,8 +223,7 @@ func TestOrphanedCreateNeverPassesForStanding(t *testing.T) {
 				if e.standing(t, stagingID) {
 					t.Fatal("the assignment is recorded as standing")
 				}
-				b := e.grant(t, bIDs[0])
-				if _, err := e.svc.End(t.Context(), e.alice, requestOf(t, e, b.ID), "done"); err != nil {
+				if _, err := e.svc.End(t.Context(), e.alice, b.ID, "done"); err != nil {
 					t.Fatalf("End B: %v", err)
 				}
 				if err := e.svc.Revoke(t.Context(), bIDs[0], 1); err != nil {
@@ -258,7 +257,7 @@ func TestOrphanKeptForAnotherCreator(t *testing.T) {
 			t.Fatal("Activate A on dev with the answer lost: want an error")
 		}
 		// B's grant sees A's pending create and creates too (idempotent).
-		_, bIDs := e.submit(t, "dev")
+		b, bIDs := e.submit(t, "dev")
 		if err := e.svc.Activate(t.Context(), bIDs[0], 1); err != nil {
 			t.Fatalf("Activate B: %v", err)
 		}
@@ -280,7 +279,7 @@ func TestOrphanKeptForAnotherCreator(t *testing.T) {
 		if err := e.svc.Revoke(t.Context(), aIDs[0], 1); err != nil {
 			t.Fatalf("Revoke A on staging: %v", err)
 		}
-		if _, err := e.svc.End(t.Context(), e.alice, requestOf(t, e, bIDs[0]), "done"); err != nil {
+		if _, err := e.svc.End(t.Context(), e.alice, b.ID, "done"); err != nil {
 			t.Fatalf("End B: %v", err)
 		}
 		if err := e.svc.Revoke(t.Context(), bIDs[0], 1); err != nil {
@@ -290,21 +289,6 @@ func TestOrphanKeptForAnotherCreator(t *testing.T) {
 			t.Fatal("an assignment outlived every request")
 		}
 	})
-}
-
-func requestOf(t *testing.T, e *orphanEnv, grantID string) string {
-	t.Helper()
-	var id string
-	if err := e.store.ReadTx(t.Context(), func(tx store.Tx) error {
-		r, err := tx.FindRequestByGrantID(t.Context(), grantID)
-		if err == nil {
-			id = r.ID
-		}
-		return err
-	}); err != nil {
-		t.Fatal(err)
-	}
-	return id
 }
 
 // TestSweepReenqueuesAnOrphansJob: the grant job of an orphaned grant of a

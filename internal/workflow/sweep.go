@@ -50,7 +50,7 @@ func (s *Service) Sweep(ctx context.Context) error {
 			return fmt.Errorf("list open grants: %w", err)
 		}
 		for _, g := range open {
-			if g.Status == access.GrantRevoking && g.ActivatedAt.IsZero() {
+			if g.Status == access.GrantRevoking && g.ActivatedAt.IsZero() { // access.Grant.Orphaned
 				jobs = append(jobs, Job{Kind: JobGrant, RequestID: g.RequestID, GrantID: g.GrantID})
 			}
 		}
