@@ -6,7 +6,7 @@ import (
 	"time"
 )
 
-// RequestActivity is the session activity of a request (issue 8): the
+// RequestActivity is the session activity of a request: the
 // CloudTrail events of each grant's Identity Center session.
 type RequestActivity struct {
 	RequestID string `json:"request_id"`

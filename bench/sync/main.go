@@ -158,7 +158,7 @@ func run(ctx context.Context, o options) error {
 		fmt.Printf("%s [%s, scale %g]: %s (%.1f min at AWS's real rates), %d rows written\n",
 			label, engine, o.scale, took.Round(time.Millisecond), took.Minutes()*o.scale, rep.Changes.Writes())
 		var parts []string
-		for _, k := range store.DirectoryKinds {
+		for _, k := range access.DirectoryKinds {
 			parts = append(parts, fmt.Sprintf("%s %d", k, rep.Changes[k].Seen))
 		}
 		fmt.Printf("  seen: %s\n", strings.Join(parts, ", "))

@@ -1,6 +1,6 @@
 package access
 
-// Drift events, appended by reconciliation (issue 4).
+// Drift events, appended by reconciliation.
 const (
 	// EventDriftRemoved: an assignment elevate created was still in AWS
 	// after every grant that needed it had ended; reconciliation deleted it.

@@ -8,7 +8,7 @@ import (
 // Status is where a request is in its lifecycle.
 type Status string
 
-// Request statuses (PRODUCT.md section 4).
+// Request statuses.
 const (
 	StatusPending   Status = "pending"   // waiting for approvals
 	StatusScheduled Status = "scheduled" // approved, access not yet granted

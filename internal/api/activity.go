@@ -6,15 +6,14 @@ import (
 	"time"
 
 	"github.com/elevate/elevate/internal/access"
-	"github.com/elevate/elevate/internal/store"
 	"github.com/elevate/elevate/internal/workflow"
 )
 
-// Activity is the session-activity use cases (issue 8, part 2).
+// Activity is the session-activity use cases.
 // *workflow.Service satisfies it; a Service that does not answers
 // not_found on those routes.
 type Activity interface {
-	RequestActivity(ctx context.Context, actor access.Actor, id string) (*access.Request, []store.GrantActivity, error)
+	RequestActivity(ctx context.Context, actor access.Actor, id string) (*access.Request, []access.GrantActivity, error)
 	RefreshActivity(ctx context.Context, actor access.Actor, id string) error
 	ActivitySourceName() string
 }
@@ -53,12 +52,12 @@ type grantActivityJSON struct {
 
 // toActivity shapes a request's stored activity, grants in the request's
 // account order.
-func toActivity(r *access.Request, source string, acts []store.GrantActivity) activityJSON {
+func toActivity(r *access.Request, source string, acts []access.GrantActivity) activityJSON {
 	if source == "" {
 		source = "none"
 	}
 	out := activityJSON{RequestID: r.ID, Source: source, Grants: make([]grantActivityJSON, 0, len(acts))}
-	byID := make(map[string]store.GrantActivity, len(acts))
+	byID := make(map[string]access.GrantActivity, len(acts))
 	for _, ga := range acts {
 		byID[ga.GrantID] = ga
 	}

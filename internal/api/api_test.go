@@ -15,7 +15,6 @@ import (
 
 	"github.com/elevate/elevate/internal/access"
 	"github.com/elevate/elevate/internal/api/apitest"
-	"github.com/elevate/elevate/internal/server"
 )
 
 var _ Service = (*apitest.Fake)(nil)
@@ -35,7 +34,7 @@ func newTestAPI(t *testing.T) *testAPI {
 	a := New(fake, slog.New(slog.NewJSONHandler(logs, nil))).WithAudit(newTestAudit(t))
 	// Put a request id in the context as the server's middleware does.
 	h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		a.ServeHTTP(w, r.WithContext(server.WithRequestID(r.Context(), "rid-test")))
+		a.ServeHTTP(w, r.WithContext(access.WithRequestID(r.Context(), "rid-test")))
 	})
 	return &testAPI{t: t, fake: fake, h: h, logs: logs}
 }

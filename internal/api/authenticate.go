@@ -5,7 +5,6 @@ import (
 	"strings"
 
 	"github.com/elevate/elevate/internal/access"
-	"github.com/elevate/elevate/internal/auth"
 )
 
 // ClientHeader names the header with which a client says what it is. The
@@ -30,7 +29,7 @@ func (a *API) authenticated(h handlerFunc) http.Handler {
 			a.writeError(w, r, err)
 			return
 		}
-		r = r.WithContext(auth.WithActor(r.Context(), actor))
+		r = r.WithContext(access.WithActor(r.Context(), actor))
 		if err := h(w, r, actor); err != nil {
 			a.writeError(w, r, err)
 		}

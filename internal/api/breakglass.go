@@ -12,7 +12,7 @@ import (
 	"github.com/elevate/elevate/internal/workflow"
 )
 
-// BreakGlass is the break-glass review and settings use cases (issue 5).
+// BreakGlass is the break-glass review and settings use cases.
 // *workflow.Service satisfies it; a Service that does not answers
 // not_found on those routes.
 type BreakGlass interface {

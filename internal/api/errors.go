@@ -9,8 +9,6 @@ import (
 	"net/http"
 
 	"github.com/elevate/elevate/internal/access"
-	"github.com/elevate/elevate/internal/auth"
-	"github.com/elevate/elevate/internal/server"
 )
 
 // Codes the API adds to access's for failures of HTTP itself. They are
@@ -64,9 +62,9 @@ func (a *API) writeError(w http.ResponseWriter, r *http.Request, err error) {
 		msg = e.Message
 	} else {
 		code = access.CodeInternal
-		rid := server.RequestIDFrom(r.Context())
+		rid := access.RequestIDFrom(r.Context())
 		attrs := []any{"request_id", rid, "method", r.Method, "path", r.URL.Path, "err", err.Error()}
-		if actor, ok := auth.ActorFrom(r.Context()); ok {
+		if actor, ok := access.ActorFrom(r.Context()); ok {
 			attrs = append(attrs, "user", actor.UserName)
 		}
 		level := slog.LevelError
@@ -90,7 +88,7 @@ func (a *API) writeError(w http.ResponseWriter, r *http.Request, err error) {
 func (a *API) writeJSON(w http.ResponseWriter, r *http.Request, status int, v any) {
 	var buf bytes.Buffer
 	if err := json.NewEncoder(&buf).Encode(v); err != nil {
-		a.log.ErrorContext(r.Context(), "encode api response", "request_id", server.RequestIDFrom(r.Context()), "err", err.Error())
+		a.log.ErrorContext(r.Context(), "encode api response", "request_id", access.RequestIDFrom(r.Context()), "err", err.Error())
 		buf.Reset()
 		buf.WriteString(`{"error":{"code":"internal","message":"internal error: the response could not be encoded"}}` + "\n")
 		status = http.StatusInternalServerError

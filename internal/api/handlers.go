@@ -10,7 +10,6 @@ import (
 	"time"
 
 	"github.com/elevate/elevate/internal/access"
-	"github.com/elevate/elevate/internal/server"
 	"github.com/elevate/elevate/internal/workflow"
 )
 
@@ -228,7 +227,7 @@ func (a *API) userNames(ctx context.Context, reqs ...*access.Request) map[string
 	}
 	names, err := a.svc.UserNames(ctx, ids)
 	if err != nil {
-		a.log.WarnContext(ctx, "look up approver names", "request_id", server.RequestIDFrom(ctx), "err", err.Error())
+		a.log.WarnContext(ctx, "look up approver names", "request_id", access.RequestIDFrom(ctx), "err", err.Error())
 		return nil
 	}
 	return names

@@ -14,7 +14,7 @@ import (
 	"github.com/elevate/elevate/internal/workflow"
 )
 
-// Policy is the policy use cases (issue 5). *workflow.Service satisfies it;
+// Policy is the policy use cases. *workflow.Service satisfies it;
 // a Service that does not answers not_found on the policy routes.
 type Policy interface {
 	Explain(ctx context.Context, actor access.Actor, in workflow.ExplainInput) (policy.Explanation, error)

@@ -14,7 +14,7 @@ import (
 )
 
 // wireActivity turns session activity on when activity.source names a
-// source (issue 8, part 2): the workflow schedules a fetch when a grant
+// source: the workflow schedules a fetch when a grant
 // ends and on refresh; the fetch_activity job runs it.
 func (a *App) wireActivity(cfg config.Config, awsCfg awssdk.Config) error {
 	c := cfg.Activity

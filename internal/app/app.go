@@ -147,14 +147,14 @@ func New(ctx context.Context, cfg config.Config, opts Options) (a *App, err erro
 	if a.audit, err = newAudit(cfg, a.store, log, true); err != nil {
 		return nil, err
 	}
-	if err := a.wireActivity(cfg, awsCfg); err != nil { // activity.go (issue 8, part 2)
+	if err := a.wireActivity(cfg, awsCfg); err != nil { // activity.go
 		return nil, err
 	}
 	a.registerGauges()
-	if a.syncCtl, err = newSyncControl(a.svc, a.queue); err != nil { // sync.go (issue 4)
+	if a.syncCtl, err = newSyncControl(a.svc, a.queue); err != nil { // sync.go
 		return nil, err
 	}
-	portal, err := a.newPortal(opts) // portal.go (issue 6)
+	portal, err := a.newPortal(opts) // portal.go
 	a.portal = portal
 	if err != nil {
 		return nil, err

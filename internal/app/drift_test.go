@@ -13,7 +13,6 @@ import (
 	"github.com/elevate/elevate/internal/awsemu"
 	"github.com/elevate/elevate/internal/config"
 	"github.com/elevate/elevate/internal/policy"
-	"github.com/elevate/elevate/internal/store"
 )
 
 // TestReconcileDrift: both kinds of drift, made behind elevate's back in the
@@ -124,7 +123,7 @@ func testReconcileDrift(t *testing.T, engine func(*config.Config)) {
 		t.Errorf("%d %s events after two runs, want 1", n, access.EventDriftMissing)
 	}
 
-	st, found, err := env.app.Service().RunStatus(ctx, store.RunReconcile)
+	st, found, err := env.app.Service().RunStatus(ctx, access.RunReconcile)
 	if err != nil || !found {
 		t.Fatalf("run status: %v found=%v", err, found)
 	}

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 
+	"github.com/elevate/elevate/internal/access"
 	"github.com/elevate/elevate/internal/store"
 )
 
@@ -12,8 +13,8 @@ import (
 // sync, reconciliation) for alerting (docs/operations.md, packaging/alerts.yaml):
 // whether the last run failed, and when a run last succeeded.
 func (a *App) registerRunGauges() {
-	kinds := []string{store.RunDirectorySync, store.RunReconcile}
-	read := func(ctx context.Context, value func(store.RunStatus) float64) (map[string]float64, error) {
+	kinds := []string{access.RunDirectorySync, access.RunReconcile}
+	read := func(ctx context.Context, value func(access.RunStatus) float64) (map[string]float64, error) {
 		out := make(map[string]float64, len(kinds))
 		err := a.store.ReadTx(ctx, func(tx store.Tx) error {
 			for _, k := range kinds {
@@ -33,7 +34,7 @@ func (a *App) registerRunGauges() {
 	}
 	a.metrics.AddGauges("elevate_periodic_run_failing", "1 when the last run of a periodic task (directory_sync, reconcile) failed, else 0.", "kind",
 		func(ctx context.Context) (map[string]float64, error) {
-			return read(ctx, func(rs store.RunStatus) float64 {
+			return read(ctx, func(rs access.RunStatus) float64 {
 				if rs.Error != "" {
 					return 1
 				}
@@ -42,7 +43,7 @@ func (a *App) registerRunGauges() {
 		}, a.log)
 	a.metrics.AddGauges("elevate_periodic_last_success_timestamp_seconds", "Unix time a periodic task (directory_sync, reconcile) last succeeded; 0 before its first success.", "kind",
 		func(ctx context.Context) (map[string]float64, error) {
-			return read(ctx, func(rs store.RunStatus) float64 {
+			return read(ctx, func(rs access.RunStatus) float64 {
 				if rs.LastSuccessAt.IsZero() {
 					return 0
 				}

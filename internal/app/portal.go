@@ -16,6 +16,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/elevate/elevate/internal/access"
 	"github.com/elevate/elevate/internal/auth"
 	"github.com/elevate/elevate/internal/web"
 	"github.com/elevate/elevate/internal/workflow"
@@ -26,13 +27,13 @@ import (
 // configuration).
 func (a *App) newPortal(opts Options) (*web.Portal, error) {
 	cfg := a.cfg
-	sessions := auth.NewSessions(a.svc, workflow.SessionTimeouts{Idle: cfg.Auth.SessionIdleTimeout, Absolute: cfg.Auth.SessionAbsoluteTimeout}, a.log).LimitPerUser(signInPerUser(cfg.Security))
+	sessions := auth.NewSessions(a.svc, access.SessionTimeouts{Idle: cfg.Auth.SessionIdleTimeout, Absolute: cfg.Auth.SessionAbsoluteTimeout}, a.log).LimitPerUser(signInPerUser(cfg.Security))
 	wo := web.Options{Service: a.svc, Audit: a.audit, Sessions: sessions, DemoUsers: opts.DemoUsers, Logger: a.log,
 		PolicyManagedAsCode: cfg.Policy.ManagedAsCode}
 	if a.notif != nil && a.notif.svc != nil {
 		wo.Notifications = a.notif.svc
 	}
-	if a.syncCtl != nil { // admin_sync.go (issue 4)
+	if a.syncCtl != nil { // sync.go
 		wo.Sync = a.syncCtl
 	}
 	root, err := url.Parse(strings.TrimRight(cfg.URL(), "/"))
@@ -127,3 +128,6 @@ func createSAMLKeyPair(keyFile, certFile, host string) (*rsa.PrivateKey, *x509.C
 	}
 	return key, cert, nil
 }
+
+// The workflow service is the portal sessions' backend.
+var _ auth.SessionBackend = (*workflow.Service)(nil)

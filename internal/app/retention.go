@@ -12,7 +12,7 @@ import (
 // retention.interval is not set.
 const DefaultPruneInterval = time.Hour
 
-// Retention is the configured retention (issue 8, part 3).
+// Retention is the configured retention.
 func Retention(cfg config.Config) audit.Retention {
 	return audit.Retention{Requests: cfg.Retention.Requests, Activity: cfg.Retention.Activity, Audit: cfg.Retention.Audit}
 }

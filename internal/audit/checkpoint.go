@@ -18,7 +18,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/elevate/elevate/internal/store"
+	"github.com/elevate/elevate/internal/access"
 )
 
 // Checkpoint kinds.
@@ -39,9 +39,9 @@ const (
 //	first <first seq>        (only for kind prune)
 //
 // each line ending in "\n".
-func CheckpointMessage(c store.Checkpoint) []byte {
+func CheckpointMessage(c access.Checkpoint) []byte {
 	b := fmt.Appendf(nil, "elevate-audit-checkpoint-v1\nseq %d\nhash %x\ncount %d\nat %s\nkind %s\n",
-		c.Seq, c.Hash, c.Count, NormalizeTime(c.At).Format(time.RFC3339Nano), c.Kind)
+		c.Seq, c.Hash, c.Count, access.NormalizeChainTime(c.At).Format(time.RFC3339Nano), c.Kind)
 	if c.Kind == KindPrune {
 		b = fmt.Appendf(b, "first %d\n", c.FirstSeq)
 	}
@@ -49,15 +49,15 @@ func CheckpointMessage(c store.Checkpoint) []byte {
 }
 
 // Sign fills in c.PublicKey and c.Signature with key.
-func Sign(c *store.Checkpoint, key ed25519.PrivateKey) {
-	c.At = NormalizeTime(c.At)
+func Sign(c *access.Checkpoint, key ed25519.PrivateKey) {
+	c.At = access.NormalizeChainTime(c.At)
 	c.PublicKey = []byte(key.Public().(ed25519.PublicKey))
 	c.Signature = ed25519.Sign(key, CheckpointMessage(*c))
 }
 
 // CheckSignature reports whether c is signed by its own public key, and
 // that key is one of trusted (any key when trusted is empty).
-func CheckSignature(c store.Checkpoint, trusted []ed25519.PublicKey) error {
+func CheckSignature(c access.Checkpoint, trusted []ed25519.PublicKey) error {
 	if len(c.PublicKey) != ed25519.PublicKeySize || !ed25519.Verify(c.PublicKey, CheckpointMessage(c), c.Signature) {
 		return errors.New("its signature does not match its content")
 	}
@@ -96,31 +96,31 @@ type CheckpointJSON struct {
 }
 
 // ToJSON converts c for export: hashes in hex, key and signature in base64.
-func ToJSON(c store.Checkpoint) CheckpointJSON {
+func ToJSON(c access.Checkpoint) CheckpointJSON {
 	return CheckpointJSON{ID: c.ID, Seq: c.Seq, Hash: hex.EncodeToString(c.Hash), Count: c.Count, At: c.At.UTC(), Kind: c.Kind, FirstSeq: c.FirstSeq,
 		PublicKey: base64.StdEncoding.EncodeToString(c.PublicKey), Signature: base64.StdEncoding.EncodeToString(c.Signature)}
 }
 
 // FromJSON converts an exported checkpoint back.
-func FromJSON(j CheckpointJSON) (store.Checkpoint, error) {
+func FromJSON(j CheckpointJSON) (access.Checkpoint, error) {
 	h, err := hex.DecodeString(j.Hash)
-	if err != nil || len(h) != HashSize {
-		return store.Checkpoint{}, fmt.Errorf("checkpoint hash %q: want %d bytes in hex", j.Hash, HashSize)
+	if err != nil || len(h) != access.ChainHashSize {
+		return access.Checkpoint{}, fmt.Errorf("checkpoint hash %q: want %d bytes in hex", j.Hash, access.ChainHashSize)
 	}
 	pub, err := base64.StdEncoding.DecodeString(j.PublicKey)
 	if err != nil {
-		return store.Checkpoint{}, fmt.Errorf("checkpoint public_key: %w", err)
+		return access.Checkpoint{}, fmt.Errorf("checkpoint public_key: %w", err)
 	}
 	sig, err := base64.StdEncoding.DecodeString(j.Signature)
 	if err != nil {
-		return store.Checkpoint{}, fmt.Errorf("checkpoint signature: %w", err)
+		return access.Checkpoint{}, fmt.Errorf("checkpoint signature: %w", err)
 	}
-	return store.Checkpoint{ID: j.ID, Seq: j.Seq, Hash: h, Count: j.Count, At: NormalizeTime(j.At), Kind: j.Kind, FirstSeq: j.FirstSeq, PublicKey: pub, Signature: sig}, nil
+	return access.Checkpoint{ID: j.ID, Seq: j.Seq, Hash: h, Count: j.Count, At: access.NormalizeChainTime(j.At), Kind: j.Kind, FirstSeq: j.FirstSeq, PublicKey: pub, Signature: sig}, nil
 }
 
 // ReadCheckpointFile reads an exported checkpoint: one JSON object, or a
 // JSON array of them, or JSON lines.
-func ReadCheckpointFile(path string) ([]store.Checkpoint, error) {
+func ReadCheckpointFile(path string) ([]access.Checkpoint, error) {
 	b, err := os.ReadFile(path)
 	if err != nil {
 		return nil, fmt.Errorf("read checkpoint file: %w", err)
@@ -144,7 +144,7 @@ func ReadCheckpointFile(path string) ([]store.Checkpoint, error) {
 	if len(js) == 0 {
 		return nil, fmt.Errorf("checkpoint file %s: no checkpoint in it", path)
 	}
-	out := make([]store.Checkpoint, 0, len(js))
+	out := make([]access.Checkpoint, 0, len(js))
 	for _, j := range js {
 		c, err := FromJSON(j)
 		if err != nil {
@@ -270,7 +270,7 @@ func ParseKey(b []byte) (ed25519.PrivateKey, error) {
 // pruned ranges are contiguous from entry 1, so each starts right after the
 // one before. A deleted pruning checkpoint therefore changes the range of
 // the next one, whose signature then no longer matches.
-func PruneRanges(cps []store.Checkpoint) {
+func PruneRanges(cps []access.Checkpoint) {
 	idx := make([]int, 0, len(cps))
 	for i := range cps {
 		if cps[i].Kind == KindPrune {

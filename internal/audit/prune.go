@@ -75,7 +75,7 @@ type PruneReport struct {
 
 // ActivityPruner deletes session activity older than before in tx, at most
 // limit records, and returns how many it deleted (or, with dryRun, would
-// delete). Session activity (issue 8, part 2) plugs in here with
+// delete). Session activity plugs in here with
 // Service.WithActivityPruner; without one, retention.activity prunes nothing.
 type ActivityPruner func(ctx context.Context, tx store.Tx, before time.Time, limit int, dryRun bool) (int64, error)
 
@@ -106,19 +106,19 @@ func (s *Service) Prune(ctx context.Context, o PruneOptions) (PruneReport, error
 	}
 	now := s.now()
 	if o.Requests > 0 {
-		rep.RequestsBefore = NormalizeTime(now.Add(-o.Requests))
+		rep.RequestsBefore = access.NormalizeChainTime(now.Add(-o.Requests))
 		if err := s.pruneRequests(ctx, o, &rep); err != nil {
 			return rep, fmt.Errorf("prune requests updated before %s: %w", rep.RequestsBefore.Format(time.RFC3339), err)
 		}
 	}
 	if o.Activity > 0 && s.activity != nil {
-		rep.ActivityBefore = NormalizeTime(now.Add(-o.Activity))
+		rep.ActivityBefore = access.NormalizeChainTime(now.Add(-o.Activity))
 		if err := s.pruneActivity(ctx, o, &rep); err != nil {
 			return rep, fmt.Errorf("prune session activity before %s: %w", rep.ActivityBefore.Format(time.RFC3339), err)
 		}
 	}
 	if o.Audit > 0 {
-		rep.AuditBefore = NormalizeTime(now.Add(-o.Audit))
+		rep.AuditBefore = access.NormalizeChainTime(now.Add(-o.Audit))
 		if err := s.pruneAudit(ctx, o, &rep); err != nil {
 			return rep, fmt.Errorf("prune audit entries before %s: %w", rep.AuditBefore.Format(time.RFC3339), err)
 		}
@@ -226,7 +226,7 @@ func (s *Service) pruneAudit(ctx context.Context, o PruneOptions, rep *PruneRepo
 	}
 	for {
 		var (
-			c    store.Checkpoint
+			c    access.Checkpoint
 			pr   pruneRange
 			done bool
 		)
@@ -253,7 +253,7 @@ func (s *Service) pruneAudit(ctx context.Context, o PruneOptions, rep *PruneRepo
 				done = true
 				return nil
 			}
-			c = store.Checkpoint{Seq: pr.last, Hash: pr.hash, Count: pr.prevCount + pr.n, FirstSeq: pr.first, At: s.now(), Kind: KindPrune}
+			c = access.Checkpoint{Seq: pr.last, Hash: pr.hash, Count: pr.prevCount + pr.n, FirstSeq: pr.first, At: s.now(), Kind: KindPrune}
 			Sign(&c, s.key)
 			if err := tx.AddCheckpoint(ctx, &c); err != nil {
 				return err
@@ -320,7 +320,7 @@ func findPruneRange(ctx context.Context, tx store.Tx, before time.Time, limit in
 	if p := lastPrune(cps); p != nil {
 		after, pr.first, pr.prevCount = p.Seq, p.Seq+1, p.Count
 	}
-	err = tx.ScanAudit(ctx, after, limit, func(en store.AuditEntry) error {
+	err = tx.ScanAudit(ctx, after, limit, func(en access.AuditEntry) error {
 		if en.Seq >= stop || en.Hash == nil || !en.Event.At.Before(before) {
 			return errRangeEnd
 		}

@@ -44,17 +44,17 @@ func New(st store.Store, key ed25519.PrivateKey, trusted []ed25519.PublicKey, lo
 func (s *Service) PublicKey() ed25519.PublicKey { return s.key.Public().(ed25519.PublicKey) }
 
 // Checkpoint signs and stores a checkpoint of the current head.
-func (s *Service) Checkpoint(ctx context.Context, kind string) (store.Checkpoint, error) {
-	var c store.Checkpoint
+func (s *Service) Checkpoint(ctx context.Context, kind string) (access.Checkpoint, error) {
+	var c access.Checkpoint
 	err := s.st.InTx(ctx, func(tx store.Tx) error {
 		head, n, err := tx.AuditHead(ctx)
 		switch {
 		case errors.Is(err, store.ErrNotFound):
-			c = store.Checkpoint{Seq: 0, Hash: Genesis, Count: 0}
+			c = access.Checkpoint{Seq: 0, Hash: access.ChainGenesis, Count: 0}
 		case err != nil:
 			return err
 		default:
-			c = store.Checkpoint{Seq: head.Seq, Hash: head.Hash, Count: n}
+			c = access.Checkpoint{Seq: head.Seq, Hash: head.Hash, Count: n}
 		}
 		if cps, err := tx.ListCheckpoints(ctx); err != nil {
 			return err
@@ -75,8 +75,8 @@ func (s *Service) Checkpoint(ctx context.Context, kind string) (store.Checkpoint
 	return c, nil
 }
 
-func lastPrune(cps []store.Checkpoint) *store.Checkpoint {
-	var p *store.Checkpoint
+func lastPrune(cps []access.Checkpoint) *access.Checkpoint {
+	var p *access.Checkpoint
 	for i := range cps {
 		if cps[i].Kind == KindPrune && (p == nil || cps[i].Seq > p.Seq) {
 			p = &cps[i]
@@ -132,13 +132,13 @@ func (s *Service) checkpointIfGrown(ctx context.Context) error {
 
 // Verify checks the log and its checkpoints (plus external ones) with the
 // configured keys.
-func (s *Service) Verify(ctx context.Context, external []store.Checkpoint) (Report, error) {
+func (s *Service) Verify(ctx context.Context, external []access.Checkpoint) (Report, error) {
 	return Verify(ctx, s.st, VerifyOptions{Trusted: s.trusted, External: external})
 }
 
 // Checkpoints returns the stored checkpoints, oldest first.
-func (s *Service) Checkpoints(ctx context.Context) ([]store.Checkpoint, error) {
-	var out []store.Checkpoint
+func (s *Service) Checkpoints(ctx context.Context) ([]access.Checkpoint, error) {
+	var out []access.Checkpoint
 	err := s.st.ReadTx(ctx, func(tx store.Tx) (err error) {
 		out, err = tx.ListCheckpoints(ctx)
 		PruneRanges(out)
@@ -169,7 +169,7 @@ type ActorJSON struct {
 }
 
 // EntryToJSON converts an entry for export.
-func EntryToJSON(en store.AuditEntry) EntryJSON {
+func EntryToJSON(en access.AuditEntry) EntryJSON {
 	e := en.Event
 	return EntryJSON{Seq: en.Seq, At: e.At, Type: string(e.Type), RequestID: e.RequestID, GrantID: e.GrantID,
 		Actor:   ActorJSON{UserID: e.Actor.UserID, UserName: e.Actor.UserName, Email: e.Actor.Email, Via: string(e.Actor.Via)},
@@ -189,19 +189,19 @@ var CSVHeader = []string{"seq", "at", "type", "request_id", "grant_id", "actor_u
 // Export writes the log to w as JSON lines or CSV (details as a JSON
 // object), oldest first. It returns how many entries it wrote.
 func (s *Service) Export(ctx context.Context, w io.Writer, o ExportOptions) (int64, error) {
-	var write func(store.AuditEntry) error
+	var write func(access.AuditEntry) error
 	var flush func() error
 	switch o.Format {
 	case "jsonl", "":
 		enc := json.NewEncoder(w)
-		write = func(en store.AuditEntry) error { return enc.Encode(EntryToJSON(en)) }
+		write = func(en access.AuditEntry) error { return enc.Encode(EntryToJSON(en)) }
 		flush = func() error { return nil }
 	case "csv":
 		cw := csv.NewWriter(w)
 		if err := cw.Write(CSVHeader); err != nil {
 			return 0, fmt.Errorf("export: %w", err)
 		}
-		write = func(en store.AuditEntry) error {
+		write = func(en access.AuditEntry) error {
 			e := en.Event
 			det := []byte("{}")
 			if len(e.Details) > 0 {
@@ -224,7 +224,7 @@ func (s *Service) Export(ctx context.Context, w io.Writer, o ExportOptions) (int
 	}
 	var n int64
 	err := s.st.ReadTx(ctx, func(tx store.Tx) error {
-		return tx.ScanAudit(ctx, o.AfterSeq, 0, func(en store.AuditEntry) error {
+		return tx.ScanAudit(ctx, o.AfterSeq, 0, func(en access.AuditEntry) error {
 			if !o.Since.IsZero() && en.Event.At.Before(o.Since) {
 				return nil
 			}
@@ -266,7 +266,7 @@ func (s *Service) Events(ctx context.Context, actor access.Actor, afterSeq int64
 	}
 	out := []EntryJSON{}
 	err := s.st.ReadTx(ctx, func(tx store.Tx) error {
-		return tx.ScanAudit(ctx, afterSeq, limit, func(en store.AuditEntry) error {
+		return tx.ScanAudit(ctx, afterSeq, limit, func(en access.AuditEntry) error {
 			out = append(out, EntryToJSON(en))
 			return nil
 		})

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"sort"
 
+	"github.com/elevate/elevate/internal/access"
 	"github.com/elevate/elevate/internal/store"
 )
 
@@ -49,7 +50,7 @@ type VerifyOptions struct {
 	// External are checkpoints kept outside the database (an exported
 	// file): they catch a truncated or rewritten log even when the stored
 	// checkpoints were deleted with it.
-	External []store.Checkpoint
+	External []access.Checkpoint
 }
 
 // errStop ends a scan at the first problem.
@@ -63,15 +64,15 @@ var errStop = errors.New("stop")
 func Verify(ctx context.Context, st store.Store, opts VerifyOptions) (Report, error) {
 	var (
 		rep      Report
-		stored   []store.Checkpoint
-		prune    *store.Checkpoint
-		cps      []store.Checkpoint
+		stored   []access.Checkpoint
+		prune    *access.Checkpoint
+		cps      []access.Checkpoint
 		prevSeq  int64
 		prevHash []byte
 		first    = true
 		count    int64
-		x        Hasher
-		bad      *store.AuditEntry // the entry at the first chain problem, for classification
+		x        access.ChainHasher
+		bad      *access.AuditEntry // the entry at the first chain problem, for classification
 	)
 	fail := func(seq int64, kind, format string, args ...any) error {
 		rep.Problem = &Problem{Seq: seq, Kind: kind, Message: fmt.Sprintf(format, args...)}
@@ -84,7 +85,7 @@ func Verify(ctx context.Context, st store.Store, opts VerifyOptions) (Report, er
 		}
 		PruneRanges(stored)
 		// Signatures first: a forged checkpoint proves nothing.
-		all := append(append([]store.Checkpoint(nil), stored...), opts.External...)
+		all := append(append([]access.Checkpoint(nil), stored...), opts.External...)
 		for i, c := range all {
 			if err := CheckSignature(c, opts.Trusted); err != nil {
 				src := fmt.Sprintf("stored checkpoint %d", c.ID)
@@ -102,7 +103,7 @@ func Verify(ctx context.Context, st store.Store, opts VerifyOptions) (Report, er
 			return errStop
 		}
 		var baseSeq int64
-		expectPrev := Genesis
+		expectPrev := access.ChainGenesis
 		if prune != nil {
 			baseSeq, expectPrev, count = prune.Seq, prune.Hash, prune.Count
 		}
@@ -118,7 +119,7 @@ func Verify(ctx context.Context, st store.Store, opts VerifyOptions) (Report, er
 		sort.SliceStable(cps, func(i, j int) bool { return cps[i].Seq < cps[j].Seq })
 		ci := 0
 		prevSeq, prevHash = baseSeq, expectPrev
-		return tx.ScanAudit(ctx, 0, 0, func(en store.AuditEntry) error {
+		return tx.ScanAudit(ctx, 0, 0, func(en access.AuditEntry) error {
 			if first {
 				rep.FirstSeq = en.Seq
 				if en.Seq <= baseSeq {
@@ -127,11 +128,11 @@ func Verify(ctx context.Context, st store.Store, opts VerifyOptions) (Report, er
 			}
 			h := x.Hash(en.PrevHash, en.Seq, en.Event)
 			switch {
-			case !Equal(h, en.Hash):
+			case !access.ChainEqual(h, en.Hash):
 				bad = &en
 				return fail(en.Seq, ProblemEdited, "entry %d (%s of %s by %s) does not match its hash: a field, its prev_hash or its hash was changed",
 					en.Seq, en.Event.Type, orDash(en.Event.RequestID), orDash(en.Event.Actor.UserName))
-			case !Equal(en.PrevHash, prevHash) && en.Seq > prevSeq+1:
+			case !access.ChainEqual(en.PrevHash, prevHash) && en.Seq > prevSeq+1:
 				if first && prune == nil {
 					return fail(1, ProblemDeleted, "entries 1 to %d are missing: entry %d does not start the chain", en.Seq-1, en.Seq)
 				}
@@ -140,7 +141,7 @@ func Verify(ctx context.Context, st store.Store, opts VerifyOptions) (Report, er
 						prevSeq+1, en.Seq-1, en.Seq, prevSeq)
 				}
 				return fail(prevSeq+1, ProblemDeleted, "entries %d to %d are missing: entry %d does not follow entry %d", prevSeq+1, en.Seq-1, en.Seq, prevSeq)
-			case !Equal(en.PrevHash, prevHash):
+			case !access.ChainEqual(en.PrevHash, prevHash):
 				bad = &en
 				return fail(en.Seq, ProblemDeleted, "entry %d does not follow entry %d: the entry it followed was removed or replaced", en.Seq, prevSeq)
 			}
@@ -151,7 +152,7 @@ func Verify(ctx context.Context, st store.Store, opts VerifyOptions) (Report, er
 				if c.Seq < en.Seq {
 					return fail(c.Seq, ProblemDeleted, "entry %d, pinned by the checkpoint of %s, is missing", c.Seq, c.At.Format("2006-01-02T15:04:05Z"))
 				}
-				if !Equal(c.Hash, en.Hash) {
+				if !access.ChainEqual(c.Hash, en.Hash) {
 					return fail(c.Seq, ProblemRewritten, "entry %d has hash %x but the checkpoint of %s signed %x: the log was rewritten up to here",
 						c.Seq, en.Hash[:8], c.At.Format("2006-01-02T15:04:05Z"), c.Hash[:min(8, len(c.Hash))])
 				}
@@ -196,17 +197,17 @@ func Verify(ctx context.Context, st store.Store, opts VerifyOptions) (Report, er
 // but belongs at another position, the log was reordered. An entry's true
 // position is found by following prev_hash back to an entry that hashes
 // correctly at its stored seq (or to the start of the chain).
-func classify(ctx context.Context, st store.Store, bad *store.AuditEntry, p *Problem) error {
+func classify(ctx context.Context, st store.Store, bad *access.AuditEntry, p *Problem) error {
 	type node struct {
 		seq  int64
 		prev []byte
 		ok   bool // hashes correctly at its stored seq
 	}
 	nodes := map[string]node{}
-	var x Hasher
+	var x access.ChainHasher
 	err := st.ReadTx(ctx, func(tx store.Tx) error {
-		return tx.ScanAudit(ctx, 0, 0, func(en store.AuditEntry) error {
-			nodes[string(en.Hash)] = node{seq: en.Seq, prev: en.PrevHash, ok: Equal(x.Hash(en.PrevHash, en.Seq, en.Event), en.Hash)}
+		return tx.ScanAudit(ctx, 0, 0, func(en access.AuditEntry) error {
+			nodes[string(en.Hash)] = node{seq: en.Seq, prev: en.PrevHash, ok: access.ChainEqual(x.Hash(en.PrevHash, en.Seq, en.Event), en.Hash)}
 			return nil
 		})
 	})
@@ -217,7 +218,7 @@ func classify(ctx context.Context, st store.Store, bad *store.AuditEntry, p *Pro
 	home := func(h []byte) int64 {
 		var steps int64
 		for range len(nodes) + 1 {
-			if Equal(h, Genesis) {
+			if access.ChainEqual(h, access.ChainGenesis) {
 				return steps + 1
 			}
 			n, found := nodes[string(h)]
@@ -231,7 +232,7 @@ func classify(ctx context.Context, st store.Store, bad *store.AuditEntry, p *Pro
 		}
 		return -1
 	}
-	if at := home(bad.PrevHash); at > 0 && at != bad.Seq && Equal(Hash(bad.PrevHash, at, bad.Event), bad.Hash) {
+	if at := home(bad.PrevHash); at > 0 && at != bad.Seq && access.ChainEqual(access.ChainHash(bad.PrevHash, at, bad.Event), bad.Hash) {
 		p.Kind = ProblemReordered
 		p.Message = fmt.Sprintf("entry %d (%s of %s by %s) was appended as entry %d: entries were moved",
 			bad.Seq, bad.Event.Type, orDash(bad.Event.RequestID), orDash(bad.Event.Actor.UserName), at)
@@ -250,8 +251,8 @@ func orDash(s string) string {
 // checked) summarize one contiguous range from entry 1: each starts right
 // after the one before, and counts grow. A deleted pruning checkpoint
 // leaves a hole that no entry can show any more.
-func checkPruneSeries(all []store.Checkpoint) *Problem {
-	var ps []store.Checkpoint
+func checkPruneSeries(all []access.Checkpoint) *Problem {
+	var ps []access.Checkpoint
 	for _, c := range all {
 		if c.Kind == KindPrune {
 			ps = append(ps, c)
@@ -260,7 +261,7 @@ func checkPruneSeries(all []store.Checkpoint) *Problem {
 	sort.SliceStable(ps, func(i, j int) bool { return ps[i].Seq < ps[j].Seq })
 	next, count := int64(1), int64(0)
 	for i, c := range ps {
-		if i > 0 && c.Seq == ps[i-1].Seq && Equal(c.Hash, ps[i-1].Hash) && c.FirstSeq == ps[i-1].FirstSeq {
+		if i > 0 && c.Seq == ps[i-1].Seq && access.ChainEqual(c.Hash, ps[i-1].Hash) && c.FirstSeq == ps[i-1].FirstSeq {
 			continue // the same checkpoint, stored and exported
 		}
 		switch {

@@ -23,7 +23,6 @@ import (
 	"github.com/zitadel/oidc/v3/example/server/storage"
 
 	"github.com/elevate/elevate/internal/access"
-	"github.com/elevate/elevate/internal/workflow"
 )
 
 // signInProbe is the session backend of the callback fuzz targets: garbage
@@ -34,11 +33,11 @@ func (p *signInProbe) ActorByLogin(context.Context, string, access.Via) (access.
 	p.reached.Add(1)
 	return access.Actor{}, errors.New("the fuzzed callback reached sign-in")
 }
-func (p *signInProbe) StartSession(context.Context, access.Actor, string, string, workflow.SessionTimeouts) (string, error) {
+func (p *signInProbe) StartSession(context.Context, access.Actor, string, string, access.SessionTimeouts) (string, error) {
 	p.reached.Add(1)
 	return "", errors.New("the fuzzed callback reached sign-in")
 }
-func (p *signInProbe) SessionActor(context.Context, string, workflow.SessionTimeouts) (access.Actor, error) {
+func (p *signInProbe) SessionActor(context.Context, string, access.SessionTimeouts) (access.Actor, error) {
 	return access.Actor{}, errors.New("no sessions")
 }
 func (p *signInProbe) EndSession(context.Context, string) error { return nil }
@@ -120,7 +119,7 @@ func FuzzSAMLCallback(f *testing.F) {
 	probe := &signInProbe{}
 	var fails failures
 	sp, err := NewSAML(SAMLConfig{RootURL: root, Key: spKey, Cert: spCert, IDPMetadataURL: idpSrv.URL + "/metadata"},
-		NewSessions(probe, workflow.SessionTimeouts{}, nil), fails.fail)
+		NewSessions(probe, access.SessionTimeouts{}, nil), fails.fail)
 	if err != nil {
 		f.Fatal(err)
 	}
@@ -168,7 +167,7 @@ func FuzzOIDCCallback(f *testing.F) {
 	probe := &signInProbe{}
 	var fails failures
 	o := NewOIDC(OIDCConfig{Issuer: srv.URL, ClientID: "elevate", ClientSecret: "fuzz-client-secret", RedirectURL: redirect},
-		NewSessions(probe, workflow.SessionTimeouts{}, nil), fails.fail)
+		NewSessions(probe, access.SessionTimeouts{}, nil), fails.fail)
 	f.Add("st", "code-1", "", "", true, "")
 	f.Add("st", "", "", "", true, "")
 	f.Add("st", "code-1", "", "", false, "eyJzIjoic3QifQ")

@@ -11,7 +11,6 @@ import (
 
 	"github.com/elevate/elevate/internal/access"
 	"github.com/elevate/elevate/internal/ratelimit"
-	"github.com/elevate/elevate/internal/workflow"
 )
 
 // Session cookie names. The __Host- prefix makes the browser refuse the
@@ -26,25 +25,23 @@ const (
 // *workflow.Service satisfies it.
 type SessionBackend interface {
 	ActorByLogin(ctx context.Context, login string, via access.Via) (access.Actor, error)
-	StartSession(ctx context.Context, actor access.Actor, method, identity string, t workflow.SessionTimeouts) (string, error)
-	SessionActor(ctx context.Context, secret string, t workflow.SessionTimeouts) (access.Actor, error)
+	StartSession(ctx context.Context, actor access.Actor, method, identity string, t access.SessionTimeouts) (string, error)
+	SessionActor(ctx context.Context, secret string, t access.SessionTimeouts) (access.Actor, error)
 	EndSession(ctx context.Context, secret string) error
 }
-
-var _ SessionBackend = (*workflow.Service)(nil)
 
 // Sessions keeps portal sessions in HttpOnly, SameSite=Lax cookies that are
 // Secure except on loopback, backed by the database (so any replica can
 // serve any request, and sign-out really ends the session).
 type Sessions struct {
 	backend  SessionBackend
-	timeouts workflow.SessionTimeouts
+	timeouts access.SessionTimeouts
 	log      *slog.Logger
 	perUser  *ratelimit.Limiter // sign-ins per login (limit.go); nil: no limit
 }
 
 // NewSessions returns the session manager.
-func NewSessions(b SessionBackend, t workflow.SessionTimeouts, log *slog.Logger) *Sessions {
+func NewSessions(b SessionBackend, t access.SessionTimeouts, log *slog.Logger) *Sessions {
 	if log == nil {
 		log = slog.Default()
 	}
@@ -52,7 +49,7 @@ func NewSessions(b SessionBackend, t workflow.SessionTimeouts, log *slog.Logger)
 }
 
 // Timeouts returns the idle and absolute timeouts in force.
-func (s *Sessions) Timeouts() workflow.SessionTimeouts { return s.timeouts }
+func (s *Sessions) Timeouts() access.SessionTimeouts { return s.timeouts }
 
 // IsLoopback reports whether the request came to a loopback host name
 // (127.0.0.0/8, ::1, localhost): the only place cookies may go without TLS.

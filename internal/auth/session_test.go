@@ -48,7 +48,7 @@ func (noAWS) AssignmentExists(context.Context, access.Assignment) (bool, error) 
 	return false, errors.New("unexpected AWS call")
 }
 
-var timeouts = workflow.SessionTimeouts{Idle: 10 * time.Minute, Absolute: time.Hour}
+var timeouts = access.SessionTimeouts{Idle: 10 * time.Minute, Absolute: time.Hour}
 
 // newSessions returns sessions backed by the real workflow service on a
 // real SQLite database whose directory has alice and bob, on a fake clock.

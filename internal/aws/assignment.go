@@ -17,7 +17,7 @@ import (
 
 // statusNotFoundGrace is how long after a create or delete a
 // ResourceNotFoundException from its status call counts as "still in
-// progress": the status store is eventually consistent (NOTES §3.5).
+// progress": the status store is eventually consistent.
 const statusNotFoundGrace = 30 * time.Second
 
 // CreateAssignment gives user a.UserID permission set a.PermissionSetARN on

@@ -17,7 +17,7 @@
 // # Staying inside AWS's limits
 //
 // Identity Center allows about 20 API calls per second per account in
-// total, and about 10 create/delete operations in flight (NOTES §4). The
+// total, and about 10 create/delete operations in flight. The
 // provider keeps within both by itself instead of relying on retries:
 //
 //   - Rate. Every sso-admin HTTP request of the provider (creates, deletes,

@@ -155,7 +155,7 @@ func IAMPolicyDocument(instanceARN, identityStoreID string) PolicyDocument {
 					"AWSReservedSSO_* role and the AWSSSO_*_DO_NOT_DELETE SAML provider in member accounts with its service-linked " +
 					"role (AWS managed policy AWSSSOServiceRolePolicy, whose IAM statements exclude the management account), but in " +
 					"the management account with the caller's own permissions: without them the assignment ends FAILED with " +
-					"\"Access denied by IAM ... iam:UpdateSAMLProvider\" (NOTES §3.1). The IAM actions and resources are those " +
+					"\"Access denied by IAM ... iam:UpdateSAMLProvider\". The IAM actions and resources are those " +
 					"AWS grants for this in the managed policy AWSSSOMasterAccountAdministrator. Not needed from a delegated " +
 					"administrator account, which cannot manage the management account at all.",
 			},

@@ -6,7 +6,7 @@ import (
 )
 
 // ActivityPolicyStatements returns the statements session activity needs
-// (issue 8) for the configured source, scoped to its event data store or
+// for the configured source, scoped to its event data store or
 // log group: exactly the operations of cloudTrailAPI (CloudTrail Lake) or
 // logsAPI (CloudWatch Logs Insights). None for source none. partition is
 // the AWS partition ("" is aws).

@@ -2,7 +2,7 @@ package awsemu
 
 import "time"
 
-// Rate limits like AWS's Identity Center quotas (NOTES §4): "IAM Identity
+// Rate limits like AWS's Identity Center quotas: "IAM Identity
 // Center APIs have a collective throttle maximum of 20 TPS.
 // CreateAccountAssignment has a maximum rate of 10 outstanding async calls."
 

@@ -501,7 +501,7 @@ func (e *Emulator) accessDenied(action, what string) *apiError {
 }
 
 // checkManagementRules applies the delegated-administrator restrictions
-// (NOTES §3.9) to a Create/DeleteAccountAssignment request.
+// to a Create/DeleteAccountAssignment request.
 func (e *Emulator) checkManagementRules(c *call, key Assignment) error {
 	if !e.delegated() {
 		return nil

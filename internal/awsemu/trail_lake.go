@@ -6,7 +6,7 @@ import (
 	"strings"
 )
 
-// CloudTrail Lake: StartQuery, DescribeQuery, GetQueryResults (NOTES §2d).
+// CloudTrail Lake: StartQuery, DescribeQuery, GetQueryResults.
 
 var lakeStatus = [...]string{"QUEUED", "RUNNING", "FINISHED"}
 

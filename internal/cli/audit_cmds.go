@@ -10,9 +10,9 @@ import (
 	"strings"
 	"time"
 
+	"github.com/elevate/elevate/internal/access"
 	"github.com/elevate/elevate/internal/app"
 	"github.com/elevate/elevate/internal/audit"
-	"github.com/elevate/elevate/internal/store"
 )
 
 // errAuditBad is returned when verify finds a problem (exit status 1).
@@ -36,7 +36,7 @@ func cmdAudit(ctx context.Context, env *Env, args []string) error {
 		fs.Var(&cpFiles, "checkpoint", "an exported checkpoint file (JSON) to verify against; repeatable")
 		asJSON := fs.Bool("json", false, "print the report as JSON")
 		run = func(svc *audit.Service) error {
-			var ext []store.Checkpoint
+			var ext []access.Checkpoint
 			for _, p := range cpFiles {
 				cps, err := audit.ReadCheckpointFile(p)
 				if err != nil {

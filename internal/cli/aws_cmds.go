@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/elevate/elevate/internal/access"
 	"github.com/elevate/elevate/internal/app"
 	"github.com/elevate/elevate/internal/aws"
 	"github.com/elevate/elevate/internal/config"
@@ -75,8 +76,8 @@ func databaseChecks(ctx context.Context, cfg config.Config) []aws.Check {
 		return []aws.Check{{Name: "database " + where, Status: aws.CheckFail, Detail: err.Error()}}
 	}
 	checks := []aws.Check{{Name: "database " + where, Status: aws.CheckOK, Detail: "schema up to date"}}
-	for _, kind := range []string{store.RunDirectorySync, store.RunReconcile} {
-		var rs store.RunStatus
+	for _, kind := range []string{access.RunDirectorySync, access.RunReconcile} {
+		var rs access.RunStatus
 		err := st.ReadTx(ctx, func(tx store.Tx) error {
 			var err error
 			rs, err = tx.GetRunStatus(ctx, kind)
@@ -88,7 +89,7 @@ func databaseChecks(ctx context.Context, cfg config.Config) []aws.Check {
 }
 
 // runCheck describes the last run of a periodic task.
-func runCheck(kind string, rs store.RunStatus, err error) aws.Check {
+func runCheck(kind string, rs access.RunStatus, err error) aws.Check {
 	name := "last " + strings.ReplaceAll(kind, "_", " ")
 	switch {
 	case errors.Is(err, store.ErrNotFound):
@@ -152,7 +153,7 @@ func cmdAWS(ctx context.Context, env *Env, args []string) error {
 		arn, id = p.InstanceARN(), p.IdentityStoreID()
 	}
 	doc := aws.IAMPolicyDocument(arn, id)
-	// Session activity (issue 8): the configured source's query permissions.
+	// Session activity: the configured source's query permissions.
 	doc.Statement = append(doc.Statement, aws.ActivityPolicyStatements(cfg.Activity.Source, cfg.Activity.EventDataStore,
 		cfg.Activity.LogGroup, aws.PolicyPartition(arn))...)
 	fmt.Fprintln(env.Stdout, doc.JSON())

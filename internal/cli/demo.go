@@ -78,12 +78,12 @@ func cmdDemo(ctx context.Context, env *Env, args []string) error {
 	cfg.AWS.PollInterval = 250 * time.Millisecond
 	cfg.Jobs.SyncInterval = time.Minute
 	cfg.Jobs.SweepInterval = 15 * time.Second
-	cfg.Notify.Log = true // notifications in the log and at GET /api/v1/notifications (issue 7)
+	cfg.Notify.Log = true // notifications in the log and at GET /api/v1/notifications
 	log := newLogger(env, cfg)
 
 	seed := awsemu.DemoSeed()
 	// SessionEvents: each grant's session leaves a few CloudTrail events,
-	// which the demo fetches through CloudWatch Logs Insights (issue 8).
+	// which the demo fetches through CloudWatch Logs Insights.
 	emu, err := awsemu.New(seed, awsemu.Options{ProvisioningDelay: *delay, Logger: log.With("component", "awsemu"), SessionEvents: true})
 	if err != nil {
 		return fmt.Errorf("start AWS emulator: %w", err)

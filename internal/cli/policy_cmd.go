@@ -1,6 +1,6 @@
 package cli
 
-// `elevate policy` (issue 5): export, plan, apply and explain, through the
+// `elevate policy`: export, plan, apply and explain, through the
 // API with an admin's token (explain: any user, about themselves).
 
 import (

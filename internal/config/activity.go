@@ -12,7 +12,7 @@ const (
 	ActivityLogs = "cloudwatch_logs"
 )
 
-// Activity configures session activity (issue 8, part 2; docs/audit.md
+// Activity configures session activity (docs/audit.md
 // "Session activity"): the CloudTrail events of each grant's session,
 // fetched after the grant ends and on demand while it is active.
 type Activity struct {

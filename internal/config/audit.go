@@ -2,7 +2,7 @@ package config
 
 import "time"
 
-// Audit configures the decision log's checkpoints (issue 8).
+// Audit configures the decision log's checkpoints.
 type Audit struct {
 	// SigningKeyFile is the Ed25519 private key (PKCS#8 PEM) that signs
 	// checkpoints. Default: <data_dir>/audit-signing.key, generated with a

@@ -7,7 +7,7 @@ import (
 	"time"
 )
 
-// Auth configures portal sign-in (issue 6). With neither OIDC nor SAML
+// Auth configures portal sign-in. With neither OIDC nor SAML
 // configured, only the API (bearer tokens) is usable, except in the demo.
 type Auth struct {
 	// SessionIdleTimeout ends a portal session after this long without a

@@ -78,7 +78,7 @@ type AWS struct {
 	OrganizationsCallsPerSecond float64 `yaml:"organizations_calls_per_second"`
 }
 
-// Policy is the global settings and the rules (PRODUCT.md section 5).
+// Policy is the global settings and the rules.
 type Policy struct {
 	// MinDuration is the shortest request. Default 15m.
 	MinDuration time.Duration `yaml:"min_duration"`

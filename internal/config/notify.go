@@ -8,7 +8,7 @@ import (
 	"time"
 )
 
-// Notify configures the notifications (issue 7). Every channel is off until
+// Notify configures the notifications. Every channel is off until
 // configured. Secrets (the Slack bot token and signing secret, the SMTP
 // password, the webhook secret) are read from the environment only, never
 // from the file, and never written out.

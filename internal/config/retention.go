@@ -9,7 +9,7 @@ import (
 // 30m for 30 days must not wipe the history.
 const MinRetention = 24 * time.Hour
 
-// Retention says how long records are kept (issue 8). Every period is a
+// Retention says how long records are kept. Every period is a
 // duration (2160h is 90 days); 0, the default, keeps the records forever.
 type Retention struct {
 	// Requests: terminal requests (ended, revoked, rejected, cancelled,

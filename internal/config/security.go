@@ -5,7 +5,7 @@ import (
 	"time"
 )
 
-// Security configures the HTTP hardening of issue 9: rate limits and the
+// Security configures the HTTP hardening: rate limits and the
 // trust placed in a reverse proxy's headers.
 type Security struct {
 	// TrustProxyHeaders trusts X-Forwarded-Proto (HSTS is sent when it says

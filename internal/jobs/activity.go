@@ -10,7 +10,7 @@ import (
 	"github.com/elevate/elevate/internal/workflow"
 )
 
-// activityQueue is the River queue of session-activity fetches (issue 8,
+// activityQueue is the River queue of session-activity fetches
 // part 2). Its own workers, as many as CloudTrail Lake's concurrent
 // queries, so slow CloudTrail queries never hold the workers that grant
 // and revoke access.

@@ -8,7 +8,7 @@ import (
 	"github.com/riverqueue/river"
 )
 
-// pruneArgs is the periodic retention job (issue 8): it deletes terminal
+// pruneArgs is the periodic retention job: it deletes terminal
 // requests, session activity and the start of the decision log older than
 // the configured retention.
 type pruneArgs struct{}

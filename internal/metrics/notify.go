@@ -2,7 +2,7 @@ package metrics
 
 import "github.com/prometheus/client_golang/prometheus"
 
-// notificationCounter counts notification deliveries (issue 7).
+// notificationCounter counts notification deliveries.
 func (m *Metrics) notificationCounter() *prometheus.CounterVec {
 	m.notifyOnce.Do(func() {
 		m.notifications = prometheus.NewCounterVec(prometheus.CounterOpts{

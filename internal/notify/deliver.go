@@ -21,7 +21,7 @@ func (e errSkip) Error() string { return e.reason }
 // notification and counted for /metrics.
 func (s *Service) Deliver(ctx context.Context, id string, attempt int, final bool) error {
 	var (
-		n     store.Notification
+		n     access.Notification
 		r     *access.Request
 		recip access.User
 	)
@@ -46,7 +46,7 @@ func (s *Service) Deliver(ctx context.Context, id string, attempt int, final boo
 	if err != nil {
 		return fmt.Errorf("notify: deliver %s: %w", id, err)
 	}
-	if n.Status == store.NotificationSent || n.Status == store.NotificationSkipped {
+	if n.Status == access.NotificationSent || n.Status == access.NotificationSkipped {
 		return nil
 	}
 	ev, err := decodeEvent(n.Event)
@@ -59,7 +59,7 @@ func (s *Service) Deliver(ctx context.Context, id string, attempt int, final boo
 }
 
 // message renders n for delivery, from the request as it is now.
-func (s *Service) message(n store.Notification, ev access.Event, r access.Request, recip access.User) Message {
+func (s *Service) message(n access.Notification, ev access.Event, r access.Request, recip access.User) Message {
 	m := Message{NotificationID: n.ID, Event: ev, Request: r, Recipient: recip, URL: s.RequestURL(r.ID),
 		PortalOnly: s.PortalOnly(r.PermissionSetName)}
 	m.Subject = Subject(ev, r)
@@ -76,7 +76,7 @@ func (s *Service) message(n store.Notification, ev access.Event, r access.Reques
 }
 
 // send delivers m on n's channel.
-func (s *Service) send(ctx context.Context, n store.Notification, m Message) error {
+func (s *Service) send(ctx context.Context, n access.Notification, m Message) error {
 	if m.Event.Type == EventEndingSoon {
 		want := m.Event.Details["ends_at"]
 		if m.Request.Status != access.StatusActive || m.Request.EndRequested() || m.Request.EndsAt.UTC().Format(time.RFC3339Nano) != want {
@@ -98,7 +98,7 @@ func (s *Service) send(ctx context.Context, n store.Notification, m Message) err
 		if m.Request.IsApprover(m.Recipient.ID) {
 			// Remember the approver's message, to update it when anyone decides.
 			if err := s.d.Store.InTx(ctx, func(tx store.Tx) error {
-				return tx.PutSlackMessage(ctx, store.SlackMessage{RequestID: m.Request.ID, UserID: m.Recipient.ID, Channel: channel, TS: ts})
+				return tx.PutSlackMessage(ctx, access.SlackMessage{RequestID: m.Request.ID, UserID: m.Recipient.ID, Channel: channel, TS: ts})
 			}); err != nil {
 				return fmt.Errorf("record slack message: %w", err)
 			}
@@ -108,7 +108,7 @@ func (s *Service) send(ctx context.Context, n store.Notification, m Message) err
 		if s.d.Slack == nil {
 			return errSkip{"slack is not configured"}
 		}
-		var msgs []store.SlackMessage
+		var msgs []access.SlackMessage
 		if err := s.d.Store.ReadTx(ctx, func(tx store.Tx) error {
 			var err error
 			msgs, err = tx.ListSlackMessages(ctx, m.Request.ID)
@@ -148,18 +148,18 @@ func (s *Service) send(ctx context.Context, n store.Notification, m Message) err
 
 // record stores the outcome of an attempt and returns what the job should:
 // nil when done (sent, skipped, or failed for good), the error to retry.
-func (s *Service) record(ctx context.Context, n store.Notification, attempt int, final bool, sendErr error) error {
+func (s *Service) record(ctx context.Context, n access.Notification, attempt int, final bool, sendErr error) error {
 	n.Attempts = max(attempt, n.Attempts+1)
 	outcome := "sent"
 	var perm *PermanentError
 	var skip errSkip
 	switch {
 	case sendErr == nil:
-		n.Status, n.LastError, n.SentAt, n.Final = store.NotificationSent, "", s.d.Now().UTC().Truncate(time.Microsecond), true
+		n.Status, n.LastError, n.SentAt, n.Final = access.NotificationSent, "", s.d.Now().UTC().Truncate(time.Microsecond), true
 	case errors.As(sendErr, &skip):
-		n.Status, n.LastError, n.Final, outcome = store.NotificationSkipped, skip.reason, true, "skipped"
+		n.Status, n.LastError, n.Final, outcome = access.NotificationSkipped, skip.reason, true, "skipped"
 	default:
-		n.Status, n.LastError, outcome = store.NotificationFailed, sendErr.Error(), "failed"
+		n.Status, n.LastError, outcome = access.NotificationFailed, sendErr.Error(), "failed"
 		n.Final = final || errors.As(sendErr, &perm)
 		if n.Final {
 			outcome = "given_up"

@@ -28,7 +28,7 @@ type NotificationJSON struct {
 }
 
 // Statuses lists the notification statuses a filter may name.
-var Statuses = []string{store.NotificationPending, store.NotificationSent, store.NotificationFailed, store.NotificationSkipped}
+var Statuses = []string{access.NotificationPending, access.NotificationSent, access.NotificationFailed, access.NotificationSkipped}
 
 // ListInput filters List.
 type ListInput struct {
@@ -53,7 +53,7 @@ func (s *Service) List(ctx context.Context, actor access.Actor, in ListInput) ([
 	if in.Limit < 0 || in.Limit > 1000 {
 		return nil, access.Errorf(access.CodeInvalid, "limit %d is out of range: use 1 to 1000", in.Limit)
 	}
-	f := store.NotificationFilter{Status: in.Status, RequestID: in.RequestID, Limit: in.Limit}
+	f := access.NotificationFilter{Status: in.Status, RequestID: in.RequestID, Limit: in.Limit}
 	if in.All {
 		if !actor.Admin && !actor.Auditor && !actor.IsSystem() {
 			return nil, access.Errorf(access.CodeForbidden, "only admins and auditors can list everyone's notifications")
@@ -61,7 +61,7 @@ func (s *Service) List(ctx context.Context, actor access.Actor, in ListInput) ([
 	} else {
 		f.RecipientID = actor.UserID
 	}
-	var ns []store.Notification
+	var ns []access.Notification
 	err := s.d.Store.ReadTx(ctx, func(tx store.Tx) error {
 		var err error
 		ns, err = tx.ListNotifications(ctx, f)

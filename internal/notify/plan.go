@@ -21,8 +21,8 @@ type audience struct {
 // Plan decides the notifications of evs and records them in tx (pending);
 // the workflow schedules their delivery jobs in the same transaction. It
 // satisfies workflow.Notifier.
-func (s *Service) Plan(ctx context.Context, tx store.Tx, evs []access.Event) ([]store.Notification, error) {
-	var out []store.Notification
+func (s *Service) Plan(ctx context.Context, tx store.Tx, evs []access.Event) ([]access.Notification, error) {
+	var out []access.Notification
 	for _, ev := range evs {
 		ns, err := s.planEvent(ctx, tx, ev)
 		if err != nil {
@@ -42,7 +42,7 @@ func isBreakGlass(ev access.Event) bool {
 // routed like any other, so nobody is alerted twice.
 func alertsBreakGlass(ev access.Event) bool { return ev.Type == EventBreakGlass }
 
-func (s *Service) planEvent(ctx context.Context, tx store.Tx, ev access.Event) ([]store.Notification, error) {
+func (s *Service) planEvent(ctx context.Context, tx store.Tx, ev access.Event) ([]access.Notification, error) {
 	if ev.RequestID == "" {
 		return nil, nil
 	}
@@ -92,12 +92,12 @@ func (s *Service) planEvent(ctx context.Context, tx store.Tx, ev access.Event) (
 	return p.out, p.err
 }
 
-// audienceOf applies the routing rules of PRODUCT.md section 8.
+// audienceOf says who receives the notification of an event.
 func (s *Service) audienceOf(ctx context.Context, tx store.Tx, ev access.Event, r *access.Request) (audience, error) {
 	var a audience
 	if alertsBreakGlass(ev) {
 		// The requester, the reviewers (the request's approvers), the
-		// admins and the auditors, on every channel (issue 5).
+		// admins and the auditors, on every channel.
 		admins, err := s.admins(ctx, tx)
 		if err != nil {
 			return a, err
@@ -173,7 +173,7 @@ type planner struct {
 	ctx context.Context
 	ev  access.Event
 	r   *access.Request
-	out []store.Notification
+	out []access.Notification
 	err error
 }
 
@@ -194,8 +194,8 @@ func (p *planner) add(channel, uid string, ev access.Event, subject string, at t
 	if p.err != nil {
 		return
 	}
-	n := store.Notification{ID: newID(), RequestID: p.r.ID, EventType: string(ev.Type), Event: encodeEvent(ev),
-		Channel: channel, RecipientID: uid, Subject: subject, Status: store.NotificationPending,
+	n := access.Notification{ID: newID(), RequestID: p.r.ID, EventType: string(ev.Type), Event: encodeEvent(ev),
+		Channel: channel, RecipientID: uid, Subject: subject, Status: access.NotificationPending,
 		NotBefore: at.UTC().Truncate(time.Microsecond), CreatedAt: p.ev.At.UTC().Truncate(time.Microsecond)}
 	if n.CreatedAt.IsZero() {
 		n.CreatedAt = p.s.d.Now().UTC().Truncate(time.Microsecond)

@@ -1,4 +1,4 @@
-// Package policy evaluates elevate's rules (PRODUCT.md section 5): who may
+// Package policy evaluates elevate's rules: who may
 // request which permission set on which account, for how long, with how many
 // approvals from whom, whether a ticket is needed, and whether the request is
 // break-glass. It is pure: the caller passes the policy document (rules,
@@ -64,7 +64,7 @@ type ApproverRule struct {
 	Approvals      int      `yaml:"approvals,omitempty" json:"approvals,omitempty"` // approvals needed; 0 means 1
 }
 
-// Settings are the global settings of PRODUCT.md section 5.
+// Settings are the global settings.
 type Settings struct {
 	ApprovalTimeout      time.Duration `yaml:"approval_timeout" json:"approval_timeout"` // default 3h
 	MaxDuration          time.Duration `yaml:"max_duration" json:"max_duration"`         // ceiling of every rule; default 9h

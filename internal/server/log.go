@@ -4,7 +4,7 @@ import (
 	"context"
 	"log/slog"
 
-	"github.com/elevate/elevate/internal/auth"
+	"github.com/elevate/elevate/internal/access"
 )
 
 // LogHandler wraps h so that every record logged with a request's context
@@ -17,8 +17,8 @@ func LogHandler(h slog.Handler) slog.Handler { return contextHandler{h} }
 type contextHandler struct{ slog.Handler }
 
 func (c contextHandler) Handle(ctx context.Context, r slog.Record) error {
-	rid := RequestIDFrom(ctx)
-	actor, hasActor := auth.ActorFrom(ctx)
+	rid := access.RequestIDFrom(ctx)
+	actor, hasActor := access.ActorFrom(ctx)
 	if rid != "" || hasActor {
 		has := map[string]bool{}
 		r.Attrs(func(a slog.Attr) bool {

@@ -2,7 +2,6 @@ package server
 
 import (
 	"bytes"
-	"context"
 	"crypto/rand"
 	"encoding/json"
 	"fmt"
@@ -10,23 +9,12 @@ import (
 	"net/http"
 	"runtime/debug"
 	"time"
+
+	"github.com/elevate/elevate/internal/access"
 )
 
 // RequestIDHeader carries the request id, in and out.
 const RequestIDHeader = "X-Request-Id"
-
-type requestIDKey struct{}
-
-// WithRequestID returns a copy of ctx that carries the request id.
-func WithRequestID(ctx context.Context, id string) context.Context {
-	return context.WithValue(ctx, requestIDKey{}, id)
-}
-
-// RequestIDFrom returns the id of the request being served, or "".
-func RequestIDFrom(ctx context.Context) string {
-	id, _ := ctx.Value(requestIDKey{}).(string)
-	return id
-}
 
 // middleware wraps h, outermost first: request id, access log, panic
 // recovery, security headers, rate limits, cross-origin protection.
@@ -48,7 +36,7 @@ func requestID(next http.Handler) http.Handler {
 			id = rand.Text()
 		}
 		w.Header().Set(RequestIDHeader, id)
-		next.ServeHTTP(w, r.WithContext(WithRequestID(r.Context(), id)))
+		next.ServeHTTP(w, r.WithContext(access.WithRequestID(r.Context(), id)))
 	})
 }
 
@@ -111,7 +99,7 @@ func (s *Server) accessLog(next http.Handler) http.Handler {
 			slog.Int("status", status),
 			slog.Int64("bytes", rec.bytes),
 			slog.Float64("duration_ms", float64(time.Since(start).Microseconds())/1000),
-			slog.String("request_id", RequestIDFrom(r.Context())),
+			slog.String("request_id", access.RequestIDFrom(r.Context())),
 		)
 	})
 }
@@ -129,7 +117,7 @@ func (s *Server) recoverPanics(next http.Handler) http.Handler {
 			if v == http.ErrAbortHandler {
 				panic(v)
 			}
-			rid := RequestIDFrom(r.Context())
+			rid := access.RequestIDFrom(r.Context())
 			s.log.ErrorContext(r.Context(), "panic serving http request",
 				"request_id", rid, "method", r.Method, "path", r.URL.Path,
 				"panic", fmt.Sprint(v), "stack", string(debug.Stack()))

@@ -4,6 +4,8 @@ import (
 	"context"
 	"net/http"
 	"time"
+
+	"github.com/elevate/elevate/internal/access"
 )
 
 // routes is the server's one routing table.
@@ -41,7 +43,7 @@ func (s *Server) readyz(w http.ResponseWriter, r *http.Request) {
 		ctx, cancel := context.WithTimeout(r.Context(), 5*time.Second)
 		defer cancel()
 		if err := s.opts.Ready(ctx); err != nil {
-			s.log.WarnContext(ctx, "not ready", "request_id", RequestIDFrom(ctx), "err", err.Error())
+			s.log.WarnContext(ctx, "not ready", "request_id", access.RequestIDFrom(ctx), "err", err.Error())
 			writeJSON(w, http.StatusServiceUnavailable, map[string]string{"status": "unavailable", "reason": err.Error()})
 			return
 		}

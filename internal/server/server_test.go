@@ -16,7 +16,6 @@ import (
 	"time"
 
 	"github.com/elevate/elevate/internal/access"
-	"github.com/elevate/elevate/internal/auth"
 )
 
 // syncBuffer is a log sink that the server's goroutines may share.
@@ -113,7 +112,7 @@ func TestRoutesMountHandlers(t *testing.T) {
 func TestRequestID(t *testing.T) {
 	var seen string
 	s, logs := newTestServer(t, Options{API: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		seen = RequestIDFrom(r.Context())
+		seen = access.RequestIDFrom(r.Context())
 	})})
 	req := httptest.NewRequest("GET", "/api/v1/me", nil)
 	req.Header.Set("X-Request-Id", "abc-123")
@@ -273,11 +272,11 @@ func TestServeShutsDownGracefully(t *testing.T) {
 func TestLogHandler(t *testing.T) {
 	var buf bytes.Buffer
 	log := slog.New(LogHandler(slog.NewJSONHandler(&buf, nil)))
-	ctx := WithRequestID(t.Context(), "rid-1")
+	ctx := access.WithRequestID(t.Context(), "rid-1")
 	log.InfoContext(ctx, "one")
 	log.InfoContext(ctx, "two", "request_id", "rid-1")
 	log.With("component", "x").InfoContext(t.Context(), "three")
-	log.InfoContext(auth.WithActor(ctx, access.Actor{UserName: "alice"}), "four")
+	log.InfoContext(access.WithActor(ctx, access.Actor{UserName: "alice"}), "four")
 	lines := strings.Split(strings.TrimSpace(buf.String()), "\n")
 	if len(lines) != 4 || !strings.Contains(lines[3], `"user":"alice"`) || strings.Count(lines[0], `"request_id":"rid-1"`) != 1 || strings.Count(lines[1], "request_id") != 1 ||
 		strings.Contains(lines[2], "request_id") || !strings.Contains(lines[2], `"component":"x"`) {

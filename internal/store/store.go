@@ -50,7 +50,7 @@ type Tx interface {
 	// many have a failing revocation (for metrics).
 	CountRequests(ctx context.Context) (byStatus map[access.Status]int, revocationFailing int, err error)
 	// ListRequests returns requests matching f, newest first.
-	ListRequests(ctx context.Context, f RequestFilter) ([]*access.Request, error)
+	ListRequests(ctx context.Context, f access.RequestFilter) ([]*access.Request, error)
 
 	// LockAssignment serializes the transactions that decide about one
 	// account assignment (share it, delete it, create it) until this
@@ -61,7 +61,7 @@ type Tx interface {
 	// hold or are about to hold the same assignment (account, permission
 	// set, user): active, revoking, or pending with a create sent (origin
 	// created).
-	AssignmentHolders(ctx context.Context, a access.Assignment, exceptGrantID string) ([]GrantRef, error)
+	AssignmentHolders(ctx context.Context, a access.Assignment, exceptGrantID string) ([]access.GrantRef, error)
 	// IsStanding reports whether the assignment existed before elevate
 	// touched it (it is then never deleted by elevate).
 	IsStanding(ctx context.Context, a access.Assignment) (bool, error)
@@ -92,21 +92,21 @@ type Tx interface {
 	// FindPermissionSet matches the name (case-insensitively) or the ARN.
 	FindPermissionSet(ctx context.Context, nameOrARN string) (access.PermissionSet, error)
 
-	// Reconciliation and run status (issue 4).
+	// Reconciliation and run status.
 	//
 	// ManagedGrants returns the grants reconciliation compares with AWS:
 	// every grant pending, active or revoking, and every grant revoked or
 	// failed at or after closedSince whose origin is created or shared,
 	// ordered by account, permission set, user and grant id.
-	ManagedGrants(ctx context.Context, closedSince time.Time) ([]ManagedGrant, error)
+	ManagedGrants(ctx context.Context, closedSince time.Time) ([]access.ManagedGrant, error)
 	// PutRunStatus stores s as the status of the last run of s.Kind,
 	// replacing the previous one.
-	PutRunStatus(ctx context.Context, s RunStatus) error
+	PutRunStatus(ctx context.Context, s access.RunStatus) error
 	// GetRunStatus returns the status of the last run of kind; ErrNotFound
 	// when it never ran.
-	GetRunStatus(ctx context.Context, kind string) (RunStatus, error)
+	GetRunStatus(ctx context.Context, kind string) (access.RunStatus, error)
 
-	// Directory sync in batches (issue 4): a run stages what it reads in
+	// Directory sync in batches: a run stages what it reads in
 	// small transactions, then applies it in one, so readers never see a
 	// half-synced directory and a failed run changes nothing.
 	//
@@ -124,29 +124,29 @@ type Tx interface {
 	// directory's sync time when anything changed (or it was never
 	// synced), and drops the run. ErrNotFound when the run is not
 	// registered.
-	ApplyStagedDirectory(ctx context.Context, runID string, syncedAt time.Time) (DirectoryChanges, error)
+	ApplyStagedDirectory(ctx context.Context, runID string, syncedAt time.Time) (access.DirectoryChanges, error)
 	// DropDirectoryStage discards the run and its staging rows; a missing
 	// run is not an error.
 	DropDirectoryStage(ctx context.Context, runID string) error
 
 	// CreateToken stores an API token (only its hash).
-	CreateToken(ctx context.Context, t Token) error
+	CreateToken(ctx context.Context, t access.Token) error
 	// FindTokenByHash returns the token with the given SHA-256 hash.
-	FindTokenByHash(ctx context.Context, hash []byte) (Token, error)
+	FindTokenByHash(ctx context.Context, hash []byte) (access.Token, error)
 	// TouchToken records the token's last use.
 	TouchToken(ctx context.Context, id string, at time.Time) error
 
-	// Portal sessions and token management (issue 6).
+	// Portal sessions and token management.
 	//
 	// ListTokens returns the user's tokens, oldest first.
-	ListTokens(ctx context.Context, userID string) ([]Token, error)
+	ListTokens(ctx context.Context, userID string) ([]access.Token, error)
 	// DeleteToken revokes one of the user's tokens; ErrNotFound when the
 	// user has no token with that id.
 	DeleteToken(ctx context.Context, userID, id string) error
 	// CreateSession stores a portal session; a taken id or hash is ErrConflict.
-	CreateSession(ctx context.Context, s Session) error
+	CreateSession(ctx context.Context, s access.Session) error
 	// FindSessionByHash returns the session whose secret has this hash.
-	FindSessionByHash(ctx context.Context, hash []byte) (Session, error)
+	FindSessionByHash(ctx context.Context, hash []byte) (access.Session, error)
 	// TouchSession records activity on the session (idle timeout).
 	TouchSession(ctx context.Context, id string, at time.Time) error
 	// DeleteSession ends a session; deleting a missing one is not an error.
@@ -155,37 +155,37 @@ type Tx interface {
 	// now or idle since before idleSince, and returns how many.
 	DeleteStaleSessions(ctx context.Context, now, idleSince time.Time) (int, error)
 
-	// Policy engine (issue 5).
+	// Policy engine.
 	//
 	// DirectorySnapshot returns the whole synced directory (accounts, OUs,
 	// permission sets, users, groups, memberships), for the policy index.
 	DirectorySnapshot(ctx context.Context) (access.Directory, error)
 	// GetPolicy returns the applied policy document of the highest
 	// revision; ErrNotFound when none was ever applied.
-	GetPolicy(ctx context.Context) (StoredPolicy, error)
+	GetPolicy(ctx context.Context) (access.StoredPolicy, error)
 	// PolicyRevision returns the revision in effect, 0 when none.
 	PolicyRevision(ctx context.Context) (int, error)
 	// PutPolicy stores p as revision p.Revision, which must be the stored
 	// revision plus one; otherwise ErrConflict.
-	PutPolicy(ctx context.Context, p StoredPolicy) error
+	PutPolicy(ctx context.Context, p access.StoredPolicy) error
 
-	// Audit chain (issue 8). AppendEvent gives every entry its seq,
-	// prev_hash and hash (audit.Link) in the appending transaction, with
+	// Audit chain. AppendEvent gives every entry its seq,
+	// prev_hash and hash (access.ChainLink) in the appending transaction, with
 	// appenders serialized so the chain never forks.
 	//
 	// AuditHead returns the last entry of the decision log and how many
 	// entries the log holds; ErrNotFound when it is empty.
-	AuditHead(ctx context.Context) (head AuditEntry, count int64, err error)
+	AuditHead(ctx context.Context) (head access.AuditEntry, count int64, err error)
 	// ScanAudit calls fn for each entry with seq > afterSeq in seq order, at
 	// most limit of them (0: all). An error from fn stops the scan and is
 	// returned as is.
-	ScanAudit(ctx context.Context, afterSeq int64, limit int, fn func(AuditEntry) error) error
+	ScanAudit(ctx context.Context, afterSeq int64, limit int, fn func(access.AuditEntry) error) error
 	// AddCheckpoint stores a signed checkpoint; c.ID is set.
-	AddCheckpoint(ctx context.Context, c *Checkpoint) error
+	AddCheckpoint(ctx context.Context, c *access.Checkpoint) error
 	// ListCheckpoints returns every checkpoint, oldest first.
-	ListCheckpoints(ctx context.Context) ([]Checkpoint, error)
+	ListCheckpoints(ctx context.Context) ([]access.Checkpoint, error)
 
-	// Retention (issue 8, part 3).
+	// Retention.
 	//
 	// LockAudit serializes this transaction with every other appender and
 	// pruner of the decision log until it ends (AppendEvent takes the same
@@ -208,24 +208,24 @@ type Tx interface {
 	// start, by DeleteAuditThrough).
 	DeleteRequests(ctx context.Context, ids []string, before time.Time) ([]string, error)
 
-	// Notifications (issue 7).
+	// Notifications.
 	//
 	// InsertNotification records a notification to deliver; a taken id is
 	// ErrConflict.
-	InsertNotification(ctx context.Context, n Notification) error
+	InsertNotification(ctx context.Context, n access.Notification) error
 	// FindNotification returns one notification.
-	FindNotification(ctx context.Context, id string) (Notification, error)
+	FindNotification(ctx context.Context, id string) (access.Notification, error)
 	// UpdateNotification stores n's status, attempts, last error, final flag
 	// and sent time.
-	UpdateNotification(ctx context.Context, n Notification) error
+	UpdateNotification(ctx context.Context, n access.Notification) error
 	// ListNotifications returns the notifications matching f, newest first.
-	ListNotifications(ctx context.Context, f NotificationFilter) ([]Notification, error)
+	ListNotifications(ctx context.Context, f access.NotificationFilter) ([]access.Notification, error)
 	// PutSlackMessage records (or replaces) the approver's message about a request.
-	PutSlackMessage(ctx context.Context, m SlackMessage) error
+	PutSlackMessage(ctx context.Context, m access.SlackMessage) error
 	// ListSlackMessages returns the messages about a request, by user id.
-	ListSlackMessages(ctx context.Context, requestID string) ([]SlackMessage, error)
+	ListSlackMessages(ctx context.Context, requestID string) ([]access.SlackMessage, error)
 
-	// Session activity (issue 8, part 2; activity.go). One row per grant,
+	// Session activity (activity.go). One row per grant,
 	// with the events of the grant's last successful fetch.
 	//
 	// MarkActivityPending records that the grant's activity is being
@@ -235,14 +235,14 @@ type Tx interface {
 	MarkActivityPending(ctx context.Context, requestID, grantID string, at time.Time) error
 	// PutActivityEvents stores a successful fetch: status fetched, a.FetchedAt,
 	// a.WindowStart/End, a.Attempts, and a.Events replacing the stored ones.
-	PutActivityEvents(ctx context.Context, a GrantActivity) error
+	PutActivityEvents(ctx context.Context, a access.GrantActivity) error
 	// PutActivityError records a failed attempt: a.Status (pending while
 	// retried, failed at the last attempt), a.Error and a.Attempts; the
 	// stored events stay. ErrNotFound when the grant has no activity row.
-	PutActivityError(ctx context.Context, a GrantActivity) error
+	PutActivityError(ctx context.Context, a access.GrantActivity) error
 	// ListActivity returns the activity of the request's grants that have
 	// any, by grant id, each with its events oldest first.
-	ListActivity(ctx context.Context, requestID string) ([]GrantActivity, error)
+	ListActivity(ctx context.Context, requestID string) ([]access.GrantActivity, error)
 	// CountActivityBefore counts the grants whose activity was last fetched
 	// before before (what DeleteActivityBefore would delete with no limit).
 	CountActivityBefore(ctx context.Context, before time.Time) (int64, error)
@@ -251,48 +251,18 @@ type Tx interface {
 	// returns how many grants' activity it deleted.
 	DeleteActivityBefore(ctx context.Context, before time.Time, limit int) (int64, error)
 
-	// Break-glass use and its review (issue 5).
+	// Break-glass use and its review.
 	//
 	// CreateBreakGlass records a break-glass request; a request recorded
 	// twice is ErrConflict.
-	CreateBreakGlass(ctx context.Context, u BreakGlassUse) error
+	CreateBreakGlass(ctx context.Context, u access.BreakGlassUse) error
 	// FindBreakGlass returns the break-glass use of a request, with the
 	// request's status; ErrNotFound when it was not break-glass.
-	FindBreakGlass(ctx context.Context, requestID string) (BreakGlassUse, error)
+	FindBreakGlass(ctx context.Context, requestID string) (access.BreakGlassUse, error)
 	// ReviewBreakGlass records the review; ErrNotFound when the request was
 	// not break-glass, ErrConflict when it was reviewed already.
-	ReviewBreakGlass(ctx context.Context, r BreakGlassReview) error
+	ReviewBreakGlass(ctx context.Context, r access.BreakGlassReview) error
 	// ListBreakGlass returns the uses matching f, newest first (then by
 	// request id, descending), with their requests' statuses.
-	ListBreakGlass(ctx context.Context, f BreakGlassFilter) ([]BreakGlassUse, error)
-}
-
-// RequestFilter selects requests. Zero fields match everything.
-type RequestFilter struct {
-	Statuses    []access.Status
-	RequesterID string
-	// ApproverID matches requests this user may approve.
-	ApproverID string
-	// InvolvingUserID matches requests the user made or may approve.
-	InvolvingUserID string
-	Limit           int // 0: the engine's default of 100
-}
-
-// GrantRef names a grant and its status.
-type GrantRef struct {
-	RequestID string
-	GrantID   string
-	Status    access.GrantStatus
-}
-
-// Token is a personal access token for the API. Only the SHA-256 hash of the
-// secret is stored.
-type Token struct {
-	ID         string
-	UserID     string
-	Name       string
-	Hash       []byte
-	CreatedAt  time.Time
-	ExpiresAt  time.Time // zero: never
-	LastUsedAt time.Time
+	ListBreakGlass(ctx context.Context, f access.BreakGlassFilter) ([]access.BreakGlassUse, error)
 }

@@ -6,13 +6,12 @@ import (
 	"strconv"
 
 	"github.com/elevate/elevate/internal/access"
-	"github.com/elevate/elevate/internal/store"
 )
 
-// ActivityReader is the session-activity read of the workflow (issue 8);
+// ActivityReader is the session-activity read of the workflow;
 // *workflow.Service satisfies it. A Service without it shows no activity.
 type ActivityReader interface {
-	RequestActivity(ctx context.Context, actor access.Actor, id string) (*access.Request, []store.GrantActivity, error)
+	RequestActivity(ctx context.Context, actor access.Actor, id string) (*access.Request, []access.GrantActivity, error)
 	ActivitySourceName() string
 }
 
@@ -25,7 +24,7 @@ type activityView struct {
 
 type grantActivityView struct {
 	AccountID string
-	store.GrantActivity
+	access.GrantActivity
 }
 
 // activityFor reads the request's session activity for the detail page;
@@ -42,7 +41,7 @@ func (p *Portal) activityFor(r *http.Request, actor access.Actor, q *access.Requ
 		return nil
 	}
 	v := &activityView{Source: ar.ActivitySourceName()}
-	byID := make(map[string]store.GrantActivity, len(acts))
+	byID := make(map[string]access.GrantActivity, len(acts))
 	for _, a := range acts {
 		byID[a.GrantID] = a
 	}

@@ -6,14 +6,13 @@ import (
 
 	"github.com/elevate/elevate/internal/access"
 	"github.com/elevate/elevate/internal/policy"
-	"github.com/elevate/elevate/internal/store"
 	"github.com/elevate/elevate/internal/workflow"
 )
 
 type runView struct {
 	Name  string
 	Found bool
-	S     store.RunStatus
+	S     access.RunStatus
 }
 
 type adminData struct {
@@ -41,7 +40,7 @@ func (p *Portal) adminPage(w http.ResponseWriter, r *http.Request, actor access.
 		return err
 	}
 	d := adminData{Policy: string(doc), Revision: rev, ManagedAsCode: p.o.PolicyManagedAsCode}
-	for _, k := range []struct{ kind, name string }{{store.RunDirectorySync, "Directory sync"}, {store.RunReconcile, "Reconciliation"}} {
+	for _, k := range []struct{ kind, name string }{{access.RunDirectorySync, "Directory sync"}, {access.RunReconcile, "Reconciliation"}} {
 		st, found, err := p.o.Service.RunStatus(r.Context(), k.kind)
 		if err != nil {
 			return err

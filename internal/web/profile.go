@@ -7,11 +7,10 @@ import (
 	"time"
 
 	"github.com/elevate/elevate/internal/access"
-	"github.com/elevate/elevate/internal/store"
 )
 
 type profileData struct {
-	Tokens    []store.Token
+	Tokens    []access.Token
 	NewSecret string
 	NewName   string
 }

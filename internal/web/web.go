@@ -31,7 +31,6 @@ import (
 	"github.com/elevate/elevate/internal/audit"
 	"github.com/elevate/elevate/internal/auth"
 	"github.com/elevate/elevate/internal/policy"
-	"github.com/elevate/elevate/internal/store"
 	"github.com/elevate/elevate/internal/workflow"
 )
 
@@ -59,9 +58,9 @@ type Service interface {
 	OUPaths(ctx context.Context, have time.Time) (map[string]string, time.Time, bool, error)
 	Explain(ctx context.Context, actor access.Actor, in workflow.ExplainInput) (policy.Explanation, error)
 	ExportPolicy(ctx context.Context, actor access.Actor) ([]byte, int, error)
-	RunStatus(ctx context.Context, kind string) (store.RunStatus, bool, error)
-	CreateToken(ctx context.Context, userName, name string, ttl time.Duration) (string, store.Token, error)
-	ListTokens(ctx context.Context, actor access.Actor) ([]store.Token, error)
+	RunStatus(ctx context.Context, kind string) (access.RunStatus, bool, error)
+	CreateToken(ctx context.Context, userName, name string, ttl time.Duration) (string, access.Token, error)
+	ListTokens(ctx context.Context, actor access.Actor) ([]access.Token, error)
 	RevokeToken(ctx context.Context, actor access.Actor, id string) error
 }
 
@@ -287,7 +286,7 @@ func (p *Portal) authed(h handler) http.HandlerFunc {
 			p.render(w, http.StatusUnauthorized, "signin", view{Title: "Sign in", Error: p.message(r, err), D: p.signInData("/")})
 			return
 		}
-		r = r.WithContext(auth.WithActor(r.Context(), actor))
+		r = r.WithContext(access.WithActor(r.Context(), actor))
 		if err := h(w, r, actor); err != nil {
 			p.fail(w, r, actor, err)
 		}

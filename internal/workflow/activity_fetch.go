@@ -12,7 +12,7 @@ import (
 )
 
 // JobFetchActivity fetches one grant's session activity (Job.GrantID) from
-// the activity source and stores it with the grant (issue 8, part 2).
+// the activity source and stores it with the grant.
 const JobFetchActivity JobKind = "fetch_activity"
 
 // DefaultActivityDelay is how long after a grant's end its activity is
@@ -133,7 +133,7 @@ func (s *Service) FetchActivity(ctx context.Context, grantID string, attempt int
 		windowEnd = g.RevokedAt.Add(ps.SessionDuration)
 	}
 	err = s.store.InTx(ctx, func(tx store.Tx) error {
-		if err := tx.PutActivityEvents(ctx, store.GrantActivity{GrantID: grantID, Attempts: attempt, FetchedAt: now,
+		if err := tx.PutActivityEvents(ctx, access.GrantActivity{GrantID: grantID, Attempts: attempt, FetchedAt: now,
 			WindowStart: q.Start, WindowEnd: q.End, Events: evs}); err != nil {
 			return err
 		}
@@ -158,12 +158,12 @@ func (s *Service) FetchActivity(ctx context.Context, grantID string, attempt int
 // recordActivityError stores a failed attempt (pending while retried,
 // failed when final) and returns the error for the job to retry.
 func (s *Service) recordActivityError(ctx context.Context, grantID string, attempt int, final bool, cause error) error {
-	status := store.ActivityPending
+	status := access.ActivityPending
 	if final {
-		status = store.ActivityFailed
+		status = access.ActivityFailed
 	}
 	err := s.store.InTx(ctx, func(tx store.Tx) error {
-		return tx.PutActivityError(ctx, store.GrantActivity{GrantID: grantID, Status: status, Error: cause.Error(), Attempts: attempt})
+		return tx.PutActivityError(ctx, access.GrantActivity{GrantID: grantID, Status: status, Error: cause.Error(), Attempts: attempt})
 	})
 	if err != nil && !errors.Is(err, store.ErrNotFound) {
 		return errors.Join(fmt.Errorf("fetch activity of grant %s: %w", grantID, cause), fmt.Errorf("record the failure: %w", err))
@@ -192,7 +192,7 @@ func cleanEvent(e access.ActivityEvent) access.ActivityEvent {
 }
 
 // RefreshActivity schedules a fetch now of the activity of each grant of
-// the request that has been active (issue 8, part 2: on demand while
+// the request that has been active (on demand while
 // active). The requester, the request's approvers, auditors and admins may.
 func (s *Service) RefreshActivity(ctx context.Context, actor access.Actor, id string) error {
 	err := s.retryConflicts(ctx, func(tx store.Tx) error {
@@ -234,10 +234,10 @@ func (s *Service) RefreshActivity(ctx context.Context, actor access.Actor, id st
 // RequestActivity returns the stored activity of a request's grants. The
 // requester, the request's approvers, auditors and admins may see it;
 // anyone else is refused (forbidden), an unknown request is not_found.
-func (s *Service) RequestActivity(ctx context.Context, actor access.Actor, id string) (*access.Request, []store.GrantActivity, error) {
+func (s *Service) RequestActivity(ctx context.Context, actor access.Actor, id string) (*access.Request, []access.GrantActivity, error) {
 	var (
 		req *access.Request
-		out []store.GrantActivity
+		out []access.GrantActivity
 	)
 	err := s.store.ReadTx(ctx, func(tx store.Tx) error {
 		r, err := tx.FindRequestByID(ctx, id)

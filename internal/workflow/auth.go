@@ -72,7 +72,7 @@ func (s *Service) actorFor(ctx context.Context, tx store.Tx, userID string, via 
 		return access.Actor{}, fmt.Errorf("groups of user %s: %w", u.UserName, err)
 	}
 	a := access.Actor{UserID: u.ID, UserName: u.UserName, Email: u.Email, Groups: groups, Via: via}
-	set, err := s.effectiveSettings(ctx, tx) // the applied policy's admins and auditors groups (issue 5)
+	set, err := s.effectiveSettings(ctx, tx) // the applied policy's admins and auditors groups
 	if err != nil {
 		return access.Actor{}, err
 	}
@@ -104,27 +104,27 @@ func (s *Service) inNamedGroup(ctx context.Context, tx store.Tx, groupIDs []stri
 // CreateToken makes a personal access token for the user (by user name or
 // email) and returns its secret, which is shown once and stored only hashed.
 // ttl 0 means the token does not expire.
-func (s *Service) CreateToken(ctx context.Context, userName, name string, ttl time.Duration) (string, store.Token, error) {
+func (s *Service) CreateToken(ctx context.Context, userName, name string, ttl time.Duration) (string, access.Token, error) {
 	userName = normalizeUser(userName)
 	if userName == "" {
-		return "", store.Token{}, access.Errorf(access.CodeInvalid, "user is empty: name the user the token is for")
+		return "", access.Token{}, access.Errorf(access.CodeInvalid, "user is empty: name the user the token is for")
 	}
 	if name = strings.TrimSpace(name); name == "" {
 		name = "cli"
 	}
 	b := make([]byte, 20)
 	if _, err := rand.Read(b); err != nil {
-		return "", store.Token{}, fmt.Errorf("create token: random: %w", err)
+		return "", access.Token{}, fmt.Errorf("create token: random: %w", err)
 	}
 	secret := TokenPrefix + idEncoding.EncodeToString(b)
-	var tok store.Token
+	var tok access.Token
 	err := s.store.InTx(ctx, func(tx store.Tx) error {
 		u, err := tx.FindUserByName(ctx, userName)
 		if err != nil {
 			return notFound(err, "user %q is not in the directory: check the name, or sync the directory first", userName)
 		}
 		now := s.clock.Now()
-		tok = store.Token{ID: newID("tok_"), UserID: u.ID, Name: name, Hash: HashToken(secret), CreatedAt: now}
+		tok = access.Token{ID: newID("tok_"), UserID: u.ID, Name: name, Hash: HashToken(secret), CreatedAt: now}
 		if ttl > 0 {
 			tok.ExpiresAt = now.Add(ttl)
 		}
@@ -134,7 +134,7 @@ func (s *Service) CreateToken(ctx context.Context, userName, name string, ttl ti
 		return nil
 	})
 	if err != nil {
-		return "", store.Token{}, fmt.Errorf("create token for %s: %w", userName, err)
+		return "", access.Token{}, fmt.Errorf("create token for %s: %w", userName, err)
 	}
 	return secret, tok, nil
 }

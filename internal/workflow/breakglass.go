@@ -18,7 +18,7 @@ import (
 const EventBreakGlassReviewed access.EventType = "request.break_glass_reviewed"
 
 // BreakGlassUse is one break-glass request and its review.
-type BreakGlassUse = store.BreakGlassUse
+type BreakGlassUse = access.BreakGlassUse
 
 // checkBreakGlassStart refuses a break-glass request for later: it is for
 // emergencies, and activates at once.
@@ -52,7 +52,7 @@ func reviewerIDs(d policy.Decision) []string {
 // recordBreakGlass marks a new break-glass request for review, in the
 // request's transaction.
 func recordBreakGlass(ctx context.Context, tx store.Tx, r access.Request) error {
-	err := tx.CreateBreakGlass(ctx, store.BreakGlassUse{RequestID: r.ID, RequesterID: r.RequesterID, RequesterName: r.RequesterName,
+	err := tx.CreateBreakGlass(ctx, access.BreakGlassUse{RequestID: r.ID, RequesterID: r.RequesterID, RequesterName: r.RequesterName,
 		Rule: r.Rule, PermissionSetName: r.PermissionSetName, AccountIDs: r.AccountIDs(), Justification: r.Justification, At: r.CreatedAt})
 	if err != nil {
 		return fmt.Errorf("record break-glass use: %w", err)
@@ -100,7 +100,7 @@ func (s *Service) ReviewBreakGlass(ctx context.Context, actor access.Actor, id, 
 				u.ReviewedAt.UTC().Format(time.RFC3339))
 		}
 		now := s.clock.Now()
-		rv := store.BreakGlassReview{RequestID: id, ReviewerID: actor.UserID, ReviewedBy: actor.UserName, At: now, Comment: comment}
+		rv := access.BreakGlassReview{RequestID: id, ReviewerID: actor.UserID, ReviewedBy: actor.UserName, At: now, Comment: comment}
 		if err := tx.ReviewBreakGlass(ctx, rv); err != nil {
 			return fmt.Errorf("record review: %w", err)
 		}
@@ -137,7 +137,7 @@ func (s *Service) ListBreakGlass(ctx context.Context, actor access.Actor, unrevi
 	var out []BreakGlassUse
 	err := s.store.ReadTx(ctx, func(tx store.Tx) error {
 		var err error
-		out, err = tx.ListBreakGlass(ctx, store.BreakGlassFilter{Unreviewed: unreviewed, Limit: limit})
+		out, err = tx.ListBreakGlass(ctx, access.BreakGlassFilter{Unreviewed: unreviewed, Limit: limit})
 		return err
 	})
 	if err != nil {

@@ -33,9 +33,9 @@ type SyncReport struct {
 	RunID     string
 	StartedAt time.Time
 	EndedAt   time.Time
-	// Changes per kind (store.DirectoryKinds): rows seen, inserted,
+	// Changes per kind (access.DirectoryKinds): rows seen, inserted,
 	// updated, deleted.
-	Changes store.DirectoryChanges
+	Changes access.DirectoryChanges
 }
 
 // SyncDirectory reads the directory from AWS and stores it: the pages are
@@ -65,22 +65,22 @@ func (s *Service) SyncDirectory(ctx context.Context) (SyncReport, error) {
 			s.log.WarnContext(ctx, "directory sync: could not discard the staged rows; the next sync will", "run_id", rep.RunID, "error", derr)
 		}
 		s.log.ErrorContext(ctx, "directory sync failed; the stored directory is unchanged", "run_id", rep.RunID, "error", err)
-		return rep, errors.Join(err, s.recordRun(rctx, store.RunDirectorySync, rep.StartedAt, rep.EndedAt, syncCounts(changes), err))
+		return rep, errors.Join(err, s.recordRun(rctx, access.RunDirectorySync, rep.StartedAt, rep.EndedAt, syncCounts(changes), err))
 	}
-	if err := s.recordRun(ctx, store.RunDirectorySync, rep.StartedAt, rep.EndedAt, syncCounts(changes), nil); err != nil {
+	if err := s.recordRun(ctx, access.RunDirectorySync, rep.StartedAt, rep.EndedAt, syncCounts(changes), nil); err != nil {
 		return rep, err
 	}
 	args := []any{"run_id", rep.RunID, "writes", changes.Writes(), "took_ms", time.Since(start).Milliseconds()}
-	for _, k := range store.DirectoryKinds {
+	for _, k := range access.DirectoryKinds {
 		args = append(args, k, changes[k].Seen)
 	}
 	s.log.InfoContext(ctx, "directory synced", args...)
-	s.afterSync(ctx) // issue 9: close the requests of disabled users (user_disabled.go)
+	s.afterSync(ctx) // close the requests of disabled users (user_disabled.go)
 	return rep, nil
 }
 
 // syncDirectory stages the directory in batches and applies it.
-func (s *Service) syncDirectory(ctx context.Context, runID string, startedAt time.Time) (store.DirectoryChanges, error) {
+func (s *Service) syncDirectory(ctx context.Context, runID string, startedAt time.Time) (access.DirectoryChanges, error) {
 	if err := s.store.InTx(ctx, func(tx store.Tx) error {
 		return tx.BeginDirectoryStage(ctx, runID, startedAt, startedAt.Add(-syncStaleAfter))
 	}); err != nil {
@@ -128,7 +128,7 @@ func (s *Service) syncDirectory(ctx context.Context, runID string, startedAt tim
 	if err := flush(ctx); err != nil {
 		return nil, err
 	}
-	var changes store.DirectoryChanges
+	var changes access.DirectoryChanges
 	if err := s.store.InTx(ctx, func(tx store.Tx) (err error) {
 		changes, err = tx.ApplyStagedDirectory(ctx, runID, s.clock.Now())
 		return err
@@ -141,12 +141,12 @@ func (s *Service) syncDirectory(ctx context.Context, runID string, startedAt tim
 // syncCounts flattens the changes for the run status: "users" is how many
 // the sync saw, "users_inserted", "users_updated", "users_deleted" what it
 // wrote, "writes" the total written.
-func syncCounts(ch store.DirectoryChanges) map[string]int {
+func syncCounts(ch access.DirectoryChanges) map[string]int {
 	if ch == nil {
 		return nil
 	}
 	out := map[string]int{"writes": ch.Writes()}
-	for _, k := range store.DirectoryKinds {
+	for _, k := range access.DirectoryKinds {
 		c := ch[k]
 		out[k] = c.Seen
 		out[k+"_inserted"] = c.Inserted

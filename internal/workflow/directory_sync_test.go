@@ -181,7 +181,7 @@ func TestSyncDirectory(t *testing.T) {
 		if rep := e.sync(t); rep.Changes.Writes() != 0 {
 			t.Errorf("second sync of an unchanged directory wrote %d rows: %+v", rep.Changes.Writes(), rep.Changes)
 		}
-		st, found, err := e.svc.RunStatus(t.Context(), store.RunDirectorySync)
+		st, found, err := e.svc.RunStatus(t.Context(), access.RunDirectorySync)
 		if err != nil || !found || st.Error != "" || st.Counts["writes"] != 0 || st.Counts["users"] != len(seed.Users) {
 			t.Errorf("run status after the second sync = %+v, %v, %v; want success, 0 writes, %d users", st, found, err, len(seed.Users))
 		}
@@ -200,7 +200,7 @@ func TestSyncDirectory(t *testing.T) {
 			t.Fatal(err)
 		}
 		rep = e.sync(t)
-		wantCh := store.DirectoryChanges{
+		wantCh := access.DirectoryChanges{
 			"accounts":        {Seen: len(seed.Accounts), Updated: 1},
 			"ous":             {Seen: len(seed.OUs) + 1},
 			"permission_sets": {Seen: len(seed.PermissionSets), Updated: 1},
@@ -251,7 +251,7 @@ func TestSyncDirectoryFailureKeepsData(t *testing.T) {
 		if got := e.stored(t); !reflect.DeepEqual(got, before) {
 			t.Errorf("stored directory after a failed sync changed:\n got %+v\nwant %+v", got, before)
 		}
-		st, _, rerr := e.svc.RunStatus(t.Context(), store.RunDirectorySync)
+		st, _, rerr := e.svc.RunStatus(t.Context(), access.RunDirectorySync)
 		if rerr != nil || !strings.Contains(st.Error, "AccessDenied") || st.LastSuccessAt.IsZero() || !st.LastSuccessAt.Before(st.EndedAt) {
 			t.Errorf("run status after the failed sync = %+v (%v); want its error and the earlier success", st, rerr)
 		}

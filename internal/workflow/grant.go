@@ -357,7 +357,7 @@ func (s *Service) Revoke(ctx context.Context, grantID string, attempt int) error
 			// A revoking holder is deleting the assignment, or is an orphan
 			// deciding like this one: neither needs it kept. (Counting one
 			// would let two of them each keep it for the other.)
-			keeper := slices.IndexFunc(holders, func(h store.GrantRef) bool { return h.Status != access.GrantRevoking })
+			keeper := slices.IndexFunc(holders, func(h access.GrantRef) bool { return h.Status != access.GrantRevoking })
 			now := s.clock.Now()
 			if keeper < 0 && !standing && g.Origin != access.OriginStanding {
 				if g.Orphaned() {

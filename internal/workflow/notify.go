@@ -13,7 +13,7 @@ import (
 // JobNotify delivers one notification (Job.NotificationID) on one channel.
 const JobNotify JobKind = "notify"
 
-// Notifier plans the notifications of events (issue 7). Plan runs in the
+// Notifier plans the notifications of events. Plan runs in the
 // transaction that appends the events: it records the notifications it
 // decides on through tx and returns them; the workflow schedules one
 // delivery job (JobNotify) for each, at its NotBefore, in the same
@@ -22,7 +22,7 @@ const JobNotify JobKind = "notify"
 //
 // Package notify satisfies it; the workflow never imports it.
 type Notifier interface {
-	Plan(ctx context.Context, tx store.Tx, evs []access.Event) ([]store.Notification, error)
+	Plan(ctx context.Context, tx store.Tx, evs []access.Event) ([]access.Notification, error)
 }
 
 // SetNotifier makes s plan notifications for the events it appends. Call it

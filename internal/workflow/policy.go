@@ -13,7 +13,7 @@ import (
 	"github.com/elevate/elevate/internal/store"
 )
 
-// Policy event types (issue 5).
+// Policy event types.
 const (
 	// EventPolicyApplied records an applied policy document, with the
 	// documents before and after and the plan.
@@ -308,7 +308,7 @@ func (s *Service) applyPolicy(ctx context.Context, actor access.Actor, ap policy
 		}
 		now := s.clock.Now()
 		plan.Revision++
-		if err := tx.PutPolicy(ctx, store.StoredPolicy{Revision: plan.Revision, Document: after, UpdatedAt: now, UpdatedBy: actor.UserName}); err != nil {
+		if err := tx.PutPolicy(ctx, access.StoredPolicy{Revision: plan.Revision, Document: after, UpdatedAt: now, UpdatedBy: actor.UserName}); err != nil {
 			return fmt.Errorf("store policy: %w", err)
 		}
 		plan.Applied = true

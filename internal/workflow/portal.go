@@ -10,7 +10,7 @@ import (
 )
 
 // OUPaths maps every OU id (and the root's) to its path from the root, such
-// as "Root/Workloads/Prod", for the portal's account search (issue 6). When
+// as "Root/Workloads/Prod", for the portal's account search. When
 // the directory was not synced since have, it returns changed=false and no
 // map, so callers can cache the answer per sync.
 func (s *Service) OUPaths(ctx context.Context, have time.Time) (paths map[string]string, syncedAt time.Time, changed bool, err error) {

@@ -12,7 +12,7 @@ import (
 	"github.com/elevate/elevate/internal/store"
 )
 
-// Reconciliation defaults (PRODUCT.md guarantee 4).
+// Reconciliation defaults.
 const (
 	// ReconcileReadsPerSecond caps the AWS reads of one reconciliation run.
 	ReconcileReadsPerSecond = 5
@@ -45,7 +45,7 @@ type ReconcileReport struct {
 	// and deleted.
 	Removed []access.Assignment
 	// Missing are active grants whose assignment is missing in AWS.
-	Missing []store.GrantRef
+	Missing []access.GrantRef
 	// Errors are the pairs or assignments that could not be handled; the
 	// next run tries again.
 	Errors []string
@@ -84,7 +84,7 @@ func (s *Service) Reconcile(ctx context.Context) (ReconcileReport, error) {
 	}
 	err := s.reconcile(ctx, lister, &rep)
 	rep.EndedAt = s.clock.Now()
-	if serr := s.recordRun(ctx, store.RunReconcile, rep.StartedAt, rep.EndedAt, rep.Counts(), err); serr != nil {
+	if serr := s.recordRun(ctx, access.RunReconcile, rep.StartedAt, rep.EndedAt, rep.Counts(), err); serr != nil {
 		err = errors.Join(err, serr)
 	}
 	if o, ok := s.obs.(ReconcileObserver); ok {
@@ -102,7 +102,7 @@ func (s *Service) Reconcile(ctx context.Context) (ReconcileReport, error) {
 type pairKey struct{ account, permissionSet string }
 
 func (s *Service) reconcile(ctx context.Context, lister AssignmentLister, rep *ReconcileReport) error {
-	var grants []store.ManagedGrant
+	var grants []access.ManagedGrant
 	if err := s.store.ReadTx(ctx, func(tx store.Tx) error {
 		var err error
 		grants, err = tx.ManagedGrants(ctx, rep.StartedAt.Add(-ReconcileLookback))
@@ -110,11 +110,11 @@ func (s *Service) reconcile(ctx context.Context, lister AssignmentLister, rep *R
 	}); err != nil {
 		return fmt.Errorf("read managed grants: %w", err)
 	}
-	byPair := map[pairKey]map[string][]store.ManagedGrant{} // pair -> user -> grants
+	byPair := map[pairKey]map[string][]access.ManagedGrant{} // pair -> user -> grants
 	for _, g := range grants {
 		k := pairKey{g.Assignment.AccountID, g.Assignment.PermissionSetARN}
 		if byPair[k] == nil {
-			byPair[k] = map[string][]store.ManagedGrant{}
+			byPair[k] = map[string][]access.ManagedGrant{}
 		}
 		byPair[k][g.Assignment.UserID] = append(byPair[k][g.Assignment.UserID], g)
 	}
@@ -187,10 +187,10 @@ func listPair(ctx context.Context, lister AssignmentLister, pace *pacer, k pairK
 }
 
 // reconcileAssignment compares one assignment's grants with AWS.
-func (s *Service) reconcileAssignment(ctx context.Context, asg access.Assignment, grants []store.ManagedGrant, inAWS bool,
+func (s *Service) reconcileAssignment(ctx context.Context, asg access.Assignment, grants []access.ManagedGrant, inAWS bool,
 	listedAt time.Time, rep *ReconcileReport) error {
 	open, createdOrShared := false, false
-	var last store.ManagedGrant // the most recently closed elevate grant
+	var last access.ManagedGrant // the most recently closed elevate grant
 	for _, g := range grants {
 		switch g.Status {
 		case access.GrantPending, access.GrantRevoking:
@@ -202,7 +202,7 @@ func (s *Service) reconcileAssignment(ctx context.Context, asg access.Assignment
 				if err := s.reportMissing(ctx, g); err != nil {
 					return err
 				}
-				rep.Missing = append(rep.Missing, store.GrantRef{RequestID: g.RequestID, GrantID: g.GrantID, Status: g.Status})
+				rep.Missing = append(rep.Missing, access.GrantRef{RequestID: g.RequestID, GrantID: g.GrantID, Status: g.Status})
 			}
 		default:
 			if g.Origin == access.OriginCreated || g.Origin == access.OriginShared {
@@ -229,7 +229,7 @@ func (s *Service) reconcileAssignment(ctx context.Context, asg access.Assignment
 
 // reportMissing reports an active grant whose assignment is gone from AWS:
 // an error log and metric every run, a decision-log event once per grant.
-func (s *Service) reportMissing(ctx context.Context, g store.ManagedGrant) error {
+func (s *Service) reportMissing(ctx context.Context, g access.ManagedGrant) error {
 	s.log.ErrorContext(ctx, "drift: an active grant's assignment is missing in AWS", "request_id", g.RequestID, "grant_id", g.GrantID,
 		"account_id", g.Assignment.AccountID, "permission_set_arn", g.Assignment.PermissionSetARN, "user_id", g.Assignment.UserID)
 	err := s.store.InTx(ctx, func(tx store.Tx) error {
@@ -257,7 +257,7 @@ func (s *Service) reportMissing(ctx context.Context, g store.ManagedGrant) error
 // removeLeftover deletes an assignment elevate created that outlived its
 // grants, after checking again under the assignment lock that no grant
 // holds it and it is not standing. last names the grant it is reported on.
-func (s *Service) removeLeftover(ctx context.Context, asg access.Assignment, last store.ManagedGrant) (bool, error) {
+func (s *Service) removeLeftover(ctx context.Context, asg access.Assignment, last access.ManagedGrant) (bool, error) {
 	keep := false
 	if err := s.store.InTx(ctx, func(tx store.Tx) error {
 		if err := tx.LockAssignment(ctx, asg); err != nil {
@@ -302,7 +302,7 @@ func (s *Service) recordRun(ctx context.Context, kind string, started, ended tim
 		if err != nil && !errors.Is(err, store.ErrNotFound) {
 			return err
 		}
-		st := store.RunStatus{Kind: kind, StartedAt: started, EndedAt: ended, LastSuccessAt: prev.LastSuccessAt, Counts: counts}
+		st := access.RunStatus{Kind: kind, StartedAt: started, EndedAt: ended, LastSuccessAt: prev.LastSuccessAt, Counts: counts}
 		if runErr != nil {
 			st.Error = runErr.Error()
 		} else {
@@ -317,15 +317,15 @@ func (s *Service) recordRun(ctx context.Context, kind string, started, ended tim
 }
 
 // RunStatus returns the status of the last run of a periodic task
-// (store.RunDirectorySync, store.RunReconcile); found is false when it never
+// (access.RunDirectorySync, access.RunReconcile); found is false when it never
 // ran.
-func (s *Service) RunStatus(ctx context.Context, kind string) (st store.RunStatus, found bool, err error) {
+func (s *Service) RunStatus(ctx context.Context, kind string) (st access.RunStatus, found bool, err error) {
 	err = s.store.ReadTx(ctx, func(tx store.Tx) error {
 		st, err = tx.GetRunStatus(ctx, kind)
 		return err
 	})
 	if errors.Is(err, store.ErrNotFound) {
-		return store.RunStatus{Kind: kind}, false, nil
+		return access.RunStatus{Kind: kind}, false, nil
 	}
 	if err != nil {
 		return st, false, fmt.Errorf("read %s status: %w", kind, err)

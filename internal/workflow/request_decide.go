@@ -189,7 +189,7 @@ func (s *Service) ListRequests(ctx context.Context, actor access.Actor, in ListI
 	if in.Limit < 0 || in.Limit > 1000 {
 		return nil, access.Errorf(access.CodeInvalid, "limit %d is out of range: use 1 to 1000", in.Limit)
 	}
-	f := store.RequestFilter{Statuses: in.Statuses, Limit: in.Limit}
+	f := access.RequestFilter{Statuses: in.Statuses, Limit: in.Limit}
 	switch in.Scope {
 	case ScopeMine:
 		f.RequesterID = actor.UserID

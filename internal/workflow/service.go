@@ -16,7 +16,7 @@ import (
 	"github.com/elevate/elevate/internal/store"
 )
 
-// Settings are the global policy settings (PRODUCT.md section 5).
+// Settings are the global policy settings.
 type Settings struct {
 	MinDuration     time.Duration // shortest request; default 15m
 	MaxDuration     time.Duration // ceiling for every rule; default 9h
@@ -72,8 +72,8 @@ type Service struct {
 	activitySrc ActivitySource  // session activity (SetActivity, activity_fetch.go); nil: off
 	activityOpt ActivityOptions // its delay and margin
 
-	policy policyCache // compiled policy engine (issue 5)
-	syncMu sync.Mutex  // serializes this process's directory syncs (issue 4)
+	policy policyCache // compiled policy engine
+	syncMu sync.Mutex  // serializes this process's directory syncs
 }
 
 // New returns a Service. Store, Scheduler and Provider are required.

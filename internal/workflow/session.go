@@ -12,7 +12,7 @@ import (
 	"github.com/elevate/elevate/internal/store"
 )
 
-// Portal sign-in event types (issue 6).
+// Portal sign-in event types.
 const (
 	// EventSignedIn records a portal sign-in: the method (oidc, saml, demo)
 	// and the identity the IdP asserted.
@@ -20,23 +20,6 @@ const (
 	// EventTokenRevoked records a personal access token revoked by its owner.
 	EventTokenRevoked access.EventType = "token.revoked"
 )
-
-// SessionTimeouts bound a portal session.
-type SessionTimeouts struct {
-	Idle     time.Duration // no activity for this long ends it; default 1h
-	Absolute time.Duration // it ends this long after sign-in whatever happens; default 12h
-}
-
-// WithDefaults fills zero fields with their defaults.
-func (t SessionTimeouts) WithDefaults() SessionTimeouts {
-	if t.Idle <= 0 {
-		t.Idle = time.Hour
-	}
-	if t.Absolute <= 0 {
-		t.Absolute = 12 * time.Hour
-	}
-	return t
-}
 
 // sessionTouchEvery limits last-seen writes to one per session per minute.
 const sessionTouchEvery = time.Minute
@@ -67,7 +50,7 @@ func (s *Service) ActorByLogin(ctx context.Context, login string, via access.Via
 // StartSession records a new portal session for the actor and returns its
 // secret (for the cookie; stored only hashed). Stale sessions are pruned on
 // the way. The sign-in is written to the decision log.
-func (s *Service) StartSession(ctx context.Context, actor access.Actor, method, identity string, t SessionTimeouts) (string, error) {
+func (s *Service) StartSession(ctx context.Context, actor access.Actor, method, identity string, t access.SessionTimeouts) (string, error) {
 	if actor.UserID == "" {
 		return "", access.Errorf(access.CodeUnauthenticated, "no user to sign in")
 	}
@@ -82,7 +65,7 @@ func (s *Service) StartSession(ctx context.Context, actor access.Actor, method, 
 		if _, err := tx.DeleteStaleSessions(ctx, now, now.Add(-t.Idle)); err != nil {
 			return err
 		}
-		if err := tx.CreateSession(ctx, store.Session{ID: newID("ses_"), Hash: HashToken(secret), UserID: actor.UserID, Method: method,
+		if err := tx.CreateSession(ctx, access.Session{ID: newID("ses_"), Hash: HashToken(secret), UserID: actor.UserID, Method: method,
 			CreatedAt: now, LastSeenAt: now, ExpiresAt: now.Add(t.Absolute)}); err != nil {
 			return err
 		}
@@ -99,7 +82,7 @@ func (s *Service) StartSession(ctx context.Context, actor access.Actor, method, 
 // SessionActor resolves a session cookie's secret to the actor, checking the
 // idle and absolute timeouts; the groups and roles are read from the
 // directory on every call, so a change there applies at once.
-func (s *Service) SessionActor(ctx context.Context, secret string, t SessionTimeouts) (access.Actor, error) {
+func (s *Service) SessionActor(ctx context.Context, secret string, t access.SessionTimeouts) (access.Actor, error) {
 	t = t.WithDefaults()
 	if secret == "" {
 		return access.Actor{}, access.Errorf(access.CodeUnauthenticated, "sign in to continue")
@@ -156,11 +139,11 @@ func (s *Service) EndSession(ctx context.Context, secret string) error {
 }
 
 // ListTokens returns the actor's own personal access tokens.
-func (s *Service) ListTokens(ctx context.Context, actor access.Actor) ([]store.Token, error) {
+func (s *Service) ListTokens(ctx context.Context, actor access.Actor) ([]access.Token, error) {
 	if actor.UserID == "" {
 		return nil, access.Errorf(access.CodeUnauthenticated, "sign in to list your tokens")
 	}
-	var out []store.Token
+	var out []access.Token
 	err := s.store.ReadTx(ctx, func(tx store.Tx) error {
 		var err error
 		out, err = tx.ListTokens(ctx, actor.UserID)

@@ -22,7 +22,7 @@ const sweepBatch = 1000
 func (s *Service) Sweep(ctx context.Context) error {
 	now := s.clock.Now()
 	err := s.store.InTx(ctx, func(tx store.Tx) error {
-		reqs, err := tx.ListRequests(ctx, store.RequestFilter{
+		reqs, err := tx.ListRequests(ctx, access.RequestFilter{
 			Statuses: []access.Status{access.StatusPending, access.StatusScheduled, access.StatusActive}, Limit: sweepBatch,
 		})
 		if err != nil {

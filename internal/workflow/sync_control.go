@@ -8,7 +8,6 @@ import (
 	"time"
 
 	"github.com/elevate/elevate/internal/access"
-	"github.com/elevate/elevate/internal/store"
 )
 
 // SyncJob is one directory sync job in the job queue.
@@ -65,7 +64,7 @@ type SyncQueue interface {
 // SyncStatus is what admins and auditors see of the directory sync.
 type SyncStatus struct {
 	// Last is the last sync run; Found is false when none ever ran.
-	Last  store.RunStatus
+	Last  access.RunStatus
 	Found bool
 	// Interval of the periodic sync (zero: off) and its next run, an
 	// estimate: the last periodic job (or, before any, the last run) plus
@@ -108,7 +107,7 @@ func (c *SyncControl) Status(ctx context.Context, actor access.Actor, jobID int6
 	}
 	var st SyncStatus
 	var err error
-	if st.Last, st.Found, err = c.svc.RunStatus(ctx, store.RunDirectorySync); err != nil {
+	if st.Last, st.Found, err = c.svc.RunStatus(ctx, access.RunDirectorySync); err != nil {
 		return SyncStatus{}, fmt.Errorf("sync status: %w", err)
 	}
 	sched, err := c.q.SyncSchedule(ctx)

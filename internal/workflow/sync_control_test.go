@@ -29,7 +29,7 @@ func TestSyncControl(t *testing.T) {
 	forEachStore(t, func(t *testing.T, s store.Store) {
 		e := newSyncEnv(t, s)
 		e.sync(t)
-		last, _, err := e.svc.RunStatus(t.Context(), store.RunDirectorySync)
+		last, _, err := e.svc.RunStatus(t.Context(), access.RunDirectorySync)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -37,7 +37,7 @@ func (s *Service) CloseRequestsOfDisabledUsers(ctx context.Context) (DisabledRep
 	var rep DisabledReport
 	var ids []string
 	err := s.store.ReadTx(ctx, func(tx store.Tx) error {
-		open, err := tx.ListRequests(ctx, store.RequestFilter{Statuses: openStatuses, Limit: 1000})
+		open, err := tx.ListRequests(ctx, access.RequestFilter{Statuses: openStatuses, Limit: 1000})
 		if err != nil {
 			return fmt.Errorf("list open requests: %w", err)
 		}
@@ -60,7 +60,7 @@ func (s *Service) CloseRequestsOfDisabledUsers(ctx context.Context) (DisabledRep
 			}
 		}
 		for _, uid := range rep.Users {
-			theirs, err := tx.ListRequests(ctx, store.RequestFilter{Statuses: openStatuses, RequesterID: uid, Limit: 1000})
+			theirs, err := tx.ListRequests(ctx, access.RequestFilter{Statuses: openStatuses, RequesterID: uid, Limit: 1000})
 			if err != nil {
 				return fmt.Errorf("list open requests of %s: %w", uid, err)
 			}

@@ -8,7 +8,6 @@ import (
 	"github.com/jackc/pgx/v5/pgtype"
 
 	"github.com/elevate/elevate/internal/access"
-	"github.com/elevate/elevate/internal/store"
 )
 
 // MarkActivityPending records that the grant's activity is being fetched.
@@ -27,7 +26,7 @@ func (t *tx) MarkActivityPending(ctx context.Context, requestID, grantID string,
 }
 
 // PutActivityEvents stores a successful fetch, replacing the grant's events.
-func (t *tx) PutActivityEvents(ctx context.Context, a store.GrantActivity) error {
+func (t *tx) PutActivityEvents(ctx context.Context, a access.GrantActivity) error {
 	op := "put activity of grant " + a.GrantID
 	tag, err := t.tx.Exec(ctx, `UPDATE grant_activity SET status = 'fetched', error = '', attempts = $1, fetched_at = $2,
 		window_start = $3, window_end = $4, event_count = $5 WHERE grant_id = $6`,
@@ -66,7 +65,7 @@ func (t *tx) PutActivityEvents(ctx context.Context, a store.GrantActivity) error
 }
 
 // PutActivityError records a failed fetch attempt.
-func (t *tx) PutActivityError(ctx context.Context, a store.GrantActivity) error {
+func (t *tx) PutActivityError(ctx context.Context, a access.GrantActivity) error {
 	op := "put activity error of grant " + a.GrantID
 	tag, err := t.tx.Exec(ctx, `UPDATE grant_activity SET status = $1, error = $2, attempts = $3 WHERE grant_id = $4`,
 		a.Status, a.Error, a.Attempts, a.GrantID)
@@ -80,11 +79,11 @@ func (t *tx) PutActivityError(ctx context.Context, a store.GrantActivity) error 
 }
 
 // ListActivity returns the activity of a request's grants.
-func (t *tx) ListActivity(ctx context.Context, requestID string) ([]store.GrantActivity, error) {
-	var out []store.GrantActivity
+func (t *tx) ListActivity(ctx context.Context, requestID string) ([]access.GrantActivity, error) {
+	var out []access.GrantActivity
 	err := t.each(ctx, func(rows pgx.Rows) error {
 		var (
-			a                                store.GrantActivity
+			a                                access.GrantActivity
 			requested, fetched, wStart, wEnd pgtype.Timestamptz
 		)
 		if err := rows.Scan(&a.GrantID, &a.RequestID, &a.Status, &a.Error, &a.Attempts, &requested, &fetched, &wStart, &wEnd); err != nil {

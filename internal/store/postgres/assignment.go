@@ -8,7 +8,6 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/elevate/elevate/internal/access"
-	"github.com/elevate/elevate/internal/store"
 )
 
 // assignmentLockSeed keeps the advisory locks of assignments apart from the
@@ -35,11 +34,11 @@ func (t *tx) LockAssignment(ctx context.Context, a access.Assignment) error {
 
 // AssignmentHolders returns the grants, other than exceptGrantID, that are
 // active or revoking on the same assignment, by grant id.
-func (t *tx) AssignmentHolders(ctx context.Context, a access.Assignment, exceptGrantID string) ([]store.GrantRef, error) {
-	var out []store.GrantRef
+func (t *tx) AssignmentHolders(ctx context.Context, a access.Assignment, exceptGrantID string) ([]access.GrantRef, error) {
+	var out []access.GrantRef
 	err := t.each(ctx, func(rows pgx.Rows) error {
 		var (
-			g      store.GrantRef
+			g      access.GrantRef
 			status string
 		)
 		if err := rows.Scan(&g.RequestID, &g.GrantID, &status); err != nil {

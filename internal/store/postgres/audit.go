@@ -10,8 +10,6 @@ import (
 	"github.com/jackc/pgx/v5/pgtype"
 
 	"github.com/elevate/elevate/internal/access"
-	"github.com/elevate/elevate/internal/audit"
-	"github.com/elevate/elevate/internal/store"
 )
 
 // auditLockKey is the pg_advisory_xact_lock key that serializes appends to
@@ -30,8 +28,8 @@ func (t *tx) appendChained(ctx context.Context, e access.Event, details string) 
 	if err != nil {
 		return err
 	}
-	e.At = audit.NormalizeTime(e.At)
-	seq, prev, h := audit.Link(headSeq, headHash, e)
+	e.At = access.NormalizeChainTime(e.At)
+	seq, prev, h := access.ChainLink(headSeq, headHash, e)
 	if _, err := t.tx.Exec(ctx, `INSERT INTO events (seq, at, type, request_id, grant_id,
 		actor_user_id, actor_name, actor_email, actor_via, details, prev_hash, hash) OVERRIDING SYSTEM VALUE
 		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10::jsonb, $11, $12)`,
@@ -72,8 +70,8 @@ func (t *tx) chainHead(ctx context.Context) (int64, []byte, error) {
 // chainLegacy computes the chain over the entries written before it
 // existed (hash NULL), keeping their seq, and returns the new head.
 func (t *tx) chainLegacy(ctx context.Context) (int64, []byte, error) {
-	var legacy []store.AuditEntry
-	prev := audit.Genesis
+	var legacy []access.AuditEntry
+	prev := access.ChainGenesis
 	var prevSeq int64
 	err := t.each(ctx, func(rows pgx.Rows) error {
 		en, err := scanAuditRow(rows)
@@ -90,7 +88,7 @@ func (t *tx) chainLegacy(ctx context.Context) (int64, []byte, error) {
 	if err != nil {
 		return 0, nil, wrap("read entries to chain", err)
 	}
-	var x audit.Hasher
+	var x access.ChainHasher
 	for _, en := range legacy {
 		if en.Seq < prevSeq {
 			return 0, nil, fmt.Errorf("postgres: chain legacy entries: entry %d has no hash but comes before hashed entry %d", en.Seq, prevSeq)
@@ -106,9 +104,9 @@ func (t *tx) chainLegacy(ctx context.Context) (int64, []byte, error) {
 
 const auditSelect = `SELECT seq, prev_hash, hash, at, type, request_id, grant_id, actor_user_id, actor_name, actor_email, actor_via, details::text FROM events`
 
-func scanAuditRow(rows pgx.Rows) (store.AuditEntry, error) {
+func scanAuditRow(rows pgx.Rows) (access.AuditEntry, error) {
 	var (
-		en            store.AuditEntry
+		en            access.AuditEntry
 		at            pgtype.Timestamptz
 		typ, via, det string
 	)
@@ -130,8 +128,8 @@ func scanAuditRow(rows pgx.Rows) (store.AuditEntry, error) {
 }
 
 // AuditHead returns the last entry and the number of entries.
-func (t *tx) AuditHead(ctx context.Context) (store.AuditEntry, int64, error) {
-	var en store.AuditEntry
+func (t *tx) AuditHead(ctx context.Context) (access.AuditEntry, int64, error) {
+	var en access.AuditEntry
 	found := false
 	err := t.each(ctx, func(rows pgx.Rows) error {
 		var err error
@@ -153,7 +151,7 @@ func (t *tx) AuditHead(ctx context.Context) (store.AuditEntry, int64, error) {
 }
 
 // ScanAudit calls fn for the entries after afterSeq, in seq order.
-func (t *tx) ScanAudit(ctx context.Context, afterSeq int64, limit int, fn func(store.AuditEntry) error) error {
+func (t *tx) ScanAudit(ctx context.Context, afterSeq int64, limit int, fn func(access.AuditEntry) error) error {
 	q := auditSelect + ` WHERE seq > $1 ORDER BY seq`
 	args := []any{afterSeq}
 	if limit > 0 {
@@ -182,7 +180,7 @@ func (t *tx) ScanAudit(ctx context.Context, afterSeq int64, limit int, fn func(s
 }
 
 // AddCheckpoint stores c and sets its ID.
-func (t *tx) AddCheckpoint(ctx context.Context, c *store.Checkpoint) error {
+func (t *tx) AddCheckpoint(ctx context.Context, c *access.Checkpoint) error {
 	err := t.tx.QueryRow(ctx, `INSERT INTO audit_checkpoints (seq, hash, count, at, kind, public_key, signature)
 		VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id`, c.Seq, c.Hash, c.Count, timeArg(c.At), c.Kind, c.PublicKey, c.Signature).Scan(&c.ID)
 	if err != nil {
@@ -192,11 +190,11 @@ func (t *tx) AddCheckpoint(ctx context.Context, c *store.Checkpoint) error {
 }
 
 // ListCheckpoints returns the checkpoints, oldest first.
-func (t *tx) ListCheckpoints(ctx context.Context) ([]store.Checkpoint, error) {
-	var out []store.Checkpoint
+func (t *tx) ListCheckpoints(ctx context.Context) ([]access.Checkpoint, error) {
+	var out []access.Checkpoint
 	err := t.each(ctx, func(rows pgx.Rows) error {
 		var (
-			c  store.Checkpoint
+			c  access.Checkpoint
 			at pgtype.Timestamptz
 		)
 		if err := rows.Scan(&c.ID, &c.Seq, &c.Hash, &c.Count, &at, &c.Kind, &c.PublicKey, &c.Signature); err != nil {

@@ -13,7 +13,7 @@ import (
 )
 
 // CreateBreakGlass records a break-glass request.
-func (t *tx) CreateBreakGlass(ctx context.Context, u store.BreakGlassUse) error {
+func (t *tx) CreateBreakGlass(ctx context.Context, u access.BreakGlassUse) error {
 	accounts := u.AccountIDs
 	if accounts == nil {
 		accounts = []string{}
@@ -30,9 +30,9 @@ func (t *tx) CreateBreakGlass(ctx context.Context, u store.BreakGlassUse) error 
 const breakGlassColumns = `b.request_id, b.requester_id, b.requester_name, b.rule, b.permission_set_name, b.account_ids,
 	b.justification, b.used_at, r.status, b.reviewer_id, b.reviewed_by, b.reviewed_at, b.review_comment`
 
-func scanBreakGlass(row pgx.Row) (store.BreakGlassUse, error) {
+func scanBreakGlass(row pgx.Row) (access.BreakGlassUse, error) {
 	var (
-		u        store.BreakGlassUse
+		u        access.BreakGlassUse
 		usedAt   pgtype.Timestamptz
 		status   string
 		reviewed pgtype.Timestamptz
@@ -49,7 +49,7 @@ func scanBreakGlass(row pgx.Row) (store.BreakGlassUse, error) {
 }
 
 // FindBreakGlass returns the break-glass use of a request.
-func (t *tx) FindBreakGlass(ctx context.Context, requestID string) (store.BreakGlassUse, error) {
+func (t *tx) FindBreakGlass(ctx context.Context, requestID string) (access.BreakGlassUse, error) {
 	u, err := scanBreakGlass(t.tx.QueryRow(ctx, `SELECT `+breakGlassColumns+`
 		FROM break_glass b JOIN requests r ON r.id = b.request_id WHERE b.request_id = $1`, requestID))
 	if errors.Is(err, pgx.ErrNoRows) {
@@ -62,7 +62,7 @@ func (t *tx) FindBreakGlass(ctx context.Context, requestID string) (store.BreakG
 }
 
 // ReviewBreakGlass records the review of a break-glass use, once.
-func (t *tx) ReviewBreakGlass(ctx context.Context, rv store.BreakGlassReview) error {
+func (t *tx) ReviewBreakGlass(ctx context.Context, rv access.BreakGlassReview) error {
 	tag, err := t.tx.Exec(ctx, `UPDATE break_glass SET reviewer_id = $1, reviewed_by = $2, reviewed_at = $3, review_comment = $4
 		WHERE request_id = $5 AND reviewed_at IS NULL`, rv.ReviewerID, rv.ReviewedBy, timeArg(rv.At), rv.Comment, rv.RequestID)
 	if err != nil {
@@ -83,16 +83,16 @@ func (t *tx) ReviewBreakGlass(ctx context.Context, rv store.BreakGlassReview) er
 }
 
 // ListBreakGlass returns the break-glass uses matching f, newest first.
-func (t *tx) ListBreakGlass(ctx context.Context, f store.BreakGlassFilter) ([]store.BreakGlassUse, error) {
+func (t *tx) ListBreakGlass(ctx context.Context, f access.BreakGlassFilter) ([]access.BreakGlassUse, error) {
 	limit := f.Limit
 	if limit <= 0 {
-		limit = store.DefaultBreakGlassLimit
+		limit = access.DefaultBreakGlassLimit
 	}
 	where := ""
 	if f.Unreviewed {
 		where = `WHERE b.reviewed_at IS NULL`
 	}
-	var out []store.BreakGlassUse
+	var out []access.BreakGlassUse
 	err := t.each(ctx, func(rows pgx.Rows) error {
 		u, err := scanBreakGlass(rows)
 		if err != nil {

@@ -22,7 +22,7 @@ func (t *tx) AppendEvent(ctx context.Context, e access.Event) error {
 	if err != nil {
 		return fmt.Errorf("postgres: append event %s: encode details: %w", e.Type, err)
 	}
-	// The hash chain (issue 8): seq, prev_hash and hash, in this transaction.
+	// The hash chain: seq, prev_hash and hash, in this transaction.
 	return t.appendChained(ctx, e, string(b))
 }
 

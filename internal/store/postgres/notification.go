@@ -6,17 +6,16 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/elevate/elevate/internal/access"
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgtype"
-
-	"github.com/elevate/elevate/internal/store"
 )
 
 const notificationColumns = `id, request_id, event_type, event::text, channel, recipient_id, recipient_name, subject,
 	status, attempts, last_error, final, not_before, created_at, sent_at`
 
 // InsertNotification records a notification; a taken id is store.ErrConflict.
-func (t *tx) InsertNotification(ctx context.Context, n store.Notification) error {
+func (t *tx) InsertNotification(ctx context.Context, n access.Notification) error {
 	ev := string(n.Event)
 	if ev == "" {
 		ev = "{}"
@@ -31,9 +30,9 @@ func (t *tx) InsertNotification(ctx context.Context, n store.Notification) error
 	return nil
 }
 
-func scanNotification(row pgx.Row) (store.Notification, error) {
+func scanNotification(row pgx.Row) (access.Notification, error) {
 	var (
-		n                            store.Notification
+		n                            access.Notification
 		ev                           string
 		notBefore, createdAt, sentAt pgtype.Timestamptz
 	)
@@ -47,7 +46,7 @@ func scanNotification(row pgx.Row) (store.Notification, error) {
 }
 
 // FindNotification returns one notification.
-func (t *tx) FindNotification(ctx context.Context, id string) (store.Notification, error) {
+func (t *tx) FindNotification(ctx context.Context, id string) (access.Notification, error) {
 	n, err := scanNotification(t.tx.QueryRow(ctx, `SELECT `+notificationColumns+` FROM notifications WHERE id = $1`, id))
 	if errors.Is(err, pgx.ErrNoRows) {
 		return n, notFound("find notification " + id)
@@ -59,7 +58,7 @@ func (t *tx) FindNotification(ctx context.Context, id string) (store.Notificatio
 }
 
 // UpdateNotification stores the delivery outcome of n.
-func (t *tx) UpdateNotification(ctx context.Context, n store.Notification) error {
+func (t *tx) UpdateNotification(ctx context.Context, n access.Notification) error {
 	tag, err := t.tx.Exec(ctx, `UPDATE notifications SET status = $1, attempts = $2, last_error = $3, final = $4, sent_at = $5
 		WHERE id = $6`, n.Status, n.Attempts, n.LastError, n.Final, timeArg(n.SentAt), n.ID)
 	if err != nil {
@@ -72,7 +71,7 @@ func (t *tx) UpdateNotification(ctx context.Context, n store.Notification) error
 }
 
 // ListNotifications returns the notifications matching f, newest first.
-func (t *tx) ListNotifications(ctx context.Context, f store.NotificationFilter) ([]store.Notification, error) {
+func (t *tx) ListNotifications(ctx context.Context, f access.NotificationFilter) ([]access.Notification, error) {
 	var where []string
 	var args []any
 	for _, c := range []struct{ col, v string }{{"status", f.Status}, {"request_id", f.RequestID}, {"recipient_id", f.RecipientID}} {
@@ -91,7 +90,7 @@ func (t *tx) ListNotifications(ctx context.Context, f store.NotificationFilter) 
 	}
 	args = append(args, limit)
 	q += fmt.Sprintf(` ORDER BY created_at DESC, id DESC LIMIT $%d`, len(args))
-	var out []store.Notification
+	var out []access.Notification
 	err := t.each(ctx, func(rows pgx.Rows) error {
 		n, err := scanNotification(rows)
 		if err != nil {
@@ -107,7 +106,7 @@ func (t *tx) ListNotifications(ctx context.Context, f store.NotificationFilter) 
 }
 
 // PutSlackMessage records or replaces the approver's message about a request.
-func (t *tx) PutSlackMessage(ctx context.Context, m store.SlackMessage) error {
+func (t *tx) PutSlackMessage(ctx context.Context, m access.SlackMessage) error {
 	if _, err := t.tx.Exec(ctx, `INSERT INTO slack_messages (request_id, user_id, channel, ts) VALUES ($1, $2, $3, $4)
 		ON CONFLICT (request_id, user_id) DO UPDATE SET channel = excluded.channel, ts = excluded.ts`,
 		m.RequestID, m.UserID, m.Channel, m.TS); err != nil {
@@ -117,10 +116,10 @@ func (t *tx) PutSlackMessage(ctx context.Context, m store.SlackMessage) error {
 }
 
 // ListSlackMessages returns the messages about a request, by user id.
-func (t *tx) ListSlackMessages(ctx context.Context, requestID string) ([]store.SlackMessage, error) {
-	var out []store.SlackMessage
+func (t *tx) ListSlackMessages(ctx context.Context, requestID string) ([]access.SlackMessage, error) {
+	var out []access.SlackMessage
 	err := t.each(ctx, func(rows pgx.Rows) error {
-		var m store.SlackMessage
+		var m access.SlackMessage
 		if err := rows.Scan(&m.RequestID, &m.UserID, &m.Channel, &m.TS); err != nil {
 			return err
 		}

@@ -67,9 +67,9 @@ func (t *tx) DirectorySnapshot(ctx context.Context) (access.Directory, error) {
 }
 
 // GetPolicy returns the policy document of the highest revision.
-func (t *tx) GetPolicy(ctx context.Context) (store.StoredPolicy, error) {
+func (t *tx) GetPolicy(ctx context.Context) (access.StoredPolicy, error) {
 	var (
-		p   store.StoredPolicy
+		p   access.StoredPolicy
 		at  pgtype.Timestamptz
 		doc string
 	)
@@ -96,7 +96,7 @@ func (t *tx) PolicyRevision(ctx context.Context) (int, error) {
 
 // PutPolicy stores p as the next revision; a concurrent apply of the same
 // revision fails on the primary key with store.ErrConflict.
-func (t *tx) PutPolicy(ctx context.Context, p store.StoredPolicy) error {
+func (t *tx) PutPolicy(ctx context.Context, p access.StoredPolicy) error {
 	rev, err := t.PolicyRevision(ctx)
 	if err != nil {
 		return err

@@ -462,7 +462,7 @@ func TestAssignmentHoldersAndStanding(t *testing.T) {
 		if err != nil {
 			return err
 		}
-		if len(got) != 1 || got[0] != (store.GrantRef{RequestID: "r2", GrantID: "r2-g", Status: access.GrantRevoking}) {
+		if len(got) != 1 || got[0] != (access.GrantRef{RequestID: "r2", GrantID: "r2-g", Status: access.GrantRevoking}) {
 			t.Errorf("AssignmentHolders = %+v, want r2's revoking grant", got)
 		}
 		r, err := tx.FindRequestByID(ctx, "r1")

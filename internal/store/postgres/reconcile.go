@@ -11,16 +11,15 @@ import (
 	"github.com/jackc/pgx/v5/pgtype"
 
 	"github.com/elevate/elevate/internal/access"
-	"github.com/elevate/elevate/internal/store"
 )
 
 // ManagedGrants returns the open grants and the created or shared grants
 // closed at or after closedSince, with their assignments.
-func (t *tx) ManagedGrants(ctx context.Context, closedSince time.Time) ([]store.ManagedGrant, error) {
-	var out []store.ManagedGrant
+func (t *tx) ManagedGrants(ctx context.Context, closedSince time.Time) ([]access.ManagedGrant, error) {
+	var out []access.ManagedGrant
 	err := t.each(ctx, func(rows pgx.Rows) error {
 		var (
-			g                 store.ManagedGrant
+			g                 access.ManagedGrant
 			status, origin    string
 			activated, closed pgtype.Timestamptz
 		)
@@ -47,7 +46,7 @@ func (t *tx) ManagedGrants(ctx context.Context, closedSince time.Time) ([]store.
 }
 
 // PutRunStatus replaces the status of the last run of s.Kind.
-func (t *tx) PutRunStatus(ctx context.Context, s store.RunStatus) error {
+func (t *tx) PutRunStatus(ctx context.Context, s access.RunStatus) error {
 	if s.Kind == "" {
 		return errors.New("postgres: put run status: empty kind")
 	}
@@ -70,22 +69,22 @@ func (t *tx) PutRunStatus(ctx context.Context, s store.RunStatus) error {
 }
 
 // GetRunStatus returns the status of the last run of kind.
-func (t *tx) GetRunStatus(ctx context.Context, kind string) (store.RunStatus, error) {
+func (t *tx) GetRunStatus(ctx context.Context, kind string) (access.RunStatus, error) {
 	var (
-		s                    = store.RunStatus{Kind: kind}
+		s                    = access.RunStatus{Kind: kind}
 		started, ended, succ pgtype.Timestamptz
 		counts               []byte
 	)
 	err := t.tx.QueryRow(ctx, `SELECT started_at, ended_at, last_success_at, counts, error FROM run_status WHERE kind = $1`, kind).
 		Scan(&started, &ended, &succ, &counts, &s.Error)
 	if errors.Is(err, pgx.ErrNoRows) {
-		return store.RunStatus{}, notFound("run status " + kind)
+		return access.RunStatus{}, notFound("run status " + kind)
 	}
 	if err != nil {
-		return store.RunStatus{}, wrap("run status "+kind, err)
+		return access.RunStatus{}, wrap("run status "+kind, err)
 	}
 	if err := json.Unmarshal(counts, &s.Counts); err != nil {
-		return store.RunStatus{}, fmt.Errorf("postgres: run status %s: counts: %w", kind, err)
+		return access.RunStatus{}, fmt.Errorf("postgres: run status %s: counts: %w", kind, err)
 	}
 	s.StartedAt, s.EndedAt, s.LastSuccessAt = timeOf(started), timeOf(ended), timeOf(succ)
 	return s, nil

@@ -230,7 +230,7 @@ func (t *tx) FindRequestByGrantID(ctx context.Context, grantID string) (*access.
 // ListRequests returns the requests matching f, newest created first (a
 // request without a creation time last), then by id descending, with their
 // grants, approvals and approvers loaded in one query each.
-func (t *tx) ListRequests(ctx context.Context, f store.RequestFilter) ([]*access.Request, error) {
+func (t *tx) ListRequests(ctx context.Context, f access.RequestFilter) ([]*access.Request, error) {
 	var (
 		where []string
 		args  []any

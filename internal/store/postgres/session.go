@@ -5,24 +5,23 @@ import (
 	"errors"
 	"time"
 
+	"github.com/elevate/elevate/internal/access"
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgtype"
-
-	"github.com/elevate/elevate/internal/store"
 )
 
 // ListTokens returns the user's tokens, oldest first.
-func (t *tx) ListTokens(ctx context.Context, userID string) ([]store.Token, error) {
+func (t *tx) ListTokens(ctx context.Context, userID string) ([]access.Token, error) {
 	rows, err := t.tx.Query(ctx, `SELECT id, user_id, name, hash, created_at, expires_at, last_used_at
 		FROM tokens WHERE user_id = $1 ORDER BY created_at, id`, userID)
 	if err != nil {
 		return nil, wrap("list tokens", err)
 	}
 	defer rows.Close()
-	var out []store.Token
+	var out []access.Token
 	for rows.Next() {
 		var (
-			tok                          store.Token
+			tok                          access.Token
 			createdAt, expiresAt, usedAt pgtype.Timestamptz
 		)
 		if err := rows.Scan(&tok.ID, &tok.UserID, &tok.Name, &tok.Hash, &createdAt, &expiresAt, &usedAt); err != nil {
@@ -50,7 +49,7 @@ func (t *tx) DeleteToken(ctx context.Context, userID, id string) error {
 }
 
 // CreateSession stores a portal session.
-func (t *tx) CreateSession(ctx context.Context, s store.Session) error {
+func (t *tx) CreateSession(ctx context.Context, s access.Session) error {
 	if _, err := t.tx.Exec(ctx, `INSERT INTO sessions (id, hash, user_id, method, created_at, last_seen_at, expires_at)
 		VALUES ($1, $2, $3, $4, $5, $6, $7)`, s.ID, s.Hash, s.UserID, s.Method, timeArg(s.CreatedAt), timeArg(s.LastSeenAt), timeArg(s.ExpiresAt)); err != nil {
 		return wrap("create session "+s.ID, err)
@@ -59,18 +58,18 @@ func (t *tx) CreateSession(ctx context.Context, s store.Session) error {
 }
 
 // FindSessionByHash returns the session whose secret has this hash.
-func (t *tx) FindSessionByHash(ctx context.Context, hash []byte) (store.Session, error) {
+func (t *tx) FindSessionByHash(ctx context.Context, hash []byte) (access.Session, error) {
 	var (
-		s                      store.Session
+		s                      access.Session
 		created, seen, expires pgtype.Timestamptz
 	)
 	err := t.tx.QueryRow(ctx, `SELECT id, hash, user_id, method, created_at, last_seen_at, expires_at
 		FROM sessions WHERE hash = $1`, hash).Scan(&s.ID, &s.Hash, &s.UserID, &s.Method, &created, &seen, &expires)
 	if errors.Is(err, pgx.ErrNoRows) {
-		return store.Session{}, notFound("find session")
+		return access.Session{}, notFound("find session")
 	}
 	if err != nil {
-		return store.Session{}, wrap("find session", err)
+		return access.Session{}, wrap("find session", err)
 	}
 	s.CreatedAt, s.LastSeenAt, s.ExpiresAt = timeOf(created), timeOf(seen), timeOf(expires)
 	return s, nil

@@ -5,14 +5,13 @@ import (
 	"errors"
 	"time"
 
+	"github.com/elevate/elevate/internal/access"
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgtype"
-
-	"github.com/elevate/elevate/internal/store"
 )
 
 // CreateToken stores an API token. A taken id or hash is store.ErrConflict.
-func (t *tx) CreateToken(ctx context.Context, tok store.Token) error {
+func (t *tx) CreateToken(ctx context.Context, tok access.Token) error {
 	if _, err := t.tx.Exec(ctx, `INSERT INTO tokens (id, user_id, name, hash, created_at, expires_at, last_used_at)
 		VALUES ($1, $2, $3, $4, $5, $6, $7)`,
 		tok.ID, tok.UserID, tok.Name, tok.Hash, timeArg(tok.CreatedAt), timeArg(tok.ExpiresAt), timeArg(tok.LastUsedAt)); err != nil {
@@ -22,18 +21,18 @@ func (t *tx) CreateToken(ctx context.Context, tok store.Token) error {
 }
 
 // FindTokenByHash returns the token with the given hash, expired or not.
-func (t *tx) FindTokenByHash(ctx context.Context, hash []byte) (store.Token, error) {
+func (t *tx) FindTokenByHash(ctx context.Context, hash []byte) (access.Token, error) {
 	var (
-		tok                          store.Token
+		tok                          access.Token
 		createdAt, expiresAt, usedAt pgtype.Timestamptz
 	)
 	err := t.tx.QueryRow(ctx, `SELECT id, user_id, name, hash, created_at, expires_at, last_used_at
 		FROM tokens WHERE hash = $1`, hash).Scan(&tok.ID, &tok.UserID, &tok.Name, &tok.Hash, &createdAt, &expiresAt, &usedAt)
 	if errors.Is(err, pgx.ErrNoRows) {
-		return store.Token{}, notFound("find token by hash")
+		return access.Token{}, notFound("find token by hash")
 	}
 	if err != nil {
-		return store.Token{}, wrap("find token by hash", err)
+		return access.Token{}, wrap("find token by hash", err)
 	}
 	tok.CreatedAt, tok.ExpiresAt, tok.LastUsedAt = timeOf(createdAt), timeOf(expiresAt), timeOf(usedAt)
 	return tok, nil

@@ -7,7 +7,6 @@ import (
 	"time"
 
 	"github.com/elevate/elevate/internal/access"
-	"github.com/elevate/elevate/internal/store"
 )
 
 // MarkActivityPending records that the grant's activity is being fetched.
@@ -28,7 +27,7 @@ func (t *tx) MarkActivityPending(ctx context.Context, requestID, grantID string,
 }
 
 // PutActivityEvents stores a successful fetch, replacing the grant's events.
-func (t *tx) PutActivityEvents(ctx context.Context, a store.GrantActivity) error {
+func (t *tx) PutActivityEvents(ctx context.Context, a access.GrantActivity) error {
 	op := "put activity of grant " + a.GrantID
 	res, err := t.tx.ExecContext(ctx, `UPDATE grant_activity SET status = 'fetched', error = '', attempts = ?, fetched_at = ?,
 		window_start = ?, window_end = ?, event_count = ? WHERE grant_id = ?`,
@@ -65,7 +64,7 @@ func (t *tx) PutActivityEvents(ctx context.Context, a store.GrantActivity) error
 }
 
 // PutActivityError records a failed fetch attempt.
-func (t *tx) PutActivityError(ctx context.Context, a store.GrantActivity) error {
+func (t *tx) PutActivityError(ctx context.Context, a access.GrantActivity) error {
 	op := "put activity error of grant " + a.GrantID
 	res, err := t.tx.ExecContext(ctx, `UPDATE grant_activity SET status = ?, error = ?, attempts = ? WHERE grant_id = ?`,
 		a.Status, a.Error, a.Attempts, a.GrantID)
@@ -81,16 +80,16 @@ func (t *tx) PutActivityError(ctx context.Context, a store.GrantActivity) error 
 }
 
 // ListActivity returns the activity of a request's grants.
-func (t *tx) ListActivity(ctx context.Context, requestID string) ([]store.GrantActivity, error) {
+func (t *tx) ListActivity(ctx context.Context, requestID string) ([]access.GrantActivity, error) {
 	rows, err := t.tx.QueryContext(ctx, `SELECT grant_id, request_id, status, error, attempts, requested_at, fetched_at,
 		window_start, window_end FROM grant_activity WHERE request_id = ? ORDER BY grant_id`, requestID)
 	if err != nil {
 		return nil, fmt.Errorf("sqlite: list activity of request %s: %w", requestID, err)
 	}
-	var out []store.GrantActivity
+	var out []access.GrantActivity
 	for rows.Next() {
 		var (
-			a                     store.GrantActivity
+			a                     access.GrantActivity
 			requested             int64
 			fetched, wStart, wEnd sql.NullInt64
 		)

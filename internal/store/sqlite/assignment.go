@@ -7,14 +7,13 @@ import (
 	"time"
 
 	"github.com/elevate/elevate/internal/access"
-	"github.com/elevate/elevate/internal/store"
 )
 
 // LockAssignment is a no-op: SQLite write transactions (BEGIN IMMEDIATE) are
 // already serialized.
 func (t *tx) LockAssignment(context.Context, access.Assignment) error { return nil }
 
-func (t *tx) AssignmentHolders(ctx context.Context, a access.Assignment, exceptGrantID string) ([]store.GrantRef, error) {
+func (t *tx) AssignmentHolders(ctx context.Context, a access.Assignment, exceptGrantID string) ([]access.GrantRef, error) {
 	rows, err := t.tx.QueryContext(ctx, `SELECT g.request_id, g.id, g.status FROM grants g JOIN requests r ON r.id = g.request_id
 		WHERE g.account_id = ? AND (g.status IN ('active', 'revoking') OR (g.status = 'pending' AND g.origin = 'created')) AND r.permission_set_arn = ? AND r.requester_id = ? AND g.id <> ?
 		ORDER BY g.id`, a.AccountID, a.PermissionSetARN, a.UserID, exceptGrantID)
@@ -22,9 +21,9 @@ func (t *tx) AssignmentHolders(ctx context.Context, a access.Assignment, exceptG
 		return nil, fmt.Errorf("sqlite: assignment holders: %w", err)
 	}
 	defer rows.Close()
-	var out []store.GrantRef
+	var out []access.GrantRef
 	for rows.Next() {
-		var g store.GrantRef
+		var g access.GrantRef
 		var status string
 		if err := rows.Scan(&g.RequestID, &g.GrantID, &status); err != nil {
 			return nil, fmt.Errorf("sqlite: assignment holders: %w", err)

@@ -8,8 +8,6 @@ import (
 	"fmt"
 
 	"github.com/elevate/elevate/internal/access"
-	"github.com/elevate/elevate/internal/audit"
-	"github.com/elevate/elevate/internal/store"
 )
 
 // appendChained inserts e (details already encoded as JSON) as the next
@@ -20,8 +18,8 @@ func (t *tx) appendChained(ctx context.Context, e access.Event, details string) 
 	if err != nil {
 		return err
 	}
-	e.At = audit.NormalizeTime(e.At)
-	seq, prev, h := audit.Link(headSeq, headHash, e)
+	e.At = access.NormalizeChainTime(e.At)
+	seq, prev, h := access.ChainLink(headSeq, headHash, e)
 	if _, err := t.tx.ExecContext(ctx, `INSERT INTO events (seq, at, type, request_id, grant_id,
 		actor_user_id, actor_name, actor_email, actor_via, details, prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		seq, timeArg(e.At), string(e.Type), e.RequestID, e.GrantID,
@@ -61,8 +59,8 @@ func (t *tx) chainHead(ctx context.Context) (int64, []byte, error) {
 // chainLegacy computes the chain over the entries written before it
 // existed (hash NULL), keeping their seq, and returns the new head.
 func (t *tx) chainLegacy(ctx context.Context) (int64, []byte, error) {
-	var legacy []store.AuditEntry
-	prev := audit.Genesis
+	var legacy []access.AuditEntry
+	prev := access.ChainGenesis
 	var prevSeq int64
 	err := t.each(ctx, func(rows *sql.Rows) error {
 		en, err := scanAuditRow(rows)
@@ -79,7 +77,7 @@ func (t *tx) chainLegacy(ctx context.Context) (int64, []byte, error) {
 	if err != nil {
 		return 0, nil, fmt.Errorf("sqlite: read entries to chain: %w", err)
 	}
-	var x audit.Hasher
+	var x access.ChainHasher
 	for _, en := range legacy {
 		if en.Seq < prevSeq {
 			return 0, nil, fmt.Errorf("sqlite: chain legacy entries: entry %d has no hash but comes before hashed entry %d", en.Seq, prevSeq)
@@ -95,9 +93,9 @@ func (t *tx) chainLegacy(ctx context.Context) (int64, []byte, error) {
 
 const auditSelect = `SELECT seq, prev_hash, hash, at, type, request_id, grant_id, actor_user_id, actor_name, actor_email, actor_via, details FROM events`
 
-func scanAuditRow(rows *sql.Rows) (store.AuditEntry, error) {
+func scanAuditRow(rows *sql.Rows) (access.AuditEntry, error) {
 	var (
-		en            store.AuditEntry
+		en            access.AuditEntry
 		at            sql.NullInt64
 		typ, via, det string
 	)
@@ -119,8 +117,8 @@ func scanAuditRow(rows *sql.Rows) (store.AuditEntry, error) {
 }
 
 // AuditHead returns the last entry and the number of entries.
-func (t *tx) AuditHead(ctx context.Context) (store.AuditEntry, int64, error) {
-	var en store.AuditEntry
+func (t *tx) AuditHead(ctx context.Context) (access.AuditEntry, int64, error) {
+	var en access.AuditEntry
 	found := false
 	err := t.each(ctx, func(rows *sql.Rows) error {
 		var err error
@@ -142,7 +140,7 @@ func (t *tx) AuditHead(ctx context.Context) (store.AuditEntry, int64, error) {
 }
 
 // ScanAudit calls fn for the entries after afterSeq, in seq order.
-func (t *tx) ScanAudit(ctx context.Context, afterSeq int64, limit int, fn func(store.AuditEntry) error) error {
+func (t *tx) ScanAudit(ctx context.Context, afterSeq int64, limit int, fn func(access.AuditEntry) error) error {
 	q := auditSelect + ` WHERE seq > ? ORDER BY seq`
 	args := []any{afterSeq}
 	if limit > 0 {
@@ -171,7 +169,7 @@ func (t *tx) ScanAudit(ctx context.Context, afterSeq int64, limit int, fn func(s
 }
 
 // AddCheckpoint stores c and sets its ID.
-func (t *tx) AddCheckpoint(ctx context.Context, c *store.Checkpoint) error {
+func (t *tx) AddCheckpoint(ctx context.Context, c *access.Checkpoint) error {
 	res, err := t.tx.ExecContext(ctx, `INSERT INTO audit_checkpoints (seq, hash, count, at, kind, public_key, signature)
 		VALUES (?, ?, ?, ?, ?, ?, ?)`, c.Seq, c.Hash, c.Count, c.At.UnixMicro(), c.Kind, c.PublicKey, c.Signature)
 	if err != nil {
@@ -184,11 +182,11 @@ func (t *tx) AddCheckpoint(ctx context.Context, c *store.Checkpoint) error {
 }
 
 // ListCheckpoints returns the checkpoints, oldest first.
-func (t *tx) ListCheckpoints(ctx context.Context) ([]store.Checkpoint, error) {
-	var out []store.Checkpoint
+func (t *tx) ListCheckpoints(ctx context.Context) ([]access.Checkpoint, error) {
+	var out []access.Checkpoint
 	err := t.each(ctx, func(rows *sql.Rows) error {
 		var (
-			c  store.Checkpoint
+			c  access.Checkpoint
 			at int64
 		)
 		if err := rows.Scan(&c.ID, &c.Seq, &c.Hash, &c.Count, &at, &c.Kind, &c.PublicKey, &c.Signature); err != nil {

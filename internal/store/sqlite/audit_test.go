@@ -85,7 +85,7 @@ func TestAuditChainsLegacyEntries(t *testing.T) {
 	}
 	var seqs []int64
 	if err := s.ReadTx(ctx, func(tx store.Tx) error {
-		return tx.ScanAudit(ctx, 0, 0, func(en store.AuditEntry) error {
+		return tx.ScanAudit(ctx, 0, 0, func(en access.AuditEntry) error {
 			seqs = append(seqs, en.Seq)
 			return nil
 		})

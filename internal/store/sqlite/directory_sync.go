@@ -9,7 +9,6 @@ import (
 	"time"
 
 	"github.com/elevate/elevate/internal/access"
-	"github.com/elevate/elevate/internal/store"
 )
 
 // stageTable describes one kind of directory row: its table, its staging
@@ -19,7 +18,7 @@ type stageTable struct {
 	keys, cols         []string
 }
 
-// stageTables are the directory's tables in store.DirectoryKinds order.
+// stageTables are the directory's tables in access.DirectoryKinds order.
 var stageTables = []stageTable{
 	{"accounts", "accounts", "stage_accounts", []string{"id"}, []string{"name", "email", "state", "parent_id"}},
 	{"ous", "ous", "stage_ous", []string{"id"}, []string{"name", "parent_id"}},
@@ -119,12 +118,12 @@ func (t *tx) StageDirectory(ctx context.Context, runID string, batch access.Dire
 
 // ApplyStagedDirectory upserts changed rows, deletes unseen ones, and drops
 // the run.
-func (t *tx) ApplyStagedDirectory(ctx context.Context, runID string, syncedAt time.Time) (store.DirectoryChanges, error) {
+func (t *tx) ApplyStagedDirectory(ctx context.Context, runID string, syncedAt time.Time) (access.DirectoryChanges, error) {
 	op := "apply staged directory " + runID
 	if err := t.checkStageRun(ctx, op, runID); err != nil {
 		return nil, err
 	}
-	changes := store.DirectoryChanges{}
+	changes := access.DirectoryChanges{}
 	for _, st := range stageTables {
 		ch, err := t.applyStage(ctx, st, runID)
 		if err != nil {
@@ -151,8 +150,8 @@ func (t *tx) ApplyStagedDirectory(ctx context.Context, runID string, syncedAt ti
 
 // applyStage applies one kind: count, upsert what differs, delete what was
 // not seen.
-func (t *tx) applyStage(ctx context.Context, st stageTable, runID string) (store.DirectoryChange, error) {
-	var ch store.DirectoryChange
+func (t *tx) applyStage(ctx context.Context, st stageTable, runID string) (access.DirectoryChange, error) {
+	var ch access.DirectoryChange
 	match := func(a, b string) string {
 		conds := make([]string, len(st.keys))
 		for i, k := range st.keys {

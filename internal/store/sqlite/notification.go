@@ -7,14 +7,14 @@ import (
 	"fmt"
 	"strings"
 
-	"github.com/elevate/elevate/internal/store"
+	"github.com/elevate/elevate/internal/access"
 )
 
 const notificationColumns = `id, request_id, event_type, event, channel, recipient_id, recipient_name, subject,
 	status, attempts, last_error, final, not_before, created_at, sent_at`
 
 // InsertNotification records a notification; a taken id is store.ErrConflict.
-func (t *tx) InsertNotification(ctx context.Context, n store.Notification) error {
+func (t *tx) InsertNotification(ctx context.Context, n access.Notification) error {
 	ev := string(n.Event)
 	if ev == "" {
 		ev = "{}"
@@ -28,9 +28,9 @@ func (t *tx) InsertNotification(ctx context.Context, n store.Notification) error
 	return nil
 }
 
-func scanNotification(row rowScanner) (store.Notification, error) {
+func scanNotification(row rowScanner) (access.Notification, error) {
 	var (
-		n                 store.Notification
+		n                 access.Notification
 		ev                string
 		final             int64
 		notBefore, sentAt sql.NullInt64
@@ -47,7 +47,7 @@ func scanNotification(row rowScanner) (store.Notification, error) {
 }
 
 // FindNotification returns one notification.
-func (t *tx) FindNotification(ctx context.Context, id string) (store.Notification, error) {
+func (t *tx) FindNotification(ctx context.Context, id string) (access.Notification, error) {
 	n, err := scanNotification(t.tx.QueryRowContext(ctx, `SELECT `+notificationColumns+` FROM notifications WHERE id = ?`, id))
 	if errors.Is(err, sql.ErrNoRows) {
 		return n, notFound("find notification " + id)
@@ -59,7 +59,7 @@ func (t *tx) FindNotification(ctx context.Context, id string) (store.Notificatio
 }
 
 // UpdateNotification stores the delivery outcome of n.
-func (t *tx) UpdateNotification(ctx context.Context, n store.Notification) error {
+func (t *tx) UpdateNotification(ctx context.Context, n access.Notification) error {
 	res, err := t.tx.ExecContext(ctx, `UPDATE notifications SET status = ?, attempts = ?, last_error = ?, final = ?, sent_at = ?
 		WHERE id = ?`, n.Status, n.Attempts, n.LastError, boolArg(n.Final), timeArg(n.SentAt), n.ID)
 	if err != nil {
@@ -72,7 +72,7 @@ func (t *tx) UpdateNotification(ctx context.Context, n store.Notification) error
 }
 
 // ListNotifications returns the notifications matching f, newest first.
-func (t *tx) ListNotifications(ctx context.Context, f store.NotificationFilter) ([]store.Notification, error) {
+func (t *tx) ListNotifications(ctx context.Context, f access.NotificationFilter) ([]access.Notification, error) {
 	var where []string
 	var args []any
 	for _, c := range []struct{ col, v string }{{"status", f.Status}, {"request_id", f.RequestID}, {"recipient_id", f.RecipientID}} {
@@ -96,7 +96,7 @@ func (t *tx) ListNotifications(ctx context.Context, f store.NotificationFilter) 
 		return nil, fmt.Errorf("sqlite: list notifications: %w", err)
 	}
 	defer rows.Close()
-	var out []store.Notification
+	var out []access.Notification
 	for rows.Next() {
 		n, err := scanNotification(rows)
 		if err != nil {
@@ -111,7 +111,7 @@ func (t *tx) ListNotifications(ctx context.Context, f store.NotificationFilter) 
 }
 
 // PutSlackMessage records or replaces the approver's message about a request.
-func (t *tx) PutSlackMessage(ctx context.Context, m store.SlackMessage) error {
+func (t *tx) PutSlackMessage(ctx context.Context, m access.SlackMessage) error {
 	if _, err := t.tx.ExecContext(ctx, `INSERT INTO slack_messages (request_id, user_id, channel, ts) VALUES (?, ?, ?, ?)
 		ON CONFLICT (request_id, user_id) DO UPDATE SET channel = excluded.channel, ts = excluded.ts`,
 		m.RequestID, m.UserID, m.Channel, m.TS); err != nil {
@@ -121,16 +121,16 @@ func (t *tx) PutSlackMessage(ctx context.Context, m store.SlackMessage) error {
 }
 
 // ListSlackMessages returns the messages about a request, by user id.
-func (t *tx) ListSlackMessages(ctx context.Context, requestID string) ([]store.SlackMessage, error) {
+func (t *tx) ListSlackMessages(ctx context.Context, requestID string) ([]access.SlackMessage, error) {
 	rows, err := t.tx.QueryContext(ctx, `SELECT request_id, user_id, channel, ts FROM slack_messages
 		WHERE request_id = ? ORDER BY user_id`, requestID)
 	if err != nil {
 		return nil, fmt.Errorf("sqlite: list slack messages of %s: %w", requestID, err)
 	}
 	defer rows.Close()
-	var out []store.SlackMessage
+	var out []access.SlackMessage
 	for rows.Next() {
-		var m store.SlackMessage
+		var m access.SlackMessage
 		if err := rows.Scan(&m.RequestID, &m.UserID, &m.Channel, &m.TS); err != nil {
 			return nil, fmt.Errorf("sqlite: list slack messages of %s: %w", requestID, err)
 		}

@@ -59,9 +59,9 @@ func (t *tx) DirectorySnapshot(ctx context.Context) (access.Directory, error) {
 }
 
 // GetPolicy returns the policy document of the highest revision.
-func (t *tx) GetPolicy(ctx context.Context) (store.StoredPolicy, error) {
+func (t *tx) GetPolicy(ctx context.Context) (access.StoredPolicy, error) {
 	var (
-		p   store.StoredPolicy
+		p   access.StoredPolicy
 		at  sql.NullInt64
 		doc string
 	)
@@ -87,7 +87,7 @@ func (t *tx) PolicyRevision(ctx context.Context) (int, error) {
 }
 
 // PutPolicy stores p as the next revision.
-func (t *tx) PutPolicy(ctx context.Context, p store.StoredPolicy) error {
+func (t *tx) PutPolicy(ctx context.Context, p access.StoredPolicy) error {
 	rev, err := t.PolicyRevision(ctx)
 	if err != nil {
 		return err

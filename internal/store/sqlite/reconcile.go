@@ -9,12 +9,11 @@ import (
 	"time"
 
 	"github.com/elevate/elevate/internal/access"
-	"github.com/elevate/elevate/internal/store"
 )
 
 // ManagedGrants returns the open grants and the created or shared grants
 // closed at or after closedSince, with their assignments.
-func (t *tx) ManagedGrants(ctx context.Context, closedSince time.Time) ([]store.ManagedGrant, error) {
+func (t *tx) ManagedGrants(ctx context.Context, closedSince time.Time) ([]access.ManagedGrant, error) {
 	rows, err := t.tx.QueryContext(ctx, `SELECT g.request_id, g.id, g.account_id, r.permission_set_arn, r.requester_id,
 			g.status, g.origin, g.activated_at, CASE WHEN g.status IN ('revoked', 'failed') THEN coalesce(g.revoked_at, r.updated_at) END,
 			EXISTS (SELECT 1 FROM standing_assignments s WHERE s.account_id = g.account_id
@@ -27,10 +26,10 @@ func (t *tx) ManagedGrants(ctx context.Context, closedSince time.Time) ([]store.
 		return nil, fmt.Errorf("sqlite: managed grants: %w", err)
 	}
 	defer rows.Close()
-	var out []store.ManagedGrant
+	var out []access.ManagedGrant
 	for rows.Next() {
 		var (
-			g                 store.ManagedGrant
+			g                 access.ManagedGrant
 			status, origin    string
 			activated, closed sql.NullInt64
 			standing          int64
@@ -50,7 +49,7 @@ func (t *tx) ManagedGrants(ctx context.Context, closedSince time.Time) ([]store.
 }
 
 // PutRunStatus replaces the status of the last run of s.Kind.
-func (t *tx) PutRunStatus(ctx context.Context, s store.RunStatus) error {
+func (t *tx) PutRunStatus(ctx context.Context, s access.RunStatus) error {
 	if s.Kind == "" {
 		return errors.New("sqlite: put run status: empty kind")
 	}
@@ -69,22 +68,22 @@ func (t *tx) PutRunStatus(ctx context.Context, s store.RunStatus) error {
 }
 
 // GetRunStatus returns the status of the last run of kind.
-func (t *tx) GetRunStatus(ctx context.Context, kind string) (store.RunStatus, error) {
+func (t *tx) GetRunStatus(ctx context.Context, kind string) (access.RunStatus, error) {
 	var (
-		s                    = store.RunStatus{Kind: kind}
+		s                    = access.RunStatus{Kind: kind}
 		started, ended, succ sql.NullInt64
 		counts               string
 	)
 	err := t.tx.QueryRowContext(ctx, `SELECT started_at, ended_at, last_success_at, counts, error FROM run_status WHERE kind = ?`, kind).
 		Scan(&started, &ended, &succ, &counts, &s.Error)
 	if errors.Is(err, sql.ErrNoRows) {
-		return store.RunStatus{}, notFound("run status " + kind)
+		return access.RunStatus{}, notFound("run status " + kind)
 	}
 	if err != nil {
-		return store.RunStatus{}, fmt.Errorf("sqlite: run status %s: %w", kind, err)
+		return access.RunStatus{}, fmt.Errorf("sqlite: run status %s: %w", kind, err)
 	}
 	if err := json.Unmarshal([]byte(counts), &s.Counts); err != nil {
-		return store.RunStatus{}, fmt.Errorf("sqlite: run status %s: counts: %w", kind, err)
+		return access.RunStatus{}, fmt.Errorf("sqlite: run status %s: counts: %w", kind, err)
 	}
 	s.StartedAt, s.EndedAt, s.LastSuccessAt = timeOf(started), timeOf(ended), timeOf(succ)
 	return s, nil

@@ -7,21 +7,21 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/elevate/elevate/internal/store"
+	"github.com/elevate/elevate/internal/access"
 )
 
 // ListTokens returns the user's tokens, oldest first.
-func (t *tx) ListTokens(ctx context.Context, userID string) ([]store.Token, error) {
+func (t *tx) ListTokens(ctx context.Context, userID string) ([]access.Token, error) {
 	rows, err := t.tx.QueryContext(ctx, `SELECT id, user_id, name, hash, created_at, expires_at, last_used_at
 		FROM tokens WHERE user_id = ? ORDER BY created_at, id`, userID)
 	if err != nil {
 		return nil, fmt.Errorf("sqlite: list tokens: %w", err)
 	}
 	defer rows.Close()
-	var out []store.Token
+	var out []access.Token
 	for rows.Next() {
 		var (
-			tok                          store.Token
+			tok                          access.Token
 			createdAt, expiresAt, usedAt sql.NullInt64
 		)
 		if err := rows.Scan(&tok.ID, &tok.UserID, &tok.Name, &tok.Hash, &createdAt, &expiresAt, &usedAt); err != nil {
@@ -51,7 +51,7 @@ func (t *tx) DeleteToken(ctx context.Context, userID, id string) error {
 }
 
 // CreateSession stores a portal session.
-func (t *tx) CreateSession(ctx context.Context, s store.Session) error {
+func (t *tx) CreateSession(ctx context.Context, s access.Session) error {
 	if _, err := t.tx.ExecContext(ctx, `INSERT INTO sessions (id, hash, user_id, method, created_at, last_seen_at, expires_at)
 		VALUES (?, ?, ?, ?, ?, ?, ?)`, s.ID, s.Hash, s.UserID, s.Method, timeArg(s.CreatedAt), timeArg(s.LastSeenAt), timeArg(s.ExpiresAt)); err != nil {
 		return wrapWrite("create session "+s.ID, err)
@@ -60,18 +60,18 @@ func (t *tx) CreateSession(ctx context.Context, s store.Session) error {
 }
 
 // FindSessionByHash returns the session whose secret has this hash.
-func (t *tx) FindSessionByHash(ctx context.Context, hash []byte) (store.Session, error) {
+func (t *tx) FindSessionByHash(ctx context.Context, hash []byte) (access.Session, error) {
 	var (
-		s                      store.Session
+		s                      access.Session
 		created, seen, expires sql.NullInt64
 	)
 	err := t.tx.QueryRowContext(ctx, `SELECT id, hash, user_id, method, created_at, last_seen_at, expires_at
 		FROM sessions WHERE hash = ?`, hash).Scan(&s.ID, &s.Hash, &s.UserID, &s.Method, &created, &seen, &expires)
 	if errors.Is(err, sql.ErrNoRows) {
-		return store.Session{}, notFound("find session")
+		return access.Session{}, notFound("find session")
 	}
 	if err != nil {
-		return store.Session{}, fmt.Errorf("sqlite: find session: %w", err)
+		return access.Session{}, fmt.Errorf("sqlite: find session: %w", err)
 	}
 	s.CreatedAt, s.LastSeenAt, s.ExpiresAt = timeOf(created), timeOf(seen), timeOf(expires)
 	return s, nil

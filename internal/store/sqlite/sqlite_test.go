@@ -412,7 +412,7 @@ func TestConcurrentInTx(t *testing.T) {
 		wg.Go(func() {
 			for range rounds {
 				if err := s.ReadTx(ctx, func(tx store.Tx) error {
-					_, err := tx.ListRequests(ctx, store.RequestFilter{})
+					_, err := tx.ListRequests(ctx, access.RequestFilter{})
 					return err
 				}); err != nil {
 					errs <- fmt.Errorf("reader %d: %w", i, err)

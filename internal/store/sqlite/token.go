@@ -7,11 +7,11 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/elevate/elevate/internal/store"
+	"github.com/elevate/elevate/internal/access"
 )
 
 // CreateToken stores an API token. A taken id or hash is store.ErrConflict.
-func (t *tx) CreateToken(ctx context.Context, tok store.Token) error {
+func (t *tx) CreateToken(ctx context.Context, tok access.Token) error {
 	if _, err := t.tx.ExecContext(ctx, `INSERT INTO tokens (id, user_id, name, hash, created_at, expires_at, last_used_at)
 		VALUES (?, ?, ?, ?, ?, ?, ?)`,
 		tok.ID, tok.UserID, tok.Name, tok.Hash, timeArg(tok.CreatedAt), timeArg(tok.ExpiresAt), timeArg(tok.LastUsedAt)); err != nil {
@@ -21,18 +21,18 @@ func (t *tx) CreateToken(ctx context.Context, tok store.Token) error {
 }
 
 // FindTokenByHash returns the token with the given hash, expired or not.
-func (t *tx) FindTokenByHash(ctx context.Context, hash []byte) (store.Token, error) {
+func (t *tx) FindTokenByHash(ctx context.Context, hash []byte) (access.Token, error) {
 	var (
-		tok                          store.Token
+		tok                          access.Token
 		createdAt, expiresAt, usedAt sql.NullInt64
 	)
 	err := t.tx.QueryRowContext(ctx, `SELECT id, user_id, name, hash, created_at, expires_at, last_used_at
 		FROM tokens WHERE hash = ?`, hash).Scan(&tok.ID, &tok.UserID, &tok.Name, &tok.Hash, &createdAt, &expiresAt, &usedAt)
 	if errors.Is(err, sql.ErrNoRows) {
-		return store.Token{}, notFound("find token by hash")
+		return access.Token{}, notFound("find token by hash")
 	}
 	if err != nil {
-		return store.Token{}, fmt.Errorf("sqlite: find token by hash: %w", err)
+		return access.Token{}, fmt.Errorf("sqlite: find token by hash: %w", err)
 	}
 	tok.CreatedAt, tok.ExpiresAt, tok.LastUsedAt = timeOf(createdAt), timeOf(expiresAt), timeOf(usedAt)
 	return tok, nil

@@ -9,7 +9,7 @@ import (
 	"github.com/elevate/elevate/internal/store"
 )
 
-// testActivity: session activity (issue 8, part 2) is created pending for
+// testActivity: session activity is created pending for
 // an existing grant only; a fetch stores its window and events (read back
 // oldest first, every field, read-only flag true/false/unknown); a failed
 // attempt keeps the events; a new pending mark keeps them too; the next
@@ -32,7 +32,7 @@ func testActivity(t *testing.T, s store.Store) {
 	err = s.InTx(ctx, func(tx store.Tx) error { return tx.MarkActivityPending(ctx, "req-act2", "req-act1-g", at(0)) })
 	wantErr(t, "MarkActivityPending with another request's id", err, store.ErrNotFound)
 	err = s.InTx(ctx, func(tx store.Tx) error {
-		return tx.PutActivityError(ctx, store.GrantActivity{GrantID: "req-act1-g", Status: store.ActivityFailed, Error: "x"})
+		return tx.PutActivityError(ctx, access.GrantActivity{GrantID: "req-act1-g", Status: access.ActivityFailed, Error: "x"})
 	})
 	wantErr(t, "PutActivityError without a row", err, store.ErrNotFound)
 
@@ -42,28 +42,28 @@ func testActivity(t *testing.T, s store.Store) {
 		}
 		return tx.MarkActivityPending(ctx, "req-act2", "req-act2-g", at(21*time.Minute))
 	})
-	list := func(id string) []store.GrantActivity {
+	list := func(id string) []access.GrantActivity {
 		t.Helper()
-		var out []store.GrantActivity
+		var out []access.GrantActivity
 		readTx(t, s, func(tx store.Tx) (err error) {
 			out, err = tx.ListActivity(ctx, id)
 			return err
 		})
 		return out
 	}
-	want := store.GrantActivity{GrantID: "req-act1-g", RequestID: "req-act1", Status: store.ActivityPending, RequestedAt: at(20 * time.Minute)}
-	if got := list("req-act1"); !reflect.DeepEqual(got, []store.GrantActivity{want}) {
+	want := access.GrantActivity{GrantID: "req-act1-g", RequestID: "req-act1", Status: access.ActivityPending, RequestedAt: at(20 * time.Minute)}
+	if got := list("req-act1"); !reflect.DeepEqual(got, []access.GrantActivity{want}) {
 		t.Fatalf("ListActivity after MarkActivityPending:\n got  %+v\n want %+v", got, want)
 	}
 
 	inTx(t, s, func(tx store.Tx) error {
-		return tx.PutActivityEvents(ctx, store.GrantActivity{GrantID: "req-act1-g", Attempts: 2, FetchedAt: at(30 * time.Minute),
+		return tx.PutActivityEvents(ctx, access.GrantActivity{GrantID: "req-act1-g", Attempts: 2, FetchedAt: at(30 * time.Minute),
 			WindowStart: at(time.Minute), WindowEnd: at(25 * time.Minute), Events: []access.ActivityEvent{evA, evB, evC}})
 	})
-	want.Status, want.Attempts, want.FetchedAt, want.WindowStart, want.WindowEnd = store.ActivityFetched, 2, at(30*time.Minute), at(time.Minute), at(25*time.Minute)
+	want.Status, want.Attempts, want.FetchedAt, want.WindowStart, want.WindowEnd = access.ActivityFetched, 2, at(30*time.Minute), at(time.Minute), at(25*time.Minute)
 	want.Events = []access.ActivityEvent{evB, evC, evA} // by time, then event id
-	if got := list("req-act1"); !reflect.DeepEqual(got, []store.GrantActivity{want}) {
-		t.Fatalf("ListActivity after PutActivityEvents:\n got  %+v\n want %+v", got, []store.GrantActivity{want})
+	if got := list("req-act1"); !reflect.DeepEqual(got, []access.GrantActivity{want}) {
+		t.Fatalf("ListActivity after PutActivityEvents:\n got  %+v\n want %+v", got, []access.GrantActivity{want})
 	}
 	if got := list("req-act2"); len(got) != 1 || got[0].GrantID != "req-act2-g" || len(got[0].Events) != 0 {
 		t.Errorf("ListActivity of the other request = %+v, want only its own pending grant without events", got)
@@ -74,27 +74,27 @@ func testActivity(t *testing.T, s store.Store) {
 
 	// A failed attempt and a new pending mark keep the events.
 	inTx(t, s, func(tx store.Tx) error {
-		return tx.PutActivityError(ctx, store.GrantActivity{GrantID: "req-act1-g", Status: store.ActivityFailed, Error: "query FAILED", Attempts: 3})
+		return tx.PutActivityError(ctx, access.GrantActivity{GrantID: "req-act1-g", Status: access.ActivityFailed, Error: "query FAILED", Attempts: 3})
 	})
 	got := list("req-act1")
-	if len(got) != 1 || got[0].Status != store.ActivityFailed || got[0].Error != "query FAILED" || got[0].Attempts != 3 || len(got[0].Events) != 3 {
+	if len(got) != 1 || got[0].Status != access.ActivityFailed || got[0].Error != "query FAILED" || got[0].Attempts != 3 || len(got[0].Events) != 3 {
 		t.Errorf("after PutActivityError: %+v, want failed, the error, 3 attempts, 3 events kept", got)
 	}
 	inTx(t, s, func(tx store.Tx) error {
 		return tx.MarkActivityPending(ctx, "req-act1", "req-act1-g", at(40*time.Minute))
 	})
 	got = list("req-act1")
-	if len(got) != 1 || got[0].Status != store.ActivityPending || got[0].Error != "" || got[0].Attempts != 0 ||
+	if len(got) != 1 || got[0].Status != access.ActivityPending || got[0].Error != "" || got[0].Attempts != 0 ||
 		!got[0].RequestedAt.Equal(at(40*time.Minute)) || !got[0].FetchedAt.Equal(at(30*time.Minute)) || len(got[0].Events) != 3 {
 		t.Errorf("after a new MarkActivityPending: %+v, want pending, no error, requested at +40m, fetched at +30m, events kept", got)
 	}
 	// The next fetch replaces the events.
 	inTx(t, s, func(tx store.Tx) error {
-		return tx.PutActivityEvents(ctx, store.GrantActivity{GrantID: "req-act1-g", Attempts: 1, FetchedAt: at(50 * time.Minute),
+		return tx.PutActivityEvents(ctx, access.GrantActivity{GrantID: "req-act1-g", Attempts: 1, FetchedAt: at(50 * time.Minute),
 			WindowStart: at(time.Minute), WindowEnd: at(45 * time.Minute), Events: []access.ActivityEvent{evA}})
 	})
 	got = list("req-act1")
-	if len(got) != 1 || got[0].Status != store.ActivityFetched || len(got[0].Events) != 1 || !reflect.DeepEqual(got[0].Events[0], evA) {
+	if len(got) != 1 || got[0].Status != access.ActivityFetched || len(got[0].Events) != 1 || !reflect.DeepEqual(got[0].Events[0], evA) {
 		t.Errorf("after a second PutActivityEvents: %+v, want fetched with only ev-a", got)
 	}
 }
@@ -117,7 +117,7 @@ func testActivityRetention(t *testing.T, s store.Store) {
 				return err
 			}
 			if f, ok := fetched[r.ID]; ok {
-				if err := tx.PutActivityEvents(ctx, store.GrantActivity{GrantID: r.ID + "-g", FetchedAt: f,
+				if err := tx.PutActivityEvents(ctx, access.GrantActivity{GrantID: r.ID + "-g", FetchedAt: f,
 					Events: []access.ActivityEvent{{EventID: "e1", Time: at(0), Name: "ListBuckets"}}}); err != nil {
 					return err
 				}
@@ -147,7 +147,7 @@ func testActivityRetention(t *testing.T, s store.Store) {
 		return nil
 	})
 	has := func(id string) bool {
-		var got []store.GrantActivity
+		var got []access.GrantActivity
 		readTx(t, s, func(tx store.Tx) (err error) {
 			got, err = tx.ListActivity(ctx, id)
 			return err

@@ -35,11 +35,11 @@ func auditEvents(t *testing.T, s store.Store, n int) []access.Event {
 }
 
 // entries reads the whole chain.
-func entries(t *testing.T, s store.Store) []store.AuditEntry {
+func entries(t *testing.T, s store.Store) []access.AuditEntry {
 	t.Helper()
-	var out []store.AuditEntry
+	var out []access.AuditEntry
 	readTx(t, s, func(tx store.Tx) error {
-		return tx.ScanAudit(t.Context(), 0, 0, func(en store.AuditEntry) error {
+		return tx.ScanAudit(t.Context(), 0, 0, func(en access.AuditEntry) error {
 			out = append(out, en)
 			return nil
 		})
@@ -56,15 +56,15 @@ func testAuditChain(t *testing.T, s store.Store) {
 	if len(got) != len(evs) {
 		t.Fatalf("%d entries, want %d", len(got), len(evs))
 	}
-	prev := audit.Genesis
+	prev := access.ChainGenesis
 	for i, en := range got {
 		if en.Seq != int64(i+1) {
 			t.Errorf("entry %d: seq %d, want %d", i, en.Seq, i+1)
 		}
-		if !audit.Equal(en.PrevHash, prev) {
+		if !access.ChainEqual(en.PrevHash, prev) {
 			t.Errorf("entry %d: prev_hash %x, want %x", en.Seq, en.PrevHash, prev)
 		}
-		if want := audit.Hash(prev, en.Seq, evs[i]); !audit.Equal(en.Hash, want) {
+		if want := access.ChainHash(prev, en.Seq, evs[i]); !access.ChainEqual(en.Hash, want) {
 			t.Errorf("entry %d: hash %x, want %x (over the appended event)", en.Seq, en.Hash, want)
 		}
 		if en.Event.Actor.UserName != evs[i].Actor.UserName || en.Event.Type != evs[i].Type || !en.Event.At.Equal(evs[i].At) {
@@ -74,7 +74,7 @@ func testAuditChain(t *testing.T, s store.Store) {
 	}
 	var page []int64
 	readTx(t, s, func(tx store.Tx) error {
-		return tx.ScanAudit(t.Context(), 2, 3, func(en store.AuditEntry) error {
+		return tx.ScanAudit(t.Context(), 2, 3, func(en access.AuditEntry) error {
 			page = append(page, en.Seq)
 			return nil
 		})
@@ -87,7 +87,7 @@ func testAuditChain(t *testing.T, s store.Store) {
 		if err != nil {
 			return err
 		}
-		if head.Seq != 7 || n != 7 || !audit.Equal(head.Hash, got[6].Hash) {
+		if head.Seq != 7 || n != 7 || !access.ChainEqual(head.Hash, got[6].Hash) {
 			t.Errorf("AuditHead = seq %d, count %d; want 7, 7", head.Seq, n)
 		}
 		return nil
@@ -155,7 +155,7 @@ func testAuditCheckpoints(t *testing.T, s store.Store) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if empty.Seq != 0 || empty.Count != 0 || !audit.Equal(empty.Hash, audit.Genesis) {
+	if empty.Seq != 0 || empty.Count != 0 || !access.ChainEqual(empty.Hash, access.ChainGenesis) {
 		t.Errorf("checkpoint of an empty log: %+v", empty)
 	}
 	auditEvents(t, s, 5)
@@ -168,7 +168,7 @@ func testAuditCheckpoints(t *testing.T, s store.Store) {
 		t.Fatal(err)
 	}
 	if len(got) != 2 || got[1].ID != c.ID || got[1].Seq != 5 || got[1].Count != 5 || got[1].Kind != audit.KindPeriodic ||
-		!got[1].At.Equal(c.At) || !audit.Equal(got[1].Hash, entries(t, s)[4].Hash) {
+		!got[1].At.Equal(c.At) || !access.ChainEqual(got[1].Hash, entries(t, s)[4].Hash) {
 		t.Fatalf("checkpoints %+v, want the second at seq 5 like %+v", got, c)
 	}
 	if err := audit.CheckSignature(got[1], []ed25519.PublicKey{svc.PublicKey()}); err != nil {
@@ -215,7 +215,7 @@ func RunAuditTamper(t *testing.T, open func(t *testing.T) (store.Store, Tamperer
 		auditEvents(t, s, n)
 		return s, tm, audit.New(s, key, nil, nil)
 	}
-	verify := func(t *testing.T, svc *audit.Service, ext []store.Checkpoint) audit.Report {
+	verify := func(t *testing.T, svc *audit.Service, ext []access.Checkpoint) audit.Report {
 		t.Helper()
 		rep, err := svc.Verify(t.Context(), ext)
 		if err != nil {
@@ -314,7 +314,7 @@ func RunAuditTamper(t *testing.T, open func(t *testing.T) (store.Store, Tamperer
 		if rep := verify(t, svc, nil); !rep.OK {
 			t.Fatalf("a cleanly truncated log with its checkpoints deleted: %+v; want OK (only an exported checkpoint can tell)", rep)
 		}
-		want(t, verify(t, svc, []store.Checkpoint{exported}), 7, audit.ProblemTruncated)
+		want(t, verify(t, svc, []access.Checkpoint{exported}), 7, audit.ProblemTruncated)
 	})
 	t.Run("CheckpointForged", func(t *testing.T) {
 		_, tm, svc := setup(t)

@@ -19,8 +19,8 @@ func testBreakGlass(t *testing.T, s store.Store) {
 	r2 := simpleRequest("req-bg2", "u-alice", access.StatusActive, at(time.Minute))
 	plain := simpleRequest("req-plain", "u-alice", access.StatusPending, at(2*time.Minute), "u-bob")
 	create(t, s, r1, r2, plain)
-	use := func(id string, when time.Time) store.BreakGlassUse {
-		return store.BreakGlassUse{RequestID: id, RequesterID: "u-alice", RequesterName: "alice", Rule: "breakglass-prod",
+	use := func(id string, when time.Time) access.BreakGlassUse {
+		return access.BreakGlassUse{RequestID: id, RequesterID: "u-alice", RequesterName: "alice", Rule: "breakglass-prod",
 			PermissionSetName: "AdministratorAccess", AccountIDs: []string{"444455556666", "111111111111"},
 			Justification: "INC-1: prod is down", At: when}
 	}
@@ -45,12 +45,12 @@ func testBreakGlass(t *testing.T, s store.Store) {
 		}
 		_, err = tx.FindBreakGlass(ctx, "req-plain")
 		wantErr(t, "FindBreakGlass of a plain request", err, store.ErrNotFound)
-		all, err := tx.ListBreakGlass(ctx, store.BreakGlassFilter{})
+		all, err := tx.ListBreakGlass(ctx, access.BreakGlassFilter{})
 		if err != nil {
 			return err
 		}
 		sameStrings(t, "ListBreakGlass", bgIDs(all), []string{"req-bg2", "req-bg1"})
-		one, err := tx.ListBreakGlass(ctx, store.BreakGlassFilter{Limit: 1})
+		one, err := tx.ListBreakGlass(ctx, access.BreakGlassFilter{Limit: 1})
 		if err != nil {
 			return err
 		}
@@ -58,14 +58,14 @@ func testBreakGlass(t *testing.T, s store.Store) {
 		return nil
 	})
 
-	review := store.BreakGlassReview{RequestID: "req-bg1", ReviewerID: "u-bob", ReviewedBy: "bob", At: at(time.Hour), Comment: "justified: INC-1"}
+	review := access.BreakGlassReview{RequestID: "req-bg1", ReviewerID: "u-bob", ReviewedBy: "bob", At: at(time.Hour), Comment: "justified: INC-1"}
 	inTx(t, s, func(tx store.Tx) error { return tx.ReviewBreakGlass(ctx, review) })
 	err = s.InTx(ctx, func(tx store.Tx) error {
-		return tx.ReviewBreakGlass(ctx, store.BreakGlassReview{RequestID: "req-bg1", ReviewerID: "u-carol", ReviewedBy: "carol", At: at(2 * time.Hour), Comment: "again"})
+		return tx.ReviewBreakGlass(ctx, access.BreakGlassReview{RequestID: "req-bg1", ReviewerID: "u-carol", ReviewedBy: "carol", At: at(2 * time.Hour), Comment: "again"})
 	})
 	wantErr(t, "second review", err, store.ErrConflict)
 	err = s.InTx(ctx, func(tx store.Tx) error {
-		return tx.ReviewBreakGlass(ctx, store.BreakGlassReview{RequestID: "req-plain", ReviewerID: "u-bob", ReviewedBy: "bob", At: at(time.Hour)})
+		return tx.ReviewBreakGlass(ctx, access.BreakGlassReview{RequestID: "req-plain", ReviewerID: "u-bob", ReviewedBy: "bob", At: at(time.Hour)})
 	})
 	wantErr(t, "review of a plain request", err, store.ErrNotFound)
 
@@ -81,7 +81,7 @@ func testBreakGlass(t *testing.T, s store.Store) {
 		if got.ReviewedAt.Location() != time.UTC {
 			t.Errorf("reviewed_at read back in %s, want UTC", got.ReviewedAt.Location())
 		}
-		open, err := tx.ListBreakGlass(ctx, store.BreakGlassFilter{Unreviewed: true})
+		open, err := tx.ListBreakGlass(ctx, access.BreakGlassFilter{Unreviewed: true})
 		if err != nil {
 			return err
 		}
@@ -90,7 +90,7 @@ func testBreakGlass(t *testing.T, s store.Store) {
 	})
 }
 
-func bgIDs(us []store.BreakGlassUse) []string {
+func bgIDs(us []access.BreakGlassUse) []string {
 	out := make([]string, len(us))
 	for i, u := range us {
 		out[i] = u.RequestID

@@ -58,9 +58,9 @@ func snapshot(t *testing.T, s store.Store) access.Directory {
 	return sortedDirectory(got)
 }
 
-func applyStaged(t *testing.T, s store.Store, runID string, at time.Time) store.DirectoryChanges {
+func applyStaged(t *testing.T, s store.Store, runID string, at time.Time) access.DirectoryChanges {
 	t.Helper()
-	var ch store.DirectoryChanges
+	var ch access.DirectoryChanges
 	inTx(t, s, func(tx store.Tx) (err error) {
 		ch, err = tx.ApplyStagedDirectory(t.Context(), runID, at)
 		return err
@@ -85,7 +85,7 @@ func testDirectoryStageApply(t *testing.T, s store.Store) {
 	if got := snapshot(t, s); !reflect.DeepEqual(got, want) {
 		t.Fatalf("directory after the first apply:\n got %+v\nwant %+v", got, want)
 	}
-	if ch["users"] != (store.DirectoryChange{Seen: 7, Inserted: 7}) || ch["memberships"] != (store.DirectoryChange{Seen: 5, Inserted: 5}) {
+	if ch["users"] != (access.DirectoryChange{Seen: 7, Inserted: 7}) || ch["memberships"] != (access.DirectoryChange{Seen: 5, Inserted: 5}) {
 		t.Errorf("first apply changes: users %+v, memberships %+v; want 7 and 5 inserted", ch["users"], ch["memberships"])
 	}
 	if ch.Writes() != 4+3+2+7+3+5 {
@@ -120,7 +120,7 @@ func testDirectoryStageApply(t *testing.T, s store.Store) {
 	inTx(t, s, func(tx store.Tx) error { return tx.BeginDirectoryStage(ctx, "run3", at(4*time.Minute), at(-time.Hour)) })
 	stageInBatches(t, s, "run3", d2)
 	ch = applyStaged(t, s, "run3", at(5*time.Minute))
-	wantCh := map[string]store.DirectoryChange{
+	wantCh := map[string]access.DirectoryChange{
 		"accounts":        {Seen: 4, Updated: 1},
 		"ous":             {Seen: 3},
 		"permission_sets": {Seen: 2, Updated: 1},
@@ -128,7 +128,7 @@ func testDirectoryStageApply(t *testing.T, s store.Store) {
 		"groups":          {Seen: 2, Deleted: 1},
 		"memberships":     {Seen: 4, Deleted: 1},
 	}
-	if !reflect.DeepEqual(map[string]store.DirectoryChange(ch), wantCh) {
+	if !reflect.DeepEqual(map[string]access.DirectoryChange(ch), wantCh) {
 		t.Errorf("changes:\n got %+v\nwant %+v", ch, wantCh)
 	}
 	if got, want := snapshot(t, s), sortedDirectory(d2); !reflect.DeepEqual(got, want) {

@@ -6,25 +6,26 @@ import (
 	"testing"
 	"time"
 
+	"github.com/elevate/elevate/internal/access"
 	"github.com/elevate/elevate/internal/store"
 )
 
-// testNotifications checks the notification records of issue 7: round trip,
+// testNotifications checks the notification records: round trip,
 // delivery updates, filters and order, and the Slack messages kept per
 // approver.
 func testNotifications(t *testing.T, s store.Store) {
 	ctx := t.Context()
-	mk := func(id, req, channel, recipient string, created time.Duration) store.Notification {
-		return store.Notification{ID: id, RequestID: req, EventType: "request.submitted", Event: []byte(`{"type":"request.submitted"}`),
+	mk := func(id, req, channel, recipient string, created time.Duration) access.Notification {
+		return access.Notification{ID: id, RequestID: req, EventType: "request.submitted", Event: []byte(`{"type":"request.submitted"}`),
 			Channel: channel, RecipientID: recipient, RecipientName: "name-" + recipient, Subject: "subject " + id,
-			Status: store.NotificationPending, NotBefore: at(created), CreatedAt: at(created)}
+			Status: access.NotificationPending, NotBefore: at(created), CreatedAt: at(created)}
 	}
 	a := mk("ntf-a", "req-1", "slack", "u-bob", 0)
 	b := mk("ntf-b", "req-1", "email", "u-carol", time.Second)
 	c := mk("ntf-c", "req-2", "webhook", "", 2*time.Second)
 	c.NotBefore = time.Time{}
 	inTx(t, s, func(tx store.Tx) error {
-		for _, n := range []store.Notification{a, b, c} {
+		for _, n := range []access.Notification{a, b, c} {
 			if err := tx.InsertNotification(ctx, n); err != nil {
 				return err
 			}
@@ -34,7 +35,7 @@ func testNotifications(t *testing.T, s store.Store) {
 	err := s.InTx(ctx, func(tx store.Tx) error { return tx.InsertNotification(ctx, a) })
 	wantErr(t, "InsertNotification(duplicate id)", err, store.ErrConflict)
 
-	same := func(name string, got, want store.Notification) {
+	same := func(name string, got, want access.Notification) {
 		t.Helper()
 		var ge, we any
 		if err := json.Unmarshal(got.Event, &ge); err != nil {
@@ -60,18 +61,18 @@ func testNotifications(t *testing.T, s store.Store) {
 		return nil
 	})
 
-	a.Status, a.Attempts, a.LastError, a.Final = store.NotificationFailed, 3, "slack: 500", true
-	b.Status, b.Attempts, b.SentAt = store.NotificationSent, 1, at(time.Minute)
+	a.Status, a.Attempts, a.LastError, a.Final = access.NotificationFailed, 3, "slack: 500", true
+	b.Status, b.Attempts, b.SentAt = access.NotificationSent, 1, at(time.Minute)
 	inTx(t, s, func(tx store.Tx) error {
 		if err := tx.UpdateNotification(ctx, a); err != nil {
 			return err
 		}
 		return tx.UpdateNotification(ctx, b)
 	})
-	err = s.InTx(ctx, func(tx store.Tx) error { return tx.UpdateNotification(ctx, store.Notification{ID: "ntf-none"}) })
+	err = s.InTx(ctx, func(tx store.Tx) error { return tx.UpdateNotification(ctx, access.Notification{ID: "ntf-none"}) })
 	wantErr(t, "UpdateNotification(unknown)", err, store.ErrNotFound)
 
-	ids := func(ns []store.Notification) []string {
+	ids := func(ns []access.Notification) []string {
 		out := []string{}
 		for _, n := range ns {
 			out = append(out, n.ID)
@@ -80,15 +81,15 @@ func testNotifications(t *testing.T, s store.Store) {
 	}
 	readTx(t, s, func(tx store.Tx) error {
 		for _, tc := range []struct {
-			f    store.NotificationFilter
+			f    access.NotificationFilter
 			want []string
 		}{
-			{store.NotificationFilter{}, []string{"ntf-c", "ntf-b", "ntf-a"}},
-			{store.NotificationFilter{Status: store.NotificationFailed}, []string{"ntf-a"}},
-			{store.NotificationFilter{RequestID: "req-1"}, []string{"ntf-b", "ntf-a"}},
-			{store.NotificationFilter{RecipientID: "u-carol"}, []string{"ntf-b"}},
-			{store.NotificationFilter{RequestID: "req-1", Status: store.NotificationPending}, []string{}},
-			{store.NotificationFilter{Limit: 1}, []string{"ntf-c"}},
+			{access.NotificationFilter{}, []string{"ntf-c", "ntf-b", "ntf-a"}},
+			{access.NotificationFilter{Status: access.NotificationFailed}, []string{"ntf-a"}},
+			{access.NotificationFilter{RequestID: "req-1"}, []string{"ntf-b", "ntf-a"}},
+			{access.NotificationFilter{RecipientID: "u-carol"}, []string{"ntf-b"}},
+			{access.NotificationFilter{RequestID: "req-1", Status: access.NotificationPending}, []string{}},
+			{access.NotificationFilter{Limit: 1}, []string{"ntf-c"}},
 		} {
 			got, err := tx.ListNotifications(ctx, tc.f)
 			if err != nil {
@@ -112,7 +113,7 @@ func testNotifications(t *testing.T, s store.Store) {
 	})
 
 	inTx(t, s, func(tx store.Tx) error {
-		for _, m := range []store.SlackMessage{
+		for _, m := range []access.SlackMessage{
 			{RequestID: "req-1", UserID: "u-carol", Channel: "D2", TS: "1.000"},
 			{RequestID: "req-1", UserID: "u-bob", Channel: "D1", TS: "1.000"},
 			{RequestID: "req-2", UserID: "u-bob", Channel: "D1", TS: "2.000"},
@@ -129,7 +130,7 @@ func testNotifications(t *testing.T, s store.Store) {
 		if err != nil {
 			return err
 		}
-		want := []store.SlackMessage{{RequestID: "req-1", UserID: "u-bob", Channel: "D1", TS: "3.000"},
+		want := []access.SlackMessage{{RequestID: "req-1", UserID: "u-bob", Channel: "D1", TS: "3.000"},
 			{RequestID: "req-1", UserID: "u-carol", Channel: "D2", TS: "1.000"}}
 		if !reflect.DeepEqual(got, want) {
 			t.Errorf("ListSlackMessages = %+v, want %+v", got, want)

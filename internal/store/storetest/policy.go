@@ -51,8 +51,8 @@ func testPolicyDocuments(t *testing.T, s store.Store) {
 		}
 		return nil
 	})
-	first := store.StoredPolicy{Revision: 1, Document: []byte("rules: []\n"), UpdatedAt: at(0), UpdatedBy: "erin"}
-	second := store.StoredPolicy{Revision: 2, Document: []byte("rules:\n  - name: x\n"), UpdatedAt: at(60e9), UpdatedBy: "erin"}
+	first := access.StoredPolicy{Revision: 1, Document: []byte("rules: []\n"), UpdatedAt: at(0), UpdatedBy: "erin"}
+	second := access.StoredPolicy{Revision: 2, Document: []byte("rules:\n  - name: x\n"), UpdatedAt: at(60e9), UpdatedBy: "erin"}
 	inTx(t, s, func(tx store.Tx) error { return tx.PutPolicy(ctx, first) })
 	inTx(t, s, func(tx store.Tx) error { return tx.PutPolicy(ctx, second) })
 	err := s.InTx(ctx, func(tx store.Tx) error { return tx.PutPolicy(ctx, second) })
@@ -60,7 +60,7 @@ func testPolicyDocuments(t *testing.T, s store.Store) {
 		t.Errorf("PutPolicy of a taken revision: %v, want ErrConflict", err)
 	}
 	err = s.InTx(ctx, func(tx store.Tx) error {
-		return tx.PutPolicy(ctx, store.StoredPolicy{Revision: 5, Document: []byte("x")})
+		return tx.PutPolicy(ctx, access.StoredPolicy{Revision: 5, Document: []byte("x")})
 	})
 	if !errors.Is(err, store.ErrConflict) {
 		t.Errorf("PutPolicy skipping revisions: %v, want ErrConflict", err)

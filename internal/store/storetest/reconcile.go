@@ -34,7 +34,7 @@ func testManagedGrants(t *testing.T, s store.Store) {
 	asg := access.Assignment{AccountID: "111111111111", PermissionSetARN: "arn:aws:sso:::permissionSet/ssoins-1/ps-read", UserID: "u-1"}
 	inTx(t, s, func(tx store.Tx) error { return tx.SetStanding(t.Context(), asg, true, base) })
 
-	var got []store.ManagedGrant
+	var got []access.ManagedGrant
 	readTx(t, s, func(tx store.Tx) error {
 		var err error
 		got, err = tx.ManagedGrants(t.Context(), at(time.Hour))
@@ -48,7 +48,7 @@ func testManagedGrants(t *testing.T, s store.Store) {
 	if len(got) != 4 {
 		return
 	}
-	want := store.ManagedGrant{RequestID: "r-active", GrantID: "r-active-g", Assignment: asg, Status: access.GrantActive,
+	want := access.ManagedGrant{RequestID: "r-active", GrantID: "r-active-g", Assignment: asg, Status: access.GrantActive,
 		Origin: access.OriginCreated, ActivatedAt: at(time.Minute), Standing: true}
 	if !reflect.DeepEqual(got[0], want) {
 		t.Errorf("active grant\n got %+v\nwant %+v", got[0], want)
@@ -65,21 +65,21 @@ func testManagedGrants(t *testing.T, s store.Store) {
 // testRunStatus: the last run of each kind is stored, replaced and read back.
 func testRunStatus(t *testing.T, s store.Store) {
 	readTx(t, s, func(tx store.Tx) error {
-		_, err := tx.GetRunStatus(t.Context(), store.RunDirectorySync)
+		_, err := tx.GetRunStatus(t.Context(), access.RunDirectorySync)
 		wantErr(t, "run status before any run", err, store.ErrNotFound)
 		return nil
 	})
-	first := store.RunStatus{Kind: store.RunDirectorySync, StartedAt: base, EndedAt: at(time.Second), LastSuccessAt: at(time.Second),
+	first := access.RunStatus{Kind: access.RunDirectorySync, StartedAt: base, EndedAt: at(time.Second), LastSuccessAt: at(time.Second),
 		Counts: map[string]int{"users": 100000, "accounts": 5000}}
-	failed := store.RunStatus{Kind: store.RunDirectorySync, StartedAt: at(time.Hour), EndedAt: at(time.Hour + time.Second),
+	failed := access.RunStatus{Kind: access.RunDirectorySync, StartedAt: at(time.Hour), EndedAt: at(time.Hour + time.Second),
 		LastSuccessAt: at(time.Second), Counts: map[string]int{}, Error: "list users: throttled"}
-	other := store.RunStatus{Kind: store.RunReconcile, StartedAt: base, Counts: map[string]int{"pairs": 3}}
+	other := access.RunStatus{Kind: access.RunReconcile, StartedAt: base, Counts: map[string]int{"pairs": 3}}
 	inTx(t, s, func(tx store.Tx) error {
 		return errors.Join(tx.PutRunStatus(t.Context(), first), tx.PutRunStatus(t.Context(), other))
 	})
 	inTx(t, s, func(tx store.Tx) error { return tx.PutRunStatus(t.Context(), failed) })
 	readTx(t, s, func(tx store.Tx) error {
-		for _, want := range []store.RunStatus{failed, other} {
+		for _, want := range []access.RunStatus{failed, other} {
 			got, err := tx.GetRunStatus(t.Context(), want.Kind)
 			if err != nil {
 				return err
@@ -91,7 +91,7 @@ func testRunStatus(t *testing.T, s store.Store) {
 		return nil
 	})
 	inTx(t, s, func(tx store.Tx) error {
-		if err := tx.PutRunStatus(t.Context(), store.RunStatus{}); err == nil {
+		if err := tx.PutRunStatus(t.Context(), access.RunStatus{}); err == nil {
 			t.Error("PutRunStatus without a kind succeeded")
 		}
 		return nil

@@ -29,7 +29,7 @@ func testRequestRoundTrip(t *testing.T, s store.Store) {
 			return err
 		}
 		sameRequest(t, got, want)
-		list, err = tx.ListRequests(t.Context(), store.RequestFilter{})
+		list, err = tx.ListRequests(t.Context(), access.RequestFilter{})
 		return err
 	})
 	if len(list) != 1 {
@@ -138,7 +138,7 @@ func testRequestUpdate(t *testing.T, s store.Store) {
 	// The approver filter follows the replaced approvers.
 	readTx(t, s, func(tx store.Tx) error {
 		for _, u := range []string{"u-a", "u-b", "u-c"} {
-			rs, err := tx.ListRequests(t.Context(), store.RequestFilter{ApproverID: u})
+			rs, err := tx.ListRequests(t.Context(), access.RequestFilter{ApproverID: u})
 			if err != nil {
 				return err
 			}
@@ -254,24 +254,24 @@ func testListRequestsFilters(t *testing.T, s store.Store) {
 
 	tests := []struct {
 		name string
-		f    store.RequestFilter
+		f    access.RequestFilter
 		want []string
 	}{
-		{"all", store.RequestFilter{}, []string{"r6", "r7", "r5", "r4", "r3", "r2", "r1"}},
-		{"one status", store.RequestFilter{Statuses: []access.Status{access.StatusPending}}, []string{"r2", "r1"}},
-		{"statuses", store.RequestFilter{Statuses: []access.Status{access.StatusActive, access.StatusScheduled, access.StatusEnded}}, []string{"r5", "r4", "r3"}},
-		{"status none has", store.RequestFilter{Statuses: []access.Status{access.StatusExpired}}, nil},
-		{"requester", store.RequestFilter{RequesterID: "alice"}, []string{"r3", "r1"}},
-		{"requester unknown", store.RequestFilter{RequesterID: "nobody"}, nil},
-		{"approver", store.RequestFilter{ApproverID: "carol"}, []string{"r6", "r3", "r1"}},
-		{"approver alice", store.RequestFilter{ApproverID: "alice"}, []string{"r6", "r2"}},
-		{"approver nobody", store.RequestFilter{ApproverID: "dave"}, nil},
-		{"involving", store.RequestFilter{InvolvingUserID: "alice"}, []string{"r6", "r3", "r2", "r1"}},
-		{"involving dave", store.RequestFilter{InvolvingUserID: "dave"}, []string{"r4"}},
-		{"involving and status", store.RequestFilter{InvolvingUserID: "bob", Statuses: []access.Status{access.StatusPending}}, []string{"r2", "r1"}},
-		{"requester and approver", store.RequestFilter{RequesterID: "bob", ApproverID: "carol"}, []string{"r6"}},
-		{"limit", store.RequestFilter{Limit: 3}, []string{"r6", "r7", "r5"}},
-		{"limit with filter", store.RequestFilter{InvolvingUserID: "alice", Limit: 3}, []string{"r6", "r3", "r2"}},
+		{"all", access.RequestFilter{}, []string{"r6", "r7", "r5", "r4", "r3", "r2", "r1"}},
+		{"one status", access.RequestFilter{Statuses: []access.Status{access.StatusPending}}, []string{"r2", "r1"}},
+		{"statuses", access.RequestFilter{Statuses: []access.Status{access.StatusActive, access.StatusScheduled, access.StatusEnded}}, []string{"r5", "r4", "r3"}},
+		{"status none has", access.RequestFilter{Statuses: []access.Status{access.StatusExpired}}, nil},
+		{"requester", access.RequestFilter{RequesterID: "alice"}, []string{"r3", "r1"}},
+		{"requester unknown", access.RequestFilter{RequesterID: "nobody"}, nil},
+		{"approver", access.RequestFilter{ApproverID: "carol"}, []string{"r6", "r3", "r1"}},
+		{"approver alice", access.RequestFilter{ApproverID: "alice"}, []string{"r6", "r2"}},
+		{"approver nobody", access.RequestFilter{ApproverID: "dave"}, nil},
+		{"involving", access.RequestFilter{InvolvingUserID: "alice"}, []string{"r6", "r3", "r2", "r1"}},
+		{"involving dave", access.RequestFilter{InvolvingUserID: "dave"}, []string{"r4"}},
+		{"involving and status", access.RequestFilter{InvolvingUserID: "bob", Statuses: []access.Status{access.StatusPending}}, []string{"r2", "r1"}},
+		{"requester and approver", access.RequestFilter{RequesterID: "bob", ApproverID: "carol"}, []string{"r6"}},
+		{"limit", access.RequestFilter{Limit: 3}, []string{"r6", "r7", "r5"}},
+		{"limit with filter", access.RequestFilter{InvolvingUserID: "alice", Limit: 3}, []string{"r6", "r3", "r2"}},
 	}
 	readTx(t, s, func(tx store.Tx) error {
 		for _, tc := range tests {
@@ -286,7 +286,7 @@ func testListRequestsFilters(t *testing.T, s store.Store) {
 			sameStrings(t, tc.name, ids(got), want)
 		}
 		// Every listed request is loaded in full.
-		got, err := tx.ListRequests(t.Context(), store.RequestFilter{})
+		got, err := tx.ListRequests(t.Context(), access.RequestFilter{})
 		if err != nil {
 			return err
 		}
@@ -312,7 +312,7 @@ func testListRequestsLimit(t *testing.T, s store.Store) {
 		for _, tc := range []struct {
 			limit, want int
 		}{{0, 100}, {-1, 100}, {5, 5}, {1000, 1000}, {5000, 1000}} {
-			got, err := tx.ListRequests(t.Context(), store.RequestFilter{Limit: tc.limit})
+			got, err := tx.ListRequests(t.Context(), access.RequestFilter{Limit: tc.limit})
 			if err != nil {
 				return err
 			}

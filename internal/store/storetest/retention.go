@@ -44,8 +44,8 @@ func testRetentionRequests(t *testing.T, s store.Store) {
 	)
 	inTx(t, s, func(tx store.Tx) error {
 		for _, id := range []string{"req-ended", "req-active"} {
-			n := store.Notification{ID: "ntf-" + id, RequestID: id, EventType: "request.submitted", Event: []byte(`{}`),
-				Channel: "email", RecipientID: "u-bob", RecipientName: "bob", Status: store.NotificationSent, CreatedAt: old}
+			n := access.Notification{ID: "ntf-" + id, RequestID: id, EventType: "request.submitted", Event: []byte(`{}`),
+				Channel: "email", RecipientID: "u-bob", RecipientName: "bob", Status: access.NotificationSent, CreatedAt: old}
 			if err := tx.InsertNotification(ctx, n); err != nil {
 				return err
 			}
@@ -136,7 +136,7 @@ func testRetentionAuditDelete(t *testing.T, s store.Store) {
 		return tx.AppendEvent(ctx, access.Event{Type: access.EventSubmitted, Actor: access.SystemActor, At: at(time.Hour)})
 	})
 	after := entries(t, s)
-	if len(after) != 3 || after[0].Seq != 4 || after[2].Seq != 6 || !audit.Equal(after[2].PrevHash, before[4].Hash) {
+	if len(after) != 3 || after[0].Seq != 4 || after[2].Seq != 6 || !access.ChainEqual(after[2].PrevHash, before[4].Hash) {
 		t.Fatalf("after deleting 1..3 and appending: %d entries starting at %d; want 4, 5, 6 linked to entry 5", len(after), after[0].Seq)
 	}
 }
@@ -195,7 +195,7 @@ func RunAuditPrune(t *testing.T, open func(t *testing.T) (store.Store, Tamperer)
 		if len(es) != 7+3 || es[0].Seq != 6 {
 			t.Fatalf("after pruning: %d entries from seq %d; want 10 from 6", len(es), es[0].Seq)
 		}
-		var pruned []store.AuditEntry
+		var pruned []access.AuditEntry
 		for _, en := range es {
 			if en.Event.Type == audit.EventAuditPruned {
 				pruned = append(pruned, en)
@@ -210,7 +210,7 @@ func RunAuditPrune(t *testing.T, open func(t *testing.T) (store.Store, Tamperer)
 			t.Errorf("last %s entry = %+v; want entry 5 alone, anchored at %s, by the system", audit.EventAuditPruned, pruned[2].Event, rep.Checkpoints[2].Hash)
 		}
 		last := rep.Checkpoints[2]
-		if last.Kind != audit.KindPrune || last.FirstSeq != 5 || last.Seq != 5 || last.Count != 5 || last.Hash != audit.ToJSON(store.Checkpoint{Hash: es[0].PrevHash}).Hash {
+		if last.Kind != audit.KindPrune || last.FirstSeq != 5 || last.Seq != 5 || last.Count != 5 || last.Hash != audit.ToJSON(access.Checkpoint{Hash: es[0].PrevHash}).Hash {
 			t.Errorf("last pruning checkpoint = %+v; want entry 5 (count 5), whose hash is entry 6's prev_hash", last)
 		}
 		v := verify(t, svc)
@@ -226,7 +226,7 @@ func RunAuditPrune(t *testing.T, open func(t *testing.T) (store.Store, Tamperer)
 		if post.Count != 15 || post.Seq != 15 {
 			t.Errorf("checkpoint after pruning = seq %d count %d; want 15, 15", post.Seq, post.Count)
 		}
-		ext, err := svc.Verify(t.Context(), []store.Checkpoint{pre, post})
+		ext, err := svc.Verify(t.Context(), []access.Checkpoint{pre, post})
 		if err != nil || !ext.OK {
 			t.Fatalf("verify with exported checkpoints: %+v, %v", ext.Problem, err)
 		}
@@ -363,7 +363,7 @@ func RunAuditPrune(t *testing.T, open func(t *testing.T) (store.Store, Tamperer)
 			}
 		}
 		_, forger, _ := ed25519.GenerateKey(nil)
-		c := store.Checkpoint{Seq: 8, Hash: es[2].Hash, Count: 8, FirstSeq: 6, Kind: audit.KindPrune, At: at(time.Hour)}
+		c := access.Checkpoint{Seq: 8, Hash: es[2].Hash, Count: 8, FirstSeq: 6, Kind: audit.KindPrune, At: at(time.Hour)}
 		audit.Sign(&c, forger)
 		inTx(t, s, func(tx store.Tx) error { return tx.AddCheckpoint(t.Context(), &c) })
 		rep := verify(t, svc)

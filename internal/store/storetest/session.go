@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/elevate/elevate/internal/access"
 	"github.com/elevate/elevate/internal/store"
 )
 
@@ -13,11 +14,11 @@ import (
 func testTokenListDelete(t *testing.T, s store.Store) {
 	ctx := t.Context()
 	hash := func(secret string) []byte { h := sha256.Sum256([]byte(secret)); return h[:] }
-	a1 := store.Token{ID: "t-a1", UserID: "u-alice", Name: "laptop", Hash: hash("a1"), CreatedAt: at(0)}
-	a2 := store.Token{ID: "t-a2", UserID: "u-alice", Name: "ci", Hash: hash("a2"), CreatedAt: at(time.Minute), ExpiresAt: at(time.Hour)}
-	b1 := store.Token{ID: "t-b1", UserID: "u-bob", Name: "bob", Hash: hash("b1"), CreatedAt: at(0)}
+	a1 := access.Token{ID: "t-a1", UserID: "u-alice", Name: "laptop", Hash: hash("a1"), CreatedAt: at(0)}
+	a2 := access.Token{ID: "t-a2", UserID: "u-alice", Name: "ci", Hash: hash("a2"), CreatedAt: at(time.Minute), ExpiresAt: at(time.Hour)}
+	b1 := access.Token{ID: "t-b1", UserID: "u-bob", Name: "bob", Hash: hash("b1"), CreatedAt: at(0)}
 	inTx(t, s, func(tx store.Tx) error {
-		for _, tok := range []store.Token{a2, b1, a1} {
+		for _, tok := range []access.Token{a2, b1, a1} {
 			if err := tx.CreateToken(ctx, tok); err != nil {
 				return err
 			}
@@ -29,8 +30,8 @@ func testTokenListDelete(t *testing.T, s store.Store) {
 		if err != nil {
 			return err
 		}
-		if !reflect.DeepEqual(got, []store.Token{a1, a2}) {
-			t.Errorf("ListTokens(alice):\n got  %+v\n want %+v", got, []store.Token{a1, a2})
+		if !reflect.DeepEqual(got, []access.Token{a1, a2}) {
+			t.Errorf("ListTokens(alice):\n got  %+v\n want %+v", got, []access.Token{a1, a2})
 		}
 		none, err := tx.ListTokens(ctx, "u-nobody")
 		if err != nil {
@@ -58,11 +59,11 @@ func testTokenListDelete(t *testing.T, s store.Store) {
 func testSessions(t *testing.T, s store.Store) {
 	ctx := t.Context()
 	hash := func(secret string) []byte { h := sha256.Sum256([]byte(secret)); return h[:] }
-	s1 := store.Session{ID: "s-1", Hash: hash("one"), UserID: "u-alice", Method: "oidc", CreatedAt: at(0), LastSeenAt: at(0), ExpiresAt: at(12 * time.Hour)}
-	s2 := store.Session{ID: "s-2", Hash: hash("two"), UserID: "u-bob", Method: "saml", CreatedAt: at(0), LastSeenAt: at(0), ExpiresAt: at(time.Hour)}
-	s3 := store.Session{ID: "s-3", Hash: hash("three"), UserID: "u-bob", Method: "demo", CreatedAt: at(0), LastSeenAt: at(3 * time.Hour), ExpiresAt: at(12 * time.Hour)}
+	s1 := access.Session{ID: "s-1", Hash: hash("one"), UserID: "u-alice", Method: "oidc", CreatedAt: at(0), LastSeenAt: at(0), ExpiresAt: at(12 * time.Hour)}
+	s2 := access.Session{ID: "s-2", Hash: hash("two"), UserID: "u-bob", Method: "saml", CreatedAt: at(0), LastSeenAt: at(0), ExpiresAt: at(time.Hour)}
+	s3 := access.Session{ID: "s-3", Hash: hash("three"), UserID: "u-bob", Method: "demo", CreatedAt: at(0), LastSeenAt: at(3 * time.Hour), ExpiresAt: at(12 * time.Hour)}
 	inTx(t, s, func(tx store.Tx) error {
-		for _, x := range []store.Session{s1, s2, s3} {
+		for _, x := range []access.Session{s1, s2, s3} {
 			if err := tx.CreateSession(ctx, x); err != nil {
 				return err
 			}
@@ -82,7 +83,7 @@ func testSessions(t *testing.T, s store.Store) {
 		return nil
 	})
 	err := s.InTx(ctx, func(tx store.Tx) error {
-		return tx.CreateSession(ctx, store.Session{ID: "s-4", Hash: s1.Hash, UserID: "u", Method: "demo", CreatedAt: at(0), LastSeenAt: at(0), ExpiresAt: at(time.Hour)})
+		return tx.CreateSession(ctx, access.Session{ID: "s-4", Hash: s1.Hash, UserID: "u", Method: "demo", CreatedAt: at(0), LastSeenAt: at(0), ExpiresAt: at(time.Hour)})
 	})
 	wantErr(t, "CreateSession(taken hash)", err, store.ErrConflict)
 
@@ -114,7 +115,7 @@ func testSessions(t *testing.T, s store.Store) {
 	inTx(t, s, func(tx store.Tx) error { return tx.DeleteSession(ctx, "s-1") })
 	inTx(t, s, func(tx store.Tx) error { return tx.DeleteSession(ctx, "s-1") }) // twice is fine
 	readTx(t, s, func(tx store.Tx) error {
-		for _, gone := range []store.Session{s1, s2} {
+		for _, gone := range []access.Session{s1, s2} {
 			_, err := tx.FindSessionByHash(ctx, gone.Hash)
 			wantErr(t, "FindSessionByHash("+gone.ID+")", err, store.ErrNotFound)
 		}

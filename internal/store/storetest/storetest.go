@@ -47,11 +47,11 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"DirectoryEmpty", testDirectoryEmpty},
 		{"DirectoryLookups", testDirectoryLookups},
 		{"DirectoryReplaceTwice", testDirectoryReplaceTwice},
-		{"DirectoryStageApply", testDirectoryStageApply}, // issue 4
-		{"DirectoryStageDrop", testDirectoryStageDrop},   // issue 4
+		{"DirectoryStageApply", testDirectoryStageApply},
+		{"DirectoryStageDrop", testDirectoryStageDrop},
 		{"Tokens", testTokens},
-		{"TokenListDelete", testTokenListDelete}, // issue 6
-		{"Sessions", testSessions},               // issue 6
+		{"TokenListDelete", testTokenListDelete},
+		{"Sessions", testSessions},
 		{"InTxRollbackOnError", testInTxRollbackOnError},
 		{"InTxRollbackOnPanic", testInTxRollbackOnPanic},
 		{"ReadTxSeesCommitted", testReadTxSeesCommitted},
@@ -66,9 +66,9 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"Notifications", testNotifications},
 		{"RetentionRequests", testRetentionRequests},
 		{"RetentionAuditDelete", testRetentionAuditDelete},
-		{"BreakGlass", testBreakGlass},               // issue 5
-		{"Activity", testActivity},                   // issue 8, part 2
-		{"ActivityRetention", testActivityRetention}, // issue 8, part 2
+		{"BreakGlass", testBreakGlass},
+		{"Activity", testActivity},
+		{"ActivityRetention", testActivityRetention},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -6,14 +6,15 @@ import (
 	"testing"
 	"time"
 
+	"github.com/elevate/elevate/internal/access"
 	"github.com/elevate/elevate/internal/store"
 )
 
 func testTokens(t *testing.T, s store.Store) {
 	ctx := t.Context()
 	hash := func(secret string) []byte { h := sha256.Sum256([]byte(secret)); return h[:] }
-	tok := store.Token{ID: "t-1", UserID: "u-alice", Name: "laptop", Hash: hash("secret-1"), CreatedAt: at(0), ExpiresAt: at(24 * time.Hour)}
-	never := store.Token{ID: "t-2", UserID: "u-alice", Name: "ci", Hash: hash("secret-2"), CreatedAt: at(time.Minute)}
+	tok := access.Token{ID: "t-1", UserID: "u-alice", Name: "laptop", Hash: hash("secret-1"), CreatedAt: at(0), ExpiresAt: at(24 * time.Hour)}
+	never := access.Token{ID: "t-2", UserID: "u-alice", Name: "ci", Hash: hash("secret-2"), CreatedAt: at(time.Minute)}
 	inTx(t, s, func(tx store.Tx) error {
 		if err := tx.CreateToken(ctx, tok); err != nil {
 			return err
@@ -22,7 +23,7 @@ func testTokens(t *testing.T, s store.Store) {
 	})
 
 	readTx(t, s, func(tx store.Tx) error {
-		for _, want := range []store.Token{tok, never} {
+		for _, want := range []access.Token{tok, never} {
 			got, err := tx.FindTokenByHash(ctx, want.Hash)
 			if err != nil {
 				return err
@@ -60,11 +61,11 @@ func testTokens(t *testing.T, s store.Store) {
 	err := s.InTx(ctx, func(tx store.Tx) error { return tx.TouchToken(ctx, "t-nope", at(0)) })
 	wantErr(t, "TouchToken(unknown)", err, store.ErrNotFound)
 	err = s.InTx(ctx, func(tx store.Tx) error {
-		return tx.CreateToken(ctx, store.Token{ID: "t-3", UserID: "u-bob", Name: "x", Hash: hash("secret-1"), CreatedAt: at(0)})
+		return tx.CreateToken(ctx, access.Token{ID: "t-3", UserID: "u-bob", Name: "x", Hash: hash("secret-1"), CreatedAt: at(0)})
 	})
 	wantErr(t, "CreateToken(taken hash)", err, store.ErrConflict)
 	err = s.InTx(ctx, func(tx store.Tx) error {
-		return tx.CreateToken(ctx, store.Token{ID: "t-1", UserID: "u-bob", Name: "x", Hash: hash("secret-3"), CreatedAt: at(0)})
+		return tx.CreateToken(ctx, access.Token{ID: "t-1", UserID: "u-bob", Name: "x", Hash: hash("secret-3"), CreatedAt: at(0)})
 	})
 	wantErr(t, "CreateToken(taken id)", err, store.ErrConflict)
 }

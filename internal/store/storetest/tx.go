@@ -22,7 +22,7 @@ func writeEverything(t *testing.T, tx store.Tx, id string) error {
 	if err := tx.ReplaceDirectory(ctx, directory(), base); err != nil {
 		return err
 	}
-	return tx.CreateToken(ctx, store.Token{ID: "t-" + id, UserID: "u-req", Name: "x", Hash: []byte("hash-" + id), CreatedAt: base})
+	return tx.CreateToken(ctx, access.Token{ID: "t-" + id, UserID: "u-req", Name: "x", Hash: []byte("hash-" + id), CreatedAt: base})
 }
 
 // nothingStored checks that writeEverything(id) left nothing behind.

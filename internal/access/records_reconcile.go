@@ -1,10 +1,6 @@
-package store
+package access
 
-import (
-	"time"
-
-	"github.com/elevate/elevate/internal/access"
-)
+import "time"
 
 // ManagedGrant is one grant as reconciliation sees it: the assignment it
 // needs, where it is, how it came to hold the assignment, and whether that
@@ -12,9 +8,9 @@ import (
 type ManagedGrant struct {
 	RequestID   string
 	GrantID     string
-	Assignment  access.Assignment
-	Status      access.GrantStatus
-	Origin      access.Origin
+	Assignment  Assignment
+	Status      GrantStatus
+	Origin      Origin
 	ActivatedAt time.Time
 	// ClosedAt is when a revoked or failed grant closed (its revoked_at, or
 	// its request's last update); zero for an open grant.

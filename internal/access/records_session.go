@@ -1,8 +1,8 @@
-package store
+package access
 
 import "time"
 
-// Session is a signed-in portal session (issue 6). Only the SHA-256 hash of
+// Session is a signed-in portal session. Only the SHA-256 hash of
 // the cookie's secret is stored, so a database dump can't be replayed as a
 // cookie.
 type Session struct {

@@ -1,12 +1,8 @@
-package store
+package access
 
-import (
-	"time"
+import "time"
 
-	"github.com/elevate/elevate/internal/access"
-)
-
-// Activity fetch statuses of a grant (issue 8, part 2).
+// Activity fetch statuses of a grant.
 const (
 	ActivityPending = "pending" // a fetch is scheduled or running; Error is the last failed attempt's
 	ActivityFetched = "fetched" // Events are the last successful fetch's
@@ -29,5 +25,5 @@ type GrantActivity struct {
 	WindowStart, WindowEnd time.Time
 	// Events, oldest first (by time, then event id). ListActivity fills
 	// them; PutActivityEvents replaces them.
-	Events []access.ActivityEvent
+	Events []ActivityEvent
 }

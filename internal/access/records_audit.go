@@ -1,10 +1,6 @@
-package store
+package access
 
-import (
-	"time"
-
-	"github.com/elevate/elevate/internal/access"
-)
+import "time"
 
 // AuditEntry is one entry of the hash-chained decision log (package audit
 // says how Hash is computed).
@@ -12,7 +8,7 @@ type AuditEntry struct {
 	Seq      int64
 	PrevHash []byte
 	Hash     []byte
-	Event    access.Event
+	Event    Event
 }
 
 // Checkpoint pins the head of the decision log: the entry Seq with hash Hash

@@ -1,8 +1,8 @@
-package store
+package access
 
 import "time"
 
-// StoredPolicy is the applied policy document (issue 5): one YAML document
+// StoredPolicy is the applied policy document: one YAML document
 // holding the settings, eligibility rules and approver rules, versioned by
 // revision so concurrent applies cannot both win.
 type StoredPolicy struct {

@@ -1,9 +1,7 @@
-// Package audit is elevate's tamper-evident decision log: the hash chain
-// that every store engine extends in AppendEvent (Link), the signed
-// checkpoints that pin its head, Verify that checks both and names the first
-// bad entry, and the export of the log as JSON lines or CSV.
-//
-// # The chain
+package access
+
+// The decision log's hash chain, which every store engine extends in
+// AppendEvent (ChainLink).
 //
 // Each entry of the decision log (table events) has a sequence number seq,
 // the previous entry's hash prev_hash (32 zero bytes for the first entry)
@@ -26,7 +24,6 @@
 // appends the entry, under a lock that serializes appenders (SQLite's single
 // writer; a transaction-scoped advisory lock on PostgreSQL), so the chain
 // never forks.
-package audit
 
 import (
 	"bytes"
@@ -35,38 +32,36 @@ import (
 	"hash"
 	"slices"
 	"time"
-
-	"github.com/elevate/elevate/internal/access"
 )
 
-// HashSize is the size of prev_hash and hash.
-const HashSize = sha256.Size
+// ChainHashSize is the size of prev_hash and hash.
+const ChainHashSize = sha256.Size
 
-// Genesis is the prev_hash of the first entry of a log that was never pruned.
-var Genesis = make([]byte, HashSize)
+// ChainGenesis is the prev_hash of the first entry of a log that was never pruned.
+var ChainGenesis = make([]byte, ChainHashSize)
 
 // domain separates the chain's hashes from any other SHA-256 use.
 const domain = "elevate-audit-v1"
 
-// NormalizeTime is the time as every engine stores it: UTC, microseconds.
-func NormalizeTime(t time.Time) time.Time {
+// NormalizeChainTime is the time as every engine stores it: UTC, microseconds.
+func NormalizeChainTime(t time.Time) time.Time {
 	if t.IsZero() {
 		return time.Time{}
 	}
 	return t.UTC().Truncate(time.Microsecond)
 }
 
-// Hasher computes entry hashes, reusing its buffers. The zero value is
-// ready; a Hasher is not safe for concurrent use.
-type Hasher struct {
+// ChainHasher computes entry hashes, reusing its buffers. The zero value is
+// ready; a ChainHasher is not safe for concurrent use.
+type ChainHasher struct {
 	h    hash.Hash
 	buf  []byte
 	keys []string
 }
 
-// Hash returns the hash of the entry with sequence number seq, previous hash
+// ChainHash returns the hash of the entry with sequence number seq, previous hash
 // prev and content e.
-func (x *Hasher) Hash(prev []byte, seq int64, e access.Event) []byte {
+func (x *ChainHasher) Hash(prev []byte, seq int64, e Event) []byte {
 	if x.h == nil {
 		x.h = sha256.New()
 	}
@@ -76,7 +71,7 @@ func (x *Hasher) Hash(prev []byte, seq int64, e access.Event) []byte {
 	b = binary.BigEndian.AppendUint64(b, uint64(seq)) //nolint:gosec // G115: audit sequence numbers start at 1 and are never negative
 	var ts string
 	if !e.At.IsZero() {
-		ts = NormalizeTime(e.At).Format(time.RFC3339Nano)
+		ts = NormalizeChainTime(e.At).Format(time.RFC3339Nano)
 	}
 	for _, s := range [...]string{ts, string(e.Type), e.RequestID, e.GrantID,
 		e.Actor.UserID, e.Actor.UserName, e.Actor.Email, string(e.Actor.Via)} {
@@ -103,23 +98,23 @@ func appendStr(b []byte, s string) []byte {
 	return append(b, s...)
 }
 
-// Hash is Hasher.Hash with a fresh Hasher.
-func Hash(prev []byte, seq int64, e access.Event) []byte {
-	var x Hasher
+// ChainHash is ChainHasher.Hash with a fresh ChainHasher.
+func ChainHash(prev []byte, seq int64, e Event) []byte {
+	var x ChainHasher
 	return x.Hash(prev, seq, e)
 }
 
-// Link returns the chain columns of a new entry appended after the entry
+// ChainLink returns the chain columns of a new entry appended after the entry
 // (headSeq, headHash); headHash nil means the log is empty (headSeq is then
 // ignored and the entry gets seq 1, unless headSeq > 0 after a pruning).
-func Link(headSeq int64, headHash []byte, e access.Event) (seq int64, prev, h []byte) {
+func ChainLink(headSeq int64, headHash []byte, e Event) (seq int64, prev, h []byte) {
 	prev = headHash
 	if prev == nil {
-		prev = Genesis
+		prev = ChainGenesis
 	}
 	seq = headSeq + 1
-	return seq, prev, Hash(prev, seq, e)
+	return seq, prev, ChainHash(prev, seq, e)
 }
 
-// Equal reports whether two hashes are equal.
-func Equal(a, b []byte) bool { return bytes.Equal(a, b) }
+// ChainEqual reports whether two hashes are equal.
+func ChainEqual(a, b []byte) bool { return bytes.Equal(a, b) }

@@ -1,12 +1,8 @@
-package store
+package access
 
-import (
-	"time"
+import "time"
 
-	"github.com/elevate/elevate/internal/access"
-)
-
-// BreakGlassUse is one break-glass request (issue 5): recorded when the
+// BreakGlassUse is one break-glass request: recorded when the
 // request is made, reviewed afterwards by an approver or an admin.
 type BreakGlassUse struct {
 	RequestID         string
@@ -19,7 +15,7 @@ type BreakGlassUse struct {
 	At                time.Time // when it was requested (and activated)
 	// Status is the request's status when read (set by the engines from
 	// the request; ignored by CreateBreakGlass).
-	Status access.Status
+	Status Status
 	// The review; zero until reviewed.
 	ReviewerID    string
 	ReviewedBy    string // the reviewer's user name

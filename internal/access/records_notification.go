@@ -1,4 +1,4 @@
-package store
+package access
 
 import "time"
 
@@ -15,7 +15,7 @@ const (
 type Notification struct {
 	ID        string
 	RequestID string
-	EventType string // access.EventType of the event
+	EventType string // EventType of the event
 	// Event is the event as JSON (the webhook payload's "event").
 	Event []byte
 	// Channel is slack, slack_update, slack_audit, email, webhook or log.

@@ -1,4 +1,4 @@
-package store
+package access
 
 // DirectoryKinds are the kinds of directory rows a sync stages and applies,
 // in the order it applies them.
