@@ -2,6 +2,7 @@ package teamimport
 
 import (
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 )
@@ -144,4 +145,52 @@ func kind(v any) string {
 		return "NULL"
 	}
 	return fmt.Sprintf("%T", v)
+}
+
+// reader reads an item's attributes and keeps the first error, so that an
+// item's fields are read in a row and the error is checked once.
+type reader struct {
+	it  Item
+	err error
+}
+
+// keep returns a function that passes a getter's value on and keeps its
+// error: keep[string](r)(it.str(...)).
+func keep[T any](r *reader) func(T, error) T {
+	return func(v T, err error) T {
+		if r.err == nil {
+			r.err = err
+		}
+		return v
+	}
+}
+
+func (r *reader) str(attr string, required bool) string {
+	return keep[string](r)(r.it.str(attr, required))
+}
+
+func (r *reader) boolean(attr string, required bool) bool {
+	return keep[bool](r)(r.it.boolean(attr, required))
+}
+
+func (r *reader) hours(attr string, required bool) int {
+	return keep[int](r)(r.it.hours(attr, required))
+}
+
+func (r *reader) refs(attr string, required bool) []ref {
+	return keep[[]ref](r)(r.it.refs(attr, required))
+}
+
+func (r *reader) strList(attr string, required bool) []string {
+	return keep[[]string](r)(r.it.strList(attr, required))
+}
+
+// header reads what every policy item has: its id, its type (one of
+// types) and the name TEAM showed.
+func (r *reader) header(table Table, types ...string) (id, typ, name string) {
+	id, typ, name = r.str("id", true), r.str("type", true), r.str("name", false)
+	if r.err == nil && !slices.Contains(types, typ) {
+		r.err = r.it.errorf("type", "%q: an %s item is for a %s", typ, table, strings.Join(types, " or "))
+	}
+	return id, typ, name
 }

@@ -153,44 +153,12 @@ func noEquivalent(string) string {
 
 // eligibility turns one Eligibility item into a rule.
 func (im *importer) eligibility(it Item) error {
-	id, err := it.str("id", true)
-	if err != nil {
-		return err
-	}
-	typ, err := it.str("type", true)
-	if err != nil {
-		return err
-	}
-	if typ != "User" && typ != "Group" {
-		return it.errorf("type", "%q: an Eligibility item is for a User or a Group", typ)
-	}
-	teamName, err := it.str("name", false)
-	if err != nil {
-		return err
-	}
-	accounts, err := it.refs("accounts", false)
-	if err != nil {
-		return err
-	}
-	ous, err := it.refs("ous", false)
-	if err != nil {
-		return err
-	}
-	perms, err := it.refs("permissions", true)
-	if err != nil {
-		return err
-	}
-	hours, err := it.hours("duration", true)
-	if err != nil {
-		return err
-	}
-	approval, err := it.boolean("approvalRequired", true)
-	if err != nil {
-		return err
-	}
-	ticket, err := it.boolean("ticketNo", false)
-	if err != nil {
-		return err
+	rd := reader{it: it}
+	id, typ, teamName := rd.header(Eligibility, "User", "Group")
+	accounts, ous, perms := rd.refs("accounts", false), rd.refs("ous", false), rd.refs("permissions", true)
+	hours, approval, ticket := rd.hours("duration", true), rd.boolean("approvalRequired", true), rd.boolean("ticketNo", false)
+	if rd.err != nil {
+		return rd.err
 	}
 	what := fmt.Sprintf("eligibility policy for %s %s", strings.ToLower(typ), orID(teamName, id))
 	im.notImportedAttrs(it, what, append([]string{"accounts", "ous", "permissions", "duration", "approvalRequired", "ticketNo"}, bookkeeping...), noEquivalent)
@@ -271,32 +239,11 @@ func (im *importer) eligibility(it Item) error {
 
 // approver turns one Approvers item into an approver rule.
 func (im *importer) approver(it Item) error {
-	id, err := it.str("id", true)
-	if err != nil {
-		return err
-	}
-	typ, err := it.str("type", true)
-	if err != nil {
-		return err
-	}
-	if typ != "Account" && typ != "OU" {
-		return it.errorf("type", "%q: an Approvers item is for an Account or an OU", typ)
-	}
-	teamName, err := it.str("name", false)
-	if err != nil {
-		return err
-	}
-	groupIDs, err := it.strList("groupIds", true)
-	if err != nil {
-		return err
-	}
-	groupNames, err := it.strList("approvers", false)
-	if err != nil {
-		return err
-	}
-	ticket, err := it.boolean("ticketNo", false)
-	if err != nil {
-		return err
+	rd := reader{it: it}
+	id, typ, teamName := rd.header(Approvers, "Account", "OU")
+	groupIDs, groupNames, ticket := rd.strList("groupIds", true), rd.strList("approvers", false), rd.boolean("ticketNo", false)
+	if rd.err != nil {
+		return rd.err
 	}
 	what := fmt.Sprintf("approver policy for %s %s", map[string]string{"Account": "account", "OU": "OU"}[typ], orID(teamName, id))
 	im.notImportedAttrs(it, what, append([]string{"groupIds", "approvers", "ticketNo"}, bookkeeping...), noEquivalent)
@@ -353,28 +300,14 @@ func (im *importer) approver(it Item) error {
 
 // settings reads TEAM's Settings item into the document's settings.
 func (im *importer) settings(it Item) error {
-	hours, err := it.hours("duration", false)
-	if err != nil {
-		return err
-	}
-	expiry, err := it.hours("expiry", false)
-	if err != nil {
-		return err
-	}
-	ticket, err := it.boolean("ticketNo", false)
-	if err != nil {
-		return err
-	}
-	comments, err := it.boolean("comments", false)
-	if err != nil {
-		return err
+	rd := reader{it: it}
+	hours, expiry := rd.hours("duration", false), rd.hours("expiry", false)
+	ticket, comments, approval := rd.boolean("ticketNo", false), rd.boolean("comments", false), rd.boolean("approval", false)
+	if rd.err != nil {
+		return rd.err
 	}
 	s := &im.res.Document.Settings
 	if _, ok := it.Attrs["approval"]; ok {
-		approval, err := it.boolean("approval", false)
-		if err != nil {
-			return err
-		}
 		im.approvalOff = !approval
 	}
 	if hours > 0 {
