@@ -43,26 +43,26 @@ func validate(t *testing.T, yamlDoc []byte, dir access.Directory) (policy.Docume
 	return src.Doc.Normalize(), e
 }
 
-func findRule(t *testing.T, doc policy.Document, name string) policy.Rule {
+// find returns the element of list called name.
+func find[T any](t *testing.T, list []T, nameOf func(T) string, name string) T {
 	t.Helper()
-	for _, r := range doc.Rules {
-		if r.Name == name {
+	for _, r := range list {
+		if nameOf(r) == name {
 			return r
 		}
 	}
-	t.Fatalf("no rule %s in %+v", name, doc.Rules)
-	return policy.Rule{}
+	t.Fatalf("no %s in %+v", name, list)
+	return *new(T)
+}
+
+func findRule(t *testing.T, doc policy.Document, name string) policy.Rule {
+	t.Helper()
+	return find(t, doc.Rules, func(r policy.Rule) string { return r.Name }, name)
 }
 
 func findApproverRule(t *testing.T, doc policy.Document, name string) policy.ApproverRule {
 	t.Helper()
-	for _, r := range doc.ApproverRules {
-		if r.Name == name {
-			return r
-		}
-	}
-	t.Fatalf("no approver rule %s in %+v", name, doc.ApproverRules)
-	return policy.ApproverRule{}
+	return find(t, doc.ApproverRules, func(r policy.ApproverRule) string { return r.Name }, name)
 }
 
 // TestImportSample imports the sample export of every TEAM table (the
