@@ -57,6 +57,10 @@ func (r Result) Summary() string {
 func Import(scans []Scan, dir access.Directory, base policy.Settings) (Result, error) {
 	im := &importer{dir: newNames(dir), ruleNames: map[string]bool{}}
 	im.res.Document.Settings = base.WithDefaults()
+	// Files are read in the order of their names, whatever the order they
+	// were given in, so that two runs give the same document and lists.
+	scans = slices.Clone(scans)
+	slices.SortStableFunc(scans, func(a, b Scan) int { return cmp.Compare(a.File, b.File) })
 	var settings []Item
 	for _, sc := range scans {
 		if sc.Table == "" {
