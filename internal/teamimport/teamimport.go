@@ -357,7 +357,7 @@ func (im *importer) finish() {
 				r.Groups = append(r.Groups, g)
 			}
 		}
-		im.res.Notes = append(im.res.Notes, fmt.Sprintf("approver rule %s also names the approver groups of the parent OU %s (%s), which TEAM adds to an account's approvers", r.Name, im.dir.ous[parent].Name, strings.Join(ou.groups, ", ")))
+		im.res.Notes = append(im.res.Notes, fmt.Sprintf("approver rule %s also names the approver groups of the parent OU %s (%s), which TEAM adds to an account's approvers; if the account moves to another OU, change them by hand", r.Name, im.dir.ous[parent].Name, strings.Join(ou.groups, ", ")))
 	}
 	if im.approvalOff {
 		n := 0
