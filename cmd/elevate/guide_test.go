@@ -123,6 +123,9 @@ var guideExternal = map[string]string{
 	"systemctl daemon-reload":  "needs systemd as PID 1",
 	"systemctl enable":         "needs systemd as PID 1",
 	"systemd-analyze security": "needs the unit installed and systemd as PID 1",
+	"aws dynamodb":             "reads TEAM's tables in the account TEAM runs in",
+	"elevate import":           "run by TestImportTeam (internal/cli) on a sample TEAM export",
+	"elevate policy":           "needs a running server and an admin's token; run by the policy tests of internal/app",
 }
 
 // TestOperationsGuideCommandsAreCovered checks that every shell command in

@@ -51,6 +51,7 @@ func commands() map[string]command {
 		"aws":         {"AWS helpers: aws iam-policy [--instance-arn ARN] [--identity-store-id ID] [--discover]", cmdAWS},
 		"review":      {"review a break-glass request afterwards: review ID --comment TEXT", cmdReview},
 		"breakglass":  {"list break-glass use (admins and auditors): breakglass ls [--unreviewed]", cmdBreakGlass},
+		"import":      {"migrate from AWS's TEAM sample: import team [--out FILE] [--directory FILE] SCANS... writes a policy document from TEAM's DynamoDB scans", cmdImport},
 		"sync":        {"directory sync: sync [--wait] starts one now (admins) | sync status [--json] (admins and auditors)", cmdSync},
 	}
 }
