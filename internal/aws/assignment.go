@@ -75,34 +75,28 @@ func (p *Provider) CreateAssignment(ctx context.Context, a access.Assignment) (a
 	return st.id, nil
 }
 
-// DeleteAssignmentBy is DeleteAssignment with the priority of deadline
-// (when access must be gone): while deletions wait for an in-flight slot,
-// the one with the earliest deadline goes first. See WithDeadlinePriority.
-func (p *Provider) DeleteAssignmentBy(ctx context.Context, a access.Assignment, deadline time.Time) (awsRequestID string, err error) {
-	return p.DeleteAssignment(WithDeadlinePriority(ctx, deadline), a)
-}
-
 // DeleteAssignment removes the account assignment a and waits until AWS has
 // deprovisioned it. It returns AWS's request id of the deletion, "" when
 // AWS said at once that the assignment does not exist.
 //
-// It first waits for an in-flight slot, ranked by the deadline set with
-// WithDeadlinePriority (DeleteAssignmentBy) or else by its time of arrival;
-// waiting is bounded by ctx only. OperationTimeout then bounds the rest.
+// It first waits for an in-flight slot, ranked by deadline (when access
+// must be gone: while deletions wait, the earliest deadline goes first) or,
+// for the zero deadline, by its time of arrival; waiting is bounded by ctx
+// only. OperationTimeout then bounds the rest.
 //
 // An assignment that does not exist counts as deleted, whether AWS says so
 // at once (ResourceNotFoundException) or asynchronously (status FAILED
 // because the entitlement does not exist). Other final refusals are an
 // *access.ProvisioningError; every other error is transient.
-func (p *Provider) DeleteAssignment(ctx context.Context, a access.Assignment) (awsRequestID string, err error) {
+func (p *Provider) DeleteAssignment(ctx context.Context, a access.Assignment, deadline time.Time) (awsRequestID string, err error) {
 	const op = "delete"
 	if err := checkAssignment(op, a); err != nil {
 		return "", err
 	}
 	log := p.log.With("op", op, "account_id", a.AccountID, "permission_set_arn", a.PermissionSetARN, "user_id", a.UserID)
 	defer p.stats.deletes.Add(1)
-	prio, ok := deadlinePriority(ctx)
-	if !ok {
+	prio := deadline
+	if prio.IsZero() {
 		prio = time.Now()
 	}
 	release, err := p.acquireSlot(ctx, prio)

@@ -305,21 +305,6 @@ func (q *slotQueue) state() (inUse, maxUsed, waiting int) {
 	return q.inUse, q.maxUsed, len(q.waiters)
 }
 
-type deadlineKey struct{}
-
-// WithDeadlinePriority returns a context that gives a DeleteAssignment made
-// with it the priority of deadline: while it waits for an in-flight slot,
-// deletions with earlier deadlines go first. Without it a deletion (like
-// every creation) ranks by the time it asked for a slot.
-func WithDeadlinePriority(ctx context.Context, deadline time.Time) context.Context {
-	return context.WithValue(ctx, deadlineKey{}, deadline)
-}
-
-func deadlinePriority(ctx context.Context) (time.Time, bool) {
-	t, ok := ctx.Value(deadlineKey{}).(time.Time)
-	return t, ok && !t.IsZero()
-}
-
 // Stats counts the provider's AWS calls since it was created.
 type Stats struct {
 	// Calls counts HTTP requests (retries included) by "service:Operation",

@@ -355,7 +355,7 @@ func TestRevokeBurstStaysWithinLimits(t *testing.T) {
 	var wg sync.WaitGroup
 	for _, a := range as {
 		wg.Go(func() {
-			if _, err := p.DeleteAssignment(t.Context(), a); err != nil {
+			if _, err := p.DeleteAssignment(t.Context(), a, time.Time{}); err != nil {
 				t.Errorf("DeleteAssignment: %v", err)
 			}
 		})
@@ -417,13 +417,7 @@ func TestEarliestDeadlineFirst(t *testing.T) {
 	var wg sync.WaitGroup
 	for i, a := range as {
 		wg.Go(func() {
-			var err error
-			if i%2 == 0 {
-				_, err = p.DeleteAssignmentBy(t.Context(), a, deadlines[i])
-			} else {
-				_, err = p.DeleteAssignment(WithDeadlinePriority(t.Context(), deadlines[i]), a)
-			}
-			if err != nil {
+			if _, err := p.DeleteAssignment(t.Context(), a, deadlines[i]); err != nil {
 				t.Errorf("delete: %v", err)
 			}
 		})
@@ -534,14 +528,14 @@ func TestAbandonedOperationKeepsItsSlot(t *testing.T) {
 		waitFor(t, func() bool { return env.p.Stats().Waiting == 1 })
 		cancel2()
 	}()
-	_, err := env.p.DeleteAssignment(ctx2, env.assignment("dev", "ReadOnlyAccess", "bob"))
+	_, err := env.p.DeleteAssignment(ctx2, env.assignment("dev", "ReadOnlyAccess", "bob"), time.Time{})
 	if !errors.Is(err, context.Canceled) || !strings.Contains(err.Error(), "in-flight slot") {
 		t.Fatalf("DeleteAssignment waiting for the slot = %v", err)
 	}
 	// AWS finishes: the poller frees the slot.
 	env.emu.SetProvisioningDelay(0)
 	skew.Store(int64(2 * time.Hour))
-	if _, err := env.p.DeleteAssignment(t.Context(), a); err != nil {
+	if _, err := env.p.DeleteAssignment(t.Context(), a, time.Time{}); err != nil {
 		t.Fatalf("DeleteAssignment after the first operation finished: %v", err)
 	}
 }
@@ -586,7 +580,7 @@ func BenchmarkRevokeBurst(b *testing.B) {
 		var wg sync.WaitGroup
 		for _, a := range as {
 			wg.Go(func() {
-				if _, err := p.DeleteAssignment(context.Background(), a); err != nil {
+				if _, err := p.DeleteAssignment(context.Background(), a, time.Time{}); err != nil {
 					b.Error(err)
 				}
 			})

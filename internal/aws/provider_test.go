@@ -133,7 +133,7 @@ func TestCreateAndDeleteAssignment(t *testing.T) {
 				t.Fatalf("second CreateAssignment: %v", err)
 			}
 
-			did, err := env.p.DeleteAssignment(ctx, a)
+			did, err := env.p.DeleteAssignment(ctx, a, time.Time{})
 			if err != nil {
 				t.Fatalf("DeleteAssignment: %v", err)
 			}
@@ -158,7 +158,7 @@ func TestDeleteMissingAssignmentSucceeds(t *testing.T) {
 			t.Parallel()
 			env := newEnv(t, awsemu.Options{DeleteMissingSync: sync, ProvisioningDelay: 5 * time.Millisecond})
 			a := env.assignment("staging", "PowerUserAccess", "bob")
-			id, err := env.p.DeleteAssignment(t.Context(), a)
+			id, err := env.p.DeleteAssignment(t.Context(), a, time.Time{})
 			if err != nil {
 				t.Fatalf("DeleteAssignment of a missing assignment: %v", err)
 			}
@@ -214,7 +214,7 @@ func TestDeleteConflictIsRetried(t *testing.T) {
 	}
 	env.emu.InjectError("DeleteAccountAssignment", "ConflictException", 2)
 	env.emu.InjectError("DescribeAccountAssignmentDeletionStatus", "InternalServerException", 1)
-	if _, err := env.p.DeleteAssignment(t.Context(), a); err != nil {
+	if _, err := env.p.DeleteAssignment(t.Context(), a, time.Time{}); err != nil {
 		t.Fatalf("DeleteAssignment: %v", err)
 	}
 	if env.has(a) {
@@ -280,7 +280,7 @@ func TestFailedProvisioning(t *testing.T) {
 		}
 		const delReason = "Received a 403 status error: Access denied by IAM"
 		env.emu.FailNext("delete", delReason)
-		_, err := env.p.DeleteAssignment(t.Context(), a)
+		_, err := env.p.DeleteAssignment(t.Context(), a, time.Time{})
 		var perr *access.ProvisioningError
 		if !errors.As(err, &perr) || perr.Op != "delete" || perr.Reason != delReason {
 			t.Fatalf("DeleteAssignment err = %v; want ProvisioningError{Op: delete, Reason: %q}", err, delReason)

@@ -45,7 +45,7 @@ func (h *heldCreates) CreateAssignment(ctx context.Context, a access.Assignment)
 }
 
 func (h *heldCreates) DeleteAssignment(ctx context.Context, a access.Assignment, deadline time.Time) (string, error) {
-	return h.p.DeleteAssignmentBy(ctx, a, deadline)
+	return h.p.DeleteAssignment(ctx, a, deadline)
 }
 
 func (h *heldCreates) AssignmentExists(ctx context.Context, a access.Assignment) (bool, error) {

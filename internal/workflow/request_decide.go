@@ -12,10 +12,21 @@ import (
 // transition is a pure step of the lifecycle driven by an actor.
 type transition func(r access.Request, a access.Actor, comment string, now time.Time) (access.Request, access.Event, error)
 
+// txStep is a transition that also reads, in the use case's transaction,
+// what it needs beyond the request (Extend: the rules' maximum).
+type txStep func(tx store.Tx, r access.Request, a access.Actor, comment string, now time.Time) (access.Request, access.Event, error)
+
+// pure lifts a transition that needs nothing but the request to a txStep.
+func pure(t transition) txStep {
+	return func(_ store.Tx, r access.Request, a access.Actor, comment string, now time.Time) (access.Request, access.Event, error) {
+		return t(r, a, comment, now)
+	}
+}
+
 // act loads request id, applies step, and stores the result with its event
 // and follow-up jobs, retrying the whole transaction when a concurrent change
 // won, so that the step is re-decided on fresh state.
-func (s *Service) act(ctx context.Context, actor access.Actor, id, comment, verb string, step transition) (*access.Request, error) {
+func (s *Service) act(ctx context.Context, actor access.Actor, id, comment, verb string, step txStep) (*access.Request, error) {
 	if actor.UserID == "" {
 		return nil, access.Errorf(access.CodeUnauthenticated, "sign in to %s requests", verb)
 	}
@@ -29,7 +40,7 @@ func (s *Service) act(ctx context.Context, actor access.Actor, id, comment, verb
 			return access.Errorf(access.CodeNotFound, "request %s does not exist", id)
 		}
 		prev := r.Status
-		next, ev, err := step(*r, actor, comment, s.clock.Now())
+		next, ev, err := step(tx, *r, actor, comment, s.clock.Now())
 		if err != nil {
 			return err
 		}
@@ -66,22 +77,22 @@ func (s *Service) act(ctx context.Context, actor access.Actor, id, comment, verb
 
 // Approve records the actor's approval.
 func (s *Service) Approve(ctx context.Context, actor access.Actor, id, comment string) (*access.Request, error) {
-	return s.act(ctx, actor, id, comment, "approve", access.Request.Approve)
+	return s.act(ctx, actor, id, comment, "approve", pure(access.Request.Approve))
 }
 
 // Reject rejects the request.
 func (s *Service) Reject(ctx context.Context, actor access.Actor, id, comment string) (*access.Request, error) {
-	return s.act(ctx, actor, id, comment, "reject", access.Request.Reject)
+	return s.act(ctx, actor, id, comment, "reject", pure(access.Request.Reject))
 }
 
 // Cancel withdraws a request that is not yet active.
 func (s *Service) Cancel(ctx context.Context, actor access.Actor, id, comment string) (*access.Request, error) {
-	return s.act(ctx, actor, id, comment, "cancel", access.Request.Cancel)
+	return s.act(ctx, actor, id, comment, "cancel", pure(access.Request.Cancel))
 }
 
 // End ends an active request early; its access is removed at once.
 func (s *Service) End(ctx context.Context, actor access.Actor, id, comment string) (*access.Request, error) {
-	return s.act(ctx, actor, id, comment, "end", access.Request.End)
+	return s.act(ctx, actor, id, comment, "end", pure(access.Request.End))
 }
 
 // Extend asks for more time on an active request: it is approved like the
@@ -89,32 +100,32 @@ func (s *Service) End(ctx context.Context, actor access.Actor, id, comment strin
 // without dropping access. The rule that allowed the request must still
 // allow it, and the total may not pass the rule's maximum.
 func (s *Service) Extend(ctx context.Context, actor access.Actor, id string, d time.Duration, justification string) (*access.Request, error) {
-	return s.act(ctx, actor, id, justification, "extend", func(r access.Request, a access.Actor, just string, now time.Time) (access.Request, access.Event, error) {
-		return r.Extend(a, d, just, s.maxTotalFor(ctx, r, a), now)
+	return s.act(ctx, actor, id, justification, "extend", func(tx store.Tx, r access.Request, a access.Actor, just string, now time.Time) (access.Request, access.Event, error) {
+		return r.Extend(a, d, just, s.maxTotalFor(ctx, tx, r, a), now)
 	})
 }
 
 // maxTotalFor is the longest the request may last under today's rules
 // (0 when no rule allows it any more: then only the global ceiling holds,
 // and Extend's eligibility check below refuses it).
-func (s *Service) maxTotalFor(ctx context.Context, r access.Request, a access.Actor) time.Duration {
-	var maxDur time.Duration
-	err := s.store.ReadTx(ctx, func(tx store.Tx) error {
+// It reads in the extension's own transaction.
+func (s *Service) maxTotalFor(ctx context.Context, tx store.Tx, r access.Request, a access.Actor) time.Duration {
+	maxDur, err := func() (time.Duration, error) {
 		ps, err := tx.FindPermissionSet(ctx, r.PermissionSetARN)
 		if err != nil {
-			return err
+			return 0, err
 		}
 		var accounts []access.Account
 		for _, id := range r.AccountIDs() {
 			acct, err := tx.FindAccount(ctx, id)
 			if err != nil {
-				return err
+				return 0, err
 			}
 			accounts = append(accounts, acct)
 		}
-		_, maxDur, err = s.decide(ctx, tx, a, accounts, ps)
-		return err
-	})
+		_, maxDur, err := s.decide(ctx, tx, a, accounts, ps)
+		return maxDur, err
+	}()
 	if err != nil {
 		s.log.WarnContext(ctx, "extension: the request's rules no longer allow it", "request_id", r.ID, "error", err)
 		return time.Nanosecond // refuse any extension, with the "longer than the rule allows" message
