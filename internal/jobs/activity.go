@@ -10,19 +10,11 @@ import (
 	"github.com/elevate/elevate/internal/workflow"
 )
 
-// activityQueue is the River queue of session-activity fetches
-// part 2). Its own workers, as many as CloudTrail Lake's concurrent
-// queries, so slow CloudTrail queries never hold the workers that grant
+// activityMaxWorkers is how many fetches run at once per process, on the
+// activity queue's own workers (as many as CloudTrail Lake's concurrent
+// queries), so slow CloudTrail queries never hold the workers that grant
 // and revoke access.
-const activityQueue = "activity"
-
-// activityMaxWorkers is how many fetches run at once per process.
 const activityMaxWorkers = 10
-
-// activityMaxAttempts bounds the fetches of one grant's activity: with the
-// backoff below (30s doubling, capped at 30m), about 2 hours of retries
-// before the activity is recorded as failed.
-const activityMaxAttempts = 10
 
 // activityArgs is the fetch_activity job. At (the scheduled time, Unix
 // seconds) is part of the arguments so that the fetch at the end of a
@@ -41,11 +33,8 @@ type ActivityFetcher interface {
 	FetchActivity(ctx context.Context, grantID string, attempt int, final bool) error
 }
 
-// activityInsert fills the insert options of a fetch_activity job.
-func activityInsert(j workflow.Job, opts *river.InsertOpts) river.JobArgs {
-	opts.Queue = activityQueue
-	opts.MaxAttempts = activityMaxAttempts
-	opts.Priority = 4 // after grants, revocations and notifications
+// activityArgsOf is the arguments of a fetch_activity job.
+func activityArgsOf(j workflow.Job) activityArgs {
 	args := activityArgs{RequestID: j.RequestID, GrantID: j.GrantID}
 	if !j.At.IsZero() {
 		args.At = j.At.Unix()
@@ -79,4 +68,6 @@ func (w *activityWorker) NextRetry(job *river.Job[activityArgs]) time.Time {
 
 // Timeout covers the source's own query retries (three attempts with
 // backoff, each polled until it finishes).
-func (w *activityWorker) Timeout(*river.Job[activityArgs]) time.Duration { return 10 * time.Minute }
+func (w *activityWorker) Timeout(*river.Job[activityArgs]) time.Duration {
+	return timeoutOf(workflow.JobFetchActivity)
+}

@@ -11,7 +11,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"math"
 	"os"
 	"time"
 
@@ -113,19 +112,8 @@ type (
 func (grantArgs) Kind() string  { return string(workflow.JobGrant) }
 func (revokeArgs) Kind() string { return string(workflow.JobRevoke) }
 func (expireArgs) Kind() string { return string(workflow.JobExpire) }
-func (sweepArgs) Kind() string  { return "sweep" }
-func (syncArgs) Kind() string   { return "sync_directory" }
-
-// Attempt limits. A revocation is never given up: its limit is River's
-// largest, tens of days at the capped backoff, and the sweep re-enqueues any
-// active grant past its end that has no revocation job left. Neither is a
-// grant job, which also removes what a cancelled grant's create may have
-// left (workflow.Service.Activate); it ends once its request has ended.
-const (
-	grantMaxAttempts  = math.MaxInt16
-	revokeMaxAttempts = math.MaxInt16
-	expireMaxAttempts = 100
-)
+func (sweepArgs) Kind() string  { return string(workflow.JobSweep) }
+func (syncArgs) Kind() string   { return string(workflow.JobSyncDirectory) }
 
 // uniquePending keeps one live job per (kind, args): the sweep may enqueue
 // again without piling up duplicates.
@@ -136,7 +124,11 @@ var uniquePending = &river.UniqueOpts{ByArgs: true, ByState: []rivertype.JobStat
 
 // insertParams turns a workflow job into River's insert parameters.
 func insertParams(j workflow.Job) (river.InsertManyParams, error) {
-	opts := &river.InsertOpts{}
+	spec, ok := workflow.JobSpecOf(j.Kind)
+	if !ok || spec.Periodic {
+		return river.InsertManyParams{}, fmt.Errorf("unknown job kind %q", j.Kind)
+	}
+	opts := insertOpts(spec)
 	if !j.Expedite {
 		opts.UniqueOpts = *uniquePending
 	}
@@ -146,20 +138,42 @@ func insertParams(j workflow.Job) (river.InsertManyParams, error) {
 	var args river.JobArgs
 	switch j.Kind {
 	case workflow.JobGrant:
-		args, opts.MaxAttempts = grantArgs{RequestID: j.RequestID, GrantID: j.GrantID}, grantMaxAttempts
+		args = grantArgs{RequestID: j.RequestID, GrantID: j.GrantID}
 	case workflow.JobRevoke:
-		args, opts.MaxAttempts = revokeArgs{RequestID: j.RequestID, GrantID: j.GrantID}, revokeMaxAttempts
-		opts.Priority = 1 // removals before grants when both are due
+		args = revokeArgs{RequestID: j.RequestID, GrantID: j.GrantID}
 	case workflow.JobExpire:
-		args, opts.MaxAttempts = expireArgs{RequestID: j.RequestID}, expireMaxAttempts
+		args = expireArgs{RequestID: j.RequestID}
 	case workflow.JobNotify:
-		args = notifyInsert(j, opts)
+		args = notifyArgs{NotificationID: j.NotificationID}
 	case workflow.JobFetchActivity:
-		args = activityInsert(j, opts)
+		args = activityArgsOf(j)
 	default:
 		return river.InsertManyParams{}, fmt.Errorf("unknown job kind %q", j.Kind)
 	}
 	return river.InsertManyParams{Args: args, InsertOpts: opts}, nil
+}
+
+// insertOpts returns the insert options that workflow's job table gives a
+// kind; periodic kinds are unique while one is pending.
+func insertOpts(spec workflow.JobSpec) *river.InsertOpts {
+	opts := &river.InsertOpts{Queue: spec.Queue, MaxAttempts: spec.MaxAttempts, Priority: spec.Priority}
+	if spec.Periodic {
+		opts.UniqueOpts = *uniquePending
+	}
+	return opts
+}
+
+// periodicOpts returns the insert options of a periodic kind.
+func periodicOpts(kind workflow.JobKind) *river.InsertOpts {
+	spec, _ := workflow.JobSpecOf(kind)
+	return insertOpts(spec)
+}
+
+// timeoutOf is one attempt's timeout for kind; 0 lets River apply the
+// configured job timeout.
+func timeoutOf(kind workflow.JobKind) time.Duration {
+	spec, _ := workflow.JobSpecOf(kind)
+	return spec.Timeout
 }
 
 // backoff is the capped exponential delay before attempt+1.

@@ -16,18 +16,10 @@ type Deliverer interface {
 	Deliver(ctx context.Context, notificationID string, attempt int, final bool) error
 }
 
-// notifyQueue is the River queue of notification deliveries. It has its own
-// workers, so a notification channel that is slow or down can never take the
-// workers that grant and revoke access.
-const notifyQueue = "notify"
-
-// notifyMaxWorkers is how many deliveries run at once per process.
+// notifyMaxWorkers is how many deliveries run at once per process, on the
+// notify queue's own workers, so a notification channel that is slow or
+// down can never take the workers that grant and revoke access.
 const notifyMaxWorkers = 10
-
-// notifyMaxAttempts bounds the deliveries of one notification: with the
-// backoff capped at MaxRetryDelay (1m by default), about 20 minutes of
-// retries before the notification is given up (and listed as failed).
-const notifyMaxAttempts = 25
 
 // notifyArgs is the notify job: one notification on one channel.
 type notifyArgs struct {
@@ -35,14 +27,6 @@ type notifyArgs struct {
 }
 
 func (notifyArgs) Kind() string { return string(workflow.JobNotify) }
-
-// notifyInsert fills the insert options of a notify job.
-func notifyInsert(j workflow.Job, opts *river.InsertOpts) river.JobArgs {
-	opts.Queue = notifyQueue
-	opts.MaxAttempts = notifyMaxAttempts
-	opts.Priority = 3 // after grants and revocations
-	return notifyArgs{NotificationID: j.NotificationID}
-}
 
 type notifyWorker struct {
 	river.WorkerDefaults[notifyArgs]
@@ -63,4 +47,6 @@ func (w *notifyWorker) NextRetry(job *river.Job[notifyArgs]) time.Time {
 }
 
 // Timeout bounds one delivery: a channel that hangs is retried later.
-func (w *notifyWorker) Timeout(*river.Job[notifyArgs]) time.Duration { return 20 * time.Second }
+func (w *notifyWorker) Timeout(*river.Job[notifyArgs]) time.Duration {
+	return timeoutOf(workflow.JobNotify)
+}

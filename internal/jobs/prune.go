@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/elevate/elevate/internal/workflow"
 	"github.com/riverqueue/river"
 )
 
@@ -13,7 +14,7 @@ import (
 // the configured retention.
 type pruneArgs struct{}
 
-func (pruneArgs) Kind() string { return "prune" }
+func (pruneArgs) Kind() string { return string(workflow.JobPrune) }
 
 // Pruner applies the retention; the app's retention job satisfies it.
 type Pruner interface {
@@ -26,9 +27,9 @@ type Pruner interface {
 func prunePeriodicJob(every time.Duration) *river.PeriodicJob {
 	return river.NewPeriodicJob(river.PeriodicInterval(every),
 		func() (river.JobArgs, *river.InsertOpts) {
-			return pruneArgs{}, &river.InsertOpts{UniqueOpts: *uniquePending, MaxAttempts: 1, Priority: 4}
+			return pruneArgs{}, periodicOpts(workflow.JobPrune)
 		},
-		&river.PeriodicJobOpts{ID: "prune"})
+		&river.PeriodicJobOpts{ID: string(workflow.JobPrune)})
 }
 
 type pruneWorker struct {
@@ -48,4 +49,6 @@ func (w *pruneWorker) Work(ctx context.Context, _ *river.Job[pruneArgs]) error {
 
 // Timeout lets a first pruning of a large log finish (batches of 10,000
 // entries, each its own transaction).
-func (w *pruneWorker) Timeout(*river.Job[pruneArgs]) time.Duration { return longJobTimeout }
+func (w *pruneWorker) Timeout(*river.Job[pruneArgs]) time.Duration {
+	return timeoutOf(workflow.JobPrune)
+}

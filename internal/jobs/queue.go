@@ -56,16 +56,16 @@ func newQueue[TTx any](driver riverdriver.Driver[TTx], txOf func(store.Tx) (TTx,
 	periodic := []*river.PeriodicJob{
 		river.NewPeriodicJob(river.PeriodicInterval(cfg.SweepInterval),
 			func() (river.JobArgs, *river.InsertOpts) {
-				return sweepArgs{}, &river.InsertOpts{UniqueOpts: *uniquePending}
+				return sweepArgs{}, periodicOpts(workflow.JobSweep)
 			},
-			&river.PeriodicJobOpts{ID: "sweep", RunOnStart: true}),
+			&river.PeriodicJobOpts{ID: string(workflow.JobSweep), RunOnStart: true}),
 	}
 	if cfg.SyncInterval > 0 {
 		periodic = append(periodic, river.NewPeriodicJob(river.PeriodicInterval(cfg.SyncInterval),
 			func() (river.JobArgs, *river.InsertOpts) {
-				return syncArgs{}, &river.InsertOpts{UniqueOpts: *uniquePending}
+				return syncArgs{}, periodicOpts(workflow.JobSyncDirectory)
 			},
-			&river.PeriodicJobOpts{ID: "sync_directory"}))
+			&river.PeriodicJobOpts{ID: string(workflow.JobSyncDirectory)}))
 	}
 	if cfg.ReconcileInterval > 0 {
 		periodic = append(periodic, reconcilePeriodicJob(cfg.ReconcileInterval))
@@ -75,7 +75,7 @@ func newQueue[TTx any](driver riverdriver.Driver[TTx], txOf func(store.Tx) (TTx,
 	}
 	client, err := river.NewClient(driver, &river.Config{
 		ID:                   cfg.ClientID,
-		Queues:               map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: cfg.MaxWorkers}, notifyQueue: {MaxWorkers: notifyMaxWorkers}, activityQueue: {MaxWorkers: activityMaxWorkers}},
+		Queues:               map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: cfg.MaxWorkers}, workflow.QueueNotify: {MaxWorkers: notifyMaxWorkers}, workflow.QueueActivity: {MaxWorkers: activityMaxWorkers}},
 		Workers:              workers,
 		PeriodicJobs:         periodic,
 		JobTimeout:           cfg.JobTimeout,

@@ -14,7 +14,7 @@ import (
 // reconcileArgs is the periodic reconciliation job.
 type reconcileArgs struct{}
 
-func (reconcileArgs) Kind() string { return "reconcile" }
+func (reconcileArgs) Kind() string { return string(workflow.JobReconcile) }
 
 // Reconciler is the part of the runner that reconciles AWS with the
 // grants; *workflow.Service satisfies it.
@@ -22,16 +22,10 @@ type Reconciler interface {
 	Reconcile(ctx context.Context) (workflow.ReconcileReport, error)
 }
 
-// longJobTimeout bounds one reconciliation or directory sync: they pace
-// their AWS reads (5 per second for reconciliation, the provider's limits
-// for the sync), so a large organization takes minutes, not the 25 s of an
-// assignment job.
-const longJobTimeout = time.Hour
-
 func reconcilePeriodicJob(every time.Duration) *river.PeriodicJob {
 	return river.NewPeriodicJob(river.PeriodicInterval(every),
 		func() (river.JobArgs, *river.InsertOpts) {
-			return reconcileArgs{}, &river.InsertOpts{UniqueOpts: *uniquePending, MaxAttempts: 1}
+			return reconcileArgs{}, periodicOpts(workflow.JobReconcile)
 		},
 		&river.PeriodicJobOpts{ID: "reconcile"})
 }
@@ -57,7 +51,11 @@ func (w *reconcileWorker) Work(ctx context.Context, _ *river.Job[reconcileArgs])
 }
 
 // Timeout lets a reconciliation of many pairs finish.
-func (w *reconcileWorker) Timeout(*river.Job[reconcileArgs]) time.Duration { return longJobTimeout }
+func (w *reconcileWorker) Timeout(*river.Job[reconcileArgs]) time.Duration {
+	return timeoutOf(workflow.JobReconcile)
+}
 
 // Timeout lets a directory sync of a large organization finish.
-func (w *syncWorker) Timeout(*river.Job[syncArgs]) time.Duration { return longJobTimeout }
+func (w *syncWorker) Timeout(*river.Job[syncArgs]) time.Duration {
+	return timeoutOf(workflow.JobSyncDirectory)
+}

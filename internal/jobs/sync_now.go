@@ -20,7 +20,7 @@ var syncKind = syncArgs{}.Kind()
 // periodic one: while a sync job is queued or running, that job is returned
 // (Existing set) and none is added. It satisfies workflow.SyncQueue.
 func (q *Queue[TTx]) EnqueueSync(ctx context.Context) (workflow.SyncJob, error) {
-	res, err := q.client.Insert(ctx, syncArgs{}, &river.InsertOpts{UniqueOpts: *uniquePending})
+	res, err := q.client.Insert(ctx, syncArgs{}, periodicOpts(workflow.JobSyncDirectory))
 	if err != nil {
 		return workflow.SyncJob{}, fmt.Errorf("jobs: insert %s job: %w", syncKind, err)
 	}

@@ -11,10 +11,6 @@ import (
 	"github.com/elevate/elevate/internal/store"
 )
 
-// JobFetchActivity fetches one grant's session activity (Job.GrantID) from
-// the activity source and stores it with the grant.
-const JobFetchActivity JobKind = "fetch_activity"
-
 // DefaultActivityDelay is how long after a grant's end its activity is
 // first fetched: CloudTrail delivers events within about 15 minutes.
 const DefaultActivityDelay = 15 * time.Minute

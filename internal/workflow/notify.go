@@ -10,15 +10,12 @@ import (
 	"github.com/elevate/elevate/internal/store"
 )
 
-// JobNotify delivers one notification (Job.NotificationID) on one channel.
-const JobNotify JobKind = "notify"
-
 // Notifier plans the notifications of events. Plan runs in the
 // transaction that appends the events: it records the notifications it
 // decides on through tx and returns them; the workflow schedules one
 // delivery job (JobNotify) for each, at its NotBefore, in the same
-// transaction, so a notification exists if and only if its event committed. Delivery itself happens later, in the
-// job, so a channel that is down never blocks or fails a use case.
+// transaction, so a notification exists if and only if its event
+// committed. Delivery itself happens later, in the job, so a channel that is down never blocks or fails a use case.
 //
 // Package notify satisfies it; the workflow never imports it.
 type Notifier interface {

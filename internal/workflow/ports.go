@@ -29,13 +29,6 @@ type DirectorySource interface {
 // JobKind names a durable job.
 type JobKind string
 
-// Job kinds.
-const (
-	JobGrant  JobKind = "grant"  // create one grant's assignment (GrantID)
-	JobRevoke JobKind = "revoke" // remove one grant's assignment (GrantID)
-	JobExpire JobKind = "expire" // expire a pending request (RequestID)
-)
-
 // Job is a durable unit of follow-up work.
 type Job struct {
 	Kind      JobKind
