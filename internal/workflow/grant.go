@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"slices"
 	"time"
 
 	"github.com/elevate/elevate/internal/access"
@@ -97,9 +96,17 @@ func (s *Service) Activate(ctx context.Context, grantID string, attempt int) err
 		return fmt.Errorf("activate grant %s: %w", grantID, err)
 	}
 	if g.Orphaned() {
-		return s.Revoke(ctx, grantID, attempt)
+		return s.removeOrphan(ctx, grantID, attempt)
 	}
 	return nil
+}
+
+// removeOrphan is the grant job's last step for a grant closed after its
+// create was sent: it removes what the create made, decided like a
+// revocation (access.PlanRemoval) under the assignment lock, once this
+// run's create has returned.
+func (s *Service) removeOrphan(ctx context.Context, grantID string, attempt int) error {
+	return s.release(ctx, grantID, attempt)
 }
 
 // activate is Activate up to the removal of an orphaned grant.
@@ -108,14 +115,12 @@ func (s *Service) activate(ctx context.Context, grantID string) error {
 	if err != nil {
 		return fmt.Errorf("activate grant %s: %w", grantID, err)
 	}
-	if g.Status != access.GrantPending {
+	switch r.GrantJobStep(g, s.clock.Now()) {
+	case access.GrantJobDone:
 		return nil // done before, closed before it started, or orphaned
-	}
-	now := s.clock.Now()
-	if r.Status == access.StatusScheduled && now.Before(r.StartAt) {
+	case access.GrantJobNotDue:
 		return &NotDueError{Until: r.StartAt}
-	}
-	if r.RevocationDue(now) || (r.Status != access.StatusScheduled && r.Status != access.StatusActive) {
+	case access.GrantJobAbandon:
 		// The request closed, is ending or is past its end: never create
 		// the assignment (an earlier run's create is removed by Activate).
 		_, err := s.applyGrantStep(ctx, grantID, func(_ store.Tx, r access.Request, g access.Grant) (*access.Request, []access.Event, error) {
@@ -133,20 +138,20 @@ func (s *Service) activate(ctx context.Context, grantID string) error {
 
 	asg := r.Assignment(g)
 	start := time.Now()
-	plan, err := s.planActivation(ctx, grantID, asg, existenceUnknown)
-	if err != nil || plan == planDone {
+	create, err := s.planActivation(ctx, grantID, asg, access.InAWSUnknown)
+	if err != nil || create == createNothing {
 		return err
 	}
-	if plan == planCheckStanding {
+	if create == createAskAWS {
 		exists, err := s.provider.AssignmentExists(ctx, asg)
 		if err != nil {
 			return fmt.Errorf("check for a standing assignment for grant %s: %w", grantID, err)
 		}
-		found := absentInAWS
+		found := access.InAWSAbsent
 		if exists {
-			found = existsInAWS
+			found = access.InAWSPresent
 		}
-		if plan, err = s.planActivation(ctx, grantID, asg, found); err != nil || plan == planDone {
+		if create, err = s.planActivation(ctx, grantID, asg, found); err != nil || create == createNothing {
 			return err
 		}
 	}
@@ -198,73 +203,43 @@ func (s *Service) activate(ctx context.Context, grantID string) error {
 	return nil
 }
 
-// activationPlan is what a grant must do to get its assignment.
-type activationPlan int
+// createStep is what the grant job does in AWS after planActivation.
+type createStep int
 
 const (
-	planDone          activationPlan = iota // nothing more: shared, standing, or closed
-	planCheckStanding                       // ask AWS whether the assignment already exists
-	planCreate                              // create it in AWS
+	createNothing createStep = iota // shared, standing, or closed: no AWS call
+	createAskAWS                    // ask AWS whether the assignment already exists
+	createSend                      // create it in AWS
 )
 
-// existence is what AWS said about an assignment.
-type existence int
-
-const (
-	existenceUnknown existence = iota
-	existsInAWS
-	absentInAWS
-)
-
-// planActivation decides, under the assignment lock, how grant id gets its
-// assignment:
-//   - another grant is deleting it: wait until that is done;
-//   - another grant holds it: share it (no AWS call);
-//   - a create was already sent for this grant: send it again (idempotent);
-//   - another grant is creating it: create too (idempotent), never standing;
-//   - AWS was not asked yet: ask whether it exists (a standing assignment);
-//   - AWS has it: it is standing, recorded so that elevate never deletes it;
-//   - AWS lacks it: record that a create is being sent, then create it. The
-//     record makes an assignment found after a crash elevate's own, never
-//     mistaken for a standing one.
-func (s *Service) planActivation(ctx context.Context, grantID string, asg access.Assignment, aws existence) (activationPlan, error) {
-	plan := planDone
+// planActivation decides under the assignment lock how grant id gets its
+// assignment (access.PlanActivation) and records what it decided: active
+// when shared or standing; origin created, and the assignment not standing,
+// before a first create is sent.
+func (s *Service) planActivation(ctx context.Context, grantID string, asg access.Assignment, aws access.InAWS) (createStep, error) {
+	step := createNothing
 	_, err := s.applyGrantStep(ctx, grantID, func(tx store.Tx, r access.Request, g access.Grant) (*access.Request, []access.Event, error) {
-		plan = planDone
+		step = createNothing
 		if g.Status != access.GrantPending || (r.Status != access.StatusScheduled && r.Status != access.StatusActive) {
 			return nil, nil, nil
 		}
 		if err := tx.LockAssignment(ctx, asg); err != nil {
 			return nil, nil, err
 		}
-		holders, err := tx.AssignmentHolders(ctx, asg, grantID)
+		others, err := tx.AssignmentHolders(ctx, asg, grantID)
 		if err != nil {
 			return nil, nil, err
 		}
-		active, creating := false, false
-		for _, h := range holders {
-			switch h.Status {
-			case access.GrantRevoking:
-				return nil, nil, &NotDueError{Until: s.clock.Now().Add(2 * time.Second)}
-			case access.GrantActive:
-				active = true
-			case access.GrantPending:
-				creating = true
-			}
-		}
 		now := s.clock.Now()
-		var origin access.Origin
-		switch {
-		case active:
-			origin = access.OriginShared
-		case g.Origin == access.OriginCreated:
-			plan = planCreate
+		origin := access.OriginShared
+		switch access.PlanActivation(g, others, aws) {
+		case access.ActivationWait:
+			return nil, nil, &NotDueError{Until: now.Add(2 * time.Second)}
+		case access.ActivationShare:
+		case access.ActivationResend:
+			step = createSend
 			return nil, nil, nil
-		case creating:
-			// Another grant is creating it: whatever AWS shows now is
-			// elevate's, never standing. Create too (idempotent).
-			fallthrough
-		case aws == absentInAWS:
+		case access.ActivationCreate:
 			if err := tx.SetStanding(ctx, asg, false, now); err != nil {
 				return nil, nil, err
 			}
@@ -275,12 +250,12 @@ func (s *Service) planActivation(ctx context.Context, grantID string, asg access
 					next.Grants[i].Origin = access.OriginCreated
 				}
 			}
-			plan = planCreate
+			step = createSend
 			return &next, nil, nil
-		case aws == existenceUnknown:
-			plan = planCheckStanding
+		case access.ActivationAskAWS:
+			step = createAskAWS
 			return nil, nil, nil
-		default: // exists in AWS, and no elevate grant holds or creates it
+		case access.ActivationStanding:
 			origin = access.OriginStanding
 			if err := tx.SetStanding(ctx, asg, true, now); err != nil {
 				return nil, nil, err
@@ -293,9 +268,9 @@ func (s *Service) planActivation(ctx context.Context, grantID string, asg access
 		return &next, evs, s.scheduleEnd(ctx, tx, next, grantID)
 	})
 	if err != nil {
-		return planDone, fmt.Errorf("plan activation of grant %s: %w", grantID, err)
+		return createNothing, fmt.Errorf("plan activation of grant %s: %w", grantID, err)
 	}
-	return plan, nil
+	return step, nil
 }
 
 // scheduleEnd enqueues grant id's revocation at the request's end (now when
@@ -322,9 +297,13 @@ func (s *Service) scheduleEnd(ctx context.Context, tx store.Tx, r access.Request
 // assignment that is being deleted.
 //
 // An orphaned grant (revoking, never active: see access.Grant.Orphaned) is
-// removed the same way; the grant job calls Revoke for it once its create
-// has returned.
+// removed the same way by the grant job's removeOrphan.
 func (s *Service) Revoke(ctx context.Context, grantID string, attempt int) error {
+	return s.release(ctx, grantID, attempt)
+}
+
+// release is the body of Revoke and removeOrphan.
+func (s *Service) release(ctx context.Context, grantID string, attempt int) error {
 	r, g, err := s.readGrant(ctx, grantID)
 	if err != nil {
 		return fmt.Errorf("revoke grant %s: %w", grantID, err)
@@ -346,7 +325,7 @@ func (s *Service) Revoke(ctx context.Context, grantID string, attempt int) error
 			if err := tx.LockAssignment(ctx, asg); err != nil {
 				return nil, nil, err
 			}
-			holders, err := tx.AssignmentHolders(ctx, asg, grantID)
+			others, err := tx.AssignmentHolders(ctx, asg, grantID)
 			if err != nil {
 				return nil, nil, err
 			}
@@ -354,12 +333,9 @@ func (s *Service) Revoke(ctx context.Context, grantID string, attempt int) error
 			if err != nil {
 				return nil, nil, err
 			}
-			// A revoking holder is deleting the assignment, or is an orphan
-			// deciding like this one: neither needs it kept. (Counting one
-			// would let two of them each keep it for the other.)
-			keeper := slices.IndexFunc(holders, func(h access.GrantRef) bool { return h.Status != access.GrantRevoking })
+			removal := access.PlanRemoval(g, others, standing)
 			now := s.clock.Now()
-			if keeper < 0 && !standing && g.Origin != access.OriginStanding {
+			if removal.Delete {
 				if g.Orphaned() {
 					mustDelete = true // already revoking
 					return nil, nil, nil
@@ -372,11 +348,7 @@ func (s *Service) Revoke(ctx context.Context, grantID string, attempt int) error
 			if err != nil {
 				return nil, nil, err
 			}
-			kept := "standing assignment: elevate never deletes it"
-			if keeper >= 0 {
-				kept = "still needed by grant " + holders[keeper].GrantID + " of request " + holders[keeper].RequestID
-			}
-			evs[0].Details["assignment_kept"] = kept
+			evs[0].Details["assignment_kept"] = removal.KeptBecause()
 			return &next, evs, nil
 		})
 		if err != nil {
