@@ -1,0 +1,102 @@
+package sqlstore
+
+import (
+	"context"
+	"time"
+
+	"github.com/elevate/elevate/internal/store"
+)
+
+// ListTokens returns the user's tokens, oldest first.
+func (t *Tx) ListTokens(ctx context.Context, userID string) ([]store.Token, error) {
+	rows, err := t.c.Query(ctx, `SELECT id, user_id, name, hash, created_at, expires_at, last_used_at
+		FROM tokens WHERE user_id = $1 ORDER BY created_at, id`, userID)
+	if err != nil {
+		return nil, t.wrap("list tokens", err)
+	}
+	defer rows.Close()
+	var out []store.Token
+	for rows.Next() {
+		var (
+			tok                          store.Token
+			createdAt, expiresAt, usedAt dbTime
+		)
+		if err := rows.Scan(&tok.ID, &tok.UserID, &tok.Name, &tok.Hash, &createdAt, &expiresAt, &usedAt); err != nil {
+			return nil, t.wrap("list tokens", err)
+		}
+		tok.CreatedAt, tok.ExpiresAt, tok.LastUsedAt = timeOf(createdAt), timeOf(expiresAt), timeOf(usedAt)
+		out = append(out, tok)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, t.wrap("list tokens", err)
+	}
+	return out, nil
+}
+
+// DeleteToken revokes one of the user's tokens.
+func (t *Tx) DeleteToken(ctx context.Context, userID, id string) error {
+	n, err := t.c.Exec(ctx, `DELETE FROM tokens WHERE id = $1 AND user_id = $2`, id, userID)
+	if err != nil {
+		return t.wrap("delete token "+id, err)
+	}
+	if n == 0 {
+		return t.notFound("delete token " + id)
+	}
+	return nil
+}
+
+// CreateSession stores a portal session.
+func (t *Tx) CreateSession(ctx context.Context, s store.Session) error {
+	if _, err := t.c.Exec(ctx, `INSERT INTO sessions (id, hash, user_id, method, created_at, last_seen_at, expires_at)
+		VALUES ($1, $2, $3, $4, $5, $6, $7)`, s.ID, s.Hash, s.UserID, s.Method, t.ts(s.CreatedAt), t.ts(s.LastSeenAt), t.ts(s.ExpiresAt)); err != nil {
+		return t.wrap("create session "+s.ID, err)
+	}
+	return nil
+}
+
+// FindSessionByHash returns the session whose secret has this hash.
+func (t *Tx) FindSessionByHash(ctx context.Context, hash []byte) (store.Session, error) {
+	var (
+		s                      store.Session
+		created, seen, expires dbTime
+	)
+	err := t.c.QueryRow(ctx, `SELECT id, hash, user_id, method, created_at, last_seen_at, expires_at
+		FROM sessions WHERE hash = $1`, hash).Scan(&s.ID, &s.Hash, &s.UserID, &s.Method, &created, &seen, &expires)
+	if isNoRows(err) {
+		return store.Session{}, t.notFound("find session")
+	}
+	if err != nil {
+		return store.Session{}, t.wrap("find session", err)
+	}
+	s.CreatedAt, s.LastSeenAt, s.ExpiresAt = timeOf(created), timeOf(seen), timeOf(expires)
+	return s, nil
+}
+
+// TouchSession records activity on the session.
+func (t *Tx) TouchSession(ctx context.Context, id string, at time.Time) error {
+	n, err := t.c.Exec(ctx, `UPDATE sessions SET last_seen_at = $1 WHERE id = $2`, t.ts(at), id)
+	if err != nil {
+		return t.wrap("touch session "+id, err)
+	}
+	if n == 0 {
+		return t.notFound("touch session " + id)
+	}
+	return nil
+}
+
+// DeleteSession ends a session.
+func (t *Tx) DeleteSession(ctx context.Context, id string) error {
+	if _, err := t.c.Exec(ctx, `DELETE FROM sessions WHERE id = $1`, id); err != nil {
+		return t.wrap("delete session "+id, err)
+	}
+	return nil
+}
+
+// DeleteStaleSessions deletes expired and idle sessions.
+func (t *Tx) DeleteStaleSessions(ctx context.Context, now, idleSince time.Time) (int, error) {
+	n, err := t.c.Exec(ctx, `DELETE FROM sessions WHERE expires_at <= $1 OR last_seen_at < $2`, t.ts(now), t.ts(idleSince))
+	if err != nil {
+		return 0, t.wrap("delete stale sessions", err)
+	}
+	return int(n), nil
+}

@@ -1,0 +1,48 @@
+package sqlstore
+
+import (
+	"context"
+	"time"
+
+	"github.com/elevate/elevate/internal/store"
+)
+
+// CreateToken stores an API token. A taken id or hash is store.ErrConflict.
+func (t *Tx) CreateToken(ctx context.Context, tok store.Token) error {
+	if _, err := t.c.Exec(ctx, `INSERT INTO tokens (id, user_id, name, hash, created_at, expires_at, last_used_at)
+		VALUES ($1, $2, $3, $4, $5, $6, $7)`,
+		tok.ID, tok.UserID, tok.Name, tok.Hash, t.ts(tok.CreatedAt), t.ts(tok.ExpiresAt), t.ts(tok.LastUsedAt)); err != nil {
+		return t.wrap("create token "+tok.ID, err)
+	}
+	return nil
+}
+
+// FindTokenByHash returns the token with the given hash, expired or not.
+func (t *Tx) FindTokenByHash(ctx context.Context, hash []byte) (store.Token, error) {
+	var (
+		tok                          store.Token
+		createdAt, expiresAt, usedAt dbTime
+	)
+	err := t.c.QueryRow(ctx, `SELECT id, user_id, name, hash, created_at, expires_at, last_used_at
+		FROM tokens WHERE hash = $1`, hash).Scan(&tok.ID, &tok.UserID, &tok.Name, &tok.Hash, &createdAt, &expiresAt, &usedAt)
+	if isNoRows(err) {
+		return store.Token{}, t.notFound("find token by hash")
+	}
+	if err != nil {
+		return store.Token{}, t.wrap("find token by hash", err)
+	}
+	tok.CreatedAt, tok.ExpiresAt, tok.LastUsedAt = timeOf(createdAt), timeOf(expiresAt), timeOf(usedAt)
+	return tok, nil
+}
+
+// TouchToken records the token's last use.
+func (t *Tx) TouchToken(ctx context.Context, id string, at time.Time) error {
+	n, err := t.c.Exec(ctx, `UPDATE tokens SET last_used_at = $1 WHERE id = $2`, t.ts(at), id)
+	if err != nil {
+		return t.wrap("touch token "+id, err)
+	}
+	if n == 0 {
+		return t.notFound("touch token " + id)
+	}
+	return nil
+}
