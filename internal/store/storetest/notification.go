@@ -9,7 +9,7 @@ import (
 	"github.com/elevate/elevate/internal/store"
 )
 
-// testNotifications checks the notification records of issue 7: round trip,
+// testNotifications checks the notification records: round trip,
 // delivery updates, filters and order, and the Slack messages kept per
 // approver.
 func testNotifications(t *testing.T, s store.Store) {

@@ -25,8 +25,9 @@ import (
 
 // Run runs the conformance suite. open is called once per subtest and must
 // return an empty, migrated store; it should close the store with t.Cleanup.
-// The subtests do not run in parallel. ListRequests must order by CreatedAt,
-// newest first, then by id, descending.
+// The subtests run in parallel, each on its own store, so open must be safe
+// to call from several goroutines at once. ListRequests must order by
+// CreatedAt, newest first, then by id, descending.
 func Run(t *testing.T, open func(t *testing.T) store.Store) {
 	tests := []struct {
 		name string
@@ -47,11 +48,11 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"DirectoryEmpty", testDirectoryEmpty},
 		{"DirectoryLookups", testDirectoryLookups},
 		{"DirectoryReplaceTwice", testDirectoryReplaceTwice},
-		{"DirectoryStageApply", testDirectoryStageApply}, // issue 4
-		{"DirectoryStageDrop", testDirectoryStageDrop},   // issue 4
+		{"DirectoryStageApply", testDirectoryStageApply},
+		{"DirectoryStageDrop", testDirectoryStageDrop},
 		{"Tokens", testTokens},
-		{"TokenListDelete", testTokenListDelete}, // issue 6
-		{"Sessions", testSessions},               // issue 6
+		{"TokenListDelete", testTokenListDelete},
+		{"Sessions", testSessions},
 		{"InTxRollbackOnError", testInTxRollbackOnError},
 		{"InTxRollbackOnPanic", testInTxRollbackOnPanic},
 		{"ReadTxSeesCommitted", testReadTxSeesCommitted},
@@ -66,12 +67,13 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"Notifications", testNotifications},
 		{"RetentionRequests", testRetentionRequests},
 		{"RetentionAuditDelete", testRetentionAuditDelete},
-		{"BreakGlass", testBreakGlass},               // issue 5
-		{"Activity", testActivity},                   // issue 8, part 2
-		{"ActivityRetention", testActivityRetention}, // issue 8, part 2
+		{"BreakGlass", testBreakGlass},
+		{"Activity", testActivity},
+		{"ActivityRetention", testActivityRetention},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
 			tc.fn(t, open(t))
 		})
 	}
