@@ -64,15 +64,8 @@ func (t *Tx) PutActivityEvents(ctx context.Context, a store.GrantActivity) error
 // PutActivityError records a failed fetch attempt.
 func (t *Tx) PutActivityError(ctx context.Context, a store.GrantActivity) error {
 	op := "put activity error of grant " + a.GrantID
-	n, err := t.c.Exec(ctx, `UPDATE grant_activity SET status = $1, error = $2, attempts = $3 WHERE grant_id = $4`,
+	return t.update(ctx, op, `UPDATE grant_activity SET status = $1, error = $2, attempts = $3 WHERE grant_id = $4`,
 		a.Status, a.Error, a.Attempts, a.GrantID)
-	if err != nil {
-		return t.wrap(op, err)
-	}
-	if n == 0 {
-		return t.notFound(op)
-	}
-	return nil
 }
 
 // ListActivity returns the activity of a request's grants.

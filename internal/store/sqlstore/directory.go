@@ -21,8 +21,9 @@ func (t *Tx) ReplaceDirectory(ctx context.Context, d access.Directory, syncedAt 
 	if err := t.checkUnique(d); err != nil {
 		return err
 	}
-	// Without the lock, a second replace at READ COMMITTED would miss the
-	// rows the first inserted in its DELETE, and its inserts would fail.
+	// Without the lock, a second replace at READ COMMITTED (PostgreSQL)
+	// would miss in its DELETE the rows the first inserted, and its inserts
+	// would fail.
 	if err := t.lockDirectory(ctx); err != nil {
 		return t.wrap("replace directory: lock", err)
 	}

@@ -9,7 +9,7 @@ import (
 )
 
 // AppendEvent appends e to the decision log. Of the actor it keeps the user
-// id, name, email and interface; Details is stored as a JSON object (jsonb).
+// id, name, email and interface; Details is stored as a JSON object.
 func (t *Tx) AppendEvent(ctx context.Context, e access.Event) error {
 	details := e.Details
 	if details == nil {

@@ -11,7 +11,7 @@ import (
 	"github.com/elevate/elevate/internal/store"
 )
 
-// Request list limits (as the SQLite engine's).
+// Request list limits.
 const (
 	defaultListLimit = 100
 	maxListLimit     = 1000
@@ -127,8 +127,9 @@ func (t *Tx) insertApprovals(ctx context.Context, r *access.Request) error {
 // r.Version. Grants are updated by id (a new grant id is inserted), approvals
 // not yet stored are inserted, and the approvers are replaced.
 //
-// At READ COMMITTED a concurrent update of the same request waits for the
-// first to commit, then finds the version changed: store.ErrConflict.
+// On PostgreSQL (READ COMMITTED) a concurrent update of the same request
+// waits for the first to commit, then finds the version changed:
+// store.ErrConflict.
 func (t *Tx) UpdateRequest(ctx context.Context, r *access.Request) error {
 	args, err := t.requestArgs(r)
 	if err != nil {
@@ -332,7 +333,7 @@ func (t *Tx) loadChildren(ctx context.Context, rs []*access.Request) error {
 		r.Approvals = append(r.Approvals, a)
 		return nil
 	}
-	// NULLS FIRST as SQLite sorts NULL by default; then in insertion order.
+	// A NULL time sorts first, then approvals at the same time in insertion order.
 	if err := t.each(ctx, approval, `SELECT request_id, user_id, user_name, verdict, comment, at FROM approvals
 		WHERE `+t.d.InList("request_id", "$1")+` ORDER BY request_id, at NULLS FIRST, `+t.d.InsertOrder, list); err != nil {
 		return fmt.Errorf("load approvals: %w", err)

@@ -35,14 +35,7 @@ func (t *Tx) ListTokens(ctx context.Context, userID string) ([]store.Token, erro
 
 // DeleteToken revokes one of the user's tokens.
 func (t *Tx) DeleteToken(ctx context.Context, userID, id string) error {
-	n, err := t.c.Exec(ctx, `DELETE FROM tokens WHERE id = $1 AND user_id = $2`, id, userID)
-	if err != nil {
-		return t.wrap("delete token "+id, err)
-	}
-	if n == 0 {
-		return t.notFound("delete token " + id)
-	}
-	return nil
+	return t.update(ctx, "delete token "+id, `DELETE FROM tokens WHERE id = $1 AND user_id = $2`, id, userID)
 }
 
 // CreateSession stores a portal session.
@@ -60,13 +53,9 @@ func (t *Tx) FindSessionByHash(ctx context.Context, hash []byte) (store.Session,
 		s                      store.Session
 		created, seen, expires dbTime
 	)
-	err := t.c.QueryRow(ctx, `SELECT id, hash, user_id, method, created_at, last_seen_at, expires_at
-		FROM sessions WHERE hash = $1`, hash).Scan(&s.ID, &s.Hash, &s.UserID, &s.Method, &created, &seen, &expires)
-	if isNoRows(err) {
-		return store.Session{}, t.notFound("find session")
-	}
-	if err != nil {
-		return store.Session{}, t.wrap("find session", err)
+	if err := t.scanOne("find session", t.c.QueryRow(ctx, `SELECT id, hash, user_id, method, created_at, last_seen_at, expires_at
+		FROM sessions WHERE hash = $1`, hash), &s.ID, &s.Hash, &s.UserID, &s.Method, &created, &seen, &expires); err != nil {
+		return store.Session{}, err
 	}
 	s.CreatedAt, s.LastSeenAt, s.ExpiresAt = timeOf(created), timeOf(seen), timeOf(expires)
 	return s, nil
@@ -74,14 +63,7 @@ func (t *Tx) FindSessionByHash(ctx context.Context, hash []byte) (store.Session,
 
 // TouchSession records activity on the session.
 func (t *Tx) TouchSession(ctx context.Context, id string, at time.Time) error {
-	n, err := t.c.Exec(ctx, `UPDATE sessions SET last_seen_at = $1 WHERE id = $2`, t.ts(at), id)
-	if err != nil {
-		return t.wrap("touch session "+id, err)
-	}
-	if n == 0 {
-		return t.notFound("touch session " + id)
-	}
-	return nil
+	return t.update(ctx, "touch session "+id, `UPDATE sessions SET last_seen_at = $1 WHERE id = $2`, t.ts(at), id)
 }
 
 // DeleteSession ends a session.

@@ -146,6 +146,31 @@ func (t *Tx) notFound(op string) error {
 	return fmt.Errorf("%s: %s: %w", t.d.Name, op, store.ErrNotFound)
 }
 
+// update runs a statement that must change a row: none is
+// store.ErrNotFound.
+func (t *Tx) update(ctx context.Context, op, query string, args ...any) error {
+	n, err := t.c.Exec(ctx, query, args...)
+	if err != nil {
+		return t.wrap(op, err)
+	}
+	if n == 0 {
+		return t.notFound(op)
+	}
+	return nil
+}
+
+// scanOne scans the row of a query for one row: none is store.ErrNotFound.
+func (t *Tx) scanOne(op string, row Row, dest ...any) error {
+	err := row.Scan(dest...)
+	if isNoRows(err) {
+		return t.notFound(op)
+	}
+	if err != nil {
+		return t.wrap(op, err)
+	}
+	return nil
+}
+
 // isNoRows reports whether QueryRow found no row.
 func isNoRows(err error) bool { return errors.Is(err, sql.ErrNoRows) }
 

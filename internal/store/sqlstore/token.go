@@ -23,13 +23,9 @@ func (t *Tx) FindTokenByHash(ctx context.Context, hash []byte) (store.Token, err
 		tok                          store.Token
 		createdAt, expiresAt, usedAt dbTime
 	)
-	err := t.c.QueryRow(ctx, `SELECT id, user_id, name, hash, created_at, expires_at, last_used_at
-		FROM tokens WHERE hash = $1`, hash).Scan(&tok.ID, &tok.UserID, &tok.Name, &tok.Hash, &createdAt, &expiresAt, &usedAt)
-	if isNoRows(err) {
-		return store.Token{}, t.notFound("find token by hash")
-	}
-	if err != nil {
-		return store.Token{}, t.wrap("find token by hash", err)
+	if err := t.scanOne("find token by hash", t.c.QueryRow(ctx, `SELECT id, user_id, name, hash, created_at, expires_at, last_used_at
+		FROM tokens WHERE hash = $1`, hash), &tok.ID, &tok.UserID, &tok.Name, &tok.Hash, &createdAt, &expiresAt, &usedAt); err != nil {
+		return store.Token{}, err
 	}
 	tok.CreatedAt, tok.ExpiresAt, tok.LastUsedAt = timeOf(createdAt), timeOf(expiresAt), timeOf(usedAt)
 	return tok, nil
@@ -37,12 +33,5 @@ func (t *Tx) FindTokenByHash(ctx context.Context, hash []byte) (store.Token, err
 
 // TouchToken records the token's last use.
 func (t *Tx) TouchToken(ctx context.Context, id string, at time.Time) error {
-	n, err := t.c.Exec(ctx, `UPDATE tokens SET last_used_at = $1 WHERE id = $2`, t.ts(at), id)
-	if err != nil {
-		return t.wrap("touch token "+id, err)
-	}
-	if n == 0 {
-		return t.notFound("touch token " + id)
-	}
-	return nil
+	return t.update(ctx, "touch token "+id, `UPDATE tokens SET last_used_at = $1 WHERE id = $2`, t.ts(at), id)
 }
