@@ -230,26 +230,26 @@ func TestOpenAPIDescribesResponses(t *testing.T) {
 	get("/api/v1/audit/verify", apitest.AuditorToken, 200)
 	get("/api/v1/audit/checkpoints", apitest.AuditorToken, 200)
 
-	// The fake serves no policy (issue 5): the routes answer not_found
+	// The fake serves no policy: the routes answer not_found
 	// here; internal/app's policy tests exercise them end to end.
 	get("/api/v1/policy/explain?account=prod&permission_set=ReadOnlyAccess", apitest.AliceToken, 404)
 	get("/api/v1/admin/policy", apitest.AliceToken, 404)
 	check(newRequest("PUT", "/api/v1/admin/policy", apitest.AliceToken, map[string]string{"document": "rules: []"}), 404, true)
 	post("/api/v1/admin/policy/plan", apitest.AliceToken, map[string]string{"document": "rules: []"}, 404)
-	// Nor notifications (issue 7): internal/app's notification tests exercise them end to end.
+	// Nor notifications: internal/app's notification tests exercise them end to end.
 	get("/api/v1/notifications", apitest.AliceToken, 404)
 	get("/api/v1/admin/notifications?status=failed", apitest.AliceToken, 403)
-	// Nor break-glass review or settings (issue 5): internal/app's break-glass
+	// Nor break-glass review or settings: internal/app's break-glass
 	// tests exercise them end to end and validate their answers against the document.
 	post("/api/v1/requests/"+prod.ID+"/review", apitest.BobToken, map[string]string{"comment": "checked"}, 404)
 	get("/api/v1/admin/breakglass?unreviewed=1", apitest.AuditorToken, 404)
 	get("/api/v1/admin/settings", apitest.AliceToken, 404)
 	check(newRequest("PUT", "/api/v1/admin/settings", apitest.AliceToken, map[string]string{"min_duration": "5m"}), 404, true)
-	// Nor the directory sync (issue 4): internal/app's sync tests exercise it
+	// Nor the directory sync: internal/app's sync tests exercise it
 	// end to end and validate its answers against the document.
 	get("/api/v1/admin/sync?job=1", apitest.AuditorToken, 404)
 	post("/api/v1/admin/sync", apitest.AliceToken, nil, 404)
-	// Nor session activity (issue 8): internal/app's activity test
+	// Nor session activity: internal/app's activity test
 	// exercises it end to end and validates its answers against the document.
 	get("/api/v1/requests/"+prod.ID+"/activity", apitest.AliceToken, 404)
 	post("/api/v1/requests/"+prod.ID+"/activity/refresh", apitest.AliceToken, nil, 404)

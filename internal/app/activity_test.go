@@ -60,7 +60,7 @@ func waitActivity(t *testing.T, c *client.Client, id string, ok func(*client.Req
 	return nil
 }
 
-// TestSessionActivityEndToEnd (issue 8, part 2): a request is approved and
+// TestSessionActivityEndToEnd: a request is approved and
 // activated; CloudTrail events of alice's session, of bob's session in the
 // same account and of alice's session in another account are in the
 // emulator. A refresh while active fetches alice's session in prod only;

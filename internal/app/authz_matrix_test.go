@@ -67,11 +67,11 @@ var apiMatrix = map[string]cell{
 	"GET /api/v1/admin/breakglass":       {path: "/api/v1/admin/breakglass", status: [7]int{401, 403, 403, 403, 200, 200, 401}},
 	"GET /api/v1/admin/settings":         {path: "/api/v1/admin/settings", status: [7]int{401, 403, 403, 403, 403, 200, 401}},
 	"PUT /api/v1/admin/settings":         {path: "/api/v1/admin/settings", status: [7]int{401, 403, 403, 403, 403, 400, 401}},
-	// Directory sync (issue 4): status for admins and auditors, trigger for admins (202, the job).
+	// Directory sync: status for admins and auditors, trigger for admins (202, the job).
 	"GET /api/v1/admin/sync":  {path: "/api/v1/admin/sync", status: [7]int{401, 403, 403, 403, 200, 200, 401}},
 	"POST /api/v1/admin/sync": {path: "/api/v1/admin/sync", status: [7]int{401, 403, 403, 403, 403, 202, 401}},
 
-	// Session activity (issue 8): activity is off in this configuration, so
+	// Session activity: activity is off in this configuration, so
 	// a refresh by anyone who may see the request is 409.
 	"GET /api/v1/requests/{id}/activity":          {path: "/api/v1/requests/{id}/activity", status: [7]int{401, 200, 200, 200, 200, 200, 401}},
 	"POST /api/v1/requests/{id}/activity/refresh": {path: "/api/v1/requests/{id}/activity/refresh", status: [7]int{401, 409, 409, 409, 409, 409, 401}},

@@ -93,7 +93,7 @@ func (s *Store) InTx(ctx context.Context, fn func(tx store.Tx) error) (err error
 			rollback(ctx, pgTx) // the panic or fn's error is what matters
 		}
 	}()
-	if err := fn(&tx{tx: pgTx}); err != nil {
+	if err := fn(newTx(pgTx)); err != nil {
 		return err
 	}
 	done = true
@@ -111,7 +111,7 @@ func (s *Store) ReadTx(ctx context.Context, fn func(tx store.Tx) error) error {
 		return wrap("begin read transaction", err)
 	}
 	defer rollback(ctx, pgTx) // read-only: nothing to keep
-	return fn(&tx{tx: pgTx})
+	return fn(newTx(pgTx))
 }
 
 // rollback ends pgTx, even when ctx is done. A failed rollback makes pgx

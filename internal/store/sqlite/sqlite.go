@@ -128,7 +128,7 @@ func (s *Store) InTx(ctx context.Context, fn func(tx store.Tx) error) (err error
 			_ = sqlTx.Rollback() // the panic or fn's error is what matters
 		}
 	}()
-	if err := fn(&tx{tx: sqlTx}); err != nil {
+	if err := fn(newTx(sqlTx)); err != nil {
 		return err
 	}
 	done = true
@@ -146,7 +146,7 @@ func (s *Store) ReadTx(ctx context.Context, fn func(tx store.Tx) error) error {
 		return fmt.Errorf("sqlite: begin read transaction: %w", err)
 	}
 	defer func() { _ = sqlTx.Rollback() }() // read-only: nothing to keep
-	return fn(&tx{tx: sqlTx})
+	return fn(newTx(sqlTx))
 }
 
 // Ping checks that the database answers a query. It uses the read pool, so a

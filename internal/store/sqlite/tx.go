@@ -1,70 +1,124 @@
 package sqlite
 
 import (
+	"context"
 	"database/sql"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	msqlite "modernc.org/sqlite"
 	sqlite3 "modernc.org/sqlite/lib"
 
 	"github.com/elevate/elevate/internal/store"
+	"github.com/elevate/elevate/internal/store/sqlstore"
 )
 
 // tx is one transaction: a write transaction from InTx, or a read-only one
 // from ReadTx.
 type tx struct {
+	*sqlstore.Tx
 	tx *sql.Tx
 }
 
 var _ store.Tx = (*tx)(nil)
 
+func newTx(sqlTx *sql.Tx) *tx {
+	return &tx{Tx: sqlstore.NewTx(conn{sqlTx}, &dialect), tx: sqlTx}
+}
+
 // SQLTx returns the underlying transaction, so that the River job queue can
 // insert its jobs in it.
 func (t *tx) SQLTx() *sql.Tx { return t.tx }
 
-// rowScanner is a *sql.Row or *sql.Rows.
-type rowScanner interface {
-	Scan(dest ...any) error
+// dialect is how SQLite spells what the engines spell differently. Times are
+// Unix microseconds, lists of values a JSON array read with json_each, and
+// the write transactions are serialized by BEGIN IMMEDIATE, so the store
+// needs no locks of its own.
+var dialect = sqlstore.Dialect{
+	Name:     "sqlite",
+	Time:     func(t time.Time) any { return t.UnixMicro() },
+	List:     func(ss []string) any { return jsonArray(ss) },
+	ListDest: func(dst *[]string) any { return jsonList{dst} },
+	InList: func(expr, param string) string {
+		return expr + ` IN (SELECT value FROM json_each(` + param + `))`
+	},
+	Lower:       func(param string) string { return `lower(` + param + `)` },
+	InsertOrder: "rowid",
+	IsConflict:  isUniqueViolation,
 }
 
-// timeArg converts t for storage: Unix microseconds, or NULL for the zero time.
-func timeArg(t time.Time) any {
-	if t.IsZero() {
-		return nil
-	}
-	return t.UnixMicro()
+// jsonArray encodes a list of strings as a JSON array, which keeps every list
+// a single bound parameter.
+func jsonArray(ss []string) string {
+	b, _ := json.Marshal(ss) // a []string always encodes
+	return string(b)
 }
 
-// timeOf converts a stored time back: UTC, or the zero time for NULL.
-func timeOf(n sql.NullInt64) time.Time {
-	if !n.Valid {
-		return time.Time{}
+// jsonList scans a JSON array of strings.
+type jsonList struct{ dst *[]string }
+
+func (l jsonList) Scan(src any) error {
+	s, ok := src.(string)
+	if !ok {
+		return fmt.Errorf("scan a JSON list from %T", src)
 	}
-	return time.UnixMicro(n.Int64).UTC()
+	return json.Unmarshal([]byte(s), l.dst)
 }
 
-func boolArg(b bool) int64 {
-	if b {
-		return 1
-	}
-	return 0
-}
+// conn runs the store's statements in a database/sql transaction.
+type conn struct{ tx *sql.Tx }
 
-// jsonArray encodes a list of strings for `IN (SELECT value FROM json_each(?))`,
-// which keeps every list a single bound parameter.
-func jsonArray(ss []string) (string, error) {
-	if ss == nil {
-		ss = []string{}
-	}
-	b, err := json.Marshal(ss)
+func (c conn) Exec(ctx context.Context, query string, args ...any) (int64, error) {
+	res, err := c.tx.ExecContext(ctx, query, args...)
 	if err != nil {
-		return "", err
+		return 0, err
 	}
-	return string(b), nil
+	return res.RowsAffected()
 }
+
+func (c conn) Query(ctx context.Context, query string, args ...any) (sqlstore.Rows, error) {
+	rows, err := c.tx.QueryContext(ctx, query, args...)
+	if err != nil {
+		return nil, err
+	}
+	return sqlRows{rows}, nil
+}
+
+func (c conn) QueryRow(ctx context.Context, query string, args ...any) sqlstore.Row {
+	return c.tx.QueryRowContext(ctx, query, args...)
+}
+
+// ExecBatch runs query once for each list of arguments, as one prepared
+// statement.
+func (c conn) ExecBatch(ctx context.Context, query string, args [][]any) error {
+	stmt, err := c.tx.PrepareContext(ctx, query)
+	if err != nil {
+		return fmt.Errorf("prepare: %w", err)
+	}
+	defer stmt.Close()
+	for _, a := range args {
+		if _, err := stmt.ExecContext(ctx, a...); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// CopyRows inserts the rows with one prepared INSERT.
+func (c conn) CopyRows(ctx context.Context, table string, columns []string, rows [][]any) error {
+	// The names are constants of the store: only values are parameters.
+	q := `INSERT INTO ` + table + ` (` + strings.Join(columns, ", ") + `) VALUES (?` + strings.Repeat(", ?", len(columns)-1) + `)` //nolint:gosec // G202: table and column names are constants of the store; values are bound parameters
+	return c.ExecBatch(ctx, q, rows)
+}
+
+// sqlRows gives *sql.Rows the Close of sqlstore.Rows: a close error would
+// repeat the error Err reports.
+type sqlRows struct{ *sql.Rows }
+
+func (r sqlRows) Close() { _ = r.Rows.Close() }
 
 // isUniqueViolation reports whether err is a primary key or unique constraint
 // failure.
@@ -80,18 +134,4 @@ func isUniqueViolation(err error) bool {
 func isBusy(err error) bool {
 	var e *msqlite.Error
 	return errors.As(err, &e) && e.Code()&0xff == sqlite3.SQLITE_BUSY
-}
-
-// wrapWrite wraps err from a write, as store.ErrConflict when it violates a
-// unique key.
-func wrapWrite(op string, err error) error {
-	if isUniqueViolation(err) {
-		return fmt.Errorf("sqlite: %s: %w: %w", op, store.ErrConflict, err)
-	}
-	return fmt.Errorf("sqlite: %s: %w", op, err)
-}
-
-// notFound wraps store.ErrNotFound for op.
-func notFound(op string) error {
-	return fmt.Errorf("sqlite: %s: %w", op, store.ErrNotFound)
 }

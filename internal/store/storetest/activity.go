@@ -9,8 +9,8 @@ import (
 	"github.com/elevate/elevate/internal/store"
 )
 
-// testActivity: session activity is created pending for
-// an existing grant only; a fetch stores its window and events (read back
+// testActivity: session activity is created pending for an
+// existing grant only; a fetch stores its window and events (read back
 // oldest first, every field, read-only flag true/false/unknown); a failed
 // attempt keeps the events; a new pending mark keeps them too; the next
 // fetch replaces them; each request sees only its own grants' activity.

@@ -206,7 +206,8 @@ var AuditColumns = []string{"at", "type", "request_id", "grant_id", "actor_user_
 
 // RunAuditTamper checks that audit.Verify finds and names every kind of
 // tampering with an engine's log. open returns an empty, migrated store and
-// a Tamperer on the same database.
+// a Tamperer on the same database. The subtests run in parallel, each on
+// its own store.
 func RunAuditTamper(t *testing.T, open func(t *testing.T) (store.Store, Tamperer)) {
 	const n = 10
 	setup := func(t *testing.T) (store.Store, Tamperer, *audit.Service) {
@@ -231,6 +232,7 @@ func RunAuditTamper(t *testing.T, open func(t *testing.T) (store.Store, Tamperer
 		t.Logf("verify: %v", rep.Problem)
 	}
 	t.Run("Untouched", func(t *testing.T) {
+		t.Parallel()
 		s, _, svc := setup(t)
 		if _, err := svc.Checkpoint(t.Context(), audit.KindManual); err != nil {
 			t.Fatal(err)
@@ -243,6 +245,7 @@ func RunAuditTamper(t *testing.T, open func(t *testing.T) (store.Store, Tamperer
 	})
 	for _, col := range AuditColumns {
 		t.Run("Edit_"+col, func(t *testing.T) {
+			t.Parallel()
 			_, tm, svc := setup(t)
 			if err := tm.Edit(6, col); err != nil {
 				t.Fatal(err)
@@ -251,6 +254,7 @@ func RunAuditTamper(t *testing.T, open func(t *testing.T) (store.Store, Tamperer
 		})
 	}
 	t.Run("EditFirst", func(t *testing.T) {
+		t.Parallel()
 		_, tm, svc := setup(t)
 		if err := tm.Edit(1, "actor_name"); err != nil {
 			t.Fatal(err)
@@ -258,6 +262,7 @@ func RunAuditTamper(t *testing.T, open func(t *testing.T) (store.Store, Tamperer
 		want(t, verify(t, svc, nil), 1, audit.ProblemEdited)
 	})
 	t.Run("DeleteMiddle", func(t *testing.T) {
+		t.Parallel()
 		_, tm, svc := setup(t)
 		if err := tm.Delete(4); err != nil {
 			t.Fatal(err)
@@ -265,6 +270,7 @@ func RunAuditTamper(t *testing.T, open func(t *testing.T) (store.Store, Tamperer
 		want(t, verify(t, svc, nil), 4, audit.ProblemDeleted)
 	})
 	t.Run("DeleteFirst", func(t *testing.T) {
+		t.Parallel()
 		_, tm, svc := setup(t)
 		if err := tm.Delete(1); err != nil {
 			t.Fatal(err)
@@ -272,6 +278,7 @@ func RunAuditTamper(t *testing.T, open func(t *testing.T) (store.Store, Tamperer
 		want(t, verify(t, svc, nil), 1, audit.ProblemDeleted)
 	})
 	t.Run("Swap", func(t *testing.T) {
+		t.Parallel()
 		_, tm, svc := setup(t)
 		if err := tm.Swap(3, 7); err != nil {
 			t.Fatal(err)
@@ -279,6 +286,7 @@ func RunAuditTamper(t *testing.T, open func(t *testing.T) (store.Store, Tamperer
 		want(t, verify(t, svc, nil), 3, audit.ProblemReordered)
 	})
 	t.Run("SwapAdjacent", func(t *testing.T) {
+		t.Parallel()
 		_, tm, svc := setup(t)
 		if err := tm.Swap(8, 9); err != nil {
 			t.Fatal(err)
@@ -286,6 +294,7 @@ func RunAuditTamper(t *testing.T, open func(t *testing.T) (store.Store, Tamperer
 		want(t, verify(t, svc, nil), 8, audit.ProblemReordered)
 	})
 	t.Run("TruncateAgainstStoredCheckpoint", func(t *testing.T) {
+		t.Parallel()
 		_, tm, svc := setup(t)
 		if _, err := svc.Checkpoint(t.Context(), audit.KindPeriodic); err != nil {
 			t.Fatal(err)
@@ -296,6 +305,7 @@ func RunAuditTamper(t *testing.T, open func(t *testing.T) (store.Store, Tamperer
 		want(t, verify(t, svc, nil), 8, audit.ProblemTruncated)
 	})
 	t.Run("TruncateAgainstExportedCheckpoint", func(t *testing.T) {
+		t.Parallel()
 		_, tm, svc := setup(t)
 		c, err := svc.Checkpoint(t.Context(), audit.KindManual)
 		if err != nil {
@@ -317,6 +327,7 @@ func RunAuditTamper(t *testing.T, open func(t *testing.T) (store.Store, Tamperer
 		want(t, verify(t, svc, []access.Checkpoint{exported}), 7, audit.ProblemTruncated)
 	})
 	t.Run("CheckpointForged", func(t *testing.T) {
+		t.Parallel()
 		_, tm, svc := setup(t)
 		if _, err := svc.Checkpoint(t.Context(), audit.KindManual); err != nil {
 			t.Fatal(err)

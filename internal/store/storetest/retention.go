@@ -144,7 +144,8 @@ func testRetentionAuditDelete(t *testing.T, s store.Store) {
 // RunAuditPrune checks retention on an engine's decision log: pruning
 // keeps the log verifiable from its signed pruning checkpoint, is audited,
 // and leaves every kind of tampering detectable. open returns an empty,
-// migrated store and a Tamperer on the same database.
+// migrated store and a Tamperer on the same database. The subtests run in
+// parallel, each on its own store.
 func RunAuditPrune(t *testing.T, open func(t *testing.T) (store.Store, Tamperer)) {
 	const n = 12 // entries at base + 0s ... 11s
 	setup := func(t *testing.T) (store.Store, Tamperer, *audit.Service) {
@@ -184,6 +185,7 @@ func RunAuditPrune(t *testing.T, open func(t *testing.T) (store.Store, Tamperer)
 		t.Logf("verify: %v", rep.Problem)
 	}
 	t.Run("PruneThenVerify", func(t *testing.T) {
+		t.Parallel()
 		s, _, svc := setup(t)
 		pre, err := svc.Checkpoint(t.Context(), audit.KindManual) // pins entry 12, before the pruning
 		if err != nil {
@@ -237,6 +239,7 @@ func RunAuditPrune(t *testing.T, open func(t *testing.T) (store.Store, Tamperer)
 		}
 	})
 	t.Run("RequestsPrunedAndAudited", func(t *testing.T) {
+		t.Parallel()
 		s, _, svc := setup(t)
 		ended := simpleRequest("req-old-ended", "u-alice", access.StatusEnded, at(0))
 		ended.Grants[0].Status = access.GrantRevoked
@@ -274,6 +277,7 @@ func RunAuditPrune(t *testing.T, open func(t *testing.T) (store.Store, Tamperer)
 		}
 	})
 	t.Run("DryRunDeletesNothing", func(t *testing.T) {
+		t.Parallel()
 		s, _, svc := setup(t)
 		rep, err := svc.Prune(t.Context(), audit.PruneOptions{Retention: audit.Retention{Audit: time.Hour - 5*time.Second}, DryRun: true})
 		if err != nil || rep.AuditEntries != 5 || rep.AuditLastSeq != 5 || len(rep.Checkpoints) != 0 {
@@ -287,6 +291,7 @@ func RunAuditPrune(t *testing.T, open func(t *testing.T) (store.Store, Tamperer)
 		}
 	})
 	t.Run("NeverTheHead", func(t *testing.T) {
+		t.Parallel()
 		s, _, svc := setup(t)
 		rep, err := svc.Prune(t.Context(), audit.PruneOptions{Retention: audit.Retention{Audit: time.Second}})
 		if err != nil || rep.AuditLastSeq != n-1 || len(rep.Checkpoints) != 1 {
@@ -300,6 +305,7 @@ func RunAuditPrune(t *testing.T, open func(t *testing.T) (store.Store, Tamperer)
 		}
 	})
 	t.Run("TamperFirstRemaining", func(t *testing.T) {
+		t.Parallel()
 		_, tm, svc := setup(t)
 		prune(t, svc)
 		if err := tm.Edit(6, "actor_name"); err != nil {
@@ -308,6 +314,7 @@ func RunAuditPrune(t *testing.T, open func(t *testing.T) (store.Store, Tamperer)
 		want(t, verify(t, svc), 6, audit.ProblemEdited)
 	})
 	t.Run("RelinkFirstRemaining", func(t *testing.T) {
+		t.Parallel()
 		_, tm, svc := setup(t)
 		prune(t, svc)
 		if err := tm.Edit(6, "prev_hash"); err != nil {
@@ -316,6 +323,7 @@ func RunAuditPrune(t *testing.T, open func(t *testing.T) (store.Store, Tamperer)
 		want(t, verify(t, svc), 6, audit.ProblemEdited)
 	})
 	t.Run("DeleteAfterAnchor", func(t *testing.T) {
+		t.Parallel()
 		_, tm, svc := setup(t)
 		prune(t, svc)
 		if err := tm.Delete(6); err != nil {
@@ -324,6 +332,7 @@ func RunAuditPrune(t *testing.T, open func(t *testing.T) (store.Store, Tamperer)
 		want(t, verify(t, svc), 6, audit.ProblemDeleted)
 	})
 	t.Run("DeleteHeadWithoutCheckpoint", func(t *testing.T) {
+		t.Parallel()
 		_, tm, svc := setup(t)
 		for seq := int64(1); seq <= 3; seq++ {
 			if err := tm.Delete(seq); err != nil {
@@ -333,6 +342,7 @@ func RunAuditPrune(t *testing.T, open func(t *testing.T) (store.Store, Tamperer)
 		want(t, verify(t, svc), 1, audit.ProblemDeleted)
 	})
 	t.Run("PruningCheckpointDeleted", func(t *testing.T) {
+		t.Parallel()
 		_, tm, svc := setup(t)
 		prune(t, svc)
 		if err := tm.DeleteCheckpoints(); err != nil {
@@ -341,6 +351,7 @@ func RunAuditPrune(t *testing.T, open func(t *testing.T) (store.Store, Tamperer)
 		want(t, verify(t, svc), 1, audit.ProblemDeleted)
 	})
 	t.Run("PruningCheckpointEdited", func(t *testing.T) {
+		t.Parallel()
 		_, tm, svc := setup(t)
 		prune(t, svc)
 		if err := tm.EditCheckpointCount(); err != nil {
@@ -352,6 +363,7 @@ func RunAuditPrune(t *testing.T, open func(t *testing.T) (store.Store, Tamperer)
 		}
 	})
 	t.Run("ForgedAnchor", func(t *testing.T) {
+		t.Parallel()
 		// Someone deletes entries 6 to 8 and stores a pruning checkpoint
 		// that makes entry 9 the start, signed with a key of their own.
 		s, tm, svc := setup(t)
@@ -373,6 +385,7 @@ func RunAuditPrune(t *testing.T, open func(t *testing.T) (store.Store, Tamperer)
 		t.Logf("verify: %v", rep.Problem)
 	})
 	t.Run("AnchorHashSwapped", func(t *testing.T) {
+		t.Parallel()
 		// A pruning checkpoint whose anchor was changed no longer matches
 		// its signature, even when signed by the right key's owner earlier.
 		s, _, svc := setup(t)

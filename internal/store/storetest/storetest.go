@@ -25,8 +25,9 @@ import (
 
 // Run runs the conformance suite. open is called once per subtest and must
 // return an empty, migrated store; it should close the store with t.Cleanup.
-// The subtests do not run in parallel. ListRequests must order by CreatedAt,
-// newest first, then by id, descending.
+// The subtests run in parallel, each on its own store, so open must be safe
+// to call from several goroutines at once. ListRequests must order by
+// CreatedAt, newest first, then by id, descending.
 func Run(t *testing.T, open func(t *testing.T) store.Store) {
 	tests := []struct {
 		name string
@@ -72,6 +73,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
 			tc.fn(t, open(t))
 		})
 	}

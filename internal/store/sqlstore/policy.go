@@ -1,28 +1,24 @@
-package postgres
+package sqlstore
 
 import (
 	"context"
-	"errors"
 	"fmt"
-
-	"github.com/jackc/pgx/v5"
-	"github.com/jackc/pgx/v5/pgtype"
 
 	"github.com/elevate/elevate/internal/access"
 	"github.com/elevate/elevate/internal/store"
 )
 
 // DirectorySnapshot returns the whole synced directory.
-func (t *tx) DirectorySnapshot(ctx context.Context) (access.Directory, error) {
+func (t *Tx) DirectorySnapshot(ctx context.Context) (access.Directory, error) {
 	var d access.Directory
 	var err error
 	if d.Accounts, err = t.accounts(ctx, `SELECT `+accountColumns+` FROM accounts ORDER BY id`); err != nil {
-		return d, wrap("directory snapshot: accounts", err)
+		return d, t.wrap("directory snapshot: accounts", err)
 	}
 	if d.PermissionSets, err = t.permissionSets(ctx, `SELECT `+permissionSetColumns+` FROM permission_sets ORDER BY arn`); err != nil {
-		return d, wrap("directory snapshot: permission sets", err)
+		return d, t.wrap("directory snapshot: permission sets", err)
 	}
-	err = t.each(ctx, func(rows pgx.Rows) error {
+	err = t.each(ctx, func(rows Rows) error {
 		var o access.OU
 		if err := rows.Scan(&o.ID, &o.Name, &o.ParentID); err != nil {
 			return err
@@ -31,17 +27,17 @@ func (t *tx) DirectorySnapshot(ctx context.Context) (access.Directory, error) {
 		return nil
 	}, `SELECT id, name, parent_id FROM ous ORDER BY id`)
 	if err != nil {
-		return d, wrap("directory snapshot: ous", err)
+		return d, t.wrap("directory snapshot: ous", err)
 	}
-	err = t.each(ctx, func(rows pgx.Rows) error {
+	err = t.each(ctx, func(rows Rows) error {
 		u, err := scanUser(rows)
 		d.Users = append(d.Users, u)
 		return err
 	}, `SELECT `+userColumns+` FROM users ORDER BY id`)
 	if err != nil {
-		return d, wrap("directory snapshot: users", err)
+		return d, t.wrap("directory snapshot: users", err)
 	}
-	err = t.each(ctx, func(rows pgx.Rows) error {
+	err = t.each(ctx, func(rows Rows) error {
 		var g access.Group
 		if err := rows.Scan(&g.ID, &g.Name); err != nil {
 			return err
@@ -50,9 +46,9 @@ func (t *tx) DirectorySnapshot(ctx context.Context) (access.Directory, error) {
 		return nil
 	}, `SELECT id, name FROM groups ORDER BY id`)
 	if err != nil {
-		return d, wrap("directory snapshot: groups", err)
+		return d, t.wrap("directory snapshot: groups", err)
 	}
-	err = t.each(ctx, func(rows pgx.Rows) error {
+	err = t.each(ctx, func(rows Rows) error {
 		var m access.Membership
 		if err := rows.Scan(&m.GroupID, &m.UserID); err != nil {
 			return err
@@ -61,52 +57,52 @@ func (t *tx) DirectorySnapshot(ctx context.Context) (access.Directory, error) {
 		return nil
 	}, `SELECT group_id, user_id FROM memberships ORDER BY group_id, user_id`)
 	if err != nil {
-		return d, wrap("directory snapshot: memberships", err)
+		return d, t.wrap("directory snapshot: memberships", err)
 	}
 	return d, nil
 }
 
 // GetPolicy returns the policy document of the highest revision.
-func (t *tx) GetPolicy(ctx context.Context) (access.StoredPolicy, error) {
+func (t *Tx) GetPolicy(ctx context.Context) (access.StoredPolicy, error) {
 	var (
 		p   access.StoredPolicy
-		at  pgtype.Timestamptz
+		at  dbTime
 		doc string
 	)
-	err := t.tx.QueryRow(ctx, `SELECT revision, document, updated_at, updated_by FROM policy_documents
+	err := t.c.QueryRow(ctx, `SELECT revision, document, updated_at, updated_by FROM policy_documents
 		ORDER BY revision DESC LIMIT 1`).Scan(&p.Revision, &doc, &at, &p.UpdatedBy)
-	if errors.Is(err, pgx.ErrNoRows) {
-		return p, notFound("get policy")
+	if isNoRows(err) {
+		return p, t.notFound("get policy")
 	}
 	if err != nil {
-		return p, wrap("get policy", err)
+		return p, t.wrap("get policy", err)
 	}
 	p.Document, p.UpdatedAt = []byte(doc), timeOf(at)
 	return p, nil
 }
 
 // PolicyRevision returns the revision in effect, 0 when none was applied.
-func (t *tx) PolicyRevision(ctx context.Context) (int, error) {
+func (t *Tx) PolicyRevision(ctx context.Context) (int, error) {
 	var rev int
-	if err := t.tx.QueryRow(ctx, `SELECT coalesce(max(revision), 0) FROM policy_documents`).Scan(&rev); err != nil {
-		return 0, wrap("policy revision", err)
+	if err := t.c.QueryRow(ctx, `SELECT coalesce(max(revision), 0) FROM policy_documents`).Scan(&rev); err != nil {
+		return 0, t.wrap("policy revision", err)
 	}
 	return rev, nil
 }
 
 // PutPolicy stores p as the next revision; a concurrent apply of the same
 // revision fails on the primary key with store.ErrConflict.
-func (t *tx) PutPolicy(ctx context.Context, p access.StoredPolicy) error {
+func (t *Tx) PutPolicy(ctx context.Context, p access.StoredPolicy) error {
 	rev, err := t.PolicyRevision(ctx)
 	if err != nil {
 		return err
 	}
 	if p.Revision != rev+1 {
-		return fmt.Errorf("postgres: put policy revision %d: the stored revision is %d: %w", p.Revision, rev, store.ErrConflict)
+		return t.errorf("put policy revision %d: the stored revision is %d: %w", p.Revision, rev, store.ErrConflict)
 	}
-	if _, err := t.tx.Exec(ctx, `INSERT INTO policy_documents (revision, document, updated_at, updated_by) VALUES ($1, $2, $3, $4)`,
-		p.Revision, string(p.Document), timeArg(p.UpdatedAt), p.UpdatedBy); err != nil {
-		return wrap(fmt.Sprintf("put policy revision %d", p.Revision), err)
+	if _, err := t.c.Exec(ctx, `INSERT INTO policy_documents (revision, document, updated_at, updated_by) VALUES ($1, $2, $3, $4)`,
+		p.Revision, string(p.Document), t.ts(p.UpdatedAt), p.UpdatedBy); err != nil {
+		return t.wrap(fmt.Sprintf("put policy revision %d", p.Revision), err)
 	}
 	return nil
 }

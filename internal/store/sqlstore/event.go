@@ -1,8 +1,7 @@
-package sqlite
+package sqlstore
 
 import (
 	"context"
-	"database/sql"
 	"encoding/json"
 	"fmt"
 
@@ -11,14 +10,14 @@ import (
 
 // AppendEvent appends e to the decision log. Of the actor it keeps the user
 // id, name, email and interface; Details is stored as a JSON object.
-func (t *tx) AppendEvent(ctx context.Context, e access.Event) error {
+func (t *Tx) AppendEvent(ctx context.Context, e access.Event) error {
 	details := e.Details
 	if details == nil {
 		details = map[string]string{}
 	}
 	b, err := json.Marshal(details)
 	if err != nil {
-		return fmt.Errorf("sqlite: append event %s: encode details: %w", e.Type, err)
+		return t.errorf("append event %s: encode details: %w", e.Type, err)
 	}
 	// The hash chain: seq, prev_hash and hash, in this transaction.
 	return t.appendChained(ctx, e, string(b))
@@ -26,20 +25,20 @@ func (t *tx) AppendEvent(ctx context.Context, e access.Event) error {
 
 // ListEvents returns the events of one request, or all when requestID is
 // empty, in the order they were appended. Details is nil when it was empty.
-func (t *tx) ListEvents(ctx context.Context, requestID string) ([]access.Event, error) {
+func (t *Tx) ListEvents(ctx context.Context, requestID string) ([]access.Event, error) {
 	q := `SELECT at, type, request_id, grant_id, actor_user_id, actor_name, actor_email, actor_via, details
 		FROM events`
 	var args []any
 	if requestID != "" {
-		q += ` WHERE request_id = ?`
+		q += ` WHERE request_id = $1`
 		args = append(args, requestID)
 	}
 	q += ` ORDER BY seq`
 	var evs []access.Event
-	scan := func(rows *sql.Rows) error {
+	scan := func(rows Rows) error {
 		var (
 			e             access.Event
-			at            sql.NullInt64
+			at            dbTime
 			typ, via, det string
 		)
 		if err := rows.Scan(&at, &typ, &e.RequestID, &e.GrantID,
@@ -57,7 +56,7 @@ func (t *tx) ListEvents(ctx context.Context, requestID string) ([]access.Event, 
 		return nil
 	}
 	if err := t.each(ctx, scan, q, args...); err != nil {
-		return nil, fmt.Errorf("sqlite: list events of request %q: %w", requestID, err)
+		return nil, t.wrap(fmt.Sprintf("list events of request %q", requestID), err)
 	}
 	return evs, nil
 }

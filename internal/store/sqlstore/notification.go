@@ -1,40 +1,36 @@
-package postgres
+package sqlstore
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"strings"
 
 	"github.com/elevate/elevate/internal/access"
-	"github.com/jackc/pgx/v5"
-	"github.com/jackc/pgx/v5/pgtype"
 )
 
-const notificationColumns = `id, request_id, event_type, event::text, channel, recipient_id, recipient_name, subject,
+const notificationColumns = `id, request_id, event_type, event, channel, recipient_id, recipient_name, subject,
 	status, attempts, last_error, final, not_before, created_at, sent_at`
 
 // InsertNotification records a notification; a taken id is store.ErrConflict.
-func (t *tx) InsertNotification(ctx context.Context, n access.Notification) error {
+func (t *Tx) InsertNotification(ctx context.Context, n access.Notification) error {
 	ev := string(n.Event)
 	if ev == "" {
 		ev = "{}"
 	}
-	if _, err := t.tx.Exec(ctx, `INSERT INTO notifications (id, request_id, event_type, event, channel, recipient_id,
-		recipient_name, subject, status, attempts, last_error, final, not_before, created_at, sent_at)
-		VALUES ($1, $2, $3, $4::jsonb, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)`,
+	if _, err := t.c.Exec(ctx, `INSERT INTO notifications (`+notificationColumns+`)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)`,
 		n.ID, n.RequestID, n.EventType, ev, n.Channel, n.RecipientID, n.RecipientName, n.Subject,
-		n.Status, n.Attempts, n.LastError, n.Final, timeArg(n.NotBefore), n.CreatedAt, timeArg(n.SentAt)); err != nil {
-		return wrap("insert notification "+n.ID, err)
+		n.Status, n.Attempts, n.LastError, n.Final, t.ts(n.NotBefore), t.ts(n.CreatedAt), t.ts(n.SentAt)); err != nil {
+		return t.wrap("insert notification "+n.ID, err)
 	}
 	return nil
 }
 
-func scanNotification(row pgx.Row) (access.Notification, error) {
+func scanNotification(row Row) (access.Notification, error) {
 	var (
 		n                            access.Notification
 		ev                           string
-		notBefore, createdAt, sentAt pgtype.Timestamptz
+		notBefore, createdAt, sentAt dbTime
 	)
 	if err := row.Scan(&n.ID, &n.RequestID, &n.EventType, &ev, &n.Channel, &n.RecipientID, &n.RecipientName, &n.Subject,
 		&n.Status, &n.Attempts, &n.LastError, &n.Final, &notBefore, &createdAt, &sentAt); err != nil {
@@ -46,32 +42,32 @@ func scanNotification(row pgx.Row) (access.Notification, error) {
 }
 
 // FindNotification returns one notification.
-func (t *tx) FindNotification(ctx context.Context, id string) (access.Notification, error) {
-	n, err := scanNotification(t.tx.QueryRow(ctx, `SELECT `+notificationColumns+` FROM notifications WHERE id = $1`, id))
-	if errors.Is(err, pgx.ErrNoRows) {
-		return n, notFound("find notification " + id)
+func (t *Tx) FindNotification(ctx context.Context, id string) (access.Notification, error) {
+	n, err := scanNotification(t.c.QueryRow(ctx, `SELECT `+notificationColumns+` FROM notifications WHERE id = $1`, id))
+	if isNoRows(err) {
+		return n, t.notFound("find notification " + id)
 	}
 	if err != nil {
-		return n, wrap("find notification "+id, err)
+		return n, t.wrap("find notification "+id, err)
 	}
 	return n, nil
 }
 
 // UpdateNotification stores the delivery outcome of n.
-func (t *tx) UpdateNotification(ctx context.Context, n access.Notification) error {
-	tag, err := t.tx.Exec(ctx, `UPDATE notifications SET status = $1, attempts = $2, last_error = $3, final = $4, sent_at = $5
-		WHERE id = $6`, n.Status, n.Attempts, n.LastError, n.Final, timeArg(n.SentAt), n.ID)
+func (t *Tx) UpdateNotification(ctx context.Context, n access.Notification) error {
+	k, err := t.c.Exec(ctx, `UPDATE notifications SET status = $1, attempts = $2, last_error = $3, final = $4, sent_at = $5
+		WHERE id = $6`, n.Status, n.Attempts, n.LastError, n.Final, t.ts(n.SentAt), n.ID)
 	if err != nil {
-		return wrap("update notification "+n.ID, err)
+		return t.wrap("update notification "+n.ID, err)
 	}
-	if tag.RowsAffected() == 0 {
-		return notFound("update notification " + n.ID)
+	if k == 0 {
+		return t.notFound("update notification " + n.ID)
 	}
 	return nil
 }
 
 // ListNotifications returns the notifications matching f, newest first.
-func (t *tx) ListNotifications(ctx context.Context, f access.NotificationFilter) ([]access.Notification, error) {
+func (t *Tx) ListNotifications(ctx context.Context, f access.NotificationFilter) ([]access.Notification, error) {
 	var where []string
 	var args []any
 	for _, c := range []struct{ col, v string }{{"status", f.Status}, {"request_id", f.RequestID}, {"recipient_id", f.RecipientID}} {
@@ -91,7 +87,7 @@ func (t *tx) ListNotifications(ctx context.Context, f access.NotificationFilter)
 	args = append(args, limit)
 	q += fmt.Sprintf(` ORDER BY created_at DESC, id DESC LIMIT $%d`, len(args))
 	var out []access.Notification
-	err := t.each(ctx, func(rows pgx.Rows) error {
+	err := t.each(ctx, func(rows Rows) error {
 		n, err := scanNotification(rows)
 		if err != nil {
 			return err
@@ -100,25 +96,25 @@ func (t *tx) ListNotifications(ctx context.Context, f access.NotificationFilter)
 		return nil
 	}, q, args...)
 	if err != nil {
-		return nil, wrap("list notifications", err)
+		return nil, t.wrap("list notifications", err)
 	}
 	return out, nil
 }
 
 // PutSlackMessage records or replaces the approver's message about a request.
-func (t *tx) PutSlackMessage(ctx context.Context, m access.SlackMessage) error {
-	if _, err := t.tx.Exec(ctx, `INSERT INTO slack_messages (request_id, user_id, channel, ts) VALUES ($1, $2, $3, $4)
+func (t *Tx) PutSlackMessage(ctx context.Context, m access.SlackMessage) error {
+	if _, err := t.c.Exec(ctx, `INSERT INTO slack_messages (request_id, user_id, channel, ts) VALUES ($1, $2, $3, $4)
 		ON CONFLICT (request_id, user_id) DO UPDATE SET channel = excluded.channel, ts = excluded.ts`,
 		m.RequestID, m.UserID, m.Channel, m.TS); err != nil {
-		return wrap("put slack message of "+m.RequestID, err)
+		return t.wrap("put slack message of "+m.RequestID, err)
 	}
 	return nil
 }
 
 // ListSlackMessages returns the messages about a request, by user id.
-func (t *tx) ListSlackMessages(ctx context.Context, requestID string) ([]access.SlackMessage, error) {
+func (t *Tx) ListSlackMessages(ctx context.Context, requestID string) ([]access.SlackMessage, error) {
 	var out []access.SlackMessage
-	err := t.each(ctx, func(rows pgx.Rows) error {
+	err := t.each(ctx, func(rows Rows) error {
 		var m access.SlackMessage
 		if err := rows.Scan(&m.RequestID, &m.UserID, &m.Channel, &m.TS); err != nil {
 			return err
@@ -127,7 +123,7 @@ func (t *tx) ListSlackMessages(ctx context.Context, requestID string) ([]access.
 		return nil
 	}, `SELECT request_id, user_id, channel, ts FROM slack_messages WHERE request_id = $1 ORDER BY user_id`, requestID)
 	if err != nil {
-		return nil, wrap("list slack messages of "+requestID, err)
+		return nil, t.wrap("list slack messages of "+requestID, err)
 	}
 	return out, nil
 }

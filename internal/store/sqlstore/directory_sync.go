@@ -1,13 +1,10 @@
-package postgres
+package sqlstore
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"strings"
 	"time"
-
-	"github.com/jackc/pgx/v5"
 
 	"github.com/elevate/elevate/internal/access"
 )
@@ -55,51 +52,46 @@ func stageRows(d access.Directory) map[string][][]any {
 }
 
 // BeginDirectoryStage registers the run and discards stale runs.
-func (t *tx) BeginDirectoryStage(ctx context.Context, runID string, startedAt, staleBefore time.Time) error {
+func (t *Tx) BeginDirectoryStage(ctx context.Context, runID string, startedAt, staleBefore time.Time) error {
 	if runID == "" {
-		return errors.New("postgres: begin directory stage: the run id is empty")
+		return t.errorf("begin directory stage: the run id is empty")
 	}
-	rows, err := t.tx.Query(ctx, `SELECT run_id FROM directory_stage_runs WHERE started_at < $1`, staleBefore)
+	stale, err := t.strings(ctx, `SELECT run_id FROM directory_stage_runs WHERE started_at < $1`, t.ts(staleBefore))
 	if err != nil {
-		return wrap("begin directory stage "+runID+": find stale runs", err)
-	}
-	stale, err := pgx.CollectRows(rows, pgx.RowTo[string])
-	if err != nil {
-		return wrap("begin directory stage "+runID+": find stale runs", err)
+		return t.wrap("begin directory stage "+runID+": find stale runs", err)
 	}
 	for _, old := range stale {
 		if err := t.DropDirectoryStage(ctx, old); err != nil {
 			return err
 		}
 	}
-	if _, err := t.tx.Exec(ctx, `INSERT INTO directory_stage_runs (run_id, started_at) VALUES ($1, $2)`, runID, startedAt); err != nil {
-		return wrap("begin directory stage "+runID, err)
+	if _, err := t.c.Exec(ctx, `INSERT INTO directory_stage_runs (run_id, started_at) VALUES ($1, $2)`, runID, t.ts(startedAt)); err != nil {
+		return t.wrap("begin directory stage "+runID, err)
 	}
 	return nil
 }
 
 // checkStageRun returns store.ErrNotFound unless the run is registered.
-func (t *tx) checkStageRun(ctx context.Context, op, runID string) error {
+func (t *Tx) checkStageRun(ctx context.Context, op, runID string) error {
 	var one int
-	err := t.tx.QueryRow(ctx, `SELECT 1 FROM directory_stage_runs WHERE run_id = $1`, runID).Scan(&one)
-	if errors.Is(err, pgx.ErrNoRows) {
-		return notFound(op + ": no such sync run (it was discarded or never begun)")
+	err := t.c.QueryRow(ctx, `SELECT 1 FROM directory_stage_runs WHERE run_id = $1`, runID).Scan(&one)
+	if isNoRows(err) {
+		return t.notFound(op + ": no such sync run (it was discarded or never begun)")
 	}
 	if err != nil {
-		return wrap(op, err)
+		return t.wrap(op, err)
 	}
 	return nil
 }
 
-// StageDirectory inserts the batch's rows into the staging tables in one
-// round trip (a pgx batch).
-func (t *tx) StageDirectory(ctx context.Context, runID string, batch access.Directory) error {
+// StageDirectory inserts the batch's rows into the staging tables, one batch
+// of statements per kind; a row staged again replaces the first.
+func (t *Tx) StageDirectory(ctx context.Context, runID string, batch access.Directory) error {
 	op := "stage directory " + runID
 	if err := t.checkStageRun(ctx, op, runID); err != nil {
 		return err
 	}
 	rows := stageRows(batch)
-	b := &pgx.Batch{}
 	for _, st := range stageTables {
 		if len(rows[st.kind]) == 0 {
 			continue
@@ -119,25 +111,23 @@ func (t *tx) StageDirectory(ctx context.Context, runID string, batch access.Dire
 		}
 		// The names are constants of stageTables: only values are parameters.
 		q := `INSERT INTO ` + st.stage + ` (` + strings.Join(cols, ", ") + `) VALUES (` + strings.Join(params, ", ") + `)` + conflict
-		for _, r := range rows[st.kind] {
-			b.Queue(q, append([]any{runID}, r...)...)
+		args := make([][]any, len(rows[st.kind]))
+		for i, r := range rows[st.kind] {
+			args[i] = append([]any{runID}, r...)
 		}
-	}
-	if b.Len() == 0 {
-		return nil
-	}
-	if err := t.tx.SendBatch(ctx, b).Close(); err != nil {
-		return wrap(op, err)
+		if err := t.c.ExecBatch(ctx, q, args); err != nil {
+			return t.wrap(op+": insert into "+st.stage, err)
+		}
 	}
 	return nil
 }
 
 // ApplyStagedDirectory upserts changed rows, deletes unseen ones, and drops
 // the run. Directory writers are serialized by the directory lock.
-func (t *tx) ApplyStagedDirectory(ctx context.Context, runID string, syncedAt time.Time) (access.DirectoryChanges, error) {
+func (t *Tx) ApplyStagedDirectory(ctx context.Context, runID string, syncedAt time.Time) (access.DirectoryChanges, error) {
 	op := "apply staged directory " + runID
-	if _, err := t.tx.Exec(ctx, `SELECT pg_advisory_xact_lock($1)`, directoryLockKey); err != nil {
-		return nil, wrap(op+": lock", err)
+	if err := t.lockDirectory(ctx); err != nil {
+		return nil, t.wrap(op+": lock", err)
 	}
 	if err := t.checkStageRun(ctx, op, runID); err != nil {
 		return nil, err
@@ -146,18 +136,18 @@ func (t *tx) ApplyStagedDirectory(ctx context.Context, runID string, syncedAt ti
 	for _, st := range stageTables {
 		ch, err := t.applyStage(ctx, st, runID)
 		if err != nil {
-			return nil, wrap(op+": "+st.kind, err)
+			return nil, t.wrap(op+": "+st.kind, err)
 		}
 		changes[st.kind] = ch
 	}
 	var synced int
-	if err := t.tx.QueryRow(ctx, `SELECT count(*) FROM directory_sync`).Scan(&synced); err != nil {
-		return nil, wrap(op+": read sync time", err)
+	if err := t.c.QueryRow(ctx, `SELECT count(*) FROM directory_sync`).Scan(&synced); err != nil {
+		return nil, t.wrap(op+": read sync time", err)
 	}
 	if changes.Writes() > 0 || synced == 0 {
-		if _, err := t.tx.Exec(ctx, `INSERT INTO directory_sync (id, synced_at) VALUES (1, $1)
-			ON CONFLICT (id) DO UPDATE SET synced_at = excluded.synced_at`, syncedAt); err != nil {
-			return nil, wrap(op+": record sync time", err)
+		if _, err := t.c.Exec(ctx, `INSERT INTO directory_sync (id, synced_at) VALUES (1, $1)
+			ON CONFLICT (id) DO UPDATE SET synced_at = excluded.synced_at`, t.ts(syncedAt)); err != nil {
+			return nil, t.wrap(op+": record sync time", err)
 		}
 	}
 	if err := t.DropDirectoryStage(ctx, runID); err != nil {
@@ -168,7 +158,7 @@ func (t *tx) ApplyStagedDirectory(ctx context.Context, runID string, syncedAt ti
 
 // applyStage applies one kind: count, upsert what differs, delete what was
 // not seen.
-func (t *tx) applyStage(ctx context.Context, st stageTable, runID string) (access.DirectoryChange, error) {
+func (t *Tx) applyStage(ctx context.Context, st stageTable, runID string) (access.DirectoryChange, error) {
 	var ch access.DirectoryChange
 	match := func(a, b string) string {
 		conds := make([]string, len(st.keys))
@@ -177,10 +167,10 @@ func (t *tx) applyStage(ctx context.Context, st stageTable, runID string) (acces
 		}
 		return strings.Join(conds, " AND ")
 	}
-	if err := t.tx.QueryRow(ctx, `SELECT count(*) FROM `+st.stage+` WHERE run_id = $1`, runID).Scan(&ch.Seen); err != nil {
+	if err := t.c.QueryRow(ctx, `SELECT count(*) FROM `+st.stage+` WHERE run_id = $1`, runID).Scan(&ch.Seen); err != nil {
 		return ch, fmt.Errorf("count staged rows: %w", err)
 	}
-	if err := t.tx.QueryRow(ctx, `SELECT count(*) FROM `+st.stage+` s WHERE s.run_id = $1
+	if err := t.c.QueryRow(ctx, `SELECT count(*) FROM `+st.stage+` s WHERE s.run_id = $1
 		AND NOT EXISTS (SELECT 1 FROM `+st.table+` d WHERE `+match("d", "s")+`)`, runID).Scan(&ch.Inserted); err != nil {
 		return ch, fmt.Errorf("count new rows: %w", err)
 	}
@@ -197,29 +187,29 @@ func (t *tx) applyStage(ctx context.Context, st stageTable, runID string) (acces
 		}
 		q += ` ON CONFLICT (` + strings.Join(st.keys, ", ") + `) DO UPDATE SET ` + strings.Join(sets, ", ") + ` WHERE ` + strings.Join(diffs, " OR ")
 	}
-	tag, err := t.tx.Exec(ctx, q, runID)
+	n, err := t.c.Exec(ctx, q, runID)
 	if err != nil {
 		return ch, fmt.Errorf("upsert: %w", err)
 	}
-	ch.Updated = int(tag.RowsAffected()) - ch.Inserted
-	tag, err = t.tx.Exec(ctx, `DELETE FROM `+st.table+` WHERE NOT EXISTS
+	ch.Updated = int(n) - ch.Inserted
+	n, err = t.c.Exec(ctx, `DELETE FROM `+st.table+` WHERE NOT EXISTS
 		(SELECT 1 FROM `+st.stage+` s WHERE s.run_id = $1 AND `+match("s", st.table)+`)`, runID)
 	if err != nil {
 		return ch, fmt.Errorf("delete unseen rows: %w", err)
 	}
-	ch.Deleted = int(tag.RowsAffected())
+	ch.Deleted = int(n)
 	return ch, nil
 }
 
 // DropDirectoryStage deletes the run and its staging rows.
-func (t *tx) DropDirectoryStage(ctx context.Context, runID string) error {
+func (t *Tx) DropDirectoryStage(ctx context.Context, runID string) error {
 	for _, st := range stageTables {
-		if _, err := t.tx.Exec(ctx, `DELETE FROM `+st.stage+` WHERE run_id = $1`, runID); err != nil {
-			return wrap("drop directory stage "+runID+": "+st.stage, err)
+		if _, err := t.c.Exec(ctx, `DELETE FROM `+st.stage+` WHERE run_id = $1`, runID); err != nil {
+			return t.wrap("drop directory stage "+runID+": "+st.stage, err)
 		}
 	}
-	if _, err := t.tx.Exec(ctx, `DELETE FROM directory_stage_runs WHERE run_id = $1`, runID); err != nil {
-		return wrap("drop directory stage "+runID, err)
+	if _, err := t.c.Exec(ctx, `DELETE FROM directory_stage_runs WHERE run_id = $1`, runID); err != nil {
+		return t.wrap("drop directory stage "+runID, err)
 	}
 	return nil
 }

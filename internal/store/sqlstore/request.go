@@ -1,21 +1,17 @@
-package postgres
+package sqlstore
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"strconv"
 	"strings"
 	"time"
 
-	"github.com/jackc/pgx/v5"
-	"github.com/jackc/pgx/v5/pgtype"
-
 	"github.com/elevate/elevate/internal/access"
 	"github.com/elevate/elevate/internal/store"
 )
 
-// Request list limits (as the SQLite engine's).
+// Request list limits.
 const (
 	defaultListLimit = 100
 	maxListLimit     = 1000
@@ -30,27 +26,27 @@ const requestColumns = `id, requester_id, requester_name, permission_set_arn, pe
 
 // requestArgs returns r's column values in requestColumns order, version
 // excluded.
-func requestArgs(r *access.Request) ([]any, error) {
+func (t *Tx) requestArgs(r *access.Request) ([]any, error) {
 	ext, err := store.EncodeExtensions(r.Extensions)
 	if err != nil {
 		return nil, err
 	}
 	return []any{
 		r.ID, r.RequesterID, r.RequesterName, r.PermissionSetARN, r.PermissionSetName,
-		int64(r.Duration), timeArg(r.StartAt), timeArg(r.ActivatedAt), timeArg(r.EndsAt), timeArg(r.ExpiresAt),
+		int64(r.Duration), t.ts(r.StartAt), t.ts(r.ActivatedAt), t.ts(r.EndsAt), t.ts(r.ExpiresAt),
 		r.Justification, r.Ticket, string(r.Status), r.Reason,
-		r.Rule, r.ApprovalsRequired, timeArg(r.EndRequestedAt), r.EndRequestedBy, r.EndComment, r.RevocationFailed,
-		ext, timeArg(r.CreatedAt), timeArg(r.UpdatedAt),
+		r.Rule, r.ApprovalsRequired, t.ts(r.EndRequestedAt), r.EndRequestedBy, r.EndComment, r.RevocationFailed,
+		ext, t.ts(r.CreatedAt), t.ts(r.UpdatedAt),
 	}, nil
 }
 
-func scanRequest(row pgx.Row) (*access.Request, error) {
+func scanRequest(row Row) (*access.Request, error) {
 	var (
 		r                                       access.Request
 		duration                                int64
 		status                                  string
-		startAt, activatedAt, endsAt, expiresAt pgtype.Timestamptz
-		endRequestedAt, createdAt, updatedAt    pgtype.Timestamptz
+		startAt, activatedAt, endsAt, expiresAt dbTime
+		endRequestedAt, createdAt, updatedAt    dbTime
 		extensions                              string
 	)
 	err := row.Scan(&r.ID, &r.RequesterID, &r.RequesterName, &r.PermissionSetARN, &r.PermissionSetName,
@@ -76,16 +72,16 @@ const insertGrant = `INSERT INTO grants (id, request_id, position, account_id, s
 
 // CreateRequest inserts r with its approvers, approvals and grants, and sets
 // r.Version to 1. A taken request or grant id is store.ErrConflict.
-func (t *tx) CreateRequest(ctx context.Context, r *access.Request) error {
-	args, err := requestArgs(r)
+func (t *Tx) CreateRequest(ctx context.Context, r *access.Request) error {
+	args, err := t.requestArgs(r)
 	if err != nil {
-		return fmt.Errorf("postgres: create request %s: %w", r.ID, err)
+		return t.errorf("create request %s: %w", r.ID, err)
 	}
 	args = append(args, 1)
-	if _, err := t.tx.Exec(ctx, `INSERT INTO requests (`+requestColumns+`)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21::jsonb, $22, $23, $24)`,
+	if _, err := t.c.Exec(ctx, `INSERT INTO requests (`+requestColumns+`)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $24)`,
 		args...); err != nil {
-		return wrap("create request "+r.ID, err)
+		return t.wrap("create request "+r.ID, err)
 	}
 	if err := t.insertApprovers(ctx, r); err != nil {
 		return err
@@ -94,21 +90,21 @@ func (t *tx) CreateRequest(ctx context.Context, r *access.Request) error {
 		return err
 	}
 	for i, g := range r.Grants {
-		if _, err := t.tx.Exec(ctx, insertGrant,
+		if _, err := t.c.Exec(ctx, insertGrant,
 			g.ID, r.ID, i, g.AccountID, string(g.Status), g.CreateRequestID, g.DeleteRequestID, g.Error,
-			timeArg(g.ActivatedAt), timeArg(g.RevokedAt), string(g.Origin)); err != nil {
-			return wrap(fmt.Sprintf("create request %s: insert grant %s", r.ID, g.ID), err)
+			t.ts(g.ActivatedAt), t.ts(g.RevokedAt), string(g.Origin)); err != nil {
+			return t.wrap(fmt.Sprintf("create request %s: insert grant %s", r.ID, g.ID), err)
 		}
 	}
 	r.Version = 1
 	return nil
 }
 
-func (t *tx) insertApprovers(ctx context.Context, r *access.Request) error {
+func (t *Tx) insertApprovers(ctx context.Context, r *access.Request) error {
 	for i, id := range r.Approvers {
-		if _, err := t.tx.Exec(ctx, `INSERT INTO request_approvers (request_id, position, user_id) VALUES ($1, $2, $3)`,
+		if _, err := t.c.Exec(ctx, `INSERT INTO request_approvers (request_id, position, user_id) VALUES ($1, $2, $3)`,
 			r.ID, i, id); err != nil {
-			return wrap(fmt.Sprintf("write request %s: insert approver %s", r.ID, id), err)
+			return t.wrap(fmt.Sprintf("write request %s: insert approver %s", r.ID, id), err)
 		}
 	}
 	return nil
@@ -116,12 +112,12 @@ func (t *tx) insertApprovers(ctx context.Context, r *access.Request) error {
 
 // insertApprovals inserts the approvals not yet stored: an approver decides
 // once, so (request, user) identifies an approval.
-func (t *tx) insertApprovals(ctx context.Context, r *access.Request) error {
+func (t *Tx) insertApprovals(ctx context.Context, r *access.Request) error {
 	for _, a := range r.Approvals {
-		if _, err := t.tx.Exec(ctx, `INSERT INTO approvals (request_id, user_id, user_name, verdict, comment, at)
+		if _, err := t.c.Exec(ctx, `INSERT INTO approvals (request_id, user_id, user_name, verdict, comment, at)
 			VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (request_id, user_id) DO NOTHING`,
-			r.ID, a.UserID, a.UserName, string(a.Verdict), a.Comment, timeArg(a.At)); err != nil {
-			return wrap(fmt.Sprintf("write request %s: insert approval by %s", r.ID, a.UserID), err)
+			r.ID, a.UserID, a.UserName, string(a.Verdict), a.Comment, t.ts(a.At)); err != nil {
+			return t.wrap(fmt.Sprintf("write request %s: insert approval by %s", r.ID, a.UserID), err)
 		}
 	}
 	return nil
@@ -131,62 +127,63 @@ func (t *tx) insertApprovals(ctx context.Context, r *access.Request) error {
 // r.Version. Grants are updated by id (a new grant id is inserted), approvals
 // not yet stored are inserted, and the approvers are replaced.
 //
-// At READ COMMITTED a concurrent update of the same request waits for the
-// first to commit, then finds the version changed: store.ErrConflict.
-func (t *tx) UpdateRequest(ctx context.Context, r *access.Request) error {
-	args, err := requestArgs(r)
+// On PostgreSQL (READ COMMITTED) a concurrent update of the same request
+// waits for the first to commit, then finds the version changed:
+// store.ErrConflict.
+func (t *Tx) UpdateRequest(ctx context.Context, r *access.Request) error {
+	args, err := t.requestArgs(r)
 	if err != nil {
-		return fmt.Errorf("postgres: update request %s: %w", r.ID, err)
+		return t.errorf("update request %s: %w", r.ID, err)
 	}
 	args = append(args[1:], r.ID, r.Version)
-	tag, err := t.tx.Exec(ctx, `UPDATE requests SET
+	n, err := t.c.Exec(ctx, `UPDATE requests SET
 		requester_id = $1, requester_name = $2, permission_set_arn = $3, permission_set_name = $4,
 		duration_ns = $5, start_at = $6, activated_at = $7, ends_at = $8, expires_at = $9, justification = $10,
 		ticket = $11, status = $12, reason = $13, rule = $14, approvals_required = $15, end_requested_at = $16,
-		end_requested_by = $17, end_comment = $18, revocation_failed = $19, extensions = $20::jsonb, created_at = $21,
+		end_requested_by = $17, end_comment = $18, revocation_failed = $19, extensions = $20, created_at = $21,
 		updated_at = $22, version = version + 1
 		WHERE id = $23 AND version = $24`, args...)
 	if err != nil {
-		return wrap("update request "+r.ID, err)
+		return t.wrap("update request "+r.ID, err)
 	}
-	if tag.RowsAffected() == 0 {
+	if n == 0 {
 		var stored int
-		err := t.tx.QueryRow(ctx, `SELECT version FROM requests WHERE id = $1`, r.ID).Scan(&stored)
+		err := t.c.QueryRow(ctx, `SELECT version FROM requests WHERE id = $1`, r.ID).Scan(&stored)
 		switch {
-		case errors.Is(err, pgx.ErrNoRows):
-			return notFound("update request " + r.ID)
+		case isNoRows(err):
+			return t.notFound("update request " + r.ID)
 		case err != nil:
-			return wrap(fmt.Sprintf("update request %s: read version", r.ID), err)
+			return t.wrap(fmt.Sprintf("update request %s: read version", r.ID), err)
 		}
-		return fmt.Errorf("postgres: update request %s: %w: stored version is %d, the update is based on %d",
+		return t.errorf("update request %s: %w: stored version is %d, the update is based on %d",
 			r.ID, store.ErrConflict, stored, r.Version)
 	}
 
 	for _, g := range r.Grants {
-		tag, err := t.tx.Exec(ctx, `UPDATE grants SET account_id = $1, status = $2, create_request_id = $3,
+		n, err := t.c.Exec(ctx, `UPDATE grants SET account_id = $1, status = $2, create_request_id = $3,
 			delete_request_id = $4, error = $5, activated_at = $6, revoked_at = $7, origin = $8
 			WHERE id = $9 AND request_id = $10`,
 			g.AccountID, string(g.Status), g.CreateRequestID, g.DeleteRequestID, g.Error,
-			timeArg(g.ActivatedAt), timeArg(g.RevokedAt), string(g.Origin), g.ID, r.ID)
+			t.ts(g.ActivatedAt), t.ts(g.RevokedAt), string(g.Origin), g.ID, r.ID)
 		if err != nil {
-			return wrap(fmt.Sprintf("update request %s: update grant %s", r.ID, g.ID), err)
+			return t.wrap(fmt.Sprintf("update request %s: update grant %s", r.ID, g.ID), err)
 		}
-		if tag.RowsAffected() > 0 {
+		if n > 0 {
 			continue
 		}
-		if _, err := t.tx.Exec(ctx, `INSERT INTO grants (id, request_id, position, account_id, status,
+		if _, err := t.c.Exec(ctx, `INSERT INTO grants (id, request_id, position, account_id, status,
 			create_request_id, delete_request_id, error, activated_at, revoked_at, origin)
 			VALUES ($1, $2, (SELECT coalesce(max(position), -1) + 1 FROM grants WHERE request_id = $2), $3, $4, $5, $6, $7, $8, $9, $10)`,
 			g.ID, r.ID, g.AccountID, string(g.Status), g.CreateRequestID, g.DeleteRequestID, g.Error,
-			timeArg(g.ActivatedAt), timeArg(g.RevokedAt), string(g.Origin)); err != nil {
-			return wrap(fmt.Sprintf("update request %s: insert grant %s", r.ID, g.ID), err)
+			t.ts(g.ActivatedAt), t.ts(g.RevokedAt), string(g.Origin)); err != nil {
+			return t.wrap(fmt.Sprintf("update request %s: insert grant %s", r.ID, g.ID), err)
 		}
 	}
 	if err := t.insertApprovals(ctx, r); err != nil {
 		return err
 	}
-	if _, err := t.tx.Exec(ctx, `DELETE FROM request_approvers WHERE request_id = $1`, r.ID); err != nil {
-		return wrap(fmt.Sprintf("update request %s: delete approvers", r.ID), err)
+	if _, err := t.c.Exec(ctx, `DELETE FROM request_approvers WHERE request_id = $1`, r.ID); err != nil {
+		return t.wrap(fmt.Sprintf("update request %s: delete approvers", r.ID), err)
 	}
 	if err := t.insertApprovers(ctx, r); err != nil {
 		return err
@@ -196,33 +193,33 @@ func (t *tx) UpdateRequest(ctx context.Context, r *access.Request) error {
 }
 
 // FindRequestByID returns the request with its grants, approvals and approvers.
-func (t *tx) FindRequestByID(ctx context.Context, id string) (*access.Request, error) {
-	r, err := scanRequest(t.tx.QueryRow(ctx, `SELECT `+requestColumns+` FROM requests WHERE id = $1`, id))
-	if errors.Is(err, pgx.ErrNoRows) {
-		return nil, notFound("find request " + id)
+func (t *Tx) FindRequestByID(ctx context.Context, id string) (*access.Request, error) {
+	r, err := scanRequest(t.c.QueryRow(ctx, `SELECT `+requestColumns+` FROM requests WHERE id = $1`, id))
+	if isNoRows(err) {
+		return nil, t.notFound("find request " + id)
 	}
 	if err != nil {
-		return nil, wrap("find request "+id, err)
+		return nil, t.wrap("find request "+id, err)
 	}
 	if err := t.loadChildren(ctx, []*access.Request{r}); err != nil {
-		return nil, wrap("find request "+id, err)
+		return nil, t.wrap("find request "+id, err)
 	}
 	return r, nil
 }
 
 // FindRequestByGrantID returns the request that owns the grant.
-func (t *tx) FindRequestByGrantID(ctx context.Context, grantID string) (*access.Request, error) {
+func (t *Tx) FindRequestByGrantID(ctx context.Context, grantID string) (*access.Request, error) {
 	var id string
-	err := t.tx.QueryRow(ctx, `SELECT request_id FROM grants WHERE id = $1`, grantID).Scan(&id)
-	if errors.Is(err, pgx.ErrNoRows) {
-		return nil, notFound("find request by grant " + grantID)
+	err := t.c.QueryRow(ctx, `SELECT request_id FROM grants WHERE id = $1`, grantID).Scan(&id)
+	if isNoRows(err) {
+		return nil, t.notFound("find request by grant " + grantID)
 	}
 	if err != nil {
-		return nil, wrap("find request by grant "+grantID, err)
+		return nil, t.wrap("find request by grant "+grantID, err)
 	}
 	r, err := t.FindRequestByID(ctx, id)
 	if err != nil {
-		return nil, fmt.Errorf("postgres: find request by grant %s: %w", grantID, err)
+		return nil, t.errorf("find request by grant %s: %w", grantID, err)
 	}
 	return r, nil
 }
@@ -230,7 +227,7 @@ func (t *tx) FindRequestByGrantID(ctx context.Context, grantID string) (*access.
 // ListRequests returns the requests matching f, newest created first (a
 // request without a creation time last), then by id descending, with their
 // grants, approvals and approvers loaded in one query each.
-func (t *tx) ListRequests(ctx context.Context, f access.RequestFilter) ([]*access.Request, error) {
+func (t *Tx) ListRequests(ctx context.Context, f access.RequestFilter) ([]*access.Request, error) {
 	var (
 		where []string
 		args  []any
@@ -244,7 +241,7 @@ func (t *tx) ListRequests(ctx context.Context, f access.RequestFilter) ([]*acces
 		for i, s := range f.Statuses {
 			ss[i] = string(s)
 		}
-		where = append(where, `status = ANY(`+arg(ss)+`::text[])`)
+		where = append(where, t.d.InList("status", arg(t.list(ss))))
 	}
 	if f.RequesterID != "" {
 		where = append(where, `requester_id = `+arg(f.RequesterID))
@@ -269,7 +266,7 @@ func (t *tx) ListRequests(ctx context.Context, f access.RequestFilter) ([]*acces
 	q += ` ORDER BY created_at DESC NULLS LAST, id DESC LIMIT ` + arg(limit)
 
 	var rs []*access.Request
-	err := t.each(ctx, func(rows pgx.Rows) error {
+	err := t.each(ctx, func(rows Rows) error {
 		r, err := scanRequest(rows)
 		if err != nil {
 			return err
@@ -278,17 +275,17 @@ func (t *tx) ListRequests(ctx context.Context, f access.RequestFilter) ([]*acces
 		return nil
 	}, q, args...)
 	if err != nil {
-		return nil, wrap("list requests", err)
+		return nil, t.wrap("list requests", err)
 	}
 	if err := t.loadChildren(ctx, rs); err != nil {
-		return nil, wrap("list requests", err)
+		return nil, t.wrap("list requests", err)
 	}
 	return rs, nil
 }
 
 // loadChildren loads the grants (by position), approvals (by time, then
 // insertion) and approvers (in their order) of rs, one query each.
-func (t *tx) loadChildren(ctx context.Context, rs []*access.Request) error {
+func (t *Tx) loadChildren(ctx context.Context, rs []*access.Request) error {
 	if len(rs) == 0 {
 		return nil
 	}
@@ -299,11 +296,12 @@ func (t *tx) loadChildren(ctx context.Context, rs []*access.Request) error {
 		ids[i] = r.ID
 	}
 
-	grant := func(rows pgx.Rows) error {
+	list := t.list(ids)
+	grant := func(rows Rows) error {
 		var (
 			reqID, status, origin  string
 			g                      access.Grant
-			activatedAt, revokedAt pgtype.Timestamptz
+			activatedAt, revokedAt dbTime
 		)
 		if err := rows.Scan(&reqID, &g.ID, &g.AccountID, &status, &g.CreateRequestID, &g.DeleteRequestID, &g.Error,
 			&activatedAt, &revokedAt, &origin); err != nil {
@@ -316,16 +314,16 @@ func (t *tx) loadChildren(ctx context.Context, rs []*access.Request) error {
 		return nil
 	}
 	if err := t.each(ctx, grant, `SELECT request_id, id, account_id, status, create_request_id, delete_request_id,
-		error, activated_at, revoked_at, origin FROM grants WHERE request_id = ANY($1::text[])
-		ORDER BY request_id, position`, ids); err != nil {
+		error, activated_at, revoked_at, origin FROM grants WHERE `+t.d.InList("request_id", "$1")+`
+		ORDER BY request_id, position`, list); err != nil {
 		return fmt.Errorf("load grants: %w", err)
 	}
 
-	approval := func(rows pgx.Rows) error {
+	approval := func(rows Rows) error {
 		var (
 			reqID, verdict string
 			a              access.Approval
-			at             pgtype.Timestamptz
+			at             dbTime
 		)
 		if err := rows.Scan(&reqID, &a.UserID, &a.UserName, &verdict, &a.Comment, &at); err != nil {
 			return err
@@ -335,13 +333,13 @@ func (t *tx) loadChildren(ctx context.Context, rs []*access.Request) error {
 		r.Approvals = append(r.Approvals, a)
 		return nil
 	}
-	// NULLS FIRST: SQLite sorts NULL before any time.
+	// A NULL time sorts first, then approvals at the same time in insertion order.
 	if err := t.each(ctx, approval, `SELECT request_id, user_id, user_name, verdict, comment, at FROM approvals
-		WHERE request_id = ANY($1::text[]) ORDER BY request_id, at NULLS FIRST, seq`, ids); err != nil {
+		WHERE `+t.d.InList("request_id", "$1")+` ORDER BY request_id, at NULLS FIRST, `+t.d.InsertOrder, list); err != nil {
 		return fmt.Errorf("load approvals: %w", err)
 	}
 
-	approver := func(rows pgx.Rows) error {
+	approver := func(rows Rows) error {
 		var reqID, userID string
 		if err := rows.Scan(&reqID, &userID); err != nil {
 			return err
@@ -351,7 +349,7 @@ func (t *tx) loadChildren(ctx context.Context, rs []*access.Request) error {
 		return nil
 	}
 	if err := t.each(ctx, approver, `SELECT request_id, user_id FROM request_approvers
-		WHERE request_id = ANY($1::text[]) ORDER BY request_id, position`, ids); err != nil {
+		WHERE `+t.d.InList("request_id", "$1")+` ORDER BY request_id, position`, list); err != nil {
 		return fmt.Errorf("load approvers: %w", err)
 	}
 	return nil
@@ -359,10 +357,10 @@ func (t *tx) loadChildren(ctx context.Context, rs []*access.Request) error {
 
 // CountRequests returns how many requests are in each status, and how many
 // have a failing revocation.
-func (t *tx) CountRequests(ctx context.Context) (map[access.Status]int, int, error) {
+func (t *Tx) CountRequests(ctx context.Context) (map[access.Status]int, int, error) {
 	out := map[access.Status]int{}
 	failing := 0
-	err := t.each(ctx, func(rows pgx.Rows) error {
+	err := t.each(ctx, func(rows Rows) error {
 		var (
 			status string
 			n, f   int
@@ -375,7 +373,7 @@ func (t *tx) CountRequests(ctx context.Context) (map[access.Status]int, int, err
 		return nil
 	}, `SELECT status, count(*), count(*) FILTER (WHERE revocation_failed) FROM requests GROUP BY status`)
 	if err != nil {
-		return nil, 0, wrap("count requests", err)
+		return nil, 0, t.wrap("count requests", err)
 	}
 	return out, failing, nil
 }

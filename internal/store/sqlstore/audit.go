@@ -1,30 +1,33 @@
-package sqlite
+package sqlstore
 
 import (
 	"context"
-	"database/sql"
 	"encoding/json"
-	"errors"
 	"fmt"
 
 	"github.com/elevate/elevate/internal/access"
 )
 
 // appendChained inserts e (details already encoded as JSON) as the next
-// entry of the hash chain. SQLite has one writer at a time (BEGIN
-// IMMEDIATE), so reading the head and inserting after it cannot fork.
-func (t *tx) appendChained(ctx context.Context, e access.Event, details string) error {
+// entry of the hash chain. The audit lock (or the engine's single writer)
+// serializes appenders until commit, so two transactions never read the same
+// head and the chain never forks; seq is head + 1, so it has no gaps.
+func (t *Tx) appendChained(ctx context.Context, e access.Event, details string) error {
+	if err := t.LockAudit(ctx); err != nil {
+		return err
+	}
 	headSeq, headHash, err := t.chainHead(ctx)
 	if err != nil {
 		return err
 	}
 	e.At = access.NormalizeChainTime(e.At)
 	seq, prev, h := access.ChainLink(headSeq, headHash, e)
-	if _, err := t.tx.ExecContext(ctx, `INSERT INTO events (seq, at, type, request_id, grant_id,
-		actor_user_id, actor_name, actor_email, actor_via, details, prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-		seq, timeArg(e.At), string(e.Type), e.RequestID, e.GrantID,
+	if _, err := t.c.Exec(ctx, `INSERT INTO events (seq, at, type, request_id, grant_id,
+		actor_user_id, actor_name, actor_email, actor_via, details, prev_hash, hash)`+t.d.OverridingSystemValue+`
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)`,
+		seq, t.ts(e.At), string(e.Type), e.RequestID, e.GrantID,
 		e.Actor.UserID, e.Actor.UserName, e.Actor.Email, string(e.Actor.Via), details, prev, h); err != nil {
-		return wrapWrite(fmt.Sprintf("append event %s of request %q", e.Type, e.RequestID), err)
+		return t.wrap(fmt.Sprintf("append event %s of request %q", e.Type, e.RequestID), err)
 	}
 	return nil
 }
@@ -32,24 +35,24 @@ func (t *tx) appendChained(ctx context.Context, e access.Event, details string) 
 // chainHead returns the seq and hash of the last entry. An empty log
 // continues from the last pruning checkpoint, if any (0, nil otherwise).
 // Entries from before the chain existed are chained first.
-func (t *tx) chainHead(ctx context.Context) (int64, []byte, error) {
+func (t *Tx) chainHead(ctx context.Context) (int64, []byte, error) {
 	var (
 		seq int64
 		h   []byte
 	)
-	err := t.tx.QueryRowContext(ctx, `SELECT seq, hash FROM events ORDER BY seq DESC LIMIT 1`).Scan(&seq, &h)
+	err := t.c.QueryRow(ctx, `SELECT seq, hash FROM events ORDER BY seq DESC LIMIT 1`).Scan(&seq, &h)
 	switch {
-	case errors.Is(err, sql.ErrNoRows):
-		err = t.tx.QueryRowContext(ctx, `SELECT seq, hash FROM audit_checkpoints WHERE kind = 'prune' ORDER BY seq DESC LIMIT 1`).Scan(&seq, &h)
-		if errors.Is(err, sql.ErrNoRows) {
+	case isNoRows(err):
+		err = t.c.QueryRow(ctx, `SELECT seq, hash FROM audit_checkpoints WHERE kind = 'prune' ORDER BY seq DESC LIMIT 1`).Scan(&seq, &h)
+		if isNoRows(err) {
 			return 0, nil, nil
 		}
 		if err != nil {
-			return 0, nil, fmt.Errorf("sqlite: read the audit chain's pruning checkpoint: %w", err)
+			return 0, nil, t.wrap("read the audit chain's pruning checkpoint", err)
 		}
 		return seq, h, nil
 	case err != nil:
-		return 0, nil, fmt.Errorf("sqlite: read the audit chain's head: %w", err)
+		return 0, nil, t.wrap("read the audit chain's head", err)
 	case h == nil:
 		return t.chainLegacy(ctx)
 	}
@@ -58,11 +61,11 @@ func (t *tx) chainHead(ctx context.Context) (int64, []byte, error) {
 
 // chainLegacy computes the chain over the entries written before it
 // existed (hash NULL), keeping their seq, and returns the new head.
-func (t *tx) chainLegacy(ctx context.Context) (int64, []byte, error) {
+func (t *Tx) chainLegacy(ctx context.Context) (int64, []byte, error) {
 	var legacy []access.AuditEntry
 	prev := access.ChainGenesis
 	var prevSeq int64
-	err := t.each(ctx, func(rows *sql.Rows) error {
+	err := t.each(ctx, func(rows Rows) error {
 		en, err := scanAuditRow(rows)
 		if err != nil {
 			return err
@@ -75,16 +78,16 @@ func (t *tx) chainLegacy(ctx context.Context) (int64, []byte, error) {
 		return nil
 	}, auditSelect+` WHERE hash IS NULL OR seq = (SELECT max(seq) FROM events WHERE hash IS NOT NULL) ORDER BY seq`)
 	if err != nil {
-		return 0, nil, fmt.Errorf("sqlite: read entries to chain: %w", err)
+		return 0, nil, t.wrap("read entries to chain", err)
 	}
 	var x access.ChainHasher
 	for _, en := range legacy {
 		if en.Seq < prevSeq {
-			return 0, nil, fmt.Errorf("sqlite: chain legacy entries: entry %d has no hash but comes before hashed entry %d", en.Seq, prevSeq)
+			return 0, nil, t.errorf("chain legacy entries: entry %d has no hash but comes before hashed entry %d", en.Seq, prevSeq)
 		}
 		h := x.Hash(prev, en.Seq, en.Event)
-		if _, err := t.tx.ExecContext(ctx, `UPDATE events SET prev_hash = ?, hash = ? WHERE seq = ?`, prev, h, en.Seq); err != nil {
-			return 0, nil, wrapWrite(fmt.Sprintf("chain legacy entry %d", en.Seq), err)
+		if _, err := t.c.Exec(ctx, `UPDATE events SET prev_hash = $1, hash = $2 WHERE seq = $3`, prev, h, en.Seq); err != nil {
+			return 0, nil, t.wrap(fmt.Sprintf("chain legacy entry %d", en.Seq), err)
 		}
 		prev, prevSeq = h, en.Seq
 	}
@@ -93,10 +96,10 @@ func (t *tx) chainLegacy(ctx context.Context) (int64, []byte, error) {
 
 const auditSelect = `SELECT seq, prev_hash, hash, at, type, request_id, grant_id, actor_user_id, actor_name, actor_email, actor_via, details FROM events`
 
-func scanAuditRow(rows *sql.Rows) (access.AuditEntry, error) {
+func scanAuditRow(rows Rows) (access.AuditEntry, error) {
 	var (
 		en            access.AuditEntry
-		at            sql.NullInt64
+		at            dbTime
 		typ, via, det string
 	)
 	e := &en.Event
@@ -117,38 +120,38 @@ func scanAuditRow(rows *sql.Rows) (access.AuditEntry, error) {
 }
 
 // AuditHead returns the last entry and the number of entries.
-func (t *tx) AuditHead(ctx context.Context) (access.AuditEntry, int64, error) {
+func (t *Tx) AuditHead(ctx context.Context) (access.AuditEntry, int64, error) {
 	var en access.AuditEntry
 	found := false
-	err := t.each(ctx, func(rows *sql.Rows) error {
+	err := t.each(ctx, func(rows Rows) error {
 		var err error
 		en, err = scanAuditRow(rows)
 		found = true
 		return err
 	}, auditSelect+` ORDER BY seq DESC LIMIT 1`)
 	if err != nil {
-		return en, 0, fmt.Errorf("sqlite: read the audit head: %w", err)
+		return en, 0, t.wrap("read the audit head", err)
 	}
 	if !found {
-		return en, 0, notFound("read the audit head: the log is empty")
+		return en, 0, t.notFound("read the audit head: the log is empty")
 	}
 	var n int64
-	if err := t.tx.QueryRowContext(ctx, `SELECT count(*) FROM events`).Scan(&n); err != nil {
-		return en, 0, fmt.Errorf("sqlite: count audit entries: %w", err)
+	if err := t.c.QueryRow(ctx, `SELECT count(*) FROM events`).Scan(&n); err != nil {
+		return en, 0, t.wrap("count audit entries", err)
 	}
 	return en, n, nil
 }
 
 // ScanAudit calls fn for the entries after afterSeq, in seq order.
-func (t *tx) ScanAudit(ctx context.Context, afterSeq int64, limit int, fn func(access.AuditEntry) error) error {
-	q := auditSelect + ` WHERE seq > ? ORDER BY seq`
+func (t *Tx) ScanAudit(ctx context.Context, afterSeq int64, limit int, fn func(access.AuditEntry) error) error {
+	q := auditSelect + ` WHERE seq > $1 ORDER BY seq`
 	args := []any{afterSeq}
 	if limit > 0 {
-		q += ` LIMIT ?`
+		q += ` LIMIT $2`
 		args = append(args, limit)
 	}
 	var fnErr error
-	err := t.each(ctx, func(rows *sql.Rows) error {
+	err := t.each(ctx, func(rows Rows) error {
 		en, err := scanAuditRow(rows)
 		if err != nil {
 			return err
@@ -163,41 +166,38 @@ func (t *tx) ScanAudit(ctx context.Context, afterSeq int64, limit int, fn func(a
 		return fnErr
 	}
 	if err != nil {
-		return fmt.Errorf("sqlite: scan the audit log after %d: %w", afterSeq, err)
+		return t.wrap(fmt.Sprintf("scan the audit log after %d", afterSeq), err)
 	}
 	return nil
 }
 
 // AddCheckpoint stores c and sets its ID.
-func (t *tx) AddCheckpoint(ctx context.Context, c *access.Checkpoint) error {
-	res, err := t.tx.ExecContext(ctx, `INSERT INTO audit_checkpoints (seq, hash, count, at, kind, public_key, signature)
-		VALUES (?, ?, ?, ?, ?, ?, ?)`, c.Seq, c.Hash, c.Count, c.At.UnixMicro(), c.Kind, c.PublicKey, c.Signature)
+func (t *Tx) AddCheckpoint(ctx context.Context, c *access.Checkpoint) error {
+	err := t.c.QueryRow(ctx, `INSERT INTO audit_checkpoints (seq, hash, count, at, kind, public_key, signature)
+		VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id`, c.Seq, c.Hash, c.Count, t.ts(c.At), c.Kind, c.PublicKey, c.Signature).Scan(&c.ID)
 	if err != nil {
-		return wrapWrite(fmt.Sprintf("add audit checkpoint at %d", c.Seq), err)
-	}
-	if c.ID, err = res.LastInsertId(); err != nil {
-		return fmt.Errorf("sqlite: add audit checkpoint: %w", err)
+		return t.wrap(fmt.Sprintf("add audit checkpoint at %d", c.Seq), err)
 	}
 	return nil
 }
 
 // ListCheckpoints returns the checkpoints, oldest first.
-func (t *tx) ListCheckpoints(ctx context.Context) ([]access.Checkpoint, error) {
+func (t *Tx) ListCheckpoints(ctx context.Context) ([]access.Checkpoint, error) {
 	var out []access.Checkpoint
-	err := t.each(ctx, func(rows *sql.Rows) error {
+	err := t.each(ctx, func(rows Rows) error {
 		var (
 			c  access.Checkpoint
-			at int64
+			at dbTime
 		)
 		if err := rows.Scan(&c.ID, &c.Seq, &c.Hash, &c.Count, &at, &c.Kind, &c.PublicKey, &c.Signature); err != nil {
 			return err
 		}
-		c.At = timeOf(sql.NullInt64{Int64: at, Valid: true})
+		c.At = timeOf(at)
 		out = append(out, c)
 		return nil
 	}, `SELECT id, seq, hash, count, at, kind, public_key, signature FROM audit_checkpoints ORDER BY id`)
 	if err != nil {
-		return nil, fmt.Errorf("sqlite: list audit checkpoints: %w", err)
+		return nil, t.wrap("list audit checkpoints", err)
 	}
 	return out, nil
 }

@@ -1,27 +1,22 @@
-package postgres
+package sqlstore
 
 import (
 	"context"
 	"encoding/json"
-	"errors"
-	"fmt"
 	"time"
-
-	"github.com/jackc/pgx/v5"
-	"github.com/jackc/pgx/v5/pgtype"
 
 	"github.com/elevate/elevate/internal/access"
 )
 
 // ManagedGrants returns the open grants and the created or shared grants
 // closed at or after closedSince, with their assignments.
-func (t *tx) ManagedGrants(ctx context.Context, closedSince time.Time) ([]access.ManagedGrant, error) {
+func (t *Tx) ManagedGrants(ctx context.Context, closedSince time.Time) ([]access.ManagedGrant, error) {
 	var out []access.ManagedGrant
-	err := t.each(ctx, func(rows pgx.Rows) error {
+	err := t.each(ctx, func(rows Rows) error {
 		var (
 			g                 access.ManagedGrant
 			status, origin    string
-			activated, closed pgtype.Timestamptz
+			activated, closed dbTime
 		)
 		if err := rows.Scan(&g.RequestID, &g.GrantID, &g.Assignment.AccountID, &g.Assignment.PermissionSetARN, &g.Assignment.UserID,
 			&status, &origin, &activated, &closed, &g.Standing); err != nil {
@@ -38,17 +33,17 @@ func (t *tx) ManagedGrants(ctx context.Context, closedSince time.Time) ([]access
 		FROM grants g JOIN requests r ON r.id = g.request_id
 		WHERE g.status IN ('pending', 'active', 'revoking')
 			OR (g.status IN ('revoked', 'failed') AND g.origin IN ('created', 'shared') AND coalesce(g.revoked_at, r.updated_at) >= $1)
-		ORDER BY g.account_id, r.permission_set_arn, r.requester_id, g.id`, timeArg(closedSince))
+		ORDER BY g.account_id, r.permission_set_arn, r.requester_id, g.id`, t.ts(closedSince))
 	if err != nil {
-		return nil, wrap("managed grants", err)
+		return nil, t.wrap("managed grants", err)
 	}
 	return out, nil
 }
 
 // PutRunStatus replaces the status of the last run of s.Kind.
-func (t *tx) PutRunStatus(ctx context.Context, s access.RunStatus) error {
+func (t *Tx) PutRunStatus(ctx context.Context, s access.RunStatus) error {
 	if s.Kind == "" {
-		return errors.New("postgres: put run status: empty kind")
+		return t.errorf("put run status: empty kind")
 	}
 	counts := s.Counts
 	if counts == nil {
@@ -56,35 +51,35 @@ func (t *tx) PutRunStatus(ctx context.Context, s access.RunStatus) error {
 	}
 	b, err := json.Marshal(counts)
 	if err != nil {
-		return fmt.Errorf("postgres: put run status: %w", err)
+		return t.errorf("put run status: %w", err)
 	}
-	_, err = t.tx.Exec(ctx, `INSERT INTO run_status (kind, started_at, ended_at, last_success_at, counts, error)
+	_, err = t.c.Exec(ctx, `INSERT INTO run_status (kind, started_at, ended_at, last_success_at, counts, error)
 		VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (kind) DO UPDATE SET started_at = excluded.started_at, ended_at = excluded.ended_at,
 		last_success_at = excluded.last_success_at, counts = excluded.counts, error = excluded.error`,
-		s.Kind, timeArg(s.StartedAt), timeArg(s.EndedAt), timeArg(s.LastSuccessAt), string(b), s.Error)
+		s.Kind, t.ts(s.StartedAt), t.ts(s.EndedAt), t.ts(s.LastSuccessAt), string(b), s.Error)
 	if err != nil {
-		return wrap("put run status", err)
+		return t.wrap("put run status", err)
 	}
 	return nil
 }
 
 // GetRunStatus returns the status of the last run of kind.
-func (t *tx) GetRunStatus(ctx context.Context, kind string) (access.RunStatus, error) {
+func (t *Tx) GetRunStatus(ctx context.Context, kind string) (access.RunStatus, error) {
 	var (
 		s                    = access.RunStatus{Kind: kind}
-		started, ended, succ pgtype.Timestamptz
+		started, ended, succ dbTime
 		counts               []byte
 	)
-	err := t.tx.QueryRow(ctx, `SELECT started_at, ended_at, last_success_at, counts, error FROM run_status WHERE kind = $1`, kind).
+	err := t.c.QueryRow(ctx, `SELECT started_at, ended_at, last_success_at, counts, error FROM run_status WHERE kind = $1`, kind).
 		Scan(&started, &ended, &succ, &counts, &s.Error)
-	if errors.Is(err, pgx.ErrNoRows) {
-		return access.RunStatus{}, notFound("run status " + kind)
+	if isNoRows(err) {
+		return access.RunStatus{}, t.notFound("run status " + kind)
 	}
 	if err != nil {
-		return access.RunStatus{}, wrap("run status "+kind, err)
+		return access.RunStatus{}, t.wrap("run status "+kind, err)
 	}
 	if err := json.Unmarshal(counts, &s.Counts); err != nil {
-		return access.RunStatus{}, fmt.Errorf("postgres: run status %s: counts: %w", kind, err)
+		return access.RunStatus{}, t.errorf("run status %s: counts: %w", kind, err)
 	}
 	s.StartedAt, s.EndedAt, s.LastSuccessAt = timeOf(started), timeOf(ended), timeOf(succ)
 	return s, nil
