@@ -35,9 +35,10 @@
 //     OperationTimeout after it was abandoned). Waiting for a slot is bounded
 //     by the caller's ctx; OperationTimeout starts once the slot is held.
 //   - Priority. Slots go to waiters in priority order, not first come first
-//     served: a deletion ranks by the deadline it is given, so when many grants end at once the
-//     earliest deadlines are removed first; a creation, or a deletion
-//     without a deadline, ranks by its time of arrival. Ties go by arrival.
+//     served: a deletion ranks by the deadline it is given, so when many
+//     grants end at once the earliest deadlines are removed first; a
+//     creation, or a deletion without a deadline, ranks by its time of
+//     arrival. Ties go by arrival.
 //   - Call order. Calls waiting for the rate limiter go by arrival time
 //     plus 40 tokens' worth of time per priority level: status lists (and
 //     Describes while they are what frees a slot) first, then creates,
