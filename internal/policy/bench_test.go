@@ -10,7 +10,7 @@ import (
 	"github.com/elevate/elevate/internal/access"
 )
 
-// Scale of the portal benchmark (issue 5): 5,000 accounts, 2,000
+// Scale of the portal benchmark: 5,000 accounts, 2,000
 // permission sets, 1,000 rules, 20,000 groups.
 const (
 	benchAccounts = 5000
