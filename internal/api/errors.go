@@ -9,46 +9,20 @@ import (
 	"net/http"
 
 	"github.com/elevate/elevate/internal/access"
+	"github.com/elevate/elevate/internal/httpstatus"
 )
 
-// Codes the API adds to access's for failures of HTTP itself. They are
-// mapped by statusOf like the others.
+// The codes for failures of HTTP itself, under the names the API's code
+// uses.
 const (
-	codeTooLarge         access.Code = "too_large"
-	codeUnsupportedMedia access.Code = "unsupported_media_type"
-	codeMethodNotAllowed access.Code = "method_not_allowed"
+	codeTooLarge         = httpstatus.CodeTooLarge
+	codeUnsupportedMedia = httpstatus.CodeUnsupportedMedia
+	codeMethodNotAllowed = httpstatus.CodeMethodNotAllowed
 )
 
-// statusOf maps an error code to its HTTP status. It is the only place that
-// does; openapi.json documents the same table.
-//
-// not_eligible is 403: the actor is authenticated and the request is well
-// formed, but policy does not allow it (like forbidden, with a more precise
-// code that clients can tell apart).
-func statusOf(code access.Code) int {
-	switch code {
-	case access.CodeInvalid:
-		return http.StatusBadRequest
-	case access.CodeUnauthenticated, access.CodeUserDisabled:
-		return http.StatusUnauthorized
-	case access.CodeRateLimited:
-		return http.StatusTooManyRequests
-	case access.CodeForbidden, access.CodeSelfApproval, access.CodeNotEligible:
-		return http.StatusForbidden
-	case access.CodeNotFound:
-		return http.StatusNotFound
-	case access.CodeAlreadyDecided, access.CodeIllegalTransition, access.CodeConflict:
-		return http.StatusConflict
-	case codeTooLarge:
-		return http.StatusRequestEntityTooLarge
-	case codeUnsupportedMedia:
-		return http.StatusUnsupportedMediaType
-	case codeMethodNotAllowed:
-		return http.StatusMethodNotAllowed
-	default:
-		return http.StatusInternalServerError
-	}
-}
+// statusOf maps an error code to its HTTP status with the table the portal
+// shares (httpstatus.Of).
+func statusOf(code access.Code) int { return httpstatus.Of(code) }
 
 // writeError writes err as {"error":{"code","message"}}. An *access.Error
 // gives its code and message; anything else is logged with the request id

@@ -1,10 +1,13 @@
 package config
 
+import "github.com/elevate/elevate/internal/policy"
+
 // defaults are the built-in defaults of the keys, in YAML syntax, as the
 // consumers apply them when a key is left at its zero value. Every key has
 // an entry (TestDefaultsCoverEveryKey); "" means the zero value, or a
 // default derived from other keys (said in the field's comment).
 // docs/elevate.example.yaml shows the same values (TestExampleConfig).
+// The policy keys' defaults are policy's own constants.
 var defaults = map[string]string{
 	"addr":         "127.0.0.1:8080",
 	"public_url":   "", // http://<addr>
@@ -24,11 +27,11 @@ var defaults = map[string]string{
 	"aws.identity_store_calls_per_second": "10",
 	"aws.organizations_calls_per_second":  "10",
 
-	"policy.min_duration":     "15m",
-	"policy.max_duration":     "9h",
-	"policy.approval_timeout": "3h",
-	"policy.admins_group":     "admins",
-	"policy.auditors_group":   "auditors",
+	"policy.min_duration":     shortDuration(policy.DefaultMinDuration),
+	"policy.max_duration":     shortDuration(policy.DefaultMaxDuration),
+	"policy.approval_timeout": shortDuration(policy.DefaultApprovalTimeout),
+	"policy.admins_group":     policy.DefaultAdminsGroup,
+	"policy.auditors_group":   policy.DefaultAuditorsGroup,
 	"policy.rules":            "",
 	"policy.managed_as_code":  "false",
 

@@ -30,6 +30,7 @@ import (
 	"github.com/elevate/elevate/internal/access"
 	"github.com/elevate/elevate/internal/audit"
 	"github.com/elevate/elevate/internal/auth"
+	"github.com/elevate/elevate/internal/httpstatus"
 	"github.com/elevate/elevate/internal/policy"
 	"github.com/elevate/elevate/internal/workflow"
 )
@@ -225,24 +226,9 @@ func (p *Portal) renderFragment(w http.ResponseWriter, page, name string, data a
 	_, _ = w.Write(buf.Bytes())
 }
 
-// statusOf maps an error code to an HTTP status, as the API does.
-func statusOf(err error) int {
-	switch access.ErrorCode(err) {
-	case access.CodeInvalid:
-		return http.StatusBadRequest
-	case access.CodeUnauthenticated, access.CodeUserDisabled:
-		return http.StatusUnauthorized
-	case access.CodeRateLimited:
-		return http.StatusTooManyRequests
-	case access.CodeForbidden, access.CodeSelfApproval, access.CodeNotEligible:
-		return http.StatusForbidden
-	case access.CodeNotFound:
-		return http.StatusNotFound
-	case access.CodeAlreadyDecided, access.CodeIllegalTransition, access.CodeConflict:
-		return http.StatusConflict
-	}
-	return http.StatusInternalServerError
-}
+// statusOf maps err's code to an HTTP status with the table the API shares
+// (httpstatus.Of).
+func statusOf(err error) int { return httpstatus.Of(access.ErrorCode(err)) }
 
 // message is what a user may read about err: its own message for user
 // errors, a generic one (the real error is logged) for the rest.

@@ -18,30 +18,30 @@ import (
 
 // Settings are the global policy settings.
 type Settings struct {
-	MinDuration     time.Duration // shortest request; default 15m
-	MaxDuration     time.Duration // ceiling for every rule; default 9h
-	ApprovalTimeout time.Duration // a pending request expires after this; default 3h
-	AdminsGroup     string        // name of the admins group; default "admins"
-	AuditorsGroup   string        // name of the auditors group; default "auditors"
+	MinDuration     time.Duration // shortest request; default policy.DefaultMinDuration
+	MaxDuration     time.Duration // ceiling for every rule; default policy.DefaultMaxDuration
+	ApprovalTimeout time.Duration // a pending request expires after this; default policy.DefaultApprovalTimeout
+	AdminsGroup     string        // name of the admins group; default policy.DefaultAdminsGroup
+	AuditorsGroup   string        // name of the auditors group; default policy.DefaultAuditorsGroup
 	Rules           []policy.Rule // eligibility rules
 }
 
-// WithDefaults fills zero fields with their defaults.
+// WithDefaults fills zero fields with policy's defaults.
 func (s Settings) WithDefaults() Settings {
 	if s.MinDuration == 0 {
-		s.MinDuration = 15 * time.Minute
+		s.MinDuration = policy.DefaultMinDuration
 	}
 	if s.MaxDuration == 0 {
-		s.MaxDuration = 9 * time.Hour
+		s.MaxDuration = policy.DefaultMaxDuration
 	}
 	if s.ApprovalTimeout == 0 {
-		s.ApprovalTimeout = 3 * time.Hour
+		s.ApprovalTimeout = policy.DefaultApprovalTimeout
 	}
 	if s.AdminsGroup == "" {
-		s.AdminsGroup = "admins"
+		s.AdminsGroup = policy.DefaultAdminsGroup
 	}
 	if s.AuditorsGroup == "" {
-		s.AuditorsGroup = "auditors"
+		s.AuditorsGroup = policy.DefaultAuditorsGroup
 	}
 	return s
 }

@@ -1,0 +1,88 @@
+package cli
+
+import (
+	"fmt"
+	"maps"
+	"slices"
+	"strconv"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/elevate/elevate/client"
+)
+
+func flushTable(tw *tabwriter.Writer) error {
+	if err := tw.Flush(); err != nil {
+		return fmt.Errorf("write output: %w", err)
+	}
+	return nil
+}
+
+func approvalCount(r *client.Request) int {
+	n := 0
+	for _, a := range r.Approvals {
+		if a.Verdict == "approve" {
+			n++
+		}
+	}
+	return n
+}
+
+func plural(n int, noun string) string {
+	if n == 1 {
+		return "1 " + noun
+	}
+	return strconv.Itoa(n) + " " + noun + "s"
+}
+
+func userNames(us []client.UserRef) string {
+	names := make([]string, len(us))
+	for i, u := range us {
+		names[i] = u.UserName
+	}
+	if len(names) == 0 {
+		return "nobody"
+	}
+	return strings.Join(names, ", ")
+}
+
+// accountList shortens long account lists for a table cell.
+func accountList(ids []string) string {
+	if len(ids) > 3 {
+		return strings.Join(ids[:2], ",") + fmt.Sprintf(",+%d more", len(ids)-2)
+	}
+	return orDash(strings.Join(ids, ","))
+}
+
+// when formats an optional time for a table cell, in local time.
+func when(t *time.Time) string {
+	if t == nil || t.IsZero() {
+		return "-"
+	}
+	return t.Local().Format("2006-01-02 15:04 MST")
+}
+
+func optWhen(t *time.Time) string {
+	if t == nil || t.IsZero() {
+		return ""
+	}
+	return when(t)
+}
+
+func orDash(s string) string {
+	if s == "" {
+		return "-"
+	}
+	return s
+}
+
+func details(m map[string]string) string {
+	var parts []string
+	for _, k := range slices.Sorted(maps.Keys(m)) {
+		if m[k] != "" {
+			parts = append(parts, k+"="+m[k])
+		}
+	}
+	return strings.Join(parts, " ")
+}

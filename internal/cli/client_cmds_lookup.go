@@ -1,0 +1,227 @@
+package cli
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/elevate/elevate/client"
+)
+
+func cmdLs(ctx context.Context, env *Env, args []string) error {
+	fs := newFlagSet(env, "ls")
+	cf := addClientFlags(fs, env)
+	var statuses listFlag
+	fs.Var(&statuses, "status", "only these statuses; repeat it or separate with commas (pending, scheduled, active, ...)")
+	scope := fs.String("scope", "", "mine, approvals, involved (default) or all (admins and auditors)")
+	limit := fs.Int("limit", 0, "at most this many requests (default 100)")
+	c, err := clientNoArgs(fs, cf, args)
+	if err != nil {
+		return err
+	}
+	opts := client.ListOptions{Scope: *scope, Limit: *limit}
+	for _, s := range statuses {
+		opts.Statuses = append(opts.Statuses, client.Status(s))
+	}
+	reqs, err := c.ListRequests(ctx, opts)
+	if err != nil {
+		return cf.explain(err)
+	}
+	if cf.json {
+		if reqs == nil {
+			reqs = []client.Request{}
+		}
+		return cf.printJSON(reqs)
+	}
+	if len(reqs) == 0 {
+		fmt.Fprintln(env.Stdout, "No requests.")
+		return nil
+	}
+	tw := tabwriter.NewWriter(env.Stdout, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "ID\tSTATUS\tREQUESTER\tPERMISSION SET\tACCOUNTS\tENDS")
+	for _, r := range reqs {
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", r.ID, r.Status, r.Requester.UserName, r.PermissionSet.Name,
+			accountList(r.AccountIDs), when(r.EndsAt))
+	}
+	return flushTable(tw)
+}
+
+func cmdShow(ctx context.Context, env *Env, args []string) error {
+	fs := newFlagSet(env, "show")
+	cf := addClientFlags(fs, env)
+	events := fs.Bool("events", false, "also print the request's decision log")
+	pos, err := parseFlags(fs, args)
+	if err != nil {
+		return err
+	}
+	id, err := oneID(pos, "show")
+	if err != nil {
+		return err
+	}
+	c, err := cf.client()
+	if err != nil {
+		return err
+	}
+	r, err := c.GetRequest(ctx, id)
+	if err != nil {
+		return cf.explain(err)
+	}
+	var evs []client.Event
+	if *events {
+		if evs, err = c.RequestEvents(ctx, id); err != nil {
+			return cf.explain(err)
+		}
+	}
+	if cf.json {
+		if !*events {
+			return cf.printJSON(r)
+		}
+		if evs == nil {
+			evs = []client.Event{}
+		}
+		return cf.printJSON(struct {
+			Request *client.Request `json:"request"`
+			Events  []client.Event  `json:"events"`
+		}{r, evs})
+	}
+	printRequest(env.Stdout, r)
+	if *events {
+		fmt.Fprintln(env.Stdout, "\nEvents:")
+		tw := tabwriter.NewWriter(env.Stdout, 0, 0, 2, ' ', 0)
+		for _, e := range evs {
+			fmt.Fprintf(tw, "  %s\t%s\t%s\t%s\n", e.At.Local().Format(time.DateTime), e.Type, orDash(e.Actor.UserName), details(e.Details))
+		}
+		return flushTable(tw)
+	}
+	return nil
+}
+
+// printRequest writes the details of r for people.
+func printRequest(w io.Writer, r *client.Request) {
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	row := func(k, v string) {
+		if v != "" {
+			fmt.Fprintf(tw, "%s:\t%s\n", k, v)
+		}
+	}
+	row("Request", r.ID)
+	row("Status", string(r.Status))
+	row("Requester", r.Requester.UserName)
+	row("Permission set", r.PermissionSet.Name+" ("+r.PermissionSet.ARN+")")
+	row("Accounts", strings.Join(r.AccountIDs, ", "))
+	row("Duration", r.Duration)
+	row("Start", optWhen(r.Start))
+	row("Activated", optWhen(r.ActivatedAt))
+	row("Ends", optWhen(r.EndsAt))
+	if r.Status == client.StatusPending {
+		row("Approval deadline", optWhen(r.ExpiresAt))
+	}
+	row("Justification", r.Justification)
+	row("Ticket", r.Ticket)
+	row("Rule", r.Rule)
+	if r.ApprovalsRequired > 0 {
+		row("Approvals", fmt.Sprintf("%d of %d required", approvalCount(r), r.ApprovalsRequired))
+		row("Approvers", userNames(r.Approvers))
+	} else {
+		row("Approvals", "none required")
+	}
+	row("Reason", r.Reason)
+	if r.EndRequestedBy != "" {
+		ended := "by " + r.EndRequestedBy
+		if r.EndComment != "" {
+			ended += ": " + r.EndComment
+		}
+		row("Ended early", ended)
+	}
+	if r.RevocationFailed {
+		row("Revocation", "FAILING: removing access keeps failing and is being retried")
+	}
+	row("Created", r.CreatedAt.Local().Format(time.DateTime+" MST"))
+	_ = tw.Flush()
+
+	if len(r.Grants) > 0 {
+		fmt.Fprintln(w, "\nGrants:")
+		tw = tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+		fmt.Fprintln(tw, "  ACCOUNT\tSTATUS\tACTIVATED\tREVOKED\tERROR")
+		for _, g := range r.Grants {
+			fmt.Fprintf(tw, "  %s\t%s\t%s\t%s\t%s\n", g.AccountID, g.Status, when(g.ActivatedAt), when(g.RevokedAt), orDash(g.Error))
+		}
+		_ = tw.Flush()
+	}
+	if len(r.Approvals) > 0 {
+		fmt.Fprintln(w, "\nDecisions:")
+		tw = tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+		for _, a := range r.Approvals {
+			fmt.Fprintf(tw, "  %s\t%s\t%s\t%s\n", a.UserName, a.Verdict, a.At.Local().Format(time.DateTime), a.Comment)
+		}
+		_ = tw.Flush()
+	}
+}
+
+func cmdEligibility(ctx context.Context, env *Env, args []string) error {
+	fs := newFlagSet(env, "eligibility")
+	cf := addClientFlags(fs, env)
+	c, err := clientNoArgs(fs, cf, args)
+	if err != nil {
+		return err
+	}
+	items, err := c.Eligibility(ctx)
+	if err != nil {
+		return cf.explain(err)
+	}
+	if cf.json {
+		if items == nil {
+			items = []client.Eligibility{}
+		}
+		return cf.printJSON(items)
+	}
+	if len(items) == 0 {
+		fmt.Fprintln(env.Stdout, "No rule lets you request anything yet: ask an admin.")
+		return nil
+	}
+	tw := tabwriter.NewWriter(env.Stdout, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "ACCOUNT\tNAME\tPERMISSION SET\tMAX DURATION\tAPPROVALS\tTICKET\tRULE")
+	for _, e := range items {
+		ticket := "-"
+		if e.TicketRequired {
+			ticket = "required"
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%d\t%s\t%s\n", e.Account.ID, e.Account.Name, e.PermissionSet.Name,
+			e.MaxDuration, e.ApprovalsRequired, ticket, e.Rule)
+	}
+	return flushTable(tw)
+}
+
+func cmdWhoami(ctx context.Context, env *Env, args []string) error {
+	fs := newFlagSet(env, "whoami")
+	cf := addClientFlags(fs, env)
+	c, err := clientNoArgs(fs, cf, args)
+	if err != nil {
+		return err
+	}
+	me, err := c.Me(ctx)
+	if err != nil {
+		return cf.explain(err)
+	}
+	if cf.json {
+		return cf.printJSON(me)
+	}
+	var roles []string
+	if me.Admin {
+		roles = append(roles, "admin")
+	}
+	if me.Auditor {
+		roles = append(roles, "auditor")
+	}
+	tw := tabwriter.NewWriter(env.Stdout, 0, 0, 2, ' ', 0)
+	fmt.Fprintf(tw, "User:\t%s\n", me.UserName)
+	fmt.Fprintf(tw, "Email:\t%s\n", orDash(me.Email))
+	fmt.Fprintf(tw, "User id:\t%s\n", me.UserID)
+	fmt.Fprintf(tw, "Groups:\t%s\n", orDash(strings.Join(me.Groups, ", ")))
+	fmt.Fprintf(tw, "Roles:\t%s\n", orDash(strings.Join(roles, ", ")))
+	fmt.Fprintf(tw, "Server:\t%s\n", cf.server)
+	return flushTable(tw)
+}
