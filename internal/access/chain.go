@@ -59,7 +59,7 @@ type ChainHasher struct {
 	keys []string
 }
 
-// ChainHash returns the hash of the entry with sequence number seq, previous hash
+// Hash returns the hash of the entry with sequence number seq, previous hash
 // prev and content e.
 func (x *ChainHasher) Hash(prev []byte, seq int64, e Event) []byte {
 	if x.h == nil {

@@ -21,7 +21,7 @@ const (
 	CodeNotEligible       Code = "not_eligible"       // no rule allows the request
 	CodeConflict          Code = "conflict"           // a concurrent change won; retry
 	CodeInternal          Code = "internal"           // anything else
-	// Issue 9 (security pass).
+	// Refusals of the sign-in and rate-limiting layers.
 	CodeUserDisabled Code = "user_disabled" // the user is disabled in, or gone from, the directory (401)
 	CodeRateLimited  Code = "rate_limited"  // too many attempts; retry after the Retry-After header (429)
 )
