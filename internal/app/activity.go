@@ -3,6 +3,7 @@ package app
 import (
 	"context"
 	"fmt"
+	"log/slog"
 	"time"
 
 	awssdk "github.com/aws/aws-sdk-go-v2/aws"
@@ -13,28 +14,28 @@ import (
 	"github.com/elevate/elevate/internal/workflow"
 )
 
-// wireActivity turns session activity on when activity.source names a
-// source: the workflow schedules a fetch when a grant
-// ends and on refresh; the fetch_activity job runs it.
-func (a *App) wireActivity(cfg config.Config, awsCfg awssdk.Config) error {
+// newActivitySource returns the session-activity source that activity.source
+// names, or nil when it is off: with one, the workflow schedules a fetch
+// when a grant ends and on refresh, and the fetch_activity job runs it.
+func newActivitySource(cfg config.Config, awsCfg awssdk.Config, log *slog.Logger) (workflow.ActivitySource, workflow.ActivityOptions, error) {
 	c := cfg.Activity
+	opts := workflow.ActivityOptions{Source: c.Source, Delay: c.Delay, Margin: c.Margin}
 	if c.Source == "" || c.Source == config.ActivityNone {
-		return nil
+		return nil, opts, nil
 	}
 	region := c.Region
 	if region == "" {
 		region = cfg.AWS.Region
 	}
 	src, err := aws.NewActivitySourceFromConfig(awsCfg, aws.ActivityConfig{Source: c.Source, EventDataStore: c.EventDataStore,
-		LogGroup: c.LogGroup, Region: region, Logger: a.log.With("component", "activity")})
+		LogGroup: c.LogGroup, Region: region, Logger: log.With("component", "activity")})
 	if err != nil {
-		return fmt.Errorf("activity source %s: %w", c.Source, err)
+		return nil, opts, fmt.Errorf("activity source %s: %w", c.Source, err)
 	}
 	if src == nil {
-		return nil
+		return nil, opts, nil
 	}
-	a.svc.SetActivity(src, workflow.ActivityOptions{Source: c.Source, Delay: c.Delay, Margin: c.Margin})
-	return nil
+	return src, opts, nil
 }
 
 // PruneActivity is the retention's activity pruner (audit.ActivityPruner):

@@ -24,7 +24,6 @@ import (
 	"github.com/elevate/elevate/internal/jobs"
 	"github.com/elevate/elevate/internal/metrics"
 	"github.com/elevate/elevate/internal/server"
-	"github.com/elevate/elevate/internal/store"
 	"github.com/elevate/elevate/internal/store/postgres"
 	"github.com/elevate/elevate/internal/store/sqlite"
 	"github.com/elevate/elevate/internal/web"
@@ -59,6 +58,7 @@ type App struct {
 	log      *slog.Logger
 	store    Store
 	queue    jobQueue
+	sched    workflow.Scheduler // the engine's job inserter
 	provider *aws.Provider
 	svc      *workflow.Service
 	audit    *audit.Service
@@ -98,22 +98,8 @@ func New(ctx context.Context, cfg config.Config, opts Options) (a *App, err erro
 	} else if err := a.store.CheckSchema(ctx); err != nil {
 		return nil, err
 	}
-	jcfg := jobs.Config{
-		ClientID: cfg.Jobs.ClientID, JobTimeout: cfg.Jobs.JobTimeout, FetchPollInterval: cfg.Jobs.FetchPollInterval, SyncInterval: cfg.Jobs.SyncInterval,
-		SweepInterval: cfg.Jobs.SweepInterval, MaxWorkers: cfg.Jobs.MaxWorkers, MaxRetryDelay: cfg.Jobs.MaxRetryDelay, Logger: log, ReconcileInterval: cfg.Jobs.ReconcileInterval,
-	}
-	jcfg.Deliverer = deliverer{a} // notify jobs (notify.go)
-	// retention (retention.go)
-	jcfg.Pruner, jcfg.PruneInterval = retentionJob{a}, pruneInterval(cfg)
-	switch st := a.store.(type) {
-	case *postgres.Store:
-		a.queue, err = jobs.NewPostgres(st.Pool(), jcfg)
-	case *sqlite.Store:
-		a.queue, err = jobs.NewSQLite(st.DB(), jcfg)
-	default:
-		err = fmt.Errorf("no job queue for store %T", st)
-	}
-	if err != nil {
+	// The engine's job inserter first: the workflow schedules through it.
+	if a.sched, err = a.store.newInserter(); err != nil {
 		return nil, err
 	}
 	a.metrics = metrics.New()
@@ -132,27 +118,42 @@ func New(ctx context.Context, cfg config.Config, opts Options) (a *App, err erro
 	if a.provider, err = aws.NewFromConfig(ctx, awsCfg, pcfg); err != nil {
 		return nil, fmt.Errorf("connect to IAM Identity Center: %w", err)
 	}
+	if a.notif, err = newNotifications(cfg, a.store, a.metrics, log); err != nil { // notify.go
+		return nil, err
+	}
+	deps := workflow.Deps{Store: a.store, Scheduler: a.sched, Provider: a.provider, Directory: a.provider, Clock: opts.Clock,
+		Logger: log, Observer: a.metrics, Notifier: a.notif.svc}
+	if deps.Activity, deps.ActivityOptions, err = newActivitySource(cfg, awsCfg, log); err != nil { // activity.go
+		return nil, err
+	}
 	p := cfg.Policy
 	a.svc, err = workflow.New(workflow.Settings{
 		MinDuration: p.MinDuration, MaxDuration: p.MaxDuration, ApprovalTimeout: p.ApprovalTimeout,
 		AdminsGroup: p.AdminsGroup, AuditorsGroup: p.AuditorsGroup, Rules: p.Rules,
-	}, workflow.Deps{Store: a.store, Scheduler: a.queue, Provider: a.provider, Directory: a.provider, Clock: opts.Clock,
-		Logger: log, Observer: a.metrics})
+	}, deps)
 	if err != nil {
 		return nil, err
 	}
-	if err := a.wireNotifications(); err != nil {
+	if a.notif.handler, err = a.notif.interactions(a.svc, log); err != nil {
 		return nil, err
 	}
 	if a.audit, err = newAudit(cfg, a.store, log, true); err != nil {
 		return nil, err
 	}
-	if err := a.wireActivity(cfg, awsCfg); err != nil { // activity.go
+	// The job queue last: its workers run the workflow's, the notifications'
+	// and the retention's jobs.
+	a.queue, err = a.store.newQueue(jobs.Config{
+		ClientID: cfg.Jobs.ClientID, JobTimeout: cfg.Jobs.JobTimeout, FetchPollInterval: cfg.Jobs.FetchPollInterval, SyncInterval: cfg.Jobs.SyncInterval,
+		SweepInterval: cfg.Jobs.SweepInterval, MaxWorkers: cfg.Jobs.MaxWorkers, MaxRetryDelay: cfg.Jobs.MaxRetryDelay, Logger: log, ReconcileInterval: cfg.Jobs.ReconcileInterval,
+		Runner: a.svc, Deliverer: a.notif.svc,
+		Pruner: retentionJob{audit: a.audit, retention: Retention(cfg)}, PruneInterval: pruneInterval(cfg), // retention.go
+	})
+	if err != nil {
 		return nil, err
 	}
 	a.registerGauges()
-	if a.syncCtl, err = newSyncControl(a.svc, a.queue); err != nil { // sync.go
-		return nil, err
+	if a.syncCtl, err = workflow.NewSyncControl(a.svc, a.queue); err != nil {
+		return nil, fmt.Errorf("wire directory sync control: %w", err)
 	}
 	portal, err := a.newPortal(opts) // portal.go
 	a.portal = portal
@@ -175,22 +176,6 @@ func New(ctx context.Context, cfg config.Config, opts Options) (a *App, err erro
 	return a, nil
 }
 
-// Store is a database engine: the store plus its schema management.
-type Store interface {
-	store.Store
-	Migrate(ctx context.Context) error
-	SchemaVersion(ctx context.Context) (current, latest int, err error)
-	CheckSchema(ctx context.Context) error
-}
-
-// jobQueue is the job queue of either engine.
-type jobQueue interface {
-	workflow.Scheduler
-	Start(ctx context.Context, runner jobs.Runner) error
-	Stop(ctx context.Context) error
-	Backlog(ctx context.Context) (map[string]float64, error)
-}
-
 // OpenStore opens the database the configuration selects: PostgreSQL for a
 // postgres:// database_url, else SQLite in data_dir. It also returns where
 // that is, for messages (never the password).
@@ -205,7 +190,7 @@ func OpenStore(ctx context.Context, cfg config.Config, log *slog.Logger) (Store,
 		if err != nil {
 			return nil, where, fmt.Errorf("open database %s: %w", where, err)
 		}
-		return st, where, nil
+		return postgresEngine{st}, where, nil
 	}
 	if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
 		return nil, "", fmt.Errorf("create data directory: %w", err)
@@ -214,7 +199,7 @@ func OpenStore(ctx context.Context, cfg config.Config, log *slog.Logger) (Store,
 	if err != nil {
 		return nil, cfg.SQLitePath(), fmt.Errorf("open database %s: %w", cfg.SQLitePath(), err)
 	}
-	return st, cfg.SQLitePath(), nil
+	return sqliteEngine{st}, cfg.SQLitePath(), nil
 }
 
 // Migrate brings the database schema and the job queue's tables up to date.
@@ -222,14 +207,7 @@ func Migrate(ctx context.Context, st Store) error {
 	if err := st.Migrate(ctx); err != nil {
 		return fmt.Errorf("migrate database: %w", err)
 	}
-	var err error
-	switch s := st.(type) {
-	case *postgres.Store:
-		err = jobs.MigratePostgres(ctx, s.Pool())
-	case *sqlite.Store:
-		err = jobs.MigrateSQLite(ctx, s.DB())
-	}
-	if err != nil {
+	if err := st.migrateJobs(ctx); err != nil {
 		return fmt.Errorf("migrate job queue: %w", err)
 	}
 	return nil
@@ -268,7 +246,7 @@ func (a *App) RunThen(ctx context.Context, onStart func(context.Context) error) 
 		return fmt.Errorf("first directory sync: %w", err)
 	}
 	a.synced.Store(true)
-	if err := a.queue.Start(context.WithoutCancel(ctx), a.svc); err != nil {
+	if err := a.queue.Start(context.WithoutCancel(ctx)); err != nil {
 		return err
 	}
 	go a.audit.RunCheckpoints(ctx, checkpointInterval(a.cfg))

@@ -8,6 +8,6 @@ import (
 // Store is the app's database (benchmarks insert grants in bulk with it).
 func (a *App) Store() store.Store { return a.store }
 
-// Scheduler is the app's job queue, to schedule jobs in a store
+// Scheduler is the app's job inserter, to schedule jobs in a store
 // transaction (benchmarks).
-func (a *App) Scheduler() workflow.Scheduler { return a.queue }
+func (a *App) Scheduler() workflow.Scheduler { return a.sched }

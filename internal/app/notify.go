@@ -1,10 +1,8 @@
 package app
 
 import (
-	"context"
 	"crypto/tls"
 	"crypto/x509"
-	"errors"
 	"fmt"
 	"log/slog"
 	"net/http"
@@ -26,32 +24,6 @@ type notifications struct {
 	svc     *notify.Service
 	slack   *slack.Client
 	handler http.Handler
-}
-
-// wireNotifications builds the notifications once the workflow exists and
-// makes the workflow plan them.
-func (a *App) wireNotifications() error {
-	n, err := newNotifications(a.cfg, a.store, a.metrics, a.log)
-	if err != nil {
-		return err
-	}
-	if n.handler, err = n.interactions(a.svc, a.log); err != nil {
-		return err
-	}
-	a.notif = n
-	a.svc.SetNotifier(n.svc)
-	return nil
-}
-
-// deliverer hands notify jobs to the app's notification service, which is
-// built after the job queue.
-type deliverer struct{ a *App }
-
-func (d deliverer) Deliver(ctx context.Context, id string, attempt int, final bool) error {
-	if d.a.notif == nil {
-		return errors.New("notifications are not wired")
-	}
-	return d.a.notif.svc.Deliver(ctx, id, attempt, final)
 }
 
 // newNotifications builds the notification channels the configuration turns on.

@@ -29,11 +29,14 @@ func pruneInterval(cfg config.Config) time.Duration {
 	return DefaultPruneInterval
 }
 
-// retentionJob is the periodic prune job's work: the app's audit service
-// applies the configured retention as the system.
-type retentionJob struct{ a *App }
+// retentionJob is the periodic prune job's work: the audit service applies
+// the configured retention as the system.
+type retentionJob struct {
+	audit     *audit.Service
+	retention audit.Retention
+}
 
 func (j retentionJob) Prune(ctx context.Context) error {
-	_, err := j.a.audit.Prune(ctx, audit.PruneOptions{Retention: Retention(j.a.cfg)})
+	_, err := j.audit.Prune(ctx, audit.PruneOptions{Retention: j.retention})
 	return err
 }

@@ -64,10 +64,18 @@ func TestAuditCommands(t *testing.T) {
 	if out, code = run("export", "--format", "csv"); code != 0 || !strings.HasPrefix(out, "seq,at,type,") || !strings.Contains(out, `"o""brien, 'x'"`) {
 		t.Fatalf("audit export csv: exit %d:\n%s", code, out)
 	}
-	if _, err := st.(*sqlite.Store).DB().ExecContext(ctx, `DELETE FROM events WHERE seq > 3`); err != nil {
+	// Tamper behind elevate's back, through a second handle on the file.
+	cfg := config.Default()
+	cfg.DataDir = dir
+	raw, err := sqlite.Open(ctx, cfg.SQLitePath(), nil)
+	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := st.(*sqlite.Store).DB().ExecContext(ctx, `DELETE FROM audit_checkpoints`); err != nil {
+	defer raw.Close()
+	if _, err := raw.DB().ExecContext(ctx, `DELETE FROM events WHERE seq > 3`); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := raw.DB().ExecContext(ctx, `DELETE FROM audit_checkpoints`); err != nil {
 		t.Fatal(err)
 	}
 	if out, code = run("verify", "--checkpoint", cpFile); code != 1 || !strings.Contains(out, "BAD: truncated at seq 4") {

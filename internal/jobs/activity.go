@@ -2,7 +2,6 @@ package jobs
 
 import (
 	"context"
-	"errors"
 	"time"
 
 	"github.com/riverqueue/river"
@@ -27,12 +26,6 @@ type activityArgs struct {
 
 func (activityArgs) Kind() string { return string(workflow.JobFetchActivity) }
 
-// ActivityFetcher is the part of the runner that fetches session activity;
-// *workflow.Service satisfies it.
-type ActivityFetcher interface {
-	FetchActivity(ctx context.Context, grantID string, attempt int, final bool) error
-}
-
 // activityArgsOf is the arguments of a fetch_activity job.
 func activityArgsOf(j workflow.Job) activityArgs {
 	args := activityArgs{RequestID: j.RequestID, GrantID: j.GrantID}
@@ -44,19 +37,12 @@ func activityArgsOf(j workflow.Job) activityArgs {
 
 type activityWorker struct {
 	river.WorkerDefaults[activityArgs]
-	ref *runnerRef
+	runner Runner
 }
 
 func (w *activityWorker) Work(ctx context.Context, job *river.Job[activityArgs]) error {
-	r, err := w.ref.get()
-	if err != nil {
-		return err
-	}
-	f, ok := r.(ActivityFetcher)
-	if !ok {
-		return errors.New("fetch_activity job: the runner cannot fetch session activity")
-	}
-	return f.FetchActivity(ctx, job.Args.GrantID, job.Attempt, job.Attempt >= job.MaxAttempts)
+	r := w.runner
+	return r.FetchActivity(ctx, job.Args.GrantID, job.Attempt, job.Attempt >= job.MaxAttempts)
 }
 
 // NextRetry waits 30s, then twice as long each time, up to 30m: a failing

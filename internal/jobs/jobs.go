@@ -27,10 +27,14 @@ type Runner interface {
 	Expire(ctx context.Context, requestID string) error
 	Sweep(ctx context.Context) error
 	SyncDirectory(ctx context.Context) (workflow.SyncReport, error)
+	Reconcile(ctx context.Context) (workflow.ReconcileReport, error)
+	FetchActivity(ctx context.Context, grantID string, attempt int, final bool) error
 }
 
 // Config tunes the queue. Zero fields take the defaults in their comments.
 type Config struct {
+	// Runner does the work of the workflow's jobs. Required.
+	Runner Runner
 	// ClientID names this process among replicas. It must be stable across
 	// restarts of the same replica and unique among live replicas: at start,
 	// jobs still marked running under this id are resumed at once. Default:

@@ -14,44 +14,36 @@ import (
 	"github.com/riverqueue/river/rivermigrate"
 	"github.com/riverqueue/river/rivertype"
 
-	"github.com/elevate/elevate/internal/store"
 	"github.com/elevate/elevate/internal/workflow"
 )
 
-// Queue is the durable job queue of one process.
+// Queue runs the durable jobs of one process: its workers call the
+// workflow (Config.Runner) and the notification and retention work. Jobs are
+// inserted by an Inserter, in the use cases' transactions.
 type Queue[TTx any] struct {
 	client *river.Client[TTx]
-	txOf   func(store.Tx) (TTx, error)
 	// rescueOwn makes this client id's running jobs available again.
 	rescueOwn func(ctx context.Context, clientID string) (int64, error)
 	// backlog counts due jobs by state.
 	backlog func(ctx context.Context) (map[string]float64, error)
-	runner  *runnerRef
 	cfg     Config
 }
 
-// runnerRef lets workers exist before the workflow service they call.
-type runnerRef struct{ Runner }
-
-func (r *runnerRef) get() (Runner, error) {
-	if r.Runner == nil {
-		return nil, errors.New("jobs: queue started without a runner")
+func newQueue[TTx any](driver riverdriver.Driver[TTx], rescueOwn func(context.Context, string) (int64, error), cfg Config) (*Queue[TTx], error) {
+	if cfg.Runner == nil {
+		return nil, errors.New("jobs: new queue: no runner")
 	}
-	return r.Runner, nil
-}
-
-func newQueue[TTx any](driver riverdriver.Driver[TTx], txOf func(store.Tx) (TTx, error), rescueOwn func(context.Context, string) (int64, error), cfg Config) (*Queue[TTx], error) {
 	cfg = cfg.withDefaults()
-	ref := &runnerRef{}
+	ref := cfg.Runner
 	workers := river.NewWorkers()
-	river.AddWorker(workers, &grantWorker{ref: ref, cfg: cfg})
-	river.AddWorker(workers, &revokeWorker{ref: ref, cfg: cfg})
-	river.AddWorker(workers, &expireWorker{ref: ref, cfg: cfg})
-	river.AddWorker(workers, &sweepWorker{ref: ref})
-	river.AddWorker(workers, &syncWorker{ref: ref})
-	river.AddWorker(workers, &reconcileWorker{ref: ref})
+	river.AddWorker(workers, &grantWorker{runner: ref, cfg: cfg})
+	river.AddWorker(workers, &revokeWorker{runner: ref, cfg: cfg})
+	river.AddWorker(workers, &expireWorker{runner: ref, cfg: cfg})
+	river.AddWorker(workers, &sweepWorker{runner: ref})
+	river.AddWorker(workers, &syncWorker{runner: ref})
+	river.AddWorker(workers, &reconcileWorker{runner: ref})
 	river.AddWorker(workers, &notifyWorker{cfg: cfg})
-	river.AddWorker(workers, &activityWorker{ref: ref})
+	river.AddWorker(workers, &activityWorker{runner: ref})
 	river.AddWorker(workers, &pruneWorker{pruner: cfg.Pruner})
 	periodic := []*river.PeriodicJob{
 		river.NewPeriodicJob(river.PeriodicInterval(cfg.SweepInterval),
@@ -88,7 +80,7 @@ func newQueue[TTx any](driver riverdriver.Driver[TTx], txOf func(store.Tx) (TTx,
 	if err != nil {
 		return nil, fmt.Errorf("jobs: new river client: %w", err)
 	}
-	return &Queue[TTx]{client: client, txOf: txOf, rescueOwn: rescueOwn, runner: ref, cfg: cfg}, nil
+	return &Queue[TTx]{client: client, rescueOwn: rescueOwn, cfg: cfg}, nil
 }
 
 // NewSQLite returns a queue on the SQLite database db (the store's
@@ -102,7 +94,7 @@ func NewSQLite(db *sql.DB, cfg Config) (*Queue[*sql.Tx], error) {
 		}
 		return res.RowsAffected()
 	}
-	q, err := newQueue(riversqlite.New(db), sqlTxOf, rescue, cfg)
+	q, err := newQueue(riversqlite.New(db), rescue, cfg)
 	if err != nil {
 		return nil, err
 	}
@@ -111,15 +103,6 @@ func NewSQLite(db *sql.DB, cfg Config) (*Queue[*sql.Tx], error) {
 			WHERE state IN ('available', 'retryable', 'running') AND scheduled_at <= datetime('now', 'subsec') GROUP BY state`)
 	}
 	return q, nil
-}
-
-// sqlTxOf extracts the database/sql transaction of a store transaction.
-func sqlTxOf(tx store.Tx) (*sql.Tx, error) {
-	t, ok := tx.(interface{ SQLTx() *sql.Tx })
-	if !ok {
-		return nil, fmt.Errorf("jobs: store transaction %T has no *sql.Tx", tx)
-	}
-	return t.SQLTx(), nil
 }
 
 // MigrateSQLite applies River's own migrations to db.
@@ -138,36 +121,12 @@ func migrate[TTx any](ctx context.Context, driver riverdriver.Driver[TTx]) error
 	return nil
 }
 
-// Schedule inserts jobs in tx. It satisfies workflow.Scheduler.
-func (q *Queue[TTx]) Schedule(ctx context.Context, tx store.Tx, jobs ...workflow.Job) error {
-	dtx, err := q.txOf(tx)
-	if err != nil {
-		return err
-	}
-	params := make([]river.InsertManyParams, 0, len(jobs))
-	for _, j := range jobs {
-		p, err := insertParams(j)
-		if err != nil {
-			return err
-		}
-		params = append(params, p)
-	}
-	// One insert per job: River's InsertMany skips unique checks.
-	for _, p := range params {
-		if _, err := q.client.InsertTx(ctx, dtx, p.Args, p.InsertOpts); err != nil {
-			return fmt.Errorf("jobs: insert %s job: %w", p.Args.Kind(), err)
-		}
-	}
-	return nil
-}
-
-// Start runs the workers with runner doing the work, until Stop.
+// Start runs the workers until Stop.
 //
 // Jobs this client id was running when its process died are made available
 // again first: the id is stable per process, so no live process can hold
 // them, and they need not wait for River's rescuer.
-func (q *Queue[TTx]) Start(ctx context.Context, runner Runner) error {
-	q.runner.Runner = runner
+func (q *Queue[TTx]) Start(ctx context.Context) error {
 	n, err := q.rescueOwn(ctx, q.cfg.ClientID)
 	if err != nil {
 		return fmt.Errorf("jobs: rescue jobs of a previous run of %s: %w", q.cfg.ClientID, err)

@@ -8,8 +8,6 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/riverqueue/river/riverdriver/riverpgxv5"
-
-	"github.com/elevate/elevate/internal/store"
 )
 
 // riverMigrateLockKey is the session advisory lock MigratePostgres holds, so
@@ -18,7 +16,7 @@ const riverMigrateLockKey int64 = 0x656c657661746503 // "elevate" + 3
 
 // NewPostgres returns a queue on the PostgreSQL pool (the postgres store's
 // Pool). Replicas sharing the database share the queue: each job runs on one
-// of them. Schedule inserts jobs in the store's transaction (its PgxTx).
+// of them.
 func NewPostgres(pool *pgxpool.Pool, cfg Config) (*Queue[pgx.Tx], error) {
 	if pool == nil {
 		return nil, errors.New("jobs: new PostgreSQL queue: nil pool")
@@ -31,7 +29,7 @@ func NewPostgres(pool *pgxpool.Pool, cfg Config) (*Queue[pgx.Tx], error) {
 		}
 		return tag.RowsAffected(), nil
 	}
-	q, err := newQueue(riverpgxv5.New(pool), pgxTxOf, rescue, cfg)
+	q, err := newQueue(riverpgxv5.New(pool), rescue, cfg)
 	if err != nil {
 		return nil, err
 	}
@@ -56,15 +54,6 @@ func NewPostgres(pool *pgxpool.Pool, cfg Config) (*Queue[pgx.Tx], error) {
 		return out, rows.Err()
 	}
 	return q, nil
-}
-
-// pgxTxOf extracts the pgx transaction of a store transaction.
-func pgxTxOf(tx store.Tx) (pgx.Tx, error) {
-	t, ok := tx.(interface{ PgxTx() pgx.Tx })
-	if !ok {
-		return nil, fmt.Errorf("jobs: store transaction %T has no pgx.Tx (is the queue on another engine than the store?)", tx)
-	}
-	return t.PgxTx(), nil
 }
 
 // MigratePostgres applies River's own migrations to the database of pool. It

@@ -2,7 +2,6 @@ package jobs
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"time"
 
@@ -16,12 +15,6 @@ type reconcileArgs struct{}
 
 func (reconcileArgs) Kind() string { return string(workflow.JobReconcile) }
 
-// Reconciler is the part of the runner that reconciles AWS with the
-// grants; *workflow.Service satisfies it.
-type Reconciler interface {
-	Reconcile(ctx context.Context) (workflow.ReconcileReport, error)
-}
-
 func reconcilePeriodicJob(every time.Duration) *river.PeriodicJob {
 	return river.NewPeriodicJob(river.PeriodicInterval(every),
 		func() (river.JobArgs, *river.InsertOpts) {
@@ -32,19 +25,12 @@ func reconcilePeriodicJob(every time.Duration) *river.PeriodicJob {
 
 type reconcileWorker struct {
 	river.WorkerDefaults[reconcileArgs]
-	ref *runnerRef
+	runner Runner
 }
 
 func (w *reconcileWorker) Work(ctx context.Context, _ *river.Job[reconcileArgs]) error {
-	r, err := w.ref.get()
-	if err != nil {
-		return err
-	}
-	rc, ok := r.(Reconciler)
-	if !ok {
-		return errors.New("reconcile job: the runner cannot reconcile")
-	}
-	if _, err := rc.Reconcile(ctx); err != nil {
+	r := w.runner
+	if _, err := r.Reconcile(ctx); err != nil {
 		return fmt.Errorf("reconcile job: %w", err)
 	}
 	return nil

@@ -10,15 +10,12 @@ import (
 
 type grantWorker struct {
 	river.WorkerDefaults[grantArgs]
-	ref *runnerRef
-	cfg Config
+	runner Runner
+	cfg    Config
 }
 
 func (w *grantWorker) Work(ctx context.Context, job *river.Job[grantArgs]) error {
-	r, err := w.ref.get()
-	if err != nil {
-		return err
-	}
+	r := w.runner
 	return snoozeOrErr(r.Activate(ctx, job.Args.GrantID, job.Attempt))
 }
 
@@ -30,15 +27,12 @@ func (w *grantWorker) NextRetry(job *river.Job[grantArgs]) time.Time {
 
 type revokeWorker struct {
 	river.WorkerDefaults[revokeArgs]
-	ref *runnerRef
-	cfg Config
+	runner Runner
+	cfg    Config
 }
 
 func (w *revokeWorker) Work(ctx context.Context, job *river.Job[revokeArgs]) error {
-	r, err := w.ref.get()
-	if err != nil {
-		return err
-	}
+	r := w.runner
 	return snoozeOrErr(r.Revoke(ctx, job.Args.GrantID, job.Attempt))
 }
 
@@ -48,15 +42,12 @@ func (w *revokeWorker) NextRetry(job *river.Job[revokeArgs]) time.Time {
 
 type expireWorker struct {
 	river.WorkerDefaults[expireArgs]
-	ref *runnerRef
-	cfg Config
+	runner Runner
+	cfg    Config
 }
 
 func (w *expireWorker) Work(ctx context.Context, job *river.Job[expireArgs]) error {
-	r, err := w.ref.get()
-	if err != nil {
-		return err
-	}
+	r := w.runner
 	return snoozeOrErr(r.Expire(ctx, job.Args.RequestID))
 }
 
@@ -66,27 +57,21 @@ func (w *expireWorker) NextRetry(job *river.Job[expireArgs]) time.Time {
 
 type sweepWorker struct {
 	river.WorkerDefaults[sweepArgs]
-	ref *runnerRef
+	runner Runner
 }
 
 func (w *sweepWorker) Work(ctx context.Context, _ *river.Job[sweepArgs]) error {
-	r, err := w.ref.get()
-	if err != nil {
-		return err
-	}
+	r := w.runner
 	return r.Sweep(ctx)
 }
 
 type syncWorker struct {
 	river.WorkerDefaults[syncArgs]
-	ref *runnerRef
+	runner Runner
 }
 
 func (w *syncWorker) Work(ctx context.Context, _ *river.Job[syncArgs]) error {
-	r, err := w.ref.get()
-	if err != nil {
-		return err
-	}
+	r := w.runner
 	if _, err := r.SyncDirectory(ctx); err != nil {
 		return fmt.Errorf("sync directory job: %w", err)
 	}

@@ -30,16 +30,6 @@ type ActivityOptions struct {
 	Margin time.Duration
 }
 
-// SetActivity turns session activity on with src as the source. Call it
-// before the service is used; nil turns it off (no fetch is scheduled and
-// refreshing is refused).
-func (s *Service) SetActivity(src ActivitySource, o ActivityOptions) {
-	if o.Delay <= 0 {
-		o.Delay = DefaultActivityDelay
-	}
-	s.activitySrc, s.activityOpt = src, o
-}
-
 // ActivitySourceName returns the configured source's name, "" when off.
 func (s *Service) ActivitySourceName() string {
 	if s.activitySrc == nil {

@@ -22,9 +22,6 @@ type Notifier interface {
 	Plan(ctx context.Context, tx store.Tx, evs []access.Event) ([]access.Notification, error)
 }
 
-// SetNotifier makes s plan notifications for the events it appends. Call it
-// before the service is used; nil turns notifications off.
-func (s *Service) SetNotifier(n Notifier) { s.notifier = n }
 
 // appendEvents writes events to the decision log and schedules their
 // notifications, in tx.

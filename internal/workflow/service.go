@@ -55,6 +55,12 @@ type Deps struct {
 	Clock     Clock        // default SystemClock
 	Logger    *slog.Logger // default slog.Default()
 	Observer  Observer     // default: measurements are discarded
+	// Notifier plans the notifications of appended events; nil: none.
+	Notifier Notifier
+	// Activity is the session-activity source; nil turns session activity
+	// off (no fetch is scheduled and refreshing is refused).
+	Activity        ActivitySource
+	ActivityOptions ActivityOptions
 }
 
 // Service runs the use cases.
@@ -67,9 +73,9 @@ type Service struct {
 	clock    Clock
 	log      *slog.Logger
 	obs      Observer
-	notifier Notifier // plans notifications of appended events (SetNotifier); nil: none
+	notifier Notifier // plans notifications of appended events; nil: none
 
-	activitySrc ActivitySource  // session activity (SetActivity, activity_fetch.go); nil: off
+	activitySrc ActivitySource  // session activity (activity_fetch.go); nil: off
 	activityOpt ActivityOptions // its delay and margin
 
 	policy policyCache // compiled policy engine
@@ -94,8 +100,12 @@ func New(settings Settings, d Deps) (*Service, error) {
 	if d.Observer == nil {
 		d.Observer = nopObserver{}
 	}
+	if d.ActivityOptions.Delay <= 0 {
+		d.ActivityOptions.Delay = DefaultActivityDelay
+	}
 	return &Service{settings: settings, store: d.Store, sched: d.Scheduler, provider: d.Provider, dir: d.Directory,
-		clock: d.Clock, log: d.Logger, obs: d.Observer}, nil
+		clock: d.Clock, log: d.Logger, obs: d.Observer, notifier: d.Notifier,
+		activitySrc: d.Activity, activityOpt: d.ActivityOptions}, nil
 }
 
 // Settings returns the effective settings.

@@ -77,7 +77,7 @@ func Open(ctx context.Context, url string, logger *slog.Logger) (*Store, error) 
 
 // Pool returns the connection pool. The River job queue uses it
 // (riverpgxv5); inside InTx, insert jobs in the store's transaction
-// (Tx.PgxTx) instead.
+// (UnwrapTx) instead.
 func (s *Store) Pool() *pgxpool.Pool { return s.pool }
 
 // InTx runs fn in a READ COMMITTED transaction, committing when fn returns

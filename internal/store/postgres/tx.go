@@ -27,9 +27,17 @@ func newTx(pgTx pgx.Tx) *tx {
 	return &tx{Tx: sqlstore.NewTx(conn{pgTx}, &dialect), tx: pgTx}
 }
 
-// PgxTx returns the underlying transaction, so that the River job queue can
-// insert its jobs in it.
-func (t *tx) PgxTx() pgx.Tx { return t.tx }
+// UnwrapTx returns the pgx transaction under a transaction of this engine,
+// so that the job inserter (River's riverpgxv5 driver) writes its jobs in
+// it. It is the engine's typed seam: no code outside the engine asserts to
+// its transaction type.
+func UnwrapTx(t store.Tx) (pgx.Tx, error) {
+	own, ok := t.(*tx)
+	if !ok {
+		return nil, fmt.Errorf("postgres: %T is not a PostgreSQL transaction (is the job queue on another engine than the store?)", t)
+	}
+	return own.tx, nil
+}
 
 // Keys of the transaction-level advisory locks (pg_advisory_xact_lock). They
 // must not change: replicas of different versions may share a database.

@@ -248,16 +248,16 @@ func TestTimesStoredAsMicroseconds(t *testing.T) {
 	}
 }
 
-// TestSQLTx checks that River can write in the caller's transaction.
-func TestSQLTx(t *testing.T) {
+// TestUnwrapTx checks that River can write in the caller's transaction.
+func TestUnwrapTx(t *testing.T) {
 	s := openMigrated(t)
 	ctx := t.Context()
 	err := s.InTx(ctx, func(tx store.Tx) error {
-		sqlTx, ok := tx.(interface{ SQLTx() *sql.Tx })
-		if !ok {
-			return fmt.Errorf("%T has no SQLTx method", tx)
+		sqlTx, err := UnwrapTx(tx)
+		if err != nil {
+			return err
 		}
-		if _, err := sqlTx.SQLTx().ExecContext(ctx, "CREATE TABLE river_probe (x INTEGER)"); err != nil {
+		if _, err := sqlTx.ExecContext(ctx, "CREATE TABLE river_probe (x INTEGER)"); err != nil {
 			return err
 		}
 		return tx.CreateRequest(ctx, &access.Request{ID: "r1", Status: access.StatusPending})
@@ -267,7 +267,7 @@ func TestSQLTx(t *testing.T) {
 	}
 	var n int
 	if err := s.read.QueryRowContext(ctx, "SELECT count(*) FROM river_probe").Scan(&n); err != nil {
-		t.Errorf("the write through SQLTx was not committed: %v", err)
+		t.Errorf("the write through UnwrapTx was not committed: %v", err)
 	}
 }
 

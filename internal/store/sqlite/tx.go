@@ -29,9 +29,17 @@ func newTx(sqlTx *sql.Tx) *tx {
 	return &tx{Tx: sqlstore.NewTx(conn{sqlTx}, &dialect), tx: sqlTx}
 }
 
-// SQLTx returns the underlying transaction, so that the River job queue can
-// insert its jobs in it.
-func (t *tx) SQLTx() *sql.Tx { return t.tx }
+// UnwrapTx returns the database/sql transaction under a transaction of this
+// engine, so that the job inserter (River's riversqlite driver) writes its
+// jobs in it. It is the engine's typed seam: no code outside the engine
+// asserts to its transaction type.
+func UnwrapTx(t store.Tx) (*sql.Tx, error) {
+	own, ok := t.(*tx)
+	if !ok {
+		return nil, fmt.Errorf("sqlite: %T is not a SQLite transaction (is the job queue on another engine than the store?)", t)
+	}
+	return own.tx, nil
+}
 
 // dialect is how SQLite spells what the engines spell differently. Times are
 // Unix microseconds, lists of values a JSON array read with json_each, and
