@@ -1,15 +1,12 @@
 package app
 
 import (
-	"context"
 	"fmt"
-	"time"
 
 	awssdk "github.com/aws/aws-sdk-go-v2/aws"
 
 	"github.com/elevate/elevate/internal/aws"
 	"github.com/elevate/elevate/internal/config"
-	"github.com/elevate/elevate/internal/store"
 	"github.com/elevate/elevate/internal/workflow"
 )
 
@@ -35,22 +32,4 @@ func (a *App) wireActivity(cfg config.Config, awsCfg awssdk.Config) error {
 	}
 	a.svc.SetActivity(src, workflow.ActivityOptions{Source: c.Source, Delay: c.Delay, Margin: c.Margin})
 	return nil
-}
-
-// PruneActivity is the retention's activity pruner (audit.ActivityPruner):
-// it deletes, or counts on a dry run, the session activity of grants last
-// fetched before before.
-func PruneActivity(ctx context.Context, tx store.Tx, before time.Time, limit int, dryRun bool) (int64, error) {
-	if dryRun {
-		n, err := tx.CountActivityBefore(ctx, before)
-		if err != nil {
-			return 0, fmt.Errorf("count session activity to prune: %w", err)
-		}
-		return n, nil
-	}
-	n, err := tx.DeleteActivityBefore(ctx, before, limit)
-	if err != nil {
-		return 0, fmt.Errorf("delete session activity: %w", err)
-	}
-	return n, nil
 }
