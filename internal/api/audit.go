@@ -7,9 +7,10 @@ import (
 
 	"github.com/elevate/elevate/internal/access"
 	"github.com/elevate/elevate/internal/audit"
+	"github.com/elevate/elevate/internal/workflow"
 )
 
-// Audit is what the /audit endpoints need; *audit.Service satisfies it.
+// Audit is what the /audit endpoints need; *workflow.AuditLog satisfies it.
 // It authorizes: only auditors and admins are served.
 type Audit interface {
 	Events(ctx context.Context, actor access.Actor, afterSeq int64, limit int) ([]audit.EntryJSON, error)
@@ -17,7 +18,7 @@ type Audit interface {
 	CheckpointsAs(ctx context.Context, actor access.Actor) ([]audit.CheckpointJSON, error)
 }
 
-var _ Audit = (*audit.Service)(nil)
+var _ Audit = (*workflow.AuditLog)(nil)
 
 // WithAudit serves the /audit endpoints from x, and returns a.
 func (a *API) WithAudit(x Audit) *API {

@@ -10,11 +10,12 @@ import (
 	"github.com/elevate/elevate/internal/audit"
 	"github.com/elevate/elevate/internal/store"
 	"github.com/elevate/elevate/internal/store/sqlite"
+	"github.com/elevate/elevate/internal/workflow"
 )
 
 // newTestAudit is a real audit service on a migrated SQLite store holding
 // three entries and one checkpoint.
-func newTestAudit(t *testing.T) *audit.Service {
+func newTestAudit(t *testing.T) *workflow.AuditLog {
 	t.Helper()
 	st, err := sqlite.Open(t.Context(), filepath.Join(t.TempDir(), "audit.db"), nil)
 	if err != nil {
@@ -32,7 +33,10 @@ func newTestAudit(t *testing.T) *audit.Service {
 		}
 	}
 	_, key, _ := ed25519.GenerateKey(nil)
-	svc := audit.New(st, key, nil, nil)
+	svc, err := workflow.NewAuditLog(workflow.AuditLogDeps{Store: st, Key: key})
+	if err != nil {
+		t.Fatal(err)
+	}
 	if _, err := svc.Checkpoint(t.Context(), audit.KindManual); err != nil {
 		t.Fatal(err)
 	}

@@ -1,16 +1,13 @@
 package app
 
 import (
-	"context"
 	"fmt"
 	"log/slog"
-	"time"
 
 	awssdk "github.com/aws/aws-sdk-go-v2/aws"
 
 	"github.com/elevate/elevate/internal/aws"
 	"github.com/elevate/elevate/internal/config"
-	"github.com/elevate/elevate/internal/store"
 	"github.com/elevate/elevate/internal/workflow"
 )
 
@@ -36,22 +33,4 @@ func newActivitySource(cfg config.Config, awsCfg awssdk.Config, log *slog.Logger
 		return nil, opts, nil
 	}
 	return src, opts, nil
-}
-
-// PruneActivity is the retention's activity pruner (audit.ActivityPruner):
-// it deletes, or counts on a dry run, the session activity of grants last
-// fetched before before.
-func PruneActivity(ctx context.Context, tx store.Tx, before time.Time, limit int, dryRun bool) (int64, error) {
-	if dryRun {
-		n, err := tx.CountActivityBefore(ctx, before)
-		if err != nil {
-			return 0, fmt.Errorf("count session activity to prune: %w", err)
-		}
-		return n, nil
-	}
-	n, err := tx.DeleteActivityBefore(ctx, before, limit)
-	if err != nil {
-		return 0, fmt.Errorf("delete session activity: %w", err)
-	}
-	return n, nil
 }

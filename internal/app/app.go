@@ -18,7 +18,6 @@ import (
 	awsconfig "github.com/aws/aws-sdk-go-v2/config"
 
 	"github.com/elevate/elevate/internal/api"
-	"github.com/elevate/elevate/internal/audit"
 	"github.com/elevate/elevate/internal/aws"
 	"github.com/elevate/elevate/internal/config"
 	"github.com/elevate/elevate/internal/jobs"
@@ -61,7 +60,7 @@ type App struct {
 	sched    workflow.Scheduler // the engine's job inserter
 	provider *aws.Provider
 	svc      *workflow.Service
-	audit    *audit.Service
+	audit    *workflow.AuditLog
 	metrics  *metrics.Metrics
 	srv      *server.Server
 	ln       net.Listener

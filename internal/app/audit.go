@@ -11,16 +11,17 @@ import (
 	"github.com/elevate/elevate/internal/audit"
 	"github.com/elevate/elevate/internal/config"
 	"github.com/elevate/elevate/internal/store"
+	"github.com/elevate/elevate/internal/workflow"
 )
 
 // DefaultCheckpointInterval is audit.checkpoint_interval's default.
 const DefaultCheckpointInterval = time.Hour
 
-// newAudit builds the audit service on st with the configured signing key.
+// newAudit builds the decision log's use cases on st with the configured signing key.
 // generate lets a missing default key be created in data_dir (the server
 // does; one-off commands do not, so a command run from the wrong directory
 // never signs with a stray key).
-func newAudit(cfg config.Config, st store.Store, log *slog.Logger, generate bool) (*audit.Service, error) {
+func newAudit(cfg config.Config, st store.Store, log *slog.Logger, generate bool) (*workflow.AuditLog, error) {
 	kc := audit.KeyConfig{Inline: cfg.Audit.SigningKey, File: cfg.Audit.SigningKeyFile, DataDir: cfg.DataDir, NoGenerate: !generate}
 	key, err := audit.LoadKey(kc, log)
 	if err != nil {
@@ -34,15 +35,16 @@ func newAudit(cfg config.Config, st store.Store, log *slog.Logger, generate bool
 		}
 		trusted = append(trusted, ed25519.PublicKey(b))
 	}
-	return audit.New(st, key, trusted, log).WithActivityPruner(PruneActivity), nil // activity.go
+	return workflow.NewAuditLog(workflow.AuditLogDeps{Store: st, Key: key, Trusted: trusted, Logger: log})
 }
 
-// Audit is the decision log's service (checkpoints, verify, export).
-func (a *App) Audit() *audit.Service { return a.audit }
+// Audit is the decision log's use cases (checkpoints, verify, export, prune).
+func (a *App) Audit() *workflow.AuditLog { return a.audit }
 
-// OpenAudit opens the database and the audit service for a one-off command
-// (elevate audit ...), without AWS. close releases the database.
-func OpenAudit(ctx context.Context, cfg config.Config, log *slog.Logger) (svc *audit.Service, close func() error, err error) {
+// OpenAudit opens the database and the decision log's use cases for a
+// one-off command (elevate audit ...), without AWS. close releases the
+// database.
+func OpenAudit(ctx context.Context, cfg config.Config, log *slog.Logger) (svc *workflow.AuditLog, close func() error, err error) {
 	st, _, err := OpenStore(ctx, cfg, log)
 	if err != nil {
 		return nil, nil, err

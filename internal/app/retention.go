@@ -6,6 +6,7 @@ import (
 
 	"github.com/elevate/elevate/internal/audit"
 	"github.com/elevate/elevate/internal/config"
+	"github.com/elevate/elevate/internal/workflow"
 )
 
 // DefaultPruneInterval is how often the leader applies the retention when
@@ -32,7 +33,7 @@ func pruneInterval(cfg config.Config) time.Duration {
 // retentionJob is the periodic prune job's work: the audit service applies
 // the configured retention as the system.
 type retentionJob struct {
-	audit     *audit.Service
+	audit     *workflow.AuditLog
 	retention audit.Retention
 }
 

@@ -10,11 +10,11 @@ import (
 func TestLastPrune(t *testing.T) {
 	t.Parallel()
 	cps := []access.Checkpoint{{Kind: KindPrune, Seq: 10}, {Kind: KindPeriodic, Seq: 50}, {Kind: KindPrune, Seq: 30}, {Kind: KindPrune, Seq: 20}}
-	if p := lastPrune(cps); p == nil || p.Seq != 30 || p != &cps[2] {
-		t.Errorf("lastPrune = %+v, want the prune checkpoint at seq 30", p)
+	if p := LastPrune(cps); p == nil || p.Seq != 30 || p != &cps[2] {
+		t.Errorf("LastPrune = %+v, want the prune checkpoint at seq 30", p)
 	}
-	if p := lastPrune([]access.Checkpoint{{Kind: KindManual, Seq: 4}}); p != nil {
-		t.Errorf("lastPrune without pruning = %+v, want nil", p)
+	if p := LastPrune([]access.Checkpoint{{Kind: KindManual, Seq: 4}}); p != nil {
+		t.Errorf("LastPrune without pruning = %+v, want nil", p)
 	}
 }
 

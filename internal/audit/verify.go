@@ -1,18 +1,15 @@
 package audit
 
 import (
-	"context"
 	"crypto/ed25519"
 	"encoding/hex"
-	"errors"
 	"fmt"
 	"sort"
 
 	"github.com/elevate/elevate/internal/access"
-	"github.com/elevate/elevate/internal/store"
 )
 
-// Problem kinds Verify reports.
+// Problem kinds a Verifier reports.
 const (
 	ProblemEdited     = "edited"     // an entry's content does not match its hash
 	ProblemDeleted    = "deleted"    // entries are missing from the middle of the log
@@ -22,7 +19,7 @@ const (
 	ProblemCheckpoint = "checkpoint" // a checkpoint's signature is bad or by an unknown key
 )
 
-// Problem is the first bad place Verify found.
+// Problem is the first bad place a Verifier found.
 type Problem struct {
 	Seq     int64  `json:"seq"`
 	Kind    string `json:"kind"`
@@ -31,7 +28,7 @@ type Problem struct {
 
 func (p *Problem) Error() string { return fmt.Sprintf("%s at seq %d: %s", p.Kind, p.Seq, p.Message) }
 
-// Report is the outcome of Verify.
+// Report is the outcome of a verification.
 type Report struct {
 	OK                 bool     `json:"ok"`
 	Entries            int64    `json:"entries"`
@@ -42,7 +39,7 @@ type Report struct {
 	Problem            *Problem `json:"problem,omitempty"`
 }
 
-// VerifyOptions tune Verify.
+// VerifyOptions tune a verification.
 type VerifyOptions struct {
 	// Trusted are the public keys checkpoints must be signed with; empty
 	// accepts any key whose signature matches.
@@ -53,131 +50,142 @@ type VerifyOptions struct {
 	External []access.Checkpoint
 }
 
-// errStop ends a scan at the first problem.
-var errStop = errors.New("stop")
+// Verifier checks the decision log without reading it: the caller feeds it
+// the stored checkpoints, then every entry in seq order, and it checks
+// every entry's hash, every link, and every checkpoint (stored and
+// external): its signature, and that the log still holds the entry it pins,
+// with the same hash and the same number of entries up to it. It keeps the
+// first bad place.
+type Verifier struct {
+	rep      Report
+	prune    *access.Checkpoint  // the latest pruning checkpoint: the log's anchor
+	baseSeq  int64               // the seq the anchor pins (0: the log was never pruned)
+	cps      []access.Checkpoint // the checkpoints after the anchor, by seq
+	ci       int                 // the next of cps to check
+	prevSeq  int64
+	prevHash []byte
+	first    bool
+	count    int64
+	x        access.ChainHasher
+	bad      *access.AuditEntry // the entry at the first chain problem, for a Classifier
+}
 
-// Verify checks the whole decision log in st: every entry's hash, every
-// link, and every checkpoint (stored and opts.External): its signature, and
-// that the log still holds the entry it pins, with the same hash and the
-// same number of entries up to it. It reports the first bad place; the
-// error is for failures to read the log, not for a bad log.
-func Verify(ctx context.Context, st store.Store, opts VerifyOptions) (Report, error) {
-	var (
-		rep      Report
-		stored   []access.Checkpoint
-		prune    *access.Checkpoint
-		cps      []access.Checkpoint
-		prevSeq  int64
-		prevHash []byte
-		first    = true
-		count    int64
-		x        access.ChainHasher
-		bad      *access.AuditEntry // the entry at the first chain problem, for classification
-	)
-	fail := func(seq int64, kind, format string, args ...any) error {
-		rep.Problem = &Problem{Seq: seq, Kind: kind, Message: fmt.Sprintf(format, args...)}
-		return errStop
-	}
-	err := st.ReadTx(ctx, func(tx store.Tx) error {
-		var err error
-		if stored, err = tx.ListCheckpoints(ctx); err != nil {
-			return err
+// NewVerifier starts a verification against the stored checkpoints (as the
+// store lists them; their pruned ranges are filled in here) and
+// opts.External. Signatures are checked first, since a forged checkpoint
+// proves nothing: when one is bad, Done is already true.
+func NewVerifier(stored []access.Checkpoint, opts VerifyOptions) *Verifier {
+	v := &Verifier{first: true}
+	PruneRanges(stored)
+	all := append(append([]access.Checkpoint(nil), stored...), opts.External...)
+	for i, c := range all {
+		if err := CheckSignature(c, opts.Trusted); err != nil {
+			src := fmt.Sprintf("stored checkpoint %d", c.ID)
+			if i >= len(stored) {
+				src = fmt.Sprintf("external checkpoint %d", i-len(stored)+1)
+			}
+			v.rep.Problem = &Problem{Seq: c.Seq, Kind: ProblemCheckpoint,
+				Message: fmt.Sprintf("%s (seq %d, %s): %v", src, c.Seq, c.At.Format("2006-01-02T15:04:05Z07:00"), err)}
+			return v
 		}
-		PruneRanges(stored)
-		// Signatures first: a forged checkpoint proves nothing.
-		all := append(append([]access.Checkpoint(nil), stored...), opts.External...)
-		for i, c := range all {
-			if err := CheckSignature(c, opts.Trusted); err != nil {
-				src := fmt.Sprintf("stored checkpoint %d", c.ID)
-				if i >= len(stored) {
-					src = fmt.Sprintf("external checkpoint %d", i-len(stored)+1)
-				}
-				return fail(c.Seq, ProblemCheckpoint, "%s (seq %d, %s): %v", src, c.Seq, c.At.Format("2006-01-02T15:04:05Z07:00"), err)
-			}
-			if c.Kind == KindPrune && (prune == nil || c.Seq > prune.Seq) {
-				prune = &all[i]
-			}
-		}
-		if err := checkPruneSeries(all); err != nil {
-			rep.Problem = err
-			return errStop
-		}
-		var baseSeq int64
-		expectPrev := access.ChainGenesis
-		if prune != nil {
-			baseSeq, expectPrev, count = prune.Seq, prune.Hash, prune.Count
-		}
-		for _, c := range all {
-			if c.Seq > baseSeq {
-				cps = append(cps, c)
-			} else {
-				// It pins the empty log or a pruned range: the first
-				// entry's link to the pruning checkpoint covers it.
-				rep.CheckpointsChecked++
-			}
-		}
-		sort.SliceStable(cps, func(i, j int) bool { return cps[i].Seq < cps[j].Seq })
-		ci := 0
-		prevSeq, prevHash = baseSeq, expectPrev
-		return tx.ScanAudit(ctx, 0, 0, func(en access.AuditEntry) error {
-			if first {
-				rep.FirstSeq = en.Seq
-				if en.Seq <= baseSeq {
-					return fail(en.Seq, ProblemReordered, "entry %d is older than the pruning checkpoint at seq %d", en.Seq, baseSeq)
-				}
-			}
-			h := x.Hash(en.PrevHash, en.Seq, en.Event)
-			switch {
-			case !access.ChainEqual(h, en.Hash):
-				bad = &en
-				return fail(en.Seq, ProblemEdited, "entry %d (%s of %s by %s) does not match its hash: a field, its prev_hash or its hash was changed",
-					en.Seq, en.Event.Type, orDash(en.Event.RequestID), orDash(en.Event.Actor.UserName))
-			case !access.ChainEqual(en.PrevHash, prevHash) && en.Seq > prevSeq+1:
-				if first && prune == nil {
-					return fail(1, ProblemDeleted, "entries 1 to %d are missing: entry %d does not start the chain", en.Seq-1, en.Seq)
-				}
-				if first {
-					return fail(prevSeq+1, ProblemDeleted, "entries %d to %d are missing: entry %d does not follow the pruning checkpoint's anchor (entry %d)",
-						prevSeq+1, en.Seq-1, en.Seq, prevSeq)
-				}
-				return fail(prevSeq+1, ProblemDeleted, "entries %d to %d are missing: entry %d does not follow entry %d", prevSeq+1, en.Seq-1, en.Seq, prevSeq)
-			case !access.ChainEqual(en.PrevHash, prevHash):
-				bad = &en
-				return fail(en.Seq, ProblemDeleted, "entry %d does not follow entry %d: the entry it followed was removed or replaced", en.Seq, prevSeq)
-			}
-			count++
-			for ; ci < len(cps) && cps[ci].Seq <= en.Seq; ci++ {
-				c := cps[ci]
-				rep.CheckpointsChecked++
-				if c.Seq < en.Seq {
-					return fail(c.Seq, ProblemDeleted, "entry %d, pinned by the checkpoint of %s, is missing", c.Seq, c.At.Format("2006-01-02T15:04:05Z"))
-				}
-				if !access.ChainEqual(c.Hash, en.Hash) {
-					return fail(c.Seq, ProblemRewritten, "entry %d has hash %x but the checkpoint of %s signed %x: the log was rewritten up to here",
-						c.Seq, en.Hash[:8], c.At.Format("2006-01-02T15:04:05Z"), c.Hash[:min(8, len(c.Hash))])
-				}
-				if c.Count != count {
-					return fail(c.Seq, ProblemDeleted, "the log holds %d entries up to %d, the checkpoint of %s counted %d",
-						count, c.Seq, c.At.Format("2006-01-02T15:04:05Z"), c.Count)
-				}
-			}
-			first = false
-			prevSeq, prevHash = en.Seq, en.Hash
-			rep.Entries++
-			rep.LastSeq = en.Seq
-			return nil
-		})
-	})
-	if err != nil && !errors.Is(err, errStop) {
-		return rep, fmt.Errorf("verify the audit log: %w", err)
-	}
-	if bad != nil {
-		if err := classify(ctx, st, bad, rep.Problem); err != nil {
-			return rep, err
+		if c.Kind == KindPrune && (v.prune == nil || c.Seq > v.prune.Seq) {
+			v.prune = &all[i]
 		}
 	}
+	if p := checkPruneSeries(all); p != nil {
+		v.rep.Problem = p
+		return v
+	}
+	expectPrev := access.ChainGenesis
+	if v.prune != nil {
+		v.baseSeq, expectPrev, v.count = v.prune.Seq, v.prune.Hash, v.prune.Count
+	}
+	for _, c := range all {
+		if c.Seq > v.baseSeq {
+			v.cps = append(v.cps, c)
+		} else {
+			// It pins the empty log or a pruned range: the first
+			// entry's link to the pruning checkpoint covers it.
+			v.rep.CheckpointsChecked++
+		}
+	}
+	sort.SliceStable(v.cps, func(i, j int) bool { return v.cps[i].Seq < v.cps[j].Seq })
+	v.prevSeq, v.prevHash = v.baseSeq, expectPrev
+	return v
+}
+
+// fail records the problem at seq and returns it.
+func (v *Verifier) fail(seq int64, kind, format string, args ...any) *Problem {
+	v.rep.Problem = &Problem{Seq: seq, Kind: kind, Message: fmt.Sprintf(format, args...)}
+	return v.rep.Problem
+}
+
+// Done reports whether a problem was found: the verification needs no
+// more entries.
+func (v *Verifier) Done() bool { return v.rep.Problem != nil }
+
+// Add checks the next entry of the log, in seq order, and returns the
+// problem it found there, or nil. Once it returned a problem the
+// verification is done and Add returns that problem again.
+func (v *Verifier) Add(en access.AuditEntry) *Problem {
+	if v.rep.Problem != nil {
+		return v.rep.Problem
+	}
+	if v.first {
+		v.rep.FirstSeq = en.Seq
+		if en.Seq <= v.baseSeq {
+			return v.fail(en.Seq, ProblemReordered, "entry %d is older than the pruning checkpoint at seq %d", en.Seq, v.baseSeq)
+		}
+	}
+	h := v.x.Hash(en.PrevHash, en.Seq, en.Event)
+	switch {
+	case !access.ChainEqual(h, en.Hash):
+		v.bad = &en
+		return v.fail(en.Seq, ProblemEdited, "entry %d (%s of %s by %s) does not match its hash: a field, its prev_hash or its hash was changed",
+			en.Seq, en.Event.Type, orDash(en.Event.RequestID), orDash(en.Event.Actor.UserName))
+	case !access.ChainEqual(en.PrevHash, v.prevHash) && en.Seq > v.prevSeq+1:
+		if v.first && v.prune == nil {
+			return v.fail(1, ProblemDeleted, "entries 1 to %d are missing: entry %d does not start the chain", en.Seq-1, en.Seq)
+		}
+		if v.first {
+			return v.fail(v.prevSeq+1, ProblemDeleted, "entries %d to %d are missing: entry %d does not follow the pruning checkpoint's anchor (entry %d)",
+				v.prevSeq+1, en.Seq-1, en.Seq, v.prevSeq)
+		}
+		return v.fail(v.prevSeq+1, ProblemDeleted, "entries %d to %d are missing: entry %d does not follow entry %d", v.prevSeq+1, en.Seq-1, en.Seq, v.prevSeq)
+	case !access.ChainEqual(en.PrevHash, v.prevHash):
+		v.bad = &en
+		return v.fail(en.Seq, ProblemDeleted, "entry %d does not follow entry %d: the entry it followed was removed or replaced", en.Seq, v.prevSeq)
+	}
+	v.count++
+	for ; v.ci < len(v.cps) && v.cps[v.ci].Seq <= en.Seq; v.ci++ {
+		c := v.cps[v.ci]
+		v.rep.CheckpointsChecked++
+		if c.Seq < en.Seq {
+			return v.fail(c.Seq, ProblemDeleted, "entry %d, pinned by the checkpoint of %s, is missing", c.Seq, c.At.Format("2006-01-02T15:04:05Z"))
+		}
+		if !access.ChainEqual(c.Hash, en.Hash) {
+			return v.fail(c.Seq, ProblemRewritten, "entry %d has hash %x but the checkpoint of %s signed %x: the log was rewritten up to here",
+				c.Seq, en.Hash[:8], c.At.Format("2006-01-02T15:04:05Z"), c.Hash[:min(8, len(c.Hash))])
+		}
+		if c.Count != v.count {
+			return v.fail(c.Seq, ProblemDeleted, "the log holds %d entries up to %d, the checkpoint of %s counted %d",
+				v.count, c.Seq, c.At.Format("2006-01-02T15:04:05Z"), c.Count)
+		}
+	}
+	v.first = false
+	v.prevSeq, v.prevHash = en.Seq, en.Hash
+	v.rep.Entries++
+	v.rep.LastSeq = en.Seq
+	return nil
+}
+
+// Report is the outcome once every entry was added (or a problem found):
+// with no problem in the entries, a checkpoint that pins an entry after the
+// last one shows the log was truncated.
+func (v *Verifier) Report() Report {
+	rep := v.rep
 	if rep.Problem == nil {
-		for _, c := range cps {
+		for _, c := range v.cps {
 			if c.Seq > rep.LastSeq {
 				rep.Problem = &Problem{Seq: rep.LastSeq + 1, Kind: ProblemTruncated,
 					Message: fmt.Sprintf("the log ends at entry %d but the checkpoint of %s pins entry %d (%d entries): entries %d to %d are missing",
@@ -187,41 +195,61 @@ func Verify(ctx context.Context, st store.Store, opts VerifyOptions) (Report, er
 		}
 	}
 	if rep.LastSeq > 0 {
-		rep.HeadHash = hex.EncodeToString(prevHash)
+		rep.HeadHash = hex.EncodeToString(v.prevHash)
 	}
 	rep.OK = rep.Problem == nil
-	return rep, nil
+	return rep
 }
 
-// classify looks again at the entry of a chain problem: if it is intact
-// but belongs at another position, the log was reordered. An entry's true
-// position is found by following prev_hash back to an entry that hashes
-// correctly at its stored seq (or to the start of the chain).
-func classify(ctx context.Context, st store.Store, bad *access.AuditEntry, p *Problem) error {
-	type node struct {
-		seq  int64
-		prev []byte
-		ok   bool // hashes correctly at its stored seq
+// Classifier returns the second look the problem found needs, or nil when
+// it needs none. A chain problem at an entry may be an entry that is intact
+// but stored at another position: telling that apart takes every entry of
+// the log, before and after it, which the verification does not keep.
+func (v *Verifier) Classifier() *Classifier {
+	if v.bad == nil {
+		return nil
 	}
-	nodes := map[string]node{}
-	var x access.ChainHasher
-	err := st.ReadTx(ctx, func(tx store.Tx) error {
-		return tx.ScanAudit(ctx, 0, 0, func(en access.AuditEntry) error {
-			nodes[string(en.Hash)] = node{seq: en.Seq, prev: en.PrevHash, ok: access.ChainEqual(x.Hash(en.PrevHash, en.Seq, en.Event), en.Hash)}
-			return nil
-		})
-	})
-	if err != nil {
-		return fmt.Errorf("verify the audit log: classify entry %d: %w", bad.Seq, err)
-	}
+	return &Classifier{bad: *v.bad, problem: v.rep.Problem, nodes: map[string]chainNode{}}
+}
+
+// Classifier takes the second look at the entry of a chain problem: fed
+// every entry of the log, Classify tells whether the entry is intact but
+// belongs at another position (the log was reordered), and then rewrites
+// the verifier's problem to say so.
+type Classifier struct {
+	bad     access.AuditEntry
+	problem *Problem
+	nodes   map[string]chainNode // by hash
+	x       access.ChainHasher
+}
+
+// chainNode is what the classification keeps of an entry.
+type chainNode struct {
+	seq  int64
+	prev []byte
+	ok   bool // hashes correctly at its stored seq
+}
+
+// BadSeq is the seq of the entry being classified.
+func (c *Classifier) BadSeq() int64 { return c.bad.Seq }
+
+// Add indexes an entry of the log.
+func (c *Classifier) Add(en access.AuditEntry) {
+	c.nodes[string(en.Hash)] = chainNode{seq: en.Seq, prev: en.PrevHash, ok: access.ChainEqual(c.x.Hash(en.PrevHash, en.Seq, en.Event), en.Hash)}
+}
+
+// Classify decides once every entry was added. An entry's true position is
+// found by following prev_hash back to an entry that hashes correctly at its
+// stored seq (or to the start of the chain).
+func (c *Classifier) Classify() {
 	// home is the seq the entry after the one with hash h was appended at.
 	home := func(h []byte) int64 {
 		var steps int64
-		for range len(nodes) + 1 {
+		for range len(c.nodes) + 1 {
 			if access.ChainEqual(h, access.ChainGenesis) {
 				return steps + 1
 			}
-			n, found := nodes[string(h)]
+			n, found := c.nodes[string(h)]
 			if !found {
 				return -1
 			}
@@ -232,12 +260,12 @@ func classify(ctx context.Context, st store.Store, bad *access.AuditEntry, p *Pr
 		}
 		return -1
 	}
+	bad := c.bad
 	if at := home(bad.PrevHash); at > 0 && at != bad.Seq && access.ChainEqual(access.ChainHash(bad.PrevHash, at, bad.Event), bad.Hash) {
-		p.Kind = ProblemReordered
-		p.Message = fmt.Sprintf("entry %d (%s of %s by %s) was appended as entry %d: entries were moved",
+		c.problem.Kind = ProblemReordered
+		c.problem.Message = fmt.Sprintf("entry %d (%s of %s by %s) was appended as entry %d: entries were moved",
 			bad.Seq, bad.Event.Type, orDash(bad.Event.RequestID), orDash(bad.Event.Actor.UserName), at)
 	}
-	return nil
 }
 
 func orDash(s string) string {

@@ -13,6 +13,7 @@ import (
 	"github.com/elevate/elevate/internal/access"
 	"github.com/elevate/elevate/internal/app"
 	"github.com/elevate/elevate/internal/audit"
+	"github.com/elevate/elevate/internal/workflow"
 )
 
 // errAuditBad is returned when verify finds a problem (exit status 1).
@@ -29,13 +30,13 @@ func cmdAudit(ctx context.Context, env *Env, args []string) error {
 	fs := newFlagSet(env, "audit "+sub)
 	var f serverFlags
 	f.register(fs, env)
-	var run func(svc *audit.Service) error
+	var run func(svc *workflow.AuditLog) error
 	switch sub {
 	case "verify":
 		var cpFiles multiFlag
 		fs.Var(&cpFiles, "checkpoint", "an exported checkpoint file (JSON) to verify against; repeatable")
 		asJSON := fs.Bool("json", false, "print the report as JSON")
-		run = func(svc *audit.Service) error {
+		run = func(svc *workflow.AuditLog) error {
 			var ext []access.Checkpoint
 			for _, p := range cpFiles {
 				cps, err := audit.ReadCheckpointFile(p)
@@ -71,7 +72,7 @@ func cmdAudit(ctx context.Context, env *Env, args []string) error {
 		since := fs.String("since", "", "only entries at or after this time (RFC 3339, or YYYY-MM-DD)")
 		afterSeq := fs.Int64("after-seq", 0, "only entries after this seq")
 		out := fs.String("out", "", "write to this file instead of standard output")
-		run = func(svc *audit.Service) error {
+		run = func(svc *workflow.AuditLog) error {
 			o := audit.ExportOptions{Format: *format, AfterSeq: *afterSeq}
 			if *since != "" {
 				t, err := parseSince(*since)
@@ -87,7 +88,7 @@ func cmdAudit(ctx context.Context, env *Env, args []string) error {
 		}
 	case "checkpoint":
 		out := fs.String("out", "", "also write the checkpoint to this file (keep it outside the database)")
-		run = func(svc *audit.Service) error {
+		run = func(svc *workflow.AuditLog) error {
 			c, err := svc.Checkpoint(ctx, audit.KindManual)
 			if err != nil {
 				return err

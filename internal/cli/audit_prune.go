@@ -9,13 +9,14 @@ import (
 	"github.com/elevate/elevate/internal/access"
 	"github.com/elevate/elevate/internal/app"
 	"github.com/elevate/elevate/internal/audit"
+	"github.com/elevate/elevate/internal/workflow"
 )
 
 // auditPrune is `elevate audit prune [--dry-run] [--json]`: it applies the
 // configured retention (retention.requests, retention.activity,
 // retention.audit; --set overrides them) once, as the operator at the CLI.
-func auditPrune(ctx context.Context, env *Env, f *serverFlags, dryRun, asJSON *bool) func(*audit.Service) error {
-	return func(svc *audit.Service) error {
+func auditPrune(ctx context.Context, env *Env, f *serverFlags, dryRun, asJSON *bool) func(*workflow.AuditLog) error {
+	return func(svc *workflow.AuditLog) error {
 		cfg, err := f.load(env)
 		if err != nil {
 			return err

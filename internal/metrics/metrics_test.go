@@ -228,9 +228,9 @@ func TestAWSCallCounterCountsEachCall(t *testing.T) {
 	t.Parallel()
 	m := New()
 	for range 3 {
-		callAWS(t, m, "Identitystore", "ListUsers", nil)
+		_ = callAWS(t, m, "Identitystore", "ListUsers", nil)
 	}
-	callAWS(t, m, "Organizations", "ListAccounts", nil)
+	_ = callAWS(t, m, "Organizations", "ListAccounts", nil)
 	for _, tc := range []struct {
 		service, operation string
 		want               float64

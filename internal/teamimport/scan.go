@@ -169,7 +169,7 @@ func decodeAttr(data json.RawMessage) (any, error) {
 		case "L":
 			var list []json.RawMessage
 			if err := json.Unmarshal(v, &list); err != nil {
-				return nil, fmt.Errorf("L: want a list: %s", clip(v))
+				return nil, fmt.Errorf("type L wants a list: %s", clip(v))
 			}
 			out := make([]any, len(list))
 			for i, e := range list {
@@ -183,7 +183,7 @@ func decodeAttr(data json.RawMessage) (any, error) {
 		case "M":
 			var m map[string]json.RawMessage
 			if err := json.Unmarshal(v, &m); err != nil {
-				return nil, fmt.Errorf("M: want an object: %s", clip(v))
+				return nil, fmt.Errorf("type M wants an object: %s", clip(v))
 			}
 			out := make(map[string]any, len(m))
 			for k, e := range m {

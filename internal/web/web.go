@@ -67,13 +67,13 @@ type Service interface {
 
 var _ Service = (*workflow.Service)(nil)
 
-// AuditLog is the decision log for auditors; *audit.Service satisfies it.
+// AuditLog is the decision log for auditors; *workflow.AuditLog satisfies it.
 type AuditLog interface {
 	Export(ctx context.Context, w io.Writer, o audit.ExportOptions) (int64, error)
 	VerifyAs(ctx context.Context, actor access.Actor) (audit.Report, error)
 }
 
-var _ AuditLog = (*audit.Service)(nil)
+var _ AuditLog = (*workflow.AuditLog)(nil)
 
 // DemoUser is a user the demo sign-in page offers.
 type DemoUser struct {

@@ -9,6 +9,7 @@ import (
 	"github.com/elevate/elevate/internal/audit"
 	"github.com/elevate/elevate/internal/store"
 	"github.com/elevate/elevate/internal/store/storetest"
+	"github.com/elevate/elevate/internal/workflow"
 )
 
 // tamperer edits the SQLite file's log directly.
@@ -95,7 +96,7 @@ func TestAuditChainsLegacyEntries(t *testing.T) {
 	if fmt.Sprint(seqs) != "[1 2 5 6]" {
 		t.Fatalf("seqs %v, want [1 2 5 6]", seqs)
 	}
-	rep, err := audit.Verify(ctx, s, audit.VerifyOptions{})
+	rep, err := workflow.VerifyAuditLog(ctx, s, audit.VerifyOptions{})
 	if err != nil || !rep.OK || rep.Entries != 4 {
 		t.Fatalf("Verify = %+v, %v; want OK over 4 entries", rep, err)
 	}

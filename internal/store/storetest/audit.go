@@ -10,6 +10,7 @@ import (
 	"github.com/elevate/elevate/internal/access"
 	"github.com/elevate/elevate/internal/audit"
 	"github.com/elevate/elevate/internal/store"
+	"github.com/elevate/elevate/internal/workflow"
 )
 
 // auditEvents appends n events, one per transaction, with varied actors and
@@ -92,7 +93,7 @@ func testAuditChain(t *testing.T, s store.Store) {
 		}
 		return nil
 	})
-	rep, err := audit.Verify(t.Context(), s, audit.VerifyOptions{})
+	rep, err := workflow.VerifyAuditLog(t.Context(), s, audit.VerifyOptions{})
 	if err != nil || !rep.OK || rep.Entries != 7 || rep.LastSeq != 7 {
 		t.Errorf("Verify = %+v, %v; want OK over 7 entries", rep, err)
 	}
@@ -141,7 +142,7 @@ func testAuditChainConcurrent(t *testing.T, s store.Store) {
 		}
 		seen[string(en.PrevHash)] = true
 	}
-	rep, err := audit.Verify(t.Context(), s, audit.VerifyOptions{})
+	rep, err := workflow.VerifyAuditLog(t.Context(), s, audit.VerifyOptions{})
 	if err != nil || !rep.OK {
 		t.Fatalf("Verify = %+v, %v", rep, err)
 	}
@@ -150,7 +151,7 @@ func testAuditChainConcurrent(t *testing.T, s store.Store) {
 // testAuditCheckpoints: checkpoints round-trip, and Verify checks them.
 func testAuditCheckpoints(t *testing.T, s store.Store) {
 	_, key, _ := ed25519.GenerateKey(nil)
-	svc := audit.New(s, key, nil, nil)
+	svc := newAuditLog(t, s, key, nil)
 	empty, err := svc.Checkpoint(t.Context(), audit.KindManual)
 	if err != nil {
 		t.Fatal(err)
@@ -204,19 +205,19 @@ type Tamperer interface {
 // AuditColumns are the columns of an entry that Edit must support.
 var AuditColumns = []string{"at", "type", "request_id", "grant_id", "actor_user_id", "actor_name", "actor_email", "actor_via", "details", "prev_hash", "hash"}
 
-// RunAuditTamper checks that audit.Verify finds and names every kind of
+// RunAuditTamper checks that the audit log's Verify finds and names every kind of
 // tampering with an engine's log. open returns an empty, migrated store and
 // a Tamperer on the same database. The subtests run in parallel, each on
 // its own store.
 func RunAuditTamper(t *testing.T, open func(t *testing.T) (store.Store, Tamperer)) {
 	const n = 10
-	setup := func(t *testing.T) (store.Store, Tamperer, *audit.Service) {
+	setup := func(t *testing.T) (store.Store, Tamperer, *workflow.AuditLog) {
 		s, tm := open(t)
 		_, key, _ := ed25519.GenerateKey(nil)
 		auditEvents(t, s, n)
-		return s, tm, audit.New(s, key, nil, nil)
+		return s, tm, newAuditLog(t, s, key, nil)
 	}
-	verify := func(t *testing.T, svc *audit.Service, ext []access.Checkpoint) audit.Report {
+	verify := func(t *testing.T, svc *workflow.AuditLog, ext []access.Checkpoint) audit.Report {
 		t.Helper()
 		rep, err := svc.Verify(t.Context(), ext)
 		if err != nil {

@@ -10,6 +10,7 @@ import (
 	"github.com/elevate/elevate/internal/access"
 	"github.com/elevate/elevate/internal/audit"
 	"github.com/elevate/elevate/internal/store"
+	"github.com/elevate/elevate/internal/workflow"
 )
 
 // testRetentionRequests: PrunableRequests offers only terminal requests
@@ -148,17 +149,15 @@ func testRetentionAuditDelete(t *testing.T, s store.Store) {
 // parallel, each on its own store.
 func RunAuditPrune(t *testing.T, open func(t *testing.T) (store.Store, Tamperer)) {
 	const n = 12 // entries at base + 0s ... 11s
-	setup := func(t *testing.T) (store.Store, Tamperer, *audit.Service) {
+	setup := func(t *testing.T) (store.Store, Tamperer, *workflow.AuditLog) {
 		s, tm := open(t)
 		_, key, _ := ed25519.GenerateKey(nil)
 		auditEvents(t, s, n)
-		svc := audit.New(s, key, nil, nil)
-		svc.SetClock(func() time.Time { return at(time.Hour) })
-		return s, tm, svc
+		return s, tm, newAuditLog(t, s, key, fixedClock(at(time.Hour)))
 	}
 	// prune deletes the entries older than base + 5s (entries 1 to 5) in
 	// batches of 2: three pruning checkpoints.
-	prune := func(t *testing.T, svc *audit.Service) audit.PruneReport {
+	prune := func(t *testing.T, svc *workflow.AuditLog) audit.PruneReport {
 		t.Helper()
 		rep, err := svc.Prune(t.Context(), audit.PruneOptions{Retention: audit.Retention{Audit: time.Hour - 5*time.Second}, Batch: 2})
 		if err != nil {
@@ -169,7 +168,7 @@ func RunAuditPrune(t *testing.T, open func(t *testing.T) (store.Store, Tamperer)
 		}
 		return rep
 	}
-	verify := func(t *testing.T, svc *audit.Service) audit.Report {
+	verify := func(t *testing.T, svc *workflow.AuditLog) audit.Report {
 		t.Helper()
 		rep, err := svc.Verify(t.Context(), nil)
 		if err != nil {
@@ -403,4 +402,20 @@ func RunAuditPrune(t *testing.T, open func(t *testing.T) (store.Store, Tamperer)
 			t.Fatalf("verify = %+v; want a bad checkpoint (pruned %+v)", v.Problem, rep)
 		}
 	})
+}
+
+// fixedClock always tells the same time.
+type fixedClock time.Time
+
+func (c fixedClock) Now() time.Time { return time.Time(c) }
+
+// newAuditLog is the decision log's use cases on s, signing with key and
+// telling time with clock (nil: the system clock).
+func newAuditLog(t *testing.T, s store.Store, key ed25519.PrivateKey, clock workflow.Clock) *workflow.AuditLog {
+	t.Helper()
+	l, err := workflow.NewAuditLog(workflow.AuditLogDeps{Store: s, Key: key, Clock: clock})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return l
 }
