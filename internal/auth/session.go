@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/url"
 	"strings"
 	"time"
 
@@ -128,13 +129,51 @@ func (s *Sessions) SignOut(w http.ResponseWriter, r *http.Request) error {
 	return err
 }
 
-// SafeNext returns next when it is a local path (no scheme, no host, no
-// "//"), and "/" otherwise, so sign-in can't be used as an open redirect.
+// SafeNext returns next when it is a path on this site, and "/" otherwise,
+// so sign-in can't be used as an open redirect. Accepted: an absolute path
+// (with an optional query and fragment) of printable ASCII only, not
+// starting with "//" or "/\\", without a backslash anywhere, and the same
+// after percent-decoding (up to three rounds, for proxies that decode
+// once more; there a control character or backslash is refused, an encoded
+// space is fine). Browsers strip tabs and newlines from URLs and treat "\\" as
+// "/", so "/<TAB>/evil.example" would otherwise leave the site.
 func SafeNext(next string) string {
-	if next == "" || !strings.HasPrefix(next, "/") || strings.HasPrefix(next, "//") || strings.HasPrefix(next, "/\\") || strings.ContainsAny(next, "\r\n") {
+	if !safePath(next, true) {
+		return "/"
+	}
+	dec := next
+	for range 3 {
+		d, err := url.PathUnescape(dec)
+		if err != nil || !safePath(d, false) {
+			return "/"
+		}
+		if d == dec {
+			break
+		}
+		dec = d
+	}
+	u, err := url.Parse(next)
+	if err != nil || u.Scheme != "" || u.Host != "" || u.User != nil || u.Opaque != "" || !strings.HasPrefix(u.Path, "/") {
 		return "/"
 	}
 	return next
+}
+
+// safePath reports whether p starts with a single "/" and holds no control
+// character nor backslash; raw (not yet percent-decoded) paths must also be
+// printable ASCII without spaces, while a decoded one may hold an encoded
+// space or non-ASCII letter.
+func safePath(p string, raw bool) bool {
+	if !strings.HasPrefix(p, "/") || strings.HasPrefix(p, "//") {
+		return false
+	}
+	for i := 0; i < len(p); i++ {
+		c := p[i]
+		if c < ' ' || c == 0x7f || c == '\\' || raw && (c == ' ' || c > 0x7f) {
+			return false
+		}
+	}
+	return true
 }
 
 // ErrNotConfigured is returned by sign-in methods that are not configured.

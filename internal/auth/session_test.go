@@ -5,6 +5,7 @@ import (
 	"errors"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -235,22 +236,97 @@ func TestSessionRenewedOnSignInAndEndedBySignOut(t *testing.T) {
 	}
 }
 
+// openRedirects are known ways to make a "local" path leave the site:
+// browsers drop tabs and newlines, read "\\" as "/", and some proxies
+// decode the path once more.
+var openRedirects = []string{
+	"//evil.example/",
+	"/\\evil.example",
+	"\\\\evil.example",
+	"\\/evil.example",
+	"https://evil.example/",
+	"javascript:alert(1)",
+	"requests",
+	"/a\r\nSet-Cookie: x=y",
+	"/\t/evil.example",
+	"/%09/evil.example",
+	"/\n/evil.example",
+	"/%0a/evil.example",
+	"/%0d/evil.example",
+	"/%00/evil.example",
+	"/%2f/evil.example",
+	"/%2F%2Fevil.example",
+	"/%5cevil.example",
+	"/%5Cevil.example",
+	"/%252f/evil.example",
+	"/%2509/evil.example",
+	"/\x7f/evil.example",
+	"/ /evil.example",
+	"/\u00a0/evil.example",
+	"/\u3002evil.example",
+	"/%",
+	"/%zz",
+	" /evil",
+	"\t//evil.example",
+	"/\\/evil.example",
+	"/.\\evil.example",
+	"/path\\..\\evil",
+}
+
 func TestSafeNext(t *testing.T) {
+	t.Parallel()
 	for in, want := range map[string]string{
-		"":                      "/",
-		"/requests/abc?x=1":     "/requests/abc?x=1",
-		"/":                     "/",
-		"//evil.example/":       "/",
-		"/\\evil.example":       "/",
-		"https://evil.example/": "/",
-		"javascript:alert(1)":   "/",
-		"requests":              "/",
-		"/a\r\nSet-Cookie: x=y": "/",
+		"":                        "/",
+		"/requests/abc?x=1":       "/requests/abc?x=1",
+		"/":                       "/",
+		"/requests?q=a%20b":       "/requests?q=a%20b",
+		"/requests#top":           "/requests#top",
+		"/requests/%C3%A9t%C3%A9": "/requests/%C3%A9t%C3%A9",
 	} {
 		if got := auth.SafeNext(in); got != want {
 			t.Errorf("SafeNext(%q) = %q, want %q", in, got, want)
 		}
 	}
+	for _, in := range openRedirects {
+		if got := auth.SafeNext(in); got != "/" {
+			t.Errorf("SafeNext(%q) = %q, want /", in, got)
+		}
+	}
+}
+
+// FuzzSafeNext checks that whatever SafeNext returns stays on the site: "/"
+// or a path that resolves against the site's URL to the same host, with no
+// character a browser would strip or reinterpret.
+func FuzzSafeNext(f *testing.F) {
+	for _, s := range openRedirects {
+		f.Add(s)
+	}
+	f.Add("/requests/abc?x=1")
+	base, _ := url.Parse("https://elevate.example/")
+	f.Fuzz(func(t *testing.T, in string) {
+		got := auth.SafeNext(in)
+		if got == "/" {
+			return
+		}
+		if got != in {
+			t.Fatalf("SafeNext(%q) = %q: want the input or /", in, got)
+		}
+		u, err := url.Parse(got)
+		if err != nil {
+			t.Fatalf("SafeNext(%q) = %q, which url.Parse refuses: %v", in, got, err)
+		}
+		if r := base.ResolveReference(u); r.Host != base.Host || r.Scheme != base.Scheme || r.User != nil {
+			t.Fatalf("SafeNext(%q) = %q resolves to %s", in, got, r)
+		}
+		if strings.ContainsAny(got, "\\\t\r\n") || strings.HasPrefix(got, "//") {
+			t.Fatalf("SafeNext(%q) = %q: a browser could read it as another host", in, got)
+		}
+		for _, c := range []byte(got) {
+			if c < 0x21 || c >= 0x7f {
+				t.Fatalf("SafeNext(%q) = %q holds byte %#x", in, got, c)
+			}
+		}
+	})
 }
 
 func TestLoginFromClaims(t *testing.T) {
