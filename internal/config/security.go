@@ -28,8 +28,9 @@ type RateLimits struct {
 	// SignInPerUser: sign-ins per directory user (by the asserted login).
 	// Default 10.
 	SignInPerUser int `yaml:"sign_in_per_user"`
-	// FailedTokensPerIP: API requests answered 401 per client IP; past it
-	// the IP gets 429 on the API. Default 60.
+	// FailedTokensPerIP: API requests answered 401 per client IP, and as
+	// many per token prefix; past either, further failures get 429 (a valid
+	// token is always served). Default 60.
 	FailedTokensPerIP int `yaml:"failed_tokens_per_ip"`
 	// RequestsPerToken: API requests per bearer token. Default 3000.
 	RequestsPerToken int `yaml:"requests_per_token"`

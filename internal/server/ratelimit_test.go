@@ -56,29 +56,47 @@ func TestSignInRateLimitPerIP(t *testing.T) {
 	}
 }
 
-func TestFailedTokensPerIP(t *testing.T) {
-	c := &fakeClock{t: time.Unix(0, 0)}
-	s, _ := newTestServer(t, Options{Now: c.now, API: apiStub, Limits: Limits{FailedTokensPerIP: ratelimit.Rate{N: 2, Per: time.Minute}}})
-	for range 5 {
-		if rec := get(s, "/api/v1/me", "10.0.0.1", "Bearer good"); rec.Code != 200 {
-			t.Fatalf("good token: %d", rec.Code)
-		}
-	}
-	for i := range 2 {
-		if rec := get(s, "/api/v1/me", "10.0.0.1", "Bearer guess"+string(rune('a'+i))); rec.Code != 401 {
-			t.Fatalf("failed attempt %d: %d", i+1, rec.Code)
-		}
-	}
-	rec := get(s, "/api/v1/me", "10.0.0.1", "Bearer guessc")
-	if rec.Code != 429 || rec.Header().Get("Retry-After") != "30" {
-		t.Fatalf("3rd failed attempt: %d Retry-After %q", rec.Code, rec.Header().Get("Retry-After"))
-	}
-	if rec := get(s, "/api/v1/me", "10.0.0.2", "Bearer guessd"); rec.Code != 401 {
-		t.Fatalf("another IP blocked: %d", rec.Code)
-	}
-	c.t = c.t.Add(30 * time.Second)
-	if rec := get(s, "/api/v1/me", "10.0.0.1", "Bearer good"); rec.Code != 200 {
-		t.Fatalf("after Retry-After: %d", rec.Code)
+// TestFailedTokensRefuseOnlyFailures: bad tokens use up the budget of
+// their IP and of their token prefix, and past it only failures get 429: a
+// valid token from the same address is still served.
+func TestFailedTokensRefuseOnlyFailures(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		name     string
+		ip, good string // after the budget of 10.0.0.1 is used up
+		bad      string // another failure
+		wantBad  int
+	}{
+		{"valid token from the flooded IP", "10.0.0.1", "Bearer good-alice", "Bearer guess-other", 429},
+		{"valid token from another IP", "10.0.0.2", "Bearer good-bob", "Bearer guess-fresh", 401},
+		{"the same bad token from another IP", "10.0.0.3", "Bearer good-carol", "Bearer guess-repeated", 429},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			c := &fakeClock{t: time.Unix(0, 0)}
+			s, _ := newTestServer(t, Options{Now: c.now, API: apiStub, Limits: Limits{FailedTokensPerIP: ratelimit.Rate{N: 3, Per: time.Minute}}})
+			for i := range 3 {
+				if rec := get(s, "/api/v1/me", "10.0.0.1", "Bearer guess-repeated"); rec.Code != 401 {
+					t.Fatalf("failed attempt %d: %d", i+1, rec.Code)
+				}
+			}
+			for range 3 {
+				if rec := get(s, "/api/v1/me", tc.ip, tc.good); rec.Code != 200 {
+					t.Fatalf("valid token from %s after the failures: %d %s", tc.ip, rec.Code, rec.Body)
+				}
+			}
+			rec := get(s, "/api/v1/me", tc.ip, tc.bad)
+			if rec.Code != tc.wantBad {
+				t.Fatalf("failure from %s with %q: %d, want %d", tc.ip, tc.bad, rec.Code, tc.wantBad)
+			}
+			if rec.Code == 429 && (rec.Header().Get("Retry-After") != "20" || decode(t, rec)["error"].(map[string]any)["code"] != CodeRateLimited) {
+				t.Fatalf("429 without Retry-After 20 or code: %q %s", rec.Header().Get("Retry-After"), rec.Body)
+			}
+			c.t = c.t.Add(20 * time.Second)
+			if rec := get(s, "/api/v1/me", "10.0.0.1", "Bearer guess-later"); rec.Code != 401 {
+				t.Fatalf("after Retry-After: %d", rec.Code)
+			}
+		})
 	}
 }
 
