@@ -91,7 +91,7 @@ var defaults = map[string]string{
 	"auth.saml.attributes":          "[email, Email, mail, http://schemas.xmlsoap.org/ws/2005/05/identity/claims/emailaddress, username, userName]",
 	"auth.saml.allow_idp_initiated": "false",
 
-	"security.trust_proxy_headers":              "false",
+	"security.trust_proxy_headers":              "",
 	"security.hsts_max_age":                     "8760h",
 	"security.rate_limits.sign_in_per_ip":       "30",
 	"security.rate_limits.sign_in_per_user":     "10",

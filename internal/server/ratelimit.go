@@ -3,7 +3,6 @@ package server
 import (
 	"crypto/sha256"
 	"encoding/hex"
-	"net"
 	"net/http"
 	"strconv"
 	"strings"
@@ -41,22 +40,6 @@ func newLimiters(l Limits, now func() time.Time) limiters {
 		failedTokens: ratelimit.New(l.FailedTokensPerIP, now),
 		perToken:     ratelimit.New(l.RequestsPerToken, now),
 	}
-}
-
-// ClientIP is the address rate limits count by: the connection's peer, or,
-// with trustProxy, the last X-Forwarded-For entry (the one the trusted
-// proxy appended; earlier entries are the client's to forge).
-func ClientIP(r *http.Request, trustProxy bool) string {
-	if trustProxy {
-		if ip := strings.TrimSpace(lastListItem(r.Header.Get("X-Forwarded-For"))); net.ParseIP(ip) != nil {
-			return ip
-		}
-	}
-	host, _, err := net.SplitHostPort(r.RemoteAddr)
-	if err != nil {
-		return r.RemoteAddr
-	}
-	return host
 }
 
 // tooMany answers 429 with Retry-After.
@@ -98,13 +81,13 @@ func (s *Server) rateLimit(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		switch {
 		case strings.HasPrefix(r.URL.Path, "/auth/"):
-			if ok, wait := l.signIn.Allow(ClientIP(r, s.opts.TrustProxyHeaders)); !ok {
-				s.log.WarnContext(r.Context(), "sign-in rate limited", "remote", ClientIP(r, s.opts.TrustProxyHeaders), "path", r.URL.Path)
+			if ok, wait := l.signIn.Allow(ClientIP(r, s.opts.TrustedProxies)); !ok {
+				s.log.WarnContext(r.Context(), "sign-in rate limited", "remote", ClientIP(r, s.opts.TrustedProxies), "path", r.URL.Path)
 				tooMany(w, wait, "sign-in attempts from your address")
 				return
 			}
 		case strings.HasPrefix(r.URL.Path, "/api/"):
-			ip := ClientIP(r, s.opts.TrustProxyHeaders)
+			ip := ClientIP(r, s.opts.TrustedProxies)
 			authz := r.Header.Get("Authorization")
 			if authz != "" {
 				sum := sha256.Sum256([]byte(authz))

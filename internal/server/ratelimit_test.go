@@ -3,6 +3,7 @@ package server
 import (
 	"net/http"
 	"net/http/httptest"
+	"net/netip"
 	"testing"
 	"time"
 
@@ -117,18 +118,53 @@ func TestRequestsPerToken(t *testing.T) {
 	}
 }
 
-func TestClientIPTrustsOnlyTheProxysEntry(t *testing.T) {
-	req := httptest.NewRequest("GET", "/", nil)
-	req.RemoteAddr = "192.0.2.1:5555"
-	req.Header.Set("X-Forwarded-For", "1.1.1.1, 203.0.113.7")
-	if got := ClientIP(req, false); got != "192.0.2.1" {
-		t.Errorf("untrusted: %s", got)
-	}
-	if got := ClientIP(req, true); got != "203.0.113.7" {
-		t.Errorf("trusted: %s", got)
-	}
-	req.Header.Set("X-Forwarded-For", "not-an-ip")
-	if got := ClientIP(req, true); got != "192.0.2.1" {
-		t.Errorf("garbage header: %s", got)
+// TestClientIPRightmostUntrusted: behind trusted proxies the client IP is
+// the right-most address of the whole forwarding chain (every header line)
+// that is not a trusted proxy; a client can prepend what it likes, and a
+// peer that is not a trusted proxy is never believed.
+func TestClientIPRightmostUntrusted(t *testing.T) {
+	t.Parallel()
+	trusted := []netip.Prefix{netip.MustParsePrefix("10.0.0.0/8"), netip.MustParsePrefix("2001:db8:ffff::/48")}
+	for _, tc := range []struct {
+		name    string
+		peer    string
+		trusted []netip.Prefix
+		xff     []string
+		fwd     []string
+		want    string
+	}{
+		{"no trust", "10.0.0.1:5555", nil, []string{"203.0.113.7"}, nil, "10.0.0.1"},
+		{"peer not a trusted proxy", "192.0.2.1:5555", trusted, []string{"203.0.113.7"}, nil, "192.0.2.1"},
+		{"one proxy", "10.0.0.1:5555", trusted, []string{"203.0.113.7"}, nil, "203.0.113.7"},
+		{"client-forged entries on the left", "10.0.0.1:5555", trusted, []string{"1.1.1.1, 203.0.113.7"}, nil, "203.0.113.7"},
+		{"two trusted proxies", "10.0.0.1:5555", trusted, []string{"1.1.1.1, 203.0.113.7, 10.0.0.2"}, nil, "203.0.113.7"},
+		{"forged line first, proxy's line last", "10.0.0.1:5555", trusted, []string{"1.1.1.1", "203.0.113.7"}, nil, "203.0.113.7"},
+		{"the proxy's line is not the first", "10.0.0.1:5555", trusted, []string{"1.1.1.1, 10.0.0.9", "203.0.113.7, 10.0.0.2"}, nil, "203.0.113.7"},
+		{"forged trusted address on the left", "10.0.0.1:5555", trusted, []string{"10.0.0.50, 203.0.113.7"}, nil, "203.0.113.7"},
+		{"every hop trusted", "10.0.0.1:5555", trusted, []string{"10.1.1.1, 10.0.0.2"}, nil, "10.1.1.1"},
+		{"garbage before the proxy's entry", "10.0.0.1:5555", trusted, []string{"not-an-ip, 203.0.113.7"}, nil, "203.0.113.7"},
+		{"garbage as the proxy's entry", "10.0.0.1:5555", trusted, []string{"1.1.1.1, not-an-ip"}, nil, "10.0.0.1"},
+		{"address with a port", "10.0.0.1:5555", trusted, []string{"203.0.113.7:4711"}, nil, "203.0.113.7"},
+		{"IPv6 hops", "[2001:db8:ffff::1]:5555", trusted, []string{"2001:db8::7, 2001:db8:ffff::2"}, nil, "2001:db8::7"},
+		{"Forwarded", "10.0.0.1:5555", trusted, nil, []string{`for=1.1.1.1, for="203.0.113.7:4711";proto=https`}, "203.0.113.7"},
+		{"Forwarded, every line, IPv6", "10.0.0.1:5555", trusted, nil, []string{"for=1.1.1.1", `for="[2001:db8::7]:4711", for=10.0.0.3`}, "2001:db8::7"},
+		{"Forwarded unknown hop", "10.0.0.1:5555", trusted, nil, []string{"for=1.1.1.1, for=unknown"}, "10.0.0.1"},
+		{"both headers agree", "10.0.0.1:5555", trusted, []string{"203.0.113.7"}, []string{"for=203.0.113.7"}, "203.0.113.7"},
+		{"both headers disagree", "10.0.0.1:5555", trusted, []string{"203.0.113.7"}, []string{"for=198.51.100.1"}, "10.0.0.1"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			req := httptest.NewRequest("GET", "/", nil)
+			req.RemoteAddr = tc.peer
+			for _, l := range tc.xff {
+				req.Header.Add("X-Forwarded-For", l)
+			}
+			for _, l := range tc.fwd {
+				req.Header.Add("Forwarded", l)
+			}
+			if got := ClientIP(req, tc.trusted); got != tc.want {
+				t.Errorf("ClientIP = %s, want %s", got, tc.want)
+			}
+		})
 	}
 }
