@@ -2,13 +2,17 @@ package app_test
 
 import (
 	"io"
+	"log/slog"
 	"net/http"
+	"net/url"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/elevate/elevate/client"
+	"github.com/elevate/elevate/internal/auth"
 	"github.com/elevate/elevate/internal/awsemu"
+	"github.com/elevate/elevate/internal/config"
 )
 
 // doAPI sends method path with body (JSON when not empty) and token, and
@@ -84,5 +88,50 @@ func TestRequestSubresourcesHideExistence(t *testing.T) {
 	}
 	if n < 5 {
 		t.Fatalf("found %d routes under /api/v1/requests/{id}; the route table changed shape", n)
+	}
+}
+
+// TestPublicURLDecidesCookieSecurity: the session cookie follows public_url
+// (https: Secure and __Host-, even though every request reaches elevate on
+// 127.0.0.1 through a proxy on the same host), and a plain-http public_url
+// on a host that is not loopback is warned about at start.
+func TestPublicURLDecidesCookieSecurity(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		publicURL  string
+		wantCookie string
+		wantSecure bool
+		wantWarn   bool
+	}{
+		{"", auth.LoopbackCookieName, false, false}, // http://127.0.0.1:<port>, the demo
+		{"https://elevate.example.com", auth.SecureCookieName, true, false},
+		{"http://elevate.example.com", auth.LoopbackCookieName, false, true},
+	} {
+		t.Run(tc.publicURL, func(t *testing.T) {
+			t.Parallel()
+			setURL := func(c *config.Config) { c.PublicURL = tc.publicURL }
+			logs := &lockedBuffer{}
+			startWith(t, awsemu.DemoSeed(), startOptions{logger: slog.New(slog.NewTextHandler(logs, nil))}, setURL)
+			if warned := strings.Contains(logs.String(), "public_url is plain http"); warned != tc.wantWarn {
+				t.Fatalf("warned about plain http: %v, want %v:\n%s", warned, tc.wantWarn, logs.String())
+			}
+			env := startPortal(t, awsemu.DemoSeed(), setURL)
+			req, _ := http.NewRequest(http.MethodPost, env.app.URL()+"/auth/demo", strings.NewReader(url.Values{"user": {"alice"}}.Encode()))
+			req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+			resp, err := (&http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}).Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			resp.Body.Close()
+			var ck *http.Cookie
+			for _, c := range resp.Cookies() {
+				if strings.HasSuffix(c.Name, "elevate_session") {
+					ck = c
+				}
+			}
+			if ck == nil || ck.Name != tc.wantCookie || ck.Secure != tc.wantSecure {
+				t.Fatalf("session cookie %+v (status %d), want %s Secure=%v", ck, resp.StatusCode, tc.wantCookie, tc.wantSecure)
+			}
+		})
 	}
 }
