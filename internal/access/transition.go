@@ -83,14 +83,20 @@ func NewRequest(in NewRequestInput, requester Actor, elig Eligibility, lim Limit
 	if lim.MaxDuration > 0 && in.Duration > lim.MaxDuration {
 		return Request{}, Event{}, Errorf(CodeInvalid, "duration %s is longer than the %s this rule allows", in.Duration, lim.MaxDuration)
 	}
-	just := strings.TrimSpace(in.Justification)
+	just, err := CleanText("justification", strings.TrimSpace(in.Justification), true)
+	if err != nil {
+		return Request{}, Event{}, err
+	}
 	if just == "" {
 		return Request{}, Event{}, Errorf(CodeInvalid, "justification is empty: say why you need this access")
 	}
 	if utf8.RuneCountInString(just) > MaxJustificationLen {
 		return Request{}, Event{}, Errorf(CodeInvalid, "justification is longer than %d characters", MaxJustificationLen)
 	}
-	ticket := strings.TrimSpace(in.Ticket)
+	ticket, err := CleanText("ticket", strings.TrimSpace(in.Ticket), false)
+	if err != nil {
+		return Request{}, Event{}, err
+	}
 	if elig.TicketRequired && ticket == "" {
 		return Request{}, Event{}, Errorf(CodeInvalid, "ticket is required for this access: give the change or incident ticket")
 	}
@@ -152,6 +158,9 @@ func illegal(r Request, action string) error {
 }
 
 func checkComment(comment string) error {
+	if _, err := CleanText("comment", comment, true); err != nil {
+		return err
+	}
 	if utf8.RuneCountInString(comment) > MaxCommentLen {
 		return Errorf(CodeInvalid, "comment is longer than %d characters", MaxCommentLen)
 	}

@@ -135,3 +135,50 @@ func TestPublicURLDecidesCookieSecurity(t *testing.T) {
 		})
 	}
 }
+
+// TestTextFieldsRefuseControlCharacters: on both engines, a NUL, invalid
+// UTF-8 or a terminal escape in any string field or path parameter is a
+// 400 invalid_argument naming the field, never a 500; a justification keeps
+// its newlines and tabs, a ticket is one line.
+func TestTextFieldsRefuseControlCharacters(t *testing.T) {
+	t.Parallel()
+	forEachEngine(t, func(t *testing.T, engine func(*config.Config)) {
+		t.Parallel()
+		env := start(t, engine)
+		base := env.app.URL()
+		create := func(fields string) string {
+			return `{"account_ids":["prod"],"permission_set":"AdministratorAccess","duration":"1h",` + fields + `}`
+		}
+		st, body := doAPI(t, base, env.tokens["alice"], http.MethodPost, "/api/v1/requests", create(`"justification":"line one\nline\ttwo"`))
+		if st != http.StatusCreated {
+			t.Fatalf("multi-line justification: %d %s", st, body)
+		}
+		id := body[strings.Index(body, `"id":"`)+6:]
+		id = id[:strings.IndexByte(id, '"')]
+		for _, tc := range []struct {
+			name, method, path, body, field string
+		}{
+			{"NUL in justification", "POST", "/api/v1/requests", create(`"justification":"a\u0000b"`), "justification"},
+			{"ESC in justification", "POST", "/api/v1/requests", create(`"justification":"a\u001b[2Jb"`), "justification"},
+			{"BEL in justification", "POST", "/api/v1/requests", create(`"justification":"a\u0007b"`), "justification"},
+			{"invalid UTF-8", "POST", "/api/v1/requests", create(`"justification":"a` + "\xff" + `b"`), "UTF-8"},
+			{"NUL in ticket", "POST", "/api/v1/requests", create(`"justification":"x","ticket":"T\u0000-1"`), "ticket"},
+			{"newline in ticket", "POST", "/api/v1/requests", create(`"justification":"x","ticket":"T-1\nT-2"`), "ticket"},
+			{"ESC in ticket", "POST", "/api/v1/requests", create(`"justification":"x","ticket":"\u001b]0;pwned\u0007"`), "ticket"},
+			{"NUL in account", "POST", "/api/v1/requests", `{"account_ids":["pr\u0000od"],"permission_set":"AdministratorAccess","duration":"1h","justification":"x"}`, "account_ids"},
+			{"NUL in permission set", "POST", "/api/v1/requests", `{"account_ids":["prod"],"permission_set":"Admin\u0000","duration":"1h","justification":"x"}`, "permission_set"},
+			{"NUL in comment", "POST", "/api/v1/requests/" + id + "/cancel", `{"comment":"a\u0000"}`, "comment"},
+			{"ESC in comment", "POST", "/api/v1/requests/" + id + "/cancel", `{"comment":"a\u001b[31m"}`, "comment"},
+			{"NUL in extension justification", "POST", "/api/v1/requests/" + id + "/extend", `{"duration":"1h","justification":"a\u0000"}`, "justification"},
+			{"NUL in the request id", "GET", "/api/v1/requests/" + id + "%00", "", "path"},
+			{"invalid UTF-8 in the request id", "GET", "/api/v1/requests/req_%ff", "", "path"},
+			{"NUL in a sub-resource's id", "POST", "/api/v1/requests/req%00/approve", `{}`, "path"},
+			{"NUL in a query parameter", "GET", "/api/v1/requests?status=pending%00", "", "status"},
+		} {
+			st, body := doAPI(t, base, env.tokens["alice"], tc.method, tc.path, tc.body)
+			if st != http.StatusBadRequest || !strings.Contains(body, `"invalid_argument"`) || !strings.Contains(body, tc.field) {
+				t.Errorf("%s: %d %s, want 400 invalid_argument naming %s", tc.name, st, body, tc.field)
+			}
+		}
+	})
+}
