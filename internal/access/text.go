@@ -1,6 +1,7 @@
 package access
 
 import (
+	"fmt"
 	"strings"
 	"unicode"
 	"unicode/utf8"
@@ -29,4 +30,33 @@ func CleanText(field, s string, multiline bool) (string, error) {
 		return "", Errorf(CodeInvalid, "%s holds the control character %U: remove it", field, c)
 	}
 	return s, nil
+}
+
+// EscapeControls renders the control characters of s that CleanText
+// would refuse but that reach output anyway (text stored before it, names
+// from the identity provider) visibly, for terminals and CSV files: CRLF becomes LF, newline
+// and tab stay, others become \xHH (C0, DEL) or \uHHHH (C1), and bytes that
+// are not UTF-8 become \xHH. A terminal then never receives an escape
+// sequence from stored text.
+func EscapeControls(s string) string {
+	if !strings.ContainsFunc(s, func(r rune) bool { return unicode.IsControl(r) && r != '\n' && r != '\t' || r == utf8.RuneError }) {
+		return s
+	}
+	s = strings.ReplaceAll(s, "\r\n", "\n")
+	var b strings.Builder
+	for i := 0; i < len(s); {
+		r, n := utf8.DecodeRuneInString(s[i:])
+		switch {
+		case r == utf8.RuneError && n <= 1:
+			fmt.Fprintf(&b, `\x%02x`, s[i])
+		case r == '\n' || r == '\t' || !unicode.IsControl(r):
+			b.WriteString(s[i : i+n])
+		case r < 0x80:
+			fmt.Fprintf(&b, `\x%02x`, r)
+		default:
+			fmt.Fprintf(&b, `\u%04x`, r)
+		}
+		i += n
+	}
+	return b.String()
 }

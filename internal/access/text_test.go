@@ -39,3 +39,21 @@ func TestCleanText(t *testing.T) {
 		}
 	}
 }
+
+func TestEscapeControls(t *testing.T) {
+	t.Parallel()
+	for in, want := range map[string]string{
+		"plain ✓":              "plain ✓",
+		"two\nlines\tand tab":  "two\nlines\tand tab",
+		"crlf\r\nline":         "crlf\nline",
+		"\x1b[2Jclear":         `\x1b[2Jclear`,
+		"bell\a nul\x00 cr\r":  `bell\x07 nul\x00 cr\x0d`,
+		"del\x7f c1\u009b31m":  `del\x7f c1\u009b31m`,
+		"bad \xff utf8":        `bad \xff utf8`,
+		"\x1b]0;title\x07done": `\x1b]0;title\x07done`,
+	} {
+		if got := EscapeControls(in); got != want {
+			t.Errorf("EscapeControls(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
