@@ -136,6 +136,7 @@ func New(ctx context.Context, cfg config.Config, opts Options) (a *App, err erro
 	a.svc, err = workflow.New(workflow.Settings{
 		MinDuration: p.MinDuration, MaxDuration: p.MaxDuration, ApprovalTimeout: p.ApprovalTimeout,
 		AdminsGroup: p.AdminsGroup, AuditorsGroup: p.AuditorsGroup, Rules: p.Rules,
+		MaxDurationCeiling: p.MaxDurationCeiling, MaxStartAhead: p.MaxStartAhead,
 	}, workflow.Deps{Store: a.store, Scheduler: a.queue, Provider: deadlineProvider{a.provider}, Directory: a.provider, Clock: opts.Clock,
 		Logger: log, Observer: a.metrics})
 	if err != nil {

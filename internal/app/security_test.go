@@ -182,3 +182,33 @@ func TestTextFieldsRefuseControlCharacters(t *testing.T) {
 		}
 	})
 }
+
+// TestBoundsRefused: a start in the year 9999 and a policy allowing
+// 1000000h are refused; the ceiling holds for policies applied through the
+// API too.
+func TestBoundsRefused(t *testing.T) {
+	t.Parallel()
+	env := start(t, nil)
+	base := env.app.URL()
+	for _, tc := range []struct {
+		name, user, method, path, body, want string
+	}{
+		{"start in the year 9999", "alice", "POST", "/api/v1/requests",
+			`{"account_ids":["prod"],"permission_set":"AdministratorAccess","duration":"1h","justification":"x","start":"9999-01-01T00:00:00Z"}`, "start"},
+		{"start 91 days ahead", "alice", "POST", "/api/v1/requests",
+			`{"account_ids":["prod"],"permission_set":"AdministratorAccess","duration":"1h","justification":"x","start":"` +
+				time.Now().Add(91*24*time.Hour).UTC().Format(time.RFC3339) + `"}`, "ahead"},
+		{"settings max_duration 1000000h", "erin", "PUT", "/api/v1/admin/settings", `{"max_duration":"1000000h"}`, "ceiling"},
+	} {
+		st, body := doAPI(t, base, env.tokens[tc.user], tc.method, tc.path, tc.body)
+		if st != http.StatusBadRequest || !strings.Contains(body, tc.want) {
+			t.Errorf("%s: %d %s, want 400 naming %s", tc.name, st, body, tc.want)
+		}
+	}
+	st, body := doAPI(t, base, env.tokens["alice"], "POST", "/api/v1/requests",
+		`{"account_ids":["prod"],"permission_set":"AdministratorAccess","duration":"1h","justification":"x","start":"`+
+			time.Now().Add(89*24*time.Hour).UTC().Format(time.RFC3339)+`"}`)
+	if st != http.StatusCreated {
+		t.Errorf("start 89 days ahead: %d %s", st, body)
+	}
+}

@@ -169,3 +169,32 @@ func TestTrustProxyHeaders(t *testing.T) {
 		})
 	}
 }
+
+// TestDurationCeiling: durations above policy.max_duration_ceiling (7 days
+// unless raised) are configuration errors.
+func TestDurationCeiling(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		name, yaml string
+		problem    bool
+	}{
+		{"defaults", "policy: {}", false},
+		{"max_duration a week", "policy: {max_duration: 168h}", false},
+		{"max_duration 1000000h", "policy: {max_duration: 1000000h}", true},
+		{"rule 1000000h", "policy: {rules: [{name: r, groups: [g], accounts: ['*'], permission_sets: [P], max_duration: 1000000h}]}", true},
+		{"ceiling raised", "policy: {max_duration: 1000000h, max_duration_ceiling: 1000000h}", false},
+		{"negative start ahead", "policy: {max_start_ahead: -1h}", true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			path := filepath.Join(t.TempDir(), "elevate.yaml")
+			if err := os.WriteFile(path, []byte(tc.yaml+"\n"), 0o600); err != nil {
+				t.Fatal(err)
+			}
+			_, problems := Resolve(Sources{File: path})
+			if got := len(problems) > 0; got != tc.problem {
+				t.Fatalf("problems %v, want some: %v", problems, tc.problem)
+			}
+		})
+	}
+}

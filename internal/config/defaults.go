@@ -24,13 +24,15 @@ var defaults = map[string]string{
 	"aws.identity_store_calls_per_second": "10",
 	"aws.organizations_calls_per_second":  "10",
 
-	"policy.min_duration":     "15m",
-	"policy.max_duration":     "9h",
-	"policy.approval_timeout": "3h",
-	"policy.admins_group":     "admins",
-	"policy.auditors_group":   "auditors",
-	"policy.rules":            "",
-	"policy.managed_as_code":  "false",
+	"policy.min_duration":         "15m",
+	"policy.max_duration":         "9h",
+	"policy.approval_timeout":     "3h",
+	"policy.admins_group":         "admins",
+	"policy.auditors_group":       "auditors",
+	"policy.rules":                "",
+	"policy.managed_as_code":      "false",
+	"policy.max_duration_ceiling": "168h",
+	"policy.max_start_ahead":      "2160h",
 
 	"jobs.client_id":           "", // the host name
 	"jobs.job_timeout":         "25s",

@@ -24,6 +24,13 @@ type Settings struct {
 	AdminsGroup     string        // name of the admins group; default "admins"
 	AuditorsGroup   string        // name of the auditors group; default "auditors"
 	Rules           []policy.Rule // eligibility rules
+	// MaxDurationCeiling caps every request and extension whatever the
+	// policy document says (it can be changed through the API); default
+	// access.DefaultMaxDurationCeiling.
+	MaxDurationCeiling time.Duration
+	// MaxStartAhead bounds how far ahead a request may start; default
+	// access.DefaultMaxStartAhead.
+	MaxStartAhead time.Duration
 }
 
 // WithDefaults fills zero fields with their defaults.
@@ -42,6 +49,12 @@ func (s Settings) WithDefaults() Settings {
 	}
 	if s.AuditorsGroup == "" {
 		s.AuditorsGroup = "auditors"
+	}
+	if s.MaxDurationCeiling == 0 {
+		s.MaxDurationCeiling = access.DefaultMaxDurationCeiling
+	}
+	if s.MaxStartAhead == 0 {
+		s.MaxStartAhead = access.DefaultMaxStartAhead
 	}
 	return s
 }
