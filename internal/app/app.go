@@ -215,9 +215,16 @@ func OpenStore(ctx context.Context, cfg config.Config, log *slog.Logger) (Store,
 	if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
 		return nil, "", fmt.Errorf("create data directory: %w", err)
 	}
+	if err := precreatePrivate(cfg.SQLitePath()); err != nil {
+		return nil, cfg.SQLitePath(), err
+	}
 	st, err := sqlite.Open(ctx, cfg.SQLitePath(), log)
 	if err != nil {
 		return nil, cfg.SQLitePath(), fmt.Errorf("open database %s: %w", cfg.SQLitePath(), err)
+	}
+	if err := restrictFiles(cfg.SQLitePath(), cfg.SQLitePath()+"-wal", cfg.SQLitePath()+"-shm"); err != nil {
+		_ = st.Close()
+		return nil, cfg.SQLitePath(), err
 	}
 	return st, cfg.SQLitePath(), nil
 }
@@ -350,4 +357,30 @@ func (a *App) registerGauges() {
 		}, a.log)
 	a.metrics.AddGauges("elevate_job_backlog", "Jobs that are due, by state (available, retryable, running).", "state", a.queue.Backlog, a.log)
 	a.registerRunGauges() // metrics_runs.go
+}
+
+// precreatePrivate creates the SQLite database file empty with mode 0600
+// when it does not exist yet, before the engine opens it: SQLite would
+// create it with 0644 (less the umask), and creates the -wal and -shm files
+// with the database file's mode.
+func precreatePrivate(path string) error {
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+	if errors.Is(err, os.ErrExist) {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("create database file: %w", err)
+	}
+	return f.Close()
+}
+
+// restrictFiles makes the files that exist among paths readable by their
+// owner only, for databases created by earlier versions with 0644.
+func restrictFiles(paths ...string) error {
+	for _, p := range paths {
+		if err := os.Chmod(p, 0o600); err != nil && !errors.Is(err, os.ErrNotExist) {
+			return fmt.Errorf("restrict %s to its owner: %w", p, err)
+		}
+	}
+	return nil
 }

@@ -129,7 +129,7 @@ func createSAMLKeyPair(keyFile, certFile, host string) (*rsa.PrivateKey, *x509.C
 	if err := os.WriteFile(keyFile, pem.EncodeToMemory(&pem.Block{Type: "RSA PRIVATE KEY", Bytes: x509.MarshalPKCS1PrivateKey(key)}), 0o600); err != nil {
 		return nil, nil, fmt.Errorf("write SAML key: %w", err)
 	}
-	if err := os.WriteFile(certFile, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}), 0o644); err != nil { //nolint:gosec // G306: a public certificate or an exported public file, meant to be readable
+	if err := os.WriteFile(certFile, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}), 0o600); err != nil {
 		return nil, nil, fmt.Errorf("write SAML certificate: %w", err)
 	}
 	return key, cert, nil

@@ -5,6 +5,8 @@ import (
 	"log/slog"
 	"net/http"
 	"net/url"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -210,5 +212,28 @@ func TestBoundsRefused(t *testing.T) {
 			time.Now().Add(89*24*time.Hour).UTC().Format(time.RFC3339)+`"}`)
 	if st != http.StatusCreated {
 		t.Errorf("start 89 days ahead: %d %s", st, body)
+	}
+}
+
+// TestDataFilesPrivate: the running app's data directory is 0700 and its
+// SQLite files (database, -wal, -shm) 0600, whatever the umask lets
+// SQLite's own default through.
+func TestDataFilesPrivate(t *testing.T) {
+	t.Parallel()
+	dir := filepath.Join(t.TempDir(), "data")
+	env := start(t, func(c *config.Config) { c.DataDir = dir })
+	if _, err := env.client(t, "alice").Me(t.Context()); err != nil { // the database is in use
+		t.Fatal(err)
+	}
+	for path, want := range map[string]os.FileMode{dir: 0o700, filepath.Join(dir, "elevate.db"): 0o600,
+		filepath.Join(dir, "elevate.db-wal"): 0o600, filepath.Join(dir, "elevate.db-shm"): 0o600} {
+		fi, err := os.Stat(path)
+		if err != nil {
+			t.Errorf("%s: %v", path, err)
+			continue
+		}
+		if fi.Mode().Perm() != want {
+			t.Errorf("%s has mode %v, want %v", path, fi.Mode().Perm(), want)
+		}
 	}
 }
