@@ -62,7 +62,10 @@ func (r Request) Extend(a Actor, d time.Duration, justification string, maxTotal
 		return r, Event{}, Errorf(CodeInvalid, "extending by %s makes %s, longer than the %s this rule allows (at most %s more)",
 			d, r.Duration+d, maxTotal, max(maxTotal-r.Duration, 0))
 	}
-	just := strings.TrimSpace(justification)
+	just, err := CleanText("justification", strings.TrimSpace(justification), true)
+	if err != nil {
+		return r, Event{}, err
+	}
 	if just == "" {
 		return r, Event{}, Errorf(CodeInvalid, "justification is empty: say why you need more time")
 	}

@@ -13,7 +13,17 @@ type Limits struct {
 	MinDuration     time.Duration // shortest request allowed
 	MaxDuration     time.Duration // longest request allowed by the rule (and the global ceiling)
 	ApprovalTimeout time.Duration // how long a request may wait for approval
+	// MaxStartAhead bounds how far in the future a request may start; 0:
+	// DefaultMaxStartAhead.
+	MaxStartAhead time.Duration
 }
+
+// Bounds no policy can lift, unless the operator raises them in the
+// configuration (policy.max_duration_ceiling, policy.max_start_ahead).
+const (
+	DefaultMaxDurationCeiling = 7 * 24 * time.Hour
+	DefaultMaxStartAhead      = 90 * 24 * time.Hour
+)
 
 // Eligibility is what the policy decided for a new request.
 type Eligibility struct {
@@ -83,14 +93,20 @@ func NewRequest(in NewRequestInput, requester Actor, elig Eligibility, lim Limit
 	if lim.MaxDuration > 0 && in.Duration > lim.MaxDuration {
 		return Request{}, Event{}, Errorf(CodeInvalid, "duration %s is longer than the %s this rule allows", in.Duration, lim.MaxDuration)
 	}
-	just := strings.TrimSpace(in.Justification)
+	just, err := CleanText("justification", strings.TrimSpace(in.Justification), true)
+	if err != nil {
+		return Request{}, Event{}, err
+	}
 	if just == "" {
 		return Request{}, Event{}, Errorf(CodeInvalid, "justification is empty: say why you need this access")
 	}
 	if utf8.RuneCountInString(just) > MaxJustificationLen {
 		return Request{}, Event{}, Errorf(CodeInvalid, "justification is longer than %d characters", MaxJustificationLen)
 	}
-	ticket := strings.TrimSpace(in.Ticket)
+	ticket, err := CleanText("ticket", strings.TrimSpace(in.Ticket), false)
+	if err != nil {
+		return Request{}, Event{}, err
+	}
 	if elig.TicketRequired && ticket == "" {
 		return Request{}, Event{}, Errorf(CodeInvalid, "ticket is required for this access: give the change or incident ticket")
 	}
@@ -98,6 +114,14 @@ func NewRequest(in NewRequestInput, requester Actor, elig Eligibility, lim Limit
 		return Request{}, Event{}, Errorf(CodeInvalid, "ticket is longer than %d characters", MaxTicketLen)
 	}
 	start := in.StartAt
+	ahead := lim.MaxStartAhead
+	if ahead <= 0 {
+		ahead = DefaultMaxStartAhead
+	}
+	if start.After(now.Add(ahead)) {
+		return Request{}, Event{}, Errorf(CodeInvalid, "start %s is more than %s ahead: request at most %s in advance",
+			start.Format(time.RFC3339), ahead, ahead)
+	}
 	if start.IsZero() || start.Before(now) {
 		if !start.IsZero() && now.Sub(start) > time.Minute {
 			return Request{}, Event{}, Errorf(CodeInvalid, "start %s is in the past: leave it out to start now", start.Format(time.RFC3339))
@@ -152,6 +176,9 @@ func illegal(r Request, action string) error {
 }
 
 func checkComment(comment string) error {
+	if _, err := CleanText("comment", comment, true); err != nil {
+		return err
+	}
 	if utf8.RuneCountInString(comment) > MaxCommentLen {
 		return Errorf(CodeInvalid, "comment is longer than %d characters", MaxCommentLen)
 	}

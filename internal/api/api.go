@@ -12,7 +12,11 @@ import (
 	"context"
 	"log/slog"
 	"net/http"
+	"net/url"
+	"strings"
 	"time"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/elevate/elevate/internal/access"
 	"github.com/elevate/elevate/internal/workflow"
@@ -79,7 +83,39 @@ func New(svc Service, logger *slog.Logger) *API {
 	return a
 }
 
-// ServeHTTP implements http.Handler.
+// ServeHTTP implements http.Handler. A path or query parameter holding a
+// NUL or invalid UTF-8 is refused here, before any route: no engine should
+// be handed one (PostgreSQL refuses them with an error that would be a 500).
 func (a *API) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if err := checkURL(r); err != nil {
+		a.writeError(w, r, err)
+		return
+	}
 	a.mux.ServeHTTP(w, r)
+}
+
+// checkURL refuses a request whose path or query holds a NUL or a control
+// character, or is not valid UTF-8, naming the part.
+func checkURL(r *http.Request) error {
+	bad := func(s string) bool {
+		return !utf8.ValidString(s) || strings.ContainsFunc(s, unicode.IsControl)
+	}
+	if bad(r.URL.Path) {
+		return access.Errorf(access.CodeInvalid, "the URL path holds a control character or invalid UTF-8: check the request id")
+	}
+	q, err := url.ParseQuery(r.URL.RawQuery)
+	if err != nil {
+		return access.Errorf(access.CodeInvalid, "the query string is malformed: %v", err)
+	}
+	for k, vs := range q {
+		if bad(k) {
+			return access.Errorf(access.CodeInvalid, "a query parameter name holds a control character or invalid UTF-8")
+		}
+		for _, v := range vs {
+			if bad(v) {
+				return access.Errorf(access.CodeInvalid, "query parameter %q holds a control character or invalid UTF-8", k)
+			}
+		}
+	}
+	return nil
 }

@@ -181,17 +181,25 @@ func TestAuthentication(t *testing.T) {
 	}
 }
 
-func TestViaCLIHeader(t *testing.T) {
-	ta := newTestAPI(t)
-	req := newRequest("GET", "/api/v1/me", apitest.AliceToken, nil)
-	req.Header.Set("X-Elevate-Client", "cli")
-	mustStatus(t, ta.serve(req), http.StatusOK)
-	if v := ta.fake.LastVia(); v != access.ViaCLI {
-		t.Errorf("via = %q with X-Elevate-Client: cli, want cli", v)
+// TestViaIsServerChosen: a bearer token is audited as via api whatever the
+// client claims in a header; the body can't name via either.
+func TestViaIsServerChosen(t *testing.T) {
+	t.Parallel()
+	for _, claim := range []string{"", "cli", "CLI", "portal", "slack", "system"} {
+		ta := newTestAPI(t)
+		req := newRequest("GET", "/api/v1/me", apitest.AliceToken, nil)
+		if claim != "" {
+			req.Header.Set("X-Elevate-Client", claim)
+		}
+		mustStatus(t, ta.serve(req), http.StatusOK)
+		if v := ta.fake.LastVia(); v != access.ViaAPI {
+			t.Errorf("via = %q with X-Elevate-Client: %q, want api", v, claim)
+		}
 	}
-	mustStatus(t, ta.do("GET", "/api/v1/me", apitest.AliceToken, nil), http.StatusOK)
-	if v := ta.fake.LastVia(); v != access.ViaAPI {
-		t.Errorf("via = %q without the header, want api", v)
+	ta := newTestAPI(t)
+	rec := ta.serve(newRequest("POST", "/api/v1/requests", apitest.AliceToken, `{"account_ids":["prod"],"permission_set":"P","duration":"1h","justification":"x","via":"cli"}`))
+	if rec.status != http.StatusBadRequest || !strings.Contains(string(rec.body), `unknown field \"via\"`) {
+		t.Errorf("a body naming via: %d %s, want 400 naming the unknown field", rec.status, rec.body)
 	}
 }
 

@@ -7,8 +7,10 @@ import (
 	"github.com/elevate/elevate/internal/access"
 )
 
-// ClientHeader names the header with which a client says what it is. The
-// value "cli" marks the elevate CLI, whose actions are audited as via=cli.
+// ClientHeader names the header with which a client says what it is. It is
+// informational only: the decision log's via is what the server verified
+// (a bearer token is "api"), never what the client claims, since any
+// client can send any header.
 const ClientHeader = "X-Elevate-Client"
 
 // authenticated resolves the bearer token to an actor, puts the actor in the
@@ -20,11 +22,9 @@ func (a *API) authenticated(h handlerFunc) http.Handler {
 			a.writeError(w, r, err)
 			return
 		}
-		via := access.ViaAPI
-		if strings.EqualFold(strings.TrimSpace(r.Header.Get(ClientHeader)), "cli") {
-			via = access.ViaCLI
-		}
-		actor, err := a.svc.Authenticate(r.Context(), token, via)
+		// via follows the authentication method: every bearer token is
+		// the API, whatever client (the CLI included) holds it.
+		actor, err := a.svc.Authenticate(r.Context(), token, access.ViaAPI)
 		if err != nil {
 			a.writeError(w, r, err)
 			return

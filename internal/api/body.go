@@ -6,10 +6,13 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"mime"
 	"net/http"
 	"reflect"
+	"slices"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/elevate/elevate/internal/access"
 )
@@ -18,9 +21,13 @@ import (
 const maxBodyBytes = 64 << 10
 
 // decodeBody decodes a JSON object from r's body into dst, strictly: the
-// content type must be JSON, the body at most 64 KiB, with no unknown
-// fields and nothing after the object. An empty body is accepted when
-// optional is true, and leaves dst alone.
+// content type must be JSON, the body at most 64 KiB of valid UTF-8, with
+// no unknown field, no field named in another case than dst's (encoding/json
+// alone would match "Justification" to justification), no key twice in any
+// object (encoding/json alone keeps the last, which two parsers of one body
+// could read differently), no NUL in any string, and nothing after the
+// object. An empty body is accepted when optional is true, and leaves dst
+// alone.
 func decodeBody(w http.ResponseWriter, r *http.Request, dst any, optional bool) error {
 	data, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxBodyBytes))
 	if err != nil {
@@ -37,6 +44,9 @@ func decodeBody(w http.ResponseWriter, r *http.Request, dst any, optional bool) 
 	}
 	if mt, _, err := mime.ParseMediaType(r.Header.Get("Content-Type")); err != nil || mt != "application/json" {
 		return access.Errorf(codeUnsupportedMedia, "request body must be JSON: send the header Content-Type: application/json")
+	}
+	if err := checkJSON(data, reflect.TypeOf(dst)); err != nil {
+		return err
 	}
 	dec := json.NewDecoder(bytes.NewReader(data))
 	dec.DisallowUnknownFields()
@@ -107,4 +117,155 @@ func jsonFields(dst any) []string {
 		}
 	}
 	return names
+}
+
+// maxJSONDepth bounds how deeply checkJSON follows nested values; request
+// bodies are flat objects, so deeper nesting is refused.
+const maxJSONDepth = 32
+
+// checkJSON reads data token by token alongside t, the Go type it is decoded
+// into, and refuses what encoding/json lets through: invalid UTF-8 (which it
+// would turn into U+FFFD), duplicate keys, object keys that are not exactly
+// one of a struct's JSON names, and NUL characters (escaped as \u0000) in
+// strings, which no database column should hold. Each refusal names the
+// field. A syntax error stops the walk without a verdict: the decoder then
+// reports it with its offset.
+func checkJSON(data []byte, t reflect.Type) error {
+	if !utf8.Valid(data) {
+		return access.Errorf(access.CodeInvalid, "request body is not valid UTF-8")
+	}
+	dec := json.NewDecoder(bytes.NewReader(data))
+	dec.UseNumber()
+	err := walkJSON(dec, t, "", 0)
+	if _, ok := errors.AsType[*access.Error](err); ok {
+		return err
+	}
+	return nil
+}
+
+// walkJSON checks the next value of dec, decoded into t (nil: any type).
+func walkJSON(dec *json.Decoder, t reflect.Type, path string, depth int) error {
+	if depth > maxJSONDepth {
+		return access.Errorf(access.CodeInvalid, "request body nests deeper than %d levels", maxJSONDepth)
+	}
+	tok, err := dec.Token()
+	if err != nil {
+		return err
+	}
+	t = plainType(t)
+	switch tok := tok.(type) {
+	case string:
+		if strings.ContainsRune(tok, 0) {
+			return access.Errorf(access.CodeInvalid, "field %q holds a NUL character", fieldName(path))
+		}
+	case json.Delim:
+		switch tok {
+		case '[':
+			var elem reflect.Type
+			if t != nil && (t.Kind() == reflect.Slice || t.Kind() == reflect.Array) {
+				elem = t.Elem()
+			}
+			for i := 0; dec.More(); i++ {
+				if err := walkJSON(dec, elem, fmt.Sprintf("%s[%d]", fieldName(path), i), depth+1); err != nil {
+					return err
+				}
+			}
+		case '{':
+			if err := walkObject(dec, t, path, depth); err != nil {
+				return err
+			}
+		}
+		if _, err := dec.Token(); err != nil { // the closing ] or }
+			return err
+		}
+	}
+	return nil
+}
+
+// walkObject checks the members of an object whose { was just read.
+func walkObject(dec *json.Decoder, t reflect.Type, path string, depth int) error {
+	var fields map[string]reflect.Type
+	if t != nil && t.Kind() == reflect.Struct {
+		fields = structFields(t)
+	}
+	seen := map[string]bool{}
+	for dec.More() {
+		tok, err := dec.Token()
+		if err != nil {
+			return err
+		}
+		key, _ := tok.(string)
+		full := key
+		if path != "" {
+			full = path + "." + key
+		}
+		if strings.ContainsRune(key, 0) {
+			return access.Errorf(access.CodeInvalid, "a field name in %s holds a NUL character", fieldName(path))
+		}
+		if seen[key] {
+			return access.Errorf(access.CodeInvalid, "field %q appears twice in the request body: send each field once", full)
+		}
+		seen[key] = true
+		var sub reflect.Type
+		if fields != nil {
+			ft, ok := fields[key]
+			if !ok {
+				names := slices.Sorted(maps.Keys(fields))
+				for _, n := range names {
+					if strings.EqualFold(n, key) {
+						return access.Errorf(access.CodeInvalid, "field %q is spelled %q: field names are case-sensitive", full, n)
+					}
+				}
+				return access.Errorf(access.CodeInvalid, "unknown field %q in request body: accepted fields are %s", full, strings.Join(names, ", "))
+			}
+			sub = ft
+		} else if t != nil && t.Kind() == reflect.Map {
+			sub = t.Elem()
+		}
+		if err := walkJSON(dec, sub, full, depth+1); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+var jsonUnmarshaler = reflect.TypeFor[json.Unmarshaler]()
+
+// plainType dereferences pointers, and returns nil for types that decode
+// themselves (time.Time and other json.Unmarshalers) or take any JSON.
+func plainType(t reflect.Type) reflect.Type {
+	for t != nil && t.Kind() == reflect.Pointer {
+		t = t.Elem()
+	}
+	if t == nil || t.Kind() == reflect.Interface || reflect.PointerTo(t).Implements(jsonUnmarshaler) {
+		return nil
+	}
+	return t
+}
+
+// structFields maps the JSON names of t's exported fields to their types.
+func structFields(t reflect.Type) map[string]reflect.Type {
+	out := map[string]reflect.Type{}
+	for f := range t.Fields() {
+		if !f.IsExported() {
+			continue
+		}
+		name, _, _ := strings.Cut(f.Tag.Get("json"), ",")
+		if name == "-" {
+			continue
+		}
+		if name == "" {
+			name = f.Name
+		}
+		out[name] = f.Type
+	}
+	return out
+}
+
+// fieldName is how a message names the field at path.
+func fieldName(path string) string {
+	if path == "" {
+		return "request body"
+	}
+	return path
 }

@@ -9,6 +9,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/getkin/kin-openapi/openapi3"
 	"github.com/getkin/kin-openapi/openapi3filter"
@@ -172,7 +173,7 @@ func TestOpenAPIDescribesResponses(t *testing.T) {
 	prod := decodeRequest(t, post("/api/v1/requests", apitest.AliceToken, prodBody(), 201))
 	sandbox := decodeRequest(t, post("/api/v1/requests", apitest.AliceToken, map[string]any{
 		"account_ids": []string{apitest.SandboxAccount}, "permission_set": "ReadOnlyAccess", "duration": "30m",
-		"justification": "logs", "start": "2099-01-01T00:00:00Z"}, 201))
+		"justification": "logs", "start": time.Now().Add(30 * 24 * time.Hour).UTC().Format(time.RFC3339)}, 201))
 	post("/api/v1/requests", apitest.AliceToken, map[string]any{"account_ids": []string{apitest.ProdAccount},
 		"permission_set": "ReadOnlyAccess", "duration": "1h", "justification": "x"}, 403)
 	post("/api/v1/requests", apitest.AliceToken, map[string]any{"account_ids": []string{"999999999999"},

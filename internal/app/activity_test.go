@@ -104,12 +104,13 @@ func TestSessionActivityEndToEnd(t *testing.T) {
 			t.Fatal(err)
 		}
 
-		// Nobody outside the request may see or refresh it; unknown is 404.
-		if st, body := apiCall(t, env, "frank", "GET", "/api/v1/requests/"+r.ID+"/activity", nil); st != http.StatusForbidden {
-			t.Errorf("frank GET activity: %d %s, want 403", st, body)
+		// Nobody outside the request may see or refresh it: 404, as for an
+		// unknown request, so the answer does not tell that it exists.
+		if st, body := apiCall(t, env, "frank", "GET", "/api/v1/requests/"+r.ID+"/activity", nil); st != http.StatusNotFound {
+			t.Errorf("frank GET activity: %d %s, want 404", st, body)
 		}
-		if st, body := apiCall(t, env, "frank", "POST", "/api/v1/requests/"+r.ID+"/activity/refresh", nil); st != http.StatusForbidden {
-			t.Errorf("frank refresh: %d %s, want 403", st, body)
+		if st, body := apiCall(t, env, "frank", "POST", "/api/v1/requests/"+r.ID+"/activity/refresh", nil); st != http.StatusNotFound {
+			t.Errorf("frank refresh: %d %s, want 404", st, body)
 		}
 		if st, _ := apiCall(t, env, "alice", "GET", "/api/v1/requests/req_nope/activity", nil); st != http.StatusNotFound {
 			t.Errorf("GET activity of an unknown request: %d, want 404", st)

@@ -129,6 +129,7 @@ func New(ctx context.Context, cfg config.Config, opts Options) (a *App, err erro
 	a.svc, err = workflow.New(workflow.Settings{
 		MinDuration: p.MinDuration, MaxDuration: p.MaxDuration, ApprovalTimeout: p.ApprovalTimeout,
 		AdminsGroup: p.AdminsGroup, AuditorsGroup: p.AuditorsGroup, Rules: p.Rules,
+		MaxDurationCeiling: p.MaxDurationCeiling, MaxStartAhead: p.MaxStartAhead,
 	}, deps)
 	if err != nil {
 		return nil, err
@@ -159,9 +160,13 @@ func New(ctx context.Context, cfg config.Config, opts Options) (a *App, err erro
 	if err != nil {
 		return nil, err
 	}
+	trusted, err := cfg.Security.TrustProxyHeaders.Networks()
+	if err != nil { // Validate refuses it first; this keeps New safe on its own
+		return nil, fmt.Errorf("security.trust_proxy_headers: %w", err)
+	}
 	a.srv = server.New(server.Options{Logger: log, API: api.New(a.svc, log).WithAudit(a.audit).WithNotifications(a.notif.svc).WithSync(a.syncCtl), SlackInteractions: a.notif.handler, Ready: a.ready, Metrics: a.metrics.Handler(),
 		Portal: portal, CrossOriginBypass: web.CrossOriginBypass(),
-		TrustProxyHeaders: cfg.Security.TrustProxyHeaders, HSTSMaxAge: cfg.Security.HSTSMaxAge, Limits: serverLimits(cfg.Security)})
+		TrustedProxies: trusted, HSTSMaxAge: cfg.Security.HSTSMaxAge, Limits: serverLimits(cfg.Security)})
 	if opts.NoServe {
 		return a, nil
 	}
@@ -194,9 +199,16 @@ func OpenStore(ctx context.Context, cfg config.Config, log *slog.Logger) (Store,
 	if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
 		return nil, "", fmt.Errorf("create data directory: %w", err)
 	}
+	if err := precreatePrivate(cfg.SQLitePath()); err != nil {
+		return nil, cfg.SQLitePath(), err
+	}
 	st, err := sqlite.Open(ctx, cfg.SQLitePath(), log)
 	if err != nil {
 		return nil, cfg.SQLitePath(), fmt.Errorf("open database %s: %w", cfg.SQLitePath(), err)
+	}
+	if err := restrictFiles(cfg.SQLitePath(), cfg.SQLitePath()+"-wal", cfg.SQLitePath()+"-shm"); err != nil {
+		_ = st.Close()
+		return nil, cfg.SQLitePath(), err
 	}
 	return sqliteEngine{st}, cfg.SQLitePath(), nil
 }
@@ -322,4 +334,30 @@ func (a *App) registerGauges() {
 		}, a.log)
 	a.metrics.AddGauges("elevate_job_backlog", "Jobs that are due, by state (available, retryable, running).", "state", a.queue.Backlog, a.log)
 	a.registerRunGauges() // metrics_runs.go
+}
+
+// precreatePrivate creates the SQLite database file empty with mode 0600
+// when it does not exist yet, before the engine opens it: SQLite would
+// create it with 0644 (less the umask), and creates the -wal and -shm files
+// with the database file's mode.
+func precreatePrivate(path string) error {
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+	if errors.Is(err, os.ErrExist) {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("create database file: %w", err)
+	}
+	return f.Close()
+}
+
+// restrictFiles makes the files that exist among paths readable by their
+// owner only, for databases created by earlier versions with 0644.
+func restrictFiles(paths ...string) error {
+	for _, p := range paths {
+		if err := os.Chmod(p, 0o600); err != nil && !errors.Is(err, os.ErrNotExist) {
+			return fmt.Errorf("restrict %s to its owner: %w", p, err)
+		}
+	}
+	return nil
 }

@@ -27,7 +27,18 @@ import (
 // configuration).
 func (a *App) newPortal(opts Options) (*web.Portal, error) {
 	cfg := a.cfg
-	sessions := auth.NewSessions(a.svc, access.SessionTimeouts{Idle: cfg.Auth.SessionIdleTimeout, Absolute: cfg.Auth.SessionAbsoluteTimeout}, a.log).LimitPerUser(signInPerUser(cfg.Security))
+	root, err := url.Parse(strings.TrimRight(cfg.URL(), "/"))
+	if err != nil {
+		return nil, fmt.Errorf("public_url: %w", err)
+	}
+	if strings.EqualFold(root.Scheme, "http") && !auth.IsLoopbackHost(root.Host) {
+		a.log.Warn("public_url is plain http on a host that is not loopback: session cookies are sent without Secure and may leak; put elevate behind TLS and set public_url to its https URL",
+			"public_url", root.String())
+	}
+	// Cookie security follows the configured URL, not each request's Host
+	// header: behind a proxy on the same host every request looks local.
+	sessions := auth.NewSessions(a.svc, access.SessionTimeouts{Idle: cfg.Auth.SessionIdleTimeout, Absolute: cfg.Auth.SessionAbsoluteTimeout}, a.log).
+		LimitPerUser(signInPerUser(cfg.Security)).WithPublicURL(root)
 	wo := web.Options{Service: a.svc, Audit: a.audit, Sessions: sessions, DemoUsers: opts.DemoUsers, Logger: a.log,
 		PolicyManagedAsCode: cfg.Policy.ManagedAsCode}
 	if a.notif != nil && a.notif.svc != nil {
@@ -35,10 +46,6 @@ func (a *App) newPortal(opts Options) (*web.Portal, error) {
 	}
 	if a.syncCtl != nil { // sync.go
 		wo.Sync = a.syncCtl
-	}
-	root, err := url.Parse(strings.TrimRight(cfg.URL(), "/"))
-	if err != nil {
-		return nil, fmt.Errorf("public_url: %w", err)
 	}
 	if o := cfg.Auth.OIDC; o.Enabled() {
 		redirect := o.RedirectURL
@@ -123,7 +130,7 @@ func createSAMLKeyPair(keyFile, certFile, host string) (*rsa.PrivateKey, *x509.C
 	if err := os.WriteFile(keyFile, pem.EncodeToMemory(&pem.Block{Type: "RSA PRIVATE KEY", Bytes: x509.MarshalPKCS1PrivateKey(key)}), 0o600); err != nil {
 		return nil, nil, fmt.Errorf("write SAML key: %w", err)
 	}
-	if err := os.WriteFile(certFile, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}), 0o644); err != nil { //nolint:gosec // G306: a public certificate or an exported public file, meant to be readable
+	if err := os.WriteFile(certFile, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}), 0o600); err != nil {
 		return nil, nil, fmt.Errorf("write SAML certificate: %w", err)
 	}
 	return key, cert, nil

@@ -105,7 +105,7 @@ func (o *OIDC) Login(w http.ResponseWriter, r *http.Request) {
 	f := oidcFlow{State: randomString(), Nonce: randomString(), Verifier: oauth2.GenerateVerifier(), Next: SafeNext(r.URL.Query().Get("next"))}
 	b, _ := json.Marshal(f)
 	http.SetCookie(w, &http.Cookie{Name: oidcFlowCookie, Value: base64.RawURLEncoding.EncodeToString(b), Path: "/auth/oidc/",
-		HttpOnly: true, Secure: !IsLoopback(r), SameSite: http.SameSiteLaxMode, MaxAge: 600})
+		HttpOnly: true, Secure: o.sessions.SecureCookies(), SameSite: http.SameSiteLaxMode, MaxAge: 600})
 	http.Redirect(w, r, oc.AuthCodeURL(f.State, oidc.Nonce(f.Nonce), oauth2.S256ChallengeOption(f.Verifier)), http.StatusFound)
 }
 
@@ -123,7 +123,7 @@ func (o *OIDC) Callback(w http.ResponseWriter, r *http.Request) {
 			_ = json.Unmarshal(b, &f)
 		}
 	}
-	http.SetCookie(w, &http.Cookie{Name: oidcFlowCookie, Value: "", Path: "/auth/oidc/", HttpOnly: true, Secure: !IsLoopback(r), MaxAge: -1})
+	http.SetCookie(w, &http.Cookie{Name: oidcFlowCookie, Value: "", Path: "/auth/oidc/", HttpOnly: true, Secure: o.sessions.SecureCookies(), MaxAge: -1})
 	q := r.URL.Query()
 	if e := q.Get("error"); e != "" {
 		o.fail(w, r, access.Errorf(access.CodeUnauthenticated, "the identity provider refused the sign-in: %s %s", e, q.Get("error_description")))

@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/url"
 	"strings"
 	"time"
 
@@ -14,8 +15,8 @@ import (
 )
 
 // Session cookie names. The __Host- prefix makes the browser refuse the
-// cookie unless it is Secure, host-only and for path /; plain HTTP is only
-// allowed on loopback (the demo), where the prefix can't be used.
+// cookie unless it is Secure, host-only and for path /; it is used when the
+// public URL is https. Plain HTTP (the demo on 127.0.0.1) can't use it.
 const (
 	SecureCookieName   = "__Host-elevate_session"
 	LoopbackCookieName = "elevate_session"
@@ -30,17 +31,21 @@ type SessionBackend interface {
 	EndSession(ctx context.Context, secret string) error
 }
 
-// Sessions keeps portal sessions in HttpOnly, SameSite=Lax cookies that are
-// Secure except on loopback, backed by the database (so any replica can
-// serve any request, and sign-out really ends the session).
+// Sessions keeps portal sessions in HttpOnly, SameSite=Lax cookies, backed
+// by the database (so any replica can serve any request, and sign-out
+// really ends the session). The cookies are Secure and __Host- prefixed
+// unless the configured public URL is plain http (WithPublicURL): whether
+// a request looks local (its Host header) never decides, since behind a
+// proxy on the same host every request does.
 type Sessions struct {
 	backend  SessionBackend
 	timeouts access.SessionTimeouts
 	log      *slog.Logger
 	perUser  *ratelimit.Limiter // sign-ins per login (limit.go); nil: no limit
+	insecure bool               // public URL is http: no Secure, no __Host-
 }
 
-// NewSessions returns the session manager.
+// NewSessions returns the session manager, with Secure cookies.
 func NewSessions(b SessionBackend, t access.SessionTimeouts, log *slog.Logger) *Sessions {
 	if log == nil {
 		log = slog.Default()
@@ -48,13 +53,23 @@ func NewSessions(b SessionBackend, t access.SessionTimeouts, log *slog.Logger) *
 	return &Sessions{backend: b, timeouts: t.WithDefaults(), log: log}
 }
 
+// WithPublicURL sets the cookies' security from the URL users reach elevate
+// at: https gives Secure, __Host- prefixed cookies; http (the demo) plain
+// ones, which browsers would otherwise drop.
+func (s *Sessions) WithPublicURL(u *url.URL) *Sessions {
+	s.insecure = u != nil && strings.EqualFold(u.Scheme, "http")
+	return s
+}
+
+// SecureCookies reports whether the cookies are Secure (an https public URL).
+func (s *Sessions) SecureCookies() bool { return !s.insecure }
+
 // Timeouts returns the idle and absolute timeouts in force.
 func (s *Sessions) Timeouts() access.SessionTimeouts { return s.timeouts }
 
-// IsLoopback reports whether the request came to a loopback host name
-// (127.0.0.0/8, ::1, localhost): the only place cookies may go without TLS.
-func IsLoopback(r *http.Request) bool {
-	host := r.Host
+// IsLoopbackHost reports whether host (a host name or address, maybe with
+// a port) is loopback: 127.0.0.0/8, ::1 or localhost.
+func IsLoopbackHost(host string) bool {
 	if h, _, err := net.SplitHostPort(host); err == nil {
 		host = h
 	}
@@ -66,16 +81,16 @@ func IsLoopback(r *http.Request) bool {
 	return ip != nil && ip.IsLoopback()
 }
 
-func cookieName(r *http.Request) string {
-	if IsLoopback(r) {
+func (s *Sessions) cookieName() string {
+	if s.insecure {
 		return LoopbackCookieName
 	}
 	return SecureCookieName
 }
 
 // secret returns the session cookie's value, or "".
-func secret(r *http.Request) string {
-	c, err := r.Cookie(cookieName(r))
+func (s *Sessions) secret(r *http.Request) string {
+	c, err := r.Cookie(s.cookieName())
 	if err != nil {
 		return ""
 	}
@@ -94,7 +109,7 @@ func (s *Sessions) SignIn(w http.ResponseWriter, r *http.Request, login, method 
 	if err != nil {
 		return access.Actor{}, err
 	}
-	if old := secret(r); old != "" {
+	if old := s.secret(r); old != "" {
 		if err := s.backend.EndSession(ctx, old); err != nil {
 			s.log.WarnContext(ctx, "end the previous session", "error", err)
 		}
@@ -103,14 +118,14 @@ func (s *Sessions) SignIn(w http.ResponseWriter, r *http.Request, login, method 
 	if err != nil {
 		return access.Actor{}, err
 	}
-	http.SetCookie(w, &http.Cookie{Name: cookieName(r), Value: sec, Path: "/", HttpOnly: true, Secure: !IsLoopback(r),
+	http.SetCookie(w, &http.Cookie{Name: s.cookieName(), Value: sec, Path: "/", HttpOnly: true, Secure: !s.insecure,
 		SameSite: http.SameSiteLaxMode, MaxAge: int(s.timeouts.Absolute / time.Second)})
 	return actor, nil
 }
 
 // Actor returns the signed-in actor of the request.
 func (s *Sessions) Actor(r *http.Request) (access.Actor, error) {
-	sec := secret(r)
+	sec := s.secret(r)
 	if sec == "" {
 		return access.Actor{}, access.Errorf(access.CodeUnauthenticated, "sign in to continue")
 	}
@@ -119,19 +134,57 @@ func (s *Sessions) Actor(r *http.Request) (access.Actor, error) {
 
 // SignOut ends the session and clears the cookie.
 func (s *Sessions) SignOut(w http.ResponseWriter, r *http.Request) error {
-	err := s.backend.EndSession(r.Context(), secret(r))
-	http.SetCookie(w, &http.Cookie{Name: cookieName(r), Value: "", Path: "/", HttpOnly: true, Secure: !IsLoopback(r),
+	err := s.backend.EndSession(r.Context(), s.secret(r))
+	http.SetCookie(w, &http.Cookie{Name: s.cookieName(), Value: "", Path: "/", HttpOnly: true, Secure: !s.insecure,
 		SameSite: http.SameSiteLaxMode, MaxAge: -1})
 	return err
 }
 
-// SafeNext returns next when it is a local path (no scheme, no host, no
-// "//"), and "/" otherwise, so sign-in can't be used as an open redirect.
+// SafeNext returns next when it is a path on this site, and "/" otherwise,
+// so sign-in can't be used as an open redirect. Accepted: an absolute path
+// (with an optional query and fragment) of printable ASCII only, not
+// starting with "//" or "/\\", without a backslash anywhere, and the same
+// after percent-decoding (up to three rounds, for proxies that decode
+// once more; there a control character or backslash is refused, an encoded
+// space is fine). Browsers strip tabs and newlines from URLs and treat "\\" as
+// "/", so "/<TAB>/evil.example" would otherwise leave the site.
 func SafeNext(next string) string {
-	if next == "" || !strings.HasPrefix(next, "/") || strings.HasPrefix(next, "//") || strings.HasPrefix(next, "/\\") || strings.ContainsAny(next, "\r\n") {
+	if !safePath(next, true) {
+		return "/"
+	}
+	dec := next
+	for range 3 {
+		d, err := url.PathUnescape(dec)
+		if err != nil || !safePath(d, false) {
+			return "/"
+		}
+		if d == dec {
+			break
+		}
+		dec = d
+	}
+	u, err := url.Parse(next)
+	if err != nil || u.Scheme != "" || u.Host != "" || u.User != nil || u.Opaque != "" || !strings.HasPrefix(u.Path, "/") {
 		return "/"
 	}
 	return next
+}
+
+// safePath reports whether p starts with a single "/" and holds no control
+// character nor backslash; raw (not yet percent-decoded) paths must also be
+// printable ASCII without spaces, while a decoded one may hold an encoded
+// space or non-ASCII letter.
+func safePath(p string, raw bool) bool {
+	if !strings.HasPrefix(p, "/") || strings.HasPrefix(p, "//") {
+		return false
+	}
+	for i := 0; i < len(p); i++ {
+		c := p[i]
+		if c < ' ' || c == 0x7f || c == '\\' || raw && (c == ' ' || c > 0x7f) {
+			return false
+		}
+	}
+	return true
 }
 
 // ErrNotConfigured is returned by sign-in methods that are not configured.

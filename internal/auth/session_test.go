@@ -5,6 +5,7 @@ import (
 	"errors"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -51,8 +52,15 @@ func (noAWS) AssignmentExists(context.Context, access.Assignment) (bool, error) 
 var timeouts = access.SessionTimeouts{Idle: 10 * time.Minute, Absolute: time.Hour}
 
 // newSessions returns sessions backed by the real workflow service on a
-// real SQLite database whose directory has alice and bob, on a fake clock.
+// real SQLite database whose directory has alice and bob, on a fake clock,
+// for the demo's public URL http://127.0.0.1:8080.
 func newSessions(t *testing.T) (*auth.Sessions, *clock) {
+	t.Helper()
+	return newSessionsAt(t, "http://127.0.0.1:8080")
+}
+
+// newSessionsAt is newSessions for the public URL publicURL.
+func newSessionsAt(t *testing.T, publicURL string) (*auth.Sessions, *clock) {
 	t.Helper()
 	ctx := context.Background()
 	st, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "elevate.db"), nil)
@@ -75,7 +83,11 @@ func newSessions(t *testing.T) (*auth.Sessions, *clock) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return auth.NewSessions(svc, timeouts, nil), clk
+	u, err := url.Parse(publicURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return auth.NewSessions(svc, timeouts, nil).WithPublicURL(u), clk
 }
 
 // signIn signs login in on a request to host, carrying prior cookies, and
@@ -110,23 +122,29 @@ func actor(s *auth.Sessions, host string, ck *http.Cookie) (access.Actor, error)
 	return s.Actor(r)
 }
 
+// TestSessionCookieFlags: the cookie's Secure flag and __Host- prefix follow
+// the configured public URL, whatever Host the request names (behind a
+// proxy on the same host, every request names a loopback host).
 func TestSessionCookieFlags(t *testing.T) {
-	s, _ := newSessions(t)
+	t.Parallel()
 	for _, tc := range []struct {
+		publicURL  string
 		host       string
 		wantName   string
 		wantSecure bool
 	}{
-		{"127.0.0.1:8080", auth.LoopbackCookieName, false},
-		{"localhost:8080", auth.LoopbackCookieName, false},
-		{"[::1]:8080", auth.LoopbackCookieName, false},
-		{"127.10.0.1", auth.LoopbackCookieName, false},
-		{"elevate.example.com", auth.SecureCookieName, true},
-		{"elevate.example.com:8443", auth.SecureCookieName, true},
-		{"10.0.0.5:8080", auth.SecureCookieName, true},
-		{"localhost.example.com", auth.SecureCookieName, true},
+		{"http://127.0.0.1:8080", "127.0.0.1:8080", auth.LoopbackCookieName, false},
+		{"http://localhost:8080", "localhost:8080", auth.LoopbackCookieName, false},
+		{"http://[::1]:8080", "[::1]:8080", auth.LoopbackCookieName, false},
+		{"https://elevate.example.com", "elevate.example.com", auth.SecureCookieName, true},
+		{"https://elevate.example.com", "127.0.0.1:8080", auth.SecureCookieName, true},
+		{"https://elevate.example.com", "localhost:8080", auth.SecureCookieName, true},
+		{"https://elevate.example.com:8443", "[::1]:8080", auth.SecureCookieName, true},
+		{"http://10.0.0.5:8080", "10.0.0.5:8080", auth.LoopbackCookieName, false},
 	} {
-		t.Run(tc.host, func(t *testing.T) {
+		t.Run(tc.publicURL+" via "+tc.host, func(t *testing.T) {
+			t.Parallel()
+			s, _ := newSessionsAt(t, tc.publicURL)
 			ck := signIn(t, s, tc.host, "alice")
 			if ck.Name != tc.wantName || ck.Secure != tc.wantSecure {
 				t.Fatalf("cookie %s Secure=%v, want %s Secure=%v", ck.Name, ck.Secure, tc.wantName, tc.wantSecure)
@@ -164,10 +182,12 @@ func TestSessionUnknownUserAndNoCookie(t *testing.T) {
 	if _, err := actor(s, "127.0.0.1", &http.Cookie{Name: auth.LoopbackCookieName, Value: "forged"}); access.ErrorCode(err) != access.CodeUnauthenticated {
 		t.Fatalf("forged cookie: %v", err)
 	}
-	// A loopback cookie is not read on a non-loopback host (and vice versa).
+	// With an https public URL, a cookie without the __Host- prefix (one a
+	// plain-http page or a sibling host could have set) is never read.
+	hs, _ := newSessionsAt(t, "https://elevate.example.com")
 	ck := signIn(t, s, "127.0.0.1", "alice")
-	if _, err := actor(s, "elevate.example.com", ck); access.ErrorCode(err) != access.CodeUnauthenticated {
-		t.Fatalf("loopback cookie on a public host: %v", err)
+	if _, err := actor(hs, "127.0.0.1", ck); access.ErrorCode(err) != access.CodeUnauthenticated {
+		t.Fatalf("unprefixed cookie read by https sessions: %v", err)
 	}
 }
 
@@ -235,22 +255,97 @@ func TestSessionRenewedOnSignInAndEndedBySignOut(t *testing.T) {
 	}
 }
 
+// openRedirects are known ways to make a "local" path leave the site:
+// browsers drop tabs and newlines, read "\\" as "/", and some proxies
+// decode the path once more.
+var openRedirects = []string{
+	"//evil.example/",
+	"/\\evil.example",
+	"\\\\evil.example",
+	"\\/evil.example",
+	"https://evil.example/",
+	"javascript:alert(1)",
+	"requests",
+	"/a\r\nSet-Cookie: x=y",
+	"/\t/evil.example",
+	"/%09/evil.example",
+	"/\n/evil.example",
+	"/%0a/evil.example",
+	"/%0d/evil.example",
+	"/%00/evil.example",
+	"/%2f/evil.example",
+	"/%2F%2Fevil.example",
+	"/%5cevil.example",
+	"/%5Cevil.example",
+	"/%252f/evil.example",
+	"/%2509/evil.example",
+	"/\x7f/evil.example",
+	"/ /evil.example",
+	"/\u00a0/evil.example",
+	"/\u3002evil.example",
+	"/%",
+	"/%zz",
+	" /evil",
+	"\t//evil.example",
+	"/\\/evil.example",
+	"/.\\evil.example",
+	"/path\\..\\evil",
+}
+
 func TestSafeNext(t *testing.T) {
+	t.Parallel()
 	for in, want := range map[string]string{
-		"":                      "/",
-		"/requests/abc?x=1":     "/requests/abc?x=1",
-		"/":                     "/",
-		"//evil.example/":       "/",
-		"/\\evil.example":       "/",
-		"https://evil.example/": "/",
-		"javascript:alert(1)":   "/",
-		"requests":              "/",
-		"/a\r\nSet-Cookie: x=y": "/",
+		"":                        "/",
+		"/requests/abc?x=1":       "/requests/abc?x=1",
+		"/":                       "/",
+		"/requests?q=a%20b":       "/requests?q=a%20b",
+		"/requests#top":           "/requests#top",
+		"/requests/%C3%A9t%C3%A9": "/requests/%C3%A9t%C3%A9",
 	} {
 		if got := auth.SafeNext(in); got != want {
 			t.Errorf("SafeNext(%q) = %q, want %q", in, got, want)
 		}
 	}
+	for _, in := range openRedirects {
+		if got := auth.SafeNext(in); got != "/" {
+			t.Errorf("SafeNext(%q) = %q, want /", in, got)
+		}
+	}
+}
+
+// FuzzSafeNext checks that whatever SafeNext returns stays on the site: "/"
+// or a path that resolves against the site's URL to the same host, with no
+// character a browser would strip or reinterpret.
+func FuzzSafeNext(f *testing.F) {
+	for _, s := range openRedirects {
+		f.Add(s)
+	}
+	f.Add("/requests/abc?x=1")
+	base, _ := url.Parse("https://elevate.example/")
+	f.Fuzz(func(t *testing.T, in string) {
+		got := auth.SafeNext(in)
+		if got == "/" {
+			return
+		}
+		if got != in {
+			t.Fatalf("SafeNext(%q) = %q: want the input or /", in, got)
+		}
+		u, err := url.Parse(got)
+		if err != nil {
+			t.Fatalf("SafeNext(%q) = %q, which url.Parse refuses: %v", in, got, err)
+		}
+		if r := base.ResolveReference(u); r.Host != base.Host || r.Scheme != base.Scheme || r.User != nil {
+			t.Fatalf("SafeNext(%q) = %q resolves to %s", in, got, r)
+		}
+		if strings.ContainsAny(got, "\\\t\r\n") || strings.HasPrefix(got, "//") {
+			t.Fatalf("SafeNext(%q) = %q: a browser could read it as another host", in, got)
+		}
+		for _, c := range []byte(got) {
+			if c < 0x21 || c >= 0x7f {
+				t.Fatalf("SafeNext(%q) = %q holds byte %#x", in, got, c)
+			}
+		}
+	})
 }
 
 func TestLoginFromClaims(t *testing.T) {

@@ -99,7 +99,7 @@ func cmdAudit(ctx context.Context, env *Env, args []string) error {
 			}
 			b = append(b, '\n')
 			if *out != "" {
-				if err := os.WriteFile(*out, b, 0o644); err != nil { //nolint:gosec // G306: a public certificate or an exported public file, meant to be readable
+				if err := os.WriteFile(*out, b, 0o600); err != nil {
 					return fmt.Errorf("write checkpoint: %w", err)
 				}
 			}
@@ -144,7 +144,7 @@ func writeTo(w io.Writer, path string, write func(io.Writer) error) error {
 	if path == "" {
 		return write(w)
 	}
-	f, err := os.Create(path)
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o600)
 	if err != nil {
 		return fmt.Errorf("create %s: %w", path, err)
 	}

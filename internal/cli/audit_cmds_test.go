@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/base64"
 	"encoding/json"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -54,6 +55,11 @@ func TestAuditCommands(t *testing.T) {
 	}
 	if code != 0 || json.Unmarshal([]byte(out), &cp) != nil || cp.Seq != 5 || cp.Count != 5 {
 		t.Fatalf("audit checkpoint: exit %d: %s", code, out)
+	}
+	if fi, err := os.Stat(cpFile); err != nil {
+		t.Fatal(err)
+	} else if fi.Mode().Perm() != 0o600 {
+		t.Fatalf("checkpoint --out file has mode %v, want 0600", fi.Mode().Perm())
 	}
 	if out, code = run("verify"); code != 0 || !strings.HasPrefix(out, "ok: 5 entries") {
 		t.Fatalf("audit verify: exit %d: %s", code, out)

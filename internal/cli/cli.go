@@ -67,6 +67,9 @@ func Run(ctx context.Context, args []string) int {
 
 // RunEnv is Run with an explicit environment, for tests.
 func RunEnv(ctx context.Context, env *Env, args []string) int {
+	out, errOut := &terminalWriter{w: env.Stdout}, &terminalWriter{w: env.Stderr}
+	defer func() { _, _ = out.Flush(), errOut.Flush() }()
+	env = &Env{Stdout: out, Stderr: errOut, Getenv: env.Getenv}
 	cmds := commands()
 	if len(args) == 0 || args[0] == "help" || args[0] == "-h" || args[0] == "--help" {
 		usage(env.Stdout, cmds)

@@ -104,7 +104,9 @@ func printRequest(w io.Writer, r *client.Request) {
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	row := func(k, v string) {
 		if v != "" {
-			fmt.Fprintf(tw, "%s:\t%s\n", k, v)
+			// Continuation lines of a multi-line value are indented under
+			// the value, so a justification can't forge a row of its own.
+			fmt.Fprintf(tw, "%s:\t%s\n", k, strings.ReplaceAll(v, "\n", "\n\t"))
 		}
 	}
 	row("Request", r.ID)

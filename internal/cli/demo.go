@@ -6,11 +6,13 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
 	awssdk "github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/credentials"
 
+	"github.com/elevate/elevate/internal/access"
 	"github.com/elevate/elevate/internal/app"
 	"github.com/elevate/elevate/internal/awsemu"
 	"github.com/elevate/elevate/internal/config"
@@ -118,9 +120,9 @@ func cmdDemo(ctx context.Context, env *Env, args []string) error {
 			emails[u.UserName] = u.Email
 		}
 		for _, u := range DemoUsers {
-			secret, _, err := a.Service().CreateToken(ctx, u.Name, "demo", 0)
+			secret, err := demoToken(ctx, a, *dataDir, u.Name)
 			if err != nil {
-				return fmt.Errorf("demo token for %s: %w", u.Name, err)
+				return err
 			}
 			info.Users[u.Name] = DemoUserInfo{Token: secret, Email: emails[u.Name], Role: u.Role}
 			if err := os.WriteFile(filepath.Join(*dataDir, u.Name+".token"), []byte(secret+"\n"), 0o600); err != nil {
@@ -155,4 +157,22 @@ func printDemoBanner(env *Env, info DemoInfo, dataDir string) {
 	fmt.Fprintf(w, "  export ELEVATE_TOKEN=$(cat %s/alice.token)\n", dataDir)
 	fmt.Fprintf(w, "  go run ./cmd/elevate request --account prod --permission-set AdministratorAccess --duration 2m --reason \"INC-42: redrive the DLQ\"\n\n")
 	fmt.Fprintf(w, "Stop with Ctrl-C.\n")
+}
+
+// demoToken returns the user's demo token: the one a previous run of the
+// demo wrote to the data directory while it still authenticates as that
+// user, else a new one. A restarted demo so keeps its tokens instead of
+// minting more while the old ones stay valid.
+func demoToken(ctx context.Context, a *app.App, dataDir, user string) (string, error) {
+	if b, err := os.ReadFile(filepath.Join(dataDir, user+".token")); err == nil {
+		old := strings.TrimSpace(string(b))
+		if actor, err := a.Service().Authenticate(ctx, old, access.ViaAPI); err == nil && actor.UserName == user {
+			return old, nil
+		}
+	}
+	secret, _, err := a.Service().CreateToken(ctx, user, "demo", 0)
+	if err != nil {
+		return "", fmt.Errorf("demo token for %s: %w", user, err)
+	}
+	return secret, nil
 }

@@ -119,3 +119,82 @@ func TestDumpRedactsAndRoundTrips(t *testing.T) {
 		t.Errorf("round trip lost values: %+v", back.AWS)
 	}
 }
+
+// TestTrustProxyHeaders: security.trust_proxy_headers takes a list of
+// networks, or true (loopback and private ranges) or false for
+// compatibility, and refuses anything else.
+func TestTrustProxyHeaders(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		yaml    string
+		want    []string
+		problem bool
+	}{
+		{"false", nil, false},
+		{"[]", nil, false},
+		{"true", []string{"127.0.0.0/8", "::1/128", "10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "fc00::/7"}, false},
+		{"[10.1.2.0/24, 192.0.2.7, '2001:db8::/32']", []string{"10.1.2.0/24", "192.0.2.7/32", "2001:db8::/32"}, false},
+		{"10.0.0.0/8", []string{"10.0.0.0/8"}, false},
+		{"[10.0.0.0/33]", nil, true},
+		{"[proxy.example]", nil, true},
+		{"{a: b}", nil, true},
+	} {
+		t.Run(tc.yaml, func(t *testing.T) {
+			t.Parallel()
+			path := filepath.Join(t.TempDir(), "elevate.yaml")
+			if err := os.WriteFile(path, []byte("security:\n  trust_proxy_headers: "+tc.yaml+"\n"), 0o600); err != nil {
+				t.Fatal(err)
+			}
+			c, problems := Resolve(Sources{File: path})
+			if tc.problem {
+				if len(problems) == 0 {
+					t.Fatalf("accepted")
+				}
+				return
+			}
+			if len(problems) > 0 {
+				t.Fatal(problems)
+			}
+			nets, err := c.Security.TrustProxyHeaders.Networks()
+			if err != nil {
+				t.Fatal(err)
+			}
+			var got []string
+			for _, n := range nets {
+				got = append(got, n.String())
+			}
+			if !reflect.DeepEqual(got, tc.want) {
+				t.Fatalf("networks %v, want %v", got, tc.want)
+			}
+		})
+	}
+}
+
+// TestDurationCeiling: durations above policy.max_duration_ceiling (7 days
+// unless raised) are configuration errors.
+func TestDurationCeiling(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		name, yaml string
+		problem    bool
+	}{
+		{"defaults", "policy: {}", false},
+		{"max_duration a week", "policy: {max_duration: 168h}", false},
+		{"max_duration 1000000h", "policy: {max_duration: 1000000h}", true},
+		{"rule 1000000h", "policy: {rules: [{name: r, groups: [g], accounts: ['*'], permission_sets: [P], max_duration: 1000000h}]}", true},
+		{"ceiling raised", "policy: {max_duration: 1000000h, max_duration_ceiling: 1000000h}", false},
+		{"negative start ahead", "policy: {max_start_ahead: -1h}", true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			path := filepath.Join(t.TempDir(), "elevate.yaml")
+			if err := os.WriteFile(path, []byte(tc.yaml+"\n"), 0o600); err != nil {
+				t.Fatal(err)
+			}
+			_, problems := Resolve(Sources{File: path})
+			if got := len(problems) > 0; got != tc.problem {
+				t.Fatalf("problems %v, want some: %v", problems, tc.problem)
+			}
+		})
+	}
+}

@@ -12,6 +12,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/elevate/elevate/internal/access"
 	"github.com/elevate/elevate/internal/policy"
 )
 
@@ -96,6 +97,13 @@ type Policy struct {
 	// the policy changes only through `elevate policy apply` from its
 	// repository. Default false: admins may also edit it in the portal.
 	ManagedAsCode bool `yaml:"managed_as_code"`
+	// MaxDurationCeiling bounds max_duration, every rule's max_duration and
+	// every request and extension, including policies applied through the
+	// API or the portal, which can't raise it. Default 168h (7 days).
+	MaxDurationCeiling time.Duration `yaml:"max_duration_ceiling"`
+	// MaxStartAhead is how far in the future a request may start. Default
+	// 2160h (90 days).
+	MaxStartAhead time.Duration `yaml:"max_start_ahead"`
 }
 
 // Jobs tunes the job queue.
@@ -193,6 +201,21 @@ func (c Config) Validate() error {
 	}{{"policy.min_duration", p.MinDuration}, {"policy.max_duration", p.MaxDuration}, {"policy.approval_timeout", p.ApprovalTimeout}} {
 		if d.v < 0 {
 			errs = append(errs, fmt.Errorf("%s: %s is negative", d.key, d.v))
+		}
+	}
+	ceiling := p.MaxDurationCeiling
+	if ceiling <= 0 {
+		ceiling = access.DefaultMaxDurationCeiling
+	}
+	if p.MaxDurationCeiling < 0 || p.MaxStartAhead < 0 {
+		errs = append(errs, fmt.Errorf("policy.max_duration_ceiling and policy.max_start_ahead must not be negative"))
+	}
+	if p.MaxDuration > ceiling {
+		errs = append(errs, fmt.Errorf("policy.max_duration: %s is above policy.max_duration_ceiling %s; raise the ceiling if you mean it", p.MaxDuration, ceiling))
+	}
+	for i, r := range p.Rules {
+		if r.MaxDuration > ceiling {
+			errs = append(errs, fmt.Errorf("policy.rules[%d] (%s).max_duration: %s is above policy.max_duration_ceiling %s", i, r.Name, r.MaxDuration, ceiling))
 		}
 	}
 	if p.MinDuration > 0 && p.MaxDuration > 0 && p.MinDuration > p.MaxDuration {

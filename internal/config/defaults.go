@@ -27,13 +27,15 @@ var defaults = map[string]string{
 	"aws.identity_store_calls_per_second": "10",
 	"aws.organizations_calls_per_second":  "10",
 
-	"policy.min_duration":     shortDuration(policy.DefaultMinDuration),
-	"policy.max_duration":     shortDuration(policy.DefaultMaxDuration),
-	"policy.approval_timeout": shortDuration(policy.DefaultApprovalTimeout),
-	"policy.admins_group":     policy.DefaultAdminsGroup,
-	"policy.auditors_group":   policy.DefaultAuditorsGroup,
-	"policy.rules":            "",
-	"policy.managed_as_code":  "false",
+	"policy.min_duration":         shortDuration(policy.DefaultMinDuration),
+	"policy.max_duration":         shortDuration(policy.DefaultMaxDuration),
+	"policy.approval_timeout":     shortDuration(policy.DefaultApprovalTimeout),
+	"policy.admins_group":         policy.DefaultAdminsGroup,
+	"policy.auditors_group":       policy.DefaultAuditorsGroup,
+	"policy.rules":                "",
+	"policy.managed_as_code":      "false",
+	"policy.max_duration_ceiling": "168h",
+	"policy.max_start_ahead":      "2160h",
 
 	"jobs.client_id":           "", // the host name
 	"jobs.job_timeout":         "25s",
@@ -94,7 +96,7 @@ var defaults = map[string]string{
 	"auth.saml.attributes":          "[email, Email, mail, http://schemas.xmlsoap.org/ws/2005/05/identity/claims/emailaddress, username, userName]",
 	"auth.saml.allow_idp_initiated": "false",
 
-	"security.trust_proxy_headers":              "false",
+	"security.trust_proxy_headers":              "",
 	"security.hsts_max_age":                     "8760h",
 	"security.rate_limits.sign_in_per_ip":       "30",
 	"security.rate_limits.sign_in_per_user":     "10",

@@ -70,6 +70,8 @@ func sample(t *testing.T, k Key) (string, any) {
 		return "7.5", 7.5
 	case k.typ == reflect.TypeOf([]string(nil)):
 		return "a, b", []string{"a", "b"}
+	case k.typ == reflect.TypeOf(ProxyTrust(nil)):
+		return "10.0.0.0/8, 192.0.2.7", ProxyTrust{"10.0.0.0/8", "192.0.2.7"}
 	case k.typ == reflect.TypeOf([]policy.Rule(nil)):
 		return `[{name: r, groups: [g], accounts: ["*"], permission_sets: [P], max_duration: 2h}]`,
 			[]policy.Rule{{Name: "r", Groups: []string{"g"}, Accounts: []string{"*"}, PermissionSets: []string{"P"}, MaxDuration: 2 * time.Hour}}

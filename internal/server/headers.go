@@ -19,13 +19,14 @@ const ContentSecurityPolicy = "default-src 'self'; script-src 'self'; style-src 
 const DefaultHSTSMaxAge = 365 * 24 * time.Hour
 
 // isTLS reports whether the client reached elevate over TLS: TLS on this
-// listener, or, when the operator said a proxy in front terminates TLS and
-// is trusted, X-Forwarded-Proto: https.
+// listener, or X-Forwarded-Proto: https from a peer among the trusted
+// proxies (the one the nearest proxy appended).
 func (s *Server) isTLS(r *http.Request) bool {
 	if r.TLS != nil {
 		return true
 	}
-	return s.opts.TrustProxyHeaders && strings.EqualFold(strings.TrimSpace(lastListItem(r.Header.Get("X-Forwarded-Proto"))), "https")
+	peer := peerAddr(r)
+	return peer.IsValid() && inNetworks(peer, s.opts.TrustedProxies) && strings.EqualFold(strings.TrimSpace(lastListItem(r.Header.Get("X-Forwarded-Proto"))), "https")
 }
 
 // lastListItem returns the last element of a comma-separated header value:

@@ -4,6 +4,7 @@ import (
 	"crypto/tls"
 	"net/http"
 	"net/http/httptest"
+	"net/netip"
 	"strings"
 	"testing"
 )
@@ -53,7 +54,11 @@ func TestHSTSOnlyBehindTLS(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			s, _ := newTestServer(t, Options{TrustProxyHeaders: c.trust})
+			var trusted []netip.Prefix
+			if c.trust {
+				trusted = []netip.Prefix{netip.MustParsePrefix("192.0.2.0/24")} // httptest's peer
+			}
+			s, _ := newTestServer(t, Options{TrustedProxies: trusted})
 			req := httptest.NewRequest("GET", "/healthz", nil)
 			if c.tls {
 				req.TLS = &tls.ConnectionState{}

@@ -11,6 +11,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/netip"
 	"time"
 )
 
@@ -38,10 +39,11 @@ type Options struct {
 	ShutdownTimeout time.Duration
 	// ReadHeaderTimeout bounds reading request headers. Default 10s.
 	ReadHeaderTimeout time.Duration
-	// TrustProxyHeaders trusts X-Forwarded-Proto (for HSTS) and the last
-	// X-Forwarded-For entry (the client IP for rate limits), set by a proxy
-	// in front. Default false: the connection's own TLS and address.
-	TrustProxyHeaders bool
+	// TrustedProxies are the networks of the reverse proxies in front: from
+	// a peer in them, X-Forwarded-Proto is trusted (for HSTS) and the client
+	// IP for rate limits is read from X-Forwarded-For or Forwarded
+	// (ClientIP). Default none: the connection's own TLS and address.
+	TrustedProxies []netip.Prefix
 	// HSTSMaxAge is Strict-Transport-Security's max-age, sent only over
 	// TLS. Default DefaultHSTSMaxAge; negative turns HSTS off.
 	HSTSMaxAge time.Duration

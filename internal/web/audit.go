@@ -127,9 +127,13 @@ func (p *Portal) auditRequestsCSV(w http.ResponseWriter, r *http.Request, actor 
 		for _, a := range q.Approvals {
 			aps = append(aps, a.UserName+":"+string(a.Verdict))
 		}
-		_ = cw.Write([]string{q.ID, string(q.Status), q.RequesterName, row.Accounts, q.PermissionSetName, q.Duration.String(), t(q.CreatedAt),
-			t(q.StartAt), t(q.ActivatedAt), t(q.EndsAt), csvSafe(q.Justification), csvSafe(q.Ticket), q.Rule, strings.Join(aps, " "), q.EndRequestedBy, csvSafe(q.Reason),
-			p.activityCount(r, actor, q)}) // session activity events stored (activity.go)
+		cells := []string{q.ID, string(q.Status), q.RequesterName, row.Accounts, q.PermissionSetName, q.Duration.String(), t(q.CreatedAt),
+			t(q.StartAt), t(q.ActivatedAt), t(q.EndsAt), q.Justification, q.Ticket, q.Rule, strings.Join(aps, " "), q.EndRequestedBy, q.Reason,
+			p.activityCount(r, actor, q)} // session activity events stored (activity.go)
+		for i := range cells {
+			cells[i] = csvSafe(cells[i])
+		}
+		_ = cw.Write(cells)
 	}
 	cw.Flush()
 	if err := cw.Error(); err != nil {
@@ -163,10 +167,14 @@ func writeCSV(w http.ResponseWriter, name string, b []byte) {
 	_, _ = w.Write(b)
 }
 
-// csvSafe defuses user text that a spreadsheet would run as a formula.
+// csvSafe makes a cell of stored text safe to open: control characters
+// other than newline and tab are escaped (access.EscapeControls), so a
+// terminal showing the file runs no escape sequence, and a cell a
+// spreadsheet would run as a formula (starting with = + - @, tab or CR) is
+// prefixed with ' so it shows as text.
 func csvSafe(s string) string {
 	if s != "" && strings.ContainsRune("=+-@\t\r", rune(s[0])) {
-		return "'" + s
+		s = "'" + s
 	}
-	return s
+	return access.EscapeControls(s)
 }

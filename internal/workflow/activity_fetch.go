@@ -187,7 +187,9 @@ func (s *Service) RefreshActivity(ctx context.Context, actor access.Actor, id st
 			return notFound(err, "request %s does not exist", id)
 		}
 		if !r.VisibleTo(actor) {
-			return access.Errorf(access.CodeForbidden, "only the requester, the request's approvers, auditors and admins may refresh its activity")
+			// Not found, like GetRequest: a caller who may not see the
+			// request learns nothing about whether it exists.
+			return access.Errorf(access.CodeNotFound, "request %s does not exist", id)
 		}
 		if s.activitySrc == nil {
 			return access.Errorf(access.CodeIllegalTransition, "session activity is off: set activity.source to cloudtrail_lake or cloudwatch_logs")
@@ -231,7 +233,7 @@ func (s *Service) RequestActivity(ctx context.Context, actor access.Actor, id st
 			return notFound(err, "request %s does not exist", id)
 		}
 		if !r.VisibleTo(actor) {
-			return access.Errorf(access.CodeForbidden, "only the requester, the request's approvers, auditors and admins may see its activity")
+			return access.Errorf(access.CodeNotFound, "request %s does not exist", id)
 		}
 		req = r
 		out, err = tx.ListActivity(ctx, id)

@@ -71,6 +71,9 @@ func (s *Service) ReviewBreakGlass(ctx context.Context, actor access.Actor, id, 
 	if comment == "" {
 		return BreakGlassUse{}, access.Errorf(access.CodeInvalid, "comment is empty: say what you checked about this break-glass use")
 	}
+	if _, err := access.CleanText("comment", comment, true); err != nil {
+		return BreakGlassUse{}, err
+	}
 	if utf8.RuneCountInString(comment) > access.MaxCommentLen {
 		return BreakGlassUse{}, access.Errorf(access.CodeInvalid, "comment is longer than %d characters", access.MaxCommentLen)
 	}

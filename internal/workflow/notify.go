@@ -22,7 +22,6 @@ type Notifier interface {
 	Plan(ctx context.Context, tx store.Tx, evs []access.Event) ([]access.Notification, error)
 }
 
-
 // appendEvents writes events to the decision log and schedules their
 // notifications, in tx.
 func (s *Service) appendEvents(ctx context.Context, tx store.Tx, evs ...access.Event) error {

@@ -225,7 +225,7 @@ func (s *Service) planPolicy(ctx context.Context, tx store.Tx, yamlDoc []byte) (
 		return PolicyPlan{}, policy.Document{}, fmt.Errorf("load directory: %w", err)
 	}
 	plan := PolicyPlan{Revision: rev, Changes: policy.Plan(cur, src.Doc),
-		Problems: src.Locate(policy.New(src.Doc, policy.NewIndex(dir)).Problems())}
+		Problems: src.Locate(append(policy.New(src.Doc, policy.NewIndex(dir)).Problems(), s.ceilingProblems(src.Doc)...))}
 	return plan, src.Doc.Normalize(), nil
 }
 
@@ -328,4 +328,24 @@ func (s *Service) applyPolicy(ctx context.Context, actor access.Actor, ap policy
 		s.log.InfoContext(ctx, "policy applied", "revision", plan.Revision, "by", actor.UserName, "changes", len(plan.Changes))
 	}
 	return plan, nil
+}
+
+// ceilingProblems reports the durations of doc above the configured
+// ceiling (policy.max_duration_ceiling), so no document applied through the
+// API can allow longer access than the operator configured.
+func (s *Service) ceilingProblems(doc policy.Document) []policy.Problem {
+	ceil := s.settings.MaxDurationCeiling
+	msg := func(d time.Duration) string {
+		return fmt.Sprintf("%s is above the ceiling of %s (policy.max_duration_ceiling in the server configuration)", d, ceil)
+	}
+	var ps []policy.Problem
+	if doc.Settings.MaxDuration > ceil {
+		ps = append(ps, policy.Problem{Path: "settings.max_duration", Message: msg(doc.Settings.MaxDuration)})
+	}
+	for i, r := range doc.Rules {
+		if r.MaxDuration > ceil {
+			ps = append(ps, policy.Problem{Path: fmt.Sprintf("rules[%d].max_duration", i), Message: msg(r.MaxDuration)})
+		}
+	}
+	return ps
 }

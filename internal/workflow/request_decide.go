@@ -101,7 +101,7 @@ func (s *Service) End(ctx context.Context, actor access.Actor, id, comment strin
 // allow it, and the total may not pass the rule's maximum.
 func (s *Service) Extend(ctx context.Context, actor access.Actor, id string, d time.Duration, justification string) (*access.Request, error) {
 	return s.act(ctx, actor, id, justification, "extend", func(tx store.Tx, r access.Request, a access.Actor, just string, now time.Time) (access.Request, access.Event, error) {
-		return r.Extend(a, d, just, s.maxTotalFor(ctx, tx, r, a), now)
+		return r.Extend(a, d, just, s.capDuration(s.maxTotalFor(ctx, tx, r, a)), now)
 	})
 }
 

@@ -81,7 +81,8 @@ func (s *Service) Submit(ctx context.Context, actor access.Actor, in SubmitInput
 			ID: newID("req_"), GrantIDs: grantIDs, AccountIDs: ids,
 			PermissionSetARN: ps.ARN, PermissionSetName: ps.Name,
 			Duration: in.Duration, StartAt: in.StartAt, Justification: in.Justification, Ticket: in.Ticket,
-		}, actor, elig, access.Limits{MinDuration: set.MinDuration, MaxDuration: maxDur, ApprovalTimeout: set.ApprovalTimeout}, now)
+		}, actor, elig, access.Limits{MinDuration: set.MinDuration, MaxDuration: s.capDuration(maxDur), ApprovalTimeout: set.ApprovalTimeout,
+			MaxStartAhead: s.settings.MaxStartAhead}, now)
 		if err != nil {
 			return err
 		}
@@ -230,4 +231,13 @@ func (s *Service) Eligibility(ctx context.Context, actor access.Actor) ([]Eligib
 		return nil, fmt.Errorf("eligibility of %s: %w", actor.UserName, err)
 	}
 	return out, nil
+}
+
+// capDuration bounds the longest a request may last by the configured
+// ceiling (0, no rule maximum, is the ceiling).
+func (s *Service) capDuration(d time.Duration) time.Duration {
+	if d <= 0 || d > s.settings.MaxDurationCeiling {
+		return s.settings.MaxDurationCeiling
+	}
+	return d
 }

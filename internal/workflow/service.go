@@ -24,6 +24,13 @@ type Settings struct {
 	AdminsGroup     string        // name of the admins group; default policy.DefaultAdminsGroup
 	AuditorsGroup   string        // name of the auditors group; default policy.DefaultAuditorsGroup
 	Rules           []policy.Rule // eligibility rules
+	// MaxDurationCeiling caps every request and extension whatever the
+	// policy document says (it can be changed through the API); default
+	// access.DefaultMaxDurationCeiling.
+	MaxDurationCeiling time.Duration
+	// MaxStartAhead bounds how far ahead a request may start; default
+	// access.DefaultMaxStartAhead.
+	MaxStartAhead time.Duration
 }
 
 // WithDefaults fills zero fields with policy's defaults.
@@ -42,6 +49,12 @@ func (s Settings) WithDefaults() Settings {
 	}
 	if s.AuditorsGroup == "" {
 		s.AuditorsGroup = policy.DefaultAuditorsGroup
+	}
+	if s.MaxDurationCeiling == 0 {
+		s.MaxDurationCeiling = access.DefaultMaxDurationCeiling
+	}
+	if s.MaxStartAhead == 0 {
+		s.MaxStartAhead = access.DefaultMaxStartAhead
 	}
 	return s
 }
