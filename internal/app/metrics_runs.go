@@ -2,11 +2,8 @@ package app
 
 import (
 	"context"
-	"errors"
-	"fmt"
 
 	"github.com/elevate/elevate/internal/access"
-	"github.com/elevate/elevate/internal/store"
 )
 
 // registerRunGauges exports the outcome of the periodic runs (directory
@@ -16,21 +13,17 @@ func (a *App) registerRunGauges() {
 	kinds := []string{access.RunDirectorySync, access.RunReconcile}
 	read := func(ctx context.Context, value func(access.RunStatus) float64) (map[string]float64, error) {
 		out := make(map[string]float64, len(kinds))
-		err := a.store.ReadTx(ctx, func(tx store.Tx) error {
-			for _, k := range kinds {
-				rs, err := tx.GetRunStatus(ctx, k)
-				switch {
-				case errors.Is(err, store.ErrNotFound):
-					out[k] = 0 // never ran yet: neither failing nor succeeded
-				case err != nil:
-					return fmt.Errorf("read run status %s: %w", k, err)
-				default:
-					out[k] = value(rs)
-				}
+		for _, k := range kinds {
+			rs, found, err := a.svc.RunStatus(ctx, k)
+			if err != nil {
+				return nil, err
 			}
-			return nil
-		})
-		return out, err
+			out[k] = 0 // never ran yet: neither failing nor succeeded
+			if found {
+				out[k] = value(rs)
+			}
+		}
+		return out, nil
 	}
 	a.metrics.AddGauges("elevate_periodic_run_failing", "1 when the last run of a periodic task (directory_sync, reconcile) failed, else 0.", "kind",
 		func(ctx context.Context) (map[string]float64, error) {

@@ -12,7 +12,7 @@ import (
 	"github.com/elevate/elevate/internal/app"
 	"github.com/elevate/elevate/internal/aws"
 	"github.com/elevate/elevate/internal/config"
-	"github.com/elevate/elevate/internal/store"
+	"github.com/elevate/elevate/internal/workflow"
 )
 
 // providerConfig is the AWS provider configuration of cfg.
@@ -77,22 +77,17 @@ func databaseChecks(ctx context.Context, cfg config.Config) []aws.Check {
 	}
 	checks := []aws.Check{{Name: "database " + where, Status: aws.CheckOK, Detail: "schema up to date"}}
 	for _, kind := range []string{access.RunDirectorySync, access.RunReconcile} {
-		var rs access.RunStatus
-		err := st.ReadTx(ctx, func(tx store.Tx) error {
-			var err error
-			rs, err = tx.GetRunStatus(ctx, kind)
-			return err
-		})
-		checks = append(checks, runCheck(kind, rs, err))
+		rs, found, err := workflow.ReadRunStatus(ctx, st, kind)
+		checks = append(checks, runCheck(kind, rs, found, err))
 	}
 	return checks
 }
 
 // runCheck describes the last run of a periodic task.
-func runCheck(kind string, rs access.RunStatus, err error) aws.Check {
+func runCheck(kind string, rs access.RunStatus, found bool, err error) aws.Check {
 	name := "last " + strings.ReplaceAll(kind, "_", " ")
 	switch {
-	case errors.Is(err, store.ErrNotFound):
+	case err == nil && !found:
 		return aws.Check{Name: name, Status: aws.CheckWarn, Detail: "never ran (it runs when the server starts and periodically)"}
 	case err != nil:
 		return aws.Check{Name: name, Status: aws.CheckFail, Detail: err.Error()}

@@ -16,8 +16,8 @@ import (
 	"github.com/elevate/elevate/internal/app"
 	"github.com/elevate/elevate/internal/config"
 	"github.com/elevate/elevate/internal/policy"
-	"github.com/elevate/elevate/internal/store"
 	"github.com/elevate/elevate/internal/teamimport"
+	"github.com/elevate/elevate/internal/workflow"
 )
 
 const importUsage = "elevate import team [--out FILE] [--directory FILE] [--config FILE] [--data-dir D | --database-url URL] SCAN_FILE_OR_DIR..."
@@ -110,33 +110,23 @@ func importBase(ctx context.Context, env *Env, cfg config.Config, dirFile string
 	if err := st.CheckSchema(ctx); err != nil {
 		return cur, err
 	}
-	err = st.ReadTx(ctx, func(tx store.Tx) error {
-		synced, err := tx.DirectorySyncedAt(ctx)
-		if err != nil {
-			return fmt.Errorf("directory sync time: %w", err)
-		}
-		if synced.IsZero() {
-			return fmt.Errorf("database %s: the directory was never synced: run `elevate serve` (it syncs at start) or `elevate sync --wait` first, or give --directory FILE", where)
-		}
-		if cur.dir, err = tx.DirectorySnapshot(ctx); err != nil {
-			return fmt.Errorf("load directory: %w", err)
-		}
-		rev, err := tx.PolicyRevision(ctx)
-		if err != nil || rev == 0 {
-			return err
-		}
-		sp, err := tx.GetPolicy(ctx)
-		if err != nil {
-			return fmt.Errorf("read policy: %w", err)
-		}
-		src, err := policy.Parse(sp.Document)
-		if err != nil {
-			return fmt.Errorf("policy revision %d: %w", sp.Revision, err)
-		}
-		cur.settings, cur.rules = src.Doc.Settings, len(src.Doc.Rules)
-		return nil
-	})
-	return cur, err
+	ds, err := workflow.ReadDirectoryState(ctx, st)
+	if err != nil {
+		return cur, err
+	}
+	if ds.SyncedAt.IsZero() {
+		return cur, fmt.Errorf("database %s: the directory was never synced: run `elevate serve` (it syncs at start) or `elevate sync --wait` first, or give --directory FILE", where)
+	}
+	cur.dir = ds.Directory
+	if ds.Policy == nil {
+		return cur, nil
+	}
+	src, err := policy.Parse(ds.Policy.Document)
+	if err != nil {
+		return cur, fmt.Errorf("policy revision %d: %w", ds.Policy.Revision, err)
+	}
+	cur.settings, cur.rules = src.Doc.Settings, len(src.Doc.Rules)
+	return cur, nil
 }
 
 // printImportReport tells the operator what was not imported and why, the

@@ -320,17 +320,7 @@ func (s *Service) recordRun(ctx context.Context, kind string, started, ended tim
 // (access.RunDirectorySync, access.RunReconcile); found is false when it never
 // ran.
 func (s *Service) RunStatus(ctx context.Context, kind string) (st access.RunStatus, found bool, err error) {
-	err = s.store.ReadTx(ctx, func(tx store.Tx) error {
-		st, err = tx.GetRunStatus(ctx, kind)
-		return err
-	})
-	if errors.Is(err, store.ErrNotFound) {
-		return access.RunStatus{Kind: kind}, false, nil
-	}
-	if err != nil {
-		return st, false, fmt.Errorf("read %s status: %w", kind, err)
-	}
-	return st, true, nil
+	return ReadRunStatus(ctx, s.store, kind)
 }
 
 // pacer lets at most perSecond calls through per second, evenly spaced.
