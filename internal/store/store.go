@@ -32,9 +32,25 @@ type Store interface {
 	Close() error
 }
 
-// Tx is one transaction. Its methods say which operation failed in their
-// errors.
+// Tx is one transaction: the ports of every aggregate, composed. A consumer
+// that needs only some of them declares the narrow interface it uses. The
+// methods say which operation failed in their errors.
 type Tx interface {
+	Requests
+	Assignments
+	DecisionLog
+	Directory
+	RunStatuses
+	Tokens
+	Sessions
+	Policies
+	Notifications
+	Activity
+	BreakGlass
+}
+
+// Requests stores access requests with their grants and approvals.
+type Requests interface {
 	// CreateRequest inserts a new request with its grants and approvals.
 	// r.Version is set to 1.
 	CreateRequest(ctx context.Context, r *access.Request) error
@@ -51,7 +67,24 @@ type Tx interface {
 	CountRequests(ctx context.Context) (byStatus map[access.Status]int, revocationFailing int, err error)
 	// ListRequests returns requests matching f, newest first.
 	ListRequests(ctx context.Context, f access.RequestFilter) ([]*access.Request, error)
+	// PrunableRequests returns the ids of up to limit (0: all) requests
+	// that retention may delete: in a terminal status, last updated before
+	// before, no revocation failing, and no grant that may hold an AWS
+	// assignment (active, revoking, or pending with a create sent); least
+	// recently updated first.
+	PrunableRequests(ctx context.Context, before time.Time, limit int) ([]string, error)
+	// DeleteRequests deletes those of ids that PrunableRequests would still
+	// return for before, with their grants, approvals, approvers,
+	// notifications and Slack messages, and returns the ids it deleted.
+	// Their decision-log entries stay (the chain is pruned only from its
+	// start, by DeleteAuditThrough).
+	DeleteRequests(ctx context.Context, ids []string, before time.Time) ([]string, error)
+}
 
+// Assignments serializes and answers the decisions about one account
+// assignment (account, permission set, user), and lists what reconciliation
+// compares with AWS.
+type Assignments interface {
 	// LockAssignment serializes the transactions that decide about one
 	// account assignment (share it, delete it, create it) until this
 	// transaction ends. Engines whose writers are already serialized may
@@ -67,13 +100,49 @@ type Tx interface {
 	IsStanding(ctx context.Context, a access.Assignment) (bool, error)
 	// SetStanding records or clears that the assignment is standing.
 	SetStanding(ctx context.Context, a access.Assignment, standing bool, at time.Time) error
+	// ManagedGrants returns the grants reconciliation compares with AWS:
+	// every grant pending, active or revoking, and every grant revoked or
+	// failed at or after closedSince whose origin is created or shared,
+	// ordered by account, permission set, user and grant id.
+	ManagedGrants(ctx context.Context, closedSince time.Time) ([]access.ManagedGrant, error)
+}
 
+// DecisionLog is the hash-chained decision log and its checkpoints.
+// AppendEvent gives every entry its seq, prev_hash and hash
+// (access.ChainLink) in the appending transaction, with appenders serialized
+// so the chain never forks.
+type DecisionLog interface {
 	// AppendEvent appends an entry to the decision log.
 	AppendEvent(ctx context.Context, e access.Event) error
 	// ListEvents returns the events of one request (or all when requestID is
 	// empty), oldest first.
 	ListEvents(ctx context.Context, requestID string) ([]access.Event, error)
+	// AuditHead returns the last entry of the decision log and how many
+	// entries the log holds; ErrNotFound when it is empty.
+	AuditHead(ctx context.Context) (head access.AuditEntry, count int64, err error)
+	// ScanAudit calls fn for each entry with seq > afterSeq in seq order, at
+	// most limit of them (0: all). An error from fn stops the scan and is
+	// returned as is.
+	ScanAudit(ctx context.Context, afterSeq int64, limit int, fn func(access.AuditEntry) error) error
+	// AddCheckpoint stores a signed checkpoint; c.ID is set.
+	AddCheckpoint(ctx context.Context, c *access.Checkpoint) error
+	// ListCheckpoints returns every checkpoint, oldest first.
+	ListCheckpoints(ctx context.Context) ([]access.Checkpoint, error)
+	// LockAudit serializes this transaction with every other appender and
+	// pruner of the decision log until it ends (AppendEvent takes the same
+	// lock). Engines whose writers are already serialized may make it a no-op.
+	LockAudit(ctx context.Context) error
+	// DeleteAuditThrough deletes the decision log's entries with seq <= seq
+	// and returns how many it deleted. Only audit pruning calls it, in the
+	// transaction that stores the pruning checkpoint of those entries.
+	DeleteAuditThrough(ctx context.Context, seq int64) (int64, error)
+}
 
+// Directory is the synced directory (accounts, OUs, permission sets, users,
+// groups, memberships). A sync stages what it reads in small transactions,
+// then applies it in one, so readers never see a half-synced directory and
+// a failed run changes nothing.
+type Directory interface {
 	// ReplaceDirectory stores a full directory snapshot, replacing the last.
 	ReplaceDirectory(ctx context.Context, d access.Directory, syncedAt time.Time) error
 	// DirectorySyncedAt returns when the directory was last replaced (zero if never).
@@ -91,25 +160,9 @@ type Tx interface {
 	ListPermissionSets(ctx context.Context) ([]access.PermissionSet, error)
 	// FindPermissionSet matches the name (case-insensitively) or the ARN.
 	FindPermissionSet(ctx context.Context, nameOrARN string) (access.PermissionSet, error)
-
-	// Reconciliation and run status.
-	//
-	// ManagedGrants returns the grants reconciliation compares with AWS:
-	// every grant pending, active or revoking, and every grant revoked or
-	// failed at or after closedSince whose origin is created or shared,
-	// ordered by account, permission set, user and grant id.
-	ManagedGrants(ctx context.Context, closedSince time.Time) ([]access.ManagedGrant, error)
-	// PutRunStatus stores s as the status of the last run of s.Kind,
-	// replacing the previous one.
-	PutRunStatus(ctx context.Context, s access.RunStatus) error
-	// GetRunStatus returns the status of the last run of kind; ErrNotFound
-	// when it never ran.
-	GetRunStatus(ctx context.Context, kind string) (access.RunStatus, error)
-
-	// Directory sync in batches: a run stages what it reads in
-	// small transactions, then applies it in one, so readers never see a
-	// half-synced directory and a failed run changes nothing.
-	//
+	// DirectorySnapshot returns the whole synced directory (accounts, OUs,
+	// permission sets, users, groups, memberships), for the policy index.
+	DirectorySnapshot(ctx context.Context) (access.Directory, error)
 	// BeginDirectoryStage registers the sync run runID, started at
 	// startedAt, and discards the staging rows of runs started before
 	// staleBefore (runs that died).
@@ -128,21 +181,35 @@ type Tx interface {
 	// DropDirectoryStage discards the run and its staging rows; a missing
 	// run is not an error.
 	DropDirectoryStage(ctx context.Context, runID string) error
+}
 
+// RunStatuses keeps the outcome of the last run of each periodic task.
+type RunStatuses interface {
+	// PutRunStatus stores s as the status of the last run of s.Kind,
+	// replacing the previous one.
+	PutRunStatus(ctx context.Context, s access.RunStatus) error
+	// GetRunStatus returns the status of the last run of kind; ErrNotFound
+	// when it never ran.
+	GetRunStatus(ctx context.Context, kind string) (access.RunStatus, error)
+}
+
+// Tokens stores API tokens (only their hashes).
+type Tokens interface {
 	// CreateToken stores an API token (only its hash).
 	CreateToken(ctx context.Context, t access.Token) error
 	// FindTokenByHash returns the token with the given SHA-256 hash.
 	FindTokenByHash(ctx context.Context, hash []byte) (access.Token, error)
 	// TouchToken records the token's last use.
 	TouchToken(ctx context.Context, id string, at time.Time) error
-
-	// Portal sessions and token management.
-	//
 	// ListTokens returns the user's tokens, oldest first.
 	ListTokens(ctx context.Context, userID string) ([]access.Token, error)
 	// DeleteToken revokes one of the user's tokens; ErrNotFound when the
 	// user has no token with that id.
 	DeleteToken(ctx context.Context, userID, id string) error
+}
+
+// Sessions stores portal sessions (only the hashes of their secrets).
+type Sessions interface {
 	// CreateSession stores a portal session; a taken id or hash is ErrConflict.
 	CreateSession(ctx context.Context, s access.Session) error
 	// FindSessionByHash returns the session whose secret has this hash.
@@ -154,12 +221,10 @@ type Tx interface {
 	// DeleteStaleSessions deletes the sessions past their absolute expiry at
 	// now or idle since before idleSince, and returns how many.
 	DeleteStaleSessions(ctx context.Context, now, idleSince time.Time) (int, error)
+}
 
-	// Policy engine.
-	//
-	// DirectorySnapshot returns the whole synced directory (accounts, OUs,
-	// permission sets, users, groups, memberships), for the policy index.
-	DirectorySnapshot(ctx context.Context) (access.Directory, error)
+// Policies stores the applied policy document by revision.
+type Policies interface {
 	// GetPolicy returns the applied policy document of the highest
 	// revision; ErrNotFound when none was ever applied.
 	GetPolicy(ctx context.Context) (access.StoredPolicy, error)
@@ -168,48 +233,11 @@ type Tx interface {
 	// PutPolicy stores p as revision p.Revision, which must be the stored
 	// revision plus one; otherwise ErrConflict.
 	PutPolicy(ctx context.Context, p access.StoredPolicy) error
+}
 
-	// Audit chain. AppendEvent gives every entry its seq,
-	// prev_hash and hash (access.ChainLink) in the appending transaction, with
-	// appenders serialized so the chain never forks.
-	//
-	// AuditHead returns the last entry of the decision log and how many
-	// entries the log holds; ErrNotFound when it is empty.
-	AuditHead(ctx context.Context) (head access.AuditEntry, count int64, err error)
-	// ScanAudit calls fn for each entry with seq > afterSeq in seq order, at
-	// most limit of them (0: all). An error from fn stops the scan and is
-	// returned as is.
-	ScanAudit(ctx context.Context, afterSeq int64, limit int, fn func(access.AuditEntry) error) error
-	// AddCheckpoint stores a signed checkpoint; c.ID is set.
-	AddCheckpoint(ctx context.Context, c *access.Checkpoint) error
-	// ListCheckpoints returns every checkpoint, oldest first.
-	ListCheckpoints(ctx context.Context) ([]access.Checkpoint, error)
-
-	// Retention.
-	//
-	// LockAudit serializes this transaction with every other appender and
-	// pruner of the decision log until it ends (AppendEvent takes the same
-	// lock). Engines whose writers are already serialized may make it a no-op.
-	LockAudit(ctx context.Context) error
-	// DeleteAuditThrough deletes the decision log's entries with seq <= seq
-	// and returns how many it deleted. Only audit pruning calls it, in the
-	// transaction that stores the pruning checkpoint of those entries.
-	DeleteAuditThrough(ctx context.Context, seq int64) (int64, error)
-	// PrunableRequests returns the ids of up to limit (0: all) requests
-	// that retention may delete: in a terminal status, last updated before
-	// before, no revocation failing, and no grant that may hold an AWS
-	// assignment (active, revoking, or pending with a create sent); least
-	// recently updated first.
-	PrunableRequests(ctx context.Context, before time.Time, limit int) ([]string, error)
-	// DeleteRequests deletes those of ids that PrunableRequests would still
-	// return for before, with their grants, approvals, approvers,
-	// notifications and Slack messages, and returns the ids it deleted.
-	// Their decision-log entries stay (the chain is pruned only from its
-	// start, by DeleteAuditThrough).
-	DeleteRequests(ctx context.Context, ids []string, before time.Time) ([]string, error)
-
-	// Notifications.
-	//
+// Notifications stores the notifications to deliver and the Slack
+// messages sent about requests.
+type Notifications interface {
 	// InsertNotification records a notification to deliver; a taken id is
 	// ErrConflict.
 	InsertNotification(ctx context.Context, n access.Notification) error
@@ -224,10 +252,11 @@ type Tx interface {
 	PutSlackMessage(ctx context.Context, m access.SlackMessage) error
 	// ListSlackMessages returns the messages about a request, by user id.
 	ListSlackMessages(ctx context.Context, requestID string) ([]access.SlackMessage, error)
+}
 
-	// Session activity (activity.go). One row per grant,
-	// with the events of the grant's last successful fetch.
-	//
+// Activity stores the session activity of grants: one row per grant, with
+// the events of its last successful fetch.
+type Activity interface {
 	// MarkActivityPending records that the grant's activity is being
 	// fetched (status pending, requested at at), creating its row; stored
 	// events stay until a fetch replaces them. ErrNotFound when the grant
@@ -250,9 +279,10 @@ type Tx interface {
 	// limit (0: all) grants last fetched before before, oldest first, and
 	// returns how many grants' activity it deleted.
 	DeleteActivityBefore(ctx context.Context, before time.Time, limit int) (int64, error)
+}
 
-	// Break-glass use and its review.
-	//
+// BreakGlass stores break-glass use and its review.
+type BreakGlass interface {
 	// CreateBreakGlass records a break-glass request; a request recorded
 	// twice is ErrConflict.
 	CreateBreakGlass(ctx context.Context, u access.BreakGlassUse) error

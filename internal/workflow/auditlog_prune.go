@@ -216,7 +216,7 @@ var errRangeEnd = errors.New("end of the range")
 
 // findPruneRange finds the entries at the start of the log older than
 // before: at most limit (0: all), all before entry stop (the head).
-func findPruneRange(ctx context.Context, tx store.Tx, before time.Time, limit int, stop int64) (*audit.PruneRange, error) {
+func findPruneRange(ctx context.Context, tx store.DecisionLog, before time.Time, limit int, stop int64) (*audit.PruneRange, error) {
 	cps, err := tx.ListCheckpoints(ctx)
 	if err != nil {
 		return nil, err

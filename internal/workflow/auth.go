@@ -87,7 +87,7 @@ func (s *Service) actorFor(ctx context.Context, tx store.Tx, userID string, via 
 	return a, nil
 }
 
-func (s *Service) inNamedGroup(ctx context.Context, tx store.Tx, groupIDs []string, name string) (bool, error) {
+func (s *Service) inNamedGroup(ctx context.Context, tx store.Directory, groupIDs []string, name string) (bool, error) {
 	if name == "" {
 		return false, nil
 	}

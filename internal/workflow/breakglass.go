@@ -51,7 +51,7 @@ func reviewerIDs(d policy.Decision) []string {
 
 // recordBreakGlass marks a new break-glass request for review, in the
 // request's transaction.
-func recordBreakGlass(ctx context.Context, tx store.Tx, r access.Request) error {
+func recordBreakGlass(ctx context.Context, tx store.BreakGlass, r access.Request) error {
 	err := tx.CreateBreakGlass(ctx, access.BreakGlassUse{RequestID: r.ID, RequesterID: r.RequesterID, RequesterName: r.RequesterName,
 		Rule: r.Rule, PermissionSetName: r.PermissionSetName, AccountIDs: r.AccountIDs(), Justification: r.Justification, At: r.CreatedAt})
 	if err != nil {

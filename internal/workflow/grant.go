@@ -23,7 +23,7 @@ func (e *NotDueError) Error() string {
 const RevocationFailingAfter = 3
 
 // loadGrant reads the request that owns grantID and the grant itself.
-func loadGrant(ctx context.Context, tx store.Tx, grantID string) (*access.Request, access.Grant, error) {
+func loadGrant(ctx context.Context, tx store.Requests, grantID string) (*access.Request, access.Grant, error) {
 	r, err := tx.FindRequestByGrantID(ctx, grantID)
 	if err != nil {
 		return nil, access.Grant{}, fmt.Errorf("find request of grant %s: %w", grantID, err)

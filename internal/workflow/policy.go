@@ -47,7 +47,7 @@ func (s *Service) configDocument() policy.Document {
 
 // policyDocument returns the document in effect and its revision (0: the
 // configuration's).
-func (s *Service) policyDocument(ctx context.Context, tx store.Tx) (policy.Document, int, error) {
+func (s *Service) policyDocument(ctx context.Context, tx store.Policies) (policy.Document, int, error) {
 	rev, err := tx.PolicyRevision(ctx)
 	if err != nil {
 		return policy.Document{}, 0, fmt.Errorf("policy revision: %w", err)

@@ -150,7 +150,7 @@ func (s *Service) retryConflicts(ctx context.Context, fn func(tx store.Tx) error
 }
 
 // appendEvents writes events to the decision log.
-func appendEvents(ctx context.Context, tx store.Tx, evs ...access.Event) error {
+func appendEvents(ctx context.Context, tx store.DecisionLog, evs ...access.Event) error {
 	for _, e := range evs {
 		if err := tx.AppendEvent(ctx, e); err != nil {
 			return fmt.Errorf("append %s event: %w", e.Type, err)
