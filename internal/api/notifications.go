@@ -7,15 +7,16 @@ import (
 
 	"github.com/elevate/elevate/internal/access"
 	"github.com/elevate/elevate/internal/notify"
+	"github.com/elevate/elevate/internal/workflow"
 )
 
-// Notifications lists recorded notifications; *notify.Service satisfies
-// it. It authorizes: everyone's only for admins and auditors.
+// Notifications lists recorded notifications; *workflow.Notifications
+// satisfies it. It authorizes: everyone's only for admins and auditors.
 type Notifications interface {
 	List(ctx context.Context, actor access.Actor, in notify.ListInput) ([]notify.NotificationJSON, error)
 }
 
-var _ Notifications = (*notify.Service)(nil)
+var _ Notifications = (*workflow.Notifications)(nil)
 
 // notificationList is a page of notifications.
 type notificationList struct {

@@ -117,11 +117,11 @@ func New(ctx context.Context, cfg config.Config, opts Options) (a *App, err erro
 	if a.provider, err = aws.NewFromConfig(ctx, awsCfg, pcfg); err != nil {
 		return nil, fmt.Errorf("connect to IAM Identity Center: %w", err)
 	}
-	if a.notif, err = newNotifications(cfg, a.store, a.metrics, log); err != nil { // notify.go
+	if a.notif, err = newNotifications(cfg, a.store, a.metrics, opts.Clock, log); err != nil { // notify.go
 		return nil, err
 	}
 	deps := workflow.Deps{Store: a.store, Scheduler: a.sched, Provider: a.provider, Directory: a.provider, Clock: opts.Clock,
-		Logger: log, Observer: a.metrics, Notifier: a.notif.svc}
+		Logger: log, Observer: a.metrics, Notifications: a.notif.svc}
 	if deps.Activity, deps.ActivityOptions, err = newActivitySource(cfg, awsCfg, log); err != nil { // activity.go
 		return nil, err
 	}

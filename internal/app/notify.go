@@ -18,18 +18,20 @@ import (
 	"github.com/elevate/elevate/internal/workflow"
 )
 
-// notifications are the notification service, the Slack client (nil when
-// Slack is off) and the Slack interaction endpoint (nil when off).
+// notifications are the notifications' use cases, the Slack client (nil
+// when Slack is off) and the Slack interaction endpoint (nil when off).
 type notifications struct {
-	svc     *notify.Service
+	svc     *workflow.Notifications
 	slack   *slack.Client
 	handler http.Handler
 }
 
 // newNotifications builds the notification channels the configuration turns on.
-func newNotifications(cfg config.Config, st store.Store, m *metrics.Metrics, log *slog.Logger) (*notifications, error) {
+func newNotifications(cfg config.Config, st store.Store, m *metrics.Metrics, clock workflow.Clock, log *slog.Logger) (*notifications, error) {
 	n := cfg.Notify
-	d := notify.Deps{Store: st, Observer: m, Logger: log}
+	d := workflow.NotificationsDeps{Store: st, Observer: m, Logger: log, Clock: clock,
+		Config: notify.Config{PublicURL: cfg.URL(), AdminsGroup: cfg.Policy.AdminsGroup, AuditorsGroup: cfg.Policy.AuditorsGroup, WarnBefore: n.WarnBefore,
+			Log: n.Log, PortalApprovalPermissionSets: n.Slack.PortalApprovalPermissionSets}}
 	out := &notifications{}
 	if n.Slack.BotToken != "" {
 		c, err := slack.New(slack.Config{BotToken: n.Slack.BotToken, SigningSecret: n.Slack.SigningSecret,
@@ -66,8 +68,7 @@ func newNotifications(cfg config.Config, st store.Store, m *metrics.Metrics, log
 		}
 		d.Webhook = s
 	}
-	svc, err := notify.New(notify.Config{PublicURL: cfg.URL(), AdminsGroup: cfg.Policy.AdminsGroup, AuditorsGroup: cfg.Policy.AuditorsGroup, WarnBefore: n.WarnBefore,
-		Log: n.Log, PortalApprovalPermissionSets: n.Slack.PortalApprovalPermissionSets}, d)
+	svc, err := workflow.NewNotifications(d)
 	if err != nil {
 		return nil, err
 	}

@@ -10,8 +10,8 @@ import (
 	"github.com/elevate/elevate/internal/workflow"
 )
 
-// Deliverer sends one notification; notify.Service satisfies it. A returned
-// error means "retry later" unless the attempt was the last (final).
+// Deliverer sends one notification; workflow.Notifications satisfies it. A
+// returned error means "retry later" unless the attempt was the last (final).
 type Deliverer interface {
 	Deliver(ctx context.Context, notificationID string, attempt int, final bool) error
 }

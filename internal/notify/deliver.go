@@ -1,67 +1,25 @@
 package notify
 
 import (
-	"context"
 	"errors"
 	"fmt"
 	"time"
 
 	"github.com/elevate/elevate/internal/access"
-	"github.com/elevate/elevate/internal/store"
 )
 
-// errSkip: there is nothing to send any more.
-type errSkip struct{ reason string }
+// SkipError says there is nothing to send any more (the warning of a
+// request that no longer ends then, a channel turned off since): the
+// notification is recorded as skipped, not failed.
+type SkipError struct{ Reason string }
 
-func (e errSkip) Error() string { return e.reason }
+func (e SkipError) Error() string { return e.Reason }
 
-// Deliver sends notification id. It is the body of the notify job: a
-// returned error means "retry later"; final says this is the last attempt.
-// A delivery already done is not repeated. The outcome is recorded on the
-// notification and counted for /metrics.
-func (s *Service) Deliver(ctx context.Context, id string, attempt int, final bool) error {
-	var (
-		n     access.Notification
-		r     *access.Request
-		recip access.User
-	)
-	err := s.d.Store.ReadTx(ctx, func(tx store.Tx) error {
-		var err error
-		if n, err = tx.FindNotification(ctx, id); err != nil {
-			return err
-		}
-		if r, err = tx.FindRequestByID(ctx, n.RequestID); err != nil {
-			return fmt.Errorf("find request %s: %w", n.RequestID, err)
-		}
-		if n.RecipientID != "" {
-			if recip, err = tx.FindUserByID(ctx, n.RecipientID); err != nil && !errors.Is(err, store.ErrNotFound) {
-				return fmt.Errorf("find user %s: %w", n.RecipientID, err)
-			}
-		}
-		return nil
-	})
-	if errors.Is(err, store.ErrNotFound) && n.ID == "" {
-		return nil // the notification is gone: nothing to do
-	}
-	if err != nil {
-		return fmt.Errorf("notify: deliver %s: %w", id, err)
-	}
-	if n.Status == access.NotificationSent || n.Status == access.NotificationSkipped {
-		return nil
-	}
-	ev, err := decodeEvent(n.Event)
-	if err != nil {
-		return s.record(ctx, n, attempt, true, &PermanentError{err})
-	}
-	m := s.message(n, ev, *r, recip)
-	sendErr := s.send(ctx, n, m)
-	return s.record(ctx, n, attempt, final, sendErr)
-}
-
-// message renders n for delivery, from the request as it is now.
-func (s *Service) message(n access.Notification, ev access.Event, r access.Request, recip access.User) Message {
-	m := Message{NotificationID: n.ID, Event: ev, Request: r, Recipient: recip, URL: s.RequestURL(r.ID),
-		PortalOnly: s.PortalOnly(r.PermissionSetName)}
+// Render renders n for delivery to recip (zero for the webhook and the
+// audit channel), from the request as it is now.
+func (c Config) Render(n access.Notification, ev access.Event, r access.Request, recip access.User) Message {
+	m := Message{NotificationID: n.ID, Event: ev, Request: r, Recipient: recip, URL: c.RequestURL(r.ID),
+		PortalOnly: c.PortalOnly(r.PermissionSetName)}
 	m.Subject = Subject(ev, r)
 	pendingExtension := r.Status == access.StatusActive && r.PendingExtension() >= 0
 	if recip.ID != "" && r.IsApprover(recip.ID) && (r.Status == access.StatusPending || pendingExtension) {
@@ -75,108 +33,50 @@ func (s *Service) message(n access.Notification, ev access.Event, r access.Reque
 	return m
 }
 
-// send delivers m on n's channel.
-func (s *Service) send(ctx context.Context, n access.Notification, m Message) error {
+// Deliverable reports whether m may still be sent for n: a SkipError for
+// a warning whose request no longer ends at the time it warns of, a
+// PermanentError for a recipient no longer in the directory.
+func Deliverable(n access.Notification, m Message) error {
 	if m.Event.Type == EventEndingSoon {
 		want := m.Event.Details["ends_at"]
 		if m.Request.Status != access.StatusActive || m.Request.EndRequested() || m.Request.EndsAt.UTC().Format(time.RFC3339Nano) != want {
-			return errSkip{"the request no longer ends at " + want}
+			return SkipError{"the request no longer ends at " + want}
 		}
 	}
 	if n.RecipientID != "" && m.Recipient.ID == "" {
 		return &PermanentError{fmt.Errorf("user %s is not in the directory", n.RecipientName)}
 	}
-	switch n.Channel {
-	case ChannelSlack:
-		if s.d.Slack == nil {
-			return errSkip{"slack is not configured"}
-		}
-		channel, ts, err := s.d.Slack.DirectMessage(ctx, m)
-		if err != nil {
-			return err
-		}
-		if m.Request.IsApprover(m.Recipient.ID) {
-			// Remember the approver's message, to update it when anyone decides.
-			if err := s.d.Store.InTx(ctx, func(tx store.Tx) error {
-				return tx.PutSlackMessage(ctx, access.SlackMessage{RequestID: m.Request.ID, UserID: m.Recipient.ID, Channel: channel, TS: ts})
-			}); err != nil {
-				return fmt.Errorf("record slack message: %w", err)
-			}
-		}
-		return nil
-	case ChannelSlackUpdate:
-		if s.d.Slack == nil {
-			return errSkip{"slack is not configured"}
-		}
-		var msgs []access.SlackMessage
-		if err := s.d.Store.ReadTx(ctx, func(tx store.Tx) error {
-			var err error
-			msgs, err = tx.ListSlackMessages(ctx, m.Request.ID)
-			return err
-		}); err != nil {
-			return fmt.Errorf("slack messages of %s: %w", m.Request.ID, err)
-		}
-		for _, sm := range msgs {
-			if sm.UserID == m.Recipient.ID {
-				return s.d.Slack.UpdateMessage(ctx, sm.Channel, sm.TS, m)
-			}
-		}
-		// The DM was never sent (or not yet: it will show the request as it is then).
-		return errSkip{"no Slack message to update"}
-	case ChannelSlackAudit:
-		if s.d.Slack == nil {
-			return errSkip{"slack is not configured"}
-		}
-		return s.d.Slack.AuditMessage(ctx, m)
-	case ChannelEmail:
-		if s.d.Email == nil {
-			return errSkip{"email is not configured"}
-		}
-		return s.d.Email.Send(ctx, m)
-	case ChannelWebhook:
-		if s.d.Webhook == nil {
-			return errSkip{"no webhook is configured"}
-		}
-		return s.d.Webhook.Send(ctx, m)
-	case ChannelLog:
-		s.d.Logger.InfoContext(ctx, "notification", "notification_id", n.ID, "channel", "log", "to", n.RecipientName,
-			"request_id", n.RequestID, "event", n.EventType, "subject", m.Subject, "url", m.URL)
-		return nil
-	}
-	return &PermanentError{fmt.Errorf("unknown channel %q", n.Channel)}
+	return nil
 }
 
-// record stores the outcome of an attempt and returns what the job should:
-// nil when done (sent, skipped, or failed for good), the error to retry.
-func (s *Service) record(ctx context.Context, n access.Notification, attempt int, final bool, sendErr error) error {
+// Delivery outcomes, as counted for /metrics.
+const (
+	OutcomeSent    = "sent"
+	OutcomeSkipped = "skipped"
+	OutcomeFailed  = "failed"   // retried
+	OutcomeGivenUp = "given_up" // failed for good
+)
+
+// Attempt returns n with the outcome of delivery attempt number attempt
+// recorded (sendErr nil: sent at now; a SkipError: skipped; a
+// PermanentError, or any error on the final attempt: given up; otherwise
+// failed, to retry), and that outcome.
+func Attempt(n access.Notification, attempt int, final bool, sendErr error, now time.Time) (access.Notification, string) {
 	n.Attempts = max(attempt, n.Attempts+1)
-	outcome := "sent"
+	outcome := OutcomeSent
 	var perm *PermanentError
-	var skip errSkip
+	var skip SkipError
 	switch {
 	case sendErr == nil:
-		n.Status, n.LastError, n.SentAt, n.Final = access.NotificationSent, "", s.d.Now().UTC().Truncate(time.Microsecond), true
+		n.Status, n.LastError, n.SentAt, n.Final = access.NotificationSent, "", now.UTC().Truncate(time.Microsecond), true
 	case errors.As(sendErr, &skip):
-		n.Status, n.LastError, n.Final, outcome = access.NotificationSkipped, skip.reason, true, "skipped"
+		n.Status, n.LastError, n.Final, outcome = access.NotificationSkipped, skip.Reason, true, OutcomeSkipped
 	default:
-		n.Status, n.LastError, outcome = access.NotificationFailed, sendErr.Error(), "failed"
+		n.Status, n.LastError, outcome = access.NotificationFailed, sendErr.Error(), OutcomeFailed
 		n.Final = final || errors.As(sendErr, &perm)
 		if n.Final {
-			outcome = "given_up"
+			outcome = OutcomeGivenUp
 		}
 	}
-	s.d.Observer.ObserveNotification(n.Channel, outcome)
-	if err := s.d.Store.InTx(ctx, func(tx store.Tx) error { return tx.UpdateNotification(ctx, n) }); err != nil {
-		return fmt.Errorf("notify: record delivery of %s: %w", n.ID, errors.Join(err, sendErr))
-	}
-	if outcome == "failed" {
-		s.d.Logger.WarnContext(ctx, "notification not delivered; will retry", "notification_id", n.ID, "channel", n.Channel,
-			"to", n.RecipientName, "attempt", n.Attempts, "error", sendErr.Error())
-		return fmt.Errorf("notify: deliver %s on %s: %w", n.ID, n.Channel, sendErr)
-	}
-	if outcome == "given_up" {
-		s.d.Logger.ErrorContext(ctx, "notification given up", "notification_id", n.ID, "channel", n.Channel,
-			"to", n.RecipientName, "attempts", n.Attempts, "error", sendErr.Error())
-	}
-	return nil
+	return n, outcome
 }

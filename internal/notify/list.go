@@ -1,13 +1,10 @@
 package notify
 
 import (
-	"context"
-	"fmt"
 	"slices"
 	"time"
 
 	"github.com/elevate/elevate/internal/access"
-	"github.com/elevate/elevate/internal/store"
 )
 
 // NotificationJSON is a notification on the wire (GET /api/v1/notifications).
@@ -30,7 +27,7 @@ type NotificationJSON struct {
 // Statuses lists the notification statuses a filter may name.
 var Statuses = []string{access.NotificationPending, access.NotificationSent, access.NotificationFailed, access.NotificationSkipped}
 
-// ListInput filters List.
+// ListInput filters a list of notifications.
 type ListInput struct {
 	Status    string // pending, sent, failed or skipped; empty: all
 	RequestID string
@@ -40,36 +37,31 @@ type ListInput struct {
 	All bool
 }
 
-// List returns notifications, newest first: an actor's own, or everyone's
-// for admins and auditors. The admin page lists the failed deliveries with
-// {Status: failed, All: true}.
-func (s *Service) List(ctx context.Context, actor access.Actor, in ListInput) ([]NotificationJSON, error) {
+// Filter authorizes the actor's list and returns the store filter: an
+// actor's own notifications, or everyone's for admins and auditors.
+func (in ListInput) Filter(actor access.Actor) (access.NotificationFilter, error) {
 	if actor.UserID == "" && !actor.IsSystem() {
-		return nil, access.Errorf(access.CodeUnauthenticated, "sign in to list notifications")
+		return access.NotificationFilter{}, access.Errorf(access.CodeUnauthenticated, "sign in to list notifications")
 	}
 	if in.Status != "" && !slices.Contains(Statuses, in.Status) {
-		return nil, access.Errorf(access.CodeInvalid, "status %q is unknown: use one of %v", in.Status, Statuses)
+		return access.NotificationFilter{}, access.Errorf(access.CodeInvalid, "status %q is unknown: use one of %v", in.Status, Statuses)
 	}
 	if in.Limit < 0 || in.Limit > 1000 {
-		return nil, access.Errorf(access.CodeInvalid, "limit %d is out of range: use 1 to 1000", in.Limit)
+		return access.NotificationFilter{}, access.Errorf(access.CodeInvalid, "limit %d is out of range: use 1 to 1000", in.Limit)
 	}
 	f := access.NotificationFilter{Status: in.Status, RequestID: in.RequestID, Limit: in.Limit}
 	if in.All {
 		if !actor.Admin && !actor.Auditor && !actor.IsSystem() {
-			return nil, access.Errorf(access.CodeForbidden, "only admins and auditors can list everyone's notifications")
+			return access.NotificationFilter{}, access.Errorf(access.CodeForbidden, "only admins and auditors can list everyone's notifications")
 		}
 	} else {
 		f.RecipientID = actor.UserID
 	}
-	var ns []access.Notification
-	err := s.d.Store.ReadTx(ctx, func(tx store.Tx) error {
-		var err error
-		ns, err = tx.ListNotifications(ctx, f)
-		return err
-	})
-	if err != nil {
-		return nil, fmt.Errorf("list notifications: %w", err)
-	}
+	return f, nil
+}
+
+// JSON is ns on the wire, in the same order.
+func JSON(ns []access.Notification) []NotificationJSON {
 	out := make([]NotificationJSON, 0, len(ns))
 	for _, n := range ns {
 		j := NotificationJSON{ID: n.ID, RequestID: n.RequestID, Event: n.EventType, Channel: n.Channel, Recipient: n.RecipientName,
@@ -82,5 +74,5 @@ func (s *Service) List(ctx context.Context, actor access.Actor, in ListInput) ([
 		}
 		out = append(out, j)
 	}
-	return out, nil
+	return out
 }

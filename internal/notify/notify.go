@@ -1,8 +1,11 @@
-// Package notify tells people what happens to access requests: it plans the
-// notifications of each workflow event (who hears about it, on which
-// channel) in the event's own transaction, and delivers each one later in a
-// durable job with retries, so a channel that is down never blocks or fails
-// the access workflow.
+// Package notify is the pure logic of telling people what happens to access
+// requests: who hears about each workflow event and on which channel (Plan),
+// how a notification reads on each channel (Render, Subject), what one
+// delivery attempt leaves on the record (Attempt), and the JSON shape of the
+// list. It reads and writes nothing: workflow's Notifications plans in the
+// event's own transaction, delivers each notification later in a durable
+// job with retries (so a channel that is down never blocks or fails the
+// access workflow) and records the outcome.
 //
 // The channels live in subpackages (slack, email, webhook) and satisfy the
 // small interfaces declared here; a "log" channel writes each notification
@@ -15,15 +18,12 @@ import (
 	"crypto/rand"
 	"encoding/base32"
 	"encoding/json"
-	"errors"
 	"fmt"
-	"log/slog"
 	"slices"
 	"strings"
 	"time"
 
 	"github.com/elevate/elevate/internal/access"
-	"github.com/elevate/elevate/internal/store"
 )
 
 // Channels.
@@ -122,64 +122,30 @@ type Config struct {
 	PortalApprovalPermissionSets []string
 }
 
-// Deps are the service's collaborators. Store is required; a nil channel is off.
-type Deps struct {
-	Store    store.Store
-	Slack    Slack
-	Email    Sender
-	Webhook  Sender
-	Observer Observer
-	Logger   *slog.Logger
-	Now      func() time.Time // default time.Now
+// WithDefaults fills the zero fields with their defaults.
+func (c Config) WithDefaults() Config {
+	if c.PublicURL == "" {
+		c.PublicURL = "http://127.0.0.1:8080"
+	}
+	c.PublicURL = strings.TrimRight(c.PublicURL, "/")
+	if c.AdminsGroup == "" {
+		c.AdminsGroup = "admins"
+	}
+	if c.AuditorsGroup == "" {
+		c.AuditorsGroup = "auditors"
+	}
+	if c.WarnBefore == 0 {
+		c.WarnBefore = 10 * time.Minute
+	}
+	return c
 }
-
-// Service plans and delivers notifications. It satisfies workflow.Notifier
-// (Plan) and jobs.Deliverer (Deliver).
-type Service struct {
-	cfg Config
-	d   Deps
-}
-
-// New returns a Service.
-func New(cfg Config, d Deps) (*Service, error) {
-	if d.Store == nil {
-		return nil, errors.New("notify: a Store is required")
-	}
-	if cfg.PublicURL == "" {
-		cfg.PublicURL = "http://127.0.0.1:8080"
-	}
-	cfg.PublicURL = strings.TrimRight(cfg.PublicURL, "/")
-	if cfg.AdminsGroup == "" {
-		cfg.AdminsGroup = "admins"
-	}
-	if cfg.AuditorsGroup == "" {
-		cfg.AuditorsGroup = "auditors"
-	}
-	if cfg.WarnBefore == 0 {
-		cfg.WarnBefore = 10 * time.Minute
-	}
-	if d.Logger == nil {
-		d.Logger = slog.Default()
-	}
-	if d.Now == nil {
-		d.Now = time.Now
-	}
-	if d.Observer == nil {
-		d.Observer = nopObserver{}
-	}
-	return &Service{cfg: cfg, d: d}, nil
-}
-
-type nopObserver struct{}
-
-func (nopObserver) ObserveNotification(string, string) {}
 
 // RequestURL is the request's page in the portal.
-func (s *Service) RequestURL(id string) string { return s.cfg.PublicURL + "/requests/" + id }
+func (c Config) RequestURL(id string) string { return c.PublicURL + "/requests/" + id }
 
 // PortalOnly reports whether approvals of the permission set need a portal sign-in.
-func (s *Service) PortalOnly(permissionSetName string) bool {
-	return slices.ContainsFunc(s.cfg.PortalApprovalPermissionSets, func(n string) bool { return strings.EqualFold(n, permissionSetName) })
+func (c Config) PortalOnly(permissionSetName string) bool {
+	return slices.ContainsFunc(c.PortalApprovalPermissionSets, func(n string) bool { return strings.EqualFold(n, permissionSetName) })
 }
 
 // eventJSON is how an event is stored with its notification and sent in
@@ -195,13 +161,15 @@ type eventJSON struct {
 	Details   map[string]string `json:"details,omitempty"`
 }
 
-func encodeEvent(e access.Event) []byte {
+// EncodeEvent is the event as stored with its notification.
+func EncodeEvent(e access.Event) []byte {
 	b, _ := json.Marshal(eventJSON{Type: e.Type, RequestID: e.RequestID, GrantID: e.GrantID, Actor: e.Actor.UserName,
 		ActorID: e.Actor.UserID, Via: e.Actor.Via, At: e.At.UTC(), Details: e.Details})
 	return b
 }
 
-func decodeEvent(b []byte) (access.Event, error) {
+// DecodeEvent reads an event EncodeEvent stored.
+func DecodeEvent(b []byte) (access.Event, error) {
 	var j eventJSON
 	if err := json.Unmarshal(b, &j); err != nil {
 		return access.Event{}, fmt.Errorf("decode event: %w", err)

@@ -1,36 +1,44 @@
 package notify
 
 import (
-	"context"
-	"errors"
-	"fmt"
 	"slices"
 	"time"
 
 	"github.com/elevate/elevate/internal/access"
-	"github.com/elevate/elevate/internal/store"
 )
+
+// Channels says which channels are configured, for planning.
+type Channels struct {
+	Slack      bool // Slack DMs and their updates in place
+	SlackAudit bool // the Slack audit channel
+	Email      bool
+	Webhook    bool
+}
+
+// Planner decides the notifications of events: the audience rules and the
+// channels that are on. It is pure; the caller reads the directory facts it
+// asks for (Groups, Recipients) and records what Plan returns.
+type Planner struct {
+	Config   Config // with its defaults (Config.WithDefaults)
+	Channels Channels
+}
+
+// Facts are what the plan of one event needs from the directory, read in
+// the event's transaction.
+type Facts struct {
+	// Members are the active members of the groups Groups names, by group
+	// name (a group that does not exist has none).
+	Members map[string][]string
+	// Users are the recipients Recipients names, by id; one missing here is
+	// no longer in the directory and is named by its id.
+	Users map[string]access.User
+}
 
 // audience is who hears about an event.
 type audience struct {
 	users   []string // directory user ids told personally (DM, email, log)
 	updates []string // approvers whose Slack message is updated in place
 	all     bool     // break-glass: every personal channel, for everyone
-}
-
-// Plan decides the notifications of evs and records them in tx (pending);
-// the workflow schedules their delivery jobs in the same transaction. It
-// satisfies workflow.Notifier.
-func (s *Service) Plan(ctx context.Context, tx store.Tx, evs []access.Event) ([]access.Notification, error) {
-	var out []access.Notification
-	for _, ev := range evs {
-		ns, err := s.planEvent(ctx, tx, ev)
-		if err != nil {
-			return nil, fmt.Errorf("notify: plan %s: %w", ev.Type, err)
-		}
-		out = append(out, ns...)
-	}
-	return out, nil
 }
 
 func isBreakGlass(ev access.Event) bool {
@@ -42,77 +50,137 @@ func isBreakGlass(ev access.Event) bool {
 // routed like any other, so nobody is alerted twice.
 func alertsBreakGlass(ev access.Event) bool { return ev.Type == EventBreakGlass }
 
-func (s *Service) planEvent(ctx context.Context, tx store.Tx, ev access.Event) ([]access.Notification, error) {
+// Groups names the groups whose members hear about ev: the admins of a
+// failure, the admins and the auditors of a break-glass alert.
+func (p Planner) Groups(ev access.Event) []string {
+	switch {
+	case ev.RequestID == "":
+		return nil
+	case alertsBreakGlass(ev):
+		return []string{p.Config.AdminsGroup, p.Config.AuditorsGroup}
+	case ev.Type == access.EventFailed || ev.Type == access.EventRevocationFailing:
+		return []string{p.Config.AdminsGroup}
+	}
+	return nil
+}
+
+// Recipients are the directory users the notifications of ev about r are
+// addressed to, given the members of its Groups; Plan names them from
+// Facts.Users.
+func (p Planner) Recipients(ev access.Event, r access.Request, f Facts) []string {
+	var ids []string
+	for _, e := range p.entries(ev, r, f) {
+		ids = append(ids, e.uid)
+	}
+	return dedupe(ids)
+}
+
+// Plan returns the notifications of ev about r, pending, for the caller to
+// record in the event's transaction and schedule; now stands in for the
+// time of an event that has none.
+func (p Planner) Plan(ev access.Event, r access.Request, f Facts, now time.Time) []access.Notification {
+	es := p.entries(ev, r, f)
+	out := make([]access.Notification, 0, len(es))
+	for _, e := range es {
+		n := access.Notification{ID: newID(), RequestID: r.ID, EventType: string(e.ev.Type), Event: EncodeEvent(e.ev),
+			Channel: e.channel, RecipientID: e.uid, Subject: e.subject, Status: access.NotificationPending,
+			NotBefore: e.at.UTC().Truncate(time.Microsecond), CreatedAt: ev.At.UTC().Truncate(time.Microsecond)}
+		if n.CreatedAt.IsZero() {
+			n.CreatedAt = now.UTC().Truncate(time.Microsecond)
+		}
+		if !e.at.After(ev.At) {
+			n.NotBefore = time.Time{} // now
+		}
+		if e.uid != "" {
+			n.RecipientName = e.uid // no longer in the directory
+			if u, ok := f.Users[e.uid]; ok {
+				n.RecipientName = u.UserName
+			}
+		}
+		out = append(out, n)
+	}
+	return out
+}
+
+// entry is one notification a plan decides on: a channel, a recipient (""
+// for the webhook and the audit channel), the event it tells, and when.
+type entry struct {
+	channel, uid string
+	ev           access.Event
+	subject      string
+	at           time.Time
+}
+
+// entries decides the notifications of ev about r, in the order they are
+// recorded.
+func (p Planner) entries(ev access.Event, r access.Request, f Facts) []entry {
 	if ev.RequestID == "" {
-		return nil, nil
+		return nil
 	}
-	r, err := tx.FindRequestByID(ctx, ev.RequestID)
-	if errors.Is(err, store.ErrNotFound) {
-		return nil, nil
+	var out []entry
+	add := func(channel, uid string, ev access.Event, subject string, at time.Time) {
+		out = append(out, entry{channel: channel, uid: uid, ev: ev, subject: subject, at: at})
 	}
-	if err != nil {
-		return nil, fmt.Errorf("find request: %w", err)
+	// personal plans the personal channels (Slack DM, email, log) for a user.
+	personal := func(uid string, ev access.Event, subject string, at time.Time) {
+		if p.Channels.Slack {
+			add(ChannelSlack, uid, ev, subject, at)
+		}
+		if p.Channels.Email {
+			add(ChannelEmail, uid, ev, subject, at)
+		}
+		if p.Config.Log {
+			add(ChannelLog, uid, ev, subject, at)
+		}
 	}
-	aud, err := s.audienceOf(ctx, tx, ev, r)
-	if err != nil {
-		return nil, err
-	}
-	p := planner{s: s, tx: tx, ctx: ctx, ev: ev, r: r}
-	subject := Subject(ev, *r)
+	aud := p.audienceOf(ev, r, f)
+	subject := Subject(ev, r)
 	for _, uid := range aud.users {
 		if uid == ev.Actor.UserID && !aud.all {
 			continue // nobody is told what they did themselves
 		}
-		p.personal(uid, ev, subject, ev.At)
+		personal(uid, ev, subject, ev.At)
 	}
 	for _, uid := range aud.updates {
-		if s.d.Slack != nil {
-			p.add(ChannelSlackUpdate, uid, ev, subject, ev.At)
+		if p.Channels.Slack {
+			add(ChannelSlackUpdate, uid, ev, subject, ev.At)
 		}
 	}
-	if s.d.Webhook != nil {
-		p.add(ChannelWebhook, "", ev, subject, ev.At)
+	if p.Channels.Webhook {
+		add(ChannelWebhook, "", ev, subject, ev.At)
 	}
-	if s.d.Slack != nil && s.d.Slack.HasAuditChannel() {
-		p.add(ChannelSlackAudit, "", ev, subject, ev.At)
+	if p.Channels.SlackAudit {
+		add(ChannelSlackAudit, "", ev, subject, ev.At)
 	}
 	// The warning before the end, at EndsAt − WarnBefore.
-	if (ev.Type == access.EventActivated || ev.Type == access.EventExtended) && s.cfg.WarnBefore > 0 && !r.EndsAt.IsZero() {
-		warnAt := r.EndsAt.Add(-s.cfg.WarnBefore)
+	if (ev.Type == access.EventActivated || ev.Type == access.EventExtended) && p.Config.WarnBefore > 0 && !r.EndsAt.IsZero() {
+		warnAt := r.EndsAt.Add(-p.Config.WarnBefore)
 		if warnAt.After(ev.At) {
 			w := access.Event{Type: EventEndingSoon, RequestID: r.ID, Actor: access.SystemActor, At: warnAt,
 				Details: map[string]string{"ends_at": r.EndsAt.UTC().Format(time.RFC3339Nano)}}
-			ws := Subject(w, *r)
-			p.personal(r.RequesterID, w, ws, warnAt)
-			if s.d.Webhook != nil {
-				p.add(ChannelWebhook, "", w, ws, warnAt)
+			ws := Subject(w, r)
+			personal(r.RequesterID, w, ws, warnAt)
+			if p.Channels.Webhook {
+				add(ChannelWebhook, "", w, ws, warnAt)
 			}
 		}
 	}
-	return p.out, p.err
+	return out
 }
 
 // audienceOf says who receives the notification of an event.
-func (s *Service) audienceOf(ctx context.Context, tx store.Tx, ev access.Event, r *access.Request) (audience, error) {
+func (p Planner) audienceOf(ev access.Event, r access.Request, f Facts) audience {
 	var a audience
 	if alertsBreakGlass(ev) {
 		// The requester, the reviewers (the request's approvers), the
 		// admins and the auditors, on every channel.
-		admins, err := s.admins(ctx, tx)
-		if err != nil {
-			return a, err
-		}
-		auditors, err := s.groupMembers(ctx, tx, s.cfg.AuditorsGroup)
-		if err != nil {
-			return a, err
-		}
-		a.users = dedupe(append(append(append([]string{r.RequesterID}, r.Approvers...), admins...), auditors...))
+		a.users = dedupe(slices.Concat([]string{r.RequesterID}, r.Approvers, f.Members[p.Config.AdminsGroup], f.Members[p.Config.AuditorsGroup]))
 		a.all = true
-		return a, nil
+		return a
 	}
 	if ev.Type == EventBreakGlassReviewed {
 		a.users = []string{r.RequesterID}
-		return a, nil
+		return a
 	}
 	switch ev.Type {
 	case access.EventSubmitted, access.EventExtensionRequested:
@@ -126,34 +194,9 @@ func (s *Service) audienceOf(ctx context.Context, tx store.Tx, ev access.Event, 
 	case access.EventActivated, access.EventExtended, access.EventEnded, access.EventRevoked:
 		a.users = []string{r.RequesterID}
 	case access.EventFailed, access.EventRevocationFailing:
-		admins, err := s.admins(ctx, tx)
-		if err != nil {
-			return a, err
-		}
-		a.users = dedupe(append([]string{r.RequesterID}, admins...))
+		a.users = dedupe(append([]string{r.RequesterID}, f.Members[p.Config.AdminsGroup]...))
 	}
-	return a, nil
-}
-
-func (s *Service) admins(ctx context.Context, tx store.Tx) ([]string, error) {
-	return s.groupMembers(ctx, tx, s.cfg.AdminsGroup)
-}
-
-// groupMembers returns the active members of the named group (none when
-// the group does not exist).
-func (s *Service) groupMembers(ctx context.Context, tx store.Tx, name string) ([]string, error) {
-	g, err := tx.FindGroupByName(ctx, name)
-	if errors.Is(err, store.ErrNotFound) {
-		return nil, nil
-	}
-	if err != nil {
-		return nil, fmt.Errorf("find group %s: %w", name, err)
-	}
-	ids, err := tx.UserIDsInGroups(ctx, []string{g.ID})
-	if err != nil {
-		return nil, fmt.Errorf("members of %s: %w", name, err)
-	}
-	return ids, nil
+	return a
 }
 
 func dedupe(ids []string) []string {
@@ -164,60 +207,4 @@ func dedupe(ids []string) []string {
 		}
 	}
 	return out
-}
-
-// planner accumulates the notifications of one event.
-type planner struct {
-	s   *Service
-	tx  store.Tx
-	ctx context.Context
-	ev  access.Event
-	r   *access.Request
-	out []access.Notification
-	err error
-}
-
-// personal plans the personal channels (Slack DM, email, log) for a user.
-func (p *planner) personal(uid string, ev access.Event, subject string, at time.Time) {
-	if p.s.d.Slack != nil {
-		p.add(ChannelSlack, uid, ev, subject, at)
-	}
-	if p.s.d.Email != nil {
-		p.add(ChannelEmail, uid, ev, subject, at)
-	}
-	if p.s.cfg.Log {
-		p.add(ChannelLog, uid, ev, subject, at)
-	}
-}
-
-func (p *planner) add(channel, uid string, ev access.Event, subject string, at time.Time) {
-	if p.err != nil {
-		return
-	}
-	n := access.Notification{ID: newID(), RequestID: p.r.ID, EventType: string(ev.Type), Event: encodeEvent(ev),
-		Channel: channel, RecipientID: uid, Subject: subject, Status: access.NotificationPending,
-		NotBefore: at.UTC().Truncate(time.Microsecond), CreatedAt: p.ev.At.UTC().Truncate(time.Microsecond)}
-	if n.CreatedAt.IsZero() {
-		n.CreatedAt = p.s.d.Now().UTC().Truncate(time.Microsecond)
-	}
-	if !at.After(p.ev.At) {
-		n.NotBefore = time.Time{} // now
-	}
-	if uid != "" {
-		u, err := p.tx.FindUserByID(p.ctx, uid)
-		switch {
-		case err == nil:
-			n.RecipientName = u.UserName
-		case errors.Is(err, store.ErrNotFound):
-			n.RecipientName = uid
-		default:
-			p.err = fmt.Errorf("find user %s: %w", uid, err)
-			return
-		}
-	}
-	if err := p.tx.InsertNotification(p.ctx, n); err != nil {
-		p.err = err
-		return
-	}
-	p.out = append(p.out, n)
 }

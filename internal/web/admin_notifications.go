@@ -7,16 +7,17 @@ import (
 
 	"github.com/elevate/elevate/internal/access"
 	"github.com/elevate/elevate/internal/notify"
+	"github.com/elevate/elevate/internal/workflow"
 )
 
 // Notifications lists the notifications elevate planned and delivered (in
-// the demo, what the log channel "sent"); *notify.Service satisfies it and
-// authorizes (everyone's only for admins and auditors).
+// the demo, what the log channel "sent"); *workflow.Notifications satisfies
+// it and authorizes (everyone's only for admins and auditors).
 type Notifications interface {
 	List(ctx context.Context, actor access.Actor, in notify.ListInput) ([]notify.NotificationJSON, error)
 }
 
-var _ Notifications = (*notify.Service)(nil)
+var _ Notifications = (*workflow.Notifications)(nil)
 
 type notificationsData struct {
 	Status    string

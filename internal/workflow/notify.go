@@ -10,28 +10,20 @@ import (
 	"github.com/elevate/elevate/internal/store"
 )
 
-// Notifier plans the notifications of events. Plan runs in the
-// transaction that appends the events: it records the notifications it
-// decides on through tx and returns them; the workflow schedules one
-// delivery job (JobNotify) for each, at its NotBefore, in the same
+// appendEvents writes events to the decision log and plans their
+// notifications, in tx: the notifications are recorded and one delivery job
+// (JobNotify) for each is scheduled at its NotBefore in the same
 // transaction, so a notification exists if and only if its event
-// committed. Delivery itself happens later, in the job, so a channel that is down never blocks or fails a use case.
-//
-// Package notify satisfies it; the workflow never imports it.
-type Notifier interface {
-	Plan(ctx context.Context, tx store.Tx, evs []access.Event) ([]access.Notification, error)
-}
-
-// appendEvents writes events to the decision log and schedules their
-// notifications, in tx.
+// committed. Delivery itself happens later, in the job, so a channel that
+// is down never blocks or fails a use case.
 func (s *Service) appendEvents(ctx context.Context, tx store.Tx, evs ...access.Event) error {
 	if err := appendEvents(ctx, tx, evs...); err != nil {
 		return err
 	}
-	if s.notifier == nil || len(evs) == 0 {
+	if s.notif == nil || len(evs) == 0 {
 		return nil
 	}
-	ns, err := s.notifier.Plan(ctx, tx, evs)
+	ns, err := s.notif.plan(ctx, tx, evs)
 	if err != nil {
 		return fmt.Errorf("plan notifications: %w", err)
 	}

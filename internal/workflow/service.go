@@ -68,8 +68,8 @@ type Deps struct {
 	Clock     Clock        // default SystemClock
 	Logger    *slog.Logger // default slog.Default()
 	Observer  Observer     // default: measurements are discarded
-	// Notifier plans the notifications of appended events; nil: none.
-	Notifier Notifier
+	// Notifications plans the notifications of appended events; nil: none.
+	Notifications *Notifications
 	// Activity is the session-activity source; nil turns session activity
 	// off (no fetch is scheduled and refreshing is refused).
 	Activity        ActivitySource
@@ -86,7 +86,7 @@ type Service struct {
 	clock    Clock
 	log      *slog.Logger
 	obs      Observer
-	notifier Notifier // plans notifications of appended events; nil: none
+	notif    *Notifications // plans notifications of appended events; nil: none
 
 	activitySrc ActivitySource  // session activity (activity_fetch.go); nil: off
 	activityOpt ActivityOptions // its delay and margin
@@ -117,7 +117,7 @@ func New(settings Settings, d Deps) (*Service, error) {
 		d.ActivityOptions.Delay = DefaultActivityDelay
 	}
 	return &Service{settings: settings, store: d.Store, sched: d.Scheduler, provider: d.Provider, dir: d.Directory,
-		clock: d.Clock, log: d.Logger, obs: d.Observer, notifier: d.Notifier,
+		clock: d.Clock, log: d.Logger, obs: d.Observer, notif: d.Notifications,
 		activitySrc: d.Activity, activityOpt: d.ActivityOptions}, nil
 }
 

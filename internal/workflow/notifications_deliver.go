@@ -1,0 +1,141 @@
+package workflow
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/elevate/elevate/internal/access"
+	"github.com/elevate/elevate/internal/notify"
+	"github.com/elevate/elevate/internal/store"
+)
+
+// Deliver sends notification id. It is the body of the notify job: a
+// returned error means "retry later"; final says this is the last attempt.
+// A delivery already done is not repeated. The outcome is recorded on the
+// notification and counted for /metrics. It satisfies jobs.Deliverer.
+func (n *Notifications) Deliver(ctx context.Context, id string, attempt int, final bool) error {
+	var (
+		nt    access.Notification
+		r     access.Request
+		recip access.User
+	)
+	err := n.st.ReadTx(ctx, func(tx store.Tx) error {
+		var err error
+		if nt, err = tx.FindNotification(ctx, id); err != nil {
+			return err
+		}
+		rp, err := tx.FindRequestByID(ctx, nt.RequestID)
+		if err != nil {
+			return fmt.Errorf("find request %s: %w", nt.RequestID, err)
+		}
+		r = *rp
+		if nt.RecipientID != "" {
+			if recip, err = tx.FindUserByID(ctx, nt.RecipientID); err != nil && !errors.Is(err, store.ErrNotFound) {
+				return fmt.Errorf("find user %s: %w", nt.RecipientID, err)
+			}
+		}
+		return nil
+	})
+	if errors.Is(err, store.ErrNotFound) && nt.ID == "" {
+		return nil // the notification is gone: nothing to do
+	}
+	if err != nil {
+		return fmt.Errorf("notify: deliver %s: %w", id, err)
+	}
+	if nt.Status == access.NotificationSent || nt.Status == access.NotificationSkipped {
+		return nil
+	}
+	ev, err := notify.DecodeEvent(nt.Event)
+	if err != nil {
+		return n.record(ctx, nt, attempt, true, &notify.PermanentError{Err: err})
+	}
+	m := n.cfg.Render(nt, ev, r, recip)
+	sendErr := notify.Deliverable(nt, m)
+	if sendErr == nil {
+		sendErr = n.send(ctx, nt, m)
+	}
+	return n.record(ctx, nt, attempt, final, sendErr)
+}
+
+// send delivers m on nt's channel.
+func (n *Notifications) send(ctx context.Context, nt access.Notification, m notify.Message) error {
+	switch nt.Channel {
+	case notify.ChannelSlack:
+		if n.slack == nil {
+			return notify.SkipError{Reason: "slack is not configured"}
+		}
+		channel, ts, err := n.slack.DirectMessage(ctx, m)
+		if err != nil {
+			return err
+		}
+		if m.Request.IsApprover(m.Recipient.ID) {
+			// Remember the approver's message, to update it when anyone decides.
+			if err := n.st.InTx(ctx, func(tx store.Tx) error {
+				return tx.PutSlackMessage(ctx, access.SlackMessage{RequestID: m.Request.ID, UserID: m.Recipient.ID, Channel: channel, TS: ts})
+			}); err != nil {
+				return fmt.Errorf("record slack message: %w", err)
+			}
+		}
+		return nil
+	case notify.ChannelSlackUpdate:
+		if n.slack == nil {
+			return notify.SkipError{Reason: "slack is not configured"}
+		}
+		var msgs []access.SlackMessage
+		if err := n.st.ReadTx(ctx, func(tx store.Tx) error {
+			var err error
+			msgs, err = tx.ListSlackMessages(ctx, m.Request.ID)
+			return err
+		}); err != nil {
+			return fmt.Errorf("slack messages of %s: %w", m.Request.ID, err)
+		}
+		for _, sm := range msgs {
+			if sm.UserID == m.Recipient.ID {
+				return n.slack.UpdateMessage(ctx, sm.Channel, sm.TS, m)
+			}
+		}
+		// The DM was never sent (or not yet: it will show the request as it is then).
+		return notify.SkipError{Reason: "no Slack message to update"}
+	case notify.ChannelSlackAudit:
+		if n.slack == nil {
+			return notify.SkipError{Reason: "slack is not configured"}
+		}
+		return n.slack.AuditMessage(ctx, m)
+	case notify.ChannelEmail:
+		if n.email == nil {
+			return notify.SkipError{Reason: "email is not configured"}
+		}
+		return n.email.Send(ctx, m)
+	case notify.ChannelWebhook:
+		if n.webhook == nil {
+			return notify.SkipError{Reason: "no webhook is configured"}
+		}
+		return n.webhook.Send(ctx, m)
+	case notify.ChannelLog:
+		n.log.InfoContext(ctx, "notification", "notification_id", nt.ID, "channel", "log", "to", nt.RecipientName,
+			"request_id", nt.RequestID, "event", nt.EventType, "subject", m.Subject, "url", m.URL)
+		return nil
+	}
+	return &notify.PermanentError{Err: fmt.Errorf("unknown channel %q", nt.Channel)}
+}
+
+// record stores the outcome of an attempt and returns what the job should:
+// nil when done (sent, skipped, or failed for good), the error to retry.
+func (n *Notifications) record(ctx context.Context, nt access.Notification, attempt int, final bool, sendErr error) error {
+	nt, outcome := notify.Attempt(nt, attempt, final, sendErr, n.clock.Now())
+	n.obs.ObserveNotification(nt.Channel, outcome)
+	if err := n.st.InTx(ctx, func(tx store.Tx) error { return tx.UpdateNotification(ctx, nt) }); err != nil {
+		return fmt.Errorf("notify: record delivery of %s: %w", nt.ID, errors.Join(err, sendErr))
+	}
+	switch outcome {
+	case notify.OutcomeFailed:
+		n.log.WarnContext(ctx, "notification not delivered; will retry", "notification_id", nt.ID, "channel", nt.Channel,
+			"to", nt.RecipientName, "attempt", nt.Attempts, "error", sendErr.Error())
+		return fmt.Errorf("notify: deliver %s on %s: %w", nt.ID, nt.Channel, sendErr)
+	case notify.OutcomeGivenUp:
+		n.log.ErrorContext(ctx, "notification given up", "notification_id", nt.ID, "channel", nt.Channel,
+			"to", nt.RecipientName, "attempts", nt.Attempts, "error", sendErr.Error())
+	}
+	return nil
+}
