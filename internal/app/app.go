@@ -129,6 +129,7 @@ func New(ctx context.Context, cfg config.Config, opts Options) (a *App, err erro
 	a.svc, err = workflow.New(workflow.Settings{
 		MinDuration: p.MinDuration, MaxDuration: p.MaxDuration, ApprovalTimeout: p.ApprovalTimeout,
 		AdminsGroup: p.AdminsGroup, AuditorsGroup: p.AuditorsGroup, Rules: p.Rules,
+		ApproverRules: p.ApproverRules, TicketRequired: p.TicketRequired, NotificationChannels: p.NotificationChannels,
 		MaxDurationCeiling: p.MaxDurationCeiling, MaxStartAhead: p.MaxStartAhead,
 	}, deps)
 	if err != nil {

@@ -9,6 +9,10 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
+
+	"github.com/elevate/elevate/internal/access"
+	"github.com/elevate/elevate/internal/store"
 )
 
 func runCLI(t *testing.T, env map[string]string, args ...string) (int, string, string) {
@@ -94,5 +98,46 @@ func TestHealthcheck(t *testing.T) {
 	status = http.StatusServiceUnavailable
 	if code, _, errOut := runCLI(t, nil, "healthcheck", "--url", srv.URL+"/healthz"); code != 1 || !strings.Contains(errOut, "503") {
 		t.Fatalf("unhealthy server: exit %d %s", code, errOut)
+	}
+}
+
+// TestConfigCheckOnlineNamesTypos: --online resolves the policy's names
+// against the synced directory and suggests the closest name of each kind.
+func TestConfigCheckOnlineNamesTypos(t *testing.T) {
+	ctx := context.Background()
+	dataDir := t.TempDir()
+	st := migratedStore(t, dataDir)
+	file := filepath.Join(t.TempDir(), "elevate.yaml")
+	policyYAML := "policy:\n  rules:\n    - name: oncall\n      groups: [oncal]\n      accounts: [prodd]\n      permission_sets: [AdministratorAcess]\n"
+	if err := os.WriteFile(file, []byte(policyYAML), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	// Offline the document is valid: names are resolved only online.
+	if code, out, errOut := runCLI(t, nil, "config", "check", "-f", file, "--data-dir", dataDir); code != 0 {
+		t.Fatalf("offline check: exit %d\n%s%s", code, out, errOut)
+	}
+	if code, _, errOut := runCLI(t, nil, "config", "check", "-f", file, "--data-dir", dataDir, "--online"); code != 1 || !strings.Contains(errOut, "never synced") {
+		t.Fatalf("before a sync: exit %d, stderr:\n%s", code, errOut)
+	}
+	dir := access.Directory{
+		Accounts:       []access.Account{{ID: "111122223333", Name: "prod"}},
+		PermissionSets: []access.PermissionSet{{ARN: "arn:aws:sso:::permissionSet/ssoins-1/ps-1", Name: "AdministratorAccess"}},
+		Groups:         []access.Group{{ID: "g-1", Name: "oncall"}},
+	}
+	if err := st.InTx(ctx, func(tx store.Tx) error { return tx.ReplaceDirectory(ctx, dir, time.Now()) }); err != nil {
+		t.Fatal(err)
+	}
+	code, _, errOut := runCLI(t, nil, "config", "check", "-f", file, "--data-dir", dataDir, "--online")
+	for _, want := range []string{
+		`policy.rules[0].groups[0]: group "oncal" is not in the directory (did you mean "oncall"?)`,
+		`policy.rules[0].accounts[0]: account "prodd" is not in the organization (did you mean "prod"?)`,
+		`policy.rules[0].permission_sets[0]: permission set "AdministratorAcess" does not exist (did you mean "AdministratorAccess"?)`,
+	} {
+		if !strings.Contains(errOut, want) {
+			t.Errorf("stderr lacks %q", want)
+		}
+	}
+	if code != 1 {
+		t.Errorf("exit %d, want 1; stderr:\n%s", code, errOut)
 	}
 }

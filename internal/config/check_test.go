@@ -18,7 +18,7 @@ func TestCheckNamesKeyAndLine(t *testing.T) {
 		{"section not a mapping", "aws: yes\n", "line 1: aws: want a mapping of keys under it"},
 		{"invalid value", "log_format: xml\nlog_level: loud\n", "line 2: log_level: \"loud\" is not debug, info, warn or error"},
 		{"rule field", "policy:\n  rules:\n    - name: r\n      groups: [g]\n      accounts: [a]\n      permission_sets: [P]\n      aprovals: 1\n", "line 7: field aprovals not found"},
-		{"rule validation", "policy:\n  rules:\n    - name: r\n      groups: [g]\n      accounts: [a]\n      permission_sets: [P]\n      approvals: 1\n", "line 3: policy.rules[0] (r): needs 1 approvals"},
+		{"rule validation", "policy:\n  rules:\n    - name: r\n      groups: [g]\n      accounts: [a]\n      permission_sets: [P]\n      approvals: -1\n", "line 7: policy.rules[0].approvals: -1 is negative"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

@@ -91,8 +91,16 @@ type Policy struct {
 	AdminsGroup string `yaml:"admins_group"`
 	// AuditorsGroup is the identity store group of auditors. Default auditors.
 	AuditorsGroup string `yaml:"auditors_group"`
+	// TicketRequired makes every request name a ticket. Default false.
+	TicketRequired bool `yaml:"ticket_required"`
+	// NotificationChannels limits the channels notifications go to
+	// (slack, email, webhook). Default all that are configured.
+	NotificationChannels []string `yaml:"notification_channels"`
 	// Rules are the eligibility rules. Default none: nobody may request anything.
 	Rules []policy.Rule `yaml:"rules"`
+	// ApproverRules name who approves by account or OU where a rule names no
+	// approvers of its own. Default none.
+	ApproverRules []policy.ApproverRule `yaml:"approver_rules"`
 	// ManagedAsCode makes the portal's policy page read-only (with a note):
 	// the policy changes only through `elevate policy apply` from its
 	// repository. Default false: admins may also edit it in the portal.
@@ -195,14 +203,6 @@ func (c Config) Validate() error {
 		errs = append(errs, fmt.Errorf("log_format: %q is not json or text", c.LogFormat))
 	}
 	p := c.Policy
-	for _, d := range []struct {
-		key string
-		v   time.Duration
-	}{{"policy.min_duration", p.MinDuration}, {"policy.max_duration", p.MaxDuration}, {"policy.approval_timeout", p.ApprovalTimeout}} {
-		if d.v < 0 {
-			errs = append(errs, fmt.Errorf("%s: %s is negative", d.key, d.v))
-		}
-	}
 	ceiling := p.MaxDurationCeiling
 	if ceiling <= 0 {
 		ceiling = access.DefaultMaxDurationCeiling
@@ -218,37 +218,10 @@ func (c Config) Validate() error {
 			errs = append(errs, fmt.Errorf("policy.rules[%d] (%s).max_duration: %s is above policy.max_duration_ceiling %s", i, r.Name, r.MaxDuration, ceiling))
 		}
 	}
-	if p.MinDuration > 0 && p.MaxDuration > 0 && p.MinDuration > p.MaxDuration {
-		errs = append(errs, fmt.Errorf("policy.min_duration: %s is longer than policy.max_duration %s", p.MinDuration, p.MaxDuration))
-	}
-	names := map[string]bool{}
-	for i, r := range p.Rules {
-		key := fmt.Sprintf("policy.rules[%d]", i)
-		switch {
-		case strings.TrimSpace(r.Name) == "":
-			errs = append(errs, fmt.Errorf("%s.name: empty; every rule needs a name", key))
-		case names[r.Name]:
-			errs = append(errs, fmt.Errorf("%s.name: %q is used by another rule", key, r.Name))
-		}
-		names[r.Name] = true
-		if len(r.Users) == 0 && len(r.Groups) == 0 {
-			errs = append(errs, fmt.Errorf("%s (%s): no users or groups; name who may request", key, r.Name))
-		}
-		if len(r.Accounts) == 0 {
-			errs = append(errs, fmt.Errorf("%s (%s).accounts: empty; list account ids or names, or \"*\"", key, r.Name))
-		}
-		if len(r.PermissionSets) == 0 {
-			errs = append(errs, fmt.Errorf("%s (%s).permission_sets: empty; list permission set names, or \"*\"", key, r.Name))
-		}
-		if r.Approvals < 0 {
-			errs = append(errs, fmt.Errorf("%s (%s).approvals: %d is negative", key, r.Name, r.Approvals))
-		}
-		if r.Approvals > 0 && len(r.ApproverUsers) == 0 && len(r.ApproverGroups) == 0 {
-			errs = append(errs, fmt.Errorf("%s (%s): needs %d approvals but names no approver_users or approver_groups", key, r.Name, r.Approvals))
-		}
-		if r.MaxDuration < 0 {
-			errs = append(errs, fmt.Errorf("%s (%s).max_duration: %s is negative", key, r.Name, r.MaxDuration))
-		}
+	// The settings, rules and approver rules are a policy document: the
+	// policy's own validator checks them, as `policy apply` does.
+	for _, pr := range policy.Check(p.Document()) {
+		errs = append(errs, fmt.Errorf("%s: %s", p.keyOf(pr.Path), pr.Message))
 	}
 	errs = append(errs, c.Notify.validate()...)
 	errs = append(errs, c.Auth.validate()...)
@@ -267,4 +240,25 @@ func (c Config) URL() string {
 		return strings.TrimRight(c.PublicURL, "/")
 	}
 	return "http://" + c.Addr
+}
+
+// Document is the policy document the configuration gives: the initial
+// policy while none was applied with `policy apply` (or the portal).
+func (p Policy) Document() policy.Document {
+	return policy.Document{
+		Settings: policy.Settings{MinDuration: p.MinDuration, MaxDuration: p.MaxDuration, ApprovalTimeout: p.ApprovalTimeout,
+			AdminsGroup: p.AdminsGroup, AuditorsGroup: p.AuditorsGroup, TicketRequired: p.TicketRequired,
+			NotificationChannels: p.NotificationChannels},
+		Rules:         p.Rules,
+		ApproverRules: p.ApproverRules,
+	}
+}
+
+// keyOf turns a policy document path (settings.max_duration, rules[2].name)
+// into the configuration key (policy.max_duration, policy.rules[2].name).
+func (p Policy) keyOf(path string) string {
+	if rest, ok := strings.CutPrefix(path, "settings."); ok {
+		return "policy." + rest
+	}
+	return "policy." + path
 }

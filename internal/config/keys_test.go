@@ -75,6 +75,9 @@ func sample(t *testing.T, k Key) (string, any) {
 	case k.typ == reflect.TypeOf([]policy.Rule(nil)):
 		return `[{name: r, groups: [g], accounts: ["*"], permission_sets: [P], max_duration: 2h}]`,
 			[]policy.Rule{{Name: "r", Groups: []string{"g"}, Accounts: []string{"*"}, PermissionSets: []string{"P"}, MaxDuration: 2 * time.Hour}}
+	case k.typ == reflect.TypeOf([]policy.ApproverRule(nil)):
+		return `[{name: a, ous: [Prod], groups: [approvers]}]`,
+			[]policy.ApproverRule{{Name: "a", OUs: []string{"Prod"}, Groups: []string{"approvers"}}}
 	}
 	t.Fatalf("%s: no sample for type %s: teach the test (and setRaw) this type", k.Path, k.typ)
 	return "", nil

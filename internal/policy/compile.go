@@ -15,6 +15,9 @@ type Problem struct {
 	Path    string `json:"path"`
 	Line    int    `json:"line,omitempty"`
 	Message string `json:"message"`
+	// unresolved: the problem is a name the directory lacks (Check leaves
+	// these out).
+	unresolved bool
 }
 
 func (p Problem) String() string {
@@ -117,14 +120,14 @@ func New(doc Document, x *Index) *Engine {
 			if u, ok := x.user(ref); ok {
 				e.byUser[u] = append(e.byUser[u], int32(i))
 			} else {
-				e.problem(fmt.Sprintf("%s.users[%d]", path, j), fmt.Sprintf("user %q is not in the directory", ref))
+				e.unresolved(fmt.Sprintf("%s.users[%d]", path, j), fmt.Sprintf("user %q is not in the directory", ref), ref, x.userByName, nil, x.userName)
 			}
 		}
 		for j, ref := range r.Groups {
 			if g, ok := x.group(ref); ok {
 				e.byGroup[g] = append(e.byGroup[g], int32(i))
 			} else {
-				e.problem(fmt.Sprintf("%s.groups[%d]", path, j), fmt.Sprintf("group %q is not in the directory", ref))
+				e.unresolved(fmt.Sprintf("%s.groups[%d]", path, j), fmt.Sprintf("group %q is not in the directory", ref), ref, x.groupByName, nil, x.groupName)
 			}
 		}
 		c.approverUsers = e.resolveUsers(path+".approver_users", r.ApproverUsers)
@@ -247,9 +250,9 @@ func (e *Engine) compileScope(path string, accounts, ous []string, nested, requi
 		is := e.x.accountsNamed(ref)
 		switch {
 		case len(is) == 0:
-			e.problem(fmt.Sprintf("%s.accounts[%d]", path, j), fmt.Sprintf("account %q is not in the organization", ref))
+			e.unresolved(fmt.Sprintf("%s.accounts[%d]", path, j), fmt.Sprintf("account %q is not in the organization", ref), ref, nil, e.x.accountByName, e.x.accountName)
 		case len(is) > 1:
-			e.problem(fmt.Sprintf("%s.accounts[%d]", path, j), fmt.Sprintf("account name %q matches %d accounts: use the account id", ref, len(is)))
+			e.unresolved(fmt.Sprintf("%s.accounts[%d]", path, j), fmt.Sprintf("account name %q matches %d accounts: use the account id", ref, len(is)), "", nil, nil, noSuggestion)
 		}
 		for _, a := range is {
 			sc.accounts[a] = true
@@ -259,9 +262,9 @@ func (e *Engine) compileScope(path string, accounts, ous []string, nested, requi
 		is := e.x.ou(ref)
 		switch {
 		case len(is) == 0:
-			e.problem(fmt.Sprintf("%s.ous[%d]", path, j), fmt.Sprintf("OU %q is not in the organization", ref))
+			e.unresolved(fmt.Sprintf("%s.ous[%d]", path, j), fmt.Sprintf("OU %q is not in the organization", ref), ref, nil, e.x.ouByName, e.x.ouName)
 		case len(is) > 1:
-			e.problem(fmt.Sprintf("%s.ous[%d]", path, j), fmt.Sprintf("OU name %q matches %d OUs: use the OU id", ref, len(is)))
+			e.unresolved(fmt.Sprintf("%s.ous[%d]", path, j), fmt.Sprintf("OU name %q matches %d OUs: use the OU id", ref, len(is)), "", nil, nil, noSuggestion)
 		}
 		for _, o := range is {
 			sc.ous[o] = true
@@ -286,7 +289,7 @@ func (e *Engine) compileSets(path string, refs []string, required bool) setFilte
 		if ps, ok := e.x.set(ref); ok {
 			f.sets[ps] = true
 		} else {
-			e.problem(fmt.Sprintf("%s.permission_sets[%d]", path, j), fmt.Sprintf("permission set %q does not exist", ref))
+			e.unresolved(fmt.Sprintf("%s.permission_sets[%d]", path, j), fmt.Sprintf("permission set %q does not exist", ref), ref, e.x.setByName, nil, e.x.setName)
 		}
 	}
 	return f
@@ -295,24 +298,24 @@ func (e *Engine) compileSets(path string, refs []string, required bool) setFilte
 // resolveUsers resolves user references, reporting those not in the
 // directory.
 func (e *Engine) resolveUsers(path string, refs []string) []int32 {
-	return e.resolve(path, refs, "user", e.x.user)
+	return e.resolve(path, refs, "user", e.x.user, e.x.userByName, e.x.userName)
 }
 
 // resolveGroups resolves group references, reporting those not in the
 // directory.
 func (e *Engine) resolveGroups(path string, refs []string) []int32 {
-	return e.resolve(path, refs, "group", e.x.group)
+	return e.resolve(path, refs, "group", e.x.group, e.x.groupByName, e.x.groupName)
 }
 
 // resolve looks each reference up with find; one that does not resolve is a
 // problem at path[j] naming its kind.
-func (e *Engine) resolve(path string, refs []string, kind string, find func(string) (int32, bool)) []int32 {
+func (e *Engine) resolve(path string, refs []string, kind string, find func(string) (int32, bool), names map[string]int32, display func(string) string) []int32 {
 	var out []int32
 	for j, ref := range refs {
 		if id, ok := find(ref); ok {
 			out = append(out, id)
 		} else {
-			e.problem(fmt.Sprintf("%s[%d]", path, j), fmt.Sprintf("%s %q is not in the directory", kind, ref))
+			e.unresolved(fmt.Sprintf("%s[%d]", path, j), fmt.Sprintf("%s %q is not in the directory", kind, ref), ref, names, nil, display)
 		}
 	}
 	return out

@@ -40,8 +40,10 @@ func (s *Service) configDocument() policy.Document {
 	st := s.settings
 	return policy.Document{
 		Settings: policy.Settings{MinDuration: st.MinDuration, MaxDuration: st.MaxDuration, ApprovalTimeout: st.ApprovalTimeout,
-			AdminsGroup: st.AdminsGroup, AuditorsGroup: st.AuditorsGroup},
-		Rules: st.Rules,
+			AdminsGroup: st.AdminsGroup, AuditorsGroup: st.AuditorsGroup, TicketRequired: st.TicketRequired,
+			NotificationChannels: st.NotificationChannels},
+		Rules:         st.Rules,
+		ApproverRules: st.ApproverRules,
 	}.Normalize()
 }
 

@@ -24,6 +24,11 @@ type Settings struct {
 	AdminsGroup     string        // name of the admins group; default policy.DefaultAdminsGroup
 	AuditorsGroup   string        // name of the auditors group; default policy.DefaultAuditorsGroup
 	Rules           []policy.Rule // eligibility rules
+	// ApproverRules, TicketRequired and NotificationChannels complete the
+	// configuration's policy document (the same keys as `policy apply`'s).
+	ApproverRules        []policy.ApproverRule
+	TicketRequired       bool
+	NotificationChannels []string
 	// MaxDurationCeiling caps every request and extension whatever the
 	// policy document says (it can be changed through the API); default
 	// access.DefaultMaxDurationCeiling.
