@@ -62,8 +62,7 @@ func Open(ctx context.Context, path string, logger *slog.Logger) (*Store, error)
 	// SQLite opens the name as a URI: escape what a URI would read as syntax.
 	uri := "file:" + strings.NewReplacer("%", "%25", "?", "%3f", "#", "%23").Replace(path)
 
-	db, err := sql.Open("sqlite", uri+
-		"?_pragma=journal_mode(WAL)&_pragma=busy_timeout(10000)&_pragma=foreign_keys(1)&_pragma=synchronous(NORMAL)&_pragma=cache_size(-32000)&_txlock=immediate")
+	db, err := openPool(uri + "?_pragma=journal_mode(WAL)&_pragma=busy_timeout(10000)&_pragma=foreign_keys(1)&_pragma=synchronous(NORMAL)&_pragma=cache_size(-32000)&_txlock=immediate")
 	if err != nil {
 		return nil, fmt.Errorf("sqlite: open write pool %s: %w", path, err)
 	}
@@ -90,8 +89,7 @@ func Open(ctx context.Context, path string, logger *slog.Logger) (*Store, error)
 
 	// The file exists and is in WAL mode now, so the read connections need
 	// not (and, being query_only, could not) set the journal mode.
-	read, err := sql.Open("sqlite", uri+
-		"?_pragma=busy_timeout(10000)&_pragma=foreign_keys(1)&_pragma=query_only(1)")
+	read, err := openPool(uri + "?_pragma=busy_timeout(10000)&_pragma=foreign_keys(1)&_pragma=query_only(1)")
 	if err != nil {
 		_ = db.Close() // cleanup: its close error cannot matter here
 		return nil, fmt.Errorf("sqlite: open read pool %s: %w", path, err)
@@ -112,6 +110,23 @@ func Open(ctx context.Context, path string, logger *slog.Logger) (*Store, error)
 // nothing else should, and never inside InTx, whose transaction holds that
 // only connection.
 func (s *Store) DB() *sql.DB { return s.db }
+
+// statementCache turns the per-connection statement cache off when false
+// (the benchmarks compare both).
+var statementCache = true
+
+// openPool opens a connection pool on dsn whose connections keep their
+// statements prepared (stmtcache.go).
+func openPool(dsn string) (*sql.DB, error) {
+	if !statementCache {
+		return sql.Open("sqlite", dsn)
+	}
+	c, err := newCachingConnector(dsn)
+	if err != nil {
+		return nil, err
+	}
+	return sql.OpenDB(c), nil
+}
 
 // InTx runs fn in a write transaction (BEGIN IMMEDIATE on the one write
 // connection), committing when fn returns nil and rolling back otherwise,
