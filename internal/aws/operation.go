@@ -33,6 +33,11 @@ func (e *WaitingError) Unwrap() error { return e.Err }
 // package) to resume the job later instead of counting a failed attempt.
 func (e *WaitingError) Waiting() bool { return true }
 
+// CanceledError tells the SDK's retryer not to retry the call (its
+// NoRetryCanceledError): the caller has stopped waiting, and a retry would
+// only sleep on the ended context and replace this error with its own.
+func (e *WaitingError) CanceledError() bool { return true }
+
 // errSuperseded ends a creation that was still waiting for its in-flight
 // slot when a deletion of the same assignment arrived: sending it would
 // only make the deletion undo it.

@@ -184,3 +184,21 @@ func TestDeletionDropsAnUnsentCreation(t *testing.T) {
 		t.Error("assignment left after create then delete")
 	}
 }
+
+// TestWaitingForTheRateLimiterIsNotAFailure: a call whose context ends
+// while it waits for the rate limiter gets a waiting error through the SDK
+// (not retried, not turned into the SDK's own cancellation error).
+func TestWaitingForTheRateLimiterIsNotAFailure(t *testing.T) {
+	t.Parallel()
+	// One call per 1000 s: discovery's ListInstances takes the only token.
+	env := newEnv(t, awsemu.Options{}, func(c *Config) { c.CallsPerSecond = 0.001 })
+	ctx, cancel := context.WithTimeout(t.Context(), 20*time.Millisecond) // ends while it waits
+	defer cancel()
+	_, err := env.p.AssignmentExists(ctx, env.assignment("dev", "AdministratorAccess", "alice"))
+	if !isWaiting(err) || !errors.Is(err, context.DeadlineExceeded) {
+		t.Fatalf("AssignmentExists waiting for the rate limiter = %v; want a waiting error wrapping context.DeadlineExceeded", err)
+	}
+	if n := env.emu.Calls("ListAccountAssignments"); n != 0 {
+		t.Errorf("ListAccountAssignments calls = %d, want 0", n)
+	}
+}
