@@ -2,6 +2,7 @@ package aws
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"strings"
@@ -24,9 +25,12 @@ const statusNotFoundGrace = 30 * time.Second
 // account a.AccountID and waits until AWS has provisioned it. It returns
 // AWS's request id of the creation.
 //
-// It first waits for one of the MaxInFlight in-flight slots (ranked by its
-// time of arrival; waiting is bounded by ctx only), then OperationTimeout
-// bounds the call, its retries and the wait for SUCCEEDED or FAILED.
+// The creation runs on its own, followed by its caller (see operation): it
+// first waits for one of the MaxInFlight in-flight slots (ranked by the time
+// of arrival), then OperationTimeout bounds the call, its retries and the
+// wait for SUCCEEDED or FAILED. When ctx ends first the caller gets a
+// *WaitingError and the creation goes on; a later CreateAssignment of the
+// same assignment joins it instead of sending another.
 //
 // AWS's final refusal (status FAILED, or ValidationException,
 // AccessDeniedException, ResourceNotFoundException or
@@ -34,17 +38,41 @@ const statusNotFoundGrace = 30 * time.Second
 // error (timeout, retries exhausted, network) is transient: creating an
 // assignment that exists is a no-op in AWS, so the caller may retry.
 func (p *Provider) CreateAssignment(ctx context.Context, a access.Assignment) (awsRequestID string, err error) {
-	const op = "create"
-	if err := checkAssignment(op, a); err != nil {
+	return p.assignmentOp(ctx, kindCreate, a, time.Time{}, p.create)
+}
+
+// assignmentOp checks a and runs (or joins) operation kind on it with body
+// (see operate); prio ranks it for a slot, the zero time for its time of
+// arrival.
+func (p *Provider) assignmentOp(ctx context.Context, kind opKind, a access.Assignment, prio time.Time,
+	body func(o *operation, a access.Assignment, log *slog.Logger) (string, error)) (string, error) {
+	if err := checkAssignment(kind.String(), a); err != nil {
 		return "", err
 	}
-	log := p.log.With("op", op, "account_id", a.AccountID, "permission_set_arn", a.PermissionSetARN, "user_id", a.UserID)
-	defer p.stats.creates.Add(1)
-	release, err := p.acquireSlot(ctx, time.Now())
-	if err != nil {
-		return "", fmt.Errorf("create account assignment %s: wait for an in-flight slot: %w", describe(a), err)
+	log := p.log.With("op", kind.String(), "account_id", a.AccountID, "permission_set_arn", a.PermissionSetARN, "user_id", a.UserID)
+	if prio.IsZero() {
+		prio = time.Now()
 	}
-	ctx, cancel := context.WithTimeout(ctx, p.operationTimeout)
+	id, err := p.operate(ctx, kind, a, prio, func(o *operation) (string, error) { return body(o, a, log) })
+	var werr *WaitingError
+	if errors.As(err, &werr) {
+		return id, fmt.Errorf("%s account assignment %s: %w", kind, describe(a), err)
+	}
+	return id, err
+}
+
+// create is the body of a creation (see operate).
+func (p *Provider) create(o *operation, a access.Assignment, log *slog.Logger) (string, error) {
+	const op = "create"
+	release, err := p.acquireSlot(o.ctx, o.prio)
+	if err != nil {
+		return "", fmt.Errorf("create account assignment %s: wait for an in-flight slot: %w", describe(a), context.Cause(o.ctx))
+	}
+	if !p.ops.markSent(o) {
+		release()
+		return "", fmt.Errorf("create account assignment %s: %w", describe(a), context.Cause(o.ctx))
+	}
+	ctx, cancel := context.WithTimeout(o.ctx, p.operationTimeout)
 	defer cancel()
 
 	out, err := p.sso.CreateAccountAssignment(ctx, &ssoadmin.CreateAccountAssignmentInput{
@@ -63,6 +91,7 @@ func (p *Provider) CreateAssignment(ctx context.Context, a access.Assignment) (a
 		}
 		return "", fmt.Errorf("create account assignment %s: %w", describe(a), err)
 	}
+	p.ops.setRequestID(o, requestIDOf(out.AccountAssignmentCreationStatus))
 	st, err := p.await(ctx, log, kindCreate, out.AccountAssignmentCreationStatus, release)
 	if err != nil {
 		return st.id, fmt.Errorf("create account assignment %s: %w", describe(a), err)
@@ -79,31 +108,33 @@ func (p *Provider) CreateAssignment(ctx context.Context, a access.Assignment) (a
 // deprovisioned it. It returns AWS's request id of the deletion, "" when
 // AWS said at once that the assignment does not exist.
 //
-// It first waits for an in-flight slot, ranked by deadline (when access
-// must be gone: while deletions wait, the earliest deadline goes first) or,
-// for the zero deadline, by its time of arrival; waiting is bounded by ctx
-// only. OperationTimeout then bounds the rest.
+// The deletion runs on its own, followed by its caller, like a creation
+// (see CreateAssignment); a creation of a that has not been sent yet is
+// dropped, one already sent is waited for first. It waits for an in-flight
+// slot ranked by deadline (when access must be gone: while deletions wait,
+// the earliest deadline goes first) or, for the zero deadline, by its time
+// of arrival. OperationTimeout then bounds the rest.
 //
 // An assignment that does not exist counts as deleted, whether AWS says so
 // at once (ResourceNotFoundException) or asynchronously (status FAILED
 // because the entitlement does not exist). Other final refusals are an
 // *access.ProvisioningError; every other error is transient.
 func (p *Provider) DeleteAssignment(ctx context.Context, a access.Assignment, deadline time.Time) (awsRequestID string, err error) {
+	return p.assignmentOp(ctx, kindDelete, a, deadline, p.delete)
+}
+
+// delete is the body of a deletion (see operate).
+func (p *Provider) delete(o *operation, a access.Assignment, log *slog.Logger) (string, error) {
 	const op = "delete"
-	if err := checkAssignment(op, a); err != nil {
-		return "", err
-	}
-	log := p.log.With("op", op, "account_id", a.AccountID, "permission_set_arn", a.PermissionSetARN, "user_id", a.UserID)
-	defer p.stats.deletes.Add(1)
-	prio := deadline
-	if prio.IsZero() {
-		prio = time.Now()
-	}
-	release, err := p.acquireSlot(ctx, prio)
+	release, err := p.acquireSlot(o.ctx, o.prio)
 	if err != nil {
-		return "", fmt.Errorf("delete account assignment %s: wait for an in-flight slot: %w", describe(a), err)
+		return "", fmt.Errorf("delete account assignment %s: wait for an in-flight slot: %w", describe(a), context.Cause(o.ctx))
 	}
-	ctx, cancel := context.WithTimeout(ctx, p.operationTimeout)
+	if !p.ops.markSent(o) {
+		release()
+		return "", fmt.Errorf("delete account assignment %s: %w", describe(a), context.Cause(o.ctx))
+	}
+	ctx, cancel := context.WithTimeout(o.ctx, p.operationTimeout)
 	defer cancel()
 
 	out, err := p.sso.DeleteAccountAssignment(ctx, &ssoadmin.DeleteAccountAssignmentInput{
@@ -126,6 +157,7 @@ func (p *Provider) DeleteAssignment(ctx context.Context, a access.Assignment, de
 		}
 		return "", fmt.Errorf("delete account assignment %s: %w", describe(a), err)
 	}
+	p.ops.setRequestID(o, requestIDOf(out.AccountAssignmentDeletionStatus))
 	st, err := p.await(ctx, log, kindDelete, out.AccountAssignmentDeletionStatus, release)
 	if err != nil {
 		return st.id, fmt.Errorf("delete account assignment %s: %w", describe(a), err)
@@ -140,6 +172,14 @@ func (p *Provider) DeleteAssignment(ctx context.Context, a access.Assignment, de
 	}
 	log.Info("account assignment deleted", "aws_request_id", st.id)
 	return st.id, nil
+}
+
+// requestIDOf is the request id of an operation's first status, or "".
+func requestIDOf(s *ssotypes.AccountAssignmentOperationStatus) string {
+	if s == nil {
+		return ""
+	}
+	return awssdk.ToString(s.RequestId)
 }
 
 // acquireSlot waits for an in-flight slot and returns the function that

@@ -29,11 +29,22 @@
 //     have their own buckets (default 10/s each). Waiting respects ctx.
 //   - In flight. A create or delete takes one of Config.MaxInFlight slots
 //     (default 10) before its Create/Delete call and holds it until AWS
-//     reports SUCCEEDED or FAILED. If the caller stops waiting (ctx done,
-//     OperationTimeout) the operation stays in flight at AWS, so the poller
-//     keeps polling it and frees the slot only when it has finished (or
-//     OperationTimeout after it was abandoned). Waiting for a slot is bounded
-//     by the caller's ctx; OperationTimeout starts once the slot is held.
+//     reports SUCCEEDED or FAILED. If the operation times out
+//     (OperationTimeout) it stays in flight at AWS, so the poller keeps
+//     polling it and frees the slot only when it has finished (or
+//     OperationTimeout after it was abandoned). OperationTimeout starts
+//     once the slot is held.
+//   - Waiting is not working. A create or delete runs in its own
+//     goroutine, from its wait for a slot to AWS's final status; its caller
+//     only follows it. When the caller's ctx ends first (a job's deadline)
+//     the caller gets a *WaitingError, which says it was only waiting its
+//     turn, and the operation goes on in its place in line. A later call
+//     for the same assignment (the job's next run) joins it instead of
+//     sending a second Create or Delete. Operations on one assignment run
+//     one at a time, so a delete never overtakes a create in AWS; a delete
+//     drops a create of the same assignment that has not been sent yet. A
+//     call whose ctx ends while it waits for the rate limiter gets a
+//     *WaitingError too.
 //   - Priority. Slots go to waiters in priority order, not first come first
 //     served: a deletion ranks by the deadline it is given, so when many
 //     grants end at once the earliest deadlines are removed first; a

@@ -3,7 +3,6 @@ package aws
 import (
 	"container/heap"
 	"context"
-	"fmt"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -315,8 +314,9 @@ type Stats struct {
 	Throttles int64
 	// Retries counts the SDK's retries of any call.
 	Retries int64
-	// Creates and Deletes count finished CreateAssignment and
-	// DeleteAssignment calls, whatever their outcome.
+	// Creates and Deletes count finished create and delete operations,
+	// whatever their outcome; callers that joined an operation already
+	// running do not count again.
 	Creates, Deletes int64
 	// InFlight is the number of create/delete operations holding an
 	// in-flight slot now; MaxInFlight the most there ever were.
@@ -402,7 +402,8 @@ func (g callGate) handle(ctx context.Context, in middleware.FinalizeInput, next 
 	op := awsmiddleware.GetOperationName(ctx)
 	if g.bucket != nil {
 		if err := g.bucket.wait(ctx, callPriority(ctx, op)); err != nil {
-			return middleware.FinalizeOutput{}, middleware.Metadata{}, fmt.Errorf("wait for the %s rate limiter: %w", g.service, err)
+			// Nothing was sent: the caller only waited its turn.
+			return middleware.FinalizeOutput{}, middleware.Metadata{}, &WaitingError{For: "the " + g.service + " rate limiter", Err: err}
 		}
 	}
 	g.stats.call(g.service, op)

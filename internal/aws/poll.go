@@ -69,7 +69,7 @@ func newPoller(p *Provider, kind opKind) *poller {
 }
 
 // track starts watching op; op.done is closed when it is SUCCEEDED or
-// FAILED, or its status cannot be read.
+// FAILED, or AWS refuses its status for good.
 func (pl *poller) track(op *trackedOp) {
 	pl.mu.Lock()
 	pl.ops[op.id] = op
@@ -206,7 +206,8 @@ func (pl *poller) cycle(ops []*trackedOp) {
 }
 
 // poll describes op, its call ranked prio by the rate limiter, and finishes it when AWS reports it SUCCEEDED or
-// FAILED, or its status cannot be read.
+// FAILED, or AWS refuses its status for good (a throttled or failed poll is
+// tried again next cycle).
 func (pl *poller) poll(op *trackedOp, prio int) {
 	ctx, cancel := context.WithTimeout(withCallPriority(context.Background(), prio), pl.p.operationTimeout)
 	defer cancel()
@@ -219,6 +220,13 @@ func (pl *poller) poll(op *trackedOp, prio int) {
 	switch {
 	case err != nil && errorCode(err) == codeNotFound && time.Since(op.start) < statusNotFoundGrace:
 		op.log.Debug("status not yet visible; still in progress", "aws_request_id", op.id)
+		return
+	case err != nil && refusal(pl.kind.String(), err) == nil:
+		// Throttled or failed past the SDK's retries: the operation is
+		// still AWS's to finish, so ending it here would only make its
+		// caller send it again. The next cycle polls it again; the
+		// operation's own OperationTimeout bounds how long.
+		op.log.Warn("status poll failed; polling again", "aws_request_id", op.id, "error", err)
 		return
 	case err != nil:
 		pl.finish(op, opState{id: op.id, status: ssotypes.StatusValuesInProgress}, fmt.Errorf("describe %s status of request %s: %w", pl.kind, op.id, err))

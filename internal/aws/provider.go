@@ -204,6 +204,7 @@ type Provider struct {
 
 	// Shared limits: see doc.go.
 	slots   *slotQueue
+	ops     *operations
 	pollers [2]*poller // by opKind
 	stats   *stats
 }
@@ -298,6 +299,7 @@ func newProvider(cfg Config, sso ssoAdminAPI, ids identityStoreAPI, org organiza
 		listPollMin:      cfg.listPollMin,
 		log:              cfg.Logger,
 		slots:            newSlotQueue(cfg.MaxInFlight),
+		ops:              newOperations(),
 		stats:            st,
 	}
 	p.pollers[kindCreate] = newPoller(p, kindCreate)

@@ -42,9 +42,14 @@ type Config struct {
 	ClientID string
 	// MaxWorkers is how many jobs run at once in this process. Default 50.
 	MaxWorkers int
-	// JobTimeout bounds one attempt of a job. Default 25s: an attempt that
-	// runs out (AWS slow or throttling) is retried, and AWS's create and
-	// delete are idempotent.
+	// JobTimeout bounds one attempt of a job. Default 25s. A grant or
+	// revocation that runs out while it only waits its turn (elevate's AWS
+	// rate limiter, an in-flight slot, AWS finishing the operation) is
+	// resumed, not failed: the AWS provider keeps its operation going and
+	// the next run joins it (see snoozeOrErr); the provider's
+	// OperationTimeout bounds the AWS work itself. It stays short because
+	// River hands a job of a replica that died to a live one only after
+	// both this and RescueStuckJobsAfter have passed.
 	JobTimeout time.Duration
 	// RescueStuckJobsAfter is when a running job of another replica that
 	// died is handed to a live one. Default JobTimeout + 5s, not River's 1 hour.
@@ -186,11 +191,28 @@ func backoff(attempt int, limit time.Duration) time.Duration {
 	return min(d, limit)
 }
 
-// snoozeOrErr turns a NotDueError into a River snooze.
+// waiting is implemented by an error that says its job was only waiting
+// its turn when its context ended: for the AWS provider's rate limiter or
+// an in-flight slot, or for AWS to finish an operation already sent (the
+// provider's *aws.WaitingError; checked structurally, as jobs does not
+// import aws). Nothing failed and nothing is left half done: the provider
+// goes on with the operation, and the job's next run joins it.
+type waiting interface{ Waiting() bool }
+
+// snoozeOrErr turns a NotDueError into a River snooze until its time, and
+// an error that says the job was only waiting into a snooze that resumes
+// it at once: a snooze is not a failed attempt (River does not count it
+// and records no error), so a job that waits long for its turn is neither
+// reported as failing nor backed off, and a revocation is not flagged
+// revocation_failed for it.
 func snoozeOrErr(err error) error {
 	var nd *workflow.NotDueError
 	if errors.As(err, &nd) {
 		return river.JobSnooze(max(time.Until(nd.Until), time.Millisecond))
+	}
+	var w waiting
+	if errors.As(err, &w) && w.Waiting() {
+		return river.JobSnooze(time.Millisecond)
 	}
 	return err
 }

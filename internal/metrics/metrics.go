@@ -52,7 +52,7 @@ func New() *Metrics {
 			Buckets: []float64{0, 0.25, 0.5, 1, 2, 5, 10, 30, 60, 300, 3600},
 		}),
 		awsCalls: prometheus.NewCounterVec(prometheus.CounterOpts{
-			Name: "elevate_aws_calls_total", Help: "AWS API calls by service, operation and outcome (ok, or the AWS error code).",
+			Name: "elevate_aws_calls_total", Help: "AWS API calls by service, operation and outcome (ok, the AWS error code, deadline or canceled when the caller's context ended first, or error).",
 		}, []string{"service", "operation", "outcome"}),
 	}
 	m.reg.MustRegister(m.grantSeconds, m.revokeSeconds, m.revocationLateness, m.awsCalls,
@@ -90,18 +90,40 @@ func (m *Metrics) AWSCallCounter() func(*middleware.Stack) error {
 		return stack.Initialize.Add(middleware.InitializeMiddlewareFunc("elevateCallCounter",
 			func(ctx context.Context, in middleware.InitializeInput, next middleware.InitializeHandler) (middleware.InitializeOutput, middleware.Metadata, error) {
 				out, md, err := next.HandleInitialize(ctx, in)
-				outcome := "ok"
-				if err != nil {
-					outcome = "error"
-					var apiErr smithy.APIError
-					if errors.As(err, &apiErr) {
-						outcome = apiErr.ErrorCode()
-					}
-				}
-				m.awsCalls.WithLabelValues(awsmiddleware.GetServiceID(ctx), awsmiddleware.GetOperationName(ctx), outcome).Inc()
+				m.awsCalls.WithLabelValues(awsmiddleware.GetServiceID(ctx), awsmiddleware.GetOperationName(ctx), callOutcome(ctx, err)).Inc()
 				return out, md, err
 			}), middleware.After)
 	}
+}
+
+// callOutcome labels how an AWS call ended: "ok"; AWS's error code when AWS
+// answered with one; "deadline" or "canceled" when the caller's context ended
+// first (a client-side timeout or cancellation, not an AWS failure: the call
+// may have been waiting for elevate's own rate limiter, or AWS may still be
+// working on it); "error" for anything else (network, retries exhausted
+// without an AWS code).
+func callOutcome(ctx context.Context, err error) string {
+	if err == nil {
+		return "ok"
+	}
+	var apiErr smithy.APIError
+	if errors.As(err, &apiErr) {
+		return apiErr.ErrorCode()
+	}
+	switch {
+	case errors.Is(err, context.DeadlineExceeded):
+		return "deadline"
+	case errors.Is(err, context.Canceled):
+		return "canceled"
+	}
+	// Some transports report an ended context without wrapping its error.
+	switch ctx.Err() {
+	case context.DeadlineExceeded:
+		return "deadline"
+	case context.Canceled:
+		return "canceled"
+	}
+	return "error"
 }
 
 // GaugeSource reads labelled values at scrape time (requests by status, job backlog).

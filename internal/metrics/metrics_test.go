@@ -205,7 +205,7 @@ func TestAWSCallCounter(t *testing.T) {
 		{"an AWS error", throttled, "ThrottlingException"},
 		{"a wrapped AWS error", fmt.Errorf("operation error: %w", &smithy.GenericAPIError{Code: "ConflictException"}), "ConflictException"},
 		{"any other error", errors.New("dial tcp: connection refused"), "error"},
-		{"a cancelled call", context.Canceled, "error"},
+		{"a cancelled call", context.Canceled, "canceled"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()

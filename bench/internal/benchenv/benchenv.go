@@ -59,10 +59,10 @@ func (rc *DeleteRecorder) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	r.Body = io.NopCloser(bytes.NewReader(body))
-	sw := &statusWriter{ResponseWriter: w, status: http.StatusOK}
+	sw := &StatusWriter{ResponseWriter: w, Status: http.StatusOK}
 	rc.next.ServeHTTP(sw, r)
 	at := time.Now()
-	if sw.status != http.StatusOK {
+	if sw.Status != http.StatusOK {
 		return
 	}
 	var in struct{ TargetId, PermissionSetArn, PrincipalId string }
@@ -77,13 +77,15 @@ func (rc *DeleteRecorder) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
-type statusWriter struct {
+// StatusWriter is a ResponseWriter that notes the status of the answer
+// (Status: 200 unless WriteHeader says otherwise).
+type StatusWriter struct {
 	http.ResponseWriter
-	status int
+	Status int
 }
 
-func (s *statusWriter) WriteHeader(code int) {
-	s.status = code
+func (s *StatusWriter) WriteHeader(code int) {
+	s.Status = code
 	s.ResponseWriter.WriteHeader(code)
 }
 

@@ -100,7 +100,7 @@ func (c *cachingConn) ExecContext(ctx context.Context, query string, args []driv
 		return nil, err
 	}
 	if !cached {
-		defer cs.stmt.Close()
+		defer func() { _ = cs.stmt.Close() }() // a statement run once: the exec's error is what matters
 	}
 	return cs.stmt.(driver.StmtExecContext).ExecContext(ctx, args)
 }
