@@ -191,14 +191,6 @@ func backoff(attempt int, limit time.Duration) time.Duration {
 	return min(d, limit)
 }
 
-// waiting is implemented by an error that says its job was only waiting
-// its turn when its context ended: for the AWS provider's rate limiter or
-// an in-flight slot, or for AWS to finish an operation already sent (the
-// provider's *aws.WaitingError; checked structurally, as jobs does not
-// import aws). Nothing failed and nothing is left half done: the provider
-// goes on with the operation, and the job's next run joins it.
-type waiting interface{ Waiting() bool }
-
 // snoozeOrErr turns a NotDueError into a River snooze until its time, and
 // an error that says the job was only waiting into a snooze that resumes
 // it at once: a snooze is not a failed attempt (River does not count it
@@ -210,8 +202,7 @@ func snoozeOrErr(err error) error {
 	if errors.As(err, &nd) {
 		return river.JobSnooze(max(time.Until(nd.Until), time.Millisecond))
 	}
-	var w waiting
-	if errors.As(err, &w) && w.Waiting() {
+	if workflow.IsWaiting(err) {
 		return river.JobSnooze(time.Millisecond)
 	}
 	return err

@@ -372,7 +372,7 @@ func (s *Service) release(ctx context.Context, grantID string, attempt int) erro
 	s.obs.ObserveRevoke(time.Since(callStart), outcomeOf(err))
 	if err != nil {
 		err = fmt.Errorf("delete assignment for grant %s: %w", grantID, err)
-		if attempt >= RevocationFailingAfter {
+		if attempt >= RevocationFailingAfter && !IsWaiting(err) {
 			s.log.ErrorContext(ctx, "revocation failing, will retry", "request_id", r.ID, "grant_id", grantID,
 				"account_id", g.AccountID, "user", r.RequesterName, "attempt", attempt, "error", err)
 			if !r.RevocationFailed {
@@ -450,7 +450,19 @@ func outcomeOf(err error) string {
 		return "ok"
 	case errors.As(err, &perr):
 		return "failed"
+	case IsWaiting(err):
+		return "waiting"
 	default:
 		return "error"
 	}
+}
+
+// IsWaiting reports whether err says that a call only waited its turn (for
+// the client-side rate limiter, an in-flight slot, or AWS to finish) when
+// the job's time ran out: the provider goes on with the operation, and the
+// job's next run joins it. Nothing failed. The provider's error says so by a
+// Waiting method, so that workflow needs no import of it.
+func IsWaiting(err error) bool {
+	var w interface{ Waiting() bool }
+	return errors.As(err, &w) && w.Waiting()
 }
