@@ -73,7 +73,7 @@ type Settings struct {
 
 // SettingsUpdate names the settings to change; nil fields keep their value.
 type SettingsUpdate struct {
-	Revision             int       `json:"revision,omitempty"` // the revision read; 0: no check
+	Revision             int       `json:"revision"` // the revision the settings were read at (Settings.Revision)
 	ApprovalTimeout      *string   `json:"approval_timeout,omitempty"`
 	MaxDuration          *string   `json:"max_duration,omitempty"`
 	MinDuration          *string   `json:"min_duration,omitempty"`

@@ -98,10 +98,19 @@ func (c *Client) PlanPolicy(ctx context.Context, yamlDoc string) (*PolicyPlan, e
 	return &out, nil
 }
 
-// ApplyPolicy replaces the policy with the YAML document (admins).
-func (c *Client) ApplyPolicy(ctx context.Context, yamlDoc string) (*PolicyPlan, error) {
+// policyApply is the body of ApplyPolicy.
+type policyApply struct {
+	Revision int    `json:"revision"`
+	Document string `json:"document"`
+}
+
+// ApplyPolicy replaces the policy with the YAML document (admins). revision
+// is the revision the document was planned on (PolicyPlan.Revision or
+// PolicyDocument.Revision); when the policy changed since, the server
+// refuses with 409 conflict.
+func (c *Client) ApplyPolicy(ctx context.Context, yamlDoc string, revision int) (*PolicyPlan, error) {
 	var out PolicyPlan
-	if err := c.do(ctx, "PUT", "/admin/policy", nil, PolicyDocument{Document: yamlDoc}, &out); err != nil {
+	if err := c.do(ctx, "PUT", "/admin/policy", nil, policyApply{Revision: revision, Document: yamlDoc}, &out); err != nil {
 		return nil, err
 	}
 	return &out, nil

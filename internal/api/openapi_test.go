@@ -235,7 +235,7 @@ func TestOpenAPIDescribesResponses(t *testing.T) {
 	// here; internal/app's policy tests exercise them end to end.
 	get("/api/v1/policy/explain?account=prod&permission_set=ReadOnlyAccess", apitest.AliceToken, 404)
 	get("/api/v1/admin/policy", apitest.AliceToken, 404)
-	check(newRequest("PUT", "/api/v1/admin/policy", apitest.AliceToken, map[string]string{"document": "rules: []"}), 404, true)
+	check(newRequest("PUT", "/api/v1/admin/policy", apitest.AliceToken, map[string]any{"revision": 0, "document": "rules: []"}), 404, true)
 	post("/api/v1/admin/policy/plan", apitest.AliceToken, map[string]string{"document": "rules: []"}, 404)
 	// Nor notifications: internal/app's notification tests exercise them end to end.
 	get("/api/v1/notifications", apitest.AliceToken, 404)
@@ -245,7 +245,7 @@ func TestOpenAPIDescribesResponses(t *testing.T) {
 	post("/api/v1/requests/"+prod.ID+"/review", apitest.BobToken, map[string]string{"comment": "checked"}, 404)
 	get("/api/v1/admin/breakglass?unreviewed=1", apitest.AuditorToken, 404)
 	get("/api/v1/admin/settings", apitest.AliceToken, 404)
-	check(newRequest("PUT", "/api/v1/admin/settings", apitest.AliceToken, map[string]string{"min_duration": "5m"}), 404, true)
+	check(newRequest("PUT", "/api/v1/admin/settings", apitest.AliceToken, map[string]any{"revision": 0, "min_duration": "5m"}), 404, true)
 	// Nor the directory sync: internal/app's sync tests exercise it
 	// end to end and validate its answers against the document.
 	get("/api/v1/admin/sync?job=1", apitest.AuditorToken, 404)

@@ -20,7 +20,7 @@ type Policy interface {
 	Explain(ctx context.Context, actor access.Actor, in workflow.ExplainInput) (policy.Explanation, error)
 	ExportPolicy(ctx context.Context, actor access.Actor) ([]byte, int, error)
 	PlanPolicy(ctx context.Context, actor access.Actor, yamlDoc []byte) (workflow.PolicyPlan, error)
-	ApplyPolicy(ctx context.Context, actor access.Actor, yamlDoc []byte) (workflow.PolicyPlan, error)
+	ApplyPolicy(ctx context.Context, actor access.Actor, yamlDoc []byte, base int) (workflow.PolicyPlan, error)
 }
 
 var _ Policy = (*workflow.Service)(nil)
@@ -124,16 +124,47 @@ func (a *API) getPolicy(w http.ResponseWriter, r *http.Request, actor access.Act
 	return nil
 }
 
+// policyApplyJSON is the body of PUT /admin/policy: the document and the
+// revision it was planned on (a pointer: a body without it is refused, not
+// taken as revision 0).
+type policyApplyJSON struct {
+	Revision *int   `json:"revision"`
+	Document string `json:"document"`
+}
+
 // planPolicy serves POST /api/v1/admin/policy/plan.
 func (a *API) planPolicy(w http.ResponseWriter, r *http.Request, actor access.Actor) error {
-	return a.policyChange(w, r, actor, Policy.PlanPolicy)
+	return a.policyChange(w, r, actor, func(p Policy, ctx context.Context, actor access.Actor, data []byte) (workflow.PolicyPlan, error) {
+		var body policyDocJSON
+		if err := json.Unmarshal(data, &body); err != nil {
+			return workflow.PolicyPlan{}, access.Errorf(access.CodeInvalid, "request body must be {\"document\": \"<policy YAML>\"}: %s", err.Error())
+		}
+		if body.Document == "" {
+			return workflow.PolicyPlan{}, access.Errorf(access.CodeInvalid, "document is empty: send the policy YAML")
+		}
+		return p.PlanPolicy(ctx, actor, []byte(body.Document))
+	})
 }
 
 // putPolicy serves PUT /api/v1/admin/policy.
 func (a *API) putPolicy(w http.ResponseWriter, r *http.Request, actor access.Actor) error {
-	return a.policyChange(w, r, actor, Policy.ApplyPolicy)
+	return a.policyChange(w, r, actor, func(p Policy, ctx context.Context, actor access.Actor, data []byte) (workflow.PolicyPlan, error) {
+		var body policyApplyJSON
+		if err := json.Unmarshal(data, &body); err != nil {
+			return workflow.PolicyPlan{}, access.Errorf(access.CodeInvalid, "request body must be {\"revision\": N, \"document\": \"<policy YAML>\"}: %s", err.Error())
+		}
+		if body.Document == "" {
+			return workflow.PolicyPlan{}, access.Errorf(access.CodeInvalid, "document is empty: send the policy YAML")
+		}
+		if body.Revision == nil {
+			return workflow.PolicyPlan{}, access.Errorf(access.CodeInvalid, "revision is required: send the revision the document was planned on (GET /admin/policy or a plan answers it)")
+		}
+		return p.ApplyPolicy(ctx, actor, []byte(body.Document), *body.Revision)
+	})
 }
 
+// policyChange reads a policy body (larger than other bodies) and answers
+// the plan that do returns.
 func (a *API) policyChange(w http.ResponseWriter, r *http.Request, actor access.Actor,
 	do func(Policy, context.Context, access.Actor, []byte) (workflow.PolicyPlan, error)) error {
 	p, err := a.policySvc()
@@ -147,14 +178,7 @@ func (a *API) policyChange(w http.ResponseWriter, r *http.Request, actor access.
 		}
 		return fmt.Errorf("read request body: %w", err)
 	}
-	var body policyDocJSON
-	if err := json.Unmarshal(data, &body); err != nil {
-		return access.Errorf(access.CodeInvalid, "request body must be {\"document\": \"<policy YAML>\"}: %s", err.Error())
-	}
-	if body.Document == "" {
-		return access.Errorf(access.CodeInvalid, "document is empty: send the policy YAML")
-	}
-	plan, err := do(p, r.Context(), actor, []byte(body.Document))
+	plan, err := do(p, r.Context(), actor, data)
 	if err != nil {
 		return err
 	}

@@ -35,7 +35,7 @@ func toSettings(s policy.Settings, rev int, applied bool) settingsJSON {
 
 // settingsBody is the body of PUT /admin/settings: the fields to change.
 type settingsBody struct {
-	Revision             int       `json:"revision"`
+	Revision             *int      `json:"revision"` // required: the revision the settings were read at
 	ApprovalTimeout      *string   `json:"approval_timeout"`
 	MaxDuration          *string   `json:"max_duration"`
 	MinDuration          *string   `json:"min_duration"`
@@ -46,7 +46,10 @@ type settingsBody struct {
 }
 
 func (b settingsBody) update() (workflow.SettingsUpdate, error) {
-	u := workflow.SettingsUpdate{Revision: b.Revision, TicketRequired: b.TicketRequired, AdminsGroup: b.AdminsGroup,
+	if b.Revision == nil {
+		return workflow.SettingsUpdate{}, access.Errorf(access.CodeInvalid, "revision is required: send the revision GET /admin/settings answered")
+	}
+	u := workflow.SettingsUpdate{Revision: *b.Revision, TicketRequired: b.TicketRequired, AdminsGroup: b.AdminsGroup,
 		AuditorsGroup: b.AuditorsGroup, NotificationChannels: b.NotificationChannels}
 	for _, f := range []struct {
 		name string

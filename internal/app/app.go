@@ -262,6 +262,14 @@ func (a *App) RunThen(ctx context.Context, onStart func(context.Context) error) 
 		return err
 	}
 	go a.audit.RunCheckpoints(ctx, checkpointInterval(a.cfg))
+	// Anchors: published on their interval, and once more at shutdown,
+	// which Run waits for before the store closes.
+	anchorCtx, stopAnchors := context.WithCancel(ctx)
+	anchorsDone := make(chan struct{})
+	go func() {
+		defer close(anchorsDone)
+		a.audit.RunAnchors(anchorCtx, anchorInterval(a.cfg), AnchorSinks(a.cfg))
+	}()
 	serveErr := make(chan error, 1)
 	go func() { serveErr <- a.srv.Serve(ctx, a.ln) }()
 	a.log.InfoContext(ctx, "elevate is serving", "addr", a.ln.Addr().String(), "url", a.URL())
@@ -277,6 +285,8 @@ func (a *App) RunThen(ctx context.Context, onStart func(context.Context) error) 
 	case serr := <-serveErr:
 		err = errors.Join(err, serr)
 	}
+	stopAnchors()
+	<-anchorsDone
 	stopCtx, stop := context.WithTimeout(context.WithoutCancel(ctx), 15*time.Second)
 	defer stop()
 	if qerr := a.queue.Stop(stopCtx); qerr != nil {

@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"time"
 
+	"github.com/elevate/elevate/internal/anchor"
 	"github.com/elevate/elevate/internal/audit"
 	"github.com/elevate/elevate/internal/config"
 	"github.com/elevate/elevate/internal/store"
@@ -66,4 +67,22 @@ func checkpointInterval(cfg config.Config) time.Duration {
 		return DefaultCheckpointInterval
 	}
 	return cfg.Audit.CheckpointInterval
+}
+
+// anchorInterval is audit.anchors.interval with its default (1h).
+func anchorInterval(cfg config.Config) time.Duration {
+	if cfg.Audit.Anchors.Interval == 0 {
+		return time.Hour
+	}
+	return cfg.Audit.Anchors.Interval
+}
+
+// AnchorSinks returns the configured sinks that keep the decision log's
+// anchors outside the database (audit.anchors); none: the log is unanchored.
+func AnchorSinks(cfg config.Config) []workflow.AnchorSink {
+	var sinks []workflow.AnchorSink
+	if d := cfg.Audit.Anchors.Directory; d != "" {
+		sinks = append(sinks, anchor.Dir{Path: d})
+	}
+	return sinks
 }

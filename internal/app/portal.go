@@ -61,7 +61,8 @@ func (a *App) newPortal(opts Options) (*web.Portal, error) {
 			return nil, err
 		}
 		sc := &auth.SAMLConfig{RootURL: root, EntityID: s.EntityID, Key: key, Cert: cert, IDPMetadataURL: s.IDPMetadataURL,
-			Attributes: s.Attributes, AllowIDPInitiated: s.AllowIDPInitiated, HTTPClient: &http.Client{Timeout: 30 * time.Second}}
+			Attributes: s.Attributes, AllowIDPInitiated: s.AllowIDPInitiated, HTTPClient: &http.Client{Timeout: 30 * time.Second},
+			Assertions: a.svc}
 		if s.IDPMetadataFile != "" {
 			if sc.IDPMetadata, err = os.ReadFile(s.IDPMetadataFile); err != nil {
 				return nil, fmt.Errorf("auth.saml.idp_metadata_file: %w", err)

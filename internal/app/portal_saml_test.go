@@ -163,6 +163,24 @@ func TestSAMLSignIn(t *testing.T) {
 		}
 	})
 
+	// A response is good for one sign-in: the same one posted again (from
+	// another browser, with its RelayState) before it expires is refused.
+	t.Run("replayed response refused", func(t *testing.T) {
+		c := browserClient(t)
+		acs, resp := samlSignIn(t, c, base, idpURL, "alice")
+		if h := postForm(t, c, acs, resp); h[0].Resp.StatusCode != http.StatusSeeOther {
+			t.Fatalf("first use: %s %.800s", h[0].Resp.Status, h[0].Body)
+		}
+		thief := browserClient(t)
+		h := last(postForm(t, thief, acs, resp))
+		if h.Resp.StatusCode != http.StatusUnauthorized || !strings.Contains(h.Body, "already used") {
+			t.Fatalf("replayed response: %s %.800s", h.Resp.Status, h.Body)
+		}
+		if who := whoami(t, thief, base); who != "" {
+			t.Fatalf("the replayed response signed in as %q", who)
+		}
+	})
+
 	t.Run("mapped by user name", func(t *testing.T) {
 		c := browserClient(t)
 		acs, resp := samlSignIn(t, c, base, idpURL, "carol")

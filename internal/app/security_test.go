@@ -200,7 +200,7 @@ func TestBoundsRefused(t *testing.T) {
 		{"start 91 days ahead", "alice", "POST", "/api/v1/requests",
 			`{"account_ids":["prod"],"permission_set":"AdministratorAccess","duration":"1h","justification":"x","start":"` +
 				time.Now().Add(91*24*time.Hour).UTC().Format(time.RFC3339) + `"}`, "ahead"},
-		{"settings max_duration 1000000h", "erin", "PUT", "/api/v1/admin/settings", `{"max_duration":"1000000h"}`, "ceiling"},
+		{"settings max_duration 1000000h", "erin", "PUT", "/api/v1/admin/settings", `{"revision":0,"max_duration":"1000000h"}`, "ceiling"},
 	} {
 		st, body := doAPI(t, base, env.tokens[tc.user], tc.method, tc.path, tc.body)
 		if st != http.StatusBadRequest || !strings.Contains(body, tc.want) {

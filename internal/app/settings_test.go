@@ -62,17 +62,17 @@ func testSettingsEndpoint(t *testing.T, engine func(*config.Config)) {
 	if _, err := alice.GetSettings(ctx); apiCode(err) != "forbidden" {
 		t.Errorf("alice reads the settings: %v", err)
 	}
-	if status, body := apiCall(t, env, "alice", "PUT", "/api/v1/admin/settings", map[string]string{"min_duration": "5m"}); status != 403 {
+	if status, body := apiCall(t, env, "alice", "PUT", "/api/v1/admin/settings", map[string]any{"revision": 0, "min_duration": "5m"}); status != 403 {
 		t.Errorf("alice changes the settings: %d %s", status, body)
 	}
 	for _, bad := range []struct {
 		body map[string]any
 		msg  string
 	}{
-		{map[string]any{"min_duration": "soon"}, `min_duration "soon" is not a duration`},
-		{map[string]any{"approval_timeout": "-1h"}, "approval_timeout: -1h0m0s is not positive"},
-		{map[string]any{"min_duration": "10h"}, "settings.min_duration"},
-		{map[string]any{"admins_group": " "}, "admins_group is empty"},
+		{map[string]any{"revision": 0, "min_duration": "soon"}, `min_duration "soon" is not a duration`},
+		{map[string]any{"revision": 0, "approval_timeout": "-1h"}, "approval_timeout: -1h0m0s is not positive"},
+		{map[string]any{"revision": 0, "min_duration": "10h"}, "settings.min_duration"},
+		{map[string]any{"revision": 0, "admins_group": " "}, "admins_group is empty"},
 	} {
 		status, body := apiCall(t, env, "erin", "PUT", "/api/v1/admin/settings", bad.body)
 		var e struct{ Error struct{ Message string } }
@@ -82,11 +82,20 @@ func testSettingsEndpoint(t *testing.T, engine func(*config.Config)) {
 		}
 	}
 
+	// A change must carry the revision it was read at: a body without one is
+	// refused (apiCall would refuse it against the OpenAPI schema first).
+	if st, body := doAPI(t, env.app.URL(), env.tokens["erin"], "PUT", "/api/v1/admin/settings", `{"min_duration":"2m"}`); st != 400 || !strings.Contains(body, "revision is required") {
+		t.Errorf("PUT settings without a revision: %d %s, want 400", st, body)
+	}
+	if st, body := doAPI(t, env.app.URL(), env.tokens["erin"], "PUT", "/api/v1/admin/policy", `{"document":"rules: []"}`); st != 400 || !strings.Contains(body, "revision is required") {
+		t.Errorf("PUT policy without a revision: %d %s, want 400", st, body)
+	}
+
 	s, err := erin.UpdateSettings(ctx, client.SettingsUpdate{MinDuration: str("2m"), ApprovalTimeout: str("2h")})
 	if err != nil || !s.Applied || s.Revision != 1 || s.MinDuration != "2m0s" || s.ApprovalTimeout != "2h0m0s" || s.MaxDuration != "9h0m0s" {
 		t.Fatalf("update settings: %+v, %v", s, err)
 	}
-	if s, err := erin.UpdateSettings(ctx, client.SettingsUpdate{MinDuration: str("2m")}); err != nil || s.Applied || s.Revision != 1 {
+	if s, err := erin.UpdateSettings(ctx, client.SettingsUpdate{Revision: 1, MinDuration: str("2m")}); err != nil || s.Applied || s.Revision != 1 {
 		t.Errorf("unchanged settings: %+v, %v (want a no-op)", s, err)
 	}
 	if _, err := erin.UpdateSettings(ctx, client.SettingsUpdate{Revision: 7, TicketRequired: new(true)}); apiCode(err) != "conflict" {
@@ -130,7 +139,7 @@ func TestPolicyAppliedAuditEvent(t *testing.T) {
 	env := start(t, nil)
 	ctx := context.Background()
 	erin := env.client(t, "erin")
-	plan, err := erin.ApplyPolicy(ctx, policyYAML)
+	plan, err := erin.ApplyPolicy(ctx, policyYAML, 0)
 	if err != nil || !plan.Applied || plan.Revision != 1 {
 		t.Fatalf("apply: %+v, %v", plan, err)
 	}

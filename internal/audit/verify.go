@@ -37,6 +37,12 @@ type Report struct {
 	HeadHash           string   `json:"head_hash"`
 	CheckpointsChecked int      `json:"checkpoints_checked"`
 	Problem            *Problem `json:"problem,omitempty"`
+	// Anchored: anchor sinks outside the database are configured.
+	// AnchoredSeq is the highest seq an anchor read from them covers;
+	// Unanchored the entries after it, which no anchor protects.
+	Anchored    bool  `json:"anchored"`
+	AnchoredSeq int64 `json:"anchored_seq"`
+	Unanchored  int64 `json:"unanchored"`
 }
 
 // VerifyOptions tune a verification.

@@ -29,6 +29,13 @@ import (
 // must be refused before anyone is signed in, so reaching it is a failure.
 type signInProbe struct{ reached atomic.Int64 }
 
+// UseSAMLAssertion counts as reaching sign-in too: only an accepted
+// assertion is recorded.
+func (p *signInProbe) UseSAMLAssertion(context.Context, string, string, time.Time) error {
+	p.reached.Add(1)
+	return errors.New("the fuzzed callback reached sign-in")
+}
+
 func (p *signInProbe) ActorByLogin(context.Context, string, access.Via) (access.Actor, error) {
 	p.reached.Add(1)
 	return access.Actor{}, errors.New("the fuzzed callback reached sign-in")
@@ -118,7 +125,7 @@ func FuzzSAMLCallback(f *testing.F) {
 	root, _ := url.Parse("http://127.0.0.1:8080")
 	probe := &signInProbe{}
 	var fails failures
-	sp, err := NewSAML(SAMLConfig{RootURL: root, Key: spKey, Cert: spCert, IDPMetadataURL: idpSrv.URL + "/metadata"},
+	sp, err := NewSAML(SAMLConfig{RootURL: root, Key: spKey, Cert: spCert, IDPMetadataURL: idpSrv.URL + "/metadata", Assertions: probe},
 		NewSessions(probe, access.SessionTimeouts{}, nil), fails.fail)
 	if err != nil {
 		f.Fatal(err)

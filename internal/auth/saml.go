@@ -41,6 +41,17 @@ type SAMLConfig struct {
 	// user clicking elevate's tile in the AWS access portal). Default off.
 	AllowIDPInitiated bool
 	HTTPClient        *http.Client
+	// Assertions remembers the accepted assertions until they expire, in
+	// the database, so that no replica accepts one twice (required).
+	Assertions AssertionLedger
+}
+
+// AssertionLedger records the SAML assertions sign-in accepted;
+// *workflow.Service satisfies it.
+type AssertionLedger interface {
+	// UseSAMLAssertion records the assertion (issuer, id) as used until
+	// notOnOrAfter; a user error (unauthenticated) when it was already used.
+	UseSAMLAssertion(ctx context.Context, issuer, id string, notOnOrAfter time.Time) error
 }
 
 // SAML is the service provider's handlers: login, ACS and metadata.
@@ -56,8 +67,8 @@ type SAML struct {
 
 // NewSAML returns the SAML sign-in handlers. fail renders a sign-in error.
 func NewSAML(cfg SAMLConfig, sessions *Sessions, fail func(w http.ResponseWriter, r *http.Request, err error)) (*SAML, error) {
-	if cfg.Key == nil || cfg.Cert == nil || cfg.RootURL == nil {
-		return nil, fmt.Errorf("auth: SAML needs a key, a certificate and the public URL")
+	if cfg.Key == nil || cfg.Cert == nil || cfg.RootURL == nil || cfg.Assertions == nil {
+		return nil, fmt.Errorf("auth: SAML needs a key, a certificate, the public URL and a ledger of used assertions")
 	}
 	if len(cfg.Attributes) == 0 {
 		cfg.Attributes = []string{"email", "Email", "mail", "http://schemas.xmlsoap.org/ws/2005/05/identity/claims/emailaddress", "username", "userName", "uid"}
@@ -191,6 +202,17 @@ func (s *SAML) ACS(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, access.Errorf(access.CodeUnauthenticated, "the SAML response was refused: %s", msg))
 		return
 	}
+	// A bearer assertion is good for one sign-in: one captured (a browser's
+	// history, a proxy log) and posted again before it expires is refused,
+	// on every replica, since the ledger is the database.
+	if as.ID == "" {
+		s.fail(w, r, access.Errorf(access.CodeUnauthenticated, "the SAML assertion has no ID"))
+		return
+	}
+	if err := s.cfg.Assertions.UseSAMLAssertion(r.Context(), as.Issuer.Value, as.ID, assertionExpiry(as)); err != nil {
+		s.fail(w, r, err)
+		return
+	}
 	login := loginOf(as, s.cfg.Attributes)
 	if login == "" {
 		s.fail(w, r, access.Errorf(access.CodeUnauthenticated, "the SAML assertion has no email, user name or NameID"))
@@ -201,6 +223,25 @@ func (s *SAML) ACS(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	http.Redirect(w, r, "/", http.StatusSeeOther)
+}
+
+// assertionExpiry is the moment from which the SP refuses as whatever its
+// id: the latest of its NotOnOrAfter times and its issue deadline, plus the
+// clock skew the SP allows. Keeping the id until then is enough; keeping it
+// longer costs only a row.
+func assertionExpiry(as *saml.Assertion) time.Time {
+	end := as.IssueInstant.Add(saml.MaxIssueDelay)
+	if as.Conditions != nil && as.Conditions.NotOnOrAfter.After(end) {
+		end = as.Conditions.NotOnOrAfter
+	}
+	if as.Subject != nil {
+		for _, sc := range as.Subject.SubjectConfirmations {
+			if d := sc.SubjectConfirmationData; d != nil && d.NotOnOrAfter.After(end) {
+				end = d.NotOnOrAfter
+			}
+		}
+	}
+	return end.Add(saml.MaxClockSkew)
 }
 
 func loginOf(as *saml.Assertion, names []string) string {

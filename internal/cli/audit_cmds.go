@@ -19,7 +19,7 @@ import (
 // errAuditBad is returned when verify finds a problem (exit status 1).
 var errAuditBad = errors.New("the audit log failed verification")
 
-const auditUsage = "elevate audit verify [--checkpoint FILE] [--json] | export [--format jsonl|csv] [--since TIME] [--after-seq N] [--out FILE] | checkpoint [--out FILE] | prune [--dry-run] [--json]"
+const auditUsage = "elevate audit verify [--checkpoint FILE] [--json] [--strict] | anchor | export [--format jsonl|csv] [--since TIME] [--after-seq N] [--out FILE] | checkpoint [--out FILE] | prune [--dry-run] [--json]"
 
 // cmdAudit runs the decision-log commands on the server's database.
 func cmdAudit(ctx context.Context, env *Env, args []string) error {
@@ -31,11 +31,13 @@ func cmdAudit(ctx context.Context, env *Env, args []string) error {
 	var f serverFlags
 	f.register(fs, env)
 	var run func(svc *workflow.AuditLog) error
+	var sinks []workflow.AnchorSink // audit.anchors, set once the configuration is read
 	switch sub {
 	case "verify":
 		var cpFiles multiFlag
 		fs.Var(&cpFiles, "checkpoint", "an exported checkpoint file (JSON) to verify against; repeatable")
 		asJSON := fs.Bool("json", false, "print the report as JSON")
+		strict := fs.Bool("strict", false, "fail (exit status 1) when any entry is not covered by an anchor outside the database")
 		run = func(svc *workflow.AuditLog) error {
 			var ext []access.Checkpoint
 			for _, p := range cpFiles {
@@ -45,7 +47,7 @@ func cmdAudit(ctx context.Context, env *Env, args []string) error {
 				}
 				ext = append(ext, cps...)
 			}
-			rep, err := svc.Verify(ctx, ext)
+			rep, err := svc.VerifyAnchored(ctx, sinks, ext)
 			if err != nil {
 				return err
 			}
@@ -62,9 +64,33 @@ func cmdAudit(ctx context.Context, env *Env, args []string) error {
 				fmt.Fprintf(env.Stdout, "BAD: %s at seq %d: %s\n(%d entries verified before it)\n",
 					rep.Problem.Kind, rep.Problem.Seq, rep.Problem.Message, rep.Entries)
 			}
+			if !*asJSON {
+				switch {
+				case !rep.Anchored:
+					fmt.Fprintln(env.Stdout, "unanchored: no anchor sink is configured (audit.anchors), so nothing outside the database protects this log: whoever can write the database can rewrite it undetected")
+				case rep.Unanchored > 0:
+					fmt.Fprintf(env.Stdout, "%d entries (after seq %d) are not covered by any anchor outside the database\n", rep.Unanchored, rep.AnchoredSeq)
+				default:
+					fmt.Fprintf(env.Stdout, "anchored: every entry is covered by an anchor outside the database (through seq %d)\n", rep.AnchoredSeq)
+				}
+			}
 			if !rep.OK {
 				return errAuditBad
 			}
+			if *strict && (!rep.Anchored || rep.Unanchored > 0) {
+				return fmt.Errorf("%w: entries not covered by an anchor outside the database (--strict)", errAuditBad)
+			}
+			return nil
+		}
+	case "anchor":
+		run = func(svc *workflow.AuditLog) error {
+			if len(sinks) == 0 {
+				return fmt.Errorf("%w: no anchor sink is configured: set audit.anchors.directory", ErrUsage)
+			}
+			if err := svc.PublishAnchor(ctx, sinks); err != nil {
+				return err
+			}
+			fmt.Fprintf(env.Stdout, "published an anchor to %d sink(s)\n", len(sinks))
 			return nil
 		}
 	case "export":
@@ -120,6 +146,7 @@ func cmdAudit(ctx context.Context, env *Env, args []string) error {
 	if err != nil {
 		return err
 	}
+	sinks = app.AnchorSinks(cfg)
 	svc, closeDB, err := app.OpenAudit(ctx, cfg, newLogger(env, cfg))
 	if err != nil {
 		return err

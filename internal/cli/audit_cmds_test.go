@@ -15,7 +15,6 @@ import (
 	"github.com/elevate/elevate/internal/app"
 	"github.com/elevate/elevate/internal/config"
 	"github.com/elevate/elevate/internal/store"
-	"github.com/elevate/elevate/internal/store/sqlite"
 )
 
 // TestAuditCommands: checkpoint --out writes an exported checkpoint,
@@ -71,17 +70,11 @@ func TestAuditCommands(t *testing.T) {
 		t.Fatalf("audit export csv: exit %d:\n%s", code, out)
 	}
 	// Tamper behind elevate's back, through a second handle on the file.
-	cfg := config.Default()
-	cfg.DataDir = dir
-	raw, err := sqlite.Open(ctx, cfg.SQLitePath(), nil)
-	if err != nil {
+	raw := tamperHandle(t, dir)
+	if _, err := raw.ExecContext(ctx, `DELETE FROM events WHERE seq > 3`); err != nil {
 		t.Fatal(err)
 	}
-	defer func() { _ = raw.Close() }() // a second handle for tampering: its close error cannot matter
-	if _, err := raw.DB().ExecContext(ctx, `DELETE FROM events WHERE seq > 3`); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := raw.DB().ExecContext(ctx, `DELETE FROM audit_checkpoints`); err != nil {
+	if _, err := raw.ExecContext(ctx, `DELETE FROM audit_checkpoints`); err != nil {
 		t.Fatal(err)
 	}
 	if out, code = run("verify", "--checkpoint", cpFile); code != 1 || !strings.Contains(out, "BAD: truncated at seq 4") {

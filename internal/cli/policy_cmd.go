@@ -12,7 +12,7 @@ import (
 	"github.com/elevate/elevate/client"
 )
 
-const policyUsage = "usage: elevate policy export [-o FILE] | plan -f FILE | apply -f FILE | explain [--user U] --account A --permission-set P [--break-glass]"
+const policyUsage = "usage: elevate policy export [-o FILE] | plan -f FILE | apply -f FILE [--revision N] | explain [--user U] --account A --permission-set P [--break-glass]"
 
 func cmdPolicy(ctx context.Context, env *Env, args []string) error {
 	if len(args) == 0 {
@@ -63,6 +63,10 @@ func policyPlanApply(ctx context.Context, env *Env, verb string, args []string) 
 	fs := newFlagSet(env, "policy "+verb)
 	cf := addClientFlags(fs, env)
 	file := fs.String("f", "", "the policy YAML document (required)")
+	revision := -1
+	if verb == "apply" {
+		fs.IntVar(&revision, "revision", -1, "the revision the document was planned on (`policy plan` prints it); default: plan now and apply against that plan")
+	}
 	if _, err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -78,10 +82,19 @@ func policyPlanApply(ctx context.Context, env *Env, verb string, args []string) 
 		return err
 	}
 	var plan *client.PolicyPlan
-	if verb == "plan" {
+	switch {
+	case verb == "plan":
 		plan, err = c.PlanPolicy(ctx, string(data))
-	} else {
-		plan, err = c.ApplyPolicy(ctx, string(data))
+	case revision < 0:
+		// No revision given: plan first, and apply against the revision of
+		// that plan, so a change another admin makes in between is refused
+		// (409) rather than silently undone.
+		plan, err = c.PlanPolicy(ctx, string(data))
+		if err == nil {
+			plan, err = c.ApplyPolicy(ctx, string(data), plan.Revision)
+		}
+	default:
+		plan, err = c.ApplyPolicy(ctx, string(data), revision)
 	}
 	if err != nil {
 		return cf.explain(err)
@@ -98,6 +111,8 @@ func policyPlanApply(ctx context.Context, env *Env, verb string, args []string) 
 		return fmt.Errorf("the document has %d problem(s); apply would refuse it:%s", len(plan.Problems), b.String())
 	}
 	switch {
+	case verb == "plan":
+		fmt.Fprintf(env.Stdout, "Planned against revision %d (apply with --revision %d to refuse it if the policy changes first).\n", plan.Revision, plan.Revision)
 	case plan.Applied:
 		fmt.Fprintf(env.Stdout, "Applied: the policy is now revision %d.\n", plan.Revision)
 	case verb == "apply":

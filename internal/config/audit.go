@@ -18,4 +18,21 @@ type Audit struct {
 	// CheckpointInterval: how often a signed checkpoint is written while
 	// the log grows. Default 1h; negative disables.
 	CheckpointInterval time.Duration `yaml:"checkpoint_interval"`
+	// Anchors publishes signed checkpoints outside the database, where
+	// whoever can write the database can't rewrite them.
+	Anchors AuditAnchors `yaml:"anchors"`
 }
+
+// AuditAnchors configures where signed checkpoints (anchors) are published
+// and how often.
+type AuditAnchors struct {
+	// Directory receives one file per anchor (0600, never overwritten):
+	// mount a write-once volume here. Default none.
+	Directory string `yaml:"directory"`
+	// Interval: how often an anchor is published while the log grows (and
+	// once at shutdown). Default 1h; negative publishes only at shutdown.
+	Interval time.Duration `yaml:"interval"`
+}
+
+// Configured reports whether any anchor sink is configured.
+func (a AuditAnchors) Configured() bool { return a.Directory != "" }

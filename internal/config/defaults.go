@@ -53,6 +53,8 @@ var defaults = map[string]string{
 	"audit.signing_key":         "",
 	"audit.trusted_public_keys": "",
 	"audit.checkpoint_interval": "1h",
+	"audit.anchors.directory":   "", // none: the log is unanchored
+	"audit.anchors.interval":    "1h",
 
 	"retention.requests": "0s", // forever
 	"retention.activity": "0s", // forever

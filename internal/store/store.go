@@ -43,6 +43,7 @@ type Tx interface {
 	RunStatuses
 	Tokens
 	Sessions
+	SAMLAssertions
 	Policies
 	Notifications
 	Activity
@@ -221,6 +222,16 @@ type Sessions interface {
 	// DeleteStaleSessions deletes the sessions past their absolute expiry at
 	// now or idle since before idleSince, and returns how many.
 	DeleteStaleSessions(ctx context.Context, now, idleSince time.Time) (int, error)
+}
+
+// SAMLAssertions remembers the SAML assertions sign-in accepted, until
+// they expire, so that no replica accepts one twice.
+type SAMLAssertions interface {
+	// UseSAMLAssertion records the assertion (issuer, id) as used until
+	// notOnOrAfter, first deleting every record expired at now. It returns
+	// false, and records nothing, when the assertion is already recorded
+	// and not expired: a replay.
+	UseSAMLAssertion(ctx context.Context, issuer, id string, notOnOrAfter, now time.Time) (bool, error)
 }
 
 // Policies stores the applied policy document by revision.

@@ -18,7 +18,7 @@ import (
 type PolicyEditor interface {
 	ExportPolicy(ctx context.Context, actor access.Actor) ([]byte, int, error)
 	PlanPolicy(ctx context.Context, actor access.Actor, yamlDoc []byte) (workflow.PolicyPlan, error)
-	ApplyPolicy(ctx context.Context, actor access.Actor, yamlDoc []byte) (workflow.PolicyPlan, error)
+	ApplyPolicy(ctx context.Context, actor access.Actor, yamlDoc []byte, base int) (workflow.PolicyPlan, error)
 }
 
 var _ PolicyEditor = (*workflow.Service)(nil)
@@ -139,15 +139,12 @@ func (p *Portal) applyPolicy(w http.ResponseWriter, r *http.Request, actor acces
 	if err != nil {
 		return p.policyError(w, r, actor, d, err)
 	}
-	_, current, err := e.ExportPolicy(r.Context(), actor)
-	if err != nil {
-		return err
+	// The revision of the plan the admin saw goes with the document, and is
+	// checked in the transaction that writes it.
+	plan, err := e.ApplyPolicy(r.Context(), actor, []byte(d.Policy), d.Revision)
+	if access.ErrorCode(err) == access.CodeConflict {
+		err = access.Errorf(access.CodeConflict, "Not applied: another change was made since your plan against revision %d. Plan again.", d.Revision)
 	}
-	if current != d.Revision {
-		return p.policyError(w, r, actor, d, access.Errorf(access.CodeConflict,
-			"Not applied: another change made the policy revision %d since your plan against revision %d. Plan again.", current, d.Revision))
-	}
-	plan, err := e.ApplyPolicy(r.Context(), actor, []byte(d.Policy))
 	if err != nil {
 		return p.policyError(w, r, actor, d, err)
 	}

@@ -233,12 +233,21 @@ func (s *Service) planPolicy(ctx context.Context, tx store.Tx, yamlDoc []byte) (
 
 // ApplyPolicy replaces the policy with a YAML document, atomically, when it
 // is valid and every name resolves; the change is audited with the
-// documents before and after. An unchanged document is a no-op. Admins only.
-func (s *Service) ApplyPolicy(ctx context.Context, actor access.Actor, yamlDoc []byte) (PolicyPlan, error) {
+// documents before and after. An unchanged document is a no-op. base is the
+// revision the document was planned on (0: the configuration file's
+// policy): when another change landed since, the apply is refused with
+// conflict, in the transaction that would write it, so two admins applying
+// at once can't silently undo each other. Admins only.
+func (s *Service) ApplyPolicy(ctx context.Context, actor access.Actor, yamlDoc []byte, base int) (PolicyPlan, error) {
 	if err := requireAdmin(actor, "apply a policy"); err != nil {
 		return PolicyPlan{}, err
 	}
+	if base < 0 {
+		return PolicyPlan{}, access.Errorf(access.CodeInvalid, "revision %d is negative: send the revision the plan was made against", base)
+	}
 	return s.applyPolicy(ctx, actor, policyApply{
+		base:     base,
+		conflict: "the policy changed since revision %d (now %d): plan again",
 		document: func(policy.Document, int) ([]byte, error) { return yamlDoc, nil },
 		event: func(cur, next policy.Document, plan PolicyPlan, now time.Time) (access.Event, error) {
 			before, err := policy.Marshal(cur)
@@ -260,6 +269,11 @@ func (s *Service) ApplyPolicy(ctx context.Context, actor access.Actor, yamlDoc [
 // document) and UpdateSettings (its settings) share the same validation,
 // revision and audit path.
 type policyApply struct {
+	// base is the revision the change was planned on; the apply is refused
+	// when the revision in effect, read in the applying transaction, differs.
+	base int
+	// conflict is the message of that refusal (base, then the revision in effect).
+	conflict string
 	// document returns the YAML document to apply, given the document in
 	// effect and its revision (read in the applying transaction).
 	document func(cur policy.Document, rev int) ([]byte, error)
@@ -278,6 +292,9 @@ func (s *Service) applyPolicy(ctx context.Context, actor access.Actor, ap policy
 		cur, rev, err := s.policyDocument(ctx, tx)
 		if err != nil {
 			return err
+		}
+		if rev != ap.base {
+			return access.Errorf(access.CodeConflict, ap.conflict, ap.base, rev)
 		}
 		yamlDoc, err := ap.document(cur, rev)
 		if err != nil {

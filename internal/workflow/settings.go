@@ -17,8 +17,9 @@ const EventSettingsChanged access.EventType = "settings.changed"
 
 // SettingsUpdate changes some settings; nil fields keep their value.
 type SettingsUpdate struct {
-	// Revision, when not 0, must be the policy revision in effect: the
-	// change is refused when someone changed the policy since it was read.
+	// Revision must be the policy revision the settings were read at (0:
+	// the configuration file's): the change is refused with conflict, in the
+	// transaction that would write it, when the policy changed since.
 	Revision             int
 	ApprovalTimeout      *time.Duration
 	MaxDuration          *time.Duration
@@ -75,7 +76,7 @@ func (u SettingsUpdate) validate() error {
 		}
 	}
 	if u.Revision < 0 {
-		return access.Errorf(access.CodeInvalid, "revision %d is negative: send the revision you read, or leave it out", u.Revision)
+		return access.Errorf(access.CodeInvalid, "revision %d is negative: send the revision you read", u.Revision)
 	}
 	return nil
 }
@@ -111,10 +112,9 @@ func (s *Service) UpdateSettings(ctx context.Context, actor access.Actor, u Sett
 	}
 	var result policy.Settings
 	plan, err := s.applyPolicy(ctx, actor, policyApply{
-		document: func(cur policy.Document, rev int) ([]byte, error) {
-			if u.Revision != 0 && u.Revision != rev {
-				return nil, access.Errorf(access.CodeConflict, "the policy changed since revision %d (now %d): read the settings again", u.Revision, rev)
-			}
+		base:     u.Revision,
+		conflict: "the policy changed since revision %d (now %d): read the settings again",
+		document: func(cur policy.Document, _ int) ([]byte, error) {
 			next := cur
 			next.Settings = u.apply(cur.Settings)
 			result = next.Normalize().Settings

@@ -108,7 +108,7 @@ func (s *Store) SchemaVersion(ctx context.Context) (current, latest int, err err
 	if err != nil {
 		return 0, 0, err
 	}
-	latest = len(ms)
+	latest = ms[len(ms)-1].Version
 	var exists bool
 	if err := s.pool.QueryRow(ctx, `SELECT to_regclass('schema_migrations') IS NOT NULL`).Scan(&exists); err != nil {
 		return 0, 0, fmt.Errorf("postgres: schema version of %s: %w", s.name, err)
@@ -116,9 +116,15 @@ func (s *Store) SchemaVersion(ctx context.Context) (current, latest int, err err
 	if !exists {
 		return 0, latest, nil
 	}
-	if err := s.pool.QueryRow(ctx, `SELECT coalesce(max(version), 0) FROM schema_migrations`).Scan(&current); err != nil {
+	rows, err := s.pool.Query(ctx, `SELECT version FROM schema_migrations`)
+	if err != nil {
 		return 0, 0, fmt.Errorf("postgres: schema version of %s: %w", s.name, err)
 	}
+	recorded, err := pgx.CollectRows(rows, pgx.RowTo[int])
+	if err != nil {
+		return 0, 0, fmt.Errorf("postgres: schema version of %s: %w", s.name, err)
+	}
+	current, latest = store.SchemaVersions(ms, recorded)
 	return current, latest, nil
 }
 

@@ -89,7 +89,7 @@ func (s *Store) SchemaVersion(ctx context.Context) (current, latest int, err err
 	if err != nil {
 		return 0, 0, err
 	}
-	latest = len(ms)
+	latest = ms[len(ms)-1].Version
 	var tables int
 	if err := s.read.QueryRowContext(ctx,
 		"SELECT count(*) FROM sqlite_schema WHERE type = 'table' AND name = 'schema_migrations'").Scan(&tables); err != nil {
@@ -98,9 +98,23 @@ func (s *Store) SchemaVersion(ctx context.Context) (current, latest int, err err
 	if tables == 0 {
 		return 0, latest, nil
 	}
-	if err := s.read.QueryRowContext(ctx, "SELECT coalesce(max(version), 0) FROM schema_migrations").Scan(&current); err != nil {
+	rows, err := s.read.QueryContext(ctx, "SELECT version FROM schema_migrations")
+	if err != nil {
 		return 0, 0, fmt.Errorf("sqlite: schema version: %w", err)
 	}
+	defer rows.Close() //nolint:errcheck // read-only
+	var recorded []int
+	for rows.Next() {
+		var v int
+		if err := rows.Scan(&v); err != nil {
+			return 0, 0, fmt.Errorf("sqlite: schema version: %w", err)
+		}
+		recorded = append(recorded, v)
+	}
+	if err := rows.Err(); err != nil {
+		return 0, 0, fmt.Errorf("sqlite: schema version: %w", err)
+	}
+	current, latest = store.SchemaVersions(ms, recorded)
 	return current, latest, nil
 }
 

@@ -53,6 +53,8 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"Tokens", testTokens},
 		{"TokenListDelete", testTokenListDelete},
 		{"Sessions", testSessions},
+		{"SAMLAssertions", testSAMLAssertions},
+		{"SAMLAssertionsConcurrent", testSAMLAssertionsConcurrent},
 		{"InTxRollbackOnError", testInTxRollbackOnError},
 		{"InTxRollbackOnPanic", testInTxRollbackOnPanic},
 		{"ReadTxSeesCommitted", testReadTxSeesCommitted},

@@ -1,0 +1,76 @@
+// Package anchor holds the sinks that keep the decision log's anchors
+// outside the database.
+package anchor
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/elevate/elevate/internal/audit"
+)
+
+// Dir publishes anchors as files in a directory (a mounted write-once
+// volume): one file per anchor, 0600, created exclusively so that an
+// existing anchor is never overwritten.
+type Dir struct{ Path string }
+
+// Name says where the sink writes.
+func (d Dir) Name() string { return "directory " + d.Path }
+
+// Publish writes a as anchor-<seq>-<unix µs>.json.
+func (d Dir) Publish(_ context.Context, a audit.Anchor) error {
+	b, err := audit.MarshalAnchor(a)
+	if err != nil {
+		return err
+	}
+	name := filepath.Join(d.Path, fmt.Sprintf("anchor-%020d-%d.json", a.Checkpoint.Seq, a.Checkpoint.At.UnixMicro()))
+	f, err := os.OpenFile(name, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600) //nolint:gosec // the path is configuration
+	if err != nil {
+		return fmt.Errorf("anchor %s: %w", name, err)
+	}
+	if _, err := f.Write(b); err != nil {
+		_ = f.Close()
+		return fmt.Errorf("anchor %s: %w", name, err)
+	}
+	if err := f.Sync(); err != nil {
+		_ = f.Close()
+		return fmt.Errorf("anchor %s: %w", name, err)
+	}
+	if err := f.Close(); err != nil {
+		return fmt.Errorf("anchor %s: %w", name, err)
+	}
+	return nil
+}
+
+// Anchors reads every anchor in the directory. A file that does not decode
+// is an error: an anchor sink holds nothing else.
+func (d Dir) Anchors(_ context.Context) ([]audit.Anchor, error) {
+	entries, err := os.ReadDir(d.Path)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("read anchors: %w", err)
+	}
+	var out []audit.Anchor
+	for _, e := range entries {
+		if e.IsDir() || !strings.HasPrefix(e.Name(), "anchor-") || !strings.HasSuffix(e.Name(), ".json") {
+			continue
+		}
+		b, err := os.ReadFile(filepath.Join(d.Path, e.Name())) //nolint:gosec // the path is configuration
+		if err != nil {
+			return nil, fmt.Errorf("read anchor %s: %w", e.Name(), err)
+		}
+		a, err := audit.UnmarshalAnchor(b)
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", e.Name(), err)
+		}
+		out = append(out, a)
+	}
+	return out, nil
+}
