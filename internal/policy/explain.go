@@ -25,6 +25,10 @@ type Explanation struct {
 // Explain answers the question and says why, rule by rule.
 func (e *Engine) Explain(q Question) Explanation {
 	d, ex := e.decide(q, true)
+	if d.Limit != "" {
+		// The rules are traced all the same, but the limit decides.
+		d.Allowed, d.Reason = false, d.Limit
+	}
 	ex.Decision = d
 	return ex
 }

@@ -9,8 +9,9 @@ import (
 	"strings"
 )
 
-// Migration is one embedded schema change of an engine, numbered from 1
-// without gaps.
+// Migration is one embedded schema change of an engine, numbered from 1 in
+// increasing order. A number may be skipped: branches developed in parallel
+// reserve theirs, and each migration is recorded as applied by its own number.
 type Migration struct {
 	Version int
 	Name    string // the file name, e.g. 0001_init.sql
@@ -18,7 +19,8 @@ type Migration struct {
 }
 
 // ReadMigrations returns the migrations in dir of fsys (NNNN_name.sql), in
-// order, refusing bad names and gaps. Both engines embed theirs and read them
+// order, refusing bad names, a first migration other than 1 and repeated
+// numbers. Both engines embed theirs and read them
 // with it.
 func ReadMigrations(fsys fs.FS, dir string) ([]Migration, error) {
 	entries, err := fs.ReadDir(fsys, dir)
@@ -41,8 +43,11 @@ func ReadMigrations(fsys fs.FS, dir string) ([]Migration, error) {
 	}
 	sort.Slice(ms, func(i, j int) bool { return ms[i].Version < ms[j].Version })
 	for i, m := range ms {
-		if m.Version != i+1 {
-			return nil, fmt.Errorf("embedded migration %s: want number %d (migrations are numbered from 1 without gaps)", m.Name, i+1)
+		switch {
+		case i == 0 && m.Version != 1:
+			return nil, fmt.Errorf("embedded migration %s: want number 1 (migrations are numbered from 1)", m.Name)
+		case i > 0 && m.Version == ms[i-1].Version:
+			return nil, fmt.Errorf("embedded migration %s: number %d is also %s", m.Name, m.Version, ms[i-1].Name)
 		}
 	}
 	return ms, nil

@@ -108,7 +108,9 @@ func (s *Store) SchemaVersion(ctx context.Context) (current, latest int, err err
 	if err != nil {
 		return 0, 0, err
 	}
-	latest = len(ms)
+	if len(ms) > 0 {
+		latest = ms[len(ms)-1].Version // the numbers may skip one another branch reserved
+	}
 	var exists bool
 	if err := s.pool.QueryRow(ctx, `SELECT to_regclass('schema_migrations') IS NOT NULL`).Scan(&exists); err != nil {
 		return 0, 0, fmt.Errorf("postgres: schema version of %s: %w", s.name, err)

@@ -68,8 +68,12 @@ func TestMigrateIdempotent(t *testing.T) {
 	if err := s.Pool().QueryRow(ctx, `SELECT count(*) FROM schema_migrations`).Scan(&rows); err != nil {
 		t.Fatal(err)
 	}
-	if rows != latest {
-		t.Errorf("schema_migrations has %d rows, want %d", rows, latest)
+	ms, err := migrations()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rows != len(ms) { // one row per embedded migration; numbers may skip
+		t.Errorf("schema_migrations has %d rows, want %d", rows, len(ms))
 	}
 	if err := s.CheckSchema(ctx); err != nil {
 		t.Errorf("CheckSchema after Migrate: %v", err)
@@ -111,9 +115,12 @@ func TestMigrateConcurrent(t *testing.T) {
 	if err := stores[0].Pool().QueryRow(ctx, `SELECT count(*), count(DISTINCT version) FROM schema_migrations`).Scan(&rows, &distinct); err != nil {
 		t.Fatal(err)
 	}
-	_, latest, _ := stores[0].SchemaVersion(ctx)
-	if rows != latest || distinct != latest {
-		t.Errorf("schema_migrations: %d rows, %d versions; want %d", rows, distinct, latest)
+	ms, err := migrations()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rows != len(ms) || distinct != len(ms) {
+		t.Errorf("schema_migrations: %d rows, %d versions; want %d", rows, distinct, len(ms))
 	}
 	// The lock is released: one more Migrate does not wait.
 	ctx2, cancel := context.WithTimeout(ctx, 10*time.Second)

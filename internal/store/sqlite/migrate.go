@@ -89,7 +89,9 @@ func (s *Store) SchemaVersion(ctx context.Context) (current, latest int, err err
 	if err != nil {
 		return 0, 0, err
 	}
-	latest = len(ms)
+	if len(ms) > 0 {
+		latest = ms[len(ms)-1].Version // the numbers may skip one another branch reserved
+	}
 	var tables int
 	if err := s.read.QueryRowContext(ctx,
 		"SELECT count(*) FROM sqlite_schema WHERE type = 'table' AND name = 'schema_migrations'").Scan(&tables); err != nil {

@@ -73,8 +73,12 @@ func TestMigrateIdempotent(t *testing.T) {
 	if err := s.DB().QueryRowContext(ctx, "SELECT count(*) FROM schema_migrations").Scan(&n); err != nil {
 		t.Fatal(err)
 	}
-	if n != latest {
-		t.Errorf("schema_migrations has %d rows, want %d", n, latest)
+	ms, err := migrations()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n != len(ms) { // one row per embedded migration; numbers may skip
+		t.Errorf("schema_migrations has %d rows, want %d", n, len(ms))
 	}
 
 	// Migrating from two stores at once (two processes) is safe.
