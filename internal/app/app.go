@@ -129,7 +129,7 @@ func New(ctx context.Context, cfg config.Config, opts Options) (a *App, err erro
 	a.svc, err = workflow.New(workflow.Settings{
 		MinDuration: p.MinDuration, MaxDuration: p.MaxDuration, ApprovalTimeout: p.ApprovalTimeout,
 		AdminsGroup: p.AdminsGroup, AuditorsGroup: p.AuditorsGroup, Rules: p.Rules,
-		MaxDurationCeiling: p.MaxDurationCeiling, MaxStartAhead: p.MaxStartAhead,
+		MaxDurationCeiling: p.MaxDurationCeiling, MaxStartAhead: p.MaxStartAhead, RepairMissing: cfg.Reconcile.RepairMissing,
 	}, deps)
 	if err != nil {
 		return nil, err

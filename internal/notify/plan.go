@@ -125,7 +125,7 @@ func (s *Service) audienceOf(ctx context.Context, tx store.Tx, ev access.Event, 
 		a.updates = slices.Clone(r.Approvers)
 	case access.EventActivated, access.EventExtended, access.EventEnded, access.EventRevoked:
 		a.users = []string{r.RequesterID}
-	case access.EventFailed, access.EventRevocationFailing:
+	case access.EventFailed, access.EventRevocationFailing, access.EventDriftMissing:
 		admins, err := s.admins(ctx, tx)
 		if err != nil {
 			return a, err
