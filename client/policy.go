@@ -33,7 +33,17 @@ type PolicyPlan struct {
 	Applied  bool            `json:"applied"`
 	Changes  []PolicyChange  `json:"changes"`
 	Problems []PolicyProblem `json:"problems"`
-	Text     string          `json:"text"` // the plan for people
+	// Limits name the rules that cover pairs AWS will not let elevate
+	// assign (the management account, or permission sets managed there,
+	// when elevate is a delegated administrator). They do not stop apply.
+	Limits []PolicyLimit `json:"limits"`
+	Text   string        `json:"text"` // the plan for people
+}
+
+// PolicyLimit is one rule covering a pair elevate cannot assign.
+type PolicyLimit struct {
+	Rule    string `json:"rule"`
+	Message string `json:"message"`
 }
 
 // RuleTrace is one rule as explain considered it.

@@ -58,38 +58,44 @@ type Grant struct {
 	AWSDeleteRequestID string     `json:"aws_delete_request_id"`
 	Error              string     `json:"error"`
 	ActivatedAt        *time.Time `json:"activated_at"`
-	RevokedAt          *time.Time `json:"revoked_at"`
+	// DriftMissingSince is when reconciliation found this active grant's
+	// assignment removed in AWS outside elevate; nil when it was not.
+	DriftMissingSince *time.Time `json:"drift_missing_since"`
+	RevokedAt         *time.Time `json:"revoked_at"`
 }
 
 // Request is a request for one permission set on one or more accounts.
 // Times that have not happened yet are nil.
 type Request struct {
-	ID                string           `json:"id"`
-	Status            Status           `json:"status"`
-	Requester         UserRef          `json:"requester"`
-	AccountIDs        []string         `json:"account_ids"`
-	PermissionSet     PermissionSetRef `json:"permission_set"`
-	Duration          string           `json:"duration"` // Go form, such as "1h0m0s"
-	DurationSeconds   int64            `json:"duration_seconds"`
-	Start             *time.Time       `json:"start"`
-	ActivatedAt       *time.Time       `json:"activated_at"`
-	EndsAt            *time.Time       `json:"ends_at"`    // nil until active
-	ExpiresAt         *time.Time       `json:"expires_at"` // approval deadline while pending
-	Justification     string           `json:"justification"`
-	Ticket            string           `json:"ticket"`
-	Rule              string           `json:"rule"`
-	ApprovalsRequired int              `json:"approvals_required"`
-	Approvers         []UserRef        `json:"approvers"`
-	Approvals         []Approval       `json:"approvals"`
-	Grants            []Grant          `json:"grants"`
-	Reason            string           `json:"reason"`
-	EndRequestedAt    *time.Time       `json:"end_requested_at"`
-	EndRequestedBy    string           `json:"end_requested_by"`
-	EndComment        string           `json:"end_comment"`
-	RevocationFailed  bool             `json:"revocation_failed"`
-	Extensions        []Extension      `json:"extensions"`
-	CreatedAt         time.Time        `json:"created_at"`
-	UpdatedAt         time.Time        `json:"updated_at"`
+	ID              string           `json:"id"`
+	Status          Status           `json:"status"`
+	Requester       UserRef          `json:"requester"`
+	AccountIDs      []string         `json:"account_ids"`
+	PermissionSet   PermissionSetRef `json:"permission_set"`
+	Duration        string           `json:"duration"` // Go form, such as "1h0m0s"
+	DurationSeconds int64            `json:"duration_seconds"`
+	Start           *time.Time       `json:"start"`
+	ActivatedAt     *time.Time       `json:"activated_at"`
+	// DriftMissingSince is the earliest DriftMissingSince of its grants:
+	// access was removed in AWS outside elevate while the request is active.
+	DriftMissingSince *time.Time  `json:"drift_missing_since"`
+	EndsAt            *time.Time  `json:"ends_at"`    // nil until active
+	ExpiresAt         *time.Time  `json:"expires_at"` // approval deadline while pending
+	Justification     string      `json:"justification"`
+	Ticket            string      `json:"ticket"`
+	Rule              string      `json:"rule"`
+	ApprovalsRequired int         `json:"approvals_required"`
+	Approvers         []UserRef   `json:"approvers"`
+	Approvals         []Approval  `json:"approvals"`
+	Grants            []Grant     `json:"grants"`
+	Reason            string      `json:"reason"`
+	EndRequestedAt    *time.Time  `json:"end_requested_at"`
+	EndRequestedBy    string      `json:"end_requested_by"`
+	EndComment        string      `json:"end_comment"`
+	RevocationFailed  bool        `json:"revocation_failed"`
+	Extensions        []Extension `json:"extensions"`
+	CreatedAt         time.Time   `json:"created_at"`
+	UpdatedAt         time.Time   `json:"updated_at"`
 }
 
 // Length returns how long access lasts once active.

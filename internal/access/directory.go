@@ -9,6 +9,10 @@ type Account struct {
 	Email    string
 	State    string // ACTIVE, SUSPENDED, PENDING_CLOSURE, CLOSED, ...
 	ParentID string // the root or OU that holds it
+	// Limit says why elevate may not assign access in this account, in
+	// words (empty: it may). Set by the directory sync for the management
+	// account when elevate runs as a delegated administrator.
+	Limit string
 }
 
 // OU is an organizational unit, or the root when ParentID is empty.
@@ -24,6 +28,33 @@ type PermissionSet struct {
 	Name            string
 	Description     string
 	SessionDuration time.Duration // how long a console or CLI session lasts once signed in
+	// Limit says why elevate may not assign this permission set, in words
+	// (empty: it may): it is provisioned to the management account, or AWS
+	// refuses to describe it to elevate. Such a permission set stays in the
+	// directory, by ARN and by the name a previous sync read, so that
+	// messages say why it cannot be used rather than that it is unknown.
+	Limit string
+}
+
+// Reasons the directory sync records in Account.Limit and
+// PermissionSet.Limit.
+const (
+	// LimitManagementAccount: the account is the management account and
+	// elevate runs as a delegated administrator.
+	LimitManagementAccount = "it is the management account, and elevate runs as a delegated administrator, which AWS does not let assign access there"
+	// LimitManagementProvisioned: the permission set is provisioned to the
+	// management account, which a delegated administrator may not assign.
+	LimitManagementProvisioned = "it is managed in the management account (provisioned to it), and AWS does not let a delegated administrator assign it in any account"
+	// LimitNotDescribable: AWS refused DescribePermissionSet to elevate.
+	LimitNotDescribable = "it is managed in the management account: AWS refuses to describe it to elevate, a delegated administrator"
+)
+
+// LimitedName names a permission set in messages: its name, else its ARN.
+func (p PermissionSet) LimitedName() string {
+	if p.Name != "" {
+		return p.Name
+	}
+	return p.ARN
 }
 
 // User is an Identity Center identity store user.

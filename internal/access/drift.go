@@ -6,6 +6,11 @@ const (
 	// after every grant that needed it had ended; reconciliation deleted it.
 	EventDriftRemoved EventType = "grant.drift_removed"
 	// EventDriftMissing: an active grant's assignment is missing in AWS
-	// (removed behind elevate's back). It is reported, not re-created.
+	// (removed behind elevate's back). It is reported once, when first
+	// found, to the requester and the admins; it is re-created only with
+	// reconcile.repair_missing.
 	EventDriftMissing EventType = "grant.drift_missing"
+	// EventDriftRepaired: reconciliation re-created an active grant's
+	// missing assignment (reconcile.repair_missing).
+	EventDriftRepaired EventType = "grant.drift_repaired"
 )

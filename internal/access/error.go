@@ -19,8 +19,12 @@ const (
 	CodeAlreadyDecided    Code = "already_decided"    // the actor already approved or rejected this request
 	CodeIllegalTransition Code = "illegal_transition" // the request's status does not allow the action
 	CodeNotEligible       Code = "not_eligible"       // no rule allows the request
-	CodeConflict          Code = "conflict"           // a concurrent change won; retry
-	CodeInternal          Code = "internal"           // anything else
+	// CodeDelegatedAdminLimit: AWS does not let elevate, a delegated
+	// administrator, assign the pair (the management account, or a
+	// permission set managed there), whatever the policy says (422).
+	CodeDelegatedAdminLimit Code = "delegated_admin_limit"
+	CodeConflict            Code = "conflict" // a concurrent change won; retry
+	CodeInternal            Code = "internal" // anything else
 	// Refusals of the sign-in and rate-limiting layers.
 	CodeUserDisabled Code = "user_disabled" // the user is disabled in, or gone from, the directory (401)
 	CodeRateLimited  Code = "rate_limited"  // too many attempts; retry after the Retry-After header (429)

@@ -75,6 +75,22 @@ type Grant struct {
 	Error           string // AWS's reason for a failure, or the last revocation error
 	ActivatedAt     time.Time
 	RevokedAt       time.Time
+	// DriftMissingSince is when reconciliation first found this active
+	// grant's assignment missing in AWS (removed outside elevate); zero
+	// when it was not, or was re-created since.
+	DriftMissingSince time.Time
+}
+
+// DriftMissingSince returns the earliest time one of the request's grants
+// was found missing in AWS, zero when none is.
+func (r Request) DriftMissingSince() time.Time {
+	var at time.Time
+	for _, g := range r.Grants {
+		if !g.DriftMissingSince.IsZero() && (at.IsZero() || g.DriftMissingSince.Before(at)) {
+			at = g.DriftMissingSince
+		}
+	}
+	return at
 }
 
 // Orphaned reports whether g is being removed without ever having been

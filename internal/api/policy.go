@@ -103,11 +103,12 @@ type policyDocJSON struct {
 
 // policyPlanJSON is the answer of plan and apply.
 type policyPlanJSON struct {
-	Revision int              `json:"revision"`
-	Applied  bool             `json:"applied"`
-	Changes  []policy.Change  `json:"changes"`
-	Problems []policy.Problem `json:"problems"`
-	Text     string           `json:"text"`
+	Revision int                `json:"revision"`
+	Applied  bool               `json:"applied"`
+	Changes  []policy.Change    `json:"changes"`
+	Problems []policy.Problem   `json:"problems"`
+	Limits   []policy.LimitNote `json:"limits"`
+	Text     string             `json:"text"`
 }
 
 // getPolicy serves GET /api/v1/admin/policy.
@@ -183,7 +184,10 @@ func (a *API) policyChange(w http.ResponseWriter, r *http.Request, actor access.
 		return err
 	}
 	out := policyPlanJSON{Revision: plan.Revision, Applied: plan.Applied, Changes: plan.Changes, Problems: plan.Problems,
-		Text: policy.FormatPlan(plan.Changes)}
+		Limits: plan.Limits, Text: policy.FormatPlan(plan.Changes) + policy.FormatLimits(plan.Limits)}
+	if out.Limits == nil {
+		out.Limits = []policy.LimitNote{}
+	}
 	if out.Changes == nil {
 		out.Changes = []policy.Change{}
 	}

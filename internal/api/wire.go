@@ -38,35 +38,40 @@ type grantJSON struct {
 	Error              string     `json:"error"`
 	ActivatedAt        *time.Time `json:"activated_at"`
 	RevokedAt          *time.Time `json:"revoked_at"`
+	// DriftMissingSince: when reconciliation found the active grant's
+	// assignment removed in AWS outside elevate; null when it was not.
+	DriftMissingSince *time.Time `json:"drift_missing_since"`
 }
 
 type requestJSON struct {
-	ID                string           `json:"id"`
-	Status            string           `json:"status"`
-	Requester         userRef          `json:"requester"`
-	AccountIDs        []string         `json:"account_ids"`
-	PermissionSet     permissionSetRef `json:"permission_set"`
-	Duration          string           `json:"duration"`
-	DurationSeconds   int64            `json:"duration_seconds"`
-	Start             *time.Time       `json:"start"`
-	ActivatedAt       *time.Time       `json:"activated_at"`
-	EndsAt            *time.Time       `json:"ends_at"`
-	ExpiresAt         *time.Time       `json:"expires_at"`
-	Justification     string           `json:"justification"`
-	Ticket            string           `json:"ticket"`
-	Rule              string           `json:"rule"`
-	ApprovalsRequired int              `json:"approvals_required"`
-	Approvers         []userRef        `json:"approvers"`
-	Approvals         []approvalJSON   `json:"approvals"`
-	Grants            []grantJSON      `json:"grants"`
-	Reason            string           `json:"reason"`
-	EndRequestedAt    *time.Time       `json:"end_requested_at"`
-	EndRequestedBy    string           `json:"end_requested_by"`
-	EndComment        string           `json:"end_comment"`
-	RevocationFailed  bool             `json:"revocation_failed"`
-	Extensions        []extensionJSON  `json:"extensions"`
-	CreatedAt         time.Time        `json:"created_at"`
-	UpdatedAt         time.Time        `json:"updated_at"`
+	ID              string           `json:"id"`
+	Status          string           `json:"status"`
+	Requester       userRef          `json:"requester"`
+	AccountIDs      []string         `json:"account_ids"`
+	PermissionSet   permissionSetRef `json:"permission_set"`
+	Duration        string           `json:"duration"`
+	DurationSeconds int64            `json:"duration_seconds"`
+	Start           *time.Time       `json:"start"`
+	ActivatedAt     *time.Time       `json:"activated_at"`
+	// DriftMissingSince: the earliest drift_missing_since of its grants.
+	DriftMissingSince *time.Time      `json:"drift_missing_since"`
+	EndsAt            *time.Time      `json:"ends_at"`
+	ExpiresAt         *time.Time      `json:"expires_at"`
+	Justification     string          `json:"justification"`
+	Ticket            string          `json:"ticket"`
+	Rule              string          `json:"rule"`
+	ApprovalsRequired int             `json:"approvals_required"`
+	Approvers         []userRef       `json:"approvers"`
+	Approvals         []approvalJSON  `json:"approvals"`
+	Grants            []grantJSON     `json:"grants"`
+	Reason            string          `json:"reason"`
+	EndRequestedAt    *time.Time      `json:"end_requested_at"`
+	EndRequestedBy    string          `json:"end_requested_by"`
+	EndComment        string          `json:"end_comment"`
+	RevocationFailed  bool            `json:"revocation_failed"`
+	Extensions        []extensionJSON `json:"extensions"`
+	CreatedAt         time.Time       `json:"created_at"`
+	UpdatedAt         time.Time       `json:"updated_at"`
 }
 
 type requestList struct {
@@ -193,6 +198,7 @@ func toRequest(r *access.Request, names map[string]string) requestJSON {
 		DurationSeconds:   seconds(r.Duration),
 		Start:             utc(r.StartAt),
 		ActivatedAt:       utc(r.ActivatedAt),
+		DriftMissingSince: utc(r.DriftMissingSince()),
 		EndsAt:            utc(r.EndsAt),
 		ExpiresAt:         utc(r.ExpiresAt),
 		Justification:     r.Justification,
@@ -234,7 +240,7 @@ func toRequest(r *access.Request, names map[string]string) requestJSON {
 		out.Grants = append(out.Grants, grantJSON{
 			ID: g.ID, AccountID: g.AccountID, Status: string(g.Status), Origin: string(originOf(g)),
 			AWSCreateRequestID: g.CreateRequestID, AWSDeleteRequestID: g.DeleteRequestID,
-			Error: g.Error, ActivatedAt: utc(g.ActivatedAt), RevokedAt: utc(g.RevokedAt),
+			Error: g.Error, ActivatedAt: utc(g.ActivatedAt), RevokedAt: utc(g.RevokedAt), DriftMissingSince: utc(g.DriftMissingSince),
 		})
 	}
 	return out

@@ -130,7 +130,7 @@ func New(ctx context.Context, cfg config.Config, opts Options) (a *App, err erro
 		MinDuration: p.MinDuration, MaxDuration: p.MaxDuration, ApprovalTimeout: p.ApprovalTimeout,
 		AdminsGroup: p.AdminsGroup, AuditorsGroup: p.AuditorsGroup, Rules: p.Rules,
 		ApproverRules: p.ApproverRules, TicketRequired: p.TicketRequired, NotificationChannels: p.NotificationChannels,
-		MaxDurationCeiling: p.MaxDurationCeiling, MaxStartAhead: p.MaxStartAhead,
+		MaxDurationCeiling: p.MaxDurationCeiling, MaxStartAhead: p.MaxStartAhead, RepairMissing: cfg.Reconcile.RepairMissing,
 	}, deps)
 	if err != nil {
 		return nil, err

@@ -56,12 +56,13 @@ func startSeeded(t *testing.T, seed awsemu.Seed, mutate func(*config.Config)) *t
 type startOptions struct {
 	logger   *slog.Logger // default: the test's log
 	listener net.Listener // default: a new one on 127.0.0.1:0
+	caller   string       // the emulated caller's account; default: the management account
 }
 
 // startWith is startSeeded with a chosen logger and listener.
 func startWith(t *testing.T, seed awsemu.Seed, o startOptions, mutate func(*config.Config)) *testEnv {
 	t.Helper()
-	emu, err := awsemu.New(seed, awsemu.Options{ProvisioningDelay: 100 * time.Millisecond})
+	emu, err := awsemu.New(seed, awsemu.Options{ProvisioningDelay: 100 * time.Millisecond, CallerAccountID: o.caller})
 	if err != nil {
 		t.Fatal(err)
 	}

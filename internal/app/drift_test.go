@@ -2,8 +2,11 @@ package app_test
 
 import (
 	"context"
+	"fmt"
 	"io"
+	"maps"
 	"net/http"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -173,4 +176,97 @@ func TestReconcileKeepsStanding(t *testing.T) {
 	if !env.emu.HasAssignment(prod, psARN, aliceID) {
 		t.Fatal("reconciliation deleted a standing assignment")
 	}
+}
+
+// TestDriftMissingShown: an active grant's assignment deleted behind
+// elevate's back shows as drift in the API (request and grant) and is
+// notified once to the requester and once to the admins, however many runs
+// find it; the request stays active.
+func TestDriftMissingShown(t *testing.T) {
+	t.Parallel()
+	env, r, _ := driftedGrant(t, false)
+	ctx := context.Background()
+	alice := env.client(t, "alice")
+	for range 2 { // the second run finds it again: no new event or notification
+		if rep, err := env.app.Service().Reconcile(ctx); err != nil || len(rep.Missing) != 1 {
+			t.Fatalf("reconcile: %+v %v; want one missing grant", rep, err)
+		}
+	}
+	got, err := alice.GetRequest(ctx, r.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.Status != client.StatusActive || got.DriftMissingSince == nil || got.Grants[0].DriftMissingSince == nil {
+		t.Fatalf("request %s: status %s, drift %v, grant drift %v; want active with drift", r.ID, got.Status, got.DriftMissingSince, got.Grants[0].DriftMissingSince)
+	}
+	perRecipient := map[string]int{}
+	for _, n := range adminNotifications(t, env, "request_id="+r.ID) {
+		if n["event"] == string(access.EventDriftMissing) {
+			perRecipient[fmt.Sprint(n["recipient"])]++
+		}
+	}
+	want := map[string]int{"alice": 1, "erin": 1} // the requester and the admins group
+	if !maps.Equal(perRecipient, want) {
+		t.Errorf("drift notifications per recipient %v, want %v", perRecipient, want)
+	}
+}
+
+// TestDriftMissingRepaired: with reconcile.repair_missing, one run
+// re-creates an active grant's missing assignment, audits it, counts it,
+// and leaves no drift shown.
+func TestDriftMissingRepaired(t *testing.T) {
+	t.Parallel()
+	env, r, asg := driftedGrant(t, true)
+	ctx := context.Background()
+	rep, err := env.app.Service().Reconcile(ctx)
+	if err != nil || len(rep.Repaired) != 1 || len(rep.Missing) != 0 {
+		t.Fatalf("reconcile: %+v %v; want one repaired", rep, err)
+	}
+	if !env.emu.HasAssignment(asg.AccountID, asg.PermissionSetARN, asg.PrincipalID) {
+		t.Fatal("the missing assignment was not re-created")
+	}
+	alice := env.client(t, "alice")
+	got, err := alice.GetRequest(ctx, r.ID)
+	if err != nil || got.DriftMissingSince != nil || got.Status != client.StatusActive {
+		t.Fatalf("after repair: %+v %v; want active without drift", got, err)
+	}
+	evs, err := alice.RequestEvents(ctx, r.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.ContainsFunc(evs, func(e client.Event) bool { return e.Type == string(access.EventDriftRepaired) }) {
+		t.Errorf("no %s event in %+v", access.EventDriftRepaired, evs)
+	}
+	if !strings.Contains(metricsText(t, env), `elevate_reconcile_drift_total{kind="repaired"} 1`) {
+		t.Error("metrics lack the repaired count")
+	}
+}
+
+// driftedGrant starts elevate (repair: reconcile.repair_missing), makes
+// alice's request active on prod, then deletes its assignment directly in
+// the emulator.
+func driftedGrant(t *testing.T, repair bool) (*testEnv, *client.Request, awsemu.Assignment) {
+	t.Helper()
+	env := start(t, func(c *config.Config) {
+		c.Jobs.ReconcileInterval = -1 // the test runs reconciliation itself
+		c.Notify.Log = true
+		c.Reconcile.RepairMissing = repair
+	})
+	ctx := context.Background()
+	alice, bob := env.client(t, "alice"), env.client(t, "bob")
+	r, err := alice.CreateRequest(ctx, client.CreateRequestInput{AccountIDs: []string{"prod"}, PermissionSet: "AdministratorAccess",
+		Duration: time.Hour, Justification: "drift"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := bob.Approve(ctx, r.ID, ""); err != nil {
+		t.Fatal(err)
+	}
+	r = waitStatus(t, alice, r.ID, client.StatusActive)
+	asg := awsemu.Assignment{AccountID: env.emu.AccountID("prod"), PermissionSetARN: env.emu.PermissionSetARN("AdministratorAccess"),
+		PrincipalType: "USER", PrincipalID: env.emu.UserID("alice")}
+	if !env.emu.DropAssignment(asg) {
+		t.Fatal("the active request had no assignment to delete")
+	}
+	return env, r, asg
 }

@@ -24,17 +24,24 @@ import (
 //
 // Roots are emitted as OUs without a ParentID. Calls are made one at a
 // time through the provider's per-service limiters (sso-admin's shared
-// one, identitystore's, organizations'). Permission sets that
-// DescribePermissionSet refuses (AccessDenied: provisioned to the
-// management account, seen from a delegated administrator) or no longer
-// finds are left out, with a warning; so are groups deleted while their
-// members are read.
+// one, identitystore's, organizations').
+//
+// First it reads which account is the management account and whether
+// elevate runs there or as a delegated administrator (readManagementFacts).
+// When delegated, the management account and the permission sets
+// provisioned to it carry a Limit, the reason AWS will not let elevate
+// assign them. A permission set that DescribePermissionSet refuses
+// (AccessDenied) is still emitted, by ARN, with a Limit saying so (its
+// name is the one a previous sync read, kept by the caller); one it no
+// longer finds is left out, with a warning, as are groups deleted while
+// their members are read.
 func (p *Provider) StreamDirectory(ctx context.Context, emit func(context.Context, access.Directory) error) error {
 	start := time.Now()
-	if err := p.streamOrganization(ctx, emit); err != nil {
+	facts := p.readManagementFacts(ctx)
+	if err := p.streamOrganization(ctx, facts, emit); err != nil {
 		return err
 	}
-	if err := p.streamPermissionSets(ctx, emit); err != nil {
+	if err := p.streamPermissionSets(ctx, facts, emit); err != nil {
 		return err
 	}
 	if err := p.streamUsers(ctx, emit); err != nil {
@@ -49,7 +56,7 @@ func (p *Provider) StreamDirectory(ctx context.Context, emit func(context.Contex
 
 // streamOrganization walks the organization breadth first from its roots.
 // The queue holds OU ids only (thousands at most).
-func (p *Provider) streamOrganization(ctx context.Context, emit func(context.Context, access.Directory) error) error {
+func (p *Provider) streamOrganization(ctx context.Context, facts managementFacts, emit func(context.Context, access.Directory) error) error {
 	var queue []string // parents whose children are still to be read
 	roots := organizations.NewListRootsPaginator(p.org, &organizations.ListRootsInput{MaxResults: awssdk.Int32(maxResultsOrg)})
 	for roots.HasMorePages() {
@@ -107,6 +114,7 @@ func (p *Provider) streamOrganization(ctx context.Context, emit func(context.Con
 					Email:    awssdk.ToString(a.Email),
 					State:    string(a.State),
 					ParentID: parent,
+					Limit:    facts.accountLimit(awssdk.ToString(a.Id)),
 				})
 			}
 			if err := emit(ctx, out); err != nil {
@@ -119,7 +127,7 @@ func (p *Provider) streamOrganization(ctx context.Context, emit func(context.Con
 
 // streamPermissionSets lists the instance's permission sets a page at a
 // time and describes each (for its name and session duration).
-func (p *Provider) streamPermissionSets(ctx context.Context, emit func(context.Context, access.Directory) error) error {
+func (p *Provider) streamPermissionSets(ctx context.Context, facts managementFacts, emit func(context.Context, access.Directory) error) error {
 	pages := ssoadmin.NewListPermissionSetsPaginator(p.sso, &ssoadmin.ListPermissionSetsInput{
 		InstanceArn: awssdk.String(p.instanceARN),
 		MaxResults:  awssdk.Int32(maxResultsSSO),
@@ -136,6 +144,11 @@ func (p *Provider) streamPermissionSets(ctx context.Context, emit func(context.C
 				return err
 			}
 			if ok {
+				// Provisioned to the management account is the more precise
+				// reason when AWS also refused to describe it.
+				if l := facts.permissionSetLimit(arn); l != "" {
+					set.Limit = l
+				}
 				out.PermissionSets = append(out.PermissionSets, set)
 			}
 		}
@@ -146,14 +159,19 @@ func (p *Provider) streamPermissionSets(ctx context.Context, emit func(context.C
 	return nil
 }
 
-// describePermissionSet reads one permission set; ok is false when AWS
-// refuses it or no longer has it (logged).
+// describePermissionSet reads one permission set; ok is false when AWS no
+// longer has it (logged). One AWS refuses to describe is returned by ARN
+// with LimitNotDescribable.
 func (p *Provider) describePermissionSet(ctx context.Context, arn string) (access.PermissionSet, bool, error) {
 	out, err := p.sso.DescribePermissionSet(ctx, &ssoadmin.DescribePermissionSetInput{
 		InstanceArn:      awssdk.String(p.instanceARN),
 		PermissionSetArn: awssdk.String(arn),
 	})
-	if code := errorCode(err); code == codeAccessDenied || code == codeNotFound {
+	switch errorCode(err) {
+	case codeAccessDenied:
+		p.log.Info("permission set cannot be described: kept by ARN, not usable", "permission_set_arn", arn, "reason", errorMessage(err))
+		return access.PermissionSet{ARN: arn, Limit: access.LimitNotDescribable}, true, nil
+	case codeNotFound:
 		p.log.Warn("skipping permission set", "permission_set_arn", arn, "reason", errorMessage(err))
 		return access.PermissionSet{}, false, nil
 	}

@@ -3,6 +3,7 @@ package aws
 import (
 	"context"
 	"fmt"
+	"sort"
 	"strings"
 
 	awssdk "github.com/aws/aws-sdk-go-v2/aws"
@@ -157,21 +158,20 @@ func (p *Provider) managementCheck(ctx context.Context, caller, mgmt string) Che
 		return Check{Name: name, Status: CheckOK, Detail: "running in the management account " + mgmt}
 	}
 	detail := fmt.Sprintf("delegated administrator (account %s): assignments in the management account %s and permission sets provisioned to it cannot be managed", caller, mgmt)
-	var arns []string
-	pages := ssoadmin.NewListPermissionSetsProvisionedToAccountPaginator(p.sso, &ssoadmin.ListPermissionSetsProvisionedToAccountInput{
-		InstanceArn: awssdk.String(p.instanceARN), AccountId: awssdk.String(mgmt), MaxResults: awssdk.Int32(maxResultsSSO),
-	})
-	for pages.HasMorePages() {
-		page, err := pages.NextPage(ctx)
-		if err != nil {
-			return Check{Name: name, Status: CheckWarn, Detail: detail + "; could not list them: " + failed("sso:ListPermissionSetsProvisionedToAccount", err).Detail}
-		}
-		arns = append(arns, page.PermissionSets...)
+	provisioned, err := p.provisionedTo(ctx, mgmt)
+	if err != nil {
+		return Check{Name: name, Status: CheckWarn, Detail: detail + "; could not list them: " + failed("sso:ListPermissionSetsProvisionedToAccount", err).Detail}
 	}
+	arns := make([]string, 0, len(provisioned))
+	for arn := range provisioned {
+		arns = append(arns, arn)
+	}
+	sort.Strings(arns)
 	if len(arns) == 0 {
 		return Check{Name: name, Status: CheckWarn, Detail: detail + "; no permission set is provisioned to it"}
 	}
-	return Check{Name: name, Status: CheckWarn, Detail: fmt.Sprintf("%s; %d permission sets provisioned to it: %s", detail, len(arns), strings.Join(arns, ", "))}
+	return Check{Name: name, Status: CheckWarn, Detail: fmt.Sprintf("%s; %d permission sets provisioned to it: %s (the policy limits check names the rules that cover them, by name)",
+		detail, len(arns), strings.Join(arns, ", "))}
 }
 
 // failed turns a refused call into a failed Check naming the IAM action.

@@ -117,6 +117,10 @@ func (e *Emulator) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	reqID := uuid.NewString()
 	w.Header().Set("x-amzn-RequestId", reqID)
+	if isSTS(r) {
+		e.serveSTS(w, r, reqID)
+		return
+	}
 	target := r.Header.Get("X-Amz-Target")
 	op := e.ops[target]
 

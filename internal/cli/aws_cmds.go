@@ -12,6 +12,7 @@ import (
 	"github.com/elevate/elevate/internal/app"
 	"github.com/elevate/elevate/internal/aws"
 	"github.com/elevate/elevate/internal/config"
+	"github.com/elevate/elevate/internal/policy"
 	"github.com/elevate/elevate/internal/workflow"
 )
 
@@ -79,6 +80,35 @@ func databaseChecks(ctx context.Context, cfg config.Config) []aws.Check {
 	for _, kind := range []string{access.RunDirectorySync, access.RunReconcile} {
 		rs, found, err := workflow.ReadRunStatus(ctx, st, kind)
 		checks = append(checks, runCheck(kind, rs, found, err))
+	}
+	return append(checks, limitChecks(ctx, cfg, st)...)
+}
+
+// limitChecks names, from the synced directory and the policy in effect,
+// each rule that covers what AWS does not let elevate (a delegated
+// administrator) assign: the management account, and the permission sets
+// managed there. Such pairs are never eligible; the operator should take
+// them out of the rule.
+func limitChecks(ctx context.Context, cfg config.Config, st app.Store) []aws.Check {
+	const name = "policy limits"
+	ds, err := workflow.ReadDirectoryState(ctx, st)
+	if err != nil {
+		return []aws.Check{{Name: name, Status: aws.CheckWarn, Detail: "could not read the directory and the policy: " + err.Error()}}
+	}
+	if ds.SyncedAt.IsZero() {
+		return nil // the last-sync check already says the directory was never synced
+	}
+	doc := policy.Document{Rules: cfg.Policy.Rules}
+	if ds.Policy != nil {
+		src, err := policy.Parse(ds.Policy.Document)
+		if err != nil {
+			return []aws.Check{{Name: name, Status: aws.CheckWarn, Detail: fmt.Sprintf("policy revision %d: %v", ds.Policy.Revision, err)}}
+		}
+		doc = src.Doc
+	}
+	var checks []aws.Check
+	for _, n := range policy.New(doc, policy.NewIndex(ds.Directory)).Limits() {
+		checks = append(checks, aws.Check{Name: name, Status: aws.CheckWarn, Detail: n.String()})
 	}
 	return checks
 }

@@ -141,6 +141,9 @@ func printRequest(w io.Writer, r *client.Request) {
 	if r.RevocationFailed {
 		row("Revocation", "FAILING: removing access keeps failing and is being retried")
 	}
+	if r.DriftMissingSince != nil {
+		row("Drift", "missing since "+optWhen(r.DriftMissingSince)+": the assignment was removed in AWS outside elevate")
+	}
 	row("Created", r.CreatedAt.Local().Format(time.DateTime+" MST"))
 	_ = tw.Flush()
 
@@ -149,7 +152,11 @@ func printRequest(w io.Writer, r *client.Request) {
 		tw = tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 		fmt.Fprintln(tw, "  ACCOUNT\tSTATUS\tACTIVATED\tREVOKED\tERROR")
 		for _, g := range r.Grants {
-			fmt.Fprintf(tw, "  %s\t%s\t%s\t%s\t%s\n", g.AccountID, g.Status, when(g.ActivatedAt), when(g.RevokedAt), orDash(g.Error))
+			status := string(g.Status)
+			if g.DriftMissingSince != nil {
+				status += " (drift: missing since " + when(g.DriftMissingSince) + ")"
+			}
+			fmt.Fprintf(tw, "  %s\t%s\t%s\t%s\t%s\n", g.AccountID, status, when(g.ActivatedAt), when(g.RevokedAt), orDash(g.Error))
 		}
 		_ = tw.Flush()
 	}

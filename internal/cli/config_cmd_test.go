@@ -131,7 +131,7 @@ func TestConfigCheckOnlineNamesTypos(t *testing.T) {
 	for _, want := range []string{
 		`policy.rules[0].groups[0]: group "oncal" is not in the directory (did you mean "oncall"?)`,
 		`policy.rules[0].accounts[0]: account "prodd" is not in the organization (did you mean "prod"?)`,
-		`policy.rules[0].permission_sets[0]: permission set "AdministratorAcess" does not exist (did you mean "AdministratorAccess"?)`,
+		`policy.rules[0].permission_sets[0]: permission set "AdministratorAcess" is not in the directory (did you mean "AdministratorAccess"?)`,
 	} {
 		if !strings.Contains(errOut, want) {
 			t.Errorf("stderr lacks %q", want)

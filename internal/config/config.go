@@ -48,6 +48,17 @@ type Config struct {
 	Auth Auth `yaml:"auth"`
 	// Security configures rate limits and proxy trust (security.go).
 	Security Security `yaml:"security"`
+	// Reconcile tunes what reconciliation does about drift.
+	Reconcile Reconcile `yaml:"reconcile"`
+}
+
+// Reconcile tunes reconciliation (the reconcile job compares elevate's
+// assignments with AWS).
+type Reconcile struct {
+	// RepairMissing re-creates the assignment of an active grant that was
+	// removed in AWS behind elevate's back (audited, counted in a metric),
+	// instead of only reporting it. Default false.
+	RepairMissing bool `yaml:"repair_missing"`
 }
 
 // AWS configures the Identity Center provider. Credentials, region and

@@ -107,6 +107,8 @@ var defaults = map[string]string{
 	"security.rate_limits.sign_in_per_user":     "10",
 	"security.rate_limits.failed_tokens_per_ip": "60",
 	"security.rate_limits.requests_per_token":   "3000",
+
+	"reconcile.repair_missing": "false",
 }
 
 // envAliases are the environment names used before every key had one; they

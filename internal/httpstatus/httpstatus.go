@@ -22,6 +22,11 @@ const (
 // not_eligible is 403: the actor is authenticated and the request is well
 // formed, but policy does not allow it (like forbidden, with a more precise
 // code that clients can tell apart).
+//
+// delegated_admin_limit is 422: the request is well formed and no one's
+// permission is at stake; AWS will not let this deployment (a delegated
+// administrator) assign the pair, so no user, rule or retry can make it
+// succeed.
 func Of(code access.Code) int {
 	switch code {
 	case access.CodeInvalid:
@@ -32,6 +37,8 @@ func Of(code access.Code) int {
 		return http.StatusTooManyRequests
 	case access.CodeForbidden, access.CodeSelfApproval, access.CodeNotEligible:
 		return http.StatusForbidden
+	case access.CodeDelegatedAdminLimit:
+		return http.StatusUnprocessableEntity
 	case access.CodeNotFound:
 		return http.StatusNotFound
 	case access.CodeAlreadyDecided, access.CodeIllegalTransition, access.CodeConflict:

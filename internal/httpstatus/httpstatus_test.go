@@ -19,6 +19,7 @@ func TestOf(t *testing.T) {
 		{access.CodeForbidden, http.StatusForbidden},
 		{access.CodeSelfApproval, http.StatusForbidden},
 		{access.CodeNotEligible, http.StatusForbidden},
+		{access.CodeDelegatedAdminLimit, http.StatusUnprocessableEntity},
 		{access.CodeNotFound, http.StatusNotFound},
 		{CodeMethodNotAllowed, http.StatusMethodNotAllowed},
 		{access.CodeAlreadyDecided, http.StatusConflict},

@@ -47,6 +47,7 @@ func (m *Metrics) ObserveReconcile(counts map[string]int) {
 	r.runs.Inc()
 	r.drift.WithLabelValues("removed").Add(float64(counts["removed"]))
 	r.drift.WithLabelValues("missing").Add(float64(counts["missing"]))
+	r.drift.WithLabelValues("repaired").Add(float64(counts["repaired"]))
 	r.reads.Add(float64(counts["reads"]))
 	r.errs.Add(float64(counts["errors"]))
 }

@@ -58,7 +58,7 @@ func (p Planner) Groups(ev access.Event) []string {
 		return nil
 	case alertsBreakGlass(ev):
 		return []string{p.Config.AdminsGroup, p.Config.AuditorsGroup}
-	case ev.Type == access.EventFailed || ev.Type == access.EventRevocationFailing:
+	case ev.Type == access.EventFailed || ev.Type == access.EventRevocationFailing || ev.Type == access.EventDriftMissing:
 		return []string{p.Config.AdminsGroup}
 	}
 	return nil
@@ -193,7 +193,7 @@ func (p Planner) audienceOf(ev access.Event, r access.Request, f Facts) audience
 		a.updates = slices.Clone(r.Approvers)
 	case access.EventActivated, access.EventExtended, access.EventEnded, access.EventRevoked:
 		a.users = []string{r.RequesterID}
-	case access.EventFailed, access.EventRevocationFailing:
+	case access.EventFailed, access.EventRevocationFailing, access.EventDriftMissing:
 		a.users = dedupe(append([]string{r.RequesterID}, f.Members[p.Config.AdminsGroup]...))
 	}
 	return a

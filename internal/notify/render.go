@@ -53,6 +53,8 @@ func Subject(ev access.Event, r access.Request) string {
 		return fmt.Sprintf("%s for %s was ended early by %s; access is removed", w, r.RequesterName, orDash(r.EndRequestedBy))
 	case access.EventFailed:
 		return fmt.Sprintf("%s for %s failed: %s", w, r.RequesterName, r.Reason)
+	case access.EventDriftMissing:
+		return fmt.Sprintf("%s for %s: the assignment was removed in AWS outside elevate; the request still shows active but access is gone", w, r.RequesterName)
 	case access.EventRevocationFailing:
 		return fmt.Sprintf("removing %s for %s keeps failing; elevate keeps retrying", w, r.RequesterName)
 	}

@@ -289,7 +289,7 @@ func (e *Engine) compileSets(path string, refs []string, required bool) setFilte
 		if ps, ok := e.x.set(ref); ok {
 			f.sets[ps] = true
 		} else {
-			e.unresolved(fmt.Sprintf("%s.permission_sets[%d]", path, j), fmt.Sprintf("permission set %q does not exist", ref), ref, e.x.setByName, nil, e.x.setName)
+			e.unresolved(fmt.Sprintf("%s.permission_sets[%d]", path, j), fmt.Sprintf("permission set %q is not in the directory%s", ref, e.x.undescribedNote()), ref, e.x.setByName, nil, e.x.setName)
 		}
 	}
 	return f

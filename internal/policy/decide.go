@@ -32,7 +32,11 @@ type Decision struct {
 	Allowed bool   // the request may be made
 	Rule    string // the rule that allows it
 	// Reason says why the request is refused when Allowed is false.
-	Reason            string
+	Reason string
+	// Limit is set when AWS will not let elevate assign the pair (the
+	// management account, or a permission set managed there, seen from a
+	// delegated administrator): Reason then says so in words.
+	Limit             string
 	MaxDuration       time.Duration
 	ApprovalRequired  bool
 	ApprovalsRequired int
@@ -90,10 +94,16 @@ func (e *Engine) decide(q Question, explain bool) (Decision, Explanation) {
 	d.Account = x.accounts[acct]
 	ps, ok := x.set(q.PermissionSet)
 	if !ok {
-		d.Reason = fmt.Sprintf("permission set %q does not exist", q.PermissionSet)
+		d.Reason = fmt.Sprintf("permission set %q is not in the directory%s", q.PermissionSet, x.undescribedNote())
 		return d, ex
 	}
 	d.PermissionSet = x.sets[ps]
+	if why := e.limit(acct, ps); why != "" {
+		d.Limit, d.Reason = why, why
+		if !explain {
+			return d, ex
+		}
+	}
 	if !d.User.Active {
 		d.Reason = fmt.Sprintf("user %s is disabled in the directory", d.User.UserName)
 		return d, ex

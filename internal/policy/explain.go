@@ -25,6 +25,15 @@ type Explanation struct {
 // Explain answers the question and says why, rule by rule.
 func (e *Engine) Explain(q Question) Explanation {
 	d, ex := e.decide(q, true)
+	if d.Limit != "" {
+		// The rules are traced all the same, but the limit decides: no rule
+		// is in effect and no one would approve.
+		d.Allowed, d.Reason, d.Rule = false, d.Limit, ""
+		d.ApprovalRequired, d.ApprovalsRequired, d.Approvers, d.ApproverSource = false, 0, nil, ""
+		for i := range ex.Rules {
+			ex.Rules[i].Selected = false
+		}
+	}
 	ex.Decision = d
 	return ex
 }

@@ -3,6 +3,8 @@ package policy
 import (
 	"strings"
 	"testing"
+
+	"github.com/elevate/elevate/internal/access"
 )
 
 func traceOf(ts []RuleTrace, name string) RuleTrace {
@@ -124,5 +126,62 @@ func TestListEligible(t *testing.T) {
 	}
 	if l := e.ListEligible("dave"); len(l) != 0 {
 		t.Errorf("dave is eligible for %d pairs, want none", len(l))
+	}
+}
+
+// TestLimits: the pairs a delegated administrator cannot assign are never
+// eligible, Decide and Explain refuse them naming the limit (Explain still
+// traces the rules but selects none), and Limits names each rule that
+// covers them.
+func TestLimits(t *testing.T) {
+	t.Parallel()
+	dir := access.Directory{
+		OUs: []access.OU{{ID: "r-root", Name: "Root"}},
+		Accounts: []access.Account{
+			{ID: "111122223333", Name: "management", State: "ACTIVE", ParentID: "r-root", Limit: access.LimitManagementAccount},
+			{ID: "444455556666", Name: "prod", State: "ACTIVE", ParentID: "r-root"},
+		},
+		PermissionSets: []access.PermissionSet{
+			{ARN: "arn:ps-ro", Name: "ReadOnlyAccess"},
+			{ARN: "arn:ps-pu", Name: "PowerUserAccess", Limit: access.LimitManagementProvisioned},
+			{ARN: "arn:ps-x", Limit: access.LimitNotDescribable}, // never described: known by ARN only
+		},
+		Users: []access.User{{ID: "u-alice", UserName: "alice", Active: true}},
+	}
+	e := New(Document{Rules: []Rule{{Name: "org", Users: []string{"alice"}, Accounts: []string{All}, PermissionSets: []string{All}}}}, NewIndex(dir))
+	var got []string
+	for _, el := range e.ListEligible("alice") {
+		got = append(got, el.Account.Name+"/"+el.PermissionSet.Name)
+	}
+	if len(got) != 1 || got[0] != "prod/ReadOnlyAccess" {
+		t.Errorf("eligible %v, want only prod/ReadOnlyAccess", got)
+	}
+	for _, tc := range []struct {
+		name, account, set, want string
+	}{
+		{"management account", "management", "ReadOnlyAccess", "account management (111122223333): it is the management account"},
+		{"provisioned to the management account", "prod", "PowerUserAccess", "permission set PowerUserAccess: it is managed in the management account"},
+		{"not describable", "prod", "arn:ps-x", "permission set arn:ps-x: it is managed in the management account"},
+	} {
+		q := Question{User: "alice", Account: tc.account, PermissionSet: tc.set}
+		if d := e.Decide(q); d.Allowed || d.Limit == "" || !strings.Contains(d.Reason, tc.want) {
+			t.Errorf("%s: Decide = allowed %v, reason %q; want refused with %q", tc.name, d.Allowed, d.Reason, tc.want)
+		}
+		ex := e.Explain(q)
+		if ex.Decision.Allowed || !strings.Contains(ex.Decision.Reason, tc.want) || len(ex.Rules) != 1 || !ex.Rules[0].Matched || ex.Rules[0].Selected {
+			t.Errorf("%s: Explain = %+v", tc.name, ex)
+		}
+	}
+	notes := e.Limits()
+	if len(notes) != 3 {
+		t.Fatalf("limits %+v, want the management account and two permission sets", notes)
+	}
+	for _, n := range notes {
+		if n.Rule != "org" {
+			t.Errorf("limit names rule %q, want org", n.Rule)
+		}
+	}
+	if !strings.Contains(notes[0].Message, `accounts: ["*"]`) || !strings.Contains(notes[1].Message, "PowerUserAccess") {
+		t.Errorf("limits %+v", notes)
 	}
 }

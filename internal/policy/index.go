@@ -2,6 +2,7 @@ package policy
 
 import (
 	"cmp"
+	"fmt"
 	"slices"
 	"strings"
 
@@ -69,7 +70,9 @@ func NewIndex(d access.Directory) *Index {
 	}
 	for i, p := range d.PermissionSets {
 		x.setByARN[p.ARN] = int32(i)
-		x.setByName[strings.ToLower(p.Name)] = int32(i)
+		if p.Name != "" { // one AWS would not describe may be known by ARN only
+			x.setByName[strings.ToLower(p.Name)] = int32(i)
+		}
 	}
 	for i, u := range d.Users {
 		x.userByID[u.ID] = int32(i)
@@ -201,4 +204,21 @@ func (x *Index) ouPath(acct int32) string {
 		return "(no OU)"
 	}
 	return strings.Join(parts, "/")
+}
+
+// undescribedNote, appended to "is not in the directory", names the
+// permission sets known by ARN only (AWS refused to describe them and no
+// sync ever read their names), since a name may be one of them.
+func (x *Index) undescribedNote() string {
+	var arns []string
+	for _, p := range x.sets {
+		if p.Name == "" {
+			arns = append(arns, p.ARN)
+		}
+	}
+	if len(arns) == 0 {
+		return ""
+	}
+	return fmt.Sprintf(" (it may be one of the %d permission set(s) managed in the management account that elevate knows by ARN only: %s)",
+		len(arns), strings.Join(arns, ", "))
 }

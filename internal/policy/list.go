@@ -26,7 +26,7 @@ const rankBits = 20
 // the user, with the least restrictive rule for each, ordered by account
 // name, account id, then permission set name; break-glass offers come as
 // separate entries after the regular one. Accounts that are not ACTIVE are
-// left out.
+// left out, and so are the pairs AWS will not let elevate assign (Limits).
 func (e *Engine) ListEligible(user string) []Eligible {
 	x := e.x
 	u, ok := x.user(user)
@@ -75,7 +75,7 @@ func (e *Engine) ListEligible(user string) []Eligible {
 		pair := k >> (rankBits + 1)
 		a, s := x.acctAt[pair/nSets], x.setAt[pair%nSets]
 		acct := &x.accounts[a]
-		if acct.State != "" && acct.State != "ACTIVE" {
+		if acct.State != "" && acct.State != "ACTIVE" || e.limited(a, s) {
 			continue
 		}
 		r := &e.rules[e.byRank[k&(1<<rankBits-1)]]

@@ -146,7 +146,7 @@ var scenarios = []scenario{
 	{name: "user by email", q: q("alice@example.com", "prod", "ReadOnlyAccess"), allowed: true, rule: "ro-everywhere", max: 8 * h},
 	{name: "unknown user", q: q("zed", "prod", "ReadOnlyAccess"), reason: `user "zed" is not in the directory`},
 	{name: "unknown account", q: q("alice", "nope", "ReadOnlyAccess"), reason: `account "nope" does not exist`},
-	{name: "unknown permission set", q: q("alice", "prod", "Nope"), reason: `permission set "Nope" does not exist`},
+	{name: "unknown permission set", q: q("alice", "prod", "Nope"), reason: `permission set "Nope" is not in the directory`},
 	{name: "disabled requester", q: q("frank", "prod", "ReadOnlyAccess"), reason: "frank is disabled"},
 	{name: "ambiguous account name", dir: func(d *access.Directory) {
 		d.Accounts = append(d.Accounts, access.Account{ID: "999999999999", Name: "prod", State: "ACTIVE", ParentID: "r-root"})

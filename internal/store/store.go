@@ -80,6 +80,13 @@ type Requests interface {
 	// Their decision-log entries stay (the chain is pruned only from its
 	// start, by DeleteAuditThrough).
 	DeleteRequests(ctx context.Context, ids []string, before time.Time) ([]string, error)
+	// MarkGrantDrift records that the grant's assignment was found missing
+	// in AWS at since, unless it already was; first reports whether this
+	// call recorded it. ErrNotFound when there is no such grant.
+	MarkGrantDrift(ctx context.Context, grantID string, since time.Time) (first bool, err error)
+	// ClearGrantDrift forgets that the grant's assignment was missing (it
+	// was re-created). A grant without drift is not an error.
+	ClearGrantDrift(ctx context.Context, grantID string) error
 }
 
 // Assignments serializes and answers the decisions about one account

@@ -86,6 +86,19 @@ func (s *Service) syncDirectory(ctx context.Context, runID string, startedAt tim
 	}); err != nil {
 		return nil, fmt.Errorf("begin staging run %s: %w", runID, err)
 	}
+	// A permission set AWS refuses to describe comes without a name: keep
+	// the name a previous sync read, so that messages can still name it.
+	var known []access.PermissionSet
+	if err := s.store.ReadTx(ctx, func(tx store.Tx) (err error) {
+		known, err = tx.ListPermissionSets(ctx)
+		return err
+	}); err != nil {
+		return nil, fmt.Errorf("read the stored permission sets: %w", err)
+	}
+	names := make(map[string]string, len(known))
+	for _, p := range known {
+		names[p.ARN] = p.Name
+	}
 	var (
 		buf  access.Directory
 		rows int
@@ -103,7 +116,12 @@ func (s *Service) syncDirectory(ctx context.Context, runID string, startedAt tim
 	emit := func(ctx context.Context, page access.Directory) error {
 		buf.Accounts = append(buf.Accounts, page.Accounts...)
 		buf.OUs = append(buf.OUs, page.OUs...)
-		buf.PermissionSets = append(buf.PermissionSets, page.PermissionSets...)
+		for _, p := range page.PermissionSets {
+			if p.Name == "" {
+				p.Name = names[p.ARN]
+			}
+			buf.PermissionSets = append(buf.PermissionSets, p)
+		}
 		buf.Users = append(buf.Users, page.Users...)
 		buf.Groups = append(buf.Groups, page.Groups...)
 		buf.Memberships = append(buf.Memberships, page.Memberships...)

@@ -112,6 +112,10 @@ func (s *Service) policyEngine(ctx context.Context, tx store.Tx) (*policy.Engine
 	if ps := e.Problems(); len(ps) > 0 {
 		s.log.WarnContext(ctx, "policy names what the directory does not have", "revision", rev, "problems", len(ps), "first", ps[0].String())
 	}
+	for _, n := range e.Limits() {
+		s.log.WarnContext(ctx, "a policy rule covers what elevate, a delegated administrator, cannot grant; such requests are refused",
+			"revision", rev, "rule", n.Rule, "detail", n.Message)
+	}
 	c.engine, c.revision, c.syncedAt = e, rev, syncedAt
 	return e, nil
 }
@@ -159,8 +163,11 @@ func (s *Service) Explain(ctx context.Context, actor access.Actor, in ExplainInp
 type PolicyPlan struct {
 	Changes  []policy.Change
 	Problems []policy.Problem // invalid or unresolved parts, with lines
-	Revision int              // the revision in effect afterwards
-	Applied  bool             // a new revision was stored
+	// Limits name the rules that cover pairs AWS will not let elevate
+	// assign; they never stop apply (such pairs are simply not eligible).
+	Limits   []policy.LimitNote
+	Revision int  // the revision in effect afterwards
+	Applied  bool // a new revision was stored
 }
 
 func requireAdmin(actor access.Actor, what string) error {
@@ -226,8 +233,9 @@ func (s *Service) planPolicy(ctx context.Context, tx store.Tx, yamlDoc []byte) (
 	if err != nil {
 		return PolicyPlan{}, policy.Document{}, fmt.Errorf("load directory: %w", err)
 	}
-	plan := PolicyPlan{Revision: rev, Changes: policy.Plan(cur, src.Doc),
-		Problems: src.Locate(append(policy.New(src.Doc, policy.NewIndex(dir)).Problems(), s.ceilingProblems(src.Doc)...))}
+	eng := policy.New(src.Doc, policy.NewIndex(dir))
+	plan := PolicyPlan{Revision: rev, Changes: policy.Plan(cur, src.Doc), Limits: eng.Limits(),
+		Problems: src.Locate(append(eng.Problems(), s.ceilingProblems(src.Doc)...))}
 	return plan, src.Doc.Normalize(), nil
 }
 

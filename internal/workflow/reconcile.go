@@ -44,8 +44,12 @@ type ReconcileReport struct {
 	// Removed are elevate's assignments found after their grants ended,
 	// and deleted.
 	Removed []access.Assignment
-	// Missing are active grants whose assignment is missing in AWS.
+	// Missing are active grants whose assignment is missing in AWS (and
+	// was not repaired).
 	Missing []access.GrantRef
+	// Repaired are active grants whose missing assignment was re-created
+	// (Settings.RepairMissing).
+	Repaired []access.GrantRef
 	// Errors are the pairs or assignments that could not be handled; the
 	// next run tries again.
 	Errors []string
@@ -53,7 +57,7 @@ type ReconcileReport struct {
 
 // Counts summarizes the report for the run status and metrics.
 func (r ReconcileReport) Counts() map[string]int {
-	return map[string]int{"pairs": r.Pairs, "reads": r.Reads, "removed": len(r.Removed), "missing": len(r.Missing), "errors": len(r.Errors)}
+	return map[string]int{"pairs": r.Pairs, "reads": r.Reads, "removed": len(r.Removed), "missing": len(r.Missing), "repaired": len(r.Repaired), "errors": len(r.Errors)}
 }
 
 // reconcileRuns serializes the reconciliation runs of each Service, so that
@@ -67,8 +71,12 @@ var reconcileRuns sync.Map // *Service -> *sync.Mutex
 //   - an assignment elevate created or shared that is still in AWS after every
 //     grant that needed it ended, and is not standing, is deleted and
 //     reported (event grant.drift_removed, a warning, a metric);
-//   - an active grant whose assignment is missing in AWS is reported (event
-//     grant.drift_missing once per grant, an error log every run, a metric).
+//   - an active grant whose assignment is missing in AWS is marked (the
+//     grant's drift_missing_since, shown by the API, CLI and portal) and,
+//     when first found, reported once (event grant.drift_missing, which
+//     notifies the requester and the admins, and a warning); a metric
+//     counts it every run. With Settings.RepairMissing it is re-created
+//     instead (event grant.drift_repaired, a metric).
 //
 // A pair that cannot be read is skipped and named in the report's Errors;
 // the run status is stored either way.
@@ -199,10 +207,19 @@ func (s *Service) reconcileAssignment(ctx context.Context, asg access.Assignment
 			open = true
 			// Only a grant active before the list was read can be missing.
 			if !inAWS && !g.ActivatedAt.IsZero() && g.ActivatedAt.Before(listedAt) {
+				ref := access.GrantRef{RequestID: g.RequestID, GrantID: g.GrantID, Status: g.Status}
+				if s.settings.RepairMissing {
+					if err := s.repairMissing(ctx, g); err != nil {
+						return err
+					}
+					rep.Repaired = append(rep.Repaired, ref)
+					inAWS = true
+					continue
+				}
 				if err := s.reportMissing(ctx, g); err != nil {
 					return err
 				}
-				rep.Missing = append(rep.Missing, access.GrantRef{RequestID: g.RequestID, GrantID: g.GrantID, Status: g.Status})
+				rep.Missing = append(rep.Missing, ref)
 			}
 		default:
 			if g.Origin == access.OriginCreated || g.Origin == access.OriginShared {
@@ -227,29 +244,60 @@ func (s *Service) reconcileAssignment(ctx context.Context, asg access.Assignment
 	return nil
 }
 
-// reportMissing reports an active grant whose assignment is gone from AWS:
-// an error log and metric every run, a decision-log event once per grant.
+// reportMissing marks an active grant whose assignment is gone from AWS.
+// Only the run that first finds it reports it: an event (which notifies
+// the requester and the admins) and a warning; later runs count it in the
+// metric and log at debug level.
 func (s *Service) reportMissing(ctx context.Context, g access.ManagedGrant) error {
-	s.log.ErrorContext(ctx, "drift: an active grant's assignment is missing in AWS", "request_id", g.RequestID, "grant_id", g.GrantID,
-		"account_id", g.Assignment.AccountID, "permission_set_arn", g.Assignment.PermissionSetARN, "user_id", g.Assignment.UserID)
+	now := s.clock.Now()
+	first := false
 	err := s.store.InTx(ctx, func(tx store.Tx) error {
-		evs, err := tx.ListEvents(ctx, g.RequestID)
-		if err != nil {
-			return fmt.Errorf("list events of request %s: %w", g.RequestID, err)
+		var err error
+		if first, err = tx.MarkGrantDrift(ctx, g.GrantID, now); err != nil || !first {
+			return err
 		}
-		for _, e := range evs {
-			if e.Type == access.EventDriftMissing && e.GrantID == g.GrantID {
-				return nil // reported before
-			}
-		}
-		return appendEvents(ctx, tx, access.Event{Type: access.EventDriftMissing, RequestID: g.RequestID, GrantID: g.GrantID,
-			Actor: access.SystemActor, At: s.clock.Now(), Details: map[string]string{
+		return s.appendEvents(ctx, tx, access.Event{Type: access.EventDriftMissing, RequestID: g.RequestID, GrantID: g.GrantID,
+			Actor: access.SystemActor, At: now, Details: map[string]string{
 				"account_id": g.Assignment.AccountID, "permission_set_arn": g.Assignment.PermissionSetARN, "user_id": g.Assignment.UserID,
-				"detail": "the assignment was removed outside elevate; access is not re-created",
+				"detail": "the assignment was removed outside elevate; access is not re-created (reconcile.repair_missing re-creates it)",
 			}})
 	})
 	if err != nil {
 		return fmt.Errorf("report missing assignment of grant %s: %w", g.GrantID, err)
+	}
+	log := s.log.DebugContext
+	if first {
+		log = s.log.WarnContext
+	}
+	log(ctx, "drift: an active grant's assignment is missing in AWS", "request_id", g.RequestID, "grant_id", g.GrantID,
+		"account_id", g.Assignment.AccountID, "permission_set_arn", g.Assignment.PermissionSetARN, "user_id", g.Assignment.UserID)
+	return nil
+}
+
+// repairMissing re-creates an active grant's missing assignment
+// (Settings.RepairMissing) and records it: the event grant.drift_repaired,
+// and the grant's drift mark cleared. The create is idempotent, so a run
+// racing the grant's own revocation at worst leaves an assignment that
+// the next run removes as a leftover.
+func (s *Service) repairMissing(ctx context.Context, g access.ManagedGrant) error {
+	awsID, err := s.provider.CreateAssignment(ctx, g.Assignment)
+	if err != nil {
+		return fmt.Errorf("re-create missing assignment of grant %s: %w", g.GrantID, err)
+	}
+	s.log.WarnContext(ctx, "drift: re-created an active grant's missing assignment", "request_id", g.RequestID, "grant_id", g.GrantID,
+		"account_id", g.Assignment.AccountID, "permission_set_arn", g.Assignment.PermissionSetARN, "user_id", g.Assignment.UserID, "aws_request_id", awsID)
+	err = s.store.InTx(ctx, func(tx store.Tx) error {
+		if err := tx.ClearGrantDrift(ctx, g.GrantID); err != nil {
+			return err
+		}
+		return s.appendEvents(ctx, tx, access.Event{Type: access.EventDriftRepaired, RequestID: g.RequestID, GrantID: g.GrantID,
+			Actor: access.SystemActor, At: s.clock.Now(), Details: map[string]string{
+				"account_id": g.Assignment.AccountID, "permission_set_arn": g.Assignment.PermissionSetARN, "user_id": g.Assignment.UserID,
+				"aws_request_id": awsID, "detail": "the assignment was removed outside elevate; reconciliation re-created it (reconcile.repair_missing)",
+			}})
+	})
+	if err != nil {
+		return fmt.Errorf("record repaired assignment of grant %s: %w", g.GrantID, err)
 	}
 	return nil
 }

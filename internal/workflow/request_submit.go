@@ -161,6 +161,9 @@ func (s *Service) decidePolicy(pol *policy.Engine, actor access.Actor, accounts 
 	var ruleNames []string
 	for i, a := range accounts {
 		d := pol.Decide(policy.Question{User: actor.UserID, Account: a.ID, PermissionSet: ps.ARN, BreakGlass: breakGlass})
+		if d.Limit != "" {
+			return elig, 0, access.Errorf(access.CodeDelegatedAdminLimit, "%s. Nothing was sent to AWS; ask an admin for access by other means", d.Reason)
+		}
 		if !d.Allowed && breakGlass {
 			return elig, 0, breakGlassRefusal(pol, actor, a, ps, d)
 		}

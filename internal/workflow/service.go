@@ -36,6 +36,9 @@ type Settings struct {
 	// MaxStartAhead bounds how far ahead a request may start; default
 	// access.DefaultMaxStartAhead.
 	MaxStartAhead time.Duration
+	// RepairMissing makes reconciliation re-create the missing assignment
+	// of an active grant instead of only reporting it.
+	RepairMissing bool
 }
 
 // WithDefaults fills zero fields with policy's defaults.

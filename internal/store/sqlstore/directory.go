@@ -220,13 +220,13 @@ func (t *Tx) UserIDsInGroups(ctx context.Context, groupIDs []string) ([]string, 
 	return ids, nil
 }
 
-const accountColumns = `id, name, email, state, parent_id`
+const accountColumns = `id, name, email, state, parent_id, limit_reason`
 
 func (t *Tx) accounts(ctx context.Context, query string, args ...any) ([]access.Account, error) {
 	var out []access.Account
 	err := t.each(ctx, func(rows Rows) error {
 		var a access.Account
-		if err := rows.Scan(&a.ID, &a.Name, &a.Email, &a.State, &a.ParentID); err != nil {
+		if err := rows.Scan(&a.ID, &a.Name, &a.Email, &a.State, &a.ParentID, &a.Limit); err != nil {
 			return err
 		}
 		out = append(out, a)
@@ -266,7 +266,7 @@ func (t *Tx) FindAccount(ctx context.Context, idOrName string) (access.Account, 
 	return pickOne(t, op, "account name", as, func(a access.Account) string { return a.ID })
 }
 
-const permissionSetColumns = `arn, name, description, session_duration_ns`
+const permissionSetColumns = `arn, name, description, session_duration_ns, limit_reason`
 
 func (t *Tx) permissionSets(ctx context.Context, query string, args ...any) ([]access.PermissionSet, error) {
 	var out []access.PermissionSet
@@ -275,7 +275,7 @@ func (t *Tx) permissionSets(ctx context.Context, query string, args ...any) ([]a
 			p   access.PermissionSet
 			dur int64
 		)
-		if err := rows.Scan(&p.ARN, &p.Name, &p.Description, &dur); err != nil {
+		if err := rows.Scan(&p.ARN, &p.Name, &p.Description, &dur, &p.Limit); err != nil {
 			return err
 		}
 		p.SessionDuration = time.Duration(dur)

@@ -18,9 +18,9 @@ type stageTable struct {
 
 // stageTables are the directory's tables in access.DirectoryKinds order.
 var stageTables = []stageTable{
-	{"accounts", "accounts", "stage_accounts", []string{"id"}, []string{"name", "email", "state", "parent_id"}},
+	{"accounts", "accounts", "stage_accounts", []string{"id"}, []string{"name", "email", "state", "parent_id", "limit_reason"}},
 	{"ous", "ous", "stage_ous", []string{"id"}, []string{"name", "parent_id"}},
-	{"permission_sets", "permission_sets", "stage_permission_sets", []string{"arn"}, []string{"name", "description", "session_duration_ns"}},
+	{"permission_sets", "permission_sets", "stage_permission_sets", []string{"arn"}, []string{"name", "description", "session_duration_ns", "limit_reason"}},
 	{"users", "users", "stage_users", []string{"id"}, []string{"user_name", "display_name", "email", "active"}},
 	{"groups", "groups", "stage_groups", []string{"id"}, []string{"name"}},
 	{"memberships", "memberships", "stage_memberships", []string{"group_id", "user_id"}, nil},
@@ -31,13 +31,13 @@ var stageTables = []stageTable{
 func stageRows(d access.Directory) map[string][][]any {
 	rows := map[string][][]any{}
 	for _, a := range d.Accounts {
-		rows["accounts"] = append(rows["accounts"], []any{a.ID, a.Name, a.Email, a.State, a.ParentID})
+		rows["accounts"] = append(rows["accounts"], []any{a.ID, a.Name, a.Email, a.State, a.ParentID, a.Limit})
 	}
 	for _, o := range d.OUs {
 		rows["ous"] = append(rows["ous"], []any{o.ID, o.Name, o.ParentID})
 	}
 	for _, p := range d.PermissionSets {
-		rows["permission_sets"] = append(rows["permission_sets"], []any{p.ARN, p.Name, p.Description, int64(p.SessionDuration)})
+		rows["permission_sets"] = append(rows["permission_sets"], []any{p.ARN, p.Name, p.Description, int64(p.SessionDuration), p.Limit})
 	}
 	for _, u := range d.Users {
 		rows["users"] = append(rows["users"], []any{u.ID, u.UserName, u.DisplayName, u.Email, u.Active})

@@ -299,14 +299,15 @@ func (t *Tx) loadChildren(ctx context.Context, rs []*access.Request) error {
 	list := t.list(ids)
 	grant := func(rows Rows) error {
 		var (
-			reqID, status, origin  string
-			g                      access.Grant
-			activatedAt, revokedAt dbTime
+			reqID, status, origin         string
+			g                             access.Grant
+			activatedAt, revokedAt, drift dbTime
 		)
 		if err := rows.Scan(&reqID, &g.ID, &g.AccountID, &status, &g.CreateRequestID, &g.DeleteRequestID, &g.Error,
-			&activatedAt, &revokedAt, &origin); err != nil {
+			&activatedAt, &revokedAt, &origin, &drift); err != nil {
 			return err
 		}
+		g.DriftMissingSince = timeOf(drift)
 		g.Status, g.ActivatedAt, g.RevokedAt = access.GrantStatus(status), timeOf(activatedAt), timeOf(revokedAt)
 		g.Origin = access.Origin(origin)
 		r := byID[reqID]
@@ -314,7 +315,7 @@ func (t *Tx) loadChildren(ctx context.Context, rs []*access.Request) error {
 		return nil
 	}
 	if err := t.each(ctx, grant, `SELECT request_id, id, account_id, status, create_request_id, delete_request_id,
-		error, activated_at, revoked_at, origin FROM grants WHERE `+t.d.InList("request_id", "$1")+`
+		error, activated_at, revoked_at, origin, drift_missing_since FROM grants WHERE `+t.d.InList("request_id", "$1")+`
 		ORDER BY request_id, position`, list); err != nil {
 		return fmt.Errorf("load grants: %w", err)
 	}
@@ -376,4 +377,33 @@ func (t *Tx) CountRequests(ctx context.Context) (map[access.Status]int, int, err
 		return nil, 0, t.wrap("count requests", err)
 	}
 	return out, failing, nil
+}
+
+// MarkGrantDrift sets the grant's drift_missing_since unless it is set.
+func (t *Tx) MarkGrantDrift(ctx context.Context, grantID string, since time.Time) (bool, error) {
+	op := "mark drift of grant " + grantID
+	n, err := t.c.Exec(ctx, `UPDATE grants SET drift_missing_since = $1 WHERE id = $2 AND drift_missing_since IS NULL`, t.ts(since), grantID)
+	if err != nil {
+		return false, t.wrap(op, err)
+	}
+	if n > 0 {
+		return true, nil
+	}
+	var one int
+	err = t.c.QueryRow(ctx, `SELECT 1 FROM grants WHERE id = $1`, grantID).Scan(&one)
+	if isNoRows(err) {
+		return false, t.notFound(op)
+	}
+	if err != nil {
+		return false, t.wrap(op, err)
+	}
+	return false, nil
+}
+
+// ClearGrantDrift clears the grant's drift_missing_since.
+func (t *Tx) ClearGrantDrift(ctx context.Context, grantID string) error {
+	if _, err := t.c.Exec(ctx, `UPDATE grants SET drift_missing_since = NULL WHERE id = $1`, grantID); err != nil {
+		return t.wrap("clear drift of grant "+grantID, err)
+	}
+	return nil
 }

@@ -183,3 +183,59 @@ func testDirectoryStageDrop(t *testing.T, s store.Store) {
 		t.Errorf("BeginDirectoryStage of a run id in use = %v, want ErrConflict", err)
 	}
 }
+
+// testDirectoryLimits: the limits a sync records on accounts and permission
+// sets (delegated-administrator facts) are stored, read back, and a sync
+// that learns or forgets one updates exactly that row, so the directory's
+// sync time moves and policy engines built on it are rebuilt.
+func testDirectoryLimits(t *testing.T, s store.Store) {
+	ctx := t.Context()
+	apply := func(runID string, d access.Directory, when time.Duration) access.DirectoryChanges {
+		t.Helper()
+		inTx(t, s, func(tx store.Tx) error { return tx.BeginDirectoryStage(ctx, runID, at(when), at(-time.Hour)) })
+		stageInBatches(t, s, runID, d)
+		return applyStaged(t, s, runID, at(when+time.Second))
+	}
+	d := directory()
+	apply("run1", d, 0)
+
+	limited := directory()
+	limited.Accounts[0].Limit = access.LimitManagementAccount
+	limited.PermissionSets[0].Limit = access.LimitManagementProvisioned
+	limited.PermissionSets = append(limited.PermissionSets, access.PermissionSet{ARN: "arn:aws:sso:::permissionSet/ssoins-x/ps-undescribed", Limit: access.LimitNotDescribable})
+	ch := apply("run2", limited, time.Minute)
+	for _, tc := range []struct {
+		kind string
+		want access.DirectoryChange
+	}{
+		{"accounts", access.DirectoryChange{Seen: len(d.Accounts), Updated: 1}},
+		{"permission_sets", access.DirectoryChange{Seen: len(d.PermissionSets) + 1, Updated: 1, Inserted: 1}},
+	} {
+		if ch[tc.kind] != tc.want {
+			t.Errorf("%s changes = %+v, want %+v", tc.kind, ch[tc.kind], tc.want)
+		}
+	}
+	if got, want := snapshot(t, s), sortedDirectory(limited); !reflect.DeepEqual(got, want) {
+		t.Fatalf("directory with limits:\n got %+v\nwant %+v", got, want)
+	}
+	readTx(t, s, func(tx store.Tx) error {
+		a, err := tx.FindAccount(ctx, d.Accounts[0].ID)
+		if err == nil && a.Limit != access.LimitManagementAccount {
+			t.Errorf("FindAccount limit = %q", a.Limit)
+		}
+		ps, err2 := tx.FindPermissionSet(ctx, "arn:aws:sso:::permissionSet/ssoins-x/ps-undescribed")
+		if err2 == nil && ps.Limit != access.LimitNotDescribable {
+			t.Errorf("FindPermissionSet limit = %q", ps.Limit)
+		}
+		return errors.Join(err, err2)
+	})
+
+	// Forgotten again (elevate now runs in the management account).
+	ch = apply("run3", d, 2*time.Minute)
+	if ch["accounts"].Updated != 1 || ch["permission_sets"].Updated != 1 || ch["permission_sets"].Deleted != 1 {
+		t.Errorf("changes when the limits go: %+v", ch)
+	}
+	if got, want := snapshot(t, s), sortedDirectory(d); !reflect.DeepEqual(got, want) {
+		t.Fatalf("directory without limits:\n got %+v\nwant %+v", got, want)
+	}
+}

@@ -49,6 +49,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"DirectoryLookups", testDirectoryLookups},
 		{"DirectoryReplaceTwice", testDirectoryReplaceTwice},
 		{"DirectoryStageApply", testDirectoryStageApply},
+		{"DirectoryLimits", testDirectoryLimits},
 		{"DirectoryStageDrop", testDirectoryStageDrop},
 		{"Tokens", testTokens},
 		{"TokenListDelete", testTokenListDelete},
