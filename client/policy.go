@@ -11,6 +11,9 @@ import (
 type PolicyDocument struct {
 	Revision int    `json:"revision,omitempty"`
 	Document string `json:"document"`
+	// Force applies a change that removes the caller's own admin role or
+	// names a missing or empty role group, as long as an admin remains.
+	Force bool `json:"force,omitempty"`
 }
 
 // PolicyChange is one difference a plan found.
@@ -91,8 +94,13 @@ func (c *Client) ExportPolicy(ctx context.Context) (*PolicyDocument, error) {
 
 // PlanPolicy says what applying the YAML document would change (admins).
 func (c *Client) PlanPolicy(ctx context.Context, yamlDoc string) (*PolicyPlan, error) {
+	return c.PlanPolicyDocument(ctx, PolicyDocument{Document: yamlDoc})
+}
+
+// PlanPolicyDocument is PlanPolicy with the body's options (force).
+func (c *Client) PlanPolicyDocument(ctx context.Context, d PolicyDocument) (*PolicyPlan, error) {
 	var out PolicyPlan
-	if err := c.do(ctx, "POST", "/admin/policy/plan", nil, PolicyDocument{Document: yamlDoc}, &out); err != nil {
+	if err := c.do(ctx, "POST", "/admin/policy/plan", nil, d, &out); err != nil {
 		return nil, err
 	}
 	return &out, nil
@@ -100,8 +108,13 @@ func (c *Client) PlanPolicy(ctx context.Context, yamlDoc string) (*PolicyPlan, e
 
 // ApplyPolicy replaces the policy with the YAML document (admins).
 func (c *Client) ApplyPolicy(ctx context.Context, yamlDoc string) (*PolicyPlan, error) {
+	return c.ApplyPolicyDocument(ctx, PolicyDocument{Document: yamlDoc})
+}
+
+// ApplyPolicyDocument is ApplyPolicy with the body's options (force).
+func (c *Client) ApplyPolicyDocument(ctx context.Context, d PolicyDocument) (*PolicyPlan, error) {
 	var out PolicyPlan
-	if err := c.do(ctx, "PUT", "/admin/policy", nil, PolicyDocument{Document: yamlDoc}, &out); err != nil {
+	if err := c.do(ctx, "PUT", "/admin/policy", nil, d, &out); err != nil {
 		return nil, err
 	}
 	return &out, nil

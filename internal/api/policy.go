@@ -19,8 +19,8 @@ import (
 type Policy interface {
 	Explain(ctx context.Context, actor access.Actor, in workflow.ExplainInput) (policy.Explanation, error)
 	ExportPolicy(ctx context.Context, actor access.Actor) ([]byte, int, error)
-	PlanPolicy(ctx context.Context, actor access.Actor, yamlDoc []byte) (workflow.PolicyPlan, error)
-	ApplyPolicy(ctx context.Context, actor access.Actor, yamlDoc []byte) (workflow.PolicyPlan, error)
+	PlanPolicy(ctx context.Context, actor access.Actor, yamlDoc []byte, force bool) (workflow.PolicyPlan, error)
+	ApplyPolicy(ctx context.Context, actor access.Actor, yamlDoc []byte, force bool) (workflow.PolicyPlan, error)
 }
 
 var _ Policy = (*workflow.Service)(nil)
@@ -101,6 +101,15 @@ type policyDocJSON struct {
 	Document string `json:"document"`
 }
 
+// policyChangeJSON is the body of plan and apply: the document, and force
+// to apply a change that removes the caller's own admin role or names a
+// missing or empty role group (never one that leaves no admin).
+type policyChangeJSON struct {
+	Revision int    `json:"revision"`
+	Document string `json:"document"`
+	Force    bool   `json:"force"`
+}
+
 // policyPlanJSON is the answer of plan and apply.
 type policyPlanJSON struct {
 	Revision int              `json:"revision"`
@@ -135,7 +144,7 @@ func (a *API) putPolicy(w http.ResponseWriter, r *http.Request, actor access.Act
 }
 
 func (a *API) policyChange(w http.ResponseWriter, r *http.Request, actor access.Actor,
-	do func(Policy, context.Context, access.Actor, []byte) (workflow.PolicyPlan, error)) error {
+	do func(Policy, context.Context, access.Actor, []byte, bool) (workflow.PolicyPlan, error)) error {
 	p, err := a.policySvc()
 	if err != nil {
 		return err
@@ -147,14 +156,14 @@ func (a *API) policyChange(w http.ResponseWriter, r *http.Request, actor access.
 		}
 		return fmt.Errorf("read request body: %w", err)
 	}
-	var body policyDocJSON
+	var body policyChangeJSON
 	if err := json.Unmarshal(data, &body); err != nil {
-		return access.Errorf(access.CodeInvalid, "request body must be {\"document\": \"<policy YAML>\"}: %s", err.Error())
+		return access.Errorf(access.CodeInvalid, "request body must be {\"document\": \"<policy YAML>\"} (and \"force\": true to override a lockout problem): %s", err.Error())
 	}
 	if body.Document == "" {
 		return access.Errorf(access.CodeInvalid, "document is empty: send the policy YAML")
 	}
-	plan, err := do(p, r.Context(), actor, []byte(body.Document))
+	plan, err := do(p, r.Context(), actor, []byte(body.Document), body.Force)
 	if err != nil {
 		return err
 	}

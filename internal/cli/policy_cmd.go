@@ -63,6 +63,7 @@ func policyPlanApply(ctx context.Context, env *Env, verb string, args []string) 
 	fs := newFlagSet(env, "policy "+verb)
 	cf := addClientFlags(fs, env)
 	file := fs.String("f", "", "the policy YAML document (required)")
+	force := fs.Bool("force", false, "apply even though the change removes your own admin role or names a missing or empty admins/auditors group (never when no admin would remain)")
 	if _, err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -78,10 +79,11 @@ func policyPlanApply(ctx context.Context, env *Env, verb string, args []string) 
 		return err
 	}
 	var plan *client.PolicyPlan
+	body := client.PolicyDocument{Document: string(data), Force: *force}
 	if verb == "plan" {
-		plan, err = c.PlanPolicy(ctx, string(data))
+		plan, err = c.PlanPolicyDocument(ctx, body)
 	} else {
-		plan, err = c.ApplyPolicy(ctx, string(data))
+		plan, err = c.ApplyPolicyDocument(ctx, body)
 	}
 	if err != nil {
 		return cf.explain(err)

@@ -17,8 +17,8 @@ import (
 // audit); *workflow.Service satisfies it.
 type PolicyEditor interface {
 	ExportPolicy(ctx context.Context, actor access.Actor) ([]byte, int, error)
-	PlanPolicy(ctx context.Context, actor access.Actor, yamlDoc []byte) (workflow.PolicyPlan, error)
-	ApplyPolicy(ctx context.Context, actor access.Actor, yamlDoc []byte) (workflow.PolicyPlan, error)
+	PlanPolicy(ctx context.Context, actor access.Actor, yamlDoc []byte, force bool) (workflow.PolicyPlan, error)
+	ApplyPolicy(ctx context.Context, actor access.Actor, yamlDoc []byte, force bool) (workflow.PolicyPlan, error)
 }
 
 var _ PolicyEditor = (*workflow.Service)(nil)
@@ -116,7 +116,7 @@ func (p *Portal) planPolicy(w http.ResponseWriter, r *http.Request, actor access
 	if err != nil {
 		return p.policyError(w, r, actor, d, err)
 	}
-	plan, err := e.PlanPolicy(r.Context(), actor, []byte(d.Policy))
+	plan, err := e.PlanPolicy(r.Context(), actor, []byte(d.Policy), false) // the portal never forces a lockout change: the API and the CLI do, explicitly
 	if err != nil {
 		return p.policyError(w, r, actor, d, err)
 	}
@@ -147,7 +147,7 @@ func (p *Portal) applyPolicy(w http.ResponseWriter, r *http.Request, actor acces
 		return p.policyError(w, r, actor, d, access.Errorf(access.CodeConflict,
 			"Not applied: another change made the policy revision %d since your plan against revision %d. Plan again.", current, d.Revision))
 	}
-	plan, err := e.ApplyPolicy(r.Context(), actor, []byte(d.Policy))
+	plan, err := e.ApplyPolicy(r.Context(), actor, []byte(d.Policy), false)
 	if err != nil {
 		return p.policyError(w, r, actor, d, err)
 	}

@@ -80,6 +80,7 @@ func (s *Service) actorFor(ctx context.Context, tx store.Tx, userID string, via 
 	if err != nil {
 		return access.Actor{}, err
 	}
+	a.Admin = a.Admin || isListedAdmin(set, u) // settings.admins: the break-glass list admin recover writes
 	a.Auditor, err = s.inNamedGroup(ctx, tx, groups, set.AuditorsGroup)
 	if err != nil {
 		return access.Actor{}, err

@@ -195,14 +195,16 @@ func (s *Service) ExportPolicy(ctx context.Context, actor access.Actor) ([]byte,
 }
 
 // PlanPolicy compares a YAML document with the policy in effect. Admins only.
-func (s *Service) PlanPolicy(ctx context.Context, actor access.Actor, yamlDoc []byte) (PolicyPlan, error) {
+// force waives the problems an admin may choose to override (see
+// roleProblems).
+func (s *Service) PlanPolicy(ctx context.Context, actor access.Actor, yamlDoc []byte, force bool) (PolicyPlan, error) {
 	if err := requireAdmin(actor, "plan policy changes"); err != nil {
 		return PolicyPlan{}, err
 	}
 	var plan PolicyPlan
 	err := s.store.ReadTx(ctx, func(tx store.Tx) error {
 		var err error
-		plan, _, err = s.planPolicy(ctx, tx, yamlDoc)
+		plan, _, err = s.planPolicy(ctx, tx, yamlDoc, actor, force)
 		return err
 	})
 	if err != nil {
@@ -211,7 +213,11 @@ func (s *Service) PlanPolicy(ctx context.Context, actor access.Actor, yamlDoc []
 	return plan, nil
 }
 
-func (s *Service) planPolicy(ctx context.Context, tx store.Tx, yamlDoc []byte) (PolicyPlan, policy.Document, error) {
+// planPolicy compares a document with the policy in effect and lists its
+// problems: names the directory does not have, durations above the ceiling,
+// and role changes that would lock admins or auditors out (for actor,
+// unless force waives them).
+func (s *Service) planPolicy(ctx context.Context, tx store.Tx, yamlDoc []byte, actor access.Actor, force bool) (PolicyPlan, policy.Document, error) {
 	src, err := policy.Parse(yamlDoc)
 	if err != nil {
 		return PolicyPlan{}, policy.Document{}, access.Errorf(access.CodeInvalid, "%s", err.Error())
@@ -224,19 +230,23 @@ func (s *Service) planPolicy(ctx context.Context, tx store.Tx, yamlDoc []byte) (
 	if err != nil {
 		return PolicyPlan{}, policy.Document{}, fmt.Errorf("load directory: %w", err)
 	}
-	plan := PolicyPlan{Revision: rev, Changes: policy.Plan(cur, src.Doc),
-		Problems: src.Locate(append(policy.New(src.Doc, policy.NewIndex(dir)).Problems(), s.ceilingProblems(src.Doc)...))}
+	ps := append(policy.New(src.Doc, policy.NewIndex(dir)).Problems(), s.ceilingProblems(src.Doc)...)
+	ps = append(ps, roleProblems(dir, cur.Normalize().Settings, src.Doc.Normalize().Settings, actor, force)...)
+	plan := PolicyPlan{Revision: rev, Changes: policy.Plan(cur, src.Doc), Problems: src.Locate(ps)}
 	return plan, src.Doc.Normalize(), nil
 }
 
 // ApplyPolicy replaces the policy with a YAML document, atomically, when it
 // is valid and every name resolves; the change is audited with the
 // documents before and after. An unchanged document is a no-op. Admins only.
-func (s *Service) ApplyPolicy(ctx context.Context, actor access.Actor, yamlDoc []byte) (PolicyPlan, error) {
+// force applies a change that removes the actor's own admin role or names
+// a role group that is missing or empty, as long as an admin remains.
+func (s *Service) ApplyPolicy(ctx context.Context, actor access.Actor, yamlDoc []byte, force bool) (PolicyPlan, error) {
 	if err := requireAdmin(actor, "apply a policy"); err != nil {
 		return PolicyPlan{}, err
 	}
 	return s.applyPolicy(ctx, actor, policyApply{
+		force:    force,
 		document: func(policy.Document, int) ([]byte, error) { return yamlDoc, nil },
 		event: func(cur, next policy.Document, plan PolicyPlan, now time.Time) (access.Event, error) {
 			before, err := policy.Marshal(cur)
@@ -258,6 +268,8 @@ func (s *Service) ApplyPolicy(ctx context.Context, actor access.Actor, yamlDoc [
 // document) and UpdateSettings (its settings) share the same validation,
 // revision and audit path.
 type policyApply struct {
+	// force waives the role problems an admin may override.
+	force bool
 	// document returns the YAML document to apply, given the document in
 	// effect and its revision (read in the applying transaction).
 	document func(cur policy.Document, rev int) ([]byte, error)
@@ -282,7 +294,7 @@ func (s *Service) applyPolicy(ctx context.Context, actor access.Actor, ap policy
 			return err
 		}
 		var next policy.Document
-		plan, next, err = s.planPolicy(ctx, tx, yamlDoc)
+		plan, next, err = s.planPolicy(ctx, tx, yamlDoc, actor, ap.force)
 		if err != nil {
 			return err
 		}

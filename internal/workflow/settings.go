@@ -27,6 +27,11 @@ type SettingsUpdate struct {
 	AdminsGroup          *string
 	AuditorsGroup        *string
 	NotificationChannels *[]string
+	Admins               *[]string
+	// Force applies a change that removes the actor's own admin role or
+	// names a role group that is missing or empty, as long as an admin
+	// remains.
+	Force bool
 }
 
 // apply returns cur with the update's fields.
@@ -51,6 +56,9 @@ func (u SettingsUpdate) apply(cur policy.Settings) policy.Settings {
 	}
 	if u.NotificationChannels != nil {
 		cur.NotificationChannels = *u.NotificationChannels
+	}
+	if u.Admins != nil {
+		cur.Admins = *u.Admins
 	}
 	return cur
 }
@@ -111,6 +119,7 @@ func (s *Service) UpdateSettings(ctx context.Context, actor access.Actor, u Sett
 	}
 	var result policy.Settings
 	plan, err := s.applyPolicy(ctx, actor, policyApply{
+		force: u.Force,
 		document: func(cur policy.Document, rev int) ([]byte, error) {
 			if u.Revision != 0 && u.Revision != rev {
 				return nil, access.Errorf(access.CodeConflict, "the policy changed since revision %d (now %d): read the settings again", u.Revision, rev)
