@@ -375,7 +375,7 @@ func TestLifecycle(t *testing.T) {
 	// A second decision on a decided request conflicts.
 	r = ta.do("POST", path+"/reject", apitest.CarolToken, nil)
 	mustStatus(t, r, http.StatusConflict)
-	if r.errorCode(t) != "illegal_transition" {
+	if r.errorCode(t) != "already_decided" {
 		t.Errorf("code = %q", r.errorCode(t))
 	}
 
