@@ -211,7 +211,7 @@ func TestMe(t *testing.T) {
 	if err := json.Unmarshal(r.body, &me); err != nil {
 		t.Fatal(err)
 	}
-	want := meJSON{UserID: "u-audit", UserName: "audrey", Email: "audrey@example.com", Groups: []string{"g-aud"}, Auditor: true}
+	want := meJSON{UserID: "u-audit", UserName: "audrey", Email: "audrey@example.com", Groups: []string{"g-aud"}, GroupNames: []string{"auditors"}, Auditor: true}
 	if fmt.Sprint(me) != fmt.Sprint(want) {
 		t.Errorf("me = %+v, want %+v", me, want)
 	}

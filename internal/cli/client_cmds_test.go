@@ -398,10 +398,13 @@ func TestEligibilityAndWhoami(t *testing.T) {
 		t.Errorf("eligibility --json: %v: %s", err, out)
 	}
 	out = ct.mustRun(apitest.AuditorToken, "whoami")
-	for _, want := range []string{"audrey", "audrey@example.com", "u-audit", "g-aud", "auditor", ct.url} {
+	for _, want := range []string{"audrey", "audrey@example.com", "u-audit", "Groups:   auditors\n", "auditor", ct.url} {
 		if !strings.Contains(out, want) {
 			t.Errorf("whoami lacks %q:\n%s", want, out)
 		}
+	}
+	if strings.Contains(out, "g-aud") {
+		t.Errorf("whoami shows the group id, not its name:\n%s", out)
 	}
 	out = ct.mustRun(apitest.AliceToken, "whoami", "--json")
 	var me struct {
