@@ -425,3 +425,15 @@ func TestRequestWaitInterrupted(t *testing.T) {
 		t.Errorf("exit %d, stderr %s", code, errOut)
 	}
 }
+
+// TestRequestQuiet: --quiet prints the request id alone on stdout and
+// nothing on stderr, for ID=$(elevate request ... --quiet).
+func TestRequestQuiet(t *testing.T) {
+	ct := newClientCmdTest(t)
+	code, out, errOut := ct.run(apitest.AliceToken, "request", "--account", apitest.ProdAccount, "--permission-set", "AdministratorAccess",
+		"--duration", "1h", "--reason", "fix prod", "--quiet")
+	id := strings.TrimSpace(out)
+	if code != 0 || !strings.HasPrefix(id, "req_") || strings.Contains(id, "\n") || out != id+"\n" || errOut != "" {
+		t.Errorf("request --quiet: exit %d, stdout %q, stderr %q; want the id alone on stdout and an empty stderr", code, out, errOut)
+	}
+}

@@ -6,6 +6,7 @@ import (
 	"os"
 	"strings"
 
+	"github.com/elevate/elevate/internal/access"
 	"github.com/elevate/elevate/internal/config"
 )
 
@@ -35,7 +36,7 @@ func cmdConfig(_ context.Context, env *Env, args []string) error {
 		for _, p := range problems {
 			fmt.Fprintln(env.Stderr, p)
 		}
-		return fmt.Errorf("%d problems in the configuration", len(problems))
+		return fmt.Errorf("%s in the configuration", access.Plural(len(problems), "problem", ""))
 	}
 	if sub == "dump" {
 		out, err := config.Dump(cfg)
@@ -69,5 +70,5 @@ func summary(c config.Config) string {
 	if len(signin) == 0 {
 		signin = append(signin, "API tokens only")
 	}
-	return fmt.Sprintf("listens on %s, %s, sign-in: %s, %d eligibility rules", c.Addr, db, strings.Join(signin, "+"), len(c.Policy.Rules))
+	return fmt.Sprintf("listens on %s, %s, sign-in: %s, %s", c.Addr, db, strings.Join(signin, "+"), access.Plural(len(c.Policy.Rules), "eligibility rule", ""))
 }
