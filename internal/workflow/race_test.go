@@ -67,6 +67,19 @@ func newService(t *testing.T, approvals int) (*workflow.Service, *recordingSched
 // policy is the one rule.
 func newServiceWithRule(t *testing.T, rule policy.Rule) (*workflow.Service, store.Store, *recordingScheduler) {
 	t.Helper()
+	st := newDirStore(t)
+	sched := &recordingScheduler{}
+	svc, err := workflow.New(workflow.Settings{MinDuration: time.Minute, Rules: []policy.Rule{rule}},
+		workflow.Deps{Store: st, Scheduler: sched, Provider: noAWS{}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return svc, st, sched
+}
+
+// newDirStore is a migrated SQLite store holding dir.
+func newDirStore(t *testing.T) store.Store {
+	t.Helper()
 	ctx := context.Background()
 	st, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "elevate.db"), nil)
 	if err != nil {
@@ -79,13 +92,7 @@ func newServiceWithRule(t *testing.T, rule policy.Rule) (*workflow.Service, stor
 	if err := st.InTx(ctx, func(tx store.Tx) error { return tx.ReplaceDirectory(ctx, dir, time.Now()) }); err != nil {
 		t.Fatal(err)
 	}
-	sched := &recordingScheduler{}
-	svc, err := workflow.New(workflow.Settings{MinDuration: time.Minute, Rules: []policy.Rule{rule}},
-		workflow.Deps{Store: st, Scheduler: sched, Provider: noAWS{}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return svc, st, sched
+	return st
 }
 
 func actor(id, name string) access.Actor {
