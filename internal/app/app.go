@@ -47,7 +47,7 @@ type Options struct {
 	// listener, no server; Run is not allowed.
 	NoServe bool
 	// Offline builds the app for the commands that only use the database
-	// (token create, signin-link, admin recover): no AWS configuration is
+	// (token create, admin recover): no AWS configuration is
 	// loaded and no AWS call is made (the Identity Center instance is not
 	// discovered); anything that would call AWS fails, naming why. It
 	// implies NoServe.
