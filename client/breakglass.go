@@ -69,6 +69,7 @@ type Settings struct {
 	AdminsGroup          string   `json:"admins_group"`
 	AuditorsGroup        string   `json:"auditors_group"`
 	NotificationChannels []string `json:"notification_channels"`
+	Admins               []string `json:"admins"` // users who are admins besides the admins group's members
 }
 
 // SettingsUpdate names the settings to change; nil fields keep their value.
@@ -81,6 +82,10 @@ type SettingsUpdate struct {
 	AdminsGroup          *string   `json:"admins_group,omitempty"`
 	AuditorsGroup        *string   `json:"auditors_group,omitempty"`
 	NotificationChannels *[]string `json:"notification_channels,omitempty"`
+	Admins               *[]string `json:"admins,omitempty"`
+	// Force applies a change that removes the caller's own admin role or
+	// names a missing or empty role group, as long as an admin remains.
+	Force bool `json:"force,omitempty"`
 }
 
 // GetSettings returns the settings in effect (admins).

@@ -11,6 +11,9 @@ import (
 type PolicyDocument struct {
 	Revision int    `json:"revision,omitempty"`
 	Document string `json:"document"`
+	// Force applies a change that removes the caller's own admin role or
+	// names a missing or empty role group, as long as an admin remains.
+	Force bool `json:"force,omitempty"`
 }
 
 // PolicyChange is one difference a plan found.
@@ -101,17 +104,24 @@ func (c *Client) ExportPolicy(ctx context.Context) (*PolicyDocument, error) {
 
 // PlanPolicy says what applying the YAML document would change (admins).
 func (c *Client) PlanPolicy(ctx context.Context, yamlDoc string) (*PolicyPlan, error) {
+	return c.PlanPolicyDocument(ctx, PolicyDocument{Document: yamlDoc})
+}
+
+// PlanPolicyDocument is PlanPolicy with the body's options (force).
+func (c *Client) PlanPolicyDocument(ctx context.Context, d PolicyDocument) (*PolicyPlan, error) {
 	var out PolicyPlan
-	if err := c.do(ctx, "POST", "/admin/policy/plan", nil, PolicyDocument{Document: yamlDoc}, &out); err != nil {
+	if err := c.do(ctx, "POST", "/admin/policy/plan", nil, d, &out); err != nil {
 		return nil, err
 	}
 	return &out, nil
 }
 
-// policyApply is the body of ApplyPolicy.
+// policyApply is the body of ApplyPolicy: the revision is always sent (0 is
+// the configuration file's policy).
 type policyApply struct {
 	Revision int    `json:"revision"`
 	Document string `json:"document"`
+	Force    bool   `json:"force,omitempty"`
 }
 
 // ApplyPolicy replaces the policy with the YAML document (admins). revision
@@ -119,8 +129,14 @@ type policyApply struct {
 // PolicyDocument.Revision); when the policy changed since, the server
 // refuses with 409 conflict.
 func (c *Client) ApplyPolicy(ctx context.Context, yamlDoc string, revision int) (*PolicyPlan, error) {
+	return c.ApplyPolicyDocument(ctx, PolicyDocument{Revision: revision, Document: yamlDoc})
+}
+
+// ApplyPolicyDocument is ApplyPolicy with the body's options (force); d's
+// Revision is the one the document was planned on.
+func (c *Client) ApplyPolicyDocument(ctx context.Context, d PolicyDocument) (*PolicyPlan, error) {
 	var out PolicyPlan
-	if err := c.do(ctx, "PUT", "/admin/policy", nil, policyApply{Revision: revision, Document: yamlDoc}, &out); err != nil {
+	if err := c.do(ctx, "PUT", "/admin/policy", nil, policyApply(d), &out); err != nil {
 		return nil, err
 	}
 	return &out, nil

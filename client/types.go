@@ -114,12 +114,13 @@ type Extension struct {
 }
 
 type Me struct {
-	UserID   string   `json:"user_id"`
-	UserName string   `json:"user_name"`
-	Email    string   `json:"email"`
-	Groups   []string `json:"groups"` // group ids
-	Admin    bool     `json:"admin"`
-	Auditor  bool     `json:"auditor"`
+	UserID     string   `json:"user_id"`
+	UserName   string   `json:"user_name"`
+	Email      string   `json:"email"`
+	Groups     []string `json:"groups"`      // group ids
+	GroupNames []string `json:"group_names"` // the groups' names, sorted
+	Admin      bool     `json:"admin"`
+	Auditor    bool     `json:"auditor"`
 }
 
 // Account is an AWS account.

@@ -126,6 +126,7 @@ var guideExternal = map[string]string{
 	"aws dynamodb":             "reads TEAM's tables in the account TEAM runs in",
 	"elevate import":           "run by TestImportTeam (internal/cli) on a sample TEAM export",
 	"elevate policy":           "needs a running server and an admin's token; run by the policy tests of internal/app",
+	"elevate admin":            "admin recover is for a lockout the guide does not cause; run by TestAdminLockout (internal/app) and TestDatabaseCommandsMakeNoAWSCall (internal/cli)",
 }
 
 // TestOperationsGuideCommandsAreCovered checks that every shell command in

@@ -60,3 +60,27 @@ func EscapeControls(s string) string {
 	}
 	return b.String()
 }
+
+// JoinAnd joins names for a sentence: "bob", "bob and carol", "bob, carol
+// and dave".
+func JoinAnd(names []string) string {
+	switch len(names) {
+	case 0:
+		return ""
+	case 1:
+		return names[0]
+	}
+	return strings.Join(names[:len(names)-1], ", ") + " and " + names[len(names)-1]
+}
+
+// Plural renders a count with its noun: "1 permission set", "2 permission
+// sets". plural is the noun's plural; empty means noun + "s".
+func Plural(n int, noun, plural string) string {
+	if n == 1 || n == -1 {
+		return fmt.Sprintf("%d %s", n, noun)
+	}
+	if plural == "" {
+		plural = noun + "s"
+	}
+	return fmt.Sprintf("%d %s", n, plural)
+}

@@ -57,3 +57,30 @@ func TestEscapeControls(t *testing.T) {
 		}
 	}
 }
+
+func TestPluralAndJoinAnd(t *testing.T) {
+	t.Parallel()
+	for _, c := range []struct {
+		n            int
+		noun, plural string
+		want         string
+	}{
+		{0, "permission set", "", "0 permission sets"},
+		{1, "permission set", "", "1 permission set"},
+		{2, "permission set", "", "2 permission sets"},
+		{1, "entry", "entries", "1 entry"},
+		{3, "entry", "entries", "3 entries"},
+	} {
+		if got := Plural(c.n, c.noun, c.plural); got != c.want {
+			t.Errorf("Plural(%d, %q, %q) = %q, want %q", c.n, c.noun, c.plural, got, c.want)
+		}
+	}
+	for _, c := range []struct {
+		names []string
+		want  string
+	}{{nil, ""}, {[]string{"bob"}, "bob"}, {[]string{"bob", "carol"}, "bob and carol"}, {[]string{"a", "b", "c"}, "a, b and c"}} {
+		if got := JoinAnd(c.names); got != c.want {
+			t.Errorf("JoinAnd(%v) = %q, want %q", c.names, got, c.want)
+		}
+	}
+}

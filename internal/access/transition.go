@@ -185,6 +185,35 @@ func checkComment(comment string) error {
 	return nil
 }
 
+// alreadyDecided returns the already_decided error for a request its
+// approvers have decided (rejected, or approved by enough of them), saying
+// who decided and when, or nil when no one did (cancelled, expired, or no
+// approval needed).
+func (r Request) alreadyDecided() error {
+	var names []string
+	var at time.Time
+	verdict := VerdictApprove
+	if r.Status == StatusRejected {
+		verdict = VerdictReject
+	} else if r.ApprovalsRequired == 0 || r.ApprovalCount() < r.ApprovalsRequired {
+		return nil
+	}
+	for _, ap := range r.Approvals {
+		if ap.Verdict == verdict {
+			names = append(names, ap.UserName)
+			if ap.At.After(at) {
+				at = ap.At
+			}
+		}
+	}
+	if len(names) == 0 {
+		return nil
+	}
+	word := map[Verdict]string{VerdictApprove: "approved", VerdictReject: "rejected"}[verdict]
+	return Errorf(CodeAlreadyDecided, "request %s was already %s by %s at %s (it is %s)",
+		r.ID, word, JoinAnd(names), at.UTC().Format("2006-01-02 15:04 UTC"), r.Status)
+}
+
 // decide checks that a may decide r, which must be pending.
 func (r Request) decide(a Actor, v Verdict, comment string, now time.Time) (Request, error) {
 	if err := checkComment(comment); err != nil {
@@ -192,6 +221,9 @@ func (r Request) decide(a Actor, v Verdict, comment string, now time.Time) (Requ
 	}
 	action := map[Verdict]string{VerdictApprove: "approved", VerdictReject: "rejected"}[v]
 	if r.Status != StatusPending {
+		if err := r.alreadyDecided(); err != nil {
+			return r, err
+		}
 		return r, illegal(r, action)
 	}
 	if a.UserID == r.RequesterID {

@@ -198,14 +198,14 @@ func TestTransitionMatrix(t *testing.T) {
 			"end":     {"requester": "!illegal_transition", "approver": "!illegal_transition", "non-approver": "!forbidden", "admin": "!illegal_transition", "auditor": "!forbidden"},
 		},
 		StatusScheduled: {
-			"approve": {"requester": "!illegal_transition", "approver": "!illegal_transition", "non-approver": "!illegal_transition", "admin": "!illegal_transition", "auditor": "!illegal_transition"},
-			"reject":  {"requester": "!illegal_transition", "approver": "!illegal_transition", "non-approver": "!illegal_transition", "admin": "!illegal_transition", "auditor": "!illegal_transition"},
+			"approve": {"requester": "!already_decided", "approver": "!already_decided", "non-approver": "!already_decided", "admin": "!already_decided", "auditor": "!already_decided"},
+			"reject":  {"requester": "!already_decided", "approver": "!already_decided", "non-approver": "!already_decided", "admin": "!already_decided", "auditor": "!already_decided"},
 			"cancel":  {"requester": "cancelled", "approver": "!forbidden", "non-approver": "!forbidden", "admin": "cancelled", "auditor": "!forbidden"},
 			"end":     {"requester": "!illegal_transition", "approver": "!illegal_transition", "non-approver": "!forbidden", "admin": "!illegal_transition", "auditor": "!forbidden"},
 		},
 		StatusActive: {
-			"approve": {"requester": "!illegal_transition", "approver": "!illegal_transition", "non-approver": "!illegal_transition", "admin": "!illegal_transition", "auditor": "!illegal_transition"},
-			"reject":  {"requester": "!illegal_transition", "approver": "!illegal_transition", "non-approver": "!illegal_transition", "admin": "!illegal_transition", "auditor": "!illegal_transition"},
+			"approve": {"requester": "!already_decided", "approver": "!already_decided", "non-approver": "!already_decided", "admin": "!already_decided", "auditor": "!already_decided"},
+			"reject":  {"requester": "!already_decided", "approver": "!already_decided", "non-approver": "!already_decided", "admin": "!already_decided", "auditor": "!already_decided"},
 			"cancel":  {"requester": "!illegal_transition", "approver": "!forbidden", "non-approver": "!forbidden", "admin": "!illegal_transition", "auditor": "!forbidden"},
 			"end":     {"requester": "active", "approver": "active", "non-approver": "!forbidden", "admin": "active", "auditor": "!forbidden"},
 		},
@@ -218,6 +218,8 @@ func TestTransitionMatrix(t *testing.T) {
 			for role := range actors {
 				code := "!illegal_transition"
 				switch {
+				case (act.name == "approve" || act.name == "reject") && decidedStatus[st]:
+					code = "!already_decided"
 				case act.name == "cancel" && role != "requester" && role != "admin":
 					code = "!forbidden"
 				case act.name == "end" && (role == "non-approver" || role == "auditor"):
@@ -256,6 +258,54 @@ func TestTransitionMatrix(t *testing.T) {
 				})
 			}
 		}
+	}
+}
+
+// decidedStatus are the statuses inStatus reaches through the approvers'
+// decision (approved, or rejected): deciding them again is already_decided.
+var decidedStatus = map[Status]bool{StatusScheduled: true, StatusActive: true, StatusEnded: true, StatusRevoked: true,
+	StatusRejected: true, StatusFailed: true}
+
+// TestDecideDecidedRequest: a second approver, or anyone, deciding a
+// request its approvers already decided is told who decided it and when.
+func TestDecideDecidedRequest(t *testing.T) {
+	t.Parallel()
+	at := time.Date(2026, 11, 25, 14, 2, 0, 0, time.UTC)
+	approved, _, err := mustNew(t, oneApproval()).Approve(bob, "", at)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rejected, _, err := mustNew(t, oneApproval()).Reject(bob, "no", at)
+	if err != nil {
+		t.Fatal(err)
+	}
+	two := mustNew(t, Eligibility{Rule: "r", ApprovalsRequired: 2, Approvers: []string{bob.UserID, carol.UserID, erin.UserID}})
+	two, _, _ = two.Approve(bob, "", at.Add(-time.Hour))
+	two, _, err = two.Approve(carol, "", at)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		name string
+		r    Request
+		do   func(Request) error
+		want string
+	}{
+		{"approve approved", approved, func(r Request) error { _, _, err := r.Approve(carol, "", at); return err },
+			"request req_1 was already approved by bob at 2026-11-25 14:02 UTC (it is scheduled)"},
+		{"reject approved", approved, func(r Request) error { _, _, err := r.Reject(carol, "", at); return err },
+			"was already approved by bob at 2026-11-25 14:02 UTC"},
+		{"approve rejected", rejected, func(r Request) error { _, _, err := r.Approve(carol, "", at); return err },
+			"request req_1 was already rejected by bob at 2026-11-25 14:02 UTC (it is rejected)"},
+		{"two approvers", two, func(r Request) error { _, _, err := r.Approve(erin, "", at); return err },
+			"was already approved by bob and carol at 2026-11-25 14:02 UTC"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			err := c.do(c.r)
+			if ErrorCode(err) != CodeAlreadyDecided || !strings.Contains(err.Error(), c.want) {
+				t.Errorf("got %v, want already_decided saying %q", err, c.want)
+			}
+		})
 	}
 }
 

@@ -44,6 +44,8 @@ type Requests interface {
 // Directory looks up display names.
 type Directory interface {
 	UserNames(ctx context.Context, ids []string) (map[string]string, error)
+	// GroupNamesOfUser names the actor's groups (GET /me's group_names).
+	GroupNamesOfUser(ctx context.Context, actor access.Actor) ([]string, error)
 }
 
 // Service is everything the API needs; *workflow.Service satisfies it.

@@ -211,7 +211,7 @@ func TestMe(t *testing.T) {
 	if err := json.Unmarshal(r.body, &me); err != nil {
 		t.Fatal(err)
 	}
-	want := meJSON{UserID: "u-audit", UserName: "audrey", Email: "audrey@example.com", Groups: []string{"g-aud"}, Auditor: true}
+	want := meJSON{UserID: "u-audit", UserName: "audrey", Email: "audrey@example.com", Groups: []string{"g-aud"}, GroupNames: []string{"auditors"}, Auditor: true}
 	if fmt.Sprint(me) != fmt.Sprint(want) {
 		t.Errorf("me = %+v, want %+v", me, want)
 	}
@@ -375,7 +375,7 @@ func TestLifecycle(t *testing.T) {
 	// A second decision on a decided request conflicts.
 	r = ta.do("POST", path+"/reject", apitest.CarolToken, nil)
 	mustStatus(t, r, http.StatusConflict)
-	if r.errorCode(t) != "illegal_transition" {
+	if r.errorCode(t) != "already_decided" {
 		t.Errorf("code = %q", r.errorCode(t))
 	}
 

@@ -15,7 +15,15 @@ import (
 
 // me serves GET /api/v1/me.
 func (a *API) me(w http.ResponseWriter, r *http.Request, actor access.Actor) error {
-	a.writeJSON(w, r, http.StatusOK, toMe(actor))
+	names, err := a.svc.GroupNamesOfUser(r.Context(), actor)
+	if err != nil {
+		return err
+	}
+	out := toMe(actor)
+	if names != nil {
+		out.GroupNames = names
+	}
+	a.writeJSON(w, r, http.StatusOK, out)
 	return nil
 }
 

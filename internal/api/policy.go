@@ -19,8 +19,8 @@ import (
 type Policy interface {
 	Explain(ctx context.Context, actor access.Actor, in workflow.ExplainInput) (policy.Explanation, error)
 	ExportPolicy(ctx context.Context, actor access.Actor) ([]byte, int, error)
-	PlanPolicy(ctx context.Context, actor access.Actor, yamlDoc []byte) (workflow.PolicyPlan, error)
-	ApplyPolicy(ctx context.Context, actor access.Actor, yamlDoc []byte, base int) (workflow.PolicyPlan, error)
+	PlanPolicy(ctx context.Context, actor access.Actor, yamlDoc []byte, force bool) (workflow.PolicyPlan, error)
+	ApplyPolicy(ctx context.Context, actor access.Actor, yamlDoc []byte, base int, force bool) (workflow.PolicyPlan, error)
 }
 
 var _ Policy = (*workflow.Service)(nil)
@@ -99,6 +99,9 @@ func (a *API) policyExplain(w http.ResponseWriter, r *http.Request, actor access
 type policyDocJSON struct {
 	Revision int    `json:"revision"`
 	Document string `json:"document"`
+	// Force (plan only) plans as an apply with force would: the lockout
+	// problems an admin may override are not reported.
+	Force bool `json:"force,omitempty"`
 }
 
 // policyPlanJSON is the answer of plan and apply.
@@ -131,6 +134,9 @@ func (a *API) getPolicy(w http.ResponseWriter, r *http.Request, actor access.Act
 type policyApplyJSON struct {
 	Revision *int   `json:"revision"`
 	Document string `json:"document"`
+	// Force applies a change that removes the caller's own admin role or
+	// names a missing or empty role group (never one that leaves no admin).
+	Force bool `json:"force"`
 }
 
 // planPolicy serves POST /api/v1/admin/policy/plan.
@@ -143,7 +149,7 @@ func (a *API) planPolicy(w http.ResponseWriter, r *http.Request, actor access.Ac
 		if body.Document == "" {
 			return workflow.PolicyPlan{}, access.Errorf(access.CodeInvalid, "document is empty: send the policy YAML")
 		}
-		return p.PlanPolicy(ctx, actor, []byte(body.Document))
+		return p.PlanPolicy(ctx, actor, []byte(body.Document), body.Force)
 	})
 }
 
@@ -160,7 +166,7 @@ func (a *API) putPolicy(w http.ResponseWriter, r *http.Request, actor access.Act
 		if body.Revision == nil {
 			return workflow.PolicyPlan{}, access.Errorf(access.CodeInvalid, "revision is required: send the revision the document was planned on (GET /admin/policy or a plan answers it)")
 		}
-		return p.ApplyPolicy(ctx, actor, []byte(body.Document), *body.Revision)
+		return p.ApplyPolicy(ctx, actor, []byte(body.Document), *body.Revision, body.Force)
 	})
 }
 

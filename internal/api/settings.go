@@ -21,6 +21,7 @@ type settingsJSON struct {
 	AdminsGroup          string   `json:"admins_group"`
 	AuditorsGroup        string   `json:"auditors_group"`
 	NotificationChannels []string `json:"notification_channels"`
+	Admins               []string `json:"admins"`
 }
 
 func toSettings(s policy.Settings, rev int, applied bool) settingsJSON {
@@ -29,6 +30,10 @@ func toSettings(s policy.Settings, rev int, applied bool) settingsJSON {
 		AuditorsGroup: s.AuditorsGroup, NotificationChannels: s.NotificationChannels}
 	if out.NotificationChannels == nil {
 		out.NotificationChannels = []string{}
+	}
+	out.Admins = s.Admins
+	if out.Admins == nil {
+		out.Admins = []string{}
 	}
 	return out
 }
@@ -43,6 +48,8 @@ type settingsBody struct {
 	AdminsGroup          *string   `json:"admins_group"`
 	AuditorsGroup        *string   `json:"auditors_group"`
 	NotificationChannels *[]string `json:"notification_channels"`
+	Admins               *[]string `json:"admins"`
+	Force                bool      `json:"force"`
 }
 
 func (b settingsBody) update() (workflow.SettingsUpdate, error) {
@@ -50,7 +57,7 @@ func (b settingsBody) update() (workflow.SettingsUpdate, error) {
 		return workflow.SettingsUpdate{}, access.Errorf(access.CodeInvalid, "revision is required: send the revision GET /admin/settings answered")
 	}
 	u := workflow.SettingsUpdate{Revision: *b.Revision, TicketRequired: b.TicketRequired, AdminsGroup: b.AdminsGroup,
-		AuditorsGroup: b.AuditorsGroup, NotificationChannels: b.NotificationChannels}
+		AuditorsGroup: b.AuditorsGroup, NotificationChannels: b.NotificationChannels, Admins: b.Admins, Force: b.Force}
 	for _, f := range []struct {
 		name string
 		in   *string

@@ -83,8 +83,10 @@ type meJSON struct {
 	UserName string   `json:"user_name"`
 	Email    string   `json:"email"`
 	Groups   []string `json:"groups"`
-	Admin    bool     `json:"admin"`
-	Auditor  bool     `json:"auditor"`
+	// GroupNames are the groups' names, sorted, for people (whoami).
+	GroupNames []string `json:"group_names"`
+	Admin      bool     `json:"admin"`
+	Auditor    bool     `json:"auditor"`
 }
 
 type accountJSON struct {
@@ -251,7 +253,7 @@ func toMe(a access.Actor) meJSON {
 	if groups == nil {
 		groups = []string{}
 	}
-	return meJSON{UserID: a.UserID, UserName: a.UserName, Email: a.Email, Groups: groups, Admin: a.Admin, Auditor: a.Auditor}
+	return meJSON{UserID: a.UserID, UserName: a.UserName, Email: a.Email, Groups: groups, GroupNames: []string{}, Admin: a.Admin, Auditor: a.Auditor}
 }
 
 func toEligible(e workflow.Eligible) eligibleJSON {

@@ -46,6 +46,12 @@ type Options struct {
 	// NoServe builds the app for one-off commands (token create): no
 	// listener, no server; Run is not allowed.
 	NoServe bool
+	// Offline builds the app for the commands that only use the database
+	// (token create, admin recover): no AWS configuration is
+	// loaded and no AWS call is made (the Identity Center instance is not
+	// discovered); anything that would call AWS fails, naming why. It
+	// implies NoServe.
+	Offline bool
 	// DemoUsers turns on the portal's pick-a-demo-user sign-in (the demo
 	// only; no configuration key can).
 	DemoUsers []web.DemoUser
@@ -107,23 +113,33 @@ func New(ctx context.Context, cfg config.Config, opts Options) (a *App, err erro
 	pcfg.MaxPollInterval, pcfg.CallsPerSecond, pcfg.MaxInFlight = cfg.AWS.MaxPollInterval, cfg.AWS.CallsPerSecond, cfg.AWS.MaxInFlight
 	pcfg.ListPollInterval = cfg.AWS.ListPollInterval
 	pcfg.IdentityStoreCallsPerSecond, pcfg.OrganizationsCallsPerSecond = cfg.AWS.IdentityStoreCallsPerSecond, cfg.AWS.OrganizationsCallsPerSecond
+	opts.NoServe = opts.NoServe || opts.Offline
 	var awsCfg awssdk.Config
-	if opts.AWSConfig != nil {
-		awsCfg = opts.AWSConfig.Copy()
-	} else if awsCfg, err = loadAWSConfig(ctx, cfg.AWS.Region); err != nil {
-		return nil, err
-	}
-	awsCfg.APIOptions = append(awsCfg.APIOptions, a.metrics.AWSCallCounter())
-	if a.provider, err = aws.NewFromConfig(ctx, awsCfg, pcfg); err != nil {
-		return nil, fmt.Errorf("connect to IAM Identity Center: %w", err)
+	var provider interface {
+		workflow.Provider
+		workflow.DirectorySource
+	} = offlineProvider{}
+	if !opts.Offline {
+		if opts.AWSConfig != nil {
+			awsCfg = opts.AWSConfig.Copy()
+		} else if awsCfg, err = loadAWSConfig(ctx, cfg.AWS.Region); err != nil {
+			return nil, err
+		}
+		awsCfg.APIOptions = append(awsCfg.APIOptions, a.metrics.AWSCallCounter())
+		if a.provider, err = aws.NewFromConfig(ctx, awsCfg, pcfg); err != nil {
+			return nil, fmt.Errorf("connect to IAM Identity Center: %w", err)
+		}
+		provider = a.provider
 	}
 	if a.notif, err = newNotifications(cfg, a.store, a.metrics, opts.Clock, log); err != nil { // notify.go
 		return nil, err
 	}
-	deps := workflow.Deps{Store: a.store, Scheduler: a.sched, Provider: a.provider, Directory: a.provider, Clock: opts.Clock,
+	deps := workflow.Deps{Store: a.store, Scheduler: a.sched, Provider: provider, Directory: provider, Clock: opts.Clock,
 		Logger: log, Observer: a.metrics, Notifications: a.notif.svc}
-	if deps.Activity, deps.ActivityOptions, err = newActivitySource(cfg, awsCfg, log); err != nil { // activity.go
-		return nil, err
+	if !opts.Offline {
+		if deps.Activity, deps.ActivityOptions, err = newActivitySource(cfg, awsCfg, log); err != nil { // activity.go
+			return nil, err
+		}
 	}
 	p := cfg.Policy
 	a.svc, err = workflow.New(workflow.Settings{

@@ -219,8 +219,8 @@ func testRequestApproveGrantExpire(t *testing.T, engine func(*config.Config)) {
 	if got.Status != client.StatusScheduled && got.Status != client.StatusActive {
 		t.Fatalf("after approval: %s", got.Status)
 	}
-	if _, err := carol.Approve(ctx, req.ID, "late"); apiCode(err) != "illegal_transition" {
-		t.Fatalf("second approval after the request was approved: %v", err)
+	if _, err := carol.Approve(ctx, req.ID, "late"); apiCode(err) != "already_decided" || !strings.Contains(err.Error(), "already approved by bob at ") {
+		t.Fatalf("second approval after the request was approved: %v, want already_decided naming bob", err)
 	}
 	active := waitStatus(t, alice, req.ID, client.StatusActive)
 	if !env.emu.HasAssignment(prod, psARN, aliceID) {

@@ -11,6 +11,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/organizations"
 	"github.com/aws/aws-sdk-go-v2/service/ssoadmin"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
+	"github.com/elevate/elevate/internal/access"
 )
 
 // Statuses of a Check.
@@ -91,7 +92,7 @@ func (p *Provider) Doctor(ctx context.Context) []Check {
 		if awssdk.ToString(out.NextToken) != "" {
 			more = " (more pages)"
 		}
-		add(Check{Name: "organizations:ListAccounts", Status: CheckOK, Detail: fmt.Sprintf("%d accounts on the first page%s", len(out.Accounts), more)})
+		add(Check{Name: "organizations:ListAccounts", Status: CheckOK, Detail: fmt.Sprintf("%s on the first page%s", access.Plural(len(out.Accounts), "account", ""), more)})
 		if len(out.Accounts) > 0 {
 			firstAccount = awssdk.ToString(out.Accounts[0].Id)
 		}
@@ -103,7 +104,7 @@ func (p *Provider) Doctor(ctx context.Context) []Check {
 	} else if len(out.PermissionSets) == 0 {
 		add(Check{Name: "sso:ListPermissionSets", Status: CheckWarn, Detail: "the instance has no permission sets: there is nothing to grant"})
 	} else {
-		add(Check{Name: "sso:ListPermissionSets", Status: CheckOK, Detail: fmt.Sprintf("%d permission sets on the first page", len(out.PermissionSets))})
+		add(Check{Name: "sso:ListPermissionSets", Status: CheckOK, Detail: access.Plural(len(out.PermissionSets), "permission set", "") + " on the first page"})
 		firstPS = out.PermissionSets[0]
 		if d, err := p.sso.DescribePermissionSet(ctx, &ssoadmin.DescribePermissionSetInput{InstanceArn: awssdk.String(p.instanceARN), PermissionSetArn: awssdk.String(firstPS)}); err != nil {
 			c := failed("sso:DescribePermissionSet", err)
@@ -123,12 +124,12 @@ func (p *Provider) Doctor(ctx context.Context) []Check {
 	if out, err := p.ids.ListUsers(ctx, &identitystore.ListUsersInput{IdentityStoreId: awssdk.String(p.identityStoreID), MaxResults: awssdk.Int32(maxResultsIDs)}); err != nil {
 		add(failed("identitystore:ListUsers", err))
 	} else {
-		add(Check{Name: "identitystore:ListUsers", Status: CheckOK, Detail: fmt.Sprintf("%d users on the first page", len(out.Users))})
+		add(Check{Name: "identitystore:ListUsers", Status: CheckOK, Detail: access.Plural(len(out.Users), "user", "") + " on the first page"})
 	}
 	if out, err := p.ids.ListGroups(ctx, &identitystore.ListGroupsInput{IdentityStoreId: awssdk.String(p.identityStoreID), MaxResults: awssdk.Int32(maxResultsIDs)}); err != nil {
 		add(failed("identitystore:ListGroups", err))
 	} else {
-		add(Check{Name: "identitystore:ListGroups", Status: CheckOK, Detail: fmt.Sprintf("%d groups on the first page", len(out.Groups))})
+		add(Check{Name: "identitystore:ListGroups", Status: CheckOK, Detail: access.Plural(len(out.Groups), "group", "") + " on the first page"})
 	}
 
 	switch {
@@ -170,8 +171,8 @@ func (p *Provider) managementCheck(ctx context.Context, caller, mgmt string) Che
 	if len(arns) == 0 {
 		return Check{Name: name, Status: CheckWarn, Detail: detail + "; no permission set is provisioned to it"}
 	}
-	return Check{Name: name, Status: CheckWarn, Detail: fmt.Sprintf("%s; %d permission sets provisioned to it: %s (the policy limits check names the rules that cover them, by name)",
-		detail, len(arns), strings.Join(arns, ", "))}
+	return Check{Name: name, Status: CheckWarn, Detail: fmt.Sprintf("%s; %s provisioned to it: %s (the policy limits check names the rules that cover them, by name)",
+		detail, access.Plural(len(arns), "permission set", ""), strings.Join(arns, ", "))}
 }
 
 // failed turns a refused call into a failed Check naming the IAM action.

@@ -58,8 +58,8 @@ func cmdAudit(ctx context.Context, env *Env, args []string) error {
 					return fmt.Errorf("print report: %w", err)
 				}
 			} else if rep.OK {
-				fmt.Fprintf(env.Stdout, "ok: %d entries (seq %d to %d), head %s, %d checkpoints verified\n",
-					rep.Entries, rep.FirstSeq, rep.LastSeq, orNone(rep.HeadHash), rep.CheckpointsChecked)
+				fmt.Fprintf(env.Stdout, "ok: %s (seq %d to %d), head %s, %s verified\n",
+					access.Plural(int(rep.Entries), "entry", "entries"), rep.FirstSeq, rep.LastSeq, orNone(rep.HeadHash), access.Plural(rep.CheckpointsChecked, "checkpoint", ""))
 			} else {
 				fmt.Fprintf(env.Stdout, "BAD: %s at seq %d: %s\n(%d entries verified before it)\n",
 					rep.Problem.Kind, rep.Problem.Seq, rep.Problem.Message, rep.Entries)

@@ -60,7 +60,7 @@ func cmdDoctor(ctx context.Context, env *Env, args []string) error {
 		}
 	}
 	if failed > 0 {
-		return fmt.Errorf("doctor: %d checks failed", failed)
+		return fmt.Errorf("doctor: %s failed", access.Plural(failed, "check", ""))
 	}
 	return nil
 }

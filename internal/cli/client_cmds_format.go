@@ -4,12 +4,12 @@ import (
 	"fmt"
 	"maps"
 	"slices"
-	"strconv"
 	"strings"
 	"text/tabwriter"
 	"time"
 
 	"github.com/elevate/elevate/client"
+	"github.com/elevate/elevate/internal/access"
 )
 
 func flushTable(tw *tabwriter.Writer) error {
@@ -29,12 +29,8 @@ func approvalCount(r *client.Request) int {
 	return n
 }
 
-func plural(n int, noun string) string {
-	if n == 1 {
-		return "1 " + noun
-	}
-	return strconv.Itoa(n) + " " + noun + "s"
-}
+// plural is access.Plural for nouns whose plural ends in s.
+func plural(n int, noun string) string { return access.Plural(n, noun, "") }
 
 func userNames(us []client.UserRef) string {
 	names := make([]string, len(us))

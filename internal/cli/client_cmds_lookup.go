@@ -229,7 +229,11 @@ func cmdWhoami(ctx context.Context, env *Env, args []string) error {
 	fmt.Fprintf(tw, "User:\t%s\n", me.UserName)
 	fmt.Fprintf(tw, "Email:\t%s\n", orDash(me.Email))
 	fmt.Fprintf(tw, "User id:\t%s\n", me.UserID)
-	fmt.Fprintf(tw, "Groups:\t%s\n", orDash(strings.Join(me.Groups, ", ")))
+	groups := me.GroupNames // names for people; an older server sends only ids
+	if len(groups) == 0 {
+		groups = me.Groups
+	}
+	fmt.Fprintf(tw, "Groups:\t%s\n", orDash(strings.Join(groups, ", ")))
 	fmt.Fprintf(tw, "Roles:\t%s\n", orDash(strings.Join(roles, ", ")))
 	fmt.Fprintf(tw, "Server:\t%s\n", cf.server)
 	return flushTable(tw)

@@ -3,6 +3,7 @@ package cli
 import (
 	"context"
 	"fmt"
+	"io"
 	"strings"
 	"time"
 
@@ -59,9 +60,14 @@ func cmdRequest(ctx context.Context, env *Env, args []string) error {
 	if err != nil {
 		return cf.explain(err)
 	}
-	// With --json, progress goes to stderr and only the final request to stdout.
+	// With --json, progress goes to stderr and only the final request to
+	// stdout; with --quiet there is no progress at all: the id alone on
+	// stdout, and stderr only for a failure.
 	progress := env.Stdout
-	if cf.json || *quiet {
+	switch {
+	case *quiet:
+		progress = io.Discard
+	case cf.json:
 		progress = env.Stderr
 	}
 	if *quiet {
@@ -102,7 +108,7 @@ func cmdRequest(ctx context.Context, env *Env, args []string) error {
 	if r.Status != client.StatusActive {
 		return fmt.Errorf("request %s is %s%s", r.ID, r.Status, outcome(r))
 	}
-	if !cf.json && r.EndsAt != nil {
+	if !cf.json && !*quiet && r.EndsAt != nil {
 		fmt.Fprintf(env.Stdout, "Access is active until %s.\n", when(r.EndsAt))
 	}
 	return nil

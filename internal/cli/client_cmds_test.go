@@ -398,10 +398,13 @@ func TestEligibilityAndWhoami(t *testing.T) {
 		t.Errorf("eligibility --json: %v: %s", err, out)
 	}
 	out = ct.mustRun(apitest.AuditorToken, "whoami")
-	for _, want := range []string{"audrey", "audrey@example.com", "u-audit", "g-aud", "auditor", ct.url} {
+	for _, want := range []string{"audrey", "audrey@example.com", "u-audit", "Groups:   auditors\n", "auditor", ct.url} {
 		if !strings.Contains(out, want) {
 			t.Errorf("whoami lacks %q:\n%s", want, out)
 		}
+	}
+	if strings.Contains(out, "g-aud") {
+		t.Errorf("whoami shows the group id, not its name:\n%s", out)
 	}
 	out = ct.mustRun(apitest.AliceToken, "whoami", "--json")
 	var me struct {
@@ -420,5 +423,17 @@ func TestRequestWaitInterrupted(t *testing.T) {
 		"--duration", "1h", "--reason", "x", "--wait", "--interval", "5ms")
 	if code != 1 || !strings.Contains(errOut, "stopped waiting: request req_0001 was pending and goes on; follow it with `elevate show req_0001`") {
 		t.Errorf("exit %d, stderr %s", code, errOut)
+	}
+}
+
+// TestRequestQuiet: --quiet prints the request id alone on stdout and
+// nothing on stderr, for ID=$(elevate request ... --quiet).
+func TestRequestQuiet(t *testing.T) {
+	ct := newClientCmdTest(t)
+	code, out, errOut := ct.run(apitest.AliceToken, "request", "--account", apitest.ProdAccount, "--permission-set", "AdministratorAccess",
+		"--duration", "1h", "--reason", "fix prod", "--quiet")
+	id := strings.TrimSpace(out)
+	if code != 0 || !strings.HasPrefix(id, "req_") || strings.Contains(id, "\n") || out != id+"\n" || errOut != "" {
+		t.Errorf("request --quiet: exit %d, stdout %q, stderr %q; want the id alone on stdout and an empty stderr", code, out, errOut)
 	}
 }

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/elevate/elevate/internal/app"
+	"github.com/elevate/elevate/internal/access"
 	"github.com/elevate/elevate/internal/config"
 	"github.com/elevate/elevate/internal/policy"
 	"github.com/elevate/elevate/internal/workflow"
@@ -40,7 +41,7 @@ func cmdConfig(ctx context.Context, env *Env, args []string) error {
 		for _, p := range problems {
 			fmt.Fprintln(env.Stderr, p)
 		}
-		return fmt.Errorf("%d problems in the configuration", len(problems))
+		return fmt.Errorf("%s in the configuration", access.Plural(len(problems), "problem", ""))
 	}
 	if sub == "dump" {
 		out, err := config.Dump(cfg)
@@ -111,5 +112,5 @@ func summary(c config.Config) string {
 	if len(signin) == 0 {
 		signin = append(signin, "API tokens only")
 	}
-	return fmt.Sprintf("listens on %s, %s, sign-in: %s, %d eligibility rules", c.Addr, db, strings.Join(signin, "+"), len(c.Policy.Rules))
+	return fmt.Sprintf("listens on %s, %s, sign-in: %s, %s", c.Addr, db, strings.Join(signin, "+"), access.Plural(len(c.Policy.Rules), "eligibility rule", ""))
 }

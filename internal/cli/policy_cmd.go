@@ -67,6 +67,7 @@ func policyPlanApply(ctx context.Context, env *Env, verb string, args []string) 
 	if verb == "apply" {
 		fs.IntVar(&revision, "revision", -1, "the revision the document was planned on (`policy plan` prints it); default: plan now and apply against that plan")
 	}
+	force := fs.Bool("force", false, "apply even though the change removes your own admin role or names a missing or empty admins/auditors group (never when no admin would remain)")
 	if _, err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -82,19 +83,22 @@ func policyPlanApply(ctx context.Context, env *Env, verb string, args []string) 
 		return err
 	}
 	var plan *client.PolicyPlan
+	body := client.PolicyDocument{Document: string(data), Force: *force}
 	switch {
 	case verb == "plan":
-		plan, err = c.PlanPolicy(ctx, string(data))
+		plan, err = c.PlanPolicyDocument(ctx, body)
 	case revision < 0:
 		// No revision given: plan first, and apply against the revision of
 		// that plan, so a change another admin makes in between is refused
 		// (409) rather than silently undone.
-		plan, err = c.PlanPolicy(ctx, string(data))
+		plan, err = c.PlanPolicyDocument(ctx, body)
 		if err == nil {
-			plan, err = c.ApplyPolicy(ctx, string(data), plan.Revision)
+			body.Revision = plan.Revision
+			plan, err = c.ApplyPolicyDocument(ctx, body)
 		}
 	default:
-		plan, err = c.ApplyPolicy(ctx, string(data), revision)
+		body.Revision = revision
+		plan, err = c.ApplyPolicyDocument(ctx, body)
 	}
 	if err != nil {
 		return cf.explain(err)

@@ -123,20 +123,16 @@ func cmdToken(ctx context.Context, env *Env, args []string) error {
 		return err
 	}
 	log := newLogger(env, cfg)
-	a, err := app.New(ctx, cfg, app.Options{Logger: log, NoServe: true})
+	// Only the database: no AWS configuration or call, so the command works
+	// on a host without AWS credentials (the directory is the last synced).
+	a, err := app.New(ctx, cfg, app.Options{Logger: log, Offline: true})
 	if err != nil {
 		return err
 	}
 	defer a.Close()
 	secret, _, err := a.Service().CreateToken(ctx, *user, *name, *ttl)
 	if err != nil {
-		// The user may be new since the last sync: sync once and retry.
-		if _, serr := a.Service().SyncDirectory(ctx); serr != nil {
-			return fmt.Errorf("%w (and the directory sync failed: %v)", err, serr)
-		}
-		if secret, _, err = a.Service().CreateToken(ctx, *user, *name, *ttl); err != nil {
-			return err
-		}
+		return err
 	}
 	fmt.Fprintln(env.Stdout, secret)
 	return nil

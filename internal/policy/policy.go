@@ -66,13 +66,17 @@ type ApproverRule struct {
 
 // Settings are the global settings.
 type Settings struct {
-	ApprovalTimeout      time.Duration `yaml:"approval_timeout" json:"approval_timeout"` // default 3h
-	MaxDuration          time.Duration `yaml:"max_duration" json:"max_duration"`         // ceiling of every rule; default 9h
-	MinDuration          time.Duration `yaml:"min_duration" json:"min_duration"`         // default 15m
-	TicketRequired       bool          `yaml:"ticket_required" json:"ticket_required"`   // every request needs a ticket
-	AdminsGroup          string        `yaml:"admins_group" json:"admins_group"`         // default admins
-	AuditorsGroup        string        `yaml:"auditors_group" json:"auditors_group"`     // default auditors
-	NotificationChannels []string      `yaml:"notification_channels,omitempty" json:"notification_channels,omitempty"`
+	ApprovalTimeout time.Duration `yaml:"approval_timeout" json:"approval_timeout"` // default 3h
+	MaxDuration     time.Duration `yaml:"max_duration" json:"max_duration"`         // ceiling of every rule; default 9h
+	MinDuration     time.Duration `yaml:"min_duration" json:"min_duration"`         // default 15m
+	TicketRequired  bool          `yaml:"ticket_required" json:"ticket_required"`   // every request needs a ticket
+	AdminsGroup     string        `yaml:"admins_group" json:"admins_group"`         // default admins
+	AuditorsGroup   string        `yaml:"auditors_group" json:"auditors_group"`     // default auditors
+	// Admins are users (names, emails or ids) who are admins besides the
+	// members of AdminsGroup: the entry `elevate admin recover` adds when a
+	// change of the admins group locked every admin out.
+	Admins               []string `yaml:"admins,omitempty" json:"admins,omitempty"`
+	NotificationChannels []string `yaml:"notification_channels,omitempty" json:"notification_channels,omitempty"`
 }
 
 // Setting defaults.
@@ -118,6 +122,7 @@ type Document struct {
 func (d Document) Normalize() Document {
 	d.Settings = d.Settings.WithDefaults()
 	d.Settings.NotificationChannels = clean(d.Settings.NotificationChannels)
+	d.Settings.Admins = clean(d.Settings.Admins)
 	rules := make([]Rule, len(d.Rules))
 	for i, r := range d.Rules {
 		r.Name = strings.TrimSpace(r.Name)

@@ -160,6 +160,8 @@ type Directory interface {
 	FindUserByName(ctx context.Context, name string) (access.User, error)
 	// GroupIDsOfUser returns the ids of the groups the user is a direct member of.
 	GroupIDsOfUser(ctx context.Context, userID string) ([]string, error)
+	// GroupsOfUser returns the groups the user is a direct member of, by name.
+	GroupsOfUser(ctx context.Context, userID string) ([]access.Group, error)
 	FindGroupByName(ctx context.Context, name string) (access.Group, error)
 	// UserIDsInGroups returns the distinct ids of active users in any of the groups.
 	UserIDsInGroups(ctx context.Context, groupIDs []string) ([]string, error)

@@ -45,7 +45,8 @@ type Result struct {
 
 // Summary is the one line an operator reads first.
 func (r Result) Summary() string {
-	return fmt.Sprintf("%d rules, %d approver rules; %d items not imported", len(r.Document.Rules), len(r.Document.ApproverRules), len(r.NotImported))
+	return fmt.Sprintf("%s, %s; %s not imported", access.Plural(len(r.Document.Rules), "rule", ""),
+		access.Plural(len(r.Document.ApproverRules), "approver rule", ""), access.Plural(len(r.NotImported), "item", ""))
 }
 
 // Import builds the policy document from TEAM's scans. base is the settings

@@ -83,6 +83,11 @@ func TestImportSample(t *testing.T) {
 		t.Fatal(err)
 	}
 	if got, want := res.Summary(), "4 rules, 4 approver rules; 11 items not imported"; got != want {
+		t.Errorf("summary %q, want %q", got, want)
+	}
+	one := Result{NotImported: res.NotImported[:1]}
+	one.Document.Rules, one.Document.ApproverRules = res.Document.Rules[:1], res.Document.ApproverRules[:1]
+	if got, want := one.Summary(), "1 rule, 1 approver rule; 1 item not imported"; got != want {
 		t.Errorf("summary = %q, want %q", got, want)
 	}
 	out, err := res.YAML()

@@ -17,8 +17,8 @@ import (
 // audit); *workflow.Service satisfies it.
 type PolicyEditor interface {
 	ExportPolicy(ctx context.Context, actor access.Actor) ([]byte, int, error)
-	PlanPolicy(ctx context.Context, actor access.Actor, yamlDoc []byte) (workflow.PolicyPlan, error)
-	ApplyPolicy(ctx context.Context, actor access.Actor, yamlDoc []byte, base int) (workflow.PolicyPlan, error)
+	PlanPolicy(ctx context.Context, actor access.Actor, yamlDoc []byte, force bool) (workflow.PolicyPlan, error)
+	ApplyPolicy(ctx context.Context, actor access.Actor, yamlDoc []byte, base int, force bool) (workflow.PolicyPlan, error)
 }
 
 var _ PolicyEditor = (*workflow.Service)(nil)
@@ -116,7 +116,7 @@ func (p *Portal) planPolicy(w http.ResponseWriter, r *http.Request, actor access
 	if err != nil {
 		return p.policyError(w, r, actor, d, err)
 	}
-	plan, err := e.PlanPolicy(r.Context(), actor, []byte(d.Policy))
+	plan, err := e.PlanPolicy(r.Context(), actor, []byte(d.Policy), false) // the portal never forces a lockout change: the API and the CLI do, explicitly
 	if err != nil {
 		return p.policyError(w, r, actor, d, err)
 	}
@@ -141,7 +141,7 @@ func (p *Portal) applyPolicy(w http.ResponseWriter, r *http.Request, actor acces
 	}
 	// The revision of the plan the admin saw goes with the document, and is
 	// checked in the transaction that writes it.
-	plan, err := e.ApplyPolicy(r.Context(), actor, []byte(d.Policy), d.Revision)
+	plan, err := e.ApplyPolicy(r.Context(), actor, []byte(d.Policy), d.Revision, false)
 	if access.ErrorCode(err) == access.CodeConflict {
 		err = access.Errorf(access.CodeConflict, "Not applied: another change was made since your plan against revision %d. Plan again.", d.Revision)
 	}

@@ -80,6 +80,7 @@ func (s *Service) actorFor(ctx context.Context, tx store.Tx, userID string, via 
 	if err != nil {
 		return access.Actor{}, err
 	}
+	a.Admin = a.Admin || isListedAdmin(set, u) // settings.admins: the break-glass list admin recover writes
 	a.Auditor, err = s.inNamedGroup(ctx, tx, groups, set.AuditorsGroup)
 	if err != nil {
 		return access.Actor{}, err
@@ -137,6 +138,23 @@ func (s *Service) CreateToken(ctx context.Context, userName, name string, ttl ti
 		return "", access.Token{}, fmt.Errorf("create token for %s: %w", userName, err)
 	}
 	return secret, tok, nil
+}
+
+// GroupNamesOfUser returns the names of the groups the actor is a direct
+// member of, sorted, for display (whoami): group ids mean nothing to people.
+func (s *Service) GroupNamesOfUser(ctx context.Context, actor access.Actor) ([]string, error) {
+	var names []string
+	err := s.store.ReadTx(ctx, func(tx store.Tx) error {
+		gs, err := tx.GroupsOfUser(ctx, actor.UserID)
+		for _, g := range gs {
+			names = append(names, g.Name)
+		}
+		return err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("groups of %s: %w", actor.UserName, err)
+	}
+	return names, nil
 }
 
 // UserNames maps user ids to user names, for display. Unknown ids map to themselves.

@@ -361,8 +361,12 @@ func (s *Service) release(ctx context.Context, grantID string, attempt int) erro
 		}
 	}
 	callStart := time.Now()
-	if !r.EndsAt.IsZero() && !g.Orphaned() && attempt <= 1 {
-		s.obs.ObserveRevocationLateness(s.clock.Now().Sub(r.EndsAt))
+	// Lateness is how long after the scheduled end AWS was asked to delete:
+	// only a revocation at the scheduled end has one. An early end (ended,
+	// cancelled, the user disabled) happens before it and would count as
+	// negative lateness, hiding real delays in the histogram.
+	if now := s.clock.Now(); !r.EndsAt.IsZero() && !r.EndRequested() && !now.Before(r.EndsAt) && !g.Orphaned() && attempt <= 1 {
+		s.obs.ObserveRevocationLateness(now.Sub(r.EndsAt))
 	}
 	deadline := r.EndsAt
 	if r.EndRequested() {

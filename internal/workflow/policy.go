@@ -204,14 +204,16 @@ func (s *Service) ExportPolicy(ctx context.Context, actor access.Actor) ([]byte,
 }
 
 // PlanPolicy compares a YAML document with the policy in effect. Admins only.
-func (s *Service) PlanPolicy(ctx context.Context, actor access.Actor, yamlDoc []byte) (PolicyPlan, error) {
+// force waives the problems an admin may choose to override (see
+// roleProblems).
+func (s *Service) PlanPolicy(ctx context.Context, actor access.Actor, yamlDoc []byte, force bool) (PolicyPlan, error) {
 	if err := requireAdmin(actor, "plan policy changes"); err != nil {
 		return PolicyPlan{}, err
 	}
 	var plan PolicyPlan
 	err := s.store.ReadTx(ctx, func(tx store.Tx) error {
 		var err error
-		plan, _, err = s.planPolicy(ctx, tx, yamlDoc)
+		plan, _, err = s.planPolicy(ctx, tx, yamlDoc, actor, force)
 		return err
 	})
 	if err != nil {
@@ -220,7 +222,11 @@ func (s *Service) PlanPolicy(ctx context.Context, actor access.Actor, yamlDoc []
 	return plan, nil
 }
 
-func (s *Service) planPolicy(ctx context.Context, tx store.Tx, yamlDoc []byte) (PolicyPlan, policy.Document, error) {
+// planPolicy compares a document with the policy in effect and lists its
+// problems: names the directory does not have, durations above the ceiling,
+// and role changes that would lock admins or auditors out (for actor,
+// unless force waives them).
+func (s *Service) planPolicy(ctx context.Context, tx store.Tx, yamlDoc []byte, actor access.Actor, force bool) (PolicyPlan, policy.Document, error) {
 	src, err := policy.Parse(yamlDoc)
 	if err != nil {
 		return PolicyPlan{}, policy.Document{}, access.Errorf(access.CodeInvalid, "%s", err.Error())
@@ -234,8 +240,9 @@ func (s *Service) planPolicy(ctx context.Context, tx store.Tx, yamlDoc []byte) (
 		return PolicyPlan{}, policy.Document{}, fmt.Errorf("load directory: %w", err)
 	}
 	eng := policy.New(src.Doc, policy.NewIndex(dir))
-	plan := PolicyPlan{Revision: rev, Changes: policy.Plan(cur, src.Doc), Limits: eng.Limits(),
-		Problems: src.Locate(append(eng.Problems(), s.ceilingProblems(src.Doc)...))}
+	ps := append(eng.Problems(), s.ceilingProblems(src.Doc)...)
+	ps = append(ps, roleProblems(dir, cur.Normalize().Settings, src.Doc.Normalize().Settings, actor, force)...)
+	plan := PolicyPlan{Revision: rev, Changes: policy.Plan(cur, src.Doc), Limits: eng.Limits(), Problems: src.Locate(ps)}
 	return plan, src.Doc.Normalize(), nil
 }
 
@@ -245,8 +252,10 @@ func (s *Service) planPolicy(ctx context.Context, tx store.Tx, yamlDoc []byte) (
 // revision the document was planned on (0: the configuration file's
 // policy): when another change landed since, the apply is refused with
 // conflict, in the transaction that would write it, so two admins applying
-// at once can't silently undo each other. Admins only.
-func (s *Service) ApplyPolicy(ctx context.Context, actor access.Actor, yamlDoc []byte, base int) (PolicyPlan, error) {
+// at once can't silently undo each other. Admins only. force applies a
+// change that removes the actor's own admin role or names a role group that
+// is missing or empty, as long as an admin remains.
+func (s *Service) ApplyPolicy(ctx context.Context, actor access.Actor, yamlDoc []byte, base int, force bool) (PolicyPlan, error) {
 	if err := requireAdmin(actor, "apply a policy"); err != nil {
 		return PolicyPlan{}, err
 	}
@@ -256,6 +265,7 @@ func (s *Service) ApplyPolicy(ctx context.Context, actor access.Actor, yamlDoc [
 	return s.applyPolicy(ctx, actor, policyApply{
 		base:     base,
 		conflict: "the policy changed since revision %d (now %d): plan again",
+		force:    force,
 		document: func(policy.Document, int) ([]byte, error) { return yamlDoc, nil },
 		event: func(cur, next policy.Document, plan PolicyPlan, now time.Time) (access.Event, error) {
 			before, err := policy.Marshal(cur)
@@ -282,6 +292,8 @@ type policyApply struct {
 	base int
 	// conflict is the message of that refusal (base, then the revision in effect).
 	conflict string
+	// force waives the role problems an admin may override.
+	force bool
 	// document returns the YAML document to apply, given the document in
 	// effect and its revision (read in the applying transaction).
 	document func(cur policy.Document, rev int) ([]byte, error)
@@ -309,7 +321,7 @@ func (s *Service) applyPolicy(ctx context.Context, actor access.Actor, ap policy
 			return err
 		}
 		var next policy.Document
-		plan, next, err = s.planPolicy(ctx, tx, yamlDoc)
+		plan, next, err = s.planPolicy(ctx, tx, yamlDoc, actor, ap.force)
 		if err != nil {
 			return err
 		}

@@ -136,8 +136,8 @@ func TestTwoApproversRace(t *testing.T) {
 			t.Fatalf("both or neither approval succeeded: %v / %v", errs[0], errs[1])
 		}
 		for _, err := range errs {
-			if err != nil && access.ErrorCode(err) != access.CodeIllegalTransition {
-				t.Fatalf("the loser got %v, want illegal_transition", err)
+			if err != nil && access.ErrorCode(err) != access.CodeAlreadyDecided {
+				t.Fatalf("the loser got %v, want already_decided", err)
 			}
 		}
 	}

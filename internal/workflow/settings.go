@@ -28,6 +28,11 @@ type SettingsUpdate struct {
 	AdminsGroup          *string
 	AuditorsGroup        *string
 	NotificationChannels *[]string
+	Admins               *[]string
+	// Force applies a change that removes the actor's own admin role or
+	// names a role group that is missing or empty, as long as an admin
+	// remains.
+	Force bool
 }
 
 // apply returns cur with the update's fields.
@@ -52,6 +57,9 @@ func (u SettingsUpdate) apply(cur policy.Settings) policy.Settings {
 	}
 	if u.NotificationChannels != nil {
 		cur.NotificationChannels = *u.NotificationChannels
+	}
+	if u.Admins != nil {
+		cur.Admins = *u.Admins
 	}
 	return cur
 }
@@ -113,6 +121,7 @@ func (s *Service) UpdateSettings(ctx context.Context, actor access.Actor, u Sett
 	var result policy.Settings
 	plan, err := s.applyPolicy(ctx, actor, policyApply{
 		base:     u.Revision,
+		force:    u.Force,
 		conflict: "the policy changed since revision %d (now %d): read the settings again",
 		document: func(cur policy.Document, _ int) ([]byte, error) {
 			next := cur

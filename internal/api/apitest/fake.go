@@ -201,6 +201,16 @@ func (f *Fake) Authenticate(_ context.Context, secret string, via access.Via) (a
 	return a, nil
 }
 
+// GroupNamesOfUser implements api.Service with the seed's GroupNames.
+func (f *Fake) GroupNamesOfUser(_ context.Context, actor access.Actor) ([]string, error) {
+	var out []string
+	for _, id := range actor.Groups {
+		out = append(out, GroupNames[id])
+	}
+	slices.Sort(out)
+	return out, nil
+}
+
 // UserNames implements api.Service.
 func (f *Fake) UserNames(_ context.Context, ids []string) (map[string]string, error) {
 	f.mu.Lock()

@@ -25,10 +25,12 @@ const (
 
 // Seeded users.
 var (
-	Alice   = access.Actor{UserID: "u-alice", UserName: "alice", Email: "alice@example.com", Groups: []string{"g-eng"}}
-	Bob     = access.Actor{UserID: "u-bob", UserName: "bob", Email: "bob@example.com", Groups: []string{"g-sre"}}
-	Carol   = access.Actor{UserID: "u-carol", UserName: "carol", Email: "carol@example.com", Groups: []string{"g-sre"}}
-	Auditor = access.Actor{UserID: "u-audit", UserName: "audrey", Email: "audrey@example.com", Groups: []string{"g-aud"}, Auditor: true}
+	// GroupNames names the seed's groups.
+	GroupNames = map[string]string{"g-eng": "engineers", "g-sre": "sre", "g-aud": "auditors"}
+	Alice      = access.Actor{UserID: "u-alice", UserName: "alice", Email: "alice@example.com", Groups: []string{"g-eng"}}
+	Bob        = access.Actor{UserID: "u-bob", UserName: "bob", Email: "bob@example.com", Groups: []string{"g-sre"}}
+	Carol      = access.Actor{UserID: "u-carol", UserName: "carol", Email: "carol@example.com", Groups: []string{"g-sre"}}
+	Auditor    = access.Actor{UserID: "u-audit", UserName: "audrey", Email: "audrey@example.com", Groups: []string{"g-aud"}, Auditor: true}
 )
 
 // NewSeeded returns a Fake with four users (alice requests, bob and carol

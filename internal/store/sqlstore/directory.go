@@ -185,6 +185,25 @@ func (t *Tx) GroupIDsOfUser(ctx context.Context, userID string) ([]string, error
 	return ids, nil
 }
 
+// GroupsOfUser returns the groups the user is a direct member of, ordered
+// by name (then id), for display.
+func (t *Tx) GroupsOfUser(ctx context.Context, userID string) ([]access.Group, error) {
+	var out []access.Group
+	scan := func(rows Rows) error {
+		var g access.Group
+		if err := rows.Scan(&g.ID, &g.Name); err != nil {
+			return err
+		}
+		out = append(out, g)
+		return nil
+	}
+	if err := t.each(ctx, scan, `SELECT g.id, g.name FROM memberships m JOIN groups g ON g.id = m.group_id
+		WHERE m.user_id = $1 ORDER BY g.name, g.id`, userID); err != nil {
+		return nil, t.wrap("groups of user "+userID, err)
+	}
+	return out, nil
+}
+
 // FindGroupByName returns the group with the name, case-insensitively.
 func (t *Tx) FindGroupByName(ctx context.Context, name string) (access.Group, error) {
 	op := fmt.Sprintf("find group by name %q", name)

@@ -180,6 +180,18 @@ func testDirectoryLookups(t *testing.T, s store.Store) {
 				return err
 			}
 			sameStrings(t, "GroupIDsOfUser("+tc.user+")", got, tc.want)
+			groups, err := tx.GroupsOfUser(ctx, tc.user)
+			if err != nil {
+				return err
+			}
+			var ids []string
+			for _, g := range groups {
+				ids = append(ids, g.ID)
+				if want := groupName(d, g.ID); g.Name != want {
+					t.Errorf("GroupsOfUser(%s): group %s named %q, want %q", tc.user, g.ID, g.Name, want)
+				}
+			}
+			sameStrings(t, "GroupsOfUser("+tc.user+") ids", ids, tc.want)
 		}
 		for _, tc := range []struct {
 			groups []string
@@ -363,4 +375,14 @@ func testDirectoryReplaceTwice(t *testing.T, s store.Store) {
 		}
 		return nil
 	})
+}
+
+// groupName returns the name of group id in d ("" when d has none).
+func groupName(d access.Directory, id string) string {
+	for _, g := range d.Groups {
+		if g.ID == id {
+			return g.Name
+		}
+	}
+	return ""
 }
