@@ -6,7 +6,9 @@ import (
 	"fmt"
 	"log/slog"
 	"strings"
+	"time"
 
+	"github.com/elevate/elevate/internal/access"
 	"github.com/elevate/elevate/internal/app"
 	"github.com/elevate/elevate/internal/config"
 	"github.com/elevate/elevate/internal/server"
@@ -123,17 +125,42 @@ func cmdToken(ctx context.Context, env *Env, args []string) error {
 		return err
 	}
 	log := newLogger(env, cfg)
-	// Only the database: no AWS configuration or call, so the command works
-	// on a host without AWS credentials (the directory is the last synced).
-	a, err := app.New(ctx, cfg, app.Options{Logger: log, Offline: true})
-	if err != nil {
-		return err
+	// The database first: no AWS configuration or call, so the command works
+	// on a host without AWS credentials when the user is in the last synced
+	// directory.
+	secret, err := createToken(ctx, cfg, app.Options{Logger: log, Offline: true}, *user, *name, *ttl, false)
+	if access.ErrorCode(err) == access.CodeNotFound {
+		// The user may be new since the last sync (or nothing was synced
+		// yet): sync the directory from AWS once and retry.
+		var serr error
+		if secret, serr = createToken(ctx, cfg, app.Options{Logger: log, NoServe: true}, *user, *name, *ttl, true); serr != nil {
+			if access.ErrorCode(serr) == access.CodeNotFound {
+				return serr
+			}
+			return fmt.Errorf("%w; syncing the directory from AWS to look again failed: %v", err, serr)
+		}
+		err = nil
 	}
-	defer a.Close()
-	secret, _, err := a.Service().CreateToken(ctx, *user, *name, *ttl)
 	if err != nil {
 		return err
 	}
 	fmt.Fprintln(env.Stdout, secret)
 	return nil
+}
+
+// createToken makes the token with an app built with opts, after a
+// directory sync when sync is set.
+func createToken(ctx context.Context, cfg config.Config, opts app.Options, user, name string, ttl time.Duration, sync bool) (string, error) {
+	a, err := app.New(ctx, cfg, opts)
+	if err != nil {
+		return "", err
+	}
+	defer a.Close()
+	if sync {
+		if _, err := a.Service().SyncDirectory(ctx); err != nil {
+			return "", err
+		}
+	}
+	secret, _, err := a.Service().CreateToken(ctx, user, name, ttl)
+	return secret, err
 }

@@ -78,3 +78,16 @@ func SchemaVersions(ms []Migration, recorded []int) (current, latest int) {
 	}
 	return current, latest
 }
+
+// SchemaError says what to do when a database is not at the latest schema
+// version this binary embeds: behind, run `elevate migrate`; ahead, the
+// binary is older than the database. nil when they match.
+func SchemaError(engine, where string, current, latest int) error {
+	switch {
+	case current < latest:
+		return fmt.Errorf("%s: database %s is at schema version %d, this binary needs %d: run `elevate migrate`", engine, where, current, latest)
+	case current > latest:
+		return fmt.Errorf("%s: database %s is at schema version %d, newer than the %d this binary knows: upgrade elevate", engine, where, current, latest)
+	}
+	return nil
+}

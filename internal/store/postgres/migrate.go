@@ -129,18 +129,11 @@ func (s *Store) SchemaVersion(ctx context.Context) (current, latest int, err err
 }
 
 // CheckSchema returns an error unless the database is at the latest version
-// this binary embeds: behind, it says to run `elevate migrate`; ahead, it says
-// the binary is older than the database.
+// this binary embeds (store.SchemaError says what to do otherwise).
 func (s *Store) CheckSchema(ctx context.Context) error {
 	current, latest, err := s.SchemaVersion(ctx)
 	if err != nil {
 		return err
 	}
-	switch {
-	case current < latest:
-		return fmt.Errorf("postgres: database %s is at schema version %d, this binary needs %d: run `elevate migrate`", s.name, current, latest)
-	case current > latest:
-		return fmt.Errorf("postgres: database %s is at schema version %d, newer than the %d this binary knows: upgrade elevate", s.name, current, latest)
-	}
-	return nil
+	return store.SchemaError("postgres", s.name, current, latest)
 }

@@ -119,18 +119,11 @@ func (s *Store) SchemaVersion(ctx context.Context) (current, latest int, err err
 }
 
 // CheckSchema returns an error unless the database is at the latest version
-// this binary embeds: behind, it says to run `elevate migrate`; ahead, it says
-// the binary is older than the database.
+// this binary embeds (store.SchemaError says what to do otherwise).
 func (s *Store) CheckSchema(ctx context.Context) error {
 	current, latest, err := s.SchemaVersion(ctx)
 	if err != nil {
 		return err
 	}
-	switch {
-	case current < latest:
-		return fmt.Errorf("sqlite: database %s is at schema version %d, this binary needs %d: run `elevate migrate`", s.path, current, latest)
-	case current > latest:
-		return fmt.Errorf("sqlite: database %s is at schema version %d, newer than the %d this binary knows: upgrade elevate", s.path, current, latest)
-	}
-	return nil
+	return store.SchemaError("sqlite", s.path, current, latest)
 }

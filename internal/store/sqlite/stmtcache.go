@@ -33,7 +33,12 @@ func (c cachingConnector) Connect(ctx context.Context) (driver.Conn, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &cachingConn{inner: inner, stmts: map[string]*cachedStmt{}}, nil
+	ic, ok := inner.(innerConn)
+	if !ok {
+		_ = inner.Close() // unusable: its close error cannot matter
+		return nil, errors.New("sqlite: the driver's connection lacks a context method")
+	}
+	return &cachingConn{inner: ic, stmts: map[string]*cachedStmt{}}, nil
 }
 
 func (c cachingConnector) Driver() driver.Driver { return c.inner.Driver() }
@@ -53,7 +58,7 @@ type innerConn interface {
 // cachingConn is one connection with its prepared statements. database/sql
 // uses a connection from one goroutine at a time, so it needs no lock.
 type cachingConn struct {
-	inner driver.Conn
+	inner innerConn
 	stmts map[string]*cachedStmt
 }
 
@@ -64,25 +69,13 @@ type cachedStmt struct {
 	busy bool
 }
 
-func (c *cachingConn) conn() (innerConn, error) {
-	ic, ok := c.inner.(innerConn)
-	if !ok {
-		return nil, errors.New("sqlite: the driver's connection lacks a context method")
-	}
-	return ic, nil
-}
-
 // statement returns the prepared statement of query and whether it is the
 // cached one (an uncached one is the caller's to close).
 func (c *cachingConn) statement(ctx context.Context, query string) (*cachedStmt, bool, error) {
 	if cs, ok := c.stmts[query]; ok && !cs.busy {
 		return cs, true, nil
 	}
-	ic, err := c.conn()
-	if err != nil {
-		return nil, false, err
-	}
-	st, err := ic.PrepareContext(ctx, query)
+	st, err := c.inner.PrepareContext(ctx, query)
 	if err != nil {
 		return nil, false, err
 	}
@@ -142,44 +135,19 @@ func (r *cachedRows) Close() error {
 func (c *cachingConn) Prepare(query string) (driver.Stmt, error) { return c.inner.Prepare(query) }
 
 func (c *cachingConn) PrepareContext(ctx context.Context, query string) (driver.Stmt, error) {
-	ic, err := c.conn()
-	if err != nil {
-		return nil, err
-	}
-	return ic.PrepareContext(ctx, query)
+	return c.inner.PrepareContext(ctx, query)
 }
 
 //nolint:staticcheck // SA1019: driver.Conn requires Begin; database/sql calls BeginTx
 func (c *cachingConn) Begin() (driver.Tx, error) { return c.inner.Begin() }
 
 func (c *cachingConn) BeginTx(ctx context.Context, opts driver.TxOptions) (driver.Tx, error) {
-	ic, err := c.conn()
-	if err != nil {
-		return nil, err
-	}
-	return ic.BeginTx(ctx, opts)
+	return c.inner.BeginTx(ctx, opts)
 }
 
-func (c *cachingConn) Ping(ctx context.Context) error {
-	ic, err := c.conn()
-	if err != nil {
-		return err
-	}
-	return ic.Ping(ctx)
-}
-
-func (c *cachingConn) ResetSession(ctx context.Context) error {
-	ic, err := c.conn()
-	if err != nil {
-		return err
-	}
-	return ic.ResetSession(ctx)
-}
-
-func (c *cachingConn) IsValid() bool {
-	ic, err := c.conn()
-	return err == nil && ic.IsValid()
-}
+func (c *cachingConn) Ping(ctx context.Context) error         { return c.inner.Ping(ctx) }
+func (c *cachingConn) ResetSession(ctx context.Context) error { return c.inner.ResetSession(ctx) }
+func (c *cachingConn) IsValid() bool                          { return c.inner.IsValid() }
 
 // Close finalizes the cached statements, then closes the connection.
 func (c *cachingConn) Close() error {

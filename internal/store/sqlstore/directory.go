@@ -267,22 +267,33 @@ func (t *Tx) ListAccounts(ctx context.Context) ([]access.Account, error) {
 // (case-insensitively). A name that several accounts have is
 // store.ErrConflict: the caller must use the id.
 func (t *Tx) FindAccount(ctx context.Context, idOrName string) (access.Account, error) {
-	op := fmt.Sprintf("find account %q", idOrName)
-	if idOrName == "" {
-		return access.Account{}, t.notFound(op)
+	return findByKeyOrName(ctx, t, "account", idOrName, `SELECT `+accountColumns+` FROM accounts WHERE `, "id", t.accounts,
+		func(a access.Account) string { return a.ID })
+}
+
+// findByKeyOrName finds the row whose key column is ref or, failing that,
+// whose name is ref (case-insensitively); a name several rows share is
+// store.ErrConflict, naming up to three of their keys. selectWhere is the
+// query up to its WHERE, load runs it.
+func findByKeyOrName[T any](ctx context.Context, t *Tx, kind, ref, selectWhere, key string,
+	load func(context.Context, string, ...any) ([]T, error), keyOf func(T) string) (T, error) {
+	var zero T
+	op := fmt.Sprintf("find %s %q", kind, ref)
+	if ref == "" {
+		return zero, t.notFound(op)
 	}
-	as, err := t.accounts(ctx, `SELECT `+accountColumns+` FROM accounts WHERE id = $1`, idOrName)
+	found, err := load(ctx, selectWhere+key+` = $1`, ref)
 	if err != nil {
-		return access.Account{}, t.wrap(op, err)
+		return zero, t.wrap(op, err)
 	}
-	if len(as) == 1 {
-		return as[0], nil
+	if len(found) == 1 {
+		return found[0], nil
 	}
-	as, err = t.accounts(ctx, `SELECT `+accountColumns+` FROM accounts WHERE lower(name) = `+t.d.Lower("$1")+` ORDER BY id LIMIT 20`, idOrName)
+	found, err = load(ctx, selectWhere+`lower(name) = `+t.d.Lower("$1")+` ORDER BY `+key+` LIMIT 20`, ref)
 	if err != nil {
-		return access.Account{}, t.wrap(op, err)
+		return zero, t.wrap(op, err)
 	}
-	return pickOne(t, op, "account name", as, func(a access.Account) string { return a.ID })
+	return pickOne(t, op, kind+" name", found, keyOf)
 }
 
 const permissionSetColumns = `arn, name, description, session_duration_ns, limit_reason`
@@ -318,21 +329,6 @@ func (t *Tx) ListPermissionSets(ctx context.Context) ([]access.PermissionSet, er
 // that, the name (case-insensitively). A name several have is
 // store.ErrConflict.
 func (t *Tx) FindPermissionSet(ctx context.Context, nameOrARN string) (access.PermissionSet, error) {
-	op := fmt.Sprintf("find permission set %q", nameOrARN)
-	if nameOrARN == "" {
-		return access.PermissionSet{}, t.notFound(op)
-	}
-	ps, err := t.permissionSets(ctx, `SELECT `+permissionSetColumns+` FROM permission_sets WHERE arn = $1`, nameOrARN)
-	if err != nil {
-		return access.PermissionSet{}, t.wrap(op, err)
-	}
-	if len(ps) == 1 {
-		return ps[0], nil
-	}
-	ps, err = t.permissionSets(ctx, `SELECT `+permissionSetColumns+` FROM permission_sets
-		WHERE lower(name) = `+t.d.Lower("$1")+` ORDER BY arn LIMIT 20`, nameOrARN)
-	if err != nil {
-		return access.PermissionSet{}, t.wrap(op, err)
-	}
-	return pickOne(t, op, "permission set name", ps, func(p access.PermissionSet) string { return p.ARN })
+	return findByKeyOrName(ctx, t, "permission set", nameOrARN, `SELECT `+permissionSetColumns+` FROM permission_sets WHERE `, "arn",
+		t.permissionSets, func(p access.PermissionSet) string { return p.ARN })
 }
