@@ -7,8 +7,8 @@ import (
 	"strings"
 	"time"
 
-	"github.com/elevate/elevate/internal/app"
 	"github.com/elevate/elevate/internal/access"
+	"github.com/elevate/elevate/internal/app"
 	"github.com/elevate/elevate/internal/config"
 	"github.com/elevate/elevate/internal/policy"
 	"github.com/elevate/elevate/internal/workflow"
