@@ -98,7 +98,7 @@ func limitChecks(ctx context.Context, cfg config.Config, st app.Store) []aws.Che
 	if ds.SyncedAt.IsZero() {
 		return nil // the last-sync check already says the directory was never synced
 	}
-	doc := policy.Document{Rules: cfg.Policy.Rules}
+	doc := cfg.Policy.Document()
 	if ds.Policy != nil {
 		src, err := policy.Parse(ds.Policy.Document)
 		if err != nil {

@@ -223,6 +223,16 @@ func (s *Service) planActivation(ctx context.Context, grantID string, asg access
 		if g.Status != access.GrantPending || (r.Status != access.StatusScheduled && r.Status != access.StatusActive) {
 			return nil, nil, nil
 		}
+		// A limit the directory sync learned after the request was approved
+		// (a delegated administrator can't assign there): fail the grant
+		// with the reason, and never send AWS a create it would refuse.
+		if reason, err := assignmentLimit(ctx, tx, asg); err != nil || reason != "" {
+			if err != nil {
+				return nil, nil, err
+			}
+			next, evs, err := r.GrantFailed(grantID, reason, s.clock.Now())
+			return &next, evs, err
+		}
 		if err := tx.LockAssignment(ctx, asg); err != nil {
 			return nil, nil, err
 		}
@@ -271,6 +281,27 @@ func (s *Service) planActivation(ctx context.Context, grantID string, asg access
 		return createNothing, fmt.Errorf("plan activation of grant %s: %w", grantID, err)
 	}
 	return step, nil
+}
+
+// assignmentLimit returns why elevate may not assign asg, from the synced
+// directory ("" when it may, or when the account or permission set is no
+// longer in the directory: AWS then has the last word).
+func assignmentLimit(ctx context.Context, tx store.Directory, asg access.Assignment) (string, error) {
+	acct, err := tx.FindAccount(ctx, asg.AccountID)
+	switch {
+	case err == nil && acct.Limit != "":
+		return fmt.Sprintf("elevate cannot grant access in account %s (%s): %s", acct.Name, acct.ID, acct.Limit), nil
+	case err != nil && !errors.Is(err, store.ErrNotFound):
+		return "", err
+	}
+	ps, err := tx.FindPermissionSet(ctx, asg.PermissionSetARN)
+	switch {
+	case err == nil && ps.Limit != "":
+		return fmt.Sprintf("elevate cannot grant permission set %s: %s", ps.LimitedName(), ps.Limit), nil
+	case err != nil && !errors.Is(err, store.ErrNotFound):
+		return "", err
+	}
+	return "", nil
 }
 
 // scheduleEnd enqueues grant id's revocation at the request's end (now when
