@@ -13,4 +13,8 @@ const (
 	// EventDriftRepaired: reconciliation re-created an active grant's
 	// missing assignment (reconcile.repair_missing).
 	EventDriftRepaired EventType = "grant.drift_repaired"
+	// EventDriftResolved: an active grant's assignment, found missing
+	// before, is in AWS again (re-created outside elevate); the drift mark
+	// is cleared.
+	EventDriftResolved EventType = "grant.drift_resolved"
 )

@@ -16,6 +16,9 @@ type ManagedGrant struct {
 	// its request's last update); zero for an open grant.
 	ClosedAt time.Time
 	Standing bool
+	// DriftMissingSince is when reconciliation first found the active
+	// grant's assignment missing in AWS; zero when it was not.
+	DriftMissingSince time.Time
 }
 
 // Kinds of RunStatus.

@@ -184,7 +184,7 @@ func TestReconcileKeepsStanding(t *testing.T) {
 // find it; the request stays active.
 func TestDriftMissingShown(t *testing.T) {
 	t.Parallel()
-	env, r, _ := driftedGrant(t, false)
+	env, r, asg := driftedGrant(t, false)
 	ctx := context.Background()
 	alice := env.client(t, "alice")
 	for range 2 { // the second run finds it again: no new event or notification
@@ -208,6 +208,23 @@ func TestDriftMissingShown(t *testing.T) {
 	want := map[string]int{"alice": 1, "erin": 1} // the requester and the admins group
 	if !maps.Equal(perRecipient, want) {
 		t.Errorf("drift notifications per recipient %v, want %v", perRecipient, want)
+	}
+
+	// Someone re-creates the assignment in AWS by hand: the next run clears
+	// the drift mark and records it.
+	env.emu.PutAssignment(asg)
+	if rep, err := env.app.Service().Reconcile(ctx); err != nil || len(rep.Missing) != 0 {
+		t.Fatalf("reconcile after the assignment is back: %+v %v; want nothing missing", rep, err)
+	}
+	if got, err = alice.GetRequest(ctx, r.ID); err != nil || got.DriftMissingSince != nil || got.Grants[0].DriftMissingSince != nil {
+		t.Fatalf("after the assignment is back: %+v %v; want no drift shown", got, err)
+	}
+	evs, err := alice.RequestEvents(ctx, r.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.ContainsFunc(evs, func(e client.Event) bool { return e.Type == string(access.EventDriftResolved) }) {
+		t.Errorf("no %s event in %+v", access.EventDriftResolved, evs)
 	}
 }
 

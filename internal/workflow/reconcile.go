@@ -221,6 +221,11 @@ func (s *Service) reconcileAssignment(ctx context.Context, asg access.Assignment
 				}
 				rep.Missing = append(rep.Missing, ref)
 			}
+			if inAWS && !g.DriftMissingSince.IsZero() {
+				if err := s.resolveDrift(ctx, g); err != nil {
+					return err
+				}
+			}
 		default:
 			if g.Origin == access.OriginCreated || g.Origin == access.OriginShared {
 				createdOrShared = true
@@ -271,6 +276,27 @@ func (s *Service) reportMissing(ctx context.Context, g access.ManagedGrant) erro
 	}
 	log(ctx, "drift: an active grant's assignment is missing in AWS", "request_id", g.RequestID, "grant_id", g.GrantID,
 		"account_id", g.Assignment.AccountID, "permission_set_arn", g.Assignment.PermissionSetARN, "user_id", g.Assignment.UserID)
+	return nil
+}
+
+// resolveDrift clears the drift mark of an active grant whose assignment is
+// in AWS again (someone re-created it outside elevate), with the event
+// grant.drift_resolved.
+func (s *Service) resolveDrift(ctx context.Context, g access.ManagedGrant) error {
+	err := s.store.InTx(ctx, func(tx store.Tx) error {
+		if err := tx.ClearGrantDrift(ctx, g.GrantID); err != nil {
+			return err
+		}
+		return s.appendEvents(ctx, tx, access.Event{Type: access.EventDriftResolved, RequestID: g.RequestID, GrantID: g.GrantID,
+			Actor: access.SystemActor, At: s.clock.Now(), Details: map[string]string{
+				"account_id": g.Assignment.AccountID, "permission_set_arn": g.Assignment.PermissionSetARN, "user_id": g.Assignment.UserID,
+				"missing_since": g.DriftMissingSince.UTC().Format(time.RFC3339), "detail": "the assignment is in AWS again (re-created outside elevate)",
+			}})
+	})
+	if err != nil {
+		return fmt.Errorf("clear the drift of grant %s: %w", g.GrantID, err)
+	}
+	s.log.InfoContext(ctx, "drift resolved: an active grant's assignment is in AWS again", "request_id", g.RequestID, "grant_id", g.GrantID)
 	return nil
 }
 

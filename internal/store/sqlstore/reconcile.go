@@ -16,20 +16,21 @@ func (t *Tx) ManagedGrants(ctx context.Context, closedSince time.Time) ([]access
 		var (
 			g                 access.ManagedGrant
 			status, origin    string
-			activated, closed dbTime
+			activated, closed, drift dbTime
 		)
 		if err := rows.Scan(&g.RequestID, &g.GrantID, &g.Assignment.AccountID, &g.Assignment.PermissionSetARN, &g.Assignment.UserID,
-			&status, &origin, &activated, &closed, &g.Standing); err != nil {
+			&status, &origin, &activated, &closed, &g.Standing, &drift); err != nil {
 			return err
 		}
 		g.Status, g.Origin = access.GrantStatus(status), access.Origin(origin)
-		g.ActivatedAt, g.ClosedAt = timeOf(activated), timeOf(closed)
+		g.ActivatedAt, g.ClosedAt, g.DriftMissingSince = timeOf(activated), timeOf(closed), timeOf(drift)
 		out = append(out, g)
 		return nil
 	}, `SELECT g.request_id, g.id, g.account_id, r.permission_set_arn, r.requester_id,
 			g.status, g.origin, g.activated_at, CASE WHEN g.status IN ('revoked', 'failed') THEN coalesce(g.revoked_at, r.updated_at) END,
 			EXISTS (SELECT 1 FROM standing_assignments s WHERE s.account_id = g.account_id
-				AND s.permission_set_arn = r.permission_set_arn AND s.user_id = r.requester_id)
+				AND s.permission_set_arn = r.permission_set_arn AND s.user_id = r.requester_id),
+			g.drift_missing_since
 		FROM grants g JOIN requests r ON r.id = g.request_id
 		WHERE g.status IN ('pending', 'active', 'revoking')
 			OR (g.status IN ('revoked', 'failed') AND g.origin IN ('created', 'shared') AND coalesce(g.revoked_at, r.updated_at) >= $1)
