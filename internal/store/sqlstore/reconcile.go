@@ -14,8 +14,8 @@ func (t *Tx) ManagedGrants(ctx context.Context, closedSince time.Time) ([]access
 	var out []access.ManagedGrant
 	err := t.each(ctx, func(rows Rows) error {
 		var (
-			g                 access.ManagedGrant
-			status, origin    string
+			g                        access.ManagedGrant
+			status, origin           string
 			activated, closed, drift dbTime
 		)
 		if err := rows.Scan(&g.RequestID, &g.GrantID, &g.Assignment.AccountID, &g.Assignment.PermissionSetARN, &g.Assignment.UserID,
