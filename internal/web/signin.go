@@ -52,6 +52,22 @@ func (p *Portal) demoSignIn(w http.ResponseWriter, r *http.Request) {
 	http.Redirect(w, r, auth.SafeNext(r.PostFormValue("next")), http.StatusSeeOther)
 }
 
+// linkSignIn consumes the one-time link ?t=SECRET and signs its user in;
+// a refused link shows the sign-in page with the reason.
+func (p *Portal) linkSignIn(w http.ResponseWriter, r *http.Request) {
+	w.Header().Set("Referrer-Policy", "no-referrer")
+	actor, err := p.o.SignInLinks.UseSignInLink(r.Context(), r.URL.Query().Get("t"))
+	if err != nil {
+		p.signInFailed(w, r, err)
+		return
+	}
+	if err := p.o.Sessions.StartFor(w, r, actor, "link", actor.UserName); err != nil {
+		p.signInFailed(w, r, err)
+		return
+	}
+	http.Redirect(w, r, "/", http.StatusSeeOther)
+}
+
 // signOut ends the session.
 func (p *Portal) signOut(w http.ResponseWriter, r *http.Request) {
 	if err := p.o.Sessions.SignOut(w, r); err != nil {
