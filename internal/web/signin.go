@@ -26,6 +26,9 @@ func (p *Portal) signInPage(w http.ResponseWriter, r *http.Request) {
 	}
 	if p.oidc == nil && p.saml == nil && len(p.o.DemoUsers) == 0 {
 		v.Error = "No sign-in method is configured: set auth.oidc or auth.saml in the configuration."
+		if p.o.SignInLinks != nil {
+			v.Error += " Until then, an operator can make a one-time sign-in link on the server's host: elevate signin-link --user NAME."
+		}
 	}
 	p.render(w, http.StatusOK, "signin", v)
 }
