@@ -14,3 +14,15 @@ type Session struct {
 	LastSeenAt time.Time // for the idle timeout
 	ExpiresAt  time.Time // the absolute timeout
 }
+
+// SignInLink is a one-time portal sign-in link made by an operator
+// (`elevate signin-link`). Only the SHA-256 hash of its secret is stored.
+type SignInLink struct {
+	ID        string
+	Hash      []byte // SHA-256 of the link's secret
+	UserID    string // the directory user it signs in
+	CreatedBy string // who made it (the operator)
+	CreatedAt time.Time
+	ExpiresAt time.Time
+	UsedAt    time.Time // zero until used
+}

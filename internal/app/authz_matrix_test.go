@@ -81,13 +81,15 @@ var apiMatrix = map[string]cell{
 // actions (web.Portal.Routes). Portal pages send the anonymous to sign in
 // (303); a POST without a session is 401.
 var serverMatrix = map[string]cell{
-	"GET /healthz":  {path: "/healthz", status: [7]int{200, 200, 200, 200, 200, 200, 200}},
-	"GET /readyz":   {path: "/readyz", status: [7]int{200, 200, 200, 200, 200, 200, 200}},
-	"GET /metrics":  {path: "/metrics", status: [7]int{200, 200, 200, 200, 200, 200, 200}},
-	"GET /static/":  {path: "/static/portal.css", status: [7]int{200, 200, 200, 200, 200, 200, 200}},
-	"GET /{$}":      {path: "/", status: [7]int{303, 303, 303, 303, 303, 303, 303}},
-	"GET /signin":   {path: "/signin", status: [7]int{200, 200, 200, 200, 200, 200, 200}},
-	"POST /signout": {path: "/signout", status: [7]int{303, 303, 303, 303, 303, 303, 303}},
+	"GET /healthz": {path: "/healthz", status: [7]int{200, 200, 200, 200, 200, 200, 200}},
+	"GET /readyz":  {path: "/readyz", status: [7]int{200, 200, 200, 200, 200, 200, 200}},
+	"GET /metrics": {path: "/metrics", status: [7]int{200, 200, 200, 200, 200, 200, 200}},
+	"GET /static/": {path: "/static/portal.css", status: [7]int{200, 200, 200, 200, 200, 200, 200}},
+	"GET /{$}":     {path: "/", status: [7]int{303, 303, 303, 303, 303, 303, 303}},
+	"GET /signin":  {path: "/signin", status: [7]int{200, 200, 200, 200, 200, 200, 200}},
+	// A made-up one-time link is refused whoever opens it.
+	"GET /signin/link": {path: "/signin/link?t=sil_made-up", status: [7]int{401, 401, 401, 401, 401, 401, 401}},
+	"POST /signout":    {path: "/signout", status: [7]int{303, 303, 303, 303, 303, 303, 303}},
 	// A demo sign-in as a made-up user is refused whoever asks.
 	"POST /auth/demo":                  {path: "/auth/demo", form: url.Values{"user": {"mallory"}}, status: [7]int{400, 400, 400, 400, 400, 400, 400}},
 	"GET /request":                     {path: "/request", status: [7]int{303, 200, 200, 200, 200, 200, 303}},

@@ -41,6 +41,9 @@ func (a *App) newPortal(opts Options) (*web.Portal, error) {
 		LimitPerUser(signInPerUser(cfg.Security)).WithPublicURL(root)
 	wo := web.Options{Service: a.svc, Audit: a.audit, Sessions: sessions, DemoUsers: opts.DemoUsers, Logger: a.log,
 		PolicyManagedAsCode: cfg.Policy.ManagedAsCode}
+	if cfg.Auth.SignInLinks {
+		wo.SignInLinks = a.svc
+	}
 	if a.notif != nil && a.notif.svc != nil {
 		wo.Notifications = a.notif.svc
 	}

@@ -109,18 +109,29 @@ func (s *Sessions) SignIn(w http.ResponseWriter, r *http.Request, login, method 
 	if err != nil {
 		return access.Actor{}, err
 	}
+	if err := s.StartFor(w, r, actor, method, login); err != nil {
+		return access.Actor{}, err
+	}
+	return actor, nil
+}
+
+// StartFor starts a new session for an actor the caller already resolved
+// (a consumed sign-in link), ending any session the browser had, and sets
+// the cookie. identity is what the sign-in asserted, for the decision log.
+func (s *Sessions) StartFor(w http.ResponseWriter, r *http.Request, actor access.Actor, method, identity string) error {
+	ctx := r.Context()
 	if old := s.secret(r); old != "" {
 		if err := s.backend.EndSession(ctx, old); err != nil {
 			s.log.WarnContext(ctx, "end the previous session", "error", err)
 		}
 	}
-	sec, err := s.backend.StartSession(ctx, actor, method, login, s.timeouts)
+	sec, err := s.backend.StartSession(ctx, actor, method, identity, s.timeouts)
 	if err != nil {
-		return access.Actor{}, err
+		return err
 	}
 	http.SetCookie(w, &http.Cookie{Name: s.cookieName(), Value: sec, Path: "/", HttpOnly: true, Secure: !s.insecure,
 		SameSite: http.SameSiteLaxMode, MaxAge: int(s.timeouts.Absolute / time.Second)})
-	return actor, nil
+	return nil
 }
 
 // Actor returns the signed-in actor of the request.

@@ -31,6 +31,7 @@ func commands() map[string]command {
 		"demo":        {"run a complete demo system on this machine (SQLite and an AWS emulator)", cmdDemo},
 		"migrate":     {"apply database migrations", cmdMigrate},
 		"token":       {"manage API tokens (token create --user NAME)", cmdToken},
+		"signin-link": {"print a one-time portal sign-in link, valid 10 minutes, for the first sign-in before OIDC or SAML works: signin-link --user NAME", cmdSignInLink},
 		"admin":       {"restore a user's admin role after a lockout, on the server's host: admin recover --user NAME", cmdAdmin},
 		"audit":       {"the decision log: audit verify [--checkpoint FILE] | export --format jsonl|csv [--since T] | checkpoint | prune [--dry-run]", cmdAudit},
 		"version":     {"print the version, commit, build date and Go version", cmdVersion},

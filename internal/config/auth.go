@@ -21,6 +21,10 @@ type Auth struct {
 	// SAML enables sign-in with a SAML 2.0 IdP (IAM Identity Center's
 	// custom SAML application). Default off.
 	SAML SAML `yaml:"saml"`
+	// SignInLinks allows the one-time portal sign-in links `elevate
+	// signin-link` makes (for the first hour, before OIDC or SAML works),
+	// and serves /signin/link. Default true.
+	SignInLinks bool `yaml:"signin_links"`
 }
 
 // OIDC configures the authorization code flow with PKCE.

@@ -149,7 +149,7 @@ type Jobs struct {
 
 // Default returns the configuration with every default filled in.
 func Default() Config {
-	return Config{Addr: "127.0.0.1:8080", DataDir: "elevate-data", LogLevel: "info", LogFormat: "json"}
+	return Config{Addr: "127.0.0.1:8080", DataDir: "elevate-data", LogLevel: "info", LogFormat: "json", Auth: Auth{SignInLinks: true}}
 }
 
 // Load reads a YAML file over the defaults. Unknown keys are an error.

@@ -100,6 +100,7 @@ var defaults = map[string]string{
 	"auth.saml.cert_file":           "", // generated in data_dir
 	"auth.saml.attributes":          "[email, Email, mail, http://schemas.xmlsoap.org/ws/2005/05/identity/claims/emailaddress, username, userName]",
 	"auth.saml.allow_idp_initiated": "false",
+	"auth.signin_links":             "true",
 
 	"security.trust_proxy_headers":              "",
 	"security.hsts_max_age":                     "8760h",

@@ -44,6 +44,7 @@ type Tx interface {
 	Tokens
 	Sessions
 	SAMLAssertions
+	SignInLinks
 	Policies
 	Notifications
 	Activity
@@ -241,6 +242,19 @@ type SAMLAssertions interface {
 	// false, and records nothing, when the assertion is already recorded
 	// and not expired: a replay.
 	UseSAMLAssertion(ctx context.Context, issuer, id string, notOnOrAfter, now time.Time) (bool, error)
+}
+
+// SignInLinks stores one-time portal sign-in links (only the hashes of
+// their secrets).
+type SignInLinks interface {
+	// CreateSignInLink stores a link; a taken id or hash is ErrConflict.
+	CreateSignInLink(ctx context.Context, l access.SignInLink) error
+	// FindSignInLinkByHash returns the link whose secret has this hash;
+	// ErrNotFound when there is none.
+	FindSignInLinkByHash(ctx context.Context, hash []byte) (access.SignInLink, error)
+	// MarkSignInLinkUsed records the link's use at at; ErrConflict when it
+	// was already used, ErrNotFound when there is no such link.
+	MarkSignInLinkUsed(ctx context.Context, id string, at time.Time) error
 }
 
 // Policies stores the applied policy document by revision.

@@ -26,6 +26,9 @@ func (p *Portal) signInPage(w http.ResponseWriter, r *http.Request) {
 	}
 	if p.oidc == nil && p.saml == nil && len(p.o.DemoUsers) == 0 {
 		v.Error = "No sign-in method is configured: set auth.oidc or auth.saml in the configuration."
+		if p.o.SignInLinks != nil {
+			v.Error += " Until then, an operator can make a one-time sign-in link on the server's host: elevate signin-link --user NAME."
+		}
 	}
 	p.render(w, http.StatusOK, "signin", v)
 }
@@ -50,6 +53,22 @@ func (p *Portal) demoSignIn(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	http.Redirect(w, r, auth.SafeNext(r.PostFormValue("next")), http.StatusSeeOther)
+}
+
+// linkSignIn consumes the one-time link ?t=SECRET and signs its user in;
+// a refused link shows the sign-in page with the reason.
+func (p *Portal) linkSignIn(w http.ResponseWriter, r *http.Request) {
+	w.Header().Set("Referrer-Policy", "no-referrer")
+	actor, err := p.o.SignInLinks.UseSignInLink(r.Context(), r.URL.Query().Get("t"))
+	if err != nil {
+		p.signInFailed(w, r, err)
+		return
+	}
+	if err := p.o.Sessions.StartFor(w, r, actor, "link", actor.UserName); err != nil {
+		p.signInFailed(w, r, err)
+		return
+	}
+	http.Redirect(w, r, "/", http.StatusSeeOther)
 }
 
 // signOut ends the session.

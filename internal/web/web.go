@@ -75,6 +75,14 @@ type AuditLog interface {
 
 var _ AuditLog = (*workflow.AuditLog)(nil)
 
+// SignInLinks consumes one-time sign-in links; *workflow.Service
+// satisfies it.
+type SignInLinks interface {
+	UseSignInLink(ctx context.Context, secret string) (access.Actor, error)
+}
+
+var _ SignInLinks = (*workflow.Service)(nil)
+
 // DemoUser is a user the demo sign-in page offers.
 type DemoUser struct {
 	Name string // user name in the directory
@@ -89,6 +97,9 @@ type Options struct {
 	// OIDC and SAML enable those sign-in methods (nil: off).
 	OIDC *auth.OIDCConfig
 	SAML *auth.SAMLConfig
+	// SignInLinks consumes the one-time links `elevate signin-link` prints
+	// (GET /signin/link); nil: the route is not served.
+	SignInLinks SignInLinks
 	// DemoUsers, when not empty, enables the pick-a-demo-user sign-in. Only
 	// `elevate demo` sets it; no configuration key can.
 	DemoUsers []DemoUser
@@ -289,6 +300,9 @@ func (p *Portal) routes() {
 	m.HandleFunc("GET /signin", p.signInPage)
 	m.HandleFunc("POST /signout", p.signOut)
 	m.HandleFunc("POST /auth/demo", p.demoSignIn)
+	if p.o.SignInLinks != nil {
+		m.HandleFunc("GET /signin/link", p.linkSignIn)
+	}
 	if p.oidc != nil {
 		m.HandleFunc("GET /auth/oidc/login", p.oidc.Login)
 		m.HandleFunc("GET /auth/oidc/callback", p.oidc.Callback)

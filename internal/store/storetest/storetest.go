@@ -56,6 +56,8 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"Sessions", testSessions},
 		{"SAMLAssertions", testSAMLAssertions},
 		{"SAMLAssertionsConcurrent", testSAMLAssertionsConcurrent},
+		{"SignInLinks", testSignInLinks},
+		{"SignInLinkUsedOnce", testSignInLinkUsedOnce},
 		{"InTxRollbackOnError", testInTxRollbackOnError},
 		{"InTxRollbackOnPanic", testInTxRollbackOnPanic},
 		{"ReadTxSeesCommitted", testReadTxSeesCommitted},
