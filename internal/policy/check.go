@@ -2,6 +2,7 @@ package policy
 
 import (
 	"fmt"
+	"iter"
 	"strings"
 
 	"github.com/elevate/elevate/internal/access"
@@ -22,15 +23,20 @@ func Check(doc Document) []Problem {
 	return out
 }
 
-// unresolved records a problem of a name the directory does not have (or
-// has more than once), with the closest name of its kind as a suggestion,
-// spelled as the directory spells it (display maps the index's lower-case
-// key back to it).
-func (e *Engine) unresolved(path, msg, ref string, names map[string]int32, multi map[string][]int32, display func(key string) string) {
-	if s := closest(ref, names, multi); s != "" {
+// unresolved records a problem of a name the directory does not have, or
+// has more than once (Check leaves these out).
+func (e *Engine) unresolved(path, msg string) {
+	e.problems = append(e.problems, Problem{Path: path, Message: msg, unresolved: true})
+}
+
+// unknown records that ref names nothing in the directory, suggesting the
+// closest of keys (the index's lower-case names of that kind), spelled as
+// the directory spells it (display).
+func (e *Engine) unknown(path, msg, ref string, keys iter.Seq[string], display func(key string) string) {
+	if s := closest(ref, keys); s != "" {
 		msg += fmt.Sprintf(" (did you mean %q?)", display(s))
 	}
-	e.problems = append(e.problems, Problem{Path: path, Message: msg, unresolved: true})
+	e.unresolved(path, msg)
 }
 
 // Display names of the index's lower-case keys, for suggestions.
@@ -44,12 +50,11 @@ func (x *Index) groupName(k string) string   { return x.groups[x.groupByName[k]]
 func (x *Index) setName(k string) string     { return x.sets[x.setByName[k]].Name }
 func (x *Index) accountName(k string) string { return x.accounts[x.accountByName[k][0]].Name }
 func (x *Index) ouName(k string) string      { return x.ous[x.ouByName[k][0]].Name }
-func noSuggestion(string) string             { return "" }
 
 // closest returns the name within a small edit distance of ref (at most a
 // third of its length, and 3), the nearest first; "" when none is close.
 // The keys of names and multi are lower case, as the index keeps them.
-func closest(ref string, names map[string]int32, multi map[string][]int32) string {
+func closest(ref string, keys iter.Seq[string]) string {
 	ref = strings.ToLower(ref)
 	limit := min(3, max(1, len(ref)/3))
 	best, bestD := "", limit+1
@@ -61,10 +66,7 @@ func closest(ref string, names map[string]int32, multi map[string][]int32) strin
 			best, bestD = k, d
 		}
 	}
-	for k := range names {
-		try(k)
-	}
-	for k := range multi {
+	for k := range keys {
 		try(k)
 	}
 	return best

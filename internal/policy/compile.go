@@ -3,6 +3,7 @@ package policy
 import (
 	"cmp"
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
 	"time"
@@ -120,14 +121,14 @@ func New(doc Document, x *Index) *Engine {
 			if u, ok := x.user(ref); ok {
 				e.byUser[u] = append(e.byUser[u], int32(i))
 			} else {
-				e.unresolved(fmt.Sprintf("%s.users[%d]", path, j), fmt.Sprintf("user %q is not in the directory", ref), ref, x.userByName, nil, x.userName)
+				e.unknown(fmt.Sprintf("%s.users[%d]", path, j), fmt.Sprintf("user %q is not in the directory", ref), ref, maps.Keys(x.userByName), x.userName)
 			}
 		}
 		for j, ref := range r.Groups {
 			if g, ok := x.group(ref); ok {
 				e.byGroup[g] = append(e.byGroup[g], int32(i))
 			} else {
-				e.unresolved(fmt.Sprintf("%s.groups[%d]", path, j), fmt.Sprintf("group %q is not in the directory", ref), ref, x.groupByName, nil, x.groupName)
+				e.unknown(fmt.Sprintf("%s.groups[%d]", path, j), fmt.Sprintf("group %q is not in the directory", ref), ref, maps.Keys(x.groupByName), x.groupName)
 			}
 		}
 		c.approverUsers = e.resolveUsers(path+".approver_users", r.ApproverUsers)
@@ -250,9 +251,9 @@ func (e *Engine) compileScope(path string, accounts, ous []string, nested, requi
 		is := e.x.accountsNamed(ref)
 		switch {
 		case len(is) == 0:
-			e.unresolved(fmt.Sprintf("%s.accounts[%d]", path, j), fmt.Sprintf("account %q is not in the organization", ref), ref, nil, e.x.accountByName, e.x.accountName)
+			e.unknown(fmt.Sprintf("%s.accounts[%d]", path, j), fmt.Sprintf("account %q is not in the organization", ref), ref, maps.Keys(e.x.accountByName), e.x.accountName)
 		case len(is) > 1:
-			e.unresolved(fmt.Sprintf("%s.accounts[%d]", path, j), fmt.Sprintf("account name %q matches %d accounts: use the account id", ref, len(is)), "", nil, nil, noSuggestion)
+			e.unresolved(fmt.Sprintf("%s.accounts[%d]", path, j), fmt.Sprintf("account name %q matches %d accounts: use the account id", ref, len(is)))
 		}
 		for _, a := range is {
 			sc.accounts[a] = true
@@ -262,9 +263,9 @@ func (e *Engine) compileScope(path string, accounts, ous []string, nested, requi
 		is := e.x.ou(ref)
 		switch {
 		case len(is) == 0:
-			e.unresolved(fmt.Sprintf("%s.ous[%d]", path, j), fmt.Sprintf("OU %q is not in the organization", ref), ref, nil, e.x.ouByName, e.x.ouName)
+			e.unknown(fmt.Sprintf("%s.ous[%d]", path, j), fmt.Sprintf("OU %q is not in the organization", ref), ref, maps.Keys(e.x.ouByName), e.x.ouName)
 		case len(is) > 1:
-			e.unresolved(fmt.Sprintf("%s.ous[%d]", path, j), fmt.Sprintf("OU name %q matches %d OUs: use the OU id", ref, len(is)), "", nil, nil, noSuggestion)
+			e.unresolved(fmt.Sprintf("%s.ous[%d]", path, j), fmt.Sprintf("OU name %q matches %d OUs: use the OU id", ref, len(is)))
 		}
 		for _, o := range is {
 			sc.ous[o] = true
@@ -289,7 +290,7 @@ func (e *Engine) compileSets(path string, refs []string, required bool) setFilte
 		if ps, ok := e.x.set(ref); ok {
 			f.sets[ps] = true
 		} else {
-			e.unresolved(fmt.Sprintf("%s.permission_sets[%d]", path, j), fmt.Sprintf("permission set %q is not in the directory%s", ref, e.x.undescribedNote()), ref, e.x.setByName, nil, e.x.setName)
+			e.unknown(fmt.Sprintf("%s.permission_sets[%d]", path, j), fmt.Sprintf("permission set %q is not in the directory%s", ref, e.x.undescribedNote()), ref, maps.Keys(e.x.setByName), e.x.setName)
 		}
 	}
 	return f
@@ -315,7 +316,7 @@ func (e *Engine) resolve(path string, refs []string, kind string, find func(stri
 		if id, ok := find(ref); ok {
 			out = append(out, id)
 		} else {
-			e.unresolved(fmt.Sprintf("%s[%d]", path, j), fmt.Sprintf("%s %q is not in the directory", kind, ref), ref, names, nil, display)
+			e.unknown(fmt.Sprintf("%s[%d]", path, j), fmt.Sprintf("%s %q is not in the directory", kind, ref), ref, maps.Keys(names), display)
 		}
 	}
 	return out
