@@ -16,18 +16,7 @@ import (
 // it lacks, token create syncs the directory once (a new user) and, when AWS
 // can't be reached, says both what is missing and that the sync failed.
 func TestDatabaseCommandsWorkWithoutAWS(t *testing.T) {
-	t.Setenv("AWS_ENDPOINT_URL", "http://127.0.0.1:1")
-	t.Setenv("AWS_ACCESS_KEY_ID", "AKID")
-	t.Setenv("AWS_SECRET_ACCESS_KEY", "SECRET")
-	t.Setenv("AWS_REGION", "us-east-1")
-	t.Setenv("AWS_MAX_ATTEMPTS", "1")
-	dir := t.TempDir()
-	st := migratedStore(t, dir)
-	ctx := context.Background()
-	d := access.Directory{Users: []access.User{{ID: "u-erin", UserName: "erin", Email: "erin@example.com", Active: true}}}
-	if err := st.InTx(ctx, func(tx store.Tx) error { return tx.ReplaceDirectory(ctx, d, time.Now()) }); err != nil {
-		t.Fatal(err)
-	}
+	dir := dataDirWithoutAWS(t, access.Directory{Users: []access.User{{ID: "u-erin", UserName: "erin", Email: "erin@example.com", Active: true}}})
 	if code, out, errOut := runCLI(t, nil, "token", "create", "--data-dir", dir, "--user", "erin"); code != 0 || !strings.HasPrefix(out, "elv_") {
 		t.Errorf("token create for a synced user without AWS: exit %d, stdout %q, stderr %q", code, out, errOut)
 	}
@@ -51,4 +40,23 @@ func TestDatabaseCommandsWorkWithoutAWS(t *testing.T) {
 			}
 		}
 	}
+}
+
+// dataDirWithoutAWS points the AWS SDK at an endpoint that refuses
+// connections and returns a migrated data directory whose synced directory
+// is d.
+func dataDirWithoutAWS(t *testing.T, d access.Directory) string {
+	t.Helper()
+	t.Setenv("AWS_ENDPOINT_URL", "http://127.0.0.1:1")
+	t.Setenv("AWS_ACCESS_KEY_ID", "AKID")
+	t.Setenv("AWS_SECRET_ACCESS_KEY", "SECRET")
+	t.Setenv("AWS_REGION", "us-east-1")
+	t.Setenv("AWS_MAX_ATTEMPTS", "1")
+	dir := t.TempDir()
+	st := migratedStore(t, dir)
+	ctx := context.Background()
+	if err := st.InTx(ctx, func(tx store.Tx) error { return tx.ReplaceDirectory(ctx, d, time.Now()) }); err != nil {
+		t.Fatal(err)
+	}
+	return dir
 }

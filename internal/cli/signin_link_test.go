@@ -1,15 +1,12 @@
 package cli
 
 import (
-	"context"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/elevate/elevate/internal/access"
-	"github.com/elevate/elevate/internal/store"
 )
 
 // TestSignInLinkCommand: signin-link prints a one-time link under the
@@ -17,21 +14,10 @@ import (
 // it refuses an unknown or disabled user, and is off with
 // auth.signin_links false (in the file or with --set).
 func TestSignInLinkCommand(t *testing.T) {
-	t.Setenv("AWS_ENDPOINT_URL", "http://127.0.0.1:1")
-	t.Setenv("AWS_ACCESS_KEY_ID", "AKID")
-	t.Setenv("AWS_SECRET_ACCESS_KEY", "SECRET")
-	t.Setenv("AWS_REGION", "us-east-1")
-	t.Setenv("AWS_MAX_ATTEMPTS", "1")
-	dir := t.TempDir()
-	st := migratedStore(t, dir)
-	ctx := context.Background()
-	d := access.Directory{Users: []access.User{
+	dir := dataDirWithoutAWS(t, access.Directory{Users: []access.User{
 		{ID: "u-erin", UserName: "erin", Email: "erin@example.com", Active: true},
 		{ID: "u-frank", UserName: "frank", Email: "frank@example.com", Active: false},
-	}}
-	if err := st.InTx(ctx, func(tx store.Tx) error { return tx.ReplaceDirectory(ctx, d, time.Now()) }); err != nil {
-		t.Fatal(err)
-	}
+	}})
 
 	code, out, errOut := runCLI(t, nil, "signin-link", "--data-dir", dir, "--set", "public_url=https://elevate.example.com", "--user", "erin")
 	if code != 0 {
