@@ -183,18 +183,11 @@ func (t *Tx) AddCheckpoint(ctx context.Context, c *access.Checkpoint) error {
 
 // ListCheckpoints returns the checkpoints, oldest first.
 func (t *Tx) ListCheckpoints(ctx context.Context) ([]access.Checkpoint, error) {
-	var out []access.Checkpoint
-	err := t.each(ctx, func(rows Rows) error {
-		var (
-			c  access.Checkpoint
-			at dbTime
-		)
-		if err := rows.Scan(&c.ID, &c.Seq, &c.Hash, &c.Count, &at, &c.Kind, &c.PublicKey, &c.Signature); err != nil {
-			return err
-		}
+	out, err := collect(ctx, t, func(row Row) (c access.Checkpoint, err error) {
+		var at dbTime
+		err = row.Scan(&c.ID, &c.Seq, &c.Hash, &c.Count, &at, &c.Kind, &c.PublicKey, &c.Signature)
 		c.At = timeOf(at)
-		out = append(out, c)
-		return nil
+		return c, err
 	}, `SELECT id, seq, hash, count, at, kind, public_key, signature FROM audit_checkpoints ORDER BY id`)
 	if err != nil {
 		return nil, t.wrap("list audit checkpoints", err)
