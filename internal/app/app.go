@@ -93,6 +93,20 @@ func New(ctx context.Context, cfg config.Config, opts Options) (a *App, err erro
 			built.close() // a is nil after "return nil, err"
 		}
 	}()
+	opts.NoServe = opts.NoServe || opts.Offline
+	if !opts.NoServe {
+		if a.ln = opts.Listener; a.ln == nil {
+			if a.ln, err = net.Listen("tcp", cfg.Addr); err != nil {
+				return nil, fmt.Errorf("listen on %s: %w", cfg.Addr, err)
+			}
+		}
+		// With no public_url and a port picked by the system (addr :0), the
+		// links in pages and notifications use the port really bound.
+		if _, port, _ := net.SplitHostPort(cfg.Addr); cfg.PublicURL == "" && port == "0" {
+			cfg.PublicURL = a.URL()
+			a.cfg = cfg
+		}
+	}
 	if a.store, _, err = OpenStore(ctx, cfg, log); err != nil {
 		return nil, err
 	}
@@ -113,7 +127,6 @@ func New(ctx context.Context, cfg config.Config, opts Options) (a *App, err erro
 	pcfg.MaxPollInterval, pcfg.CallsPerSecond, pcfg.MaxInFlight = cfg.AWS.MaxPollInterval, cfg.AWS.CallsPerSecond, cfg.AWS.MaxInFlight
 	pcfg.ListPollInterval = cfg.AWS.ListPollInterval
 	pcfg.IdentityStoreCallsPerSecond, pcfg.OrganizationsCallsPerSecond = cfg.AWS.IdentityStoreCallsPerSecond, cfg.AWS.OrganizationsCallsPerSecond
-	opts.NoServe = opts.NoServe || opts.Offline
 	var awsCfg awssdk.Config
 	var provider interface {
 		workflow.Provider
@@ -184,16 +197,6 @@ func New(ctx context.Context, cfg config.Config, opts Options) (a *App, err erro
 	a.srv = server.New(server.Options{Logger: log, API: api.New(a.svc, log).WithAudit(a.audit).WithNotifications(a.notif.svc).WithSync(a.syncCtl), SlackInteractions: a.notif.handler, Ready: a.ready, Metrics: a.metrics.Handler(),
 		Portal: portal, CrossOriginBypass: web.CrossOriginBypass(),
 		TrustedProxies: trusted, HSTSMaxAge: cfg.Security.HSTSMaxAge, Limits: serverLimits(cfg.Security)})
-	if opts.NoServe {
-		return a, nil
-	}
-	a.ln = opts.Listener
-	if a.ln == nil {
-		a.ln, err = net.Listen("tcp", cfg.Addr)
-		if err != nil {
-			return nil, fmt.Errorf("listen on %s: %w", cfg.Addr, err)
-		}
-	}
 	return a, nil
 }
 
