@@ -1,6 +1,7 @@
 package web
 
 import (
+	"fmt"
 	"net/http"
 	"strings"
 
@@ -13,6 +14,31 @@ type runView struct {
 	Name  string
 	Found bool
 	S     access.RunStatus
+}
+
+// Summary is the run's counts in a few words: what a directory sync saw and
+// wrote, what a reconciliation checked and found. Every count is still on
+// the page, folded.
+func (v runView) Summary() string {
+	c := v.S.Counts
+	if len(c) == 0 {
+		return ""
+	}
+	if v.S.Kind == access.RunReconcile {
+		return fmt.Sprintf("%d assignments checked: %d missing, %d removed, %d repaired, %d errors",
+			c["pairs"], c["missing"], c["removed"], c["repaired"], c["errors"])
+	}
+	var parts []string
+	for _, k := range access.DirectoryKinds {
+		if n, ok := c[k]; ok {
+			label := strings.ReplaceAll(k, "_", " ")
+			if k == "ous" {
+				label = "OUs"
+			}
+			parts = append(parts, fmt.Sprintf("%d %s", n, label))
+		}
+	}
+	return strings.Join(parts, ", ") + fmt.Sprintf("; %d changes written", c["writes"])
 }
 
 type adminData struct {
