@@ -121,9 +121,12 @@ func (a *API) listRequests(w http.ResponseWriter, r *http.Request, actor access.
 		return err
 	}
 	names := a.userNames(r.Context(), reqs...)
+	accounts := a.accountNames(r.Context(), reqs...)
 	out := requestList{Items: make([]requestJSON, 0, len(reqs))}
 	for _, req := range reqs {
-		out.Items = append(out.Items, toRequest(req, names))
+		j := toRequest(req, names)
+		a.named(r.Context(), &j, req, accounts)
+		out.Items = append(out.Items, j)
 	}
 	a.writeJSON(w, r, http.StatusOK, out)
 	return nil
@@ -219,7 +222,9 @@ func (a *API) writeRequest(w http.ResponseWriter, r *http.Request, status int, r
 	if req == nil {
 		return fmt.Errorf("service returned no request")
 	}
-	a.writeJSON(w, r, status, toRequest(req, a.userNames(r.Context(), req)))
+	out := toRequest(req, a.userNames(r.Context(), req))
+	a.named(r.Context(), &out, req, a.accountNames(r.Context(), req))
+	a.writeJSON(w, r, status, out)
 	return nil
 }
 
