@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/elevate/elevate/internal/access"
+	"github.com/elevate/elevate/internal/say"
 	"github.com/elevate/elevate/internal/workflow"
 )
 
@@ -84,18 +85,18 @@ func (b createRequestBody) submitInput() (workflow.SubmitInput, error) {
 	return in, nil
 }
 
-// parseDuration parses a requested duration such as "1h" or "30m" and says
-// clearly what is wrong with a bad one.
+// parseDuration parses a requested duration such as "1h", "30m", "1h 30m"
+// or "1d" and says clearly what is wrong with a bad one.
 func parseDuration(s string) (time.Duration, error) {
 	s = strings.TrimSpace(s)
 	if s == "" {
-		return 0, access.Errorf(access.CodeInvalid, "duration is missing: give one such as 1h or 30m")
+		return 0, access.Errorf(access.CodeInvalid, "duration is missing: give one such as 1h, 30m or 1d")
 	}
-	d, err := time.ParseDuration(s)
+	d, err := say.ParseDuration(strings.TrimPrefix(s, "-"))
 	if err != nil {
-		return 0, access.Errorf(access.CodeInvalid, "duration %q is not a duration such as 1h or 30m", s)
+		return 0, access.Errorf(access.CodeInvalid, "duration %q is not a duration such as 1h, 30m or 1d", s)
 	}
-	if d <= 0 {
+	if d <= 0 || strings.HasPrefix(s, "-") {
 		return 0, access.Errorf(access.CodeInvalid, "duration %q is not positive: give one such as 1h or 30m", s)
 	}
 	return d, nil

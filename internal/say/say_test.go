@@ -130,6 +130,8 @@ func TestRelative(t *testing.T) {
 		{41*time.Minute + 10*time.Second, "in 42 min"},
 		{-5 * time.Minute, "5 min ago"},
 		{90 * time.Minute, "in 1h 30m"},
+		{59*time.Minute + 59*time.Second, "in 1h"},
+		{59 * time.Minute, "in 59 min"},
 		{50 * time.Hour, "in 2d 2h"},
 	} {
 		if got := say.Relative(now.Add(tc.d), now); got != tc.want {

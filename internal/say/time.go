@@ -49,11 +49,12 @@ func Span(d time.Duration) string {
 	if d < 0 {
 		d = -d
 	}
+	mins := (d + time.Minute - 1) / time.Minute // rounded up
 	switch {
 	case d < time.Minute:
 		return "less than a minute"
-	case d < time.Hour:
-		return strconv.Itoa(int((d+time.Minute-1)/time.Minute)) + " min"
+	case mins < 60:
+		return strconv.Itoa(int(mins)) + " min"
 	case d < day:
 		return Duration(d.Round(time.Minute))
 	}
