@@ -68,6 +68,9 @@ type API struct {
 	notif notificationsRef
 	// sync serves /admin/sync (WithSync, sync.go); nil answers not_found.
 	sync Sync
+	// portalURL and ssoRegion turn on the "now use it" step of active
+	// requests (WithAccessPortal, use.go).
+	portalURL, ssoRegion string
 }
 
 // New returns the API handler. It serves full paths under /api/v1/ (not

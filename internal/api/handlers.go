@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/elevate/elevate/internal/access"
+	"github.com/elevate/elevate/internal/say"
 	"github.com/elevate/elevate/internal/workflow"
 )
 
@@ -84,18 +85,18 @@ func (b createRequestBody) submitInput() (workflow.SubmitInput, error) {
 	return in, nil
 }
 
-// parseDuration parses a requested duration such as "1h" or "30m" and says
-// clearly what is wrong with a bad one.
+// parseDuration parses a requested duration such as "1h", "30m", "1h 30m"
+// or "1d" and says clearly what is wrong with a bad one.
 func parseDuration(s string) (time.Duration, error) {
 	s = strings.TrimSpace(s)
 	if s == "" {
-		return 0, access.Errorf(access.CodeInvalid, "duration is missing: give one such as 1h or 30m")
+		return 0, access.Errorf(access.CodeInvalid, "duration is missing: give one such as 1h, 30m or 1d")
 	}
-	d, err := time.ParseDuration(s)
+	d, err := say.ParseDuration(strings.TrimPrefix(s, "-"))
 	if err != nil {
-		return 0, access.Errorf(access.CodeInvalid, "duration %q is not a duration such as 1h or 30m", s)
+		return 0, access.Errorf(access.CodeInvalid, "duration %q is not a duration such as 1h, 30m or 1d", s)
 	}
-	if d <= 0 {
+	if d <= 0 || strings.HasPrefix(s, "-") {
 		return 0, access.Errorf(access.CodeInvalid, "duration %q is not positive: give one such as 1h or 30m", s)
 	}
 	return d, nil
@@ -121,9 +122,12 @@ func (a *API) listRequests(w http.ResponseWriter, r *http.Request, actor access.
 		return err
 	}
 	names := a.userNames(r.Context(), reqs...)
+	accounts := a.accountNames(r.Context(), reqs...)
 	out := requestList{Items: make([]requestJSON, 0, len(reqs))}
 	for _, req := range reqs {
-		out.Items = append(out.Items, toRequest(req, names))
+		j := toRequest(req, names)
+		a.named(r.Context(), &j, req, accounts)
+		out.Items = append(out.Items, j)
 	}
 	a.writeJSON(w, r, http.StatusOK, out)
 	return nil
@@ -219,7 +223,9 @@ func (a *API) writeRequest(w http.ResponseWriter, r *http.Request, status int, r
 	if req == nil {
 		return fmt.Errorf("service returned no request")
 	}
-	a.writeJSON(w, r, status, toRequest(req, a.userNames(r.Context(), req)))
+	out := toRequest(req, a.userNames(r.Context(), req))
+	a.named(r.Context(), &out, req, a.accountNames(r.Context(), req))
+	a.writeJSON(w, r, status, out)
 	return nil
 }
 

@@ -107,6 +107,7 @@ var serverMatrix = map[string]cell{
 	"GET /profile":                     {path: "/profile", status: [7]int{303, 200, 200, 200, 200, 200, 303}},
 	"POST /profile/tokens":             {path: "/profile/tokens", form: url.Values{"name": {"matrix"}, "expires_days": {"1"}}, status: [7]int{401, 200, 200, 200, 200, 200, 401}},
 	"POST /profile/tokens/{id}/revoke": {path: "/profile/tokens/tok_nope/revoke", status: [7]int{401, 404, 404, 404, 404, 404, 401}},
+	"POST /profile/timezone":           {path: "/profile/timezone", form: url.Values{"tz": {"Europe/Berlin"}}, status: [7]int{401, 303, 303, 303, 303, 303, 401}},
 	"GET /admin/policy":                {path: "/admin/policy", status: [7]int{303, 403, 403, 403, 403, 200, 303}},
 	"POST /admin/policy/plan":          {path: "/admin/policy/plan", status: [7]int{401, 403, 403, 403, 403, 400, 401}},
 	"POST /admin/policy/apply":         {path: "/admin/policy/apply", status: [7]int{401, 403, 403, 403, 403, 400, 401}},

@@ -31,7 +31,8 @@ func newNotifications(cfg config.Config, st store.Store, m *metrics.Metrics, clo
 	n := cfg.Notify
 	d := workflow.NotificationsDeps{Store: st, Observer: m, Logger: log, Clock: clock,
 		Config: notify.Config{PublicURL: cfg.URL(), AdminsGroup: cfg.Policy.AdminsGroup, AuditorsGroup: cfg.Policy.AuditorsGroup, WarnBefore: n.WarnBefore,
-			Log: n.Log, PortalApprovalPermissionSets: n.Slack.PortalApprovalPermissionSets}}
+			Log: n.Log, PortalApprovalPermissionSets: n.Slack.PortalApprovalPermissionSets,
+			AccessPortalURL: cfg.AWS.AccessPortalURL, SSORegion: cfg.AWS.Region}}
 	out := &notifications{}
 	if n.Slack.BotToken != "" {
 		c, err := slack.New(slack.Config{BotToken: n.Slack.BotToken, SigningSecret: n.Slack.SigningSecret,

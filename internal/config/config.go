@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
@@ -71,6 +72,10 @@ type AWS struct {
 	InstanceARN string `yaml:"instance_arn"`
 	// IdentityStoreID of the instance. Default: discovered with the instance.
 	IdentityStoreID string `yaml:"identity_store_id"`
+	// AccessPortalURL is the AWS access portal's URL (the start URL, such as
+	// https://d-1234567890.awsapps.com/start). With it, active access shows a
+	// console link and a ~/.aws/config profile. Default none.
+	AccessPortalURL string `yaml:"access_portal_url"`
 	// PollInterval is the first delay between assignment status polls. Default 1s.
 	PollInterval time.Duration `yaml:"poll_interval"`
 	// MaxPollInterval caps the delay between status polls. Default 5s.
@@ -185,6 +190,7 @@ func (c *Config) ApplyEnv(getenv func(string) string) {
 	set(&c.AWS.Region, "ELEVATE_AWS_REGION")
 	set(&c.AWS.InstanceARN, "ELEVATE_AWS_INSTANCE_ARN")
 	set(&c.AWS.IdentityStoreID, "ELEVATE_AWS_IDENTITY_STORE_ID")
+	set(&c.AWS.AccessPortalURL, "ELEVATE_AWS_ACCESS_PORTAL_URL")
 	set(&c.Audit.SigningKeyFile, "ELEVATE_AUDIT_SIGNING_KEY_FILE")
 	set(&c.Audit.SigningKey, "ELEVATE_AUDIT_SIGNING_KEY")
 	c.applyNotifyEnv(getenv)
@@ -212,6 +218,11 @@ func (c Config) Validate() error {
 	case "json", "text":
 	default:
 		errs = append(errs, fmt.Errorf("log_format: %q is not json or text", c.LogFormat))
+	}
+	if u := c.AWS.AccessPortalURL; u != "" {
+		if pu, err := url.Parse(u); err != nil || (pu.Scheme != "https" && pu.Scheme != "http") || pu.Host == "" || pu.Fragment != "" || pu.RawQuery != "" {
+			errs = append(errs, fmt.Errorf("aws.access_portal_url: %q is not the access portal's URL: copy it from the IAM Identity Center console, like https://d-1234567890.awsapps.com/start", u))
+		}
 	}
 	p := c.Policy
 	ceiling := p.MaxDurationCeiling

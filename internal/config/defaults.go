@@ -19,6 +19,7 @@ var defaults = map[string]string{
 	"aws.region":                          "", // the AWS chain's, else us-east-1
 	"aws.instance_arn":                    "", // discovered with ListInstances
 	"aws.identity_store_id":               "", // discovered with the instance
+	"aws.access_portal_url":               "", // none: no console link or CLI profile
 	"aws.poll_interval":                   "1s",
 	"aws.max_poll_interval":               "5s",
 	"aws.list_poll_interval":              "150ms",

@@ -32,6 +32,8 @@ type Facts struct {
 	// Users are the recipients Recipients names, by id; one missing here is
 	// no longer in the directory and is named by its id.
 	Users map[string]access.User
+	// Accounts are the request's account names by id, for the subject.
+	Accounts map[string]string
 }
 
 // audience is who hears about an event.
@@ -134,7 +136,8 @@ func (p Planner) entries(ev access.Event, r access.Request, f Facts) []entry {
 		}
 	}
 	aud := p.audienceOf(ev, r, f)
-	subject := Subject(ev, r)
+	voice := Voice{Accounts: f.Accounts}
+	subject := voice.Subject(ev, r)
 	for _, uid := range aud.users {
 		if uid == ev.Actor.UserID && !aud.all {
 			continue // nobody is told what they did themselves
@@ -158,7 +161,7 @@ func (p Planner) entries(ev access.Event, r access.Request, f Facts) []entry {
 		if warnAt.After(ev.At) {
 			w := access.Event{Type: EventEndingSoon, RequestID: r.ID, Actor: access.SystemActor, At: warnAt,
 				Details: map[string]string{"ends_at": r.EndsAt.UTC().Format(time.RFC3339Nano)}}
-			ws := Subject(w, r)
+			ws := voice.Subject(w, r)
 			personal(r.RequesterID, w, ws, warnAt)
 			if p.Channels.Webhook {
 				add(ChannelWebhook, "", w, ws, warnAt)

@@ -13,6 +13,8 @@ type profileData struct {
 	Tokens    []access.Token
 	NewSecret string
 	NewName   string
+	// ZoneChosen: the user chose the zone times show in (not the browser's).
+	ZoneChosen bool
 }
 
 func (p *Portal) renderProfile(w http.ResponseWriter, r *http.Request, actor access.Actor, status int, d profileData, notice, errMsg string) error {
@@ -21,6 +23,7 @@ func (p *Portal) renderProfile(w http.ResponseWriter, r *http.Request, actor acc
 		return err
 	}
 	d.Tokens = toks
+	_, d.ZoneChosen = readerZone(r)
 	p.render(w, status, "profile", view{Title: "Profile", Nav: "profile", Actor: actor, SignedIn: true, Notice: notice, Error: errMsg, D: d})
 	return nil
 }
@@ -28,8 +31,11 @@ func (p *Portal) renderProfile(w http.ResponseWriter, r *http.Request, actor acc
 // profile serves GET /profile.
 func (p *Portal) profile(w http.ResponseWriter, r *http.Request, actor access.Actor) error {
 	notice := ""
-	if r.URL.Query().Get("msg") == "revoked" {
+	switch r.URL.Query().Get("msg") {
+	case "revoked":
 		notice = "The token was revoked."
+	case "tz":
+		notice = "Your time zone is saved."
 	}
 	return p.renderProfile(w, r, actor, http.StatusOK, profileData{}, notice, "")
 }

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/elevate/elevate/internal/access"
+	"github.com/elevate/elevate/internal/say"
 	"github.com/elevate/elevate/internal/workflow"
 )
 
@@ -24,6 +25,10 @@ type reqRow struct {
 	MyVerdict     access.Verdict
 	IsRequester   bool
 	SessionLonger bool
+	// Names are account names by id, for the grants' list.
+	Names map[string]string
+	// Use is the "now use it" step for the requester of active access (use.go).
+	Use *useView
 }
 
 func (p *Portal) rows(r *http.Request, actor access.Actor, reqs []*access.Request) ([]reqRow, error) {
@@ -42,12 +47,9 @@ func (p *Portal) rows(r *http.Request, actor access.Actor, reqs []*access.Reques
 	}
 	out := make([]reqRow, 0, len(reqs))
 	for _, q := range reqs {
-		row := reqRow{R: q, IsRequester: q.RequesterID == actor.UserID}
-		var names []string
-		for _, id := range q.AccountIDs() {
-			names = append(names, accNames[id]+" ("+id+")")
-		}
-		row.Accounts = strings.Join(names, ", ")
+		row := reqRow{R: q, IsRequester: q.RequesterID == actor.UserID, Names: accNames}
+		row.Accounts = say.Accounts(accNames, q.AccountIDs())
+		row.Use = p.useOf(q, actor, accNames)
 		for _, id := range q.Approvers {
 			row.Approvers = append(row.Approvers, userNames[id])
 		}
@@ -213,9 +215,9 @@ func (p *Portal) requestAction(w http.ResponseWriter, r *http.Request, actor acc
 	case "end":
 		_, err = p.o.Service.End(ctx, actor, id, comment)
 	case "extend":
-		d, perr := time.ParseDuration(strings.ReplaceAll(r.PostFormValue("duration"), " ", ""))
+		d, perr := say.ParseDuration(r.PostFormValue("duration"))
 		if perr != nil || d <= 0 {
-			err = access.Errorf(access.CodeInvalid, "Extension %q is not a duration: write it like 30m or 1h.", r.PostFormValue("duration"))
+			err = access.Errorf(access.CodeInvalid, "Extension %q is not a duration: write it like 30m, 1h 30m or 1d.", r.PostFormValue("duration"))
 		} else {
 			_, err = p.o.Service.Extend(ctx, actor, id, d, comment)
 		}
