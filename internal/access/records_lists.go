@@ -49,5 +49,5 @@ type RequestQuery struct {
 	Order                      RequestOrder
 	// After, when set, starts the page after this place in Order.
 	After *RequestKey
-	Limit int // 0: the engine's default of 100; at most 1000
+	Limit int // 0: the engine's default of 100; at most 1001 (a page of 1000 and whether more follow)
 }

@@ -95,7 +95,9 @@ func (t *Tx) PageRequests(ctx context.Context, q access.RequestQuery) ([]*access
 	if limit <= 0 {
 		limit = defaultListLimit
 	}
-	limit = min(limit, maxListLimit)
+	// One more than the largest page, so a caller can tell whether a full
+	// page has another after it.
+	limit = min(limit, maxListLimit+1)
 
 	query := `SELECT ` + requestColumns + ` FROM requests`
 	if len(where) > 0 {
