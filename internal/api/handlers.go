@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
-	"strconv"
 	"strings"
 	"time"
 
@@ -109,57 +108,6 @@ func (a *API) getRequest(w http.ResponseWriter, r *http.Request, actor access.Ac
 		return err
 	}
 	return a.writeRequest(w, r, http.StatusOK, req)
-}
-
-// listRequests serves GET /api/v1/requests?status=a,b&scope=S&limit=N.
-func (a *API) listRequests(w http.ResponseWriter, r *http.Request, actor access.Actor) error {
-	in, err := listInput(r.URL.Query())
-	if err != nil {
-		return err
-	}
-	reqs, err := a.svc.ListRequests(r.Context(), actor, in)
-	if err != nil {
-		return err
-	}
-	names := a.userNames(r.Context(), reqs...)
-	accounts := a.accountNames(r.Context(), reqs...)
-	out := requestList{Items: make([]requestJSON, 0, len(reqs))}
-	for _, req := range reqs {
-		j := toRequest(req, names)
-		a.named(r.Context(), &j, req, accounts)
-		out.Items = append(out.Items, j)
-	}
-	a.writeJSON(w, r, http.StatusOK, out)
-	return nil
-}
-
-// listInput parses the query of GET /api/v1/requests. Unknown parameters are
-// refused, so that a typo does not silently return everything.
-func listInput(q url.Values) (workflow.ListInput, error) {
-	var in workflow.ListInput
-	for k := range q {
-		switch k {
-		case "status", "scope", "limit":
-		default:
-			return in, access.Errorf(access.CodeInvalid, "unknown query parameter %q: use status, scope or limit", k)
-		}
-	}
-	for _, v := range q["status"] {
-		for s := range strings.SplitSeq(v, ",") {
-			if s = strings.TrimSpace(s); s != "" {
-				in.Statuses = append(in.Statuses, access.Status(s))
-			}
-		}
-	}
-	in.Scope = workflow.Scope(strings.TrimSpace(q.Get("scope")))
-	if s := strings.TrimSpace(q.Get("limit")); s != "" {
-		n, err := strconv.Atoi(s)
-		if err != nil {
-			return in, access.Errorf(access.CodeInvalid, "limit %q is not a number: use 1 to 1000", s)
-		}
-		in.Limit = n
-	}
-	return in, nil
 }
 
 // requestEvents serves GET /api/v1/requests/{id}/events.

@@ -84,6 +84,8 @@ type requestJSON struct {
 
 type requestList struct {
 	Items []requestJSON `json:"items"`
+	// NextCursor continues the list after this page; empty on the last.
+	NextCursor string `json:"next_cursor,omitempty"`
 }
 
 type meJSON struct {

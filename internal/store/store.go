@@ -69,6 +69,11 @@ type Requests interface {
 	CountRequests(ctx context.Context) (byStatus map[access.Status]int, revocationFailing int, err error)
 	// ListRequests returns requests matching f, newest first.
 	ListRequests(ctx context.Context, f access.RequestFilter) ([]*access.Request, error)
+	// PageRequests returns a page of the requests matching q, in q.Order
+	// (creation time, then id, in the same direction; a request without a
+	// creation time last), starting after q.After, with their grants,
+	// approvals and approvers.
+	PageRequests(ctx context.Context, q access.RequestQuery) ([]*access.Request, error)
 	// PrunableRequests returns the ids of up to limit (0: all) requests
 	// that retention may delete: in a terminal status, last updated before
 	// before, no revocation failing, and no grant that may hold an AWS

@@ -45,6 +45,8 @@ type Service interface {
 	Submit(ctx context.Context, actor access.Actor, in workflow.SubmitInput) (*access.Request, error)
 	GetRequest(ctx context.Context, actor access.Actor, id string) (*access.Request, error)
 	ListRequests(ctx context.Context, actor access.Actor, in workflow.ListInput) ([]*access.Request, error)
+	PageRequests(ctx context.Context, actor access.Actor, in workflow.ListInput) (workflow.RequestPage, error)
+	ExportRequests(ctx context.Context, actor access.Actor, in workflow.ListInput, fn func([]*access.Request) error) error
 	RequestEvents(ctx context.Context, actor access.Actor, id string) ([]access.Event, error)
 	Approve(ctx context.Context, actor access.Actor, id, comment string) (*access.Request, error)
 	Reject(ctx context.Context, actor access.Actor, id, comment string) (*access.Request, error)
@@ -327,6 +329,7 @@ func (p *Portal) routes() {
 	m.HandleFunc("GET /active", p.authed(p.active))
 	m.HandleFunc("GET /audit", p.authed(p.auditPage))
 	m.HandleFunc("GET /audit/requests.csv", p.authed(p.auditRequestsCSV))
+	m.HandleFunc("GET /audit/requests.jsonl", p.authed(p.auditRequestsJSONL))
 	m.HandleFunc("GET /audit/log.csv", p.authed(p.auditLogCSV))
 	m.HandleFunc("GET /admin", p.authed(p.adminPage))
 	m.HandleFunc("GET /admin/policy", p.authed(p.policyPage))               // admin_policy.go

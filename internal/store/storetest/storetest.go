@@ -44,6 +44,8 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"RequestFindByGrantID", testRequestFindByGrantID},
 		{"ListRequestsFilters", testListRequestsFilters},
 		{"ListRequestsLimit", testListRequestsLimit},
+		{"PageRequestsFilters", testPageRequestsFilters},
+		{"PageRequestsStable", testPageRequestsStable},
 		{"Events", testEvents},
 		{"DirectoryEmpty", testDirectoryEmpty},
 		{"DirectoryLookups", testDirectoryLookups},
