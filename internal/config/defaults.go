@@ -68,7 +68,7 @@ var defaults = map[string]string{
 	"activity.delay":            "15m",
 	"activity.margin":           "0s", // the permission set's session duration
 
-	"notify.warn_before":                           "10m",
+	"notify.warn_before":                           "15m",
 	"notify.log":                                   "false",
 	"notify.slack.bot_token":                       "",
 	"notify.slack.signing_secret":                  "",

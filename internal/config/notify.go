@@ -13,8 +13,9 @@ import (
 // password, the webhook secret) are read from the environment only, never
 // from the file, and never written out.
 type Notify struct {
-	// WarnBefore: how long before the end the requester is warned. Default
-	// 10m; negative disables the warning.
+	// WarnBefore: how long before the end the requester is reminded (with
+	// Extend and End buttons in Slack). Default 15m; negative disables the
+	// reminder. A rule's remind_before overrides it.
 	WarnBefore time.Duration `yaml:"warn_before"`
 	// Log writes every notification to the log as if sent and records it
 	// (the demo). Default false.

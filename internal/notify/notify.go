@@ -66,6 +66,13 @@ type Message struct {
 	// PortalOnly: approvals of this request's permission set need a portal
 	// sign-in, so the Slack message links to the portal instead.
 	PortalOnly bool
+	// Remind: the reminder before the end, to its requester: the Slack
+	// message carries Extend (by ExtendStep) and End now buttons.
+	Remind     bool
+	ExtendStep time.Duration
+	// Note says why the recipient hears about it, when it is not the
+	// obvious ("asked because alice is away until …").
+	Note string
 }
 
 // Slack is the Slack channel; slack.Client satisfies it.
@@ -111,7 +118,8 @@ type Config struct {
 	// break-glass use. Default auditors.
 	AuditorsGroup string
 	// WarnBefore is how long before the end the requester is warned.
-	// Default 10m; negative disables the warning.
+	// Default 15m; negative disables the warning. A rule's remind_before
+	// overrides it.
 	WarnBefore time.Duration
 	// Log records every notification in the log as a "log" channel delivery
 	// (the demo). Default false.
@@ -135,7 +143,7 @@ func (c Config) WithDefaults() Config {
 		c.AuditorsGroup = "auditors"
 	}
 	if c.WarnBefore == 0 {
-		c.WarnBefore = 10 * time.Minute
+		c.WarnBefore = 15 * time.Minute
 	}
 	return c
 }

@@ -39,6 +39,9 @@ func Subject(ev access.Event, r access.Request) string {
 		return fmt.Sprintf("%s is active for %s until %s", w, r.RequesterName, r.EndsAt.UTC().Format(time.RFC3339))
 	case EventEndingSoon:
 		return fmt.Sprintf("%s for %s ends at %s", w, r.RequesterName, r.EndsAt.UTC().Format(time.RFC3339))
+	case EventEscalated:
+		return fmt.Sprintf("%s's request for %s has waited since %s: escalated to %s", r.RequesterName, w,
+			r.CreatedAt.UTC().Format(time.RFC3339), orDash(ev.Details["groups"]))
 	case access.EventExtensionRequested:
 		return fmt.Sprintf("%s asks to extend %s", r.RequesterName, w)
 	case access.EventExtensionApproved:
@@ -108,11 +111,17 @@ func Outcome(r access.Request) string {
 func body(m Message) string {
 	var b strings.Builder
 	b.WriteString(m.Subject + "\n\n")
+	if m.Note != "" {
+		b.WriteString(m.Note + "\n\n")
+	}
 	for _, row := range Details(m.Request) {
 		fmt.Fprintf(&b, "%s: %s\n", row[0], row[1])
 	}
 	if o := Outcome(m.Request); o != "" {
 		fmt.Fprintf(&b, "Decisions: %s\n", o)
+	}
+	if m.Remind {
+		fmt.Fprintf(&b, "\nExtend by %s or end it now: %s\n", m.ExtendStep, m.URL)
 	}
 	fmt.Fprintf(&b, "\n%s\n", m.URL)
 	return b.String()

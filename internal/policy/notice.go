@@ -10,8 +10,8 @@ import (
 // hears about its requests, and when.
 type RuleNotify struct {
 	// RemindBefore is how long before the end the requester is reminded,
-	// with buttons to extend or end. 0: DefaultRemindBefore; negative: no
-	// reminder.
+	// with buttons to extend or end. 0: the server's notify.warn_before
+	// (default 15m); negative: no reminder.
 	RemindBefore time.Duration `yaml:"remind_before,omitempty" json:"remind_before,omitempty"`
 	// ExtendStep is what the reminder's extend button asks for. 0:
 	// DefaultExtendStep.
@@ -30,11 +30,9 @@ type RuleNotify struct {
 	NotifyChannels []string `yaml:"notify_channels,omitempty" json:"notify_channels,omitempty"`
 }
 
-// Defaults of RuleNotify.
-const (
-	DefaultRemindBefore = 15 * time.Minute
-	DefaultExtendStep   = time.Hour
-)
+// DefaultExtendStep is what the reminder's extend button asks for when
+// the rule says nothing.
+const DefaultExtendStep = time.Hour
 
 // Channel kinds a notify_channels entry names.
 const (
@@ -44,9 +42,6 @@ const (
 
 // WithDefaults fills the zero fields with their defaults.
 func (n RuleNotify) WithDefaults() RuleNotify {
-	if n.RemindBefore == 0 {
-		n.RemindBefore = DefaultRemindBefore
-	}
 	if n.ExtendStep == 0 {
 		n.ExtendStep = DefaultExtendStep
 	}

@@ -53,7 +53,7 @@ rules:
 func TestRuleNotifyDefaults(t *testing.T) {
 	t.Parallel()
 	d := New(testDocument(), NewIndex(testDirectory())).Decide(Question{User: "alice", Account: "prod", PermissionSet: "ReadOnlyAccess"})
-	if d.Notify.RemindBefore != DefaultRemindBefore || d.Notify.ExtendStep != DefaultExtendStep || d.Notify.EscalateAfter != 0 {
+	if d.Notify.RemindBefore != 0 || d.Notify.ExtendStep != DefaultExtendStep || d.Notify.EscalateAfter != 0 {
 		t.Errorf("defaults = %+v", d.Notify)
 	}
 }
