@@ -27,10 +27,10 @@ func (a Away) Reason(userName string) string {
 // Route replaces each approver who is away (by away, the active absences
 // by user id) with their delegate, unless the delegate is the requester or
 // already an approver. An approver away whose delegate is the requester is
-// left out, so the other approvers decide; when that would leave nobody,
-// they stay. It returns the approvers and, by delegate id, the user id of
+// left out, so the other approvers decide; when that would leave fewer
+// than need (the approvals required, at least one), they stay. It returns the approvers and, by delegate id, the user id of
 // the approver they stand in for.
-func Route(approvers []string, requesterID string, away map[string]Away) (out []string, standIn map[string]string) {
+func Route(approvers []string, requesterID string, away map[string]Away, need int) (out []string, standIn map[string]string) {
 	standIn = map[string]string{}
 	has := func(id string) bool {
 		for _, x := range out {
@@ -57,8 +57,11 @@ func Route(approvers []string, requesterID string, away map[string]Away) (out []
 			standIn[a.DelegateID] = id
 		}
 	}
-	if len(out) == 0 {
-		out = append(out, dropped...)
+	for _, id := range dropped {
+		if len(out) >= max(need, 1) {
+			break
+		}
+		out = append(out, id)
 	}
 	return out, standIn
 }

@@ -2,6 +2,7 @@ package access
 
 import (
 	"slices"
+	"strings"
 	"testing"
 	"time"
 )
@@ -24,9 +25,14 @@ func TestRoute(t *testing.T) {
 		{"routed to the delegate", []string{"ann", "bob"}, []string{"ann", "dave"}, map[string]string{"dave": "bob"}},
 		{"the requester is never the delegate", []string{"ann", "carl"}, []string{"ann"}, map[string]string{}},
 		{"the requester as delegate of the only approver", []string{"carl"}, []string{"carl"}, map[string]string{}},
+		{"the requester as delegate when two must approve", []string{"ann", "carl"}, []string{"ann", "carl"}, map[string]string{}},
 		{"the delegate is an approver already", []string{"gina", "erin"}, []string{"gina"}, map[string]string{}},
 	} {
-		got, standIn := Route(tc.approvers, "req", away)
+		need := 1
+		if strings.Contains(tc.name, "two must") {
+			need = 2
+		}
+		got, standIn := Route(tc.approvers, "req", away, need)
 		if !slices.Equal(got, tc.want) || len(standIn) != len(tc.standIn) {
 			t.Errorf("%s: Route = %v %v, want %v %v", tc.name, got, standIn, tc.want, tc.standIn)
 		}

@@ -143,7 +143,7 @@ func (e *Engine) decide(q Question, explain bool) (Decision, Explanation) {
 	}
 	d.Rule, d.MaxDuration, d.BreakGlass = r.Name, r.maxDur, r.BreakGlass
 	d.TicketRequired = r.TicketRequired || e.doc.Settings.TicketRequired
-	d.Notify = r.RuleNotify.WithDefaults()
+	d.Notify = r.WithDefaults()
 	if r.BreakGlass {
 		d.Reviewers = e.reviewers(r, u, acct, ps)
 	}

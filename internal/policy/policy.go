@@ -131,7 +131,7 @@ func (d Document) Normalize() Document {
 		r.Name = strings.TrimSpace(r.Name)
 		r.Users, r.Groups, r.Accounts, r.OUs = clean(r.Users), clean(r.Groups), clean(r.Accounts), clean(r.OUs)
 		r.PermissionSets, r.ApproverUsers, r.ApproverGroups = clean(r.PermissionSets), clean(r.ApproverUsers), clean(r.ApproverGroups)
-		r.RuleNotify = r.RuleNotify.normalize()
+		r.RuleNotify = r.normalize()
 		rules[i] = r
 	}
 	d.Rules = rules

@@ -24,7 +24,7 @@ func (s *Service) ruleNotify(ctx context.Context, tx store.Tx, name string) (pol
 	}
 	for _, r := range doc.Rules {
 		if strings.EqualFold(strings.TrimSpace(r.Name), name) {
-			return r.RuleNotify.WithDefaults(), nil
+			return r.WithDefaults(), nil
 		}
 	}
 	return policy.RuleNotify{}.WithDefaults(), nil
