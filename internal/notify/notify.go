@@ -88,6 +88,22 @@ type Slack interface {
 	HasAuditChannel() bool
 }
 
+// SlackChannels posts in the Slack channels that rules' notify_channels
+// name; slack.Client satisfies it.
+type SlackChannels interface {
+	ChannelMessage(ctx context.Context, channel string, m Message) error
+}
+
+// Teams posts Adaptive Cards to the configured Teams channels;
+// teams.Client satisfies it.
+type Teams interface {
+	// Send posts m to the channel configured under name.
+	Send(ctx context.Context, name string, m Message) error
+	// Channels are the configured channels' names; All those that hear
+	// about every request.
+	Channels() (names, all []string)
+}
+
 // Sender sends a message on a channel (email, webhook).
 type Sender interface {
 	Send(ctx context.Context, m Message) error

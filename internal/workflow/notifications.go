@@ -19,6 +19,7 @@ type NotificationsDeps struct {
 	Slack    notify.Slack
 	Email    notify.Sender
 	Webhook  notify.Sender
+	Teams    notify.Teams
 	Observer notify.Observer // default: deliveries are not counted
 	Logger   *slog.Logger    // default slog.Default()
 	Clock    Clock           // default SystemClock
@@ -35,6 +36,7 @@ type Notifications struct {
 	slack   notify.Slack
 	email   notify.Sender
 	webhook notify.Sender
+	teams   notify.Teams
 	obs     notify.Observer
 	log     *slog.Logger
 	clock   Clock
@@ -57,8 +59,11 @@ func NewNotifications(d NotificationsDeps) (*Notifications, error) {
 	cfg := d.Config.WithDefaults()
 	on := notify.Channels{Slack: d.Slack != nil, SlackAudit: d.Slack != nil && d.Slack.HasAuditChannel(),
 		Email: d.Email != nil, Webhook: d.Webhook != nil}
+	if d.Teams != nil {
+		on.Teams, on.TeamsAll = d.Teams.Channels()
+	}
 	return &Notifications{st: d.Store, cfg: cfg, planner: notify.Planner{Config: cfg, Channels: on},
-		slack: d.Slack, email: d.Email, webhook: d.Webhook, obs: d.Observer, log: d.Logger, clock: d.Clock}, nil
+		slack: d.Slack, email: d.Email, webhook: d.Webhook, teams: d.Teams, obs: d.Observer, log: d.Logger, clock: d.Clock}, nil
 }
 
 // ruleSettingsFunc reads the settings of the rule named name.

@@ -69,6 +69,12 @@ func Blocks(m notify.Message) []goslack.Block {
 		reject := goslack.NewButtonBlockElement(ActionReject, r.ID, plain("Reject")).WithStyle(goslack.StyleDanger)
 		blocks = append(blocks, in, goslack.NewActionBlock(BlockDecide, approve, reject))
 	}
+	if m.Remind {
+		blocks = append(blocks, reminderActions(m))
+	}
+	if m.Note != "" {
+		blocks = append(blocks, goslack.NewContextBlock("", mrkdwn(escape(m.Note))))
+	}
 	blocks = append(blocks, goslack.NewContextBlock("", mrkdwn(fmt.Sprintf("<%s|%s>", m.URL, r.ID))))
 	return blocks
 }
