@@ -84,6 +84,8 @@ var defaults = map[string]string{
 	"notify.email.ca_file":                         "",
 	"notify.webhook.url":                           "",
 	"notify.webhook.secret":                        "",
+	"notify.teams.channels":                        "",
+	"notify.teams.all_requests":                    "",
 
 	"auth.session_idle_timeout":     "1h",
 	"auth.session_absolute_timeout": "12h",
