@@ -13,6 +13,7 @@ import (
 	"github.com/elevate/elevate/internal/notify"
 	"github.com/elevate/elevate/internal/notify/email"
 	"github.com/elevate/elevate/internal/notify/slack"
+	"github.com/elevate/elevate/internal/notify/teams"
 	"github.com/elevate/elevate/internal/notify/webhook"
 	"github.com/elevate/elevate/internal/store"
 	"github.com/elevate/elevate/internal/workflow"
@@ -68,6 +69,19 @@ func newNotifications(cfg config.Config, st store.Store, m *metrics.Metrics, clo
 			return nil, fmt.Errorf("notify.webhook: %w", err)
 		}
 		d.Webhook = s
+	}
+	if n.Teams.Channels != "" {
+		chs, err := teams.ParseChannels(n.Teams.Channels, n.Teams.AllRequests)
+		if err != nil {
+			return nil, fmt.Errorf("notify.teams: %w", err)
+		}
+		c, err := teams.New(teams.Config{Channels: chs})
+		if err != nil {
+			return nil, fmt.Errorf("notify.teams: %w", err)
+		}
+		d.Teams = c
+	} else if len(n.Teams.AllRequests) > 0 {
+		return nil, fmt.Errorf("notify.teams.all_requests names channels but ELEVATE_NOTIFY_TEAMS_CHANNELS configures none")
 	}
 	svc, err := workflow.NewNotifications(d)
 	if err != nil {

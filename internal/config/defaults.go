@@ -69,7 +69,7 @@ var defaults = map[string]string{
 	"activity.delay":            "15m",
 	"activity.margin":           "0s", // the permission set's session duration
 
-	"notify.warn_before":                           "10m",
+	"notify.warn_before":                           "15m",
 	"notify.log":                                   "false",
 	"notify.slack.bot_token":                       "",
 	"notify.slack.signing_secret":                  "",
@@ -85,6 +85,8 @@ var defaults = map[string]string{
 	"notify.email.ca_file":                         "",
 	"notify.webhook.url":                           "",
 	"notify.webhook.secret":                        "",
+	"notify.teams.channels":                        "",
+	"notify.teams.all_requests":                    "",
 
 	"auth.session_idle_timeout":     "1h",
 	"auth.session_absolute_timeout": "12h",

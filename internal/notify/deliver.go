@@ -40,6 +40,16 @@ func (c Config) RenderNamed(n access.Notification, ev access.Event, r access.Req
 		}
 		m.CanDecide = !decided
 	}
+	if why := AskedBecause(ev, recip.ID); why != "" && r.IsApprover(recip.ID) {
+		m.Note = "You are asked because " + why + "."
+	}
+	if ev.Type == EventEndingSoon && recip.ID != "" && recip.ID == r.RequesterID {
+		m.Remind = true
+		m.ExtendStep = time.Hour
+		if d, err := time.ParseDuration(ev.Details[DetailExtendStep]); err == nil && d > 0 {
+			m.ExtendStep = d
+		}
+	}
 	m.Text = body(m)
 	return m
 }

@@ -78,7 +78,7 @@ func TestPlanActivationWarnsBeforeTheEnd(t *testing.T) {
 		t.Errorf("groups %v", g)
 	}
 	f := notify.Facts{Users: map[string]access.User{"u-alice": {ID: "u-alice", UserName: "alice"}}}
-	want := []string{"slack alice request.activated now", "slack_audit  request.activated now", "slack alice request.ending_soon 50m0s"}
+	want := []string{"slack alice request.activated now", "slack_audit  request.activated now", "slack alice request.ending_soon 45m0s"}
 	if got := summary(p.Plan(act, request(), f, t0)); !slices.Equal(got, want) {
 		t.Errorf("activation planned %q, want %q", got, want)
 	}

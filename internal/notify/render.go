@@ -66,6 +66,9 @@ func (v Voice) Subject(ev access.Event, r access.Request) string {
 		return fmt.Sprintf("%s is active for %s until %s", w, r.RequesterName, v.Time(r.EndsAt))
 	case EventEndingSoon:
 		return fmt.Sprintf("%s for %s %s, at %s", w, r.RequesterName, say.Ends(r.EndsAt, ev.At), v.Time(r.EndsAt))
+	case EventEscalated:
+		return fmt.Sprintf("%s's request for %s has waited since %s: escalated to %s", r.RequesterName, w,
+			v.Time(r.CreatedAt), orDash(ev.Details["groups"]))
 	case access.EventExtensionRequested:
 		if i := r.PendingExtension(); i >= 0 {
 			return fmt.Sprintf("%s asks to extend %s by %s", r.RequesterName, w, say.Duration(r.Extensions[i].Duration))
@@ -149,6 +152,9 @@ func Outcome(r access.Request) string {
 func body(m Message) string {
 	var b strings.Builder
 	b.WriteString(m.Subject + "\n\n")
+	if m.Note != "" {
+		b.WriteString(m.Note + "\n\n")
+	}
 	for _, row := range m.Voice.Details(m.Request) {
 		fmt.Fprintf(&b, "%s: %s\n", row[0], row[1])
 	}
@@ -161,6 +167,9 @@ func body(m Message) string {
 			fmt.Fprintf(&b, "Console for %s: %s\n", c.Account, c.URL)
 		}
 		fmt.Fprintf(&b, "\nAWS CLI profile (add to ~/.aws/config, then `aws sso login --sso-session %s`):\n\n%s", say.SessionName, u.Profile)
+	}
+	if m.Remind {
+		fmt.Fprintf(&b, "\nExtend by %s or end it now: %s\n", say.Duration(m.ExtendStep), m.URL)
 	}
 	fmt.Fprintf(&b, "\n%s\n", m.URL)
 	return b.String()

@@ -51,6 +51,9 @@ type Decision struct {
 	// approvers, else those of the approver rules that would apply (the
 	// requester removed). Set for break-glass decisions only.
 	Reviewers []Approver
+	// Notify is the rule's reminder, escalation and notify lists, with
+	// their defaults.
+	Notify RuleNotify
 
 	User          access.User
 	Account       access.Account
@@ -140,6 +143,7 @@ func (e *Engine) decide(q Question, explain bool) (Decision, Explanation) {
 	}
 	d.Rule, d.MaxDuration, d.BreakGlass = r.Name, r.maxDur, r.BreakGlass
 	d.TicketRequired = r.TicketRequired || e.doc.Settings.TicketRequired
+	d.Notify = r.WithDefaults()
 	if r.BreakGlass {
 		d.Reviewers = e.reviewers(r, u, acct, ps)
 	}

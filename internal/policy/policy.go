@@ -47,6 +47,9 @@ type Rule struct {
 	// BreakGlass rules allow self-activation without approval, for
 	// emergencies: they apply only to requests that ask for break-glass.
 	BreakGlass bool `yaml:"break_glass,omitempty" json:"break_glass,omitempty"`
+
+	// Reminders, escalation and who else is told (RuleNotify, notice.go).
+	RuleNotify `yaml:",inline"`
 }
 
 // ApproverRule says who approves requests on the accounts in its scope,
@@ -128,6 +131,7 @@ func (d Document) Normalize() Document {
 		r.Name = strings.TrimSpace(r.Name)
 		r.Users, r.Groups, r.Accounts, r.OUs = clean(r.Users), clean(r.Groups), clean(r.Accounts), clean(r.OUs)
 		r.PermissionSets, r.ApproverUsers, r.ApproverGroups = clean(r.PermissionSets), clean(r.ApproverUsers), clean(r.ApproverGroups)
+		r.RuleNotify = r.normalize()
 		rules[i] = r
 	}
 	d.Rules = rules

@@ -49,6 +49,7 @@ type Tx interface {
 	Notifications
 	Activity
 	BreakGlass
+	Away
 }
 
 // Requests stores access requests with their grants and approvals.
@@ -334,4 +335,17 @@ type BreakGlass interface {
 	// ListBreakGlass returns the uses matching f, newest first (then by
 	// request id, descending), with their requests' statuses.
 	ListBreakGlass(ctx context.Context, f access.BreakGlassFilter) ([]access.BreakGlassUse, error)
+}
+
+// Away stores the approvers' absences with their delegates.
+type Away interface {
+	// PutAway records (or replaces) a.UserID's absence.
+	PutAway(ctx context.Context, a access.Away) error
+	// DeleteAway removes userID's absence; none is not an error.
+	DeleteAway(ctx context.Context, userID string) error
+	// FindAway returns userID's absence, over or not; ErrNotFound when
+	// none is recorded.
+	FindAway(ctx context.Context, userID string) (access.Away, error)
+	// ListAway returns the absences of these users that last at now.
+	ListAway(ctx context.Context, userIDs []string, now time.Time) ([]access.Away, error)
 }

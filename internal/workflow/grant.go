@@ -446,8 +446,12 @@ func (s *Service) release(ctx context.Context, grantID string, attempt int) erro
 }
 
 // Expire closes a pending request whose approval deadline has passed.
+// Before then, when the request's rule has escalate_after, it escalates
+// the request once at that time and waits for the deadline.
 func (s *Service) Expire(ctx context.Context, requestID string) error {
+	var snooze time.Time // set when the job escalated and waits for the expiry
 	err := s.retryConflicts(ctx, func(tx store.Tx) error {
+		snooze = time.Time{}
 		r, err := tx.FindRequestByID(ctx, requestID)
 		if err != nil {
 			return fmt.Errorf("find request: %w", err)
@@ -460,7 +464,17 @@ func (s *Service) Expire(ctx context.Context, requestID string) error {
 			return nil
 		}
 		if now.Before(r.ExpiresAt) {
-			return &NotDueError{Until: r.ExpiresAt}
+			at, groups, err := s.escalation(ctx, tx, *r)
+			switch {
+			case err != nil:
+				return err
+			case at.IsZero():
+				return &NotDueError{Until: r.ExpiresAt}
+			case now.Before(at):
+				return &NotDueError{Until: at}
+			}
+			snooze = r.ExpiresAt
+			return s.escalate(ctx, tx, *r, groups, now)
 		}
 		next, ev, err := r.Expire(now)
 		if err != nil {
@@ -473,6 +487,9 @@ func (s *Service) Expire(ctx context.Context, requestID string) error {
 	})
 	if err != nil {
 		return fmt.Errorf("expire request %s: %w", requestID, err)
+	}
+	if !snooze.IsZero() {
+		return &NotDueError{Until: snooze}
 	}
 	return nil
 }

@@ -116,6 +116,17 @@ func (n *Notifications) send(ctx context.Context, nt access.Notification, m noti
 			return notify.SkipError{Reason: "no webhook is configured"}
 		}
 		return n.webhook.Send(ctx, m)
+	case notify.ChannelSlackChannel:
+		sc, ok := n.slack.(notify.SlackChannels)
+		if !ok {
+			return notify.SkipError{Reason: "slack is not configured"}
+		}
+		return sc.ChannelMessage(ctx, nt.RecipientName, m)
+	case notify.ChannelTeams:
+		if n.teams == nil {
+			return notify.SkipError{Reason: "teams is not configured"}
+		}
+		return n.teams.Send(ctx, nt.RecipientName, m)
 	case notify.ChannelLog:
 		n.log.InfoContext(ctx, "notification", "notification_id", nt.ID, "channel", "log", "to", nt.RecipientName,
 			"request_id", nt.RequestID, "event", nt.EventType, "subject", m.Subject, "url", m.URL)

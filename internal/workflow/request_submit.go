@@ -86,6 +86,11 @@ func (s *Service) Submit(ctx context.Context, actor access.Actor, in SubmitInput
 		if err != nil {
 			return err
 		}
+		if r.Status == access.StatusPending {
+			if err := routeApprovers(ctx, tx, &r, &ev, now); err != nil {
+				return fmt.Errorf("route approvers: %w", err)
+			}
+		}
 		evs := []access.Event{ev}
 		if in.BreakGlass {
 			ev.Details = withDetail(ev.Details, "break_glass", "true")
@@ -124,7 +129,13 @@ func (s *Service) scheduleFollowUp(ctx context.Context, tx store.Tx, r access.Re
 	switch r.Status {
 	case access.StatusPending:
 		if !r.ExpiresAt.IsZero() {
-			jobs = append(jobs, Job{Kind: JobExpire, RequestID: r.ID, At: r.ExpiresAt})
+			// The deadline job escalates first when the rule says so, then
+			// snoozes until the expiry.
+			at, err := s.pendingJobAt(ctx, tx, r)
+			if err != nil {
+				return fmt.Errorf("escalation of request %s: %w", r.ID, err)
+			}
+			jobs = append(jobs, Job{Kind: JobExpire, RequestID: r.ID, At: at})
 		}
 	case access.StatusScheduled:
 		for _, g := range r.Grants {

@@ -74,6 +74,12 @@ func Blocks(m notify.Message) []goslack.Block {
 		blocks = append(blocks, in, goslack.NewActionBlock(BlockDecide, approve, reject))
 	}
 	blocks = append(blocks, useBlocks(m.Use)...)
+	if m.Remind {
+		blocks = append(blocks, reminderActions(m))
+	}
+	if m.Note != "" {
+		blocks = append(blocks, goslack.NewContextBlock("", mrkdwn(escape(m.Note))))
+	}
 	blocks = append(blocks, goslack.NewContextBlock("", mrkdwn(fmt.Sprintf("<%s|%s>", m.URL, r.ID))))
 	return blocks
 }

@@ -77,6 +77,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"BreakGlass", testBreakGlass},
 		{"Activity", testActivity},
 		{"ActivityRetention", testActivityRetention},
+		{"Away", testAway},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
