@@ -121,7 +121,7 @@ var serverMatrix = map[string]cell{
 // conditionalRoutes are served only when configured (OIDC, SAML, Slack);
 // their authorization is their signature or IdP check, tested with them.
 var conditionalRoutes = []string{"GET /auth/oidc/login", "GET /auth/oidc/callback", "GET /auth/saml/login", "POST /auth/saml/acs",
-	"GET /auth/saml/metadata", "POST /slack/interactions"}
+	"GET /auth/saml/metadata", "POST /slack/interactions", "POST /slack/commands", "POST /slack/events"}
 
 // TestAuthorizationMatrix calls every route the running app serves (the
 // live route table, app.Routes) as every role and checks the exact status.
