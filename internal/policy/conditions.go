@@ -319,6 +319,9 @@ func (e *Engine) evalConditions(use string, c *Conditions, u int32, q Question) 
 	if c.empty() {
 		return True, nil
 	}
+	if q.Granted && use == "require" {
+		return True, []ConditionResult{{Use: use, Condition: c.String(), Outcome: True, Evidence: "held when the request was granted"}}
+	}
 	out := True
 	var rs []ConditionResult
 	add := func(cond string, o Outcome, ev string) {
@@ -641,4 +644,24 @@ func (c *Conditions) normalize() *Conditions {
 		out.User = append(out.User, a)
 	}
 	return out
+}
+
+// Sources lists every rota and ticket source the document's rules name,
+// each once (doctor checks them).
+func (d Document) Sources() Needs {
+	var n Needs
+	for _, r := range d.Normalize().Rules {
+		for _, c := range []*Conditions{r.Require, r.AutoApproveIf} {
+			if c.empty() {
+				continue
+			}
+			if c.OnCall != nil && !slices.Contains(n.OnCall, c.OnCall.Source()) {
+				n.OnCall = append(n.OnCall, c.OnCall.Source())
+			}
+			if c.Ticket != nil && !slices.Contains(n.Tickets, c.Ticket.Source()) {
+				n.Tickets = append(n.Tickets, c.Ticket.Source())
+			}
+		}
+	}
+	return n
 }

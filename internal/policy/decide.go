@@ -22,6 +22,10 @@ type Question struct {
 	// condition is unknown.
 	Ticket string
 	Facts  *Facts
+	// Granted says the request was already granted under the rule (an
+	// extension re-decides its limits): its require conditions held then
+	// and are not checked again (the ticket is re-checked on its own).
+	Granted bool
 }
 
 // Approver is a user who may approve, and why: "user" when a rule names
