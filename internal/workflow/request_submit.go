@@ -126,6 +126,7 @@ func (s *Service) Submit(ctx context.Context, actor access.Actor, in SubmitInput
 		s.observeConditions(d.Conditions)
 	}
 	if cq.refusal != nil {
+		s.observeConditions(cq.refusal.Conditions)
 		s.recordRefusal(ctx, actor, in, cq.refusal.Reason, cq.refusal.Conditions)
 	}
 	if err != nil {
