@@ -5,6 +5,8 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+
+	"github.com/elevate/elevate/internal/access"
 )
 
 // Conditions are facts about the requester and the request that a rule
@@ -338,7 +340,7 @@ func (e *Engine) evalConditions(use string, c *Conditions, u int32, q Question) 
 		add(c.Ticket.String(), o, ev)
 	}
 	for _, a := range c.User {
-		o, ev := evalAttribute(a, user.Attributes)
+		o, ev := evalAttribute(a, user)
 		add(a.String(), o, ev)
 	}
 	return out, rs
@@ -428,9 +430,19 @@ func EvalTicket(c *TicketCondition, key string, t *TicketFact, requesterEmail st
 	return True, desc
 }
 
-func evalAttribute(a AttributeCondition, attrs map[string]string) (Outcome, string) {
-	v, ok := attrs[attributeKey(a.Attribute)]
-	if !ok || v == "" {
+func evalAttribute(a AttributeCondition, u access.User) (Outcome, string) {
+	var v string
+	switch a.Attribute {
+	case "userName":
+		v = u.UserName
+	case "displayName":
+		v = u.DisplayName
+	case "email":
+		v = u.Email
+	default:
+		v = u.Attributes[attributeKey(a.Attribute)]
+	}
+	if v == "" {
 		return False, fmt.Sprintf("the requester has no %s in the directory", a.Attribute)
 	}
 	var hold bool

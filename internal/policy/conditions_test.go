@@ -237,7 +237,9 @@ func TestConditionProblems(t *testing.T) {
 		{"servicenow with projects", func(r *Rule) {
 			r.Require = &Conditions{Ticket: &TicketCondition{System: ServiceNow, Projects: []string{"OPS"}}}
 		}, "Jira's"},
-		{"unknown attribute", func(r *Rule) { r.Require = &Conditions{User: []AttributeCondition{{Attribute: "shoeSize", Equals: "9"}}} }, `"shoeSize" is not a directory attribute`},
+		{"unknown attribute", func(r *Rule) {
+			r.Require = &Conditions{User: []AttributeCondition{{Attribute: "shoeSize", Equals: "9"}}}
+		}, `"shoeSize" is not a directory attribute`},
 		{"two comparisons", func(r *Rule) {
 			r.Require = &Conditions{User: []AttributeCondition{{Attribute: "department", Equals: "a", Prefix: "b"}}}
 		}, "exactly one of equals, in and prefix"},

@@ -92,10 +92,14 @@ func (s *Server) ServiceURL(service string) string { return s.URL + "/" + servic
 func (s *Server) SetSchedule(id string, ocs ...OnCall) { s.lock(func() { s.schedules[id] = ocs }) }
 
 // SetEscalationPolicy sets who is on call in a PagerDuty escalation policy.
-func (s *Server) SetEscalationPolicy(id string, ocs ...OnCall) { s.lock(func() { s.policies[id] = ocs }) }
+func (s *Server) SetEscalationPolicy(id string, ocs ...OnCall) {
+	s.lock(func() { s.policies[id] = ocs })
+}
 
 // SetOpsgenieSchedule sets the recipients on call in an Opsgenie schedule.
-func (s *Server) SetOpsgenieSchedule(id string, emails ...string) { s.lock(func() { s.ogScheds[id] = emails }) }
+func (s *Server) SetOpsgenieSchedule(id string, emails ...string) {
+	s.lock(func() { s.ogScheds[id] = emails })
+}
 
 // SetIssue adds or changes a Jira issue.
 func (s *Server) SetIssue(is Issue) { s.lock(func() { s.issues[is.Key] = is }) }
