@@ -9,9 +9,11 @@ import (
 	"time"
 
 	"github.com/elevate/elevate/client"
+	"github.com/elevate/elevate/internal/awsemu"
 	"github.com/elevate/elevate/internal/config"
 	"github.com/elevate/elevate/internal/integrations/integrationstest"
 	"github.com/elevate/elevate/internal/policy"
+	"github.com/elevate/elevate/internal/workflow"
 )
 
 // conditionsConfig points the integrations at the fake and sets rules with
@@ -170,4 +172,58 @@ func TestTicketEndsAccess(t *testing.T) {
 			t.Errorf("ended by %q with %q, want elevate naming the closed ticket", r.EndRequestedBy, r.EndComment)
 		}
 	})
+}
+
+// TestPortalShowsTicketConditionsAndAttributes: the approver's request
+// page shows the ticket's title and link and each condition's outcome;
+// the profile shows the synced directory attributes; explain shows the
+// attribute's evidence.
+func TestPortalShowsTicketConditionsAndAttributes(t *testing.T) {
+	f := integrationstest.New(t)
+	f.SetIssue(integrationstest.Issue{Key: "OPS-9", Summary: "Disk full on db-1", Status: "In Progress", Category: "indeterminate", Project: "OPS"})
+	env := startPortal(t, awsemu.DemoSeed(), func(c *config.Config) {
+		conditionsConfig(f, func(*config.Config) {})(c)
+		c.Policy.Rules = append(c.Policy.Rules, policy.Rule{Name: "sre-staging", Users: []string{"alice", "dave"}, Accounts: []string{"staging"},
+			PermissionSets: []string{"AdministratorAccess"}, Approvals: 1, ApproverGroups: []string{"approvers"},
+			Require: &policy.Conditions{Ticket: &policy.TicketCondition{System: policy.Jira, Projects: []string{"OPS"}},
+				User: []policy.AttributeCondition{{Attribute: "department", Equals: "SRE"}}}})
+	})
+	ctx := context.Background()
+	req, err := env.app.Service().Submit(ctx, env.actor(t, "alice"), workflow.SubmitInput{AccountIDs: []string{"staging"},
+		PermissionSet: "AdministratorAccess", Duration: time.Hour, Justification: "disk", Ticket: "OPS-9"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := env.app.Service().Submit(ctx, env.actor(t, "dave"), workflow.SubmitInput{AccountIDs: []string{"staging"},
+		PermissionSet: "AdministratorAccess", Duration: time.Hour, Justification: "disk", Ticket: "OPS-9"}); err == nil ||
+		!strings.Contains(err.Error(), "the requester has no department in the directory") {
+		t.Errorf("dave without a department: %v", err)
+	}
+	body := last(get(t, env.signedInClient(t, "bob"), env.app.URL()+"/requests/"+req.ID)).Body
+	for _, want := range []string{
+		`href="` + f.ServiceURL(integrationstest.Jira) + `/browse/OPS-9"`, "Disk full on db-1",
+		`require department = &#34;SRE&#34;: true (department is &#34;SRE&#34;)`,
+		`require ticket open in Jira project OPS: true (ticket OPS-9 &#34;Disk full on db-1&#34; is In Progress (category indeterminate))`,
+	} {
+		if !strings.Contains(body, want) {
+			t.Errorf("bob's request page lacks %s:\n%.3000s", want, body)
+		}
+	}
+	body = last(get(t, env.signedInClient(t, "alice"), env.app.URL()+"/profile")).Body
+	for _, want := range []string{"<dt>department</dt><dd>SRE</dd>", "<dt>costCenter</dt><dd>CC-100</dd>", "<dt>manager</dt><dd>carol</dd>", "<dt>title</dt><dd>Site Reliability Engineer</dd>"} {
+		if !strings.Contains(body, want) {
+			t.Errorf("alice's profile lacks %s", want)
+		}
+	}
+	ex, err := env.app.Service().Explain(ctx, env.actor(t, "alice"), workflow.ExplainInput{Account: "staging", PermissionSet: "AdministratorAccess", Ticket: "OPS-9"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var reasons []string
+	for _, r := range ex.Rules {
+		reasons = append(reasons, r.Reasons...)
+	}
+	if !ex.Decision.Allowed || !strings.Contains(strings.Join(reasons, "\n"), `require department = "SRE": true (department is "SRE")`) {
+		t.Errorf("explain: allowed %v, reasons:\n%s", ex.Decision.Allowed, strings.Join(reasons, "\n"))
+	}
 }

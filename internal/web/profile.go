@@ -1,7 +1,9 @@
 package web
 
 import (
+	"maps"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -13,7 +15,12 @@ type profileData struct {
 	Tokens    []access.Token
 	NewSecret string
 	NewName   string
+	// Attributes are the directory attributes rules' user conditions
+	// compare, by name.
+	Attributes []attribute
 }
+
+type attribute struct{ Name, Value string }
 
 func (p *Portal) renderProfile(w http.ResponseWriter, r *http.Request, actor access.Actor, status int, d profileData, notice, errMsg string) error {
 	toks, err := p.o.Service.ListTokens(r.Context(), actor)
@@ -21,6 +28,13 @@ func (p *Portal) renderProfile(w http.ResponseWriter, r *http.Request, actor acc
 		return err
 	}
 	d.Tokens = toks
+	attrs, err := p.o.Service.DirectoryAttributes(r.Context(), actor)
+	if err != nil {
+		return err
+	}
+	for _, k := range slices.Sorted(maps.Keys(attrs)) {
+		d.Attributes = append(d.Attributes, attribute{Name: k, Value: attrs[k]})
+	}
 	p.render(w, status, "profile", view{Title: "Profile", Nav: "profile", Actor: actor, SignedIn: true, Notice: notice, Error: errMsg, D: d})
 	return nil
 }

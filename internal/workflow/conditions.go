@@ -3,6 +3,7 @@ package workflow
 import (
 	"context"
 	"fmt"
+	"maps"
 	"strings"
 	"sync"
 
@@ -332,4 +333,31 @@ func (s *Service) cancelForTicket(ctx context.Context, id, evidence string) erro
 		return fmt.Errorf("cancel request %s whose ticket closed: %w", id, err)
 	}
 	return nil
+}
+
+// DirectoryAttributes returns the actor's directory attributes as last
+// synced (core and enterprise extension), with the manager's user id
+// replaced by their user name when known: what rules' user conditions see.
+func (s *Service) DirectoryAttributes(ctx context.Context, actor access.Actor) (map[string]string, error) {
+	if actor.UserID == "" {
+		return nil, access.Errorf(access.CodeUnauthenticated, "sign in to see your directory attributes")
+	}
+	var out map[string]string
+	err := s.store.ReadTx(ctx, func(tx store.Tx) error {
+		u, err := tx.FindUserByID(ctx, actor.UserID)
+		if err != nil {
+			return fmt.Errorf("find user %s: %w", actor.UserID, err)
+		}
+		out = maps.Clone(u.Attributes)
+		if id := out["manager"]; id != "" {
+			if m, err := tx.FindUserByID(ctx, id); err == nil {
+				out["manager"] = m.UserName
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("directory attributes of %s: %w", actor.UserName, err)
+	}
+	return out, nil
 }
