@@ -154,6 +154,13 @@ func New(ctx context.Context, cfg config.Config, opts Options) (a *App, err erro
 			return nil, err
 		}
 	}
+	// The on-call and ticket systems rules' conditions read (integrations.go);
+	// without any, every condition is unknown.
+	ctxSrc, err := NewIntegrations(cfg)
+	if err != nil {
+		return nil, err
+	}
+	deps.Context = ctxSrc
 	p := cfg.Policy
 	a.svc, err = workflow.New(workflow.Settings{
 		MinDuration: p.MinDuration, MaxDuration: p.MaxDuration, ApprovalTimeout: p.ApprovalTimeout,

@@ -59,6 +59,9 @@ func cmdDoctor(ctx context.Context, env *Env, args []string) error {
 			report(c)
 		}
 	}
+	for _, c := range integrationChecks(ctx, cfg) { // doctor_integrations.go
+		report(c)
+	}
 	if failed > 0 {
 		return fmt.Errorf("doctor: %s failed", access.Plural(failed, "check", ""))
 	}

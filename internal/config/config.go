@@ -51,6 +51,8 @@ type Config struct {
 	Security Security `yaml:"security"`
 	// Reconcile tunes what reconciliation does about drift.
 	Reconcile Reconcile `yaml:"reconcile"`
+	// Integrations configures on-call and ticket systems for rules' conditions (integrations.go).
+	Integrations Integrations `yaml:"integrations"`
 }
 
 // Reconcile tunes reconciliation (the reconcile job compares elevate's
@@ -250,6 +252,7 @@ func (c Config) Validate() error {
 	errs = append(errs, c.Retention.validate()...)
 	errs = append(errs, c.Activity.validate()...)
 	errs = append(errs, c.Security.validate()...)
+	errs = append(errs, c.Integrations.validate()...)
 	return errors.Join(errs...)
 }
 

@@ -57,6 +57,22 @@ var defaults = map[string]string{
 	"audit.anchors.directory":   "", // none: the log is unanchored
 	"audit.anchors.interval":    "1h",
 
+	"integrations.timeout":                     "3s",
+	"integrations.pagerduty.url":               "https://api.pagerduty.com",
+	"integrations.pagerduty.token":             "",
+	"integrations.pagerduty.calls_per_second":  "5",
+	"integrations.opsgenie.url":                "https://api.opsgenie.com",
+	"integrations.opsgenie.api_key":            "",
+	"integrations.opsgenie.calls_per_second":   "5",
+	"integrations.jira.url":                    "",
+	"integrations.jira.email":                  "",
+	"integrations.jira.token":                  "",
+	"integrations.jira.calls_per_second":       "5",
+	"integrations.servicenow.url":              "",
+	"integrations.servicenow.username":         "",
+	"integrations.servicenow.password":         "",
+	"integrations.servicenow.calls_per_second": "5",
+
 	"retention.requests": "0s", // forever
 	"retention.activity": "0s", // forever
 	"retention.audit":    "0s", // forever

@@ -197,6 +197,11 @@ func (p *Portal) active(w http.ResponseWriter, r *http.Request, actor access.Act
 type detailData struct {
 	Row    reqRow
 	Events []access.Event
+	// Ticket and Conditions are what the rules' conditions found when the
+	// request was submitted (the request.submitted event's details): the
+	// ticket's title and link, and each condition's outcome and evidence.
+	Ticket     ticketView
+	Conditions []string
 	// Activity is the session activity (activity.go); nil: not shown.
 	Activity *activityView
 }
@@ -231,6 +236,9 @@ func (p *Portal) renderDetail(w http.ResponseWriter, r *http.Request, actor acce
 	}
 	v := view{Title: "Request " + q.ID, Nav: "requests", Actor: actor, SignedIn: true, Notice: notice, Error: errMsg,
 		D: detailData{Row: rows[0], Events: evs, Activity: p.activityFor(r, actor, q)}}
+	dd := v.D.(detailData)
+	dd.Ticket, dd.Conditions = submittedFacts(evs)
+	v.D = dd
 	if live([]*access.Request{q}) {
 		v.LiveEvery = 3
 	}

@@ -62,6 +62,7 @@ type Service interface {
 	CreateToken(ctx context.Context, userName, name string, ttl time.Duration) (string, access.Token, error)
 	ListTokens(ctx context.Context, actor access.Actor) ([]access.Token, error)
 	RevokeToken(ctx context.Context, actor access.Actor, id string) error
+	DirectoryAttributes(ctx context.Context, actor access.Actor) (map[string]string, error)
 }
 
 var _ Service = (*workflow.Service)(nil)

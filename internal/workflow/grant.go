@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/elevate/elevate/internal/access"
+	"github.com/elevate/elevate/internal/policy"
 	"github.com/elevate/elevate/internal/store"
 )
 
@@ -136,6 +137,19 @@ func (s *Service) activate(ctx context.Context, grantID string) error {
 		return nil
 	}
 
+	if r.Status == access.StatusScheduled {
+		// A rule that requires a ticket checks it again as access starts.
+		c, err := s.checkTicket(ctx, *r)
+		if err != nil {
+			return fmt.Errorf("activate grant %s: %w", grantID, err)
+		}
+		switch {
+		case c.checked && c.outcome == policy.False:
+			return s.cancelForTicket(ctx, r.ID, c.evidence)
+		case c.checked && c.outcome == policy.Unknown:
+			return fmt.Errorf("activate grant %s: the ticket could not be checked again, retrying: %s", grantID, c.evidence)
+		}
+	}
 	asg := r.Assignment(g)
 	start := time.Now()
 	create, err := s.planActivation(ctx, grantID, asg, access.InAWSUnknown)

@@ -82,6 +82,9 @@ type Deps struct {
 	// off (no fetch is scheduled and refreshing is refused).
 	Activity        ActivitySource
 	ActivityOptions ActivityOptions
+	// Context gathers the facts of rules' conditions (on call, tickets);
+	// nil: every condition is unknown (conditions.go).
+	Context ContextSource
 }
 
 // Service runs the use cases.
@@ -98,6 +101,8 @@ type Service struct {
 
 	activitySrc ActivitySource  // session activity (activity_fetch.go); nil: off
 	activityOpt ActivityOptions // its delay and margin
+
+	ctxSrc ContextSource // the facts of rules' conditions; nil: unknown
 
 	policy policyCache // compiled policy engine
 	syncMu sync.Mutex  // serializes this process's directory syncs
@@ -126,7 +131,7 @@ func New(settings Settings, d Deps) (*Service, error) {
 	}
 	return &Service{settings: settings, store: d.Store, sched: d.Scheduler, provider: d.Provider, dir: d.Directory,
 		clock: d.Clock, log: d.Logger, obs: d.Observer, notif: d.Notifications,
-		activitySrc: d.Activity, activityOpt: d.ActivityOptions}, nil
+		activitySrc: d.Activity, activityOpt: d.ActivityOptions, ctxSrc: d.Context}, nil
 }
 
 // Settings returns the effective settings.

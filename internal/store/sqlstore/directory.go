@@ -99,13 +99,15 @@ func (t *Tx) DirectorySyncedAt(ctx context.Context) (time.Time, error) {
 	return timeOf(at), nil
 }
 
-const userColumns = `id, user_name, display_name, email, active`
+const userColumns = `id, user_name, display_name, email, active, attributes`
 
 func scanUser(row Row) (access.User, error) {
 	var u access.User
-	if err := row.Scan(&u.ID, &u.UserName, &u.DisplayName, &u.Email, &u.Active); err != nil {
+	var attrs string
+	if err := row.Scan(&u.ID, &u.UserName, &u.DisplayName, &u.Email, &u.Active, &attrs); err != nil {
 		return access.User{}, err
 	}
+	u.Attributes = decodeAttributes(attrs)
 	return u, nil
 }
 
@@ -133,11 +135,13 @@ func (t *Tx) FindUserByName(ctx context.Context, name string) (access.User, erro
 	scan := func(rows Rows) error {
 		var (
 			u                 access.User
+			attrs             string
 			nameHit, emailHit bool
 		)
-		if err := rows.Scan(&u.ID, &u.UserName, &u.DisplayName, &u.Email, &u.Active, &nameHit, &emailHit); err != nil {
+		if err := rows.Scan(&u.ID, &u.UserName, &u.DisplayName, &u.Email, &u.Active, &attrs, &nameHit, &emailHit); err != nil {
 			return err
 		}
+		u.Attributes = decodeAttributes(attrs)
 		if nameHit {
 			byName = append(byName, u)
 		} else if emailHit {
