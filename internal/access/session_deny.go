@@ -31,14 +31,33 @@ type SessionDeny struct {
 	PermissionSetARN  string
 	PermissionSetName string
 	UserID            string // Identity Center user id (identitystore:userId)
-	RevokedAt         time.Time
-	ExpiresAt         time.Time
+	// SessionDuration is the permission set's: the longest session the
+	// statement can affect.
+	SessionDuration time.Duration
+	// CreatedAt is when the revocation began; RevokedAt when AWS confirmed
+	// the assignment's deletion (zero until then: the statement is not
+	// written before); ExpiresAt is RevokedAt + SessionDuration.
+	CreatedAt time.Time
+	RevokedAt time.Time
+	ExpiresAt time.Time
+	// RemovedAt is when the statement was removed from the policy after
+	// ExpiresAt; zero while it is live.
+	RemovedAt time.Time
 	// InForceAt is when AWS accepted the policy holding the statement; zero
 	// while it is pending.
 	InForceAt time.Time
 	// Fallback says why the statement is in the inline policy although the
 	// installation uses the SCP ("" when it is not).
 	Fallback string
+}
+
+// Target names the policy that holds the statement: the SCP, or the
+// permission set's inline policy.
+func (d SessionDeny) Target() string {
+	if d.Mechanism == DenyViaSCP {
+		return "scp"
+	}
+	return "inline:" + d.PermissionSetARN
 }
 
 // DenyTime is the aws:TokenIssueTime bound of a SessionDeny: RevokedAt

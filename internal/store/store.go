@@ -49,6 +49,7 @@ type Tx interface {
 	Notifications
 	Activity
 	BreakGlass
+	SessionDenies
 }
 
 // Requests stores access requests with their grants and approvals.
@@ -329,4 +330,28 @@ type BreakGlass interface {
 	// ListBreakGlass returns the uses matching f, newest first (then by
 	// request id, descending), with their requests' statuses.
 	ListBreakGlass(ctx context.Context, f access.BreakGlassFilter) ([]access.BreakGlassUse, error)
+}
+
+// SessionDenies stores the statements that end revoked users' open
+// sessions, and the leases that serialise the writes to one policy.
+type SessionDenies interface {
+	// CreateSessionDeny stores a statement at the start of its grant's
+	// revocation; one per grant: a second is ErrConflict.
+	CreateSessionDeny(ctx context.Context, d access.SessionDeny) error
+	// FindSessionDeny returns the grant's statement; ErrNotFound when it has
+	// none.
+	FindSessionDeny(ctx context.Context, grantID string) (access.SessionDeny, error)
+	// UpdateSessionDeny writes the statement's mechanism, fallback and
+	// times (RevokedAt, ExpiresAt, InForceAt, RemovedAt).
+	UpdateSessionDeny(ctx context.Context, d access.SessionDeny) error
+	// ListSessionDenies returns the statements not yet removed, with a
+	// revocation time when revokedOnly, oldest revocation first; mechanism
+	// and permissionSetARN filter when not empty.
+	ListSessionDenies(ctx context.Context, mechanism access.SessionDenyMechanism, permissionSetARN string, revokedOnly bool) ([]access.SessionDeny, error)
+	// AcquireSessionDenyLease takes the lease on target for holder until
+	// until, when it is free, expired at now, or already holder's; it
+	// reports whether holder has it.
+	AcquireSessionDenyLease(ctx context.Context, target, holder string, now, until time.Time) (bool, error)
+	// ReleaseSessionDenyLease gives holder's lease on target back.
+	ReleaseSessionDenyLease(ctx context.Context, target, holder string) error
 }
