@@ -113,6 +113,7 @@ func New(ctx context.Context, cfg config.Config, opts Options) (a *App, err erro
 	pcfg.MaxPollInterval, pcfg.CallsPerSecond, pcfg.MaxInFlight = cfg.AWS.MaxPollInterval, cfg.AWS.CallsPerSecond, cfg.AWS.MaxInFlight
 	pcfg.ListPollInterval = cfg.AWS.ListPollInterval
 	pcfg.IdentityStoreCallsPerSecond, pcfg.OrganizationsCallsPerSecond = cfg.AWS.IdentityStoreCallsPerSecond, cfg.AWS.OrganizationsCallsPerSecond
+	pcfg.SessionDenySCPName = cfg.EndSessions.SCPName
 	opts.NoServe = opts.NoServe || opts.Offline
 	var awsCfg awssdk.Config
 	var provider interface {
@@ -140,6 +141,7 @@ func New(ctx context.Context, cfg config.Config, opts Options) (a *App, err erro
 		if deps.Activity, deps.ActivityOptions, err = newActivitySource(cfg, awsCfg, log); err != nil { // activity.go
 			return nil, err
 		}
+		deps.SessionEnder, deps.SessionDeny = a.provider, sessionDenyOptions(cfg, log) // end_sessions.go
 	}
 	p := cfg.Policy
 	a.svc, err = workflow.New(workflow.Settings{

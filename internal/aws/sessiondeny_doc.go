@@ -58,6 +58,10 @@ type PolicyFullError struct {
 	Limit     int
 }
 
+// PolicyFull says that the statements do not fit (the workflow falls back
+// on it without importing this package).
+func (e *PolicyFullError) PolicyFull() bool { return true }
+
 func (e *PolicyFullError) Error() string {
 	what := "the service control policy"
 	if e.Mechanism == access.DenyViaInline {

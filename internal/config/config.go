@@ -50,6 +50,8 @@ type Config struct {
 	Security Security `yaml:"security"`
 	// Reconcile tunes what reconciliation does about drift.
 	Reconcile Reconcile `yaml:"reconcile"`
+	// EndSessions ends revoked users' open sessions (end_sessions.go).
+	EndSessions EndSessions `yaml:"end_sessions"`
 }
 
 // Reconcile tunes reconciliation (the reconcile job compares elevate's
@@ -238,6 +240,7 @@ func (c Config) Validate() error {
 	errs = append(errs, c.Auth.validate()...)
 	errs = append(errs, c.Retention.validate()...)
 	errs = append(errs, c.Activity.validate()...)
+	errs = append(errs, c.EndSessions.validate()...)
 	errs = append(errs, c.Security.validate()...)
 	return errors.Join(errs...)
 }

@@ -47,6 +47,10 @@ type Rule struct {
 	// BreakGlass rules allow self-activation without approval, for
 	// emergencies: they apply only to requests that ask for break-glass.
 	BreakGlass bool `yaml:"break_glass,omitempty" json:"break_glass,omitempty"`
+	// EndSessions says whether revoking a grant of this rule also ends the
+	// user's sessions opened before the revocation; nil: the installation's
+	// default (end_sessions.default).
+	EndSessions *bool `yaml:"end_sessions,omitempty" json:"end_sessions,omitempty"`
 }
 
 // ApproverRule says who approves requests on the accounts in its scope,

@@ -82,6 +82,10 @@ type Deps struct {
 	// off (no fetch is scheduled and refreshing is refused).
 	Activity        ActivitySource
 	ActivityOptions ActivityOptions
+	// SessionEnder writes the statements that end revoked users' open
+	// sessions; nil, or SessionDeny.Mechanism empty, turns it off.
+	SessionEnder SessionEnder
+	SessionDeny  SessionDenyOptions
 }
 
 // Service runs the use cases.
@@ -98,6 +102,9 @@ type Service struct {
 
 	activitySrc ActivitySource  // session activity (activity_fetch.go); nil: off
 	activityOpt ActivityOptions // its delay and margin
+
+	ender   SessionEnder       // session-ending statements (session_deny.go); nil: off
+	denyOpt SessionDenyOptions // their mechanism and default
 
 	policy policyCache // compiled policy engine
 	syncMu sync.Mutex  // serializes this process's directory syncs
@@ -126,7 +133,7 @@ func New(settings Settings, d Deps) (*Service, error) {
 	}
 	return &Service{settings: settings, store: d.Store, sched: d.Scheduler, provider: d.Provider, dir: d.Directory,
 		clock: d.Clock, log: d.Logger, obs: d.Observer, notif: d.Notifications,
-		activitySrc: d.Activity, activityOpt: d.ActivityOptions}, nil
+		activitySrc: d.Activity, activityOpt: d.ActivityOptions, ender: d.SessionEnder, denyOpt: d.SessionDeny}, nil
 }
 
 // Settings returns the effective settings.
