@@ -2,6 +2,7 @@ package app
 
 import (
 	"log/slog"
+	"os"
 
 	"github.com/elevate/elevate/internal/access"
 	"github.com/elevate/elevate/internal/config"
@@ -24,5 +25,12 @@ func sessionDenyOptions(cfg config.Config, log *slog.Logger) workflow.SessionDen
 			}
 		}
 	}
-	return workflow.SessionDenyOptions{Mechanism: m, Default: cfg.EndSessions.Default}
+	// The lease holder is the replica's job client id (the host name by
+	// default, as the job queue's), so a restarted replica takes its own
+	// lease back.
+	holder := cfg.Jobs.ClientID
+	if holder == "" {
+		holder, _ = os.Hostname()
+	}
+	return workflow.SessionDenyOptions{Mechanism: m, Default: cfg.EndSessions.Default, Holder: holder}
 }

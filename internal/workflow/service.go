@@ -105,6 +105,7 @@ type Service struct {
 
 	ender   SessionEnder       // session-ending statements (session_deny.go); nil: off
 	denyOpt SessionDenyOptions // their mechanism and default
+	denyMu  sync.Map           // policy target -> *sync.Mutex: one write per policy in this process
 
 	policy policyCache // compiled policy engine
 	syncMu sync.Mutex  // serializes this process's directory syncs
@@ -127,6 +128,9 @@ func New(settings Settings, d Deps) (*Service, error) {
 	}
 	if d.Observer == nil {
 		d.Observer = nopObserver{}
+	}
+	if d.SessionDeny.Holder == "" {
+		d.SessionDeny.Holder = newID("process_")
 	}
 	if d.ActivityOptions.Delay <= 0 {
 		d.ActivityOptions.Delay = DefaultActivityDelay

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"sync"
 	"time"
 
 	"github.com/elevate/elevate/internal/access"
@@ -53,6 +54,10 @@ type SessionDenyOptions struct {
 	// Lease is how long one write may hold the lease on a policy; default
 	// DefaultSessionDenyLease.
 	Lease time.Duration
+	// Holder names this process in the leases: a replica restarted with the
+	// same name (jobs.client_id) takes its own lease back at once instead
+	// of waiting for it to expire. Default: a random name per Service.
+	Holder string
 }
 
 // SessionEnder writes the session-ending statements; the AWS provider
@@ -250,7 +255,11 @@ func (s *Service) writeDenies(ctx context.Context, m access.SessionDenyMechanism
 		psARN = ""
 	}
 	target := denyTarget(m, psARN)
-	holder := newID("lease_")
+	// One write per policy in this process (the lease is per process).
+	mu, _ := s.denyMu.LoadOrStore(target, &sync.Mutex{})
+	mu.(*sync.Mutex).Lock()
+	defer mu.(*sync.Mutex).Unlock()
+	holder := s.denyOpt.Holder
 	lease := s.denyOpt.Lease
 	if lease <= 0 {
 		lease = DefaultSessionDenyLease
