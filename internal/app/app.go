@@ -127,6 +127,7 @@ func New(ctx context.Context, cfg config.Config, opts Options) (a *App, err erro
 	pcfg.MaxPollInterval, pcfg.CallsPerSecond, pcfg.MaxInFlight = cfg.AWS.MaxPollInterval, cfg.AWS.CallsPerSecond, cfg.AWS.MaxInFlight
 	pcfg.ListPollInterval = cfg.AWS.ListPollInterval
 	pcfg.IdentityStoreCallsPerSecond, pcfg.OrganizationsCallsPerSecond = cfg.AWS.IdentityStoreCallsPerSecond, cfg.AWS.OrganizationsCallsPerSecond
+	pcfg.SessionDenySCPName = cfg.EndSessions.SCPName
 	var awsCfg awssdk.Config
 	var provider interface {
 		workflow.Provider
@@ -153,6 +154,7 @@ func New(ctx context.Context, cfg config.Config, opts Options) (a *App, err erro
 		if deps.Activity, deps.ActivityOptions, err = newActivitySource(cfg, awsCfg, log); err != nil { // activity.go
 			return nil, err
 		}
+		deps.SessionEnder, deps.SessionDeny = a.provider, sessionDenyOptions(cfg, log) // end_sessions.go
 	}
 	// The on-call and ticket systems rules' conditions read (integrations.go);
 	// without any, every condition is unknown.

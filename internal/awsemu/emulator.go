@@ -142,6 +142,8 @@ type Emulator struct {
 	calls       map[string]int  // by X-Amz-Target
 	memberIdx   membershipIndex // memberships by group, for ListGroupMemberships
 	trail       trailState      // CloudTrail events and queries (trail.go)
+	orgPolicies orgPolicies     // service control policies (organizations_policy.go)
+	inline      inlineState     // permission sets' inline policies and sessions (ssoadmin_inline.go)
 }
 
 // New builds an Emulator from a seed. It fails if the seed is inconsistent

@@ -14,6 +14,7 @@
 // Patterns translated to Go's RE2 syntax:
 //   - sso-admin.Duration: 1 look-ahead/look-behind group(s) dropped, so the check is looser than AWS's
 //   - sso-admin.PermissionSetDescription: \uXXXX rewritten as \x{XXXX}
+//   - sso-admin.PermissionSetPolicyDocument: \uXXXX rewritten as \x{XXXX}
 //
 // Regenerate with `go generate ./internal/awsemu` (needs ../shared/aws-models).
 
@@ -35,7 +36,10 @@ var genOperations = []genOperation{
 	{Service: "sso-admin", Target: "SWBExternalService.DeleteAccountAssignment", Name: "DeleteAccountAssignment", Input: "sso-admin.DeleteAccountAssignmentRequest", Errors: []string{"AccessDeniedException", "ConflictException", "InternalServerException", "ResourceNotFoundException", "ThrottlingException", "ValidationException"}},
 	{Service: "sso-admin", Target: "SWBExternalService.DescribeAccountAssignmentCreationStatus", Name: "DescribeAccountAssignmentCreationStatus", Input: "sso-admin.DescribeAccountAssignmentCreationStatusRequest", Errors: []string{"AccessDeniedException", "InternalServerException", "ResourceNotFoundException", "ThrottlingException", "ValidationException"}},
 	{Service: "sso-admin", Target: "SWBExternalService.DescribeAccountAssignmentDeletionStatus", Name: "DescribeAccountAssignmentDeletionStatus", Input: "sso-admin.DescribeAccountAssignmentDeletionStatusRequest", Errors: []string{"AccessDeniedException", "InternalServerException", "ResourceNotFoundException", "ThrottlingException", "ValidationException"}},
+	{Service: "sso-admin", Target: "SWBExternalService.DeleteInlinePolicyFromPermissionSet", Name: "DeleteInlinePolicyFromPermissionSet", Input: "sso-admin.DeleteInlinePolicyFromPermissionSetRequest", Errors: []string{"AccessDeniedException", "ConflictException", "InternalServerException", "ResourceNotFoundException", "ThrottlingException", "ValidationException"}},
 	{Service: "sso-admin", Target: "SWBExternalService.DescribePermissionSet", Name: "DescribePermissionSet", Input: "sso-admin.DescribePermissionSetRequest", Errors: []string{"AccessDeniedException", "InternalServerException", "ResourceNotFoundException", "ThrottlingException", "ValidationException"}},
+	{Service: "sso-admin", Target: "SWBExternalService.DescribePermissionSetProvisioningStatus", Name: "DescribePermissionSetProvisioningStatus", Input: "sso-admin.DescribePermissionSetProvisioningStatusRequest", Errors: []string{"AccessDeniedException", "InternalServerException", "ResourceNotFoundException", "ThrottlingException", "ValidationException"}},
+	{Service: "sso-admin", Target: "SWBExternalService.GetInlinePolicyForPermissionSet", Name: "GetInlinePolicyForPermissionSet", Input: "sso-admin.GetInlinePolicyForPermissionSetRequest", Errors: []string{"AccessDeniedException", "InternalServerException", "ResourceNotFoundException", "ThrottlingException", "ValidationException"}},
 	{Service: "sso-admin", Target: "SWBExternalService.ListAccountAssignmentCreationStatus", Name: "ListAccountAssignmentCreationStatus", Input: "sso-admin.ListAccountAssignmentCreationStatusRequest", Errors: []string{"AccessDeniedException", "InternalServerException", "ResourceNotFoundException", "ThrottlingException", "ValidationException"}},
 	{Service: "sso-admin", Target: "SWBExternalService.ListAccountAssignmentDeletionStatus", Name: "ListAccountAssignmentDeletionStatus", Input: "sso-admin.ListAccountAssignmentDeletionStatusRequest", Errors: []string{"AccessDeniedException", "InternalServerException", "ResourceNotFoundException", "ThrottlingException", "ValidationException"}},
 	{Service: "sso-admin", Target: "SWBExternalService.ListAccountAssignments", Name: "ListAccountAssignments", Input: "sso-admin.ListAccountAssignmentsRequest", Errors: []string{"AccessDeniedException", "InternalServerException", "ResourceNotFoundException", "ThrottlingException", "ValidationException"}},
@@ -44,6 +48,8 @@ var genOperations = []genOperation{
 	{Service: "sso-admin", Target: "SWBExternalService.ListInstances", Name: "ListInstances", Input: "sso-admin.ListInstancesRequest", Errors: []string{"AccessDeniedException", "InternalServerException", "ThrottlingException", "ValidationException"}},
 	{Service: "sso-admin", Target: "SWBExternalService.ListPermissionSets", Name: "ListPermissionSets", Input: "sso-admin.ListPermissionSetsRequest", Errors: []string{"AccessDeniedException", "InternalServerException", "ResourceNotFoundException", "ThrottlingException", "ValidationException"}},
 	{Service: "sso-admin", Target: "SWBExternalService.ListPermissionSetsProvisionedToAccount", Name: "ListPermissionSetsProvisionedToAccount", Input: "sso-admin.ListPermissionSetsProvisionedToAccountRequest", Errors: []string{"AccessDeniedException", "InternalServerException", "ResourceNotFoundException", "ThrottlingException", "ValidationException"}},
+	{Service: "sso-admin", Target: "SWBExternalService.ProvisionPermissionSet", Name: "ProvisionPermissionSet", Input: "sso-admin.ProvisionPermissionSetRequest", Errors: []string{"AccessDeniedException", "ConflictException", "InternalServerException", "ResourceNotFoundException", "ThrottlingException", "ValidationException"}},
+	{Service: "sso-admin", Target: "SWBExternalService.PutInlinePolicyToPermissionSet", Name: "PutInlinePolicyToPermissionSet", Input: "sso-admin.PutInlinePolicyToPermissionSetRequest", Errors: []string{"AccessDeniedException", "ConflictException", "InternalServerException", "ResourceNotFoundException", "ServiceQuotaExceededException", "ThrottlingException", "ValidationException"}},
 	{Service: "identitystore", Target: "AWSIdentityStore.CreateGroupMembership", Name: "CreateGroupMembership", Input: "identitystore.CreateGroupMembershipRequest", Errors: []string{"AccessDeniedException", "ConflictException", "InternalServerException", "ResourceNotFoundException", "ServiceQuotaExceededException", "ThrottlingException", "ValidationException"}},
 	{Service: "identitystore", Target: "AWSIdentityStore.DeleteGroupMembership", Name: "DeleteGroupMembership", Input: "identitystore.DeleteGroupMembershipRequest", Errors: []string{"AccessDeniedException", "ConflictException", "InternalServerException", "ResourceNotFoundException", "ThrottlingException", "ValidationException"}},
 	{Service: "identitystore", Target: "AWSIdentityStore.DescribeGroup", Name: "DescribeGroup", Input: "identitystore.DescribeGroupRequest", Errors: []string{"AccessDeniedException", "InternalServerException", "ResourceNotFoundException", "ThrottlingException", "ValidationException"}},
@@ -56,13 +62,19 @@ var genOperations = []genOperation{
 	{Service: "identitystore", Target: "AWSIdentityStore.ListGroupMembershipsForMember", Name: "ListGroupMembershipsForMember", Input: "identitystore.ListGroupMembershipsForMemberRequest", Errors: []string{"AccessDeniedException", "InternalServerException", "ResourceNotFoundException", "ThrottlingException", "ValidationException"}},
 	{Service: "identitystore", Target: "AWSIdentityStore.ListGroups", Name: "ListGroups", Input: "identitystore.ListGroupsRequest", Errors: []string{"AccessDeniedException", "InternalServerException", "ResourceNotFoundException", "ThrottlingException", "ValidationException"}},
 	{Service: "identitystore", Target: "AWSIdentityStore.ListUsers", Name: "ListUsers", Input: "identitystore.ListUsersRequest", Errors: []string{"AccessDeniedException", "InternalServerException", "ResourceNotFoundException", "ThrottlingException", "ValidationException"}},
+	{Service: "organizations", Target: "AWSOrganizationsV20161128.AttachPolicy", Name: "AttachPolicy", Input: "organizations.AttachPolicyRequest", Errors: []string{"AWSOrganizationsNotInUseException", "AccessDeniedException", "ConcurrentModificationException", "ConstraintViolationException", "DuplicatePolicyAttachmentException", "InvalidInputException", "PolicyChangesInProgressException", "PolicyNotFoundException", "PolicyTypeNotEnabledException", "ServiceException", "TargetNotFoundException", "TooManyRequestsException", "UnsupportedAPIEndpointException"}},
+	{Service: "organizations", Target: "AWSOrganizationsV20161128.CreatePolicy", Name: "CreatePolicy", Input: "organizations.CreatePolicyRequest", Errors: []string{"AWSOrganizationsNotInUseException", "AccessDeniedException", "ConcurrentModificationException", "ConstraintViolationException", "DuplicatePolicyException", "InvalidInputException", "MalformedPolicyDocumentException", "PolicyTypeNotAvailableForOrganizationException", "ServiceException", "TooManyRequestsException", "UnsupportedAPIEndpointException"}},
 	{Service: "organizations", Target: "AWSOrganizationsV20161128.DescribeAccount", Name: "DescribeAccount", Input: "organizations.DescribeAccountRequest", Errors: []string{"AWSOrganizationsNotInUseException", "AccessDeniedException", "AccountNotFoundException", "InvalidInputException", "ServiceException", "TooManyRequestsException"}},
 	{Service: "organizations", Target: "AWSOrganizationsV20161128.DescribeOrganization", Name: "DescribeOrganization", Input: "", Errors: []string{"AWSOrganizationsNotInUseException", "AccessDeniedException", "ConcurrentModificationException", "ServiceException", "TooManyRequestsException"}},
+	{Service: "organizations", Target: "AWSOrganizationsV20161128.DescribePolicy", Name: "DescribePolicy", Input: "organizations.DescribePolicyRequest", Errors: []string{"AWSOrganizationsNotInUseException", "AccessDeniedException", "InvalidInputException", "PolicyNotFoundException", "ServiceException", "TooManyRequestsException", "UnsupportedAPIEndpointException"}},
 	{Service: "organizations", Target: "AWSOrganizationsV20161128.ListAccounts", Name: "ListAccounts", Input: "organizations.ListAccountsRequest", Errors: []string{"AWSOrganizationsNotInUseException", "AccessDeniedException", "InvalidInputException", "ServiceException", "TooManyRequestsException"}},
 	{Service: "organizations", Target: "AWSOrganizationsV20161128.ListAccountsForParent", Name: "ListAccountsForParent", Input: "organizations.ListAccountsForParentRequest", Errors: []string{"AWSOrganizationsNotInUseException", "AccessDeniedException", "InvalidInputException", "ParentNotFoundException", "ServiceException", "TooManyRequestsException"}},
 	{Service: "organizations", Target: "AWSOrganizationsV20161128.ListOrganizationalUnitsForParent", Name: "ListOrganizationalUnitsForParent", Input: "organizations.ListOrganizationalUnitsForParentRequest", Errors: []string{"AWSOrganizationsNotInUseException", "AccessDeniedException", "InvalidInputException", "ParentNotFoundException", "ServiceException", "TooManyRequestsException"}},
 	{Service: "organizations", Target: "AWSOrganizationsV20161128.ListParents", Name: "ListParents", Input: "organizations.ListParentsRequest", Errors: []string{"AWSOrganizationsNotInUseException", "AccessDeniedException", "ChildNotFoundException", "InvalidInputException", "ServiceException", "TooManyRequestsException"}},
+	{Service: "organizations", Target: "AWSOrganizationsV20161128.ListPolicies", Name: "ListPolicies", Input: "organizations.ListPoliciesRequest", Errors: []string{"AWSOrganizationsNotInUseException", "AccessDeniedException", "InvalidInputException", "ServiceException", "TooManyRequestsException", "UnsupportedAPIEndpointException"}},
+	{Service: "organizations", Target: "AWSOrganizationsV20161128.ListPoliciesForTarget", Name: "ListPoliciesForTarget", Input: "organizations.ListPoliciesForTargetRequest", Errors: []string{"AWSOrganizationsNotInUseException", "AccessDeniedException", "InvalidInputException", "ServiceException", "TargetNotFoundException", "TooManyRequestsException", "UnsupportedAPIEndpointException"}},
 	{Service: "organizations", Target: "AWSOrganizationsV20161128.ListRoots", Name: "ListRoots", Input: "organizations.ListRootsRequest", Errors: []string{"AWSOrganizationsNotInUseException", "AccessDeniedException", "InvalidInputException", "ServiceException", "TooManyRequestsException"}},
+	{Service: "organizations", Target: "AWSOrganizationsV20161128.UpdatePolicy", Name: "UpdatePolicy", Input: "organizations.UpdatePolicyRequest", Errors: []string{"AWSOrganizationsNotInUseException", "AccessDeniedException", "ConcurrentModificationException", "ConstraintViolationException", "DuplicatePolicyException", "InvalidInputException", "MalformedPolicyDocumentException", "PolicyChangesInProgressException", "PolicyNotFoundException", "ServiceException", "TooManyRequestsException", "UnsupportedAPIEndpointException"}},
 }
 
 // genShapes are the named shapes, keyed "<service dir>.<shape name>".
@@ -165,9 +177,23 @@ var genShapes = map[string]genShape{
 	"organizations.AccountId":    {Type: "string", Pattern: `^\d{12}$`, Max: 12, HasMax: true},
 	"organizations.AccountName":  {Type: "string", Pattern: `[\s\S]*`, Min: 1, HasMin: true, Max: 128, HasMax: true},
 	"organizations.AccountState": {Type: "string", Enum: []string{"PENDING_ACTIVATION", "ACTIVE", "SUSPENDED", "PENDING_CLOSURE", "CLOSED"}},
-	"organizations.ChildId":      {Type: "string", Pattern: `^(\d{12})|(ou-[0-9a-z]{4,32}-[a-z0-9]{8,32})$`, Max: 100, HasMax: true},
+	"organizations.AttachPolicyRequest": {Type: "structure", Members: []genMember{
+		{"PolicyId", "organizations.PolicyId", true},
+		{"TargetId", "organizations.PolicyTargetId", true},
+	}},
+	"organizations.ChildId": {Type: "string", Pattern: `^(\d{12})|(ou-[0-9a-z]{4,32}-[a-z0-9]{8,32})$`, Max: 100, HasMax: true},
+	"organizations.CreatePolicyRequest": {Type: "structure", Members: []genMember{
+		{"Content", "organizations.PolicyContent", true},
+		{"Description", "organizations.PolicyDescription", true},
+		{"Name", "organizations.PolicyName", true},
+		{"Tags", "organizations.Tags", false},
+		{"Type", "organizations.PolicyType", true},
+	}},
 	"organizations.DescribeAccountRequest": {Type: "structure", Members: []genMember{
 		{"AccountId", "organizations.AccountId", true},
+	}},
+	"organizations.DescribePolicyRequest": {Type: "structure", Members: []genMember{
+		{"PolicyId", "organizations.PolicyId", true},
 	}},
 	"organizations.Email": {Type: "string", Pattern: `[^\s@]+@[^\s@]+\.[^\s@]+`, Min: 6, HasMin: true, Max: 64, HasMax: true},
 	"organizations.ListAccountsForParentRequest": {Type: "structure", Members: []genMember{
@@ -189,6 +215,17 @@ var genShapes = map[string]genShape{
 		{"MaxResults", "organizations.MaxResults", false},
 		{"NextToken", "organizations.NextToken", false},
 	}},
+	"organizations.ListPoliciesForTargetRequest": {Type: "structure", Members: []genMember{
+		{"Filter", "organizations.PolicyType", true},
+		{"MaxResults", "organizations.MaxResults", false},
+		{"NextToken", "organizations.NextToken", false},
+		{"TargetId", "organizations.PolicyTargetId", true},
+	}},
+	"organizations.ListPoliciesRequest": {Type: "structure", Members: []genMember{
+		{"Filter", "organizations.PolicyType", true},
+		{"MaxResults", "organizations.MaxResults", false},
+		{"NextToken", "organizations.NextToken", false},
+	}},
 	"organizations.ListRootsRequest": {Type: "structure", Members: []genMember{
 		{"MaxResults", "organizations.MaxResults", false},
 		{"NextToken", "organizations.NextToken", false},
@@ -197,7 +234,26 @@ var genShapes = map[string]genShape{
 	"organizations.NextToken":              {Type: "string", Pattern: `[\s\S]*`, Max: 100000, HasMax: true},
 	"organizations.OrganizationalUnitName": {Type: "string", Pattern: `[\s\S]*`, Min: 1, HasMin: true, Max: 128, HasMax: true},
 	"organizations.ParentId":               {Type: "string", Pattern: `^(r-[0-9a-z]{4,32})|(ou-[0-9a-z]{4,32}-[a-z0-9]{8,32})$`, Max: 100, HasMax: true},
-	"sso-admin.AccountId":                  {Type: "string", Pattern: `\d{12}`, Min: 12, HasMin: true, Max: 12, HasMax: true},
+	"organizations.PolicyContent":          {Type: "string", Pattern: `[\s\S]*`, Min: 1, HasMin: true},
+	"organizations.PolicyDescription":      {Type: "string", Pattern: `[\s\S]*`, Max: 512, HasMax: true},
+	"organizations.PolicyId":               {Type: "string", Pattern: `^p-[0-9a-zA-Z_]{8,128}$`, Max: 130, HasMax: true},
+	"organizations.PolicyName":             {Type: "string", Pattern: `[\s\S]*`, Min: 1, HasMin: true, Max: 128, HasMax: true},
+	"organizations.PolicyTargetId":         {Type: "string", Pattern: `^(r-[0-9a-z]{4,32})|(\d{12})|(ou-[0-9a-z]{4,32}-[a-z0-9]{8,32})$`, Max: 100, HasMax: true},
+	"organizations.PolicyType":             {Type: "string", Enum: []string{"SERVICE_CONTROL_POLICY", "RESOURCE_CONTROL_POLICY", "TAG_POLICY", "BACKUP_POLICY", "AISERVICES_OPT_OUT_POLICY", "CHATBOT_POLICY", "DECLARATIVE_POLICY_EC2", "SECURITYHUB_POLICY", "INSPECTOR_POLICY", "UPGRADE_ROLLOUT_POLICY", "BEDROCK_POLICY", "S3_POLICY", "NETWORK_SECURITY_DIRECTOR_POLICY"}},
+	"organizations.Tag": {Type: "structure", Members: []genMember{
+		{"Key", "organizations.TagKey", true},
+		{"Value", "organizations.TagValue", true},
+	}},
+	"organizations.TagKey":   {Type: "string", Pattern: `^([\p{L}\p{Z}\p{N}_.:/=+\-@]*)$`, Min: 1, HasMin: true, Max: 128, HasMax: true},
+	"organizations.TagValue": {Type: "string", Pattern: `^([\p{L}\p{Z}\p{N}_.:/=+\-@]*)$`, Min: 0, HasMin: true, Max: 256, HasMax: true},
+	"organizations.Tags":     {Type: "list", Member: "organizations.Tag"},
+	"organizations.UpdatePolicyRequest": {Type: "structure", Members: []genMember{
+		{"Content", "organizations.PolicyContent", false},
+		{"Description", "organizations.PolicyDescription", false},
+		{"Name", "organizations.PolicyName", false},
+		{"PolicyId", "organizations.PolicyId", true},
+	}},
+	"sso-admin.AccountId": {Type: "string", Pattern: `\d{12}`, Min: 12, HasMin: true, Max: 12, HasMax: true},
 	"sso-admin.CreateAccountAssignmentRequest": {Type: "structure", Members: []genMember{
 		{"InstanceArn", "sso-admin.InstanceArn", true},
 		{"PermissionSetArn", "sso-admin.PermissionSetArn", true},
@@ -214,6 +270,10 @@ var genShapes = map[string]genShape{
 		{"TargetId", "sso-admin.TargetId", true},
 		{"TargetType", "sso-admin.TargetType", true},
 	}},
+	"sso-admin.DeleteInlinePolicyFromPermissionSetRequest": {Type: "structure", Members: []genMember{
+		{"InstanceArn", "sso-admin.InstanceArn", true},
+		{"PermissionSetArn", "sso-admin.PermissionSetArn", true},
+	}},
 	"sso-admin.DescribeAccountAssignmentCreationStatusRequest": {Type: "structure", Members: []genMember{
 		{"AccountAssignmentCreationRequestId", "sso-admin.UUId", true},
 		{"InstanceArn", "sso-admin.InstanceArn", true},
@@ -222,11 +282,19 @@ var genShapes = map[string]genShape{
 		{"AccountAssignmentDeletionRequestId", "sso-admin.UUId", true},
 		{"InstanceArn", "sso-admin.InstanceArn", true},
 	}},
+	"sso-admin.DescribePermissionSetProvisioningStatusRequest": {Type: "structure", Members: []genMember{
+		{"InstanceArn", "sso-admin.InstanceArn", true},
+		{"ProvisionPermissionSetRequestId", "sso-admin.UUId", true},
+	}},
 	"sso-admin.DescribePermissionSetRequest": {Type: "structure", Members: []genMember{
 		{"InstanceArn", "sso-admin.InstanceArn", true},
 		{"PermissionSetArn", "sso-admin.PermissionSetArn", true},
 	}},
-	"sso-admin.Duration":    {Type: "string", Pattern: `(-?)P(?:(\d+)Y)?(?:(\d+)M)?(?:(\d+)([DW]))?(?:T(?:(\d+)H)?(?:(\d+)M)?(?:(\d+(?:\.\d+)?)S)?)?`, Min: 1, HasMin: true, Max: 100, HasMax: true},
+	"sso-admin.Duration": {Type: "string", Pattern: `(-?)P(?:(\d+)Y)?(?:(\d+)M)?(?:(\d+)([DW]))?(?:T(?:(\d+)H)?(?:(\d+)M)?(?:(\d+(?:\.\d+)?)S)?)?`, Min: 1, HasMin: true, Max: 100, HasMax: true},
+	"sso-admin.GetInlinePolicyForPermissionSetRequest": {Type: "structure", Members: []genMember{
+		{"InstanceArn", "sso-admin.InstanceArn", true},
+		{"PermissionSetArn", "sso-admin.PermissionSetArn", true},
+	}},
 	"sso-admin.InstanceArn": {Type: "string", Pattern: `arn:aws(-[a-z]{1,5}){0,3}:sso:::instance/(sso)?ins-[a-zA-Z0-9-.]{16}`, Min: 10, HasMin: true, Max: 1224, HasMax: true},
 	"sso-admin.ListAccountAssignmentCreationStatusRequest": {Type: "structure", Members: []genMember{
 		{"Filter", "sso-admin.OperationStatusFilter", false},
@@ -285,16 +353,29 @@ var genShapes = map[string]genShape{
 	"sso-admin.OperationStatusFilter": {Type: "structure", Members: []genMember{
 		{"Status", "sso-admin.StatusValues", false},
 	}},
-	"sso-admin.PermissionSetArn":         {Type: "string", Pattern: `arn:aws(-[a-z]{1,5}){0,3}:sso:::permissionSet/(sso)?ins-[a-zA-Z0-9-.]{16}/ps-[a-zA-Z0-9-./]{16}`, Min: 10, HasMin: true, Max: 1224, HasMax: true},
-	"sso-admin.PermissionSetDescription": {Type: "string", Pattern: `[\x{0009}\x{000A}\x{000D}\x{0020}-\x{007E}\x{00A1}-\x{00FF}]*`, Min: 1, HasMin: true, Max: 700, HasMax: true},
-	"sso-admin.PermissionSetName":        {Type: "string", Pattern: `[\w+=,.@-]+`, Min: 1, HasMin: true, Max: 32, HasMax: true},
-	"sso-admin.PrincipalId":              {Type: "string", Pattern: `([0-9a-f]{10}-|)[A-Fa-f0-9]{8}-[A-Fa-f0-9]{4}-[A-Fa-f0-9]{4}-[A-Fa-f0-9]{4}-[A-Fa-f0-9]{12}`, Min: 1, HasMin: true, Max: 47, HasMax: true},
-	"sso-admin.PrincipalType":            {Type: "string", Enum: []string{"USER", "GROUP"}},
-	"sso-admin.ProvisioningStatus":       {Type: "string", Enum: []string{"LATEST_PERMISSION_SET_PROVISIONED", "LATEST_PERMISSION_SET_NOT_PROVISIONED"}},
-	"sso-admin.RegionName":               {Type: "string", Pattern: `([a-z]+-){2,3}\d`, Min: 1, HasMin: true, Max: 32, HasMax: true},
-	"sso-admin.StatusValues":             {Type: "string", Enum: []string{"IN_PROGRESS", "FAILED", "SUCCEEDED"}},
-	"sso-admin.TargetId":                 {Type: "string", Pattern: `\d{12}`, Min: 12, HasMin: true, Max: 12, HasMax: true},
-	"sso-admin.TargetType":               {Type: "string", Enum: []string{"AWS_ACCOUNT"}},
-	"sso-admin.Token":                    {Type: "string", Pattern: `[-a-zA-Z0-9+=/_]*`, Min: 0, HasMin: true, Max: 2048, HasMax: true},
-	"sso-admin.UUId":                     {Type: "string", Pattern: `\b[0-9a-f]{8}\b-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-\b[0-9a-f]{12}\b`, Min: 36, HasMin: true, Max: 36, HasMax: true},
+	"sso-admin.PermissionSetArn":            {Type: "string", Pattern: `arn:aws(-[a-z]{1,5}){0,3}:sso:::permissionSet/(sso)?ins-[a-zA-Z0-9-.]{16}/ps-[a-zA-Z0-9-./]{16}`, Min: 10, HasMin: true, Max: 1224, HasMax: true},
+	"sso-admin.PermissionSetDescription":    {Type: "string", Pattern: `[\x{0009}\x{000A}\x{000D}\x{0020}-\x{007E}\x{00A1}-\x{00FF}]*`, Min: 1, HasMin: true, Max: 700, HasMax: true},
+	"sso-admin.PermissionSetName":           {Type: "string", Pattern: `[\w+=,.@-]+`, Min: 1, HasMin: true, Max: 32, HasMax: true},
+	"sso-admin.PermissionSetPolicyDocument": {Type: "string", Pattern: `[\x{0009}\x{000A}\x{000D}\x{0020}-\x{00FF}]+`, Min: 1, HasMin: true, Max: 32768, HasMax: true},
+	"sso-admin.PrincipalId":                 {Type: "string", Pattern: `([0-9a-f]{10}-|)[A-Fa-f0-9]{8}-[A-Fa-f0-9]{4}-[A-Fa-f0-9]{4}-[A-Fa-f0-9]{4}-[A-Fa-f0-9]{12}`, Min: 1, HasMin: true, Max: 47, HasMax: true},
+	"sso-admin.PrincipalType":               {Type: "string", Enum: []string{"USER", "GROUP"}},
+	"sso-admin.ProvisionPermissionSetRequest": {Type: "structure", Members: []genMember{
+		{"InstanceArn", "sso-admin.InstanceArn", true},
+		{"PermissionSetArn", "sso-admin.PermissionSetArn", true},
+		{"TargetId", "sso-admin.TargetId", false},
+		{"TargetType", "sso-admin.ProvisionTargetType", true},
+	}},
+	"sso-admin.ProvisionTargetType": {Type: "string", Enum: []string{"AWS_ACCOUNT", "ALL_PROVISIONED_ACCOUNTS"}},
+	"sso-admin.ProvisioningStatus":  {Type: "string", Enum: []string{"LATEST_PERMISSION_SET_PROVISIONED", "LATEST_PERMISSION_SET_NOT_PROVISIONED"}},
+	"sso-admin.PutInlinePolicyToPermissionSetRequest": {Type: "structure", Members: []genMember{
+		{"InlinePolicy", "sso-admin.PermissionSetPolicyDocument", true},
+		{"InstanceArn", "sso-admin.InstanceArn", true},
+		{"PermissionSetArn", "sso-admin.PermissionSetArn", true},
+	}},
+	"sso-admin.RegionName":   {Type: "string", Pattern: `([a-z]+-){2,3}\d`, Min: 1, HasMin: true, Max: 32, HasMax: true},
+	"sso-admin.StatusValues": {Type: "string", Enum: []string{"IN_PROGRESS", "FAILED", "SUCCEEDED"}},
+	"sso-admin.TargetId":     {Type: "string", Pattern: `\d{12}`, Min: 12, HasMin: true, Max: 12, HasMax: true},
+	"sso-admin.TargetType":   {Type: "string", Enum: []string{"AWS_ACCOUNT"}},
+	"sso-admin.Token":        {Type: "string", Pattern: `[-a-zA-Z0-9+=/_]*`, Min: 0, HasMin: true, Max: 2048, HasMax: true},
+	"sso-admin.UUId":         {Type: "string", Pattern: `\b[0-9a-f]{8}\b-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-\b[0-9a-f]{12}\b`, Min: 36, HasMin: true, Max: 36, HasMax: true},
 }

@@ -264,6 +264,11 @@ func (e *Emulator) operations() map[string]*operation {
 			"ListAccountAssignmentsForPrincipal":      e.listAccountAssignmentsForPrincipal,
 			"ListPermissionSetsProvisionedToAccount":  e.listPermissionSetsProvisionedToAccount,
 			"ListAccountsForProvisionedPermissionSet": e.listAccountsForProvisionedPermissionSet,
+			"PutInlinePolicyToPermissionSet":          e.putInlinePolicy,
+			"GetInlinePolicyForPermissionSet":         e.getInlinePolicy,
+			"DeleteInlinePolicyFromPermissionSet":     e.deleteInlinePolicy,
+			"ProvisionPermissionSet":                  e.provisionPermissionSet,
+			"DescribePermissionSetProvisioningStatus": e.describePSProvisioningStatus,
 		},
 		ids: {
 			"ListUsers":                     e.listUsers,
@@ -287,6 +292,12 @@ func (e *Emulator) operations() map[string]*operation {
 			"ListAccountsForParent":            e.listAccountsForParent,
 			"DescribeAccount":                  e.describeAccount,
 			"ListParents":                      e.listParents,
+			"CreatePolicy":                     e.createPolicy,
+			"UpdatePolicy":                     e.updatePolicy,
+			"DescribePolicy":                   e.describePolicy,
+			"AttachPolicy":                     e.attachPolicy,
+			"ListPolicies":                     e.listPolicies,
+			"ListPoliciesForTarget":            e.listPoliciesForTarget,
 		},
 	}
 	inputs := inputShapes()

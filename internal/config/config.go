@@ -53,6 +53,8 @@ type Config struct {
 	Reconcile Reconcile `yaml:"reconcile"`
 	// Integrations configures on-call and ticket systems for rules' conditions (integrations.go).
 	Integrations Integrations `yaml:"integrations"`
+	// EndSessions ends revoked users' open sessions (end_sessions.go).
+	EndSessions EndSessions `yaml:"end_sessions"`
 }
 
 // Reconcile tunes reconciliation (the reconcile job compares elevate's
@@ -251,6 +253,7 @@ func (c Config) Validate() error {
 	errs = append(errs, c.Auth.validate()...)
 	errs = append(errs, c.Retention.validate()...)
 	errs = append(errs, c.Activity.validate()...)
+	errs = append(errs, c.EndSessions.validate()...)
 	errs = append(errs, c.Security.validate()...)
 	errs = append(errs, c.Integrations.validate()...)
 	return errors.Join(errs...)

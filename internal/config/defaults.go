@@ -129,6 +129,10 @@ var defaults = map[string]string{
 	"security.rate_limits.requests_per_token":   "3000",
 
 	"reconcile.repair_missing": "false",
+
+	"end_sessions.mechanism": "off",
+	"end_sessions.default":   "false",
+	"end_sessions.scp_name":  "elevate-end-sessions",
 }
 
 // envAliases are the environment names used before every key had one; they

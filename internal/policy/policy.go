@@ -59,6 +59,10 @@ type Rule struct {
 	// EndWhenTicketCloses ends the access when the ticket Require.Ticket
 	// checks closes.
 	EndWhenTicketCloses bool `yaml:"end_when_ticket_closes,omitempty" json:"end_when_ticket_closes,omitempty"`
+	// EndSessions says whether revoking a grant of this rule also ends the
+	// user's sessions opened before the revocation; nil: the installation's
+	// default (end_sessions.default).
+	EndSessions *bool `yaml:"end_sessions,omitempty" json:"end_sessions,omitempty"`
 }
 
 // ApproverRule says who approves requests on the accounts in its scope,

@@ -52,6 +52,9 @@ type adminData struct {
 	ManagedAsCode bool
 	// Sync is the directory sync's status from SyncControl (admin_sync.go).
 	Sync *syncView
+	// Denies are the statements ending revoked users' open sessions that
+	// are not yet removed.
+	Denies []access.SessionDeny
 }
 
 // adminPage serves GET /admin: the policy (read-only: it is managed as
@@ -72,6 +75,9 @@ func (p *Portal) adminPage(w http.ResponseWriter, r *http.Request, actor access.
 			return err
 		}
 		d.Runs = append(d.Runs, runView{Name: k.name, Found: found, S: st})
+	}
+	if d.Denies, err = p.o.Service.PendingSessionDenies(r.Context(), actor); err != nil {
+		return err
 	}
 	if d.Sync, err = p.syncCard(r, actor); err != nil {
 		return err

@@ -59,6 +59,7 @@ type Service interface {
 	Explain(ctx context.Context, actor access.Actor, in workflow.ExplainInput) (policy.Explanation, error)
 	ExportPolicy(ctx context.Context, actor access.Actor) ([]byte, int, error)
 	RunStatus(ctx context.Context, kind string) (access.RunStatus, bool, error)
+	PendingSessionDenies(ctx context.Context, actor access.Actor) ([]access.SessionDeny, error)
 	CreateToken(ctx context.Context, userName, name string, ttl time.Duration) (string, access.Token, error)
 	ListTokens(ctx context.Context, actor access.Actor) ([]access.Token, error)
 	RevokeToken(ctx context.Context, actor access.Actor, id string) error
