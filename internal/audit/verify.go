@@ -17,6 +17,7 @@ const (
 	ProblemTruncated  = "truncated"  // entries are missing from the end (seen against a checkpoint)
 	ProblemRewritten  = "rewritten"  // the chain is consistent but differs from a signed checkpoint
 	ProblemCheckpoint = "checkpoint" // a checkpoint's signature is bad or by an unknown key
+	ProblemMalformed  = "malformed"  // an entry's stored details are not a JSON object of strings with unique keys
 )
 
 // Problem is the first bad place a Verifier found.
@@ -43,6 +44,9 @@ type Report struct {
 	Anchored    bool  `json:"anchored"`
 	AnchoredSeq int64 `json:"anchored_seq"`
 	Unanchored  int64 `json:"unanchored"`
+	// Error says why the log could not be verified at all (the database
+	// or an anchor sink could not be read); OK is then false.
+	Error string `json:"error,omitempty"`
 }
 
 // VerifyOptions tune a verification.
@@ -142,6 +146,12 @@ func (v *Verifier) Add(en access.AuditEntry) *Problem {
 		if en.Seq <= v.baseSeq {
 			return v.fail(en.Seq, ProblemReordered, "entry %d is older than the pruning checkpoint at seq %d", en.Seq, v.baseSeq)
 		}
+	}
+	if en.DetailsError != "" {
+		// elevate never writes such details: the entry was written or
+		// edited outside it, whatever its hash says.
+		return v.fail(en.Seq, ProblemMalformed, "entry %d (%s of %s by %s) has malformed details (%s): it was written or edited outside elevate",
+			en.Seq, en.Event.Type, orDash(en.Event.RequestID), orDash(en.Event.Actor.UserName), en.DetailsError)
 	}
 	h := v.x.Hash(en.PrevHash, en.Seq, en.Event)
 	switch {

@@ -32,35 +32,52 @@ func cmdAudit(ctx context.Context, env *Env, args []string) error {
 	f.register(fs, env)
 	var run func(svc *workflow.AuditLog) error
 	var sinks []workflow.AnchorSink // audit.anchors, set once the configuration is read
+	// failed reports an error that stops the command before run (verify
+	// --json prints a report then too).
+	failed := func(err error) error { return err }
 	switch sub {
 	case "verify":
 		var cpFiles multiFlag
 		fs.Var(&cpFiles, "checkpoint", "an exported checkpoint file (JSON) to verify against; repeatable")
 		asJSON := fs.Bool("json", false, "print the report as JSON")
 		strict := fs.Bool("strict", false, "fail (exit status 1) when any entry is not covered by an anchor outside the database")
+		// printJSON prints rep with --json: a report in every case, so
+		// that a script reading it never mistakes a failure for an empty
+		// answer.
+		printJSON := func(rep audit.Report, err error) error {
+			if !*asJSON {
+				return err
+			}
+			if err != nil {
+				rep = audit.Report{Anchored: len(sinks) > 0, Error: err.Error()}
+			}
+			enc := json.NewEncoder(env.Stdout)
+			enc.SetIndent("", "  ")
+			if perr := enc.Encode(rep); perr != nil {
+				return errors.Join(err, fmt.Errorf("print report: %w", perr))
+			}
+			return err
+		}
+		failed = func(err error) error { return printJSON(audit.Report{}, err) }
 		run = func(svc *workflow.AuditLog) error {
 			var ext []access.Checkpoint
 			for _, p := range cpFiles {
 				cps, err := audit.ReadCheckpointFile(p)
 				if err != nil {
-					return err
+					return failed(err)
 				}
 				ext = append(ext, cps...)
 			}
 			rep, err := svc.VerifyAnchored(ctx, sinks, ext)
-			if err != nil {
+			if err := printJSON(rep, err); err != nil {
 				return err
 			}
-			if *asJSON {
-				enc := json.NewEncoder(env.Stdout)
-				enc.SetIndent("", "  ")
-				if err := enc.Encode(rep); err != nil {
-					return fmt.Errorf("print report: %w", err)
-				}
-			} else if rep.OK {
+			switch {
+			case *asJSON:
+			case rep.OK:
 				fmt.Fprintf(env.Stdout, "ok: %s (seq %d to %d), head %s, %s verified\n",
 					access.Plural(int(rep.Entries), "entry", "entries"), rep.FirstSeq, rep.LastSeq, orNone(rep.HeadHash), access.Plural(rep.CheckpointsChecked, "checkpoint", ""))
-			} else {
+			default:
 				fmt.Fprintf(env.Stdout, "BAD: %s at seq %d: %s\n(%d entries verified before it)\n",
 					rep.Problem.Kind, rep.Problem.Seq, rep.Problem.Message, rep.Entries)
 			}
@@ -144,12 +161,12 @@ func cmdAudit(ctx context.Context, env *Env, args []string) error {
 	}
 	cfg, err := f.load(env)
 	if err != nil {
-		return err
+		return failed(err)
 	}
 	sinks = app.AnchorSinks(cfg)
 	svc, closeDB, err := app.OpenAudit(ctx, cfg, newLogger(env, cfg))
 	if err != nil {
-		return err
+		return failed(err)
 	}
 	defer func() { _ = closeDB() }() // a read-only command: the close error cannot matter
 	return run(svc)
