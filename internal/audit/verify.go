@@ -44,6 +44,9 @@ type Report struct {
 	Anchored    bool  `json:"anchored"`
 	AnchoredSeq int64 `json:"anchored_seq"`
 	Unanchored  int64 `json:"unanchored"`
+	// UnreadableSinks are configured sinks verify can't read anchors
+	// back from (a webhook): they protect nothing verify can check.
+	UnreadableSinks []string `json:"unreadable_sinks,omitempty"`
 	// Error says why the log could not be verified at all (the database
 	// or an anchor sink could not be read); OK is then false.
 	Error string `json:"error,omitempty"`

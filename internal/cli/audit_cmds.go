@@ -82,9 +82,12 @@ func cmdAudit(ctx context.Context, env *Env, args []string) error {
 					rep.Problem.Kind, rep.Problem.Seq, rep.Problem.Message, rep.Entries)
 			}
 			if !*asJSON {
+				for _, name := range rep.UnreadableSinks {
+					fmt.Fprintf(env.Stdout, "not read: the sink %s can't be read back, so verify does not use its anchors\n", name)
+				}
 				switch {
 				case !rep.Anchored:
-					fmt.Fprintln(env.Stdout, "unanchored: no anchor sink is configured (audit.anchors), so nothing outside the database protects this log: whoever can write the database can rewrite it undetected")
+					fmt.Fprintln(env.Stdout, "unanchored: no anchor sink that verify can read is configured (audit.anchors.directory or audit.anchors.s3), so nothing outside the database protects this log: whoever can write the database can rewrite it undetected")
 				case rep.Unanchored > 0:
 					fmt.Fprintf(env.Stdout, "%d entries (after seq %d) are not covered by any anchor outside the database\n", rep.Unanchored, rep.AnchoredSeq)
 				default:
@@ -102,7 +105,7 @@ func cmdAudit(ctx context.Context, env *Env, args []string) error {
 	case "anchor":
 		run = func(svc *workflow.AuditLog) error {
 			if len(sinks) == 0 {
-				return fmt.Errorf("%w: no anchor sink is configured: set audit.anchors.directory", ErrUsage)
+				return fmt.Errorf("%w: no anchor sink is configured: set audit.anchors.directory, audit.anchors.s3.bucket or audit.anchors.webhook_url", ErrUsage)
 			}
 			if err := svc.PublishAnchor(ctx, sinks); err != nil {
 				return err
@@ -163,7 +166,9 @@ func cmdAudit(ctx context.Context, env *Env, args []string) error {
 	if err != nil {
 		return failed(err)
 	}
-	sinks = app.AnchorSinks(cfg)
+	if sinks, err = app.AnchorSinks(ctx, cfg); err != nil {
+		return failed(err)
+	}
 	svc, closeDB, err := app.OpenAudit(ctx, cfg, newLogger(env, cfg))
 	if err != nil {
 		return failed(err)

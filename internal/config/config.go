@@ -239,6 +239,7 @@ func (c Config) Validate() error {
 	errs = append(errs, c.Retention.validate()...)
 	errs = append(errs, c.Activity.validate()...)
 	errs = append(errs, c.Security.validate()...)
+	errs = append(errs, c.Audit.Anchors.validate(c.Notify.Webhook.Secret)...)
 	return errors.Join(errs...)
 }
 
