@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"unicode/utf8"
 )
 
 // decodeDetails reads an entry's stored details strictly: one JSON object
@@ -13,6 +14,9 @@ import (
 // would keep the last of two equal keys, so an entry whose details carry a
 // key twice would verify while other tools read the first value.
 func decodeDetails(s string) (map[string]string, error) {
+	if m, ok := decodeCanonicalDetails(s); ok {
+		return m, nil
+	}
 	dec := json.NewDecoder(bytes.NewReader([]byte(s)))
 	tok, err := dec.Token()
 	if err != nil {
@@ -51,4 +55,60 @@ func decodeDetails(s string) (map[string]string, error) {
 		return nil, errors.New("more than one JSON value")
 	}
 	return out, nil
+}
+
+// decodeCanonicalDetails reads details in the form elevate writes them
+// (json.Marshal of a map of strings: no spaces, no escapes in the common
+// case) without encoding/json's reflection, which the verification of a
+// large log would otherwise spend most of its time in. ok is false for
+// anything else (an escape, a non-string, a duplicate key, bytes that are
+// not UTF-8, ...): decodeDetails then reads it the general way and says
+// what is wrong.
+func decodeCanonicalDetails(s string) (m map[string]string, ok bool) {
+	if len(s) < 2 || s[0] != '{' || s[len(s)-1] != '}' {
+		return nil, false
+	}
+	// str reads a plain JSON string starting at s[i] == '"'.
+	str := func(i int) (string, int, bool) {
+		if i >= len(s) || s[i] != '"' {
+			return "", 0, false
+		}
+		for j := i + 1; j < len(s); j++ {
+			switch c := s[j]; {
+			case c == '"':
+				v := s[i+1 : j]
+				return v, j + 1, utf8.ValidString(v)
+			case c == '\\' || c < 0x20:
+				return "", 0, false
+			}
+		}
+		return "", 0, false
+	}
+	m = map[string]string{}
+	i := 1
+	if s[i] == '}' {
+		return m, i == len(s)-1
+	}
+	for {
+		k, j, ok := str(i)
+		if !ok || j >= len(s) || s[j] != ':' {
+			return nil, false
+		}
+		v, j, ok := str(j + 1)
+		if !ok || j >= len(s) {
+			return nil, false
+		}
+		if _, dup := m[k]; dup {
+			return nil, false
+		}
+		m[k] = v
+		switch {
+		case s[j] == ',':
+			i = j + 1
+		case s[j] == '}' && j == len(s)-1:
+			return m, true
+		default:
+			return nil, false
+		}
+	}
 }
