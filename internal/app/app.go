@@ -67,6 +67,7 @@ type App struct {
 	provider *aws.Provider
 	svc      *workflow.Service
 	audit    *workflow.AuditLog
+	anchors  []workflow.AnchorSink // audit.anchors
 	metrics  *metrics.Metrics
 	srv      *server.Server
 	ln       net.Listener
@@ -177,6 +178,9 @@ func New(ctx context.Context, cfg config.Config, opts Options) (a *App, err erro
 		return nil, err
 	}
 	if a.audit, err = newAudit(cfg, a.store, log, true); err != nil {
+		return nil, err
+	}
+	if a.anchors, err = AnchorSinks(ctx, cfg); err != nil {
 		return nil, err
 	}
 	// The job queue last: its workers run the workflow's, the notifications'
@@ -296,7 +300,7 @@ func (a *App) RunThen(ctx context.Context, onStart func(context.Context) error) 
 	anchorsDone := make(chan struct{})
 	go func() {
 		defer close(anchorsDone)
-		a.audit.RunAnchors(anchorCtx, anchorInterval(a.cfg), AnchorSinks(a.cfg))
+		a.audit.RunAnchors(anchorCtx, anchorInterval(a.cfg), a.anchors)
 	}()
 	serveErr := make(chan error, 1)
 	go func() { serveErr <- a.srv.Serve(ctx, a.ln) }()

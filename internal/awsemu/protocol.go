@@ -121,6 +121,11 @@ func (e *Emulator) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		e.serveSTS(w, r, reqID)
 		return
 	}
+	if isS3(r) { // REST-XML (s3.go)
+		w.Header().Del("x-amzn-RequestId")
+		e.serveS3(w, r)
+		return
+	}
 	target := r.Header.Get("X-Amz-Target")
 	op := e.ops[target]
 

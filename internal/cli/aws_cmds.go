@@ -223,6 +223,10 @@ func cmdAWS(ctx context.Context, env *Env, args []string) error {
 	// Session activity: the configured source's query permissions.
 	doc.Statement = append(doc.Statement, aws.ActivityPolicyStatements(cfg.Activity.Source, cfg.Activity.EventDataStore,
 		cfg.Activity.LogGroup, aws.PolicyPartition(arn))...)
+	// Audit anchors in S3: put, read and list under the prefix.
+	if s3 := cfg.Audit.Anchors.S3; s3.Bucket != "" {
+		doc.Statement = append(doc.Statement, aws.AnchorPolicyStatements(s3.Bucket, firstNonEmpty(s3.Prefix, app.DefaultAnchorPrefix), aws.PolicyPartition(arn))...)
+	}
 	fmt.Fprintln(env.Stdout, doc.JSON())
 	for _, s := range doc.Statement {
 		if s.Comment != "" {

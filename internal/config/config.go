@@ -256,6 +256,7 @@ func (c Config) Validate() error {
 	errs = append(errs, c.EndSessions.validate()...)
 	errs = append(errs, c.Security.validate()...)
 	errs = append(errs, c.Integrations.validate()...)
+	errs = append(errs, c.Audit.Anchors.validate(c.Notify.Webhook.Secret)...)
 	return errors.Join(errs...)
 }
 

@@ -50,12 +50,18 @@ var defaults = map[string]string{
 	"jobs.max_workers":         "50",
 	"jobs.max_retry_delay":     "1m",
 
-	"audit.signing_key_file":    "", // <data_dir>/audit-signing.key
-	"audit.signing_key":         "",
-	"audit.trusted_public_keys": "",
-	"audit.checkpoint_interval": "1h",
-	"audit.anchors.directory":   "", // none: the log is unanchored
-	"audit.anchors.interval":    "1h",
+	"audit.signing_key_file":          "", // <data_dir>/audit-signing.key
+	"audit.signing_key":               "",
+	"audit.trusted_public_keys":       "",
+	"audit.checkpoint_interval":       "1h",
+	"audit.anchors.directory":         "", // none: the log is unanchored
+	"audit.anchors.s3.bucket":         "", // none
+	"audit.anchors.s3.prefix":         "elevate/audit-anchors/",
+	"audit.anchors.s3.retention_days": "400",
+	"audit.anchors.s3.region":         "", // aws.region, else the AWS chain's
+	"audit.anchors.s3.endpoint":       "", // the AWS chain's
+	"audit.anchors.webhook_url":       "", // none
+	"audit.anchors.interval":          "1h",
 
 	"integrations.timeout":                     "3s",
 	"integrations.pagerduty.url":               "https://api.pagerduty.com",
