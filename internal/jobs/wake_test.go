@@ -2,8 +2,8 @@ package jobs
 
 import (
 	"context"
-	"log/slog"
 	"database/sql"
+	"log/slog"
 	"path/filepath"
 	"testing"
 	"time"
