@@ -156,7 +156,7 @@ func (s *Service) activate(ctx context.Context, grantID string) error {
 		}
 	}
 	callStart := time.Now()
-	awsID, err := s.provider.CreateAssignment(ctx, asg)
+	awsID, err := s.createAssignment(ctx, *r, asg)
 	s.obs.ObserveGrant(time.Since(callStart), outcomeOf(err))
 	var perr *access.ProvisioningError
 	if errors.As(err, &perr) {
@@ -203,6 +203,38 @@ func (s *Service) activate(ctx context.Context, grantID string) error {
 	return nil
 }
 
+// createAssignment sends grant's create to AWS and, for a request that
+// started with its approval, records how long after that approval AWS
+// accepted it.
+func (s *Service) createAssignment(ctx context.Context, r access.Request, asg access.Assignment) (string, error) {
+	ap, ok := s.provider.(acceptingProvider)
+	approvedAt := startingApproval(r)
+	if !ok || approvedAt.IsZero() {
+		return s.provider.CreateAssignment(ctx, asg)
+	}
+	return ap.CreateAssignmentAccepted(ctx, asg, func() { s.obs.ObserveApprovalToCreate(s.clock.Now().Sub(approvedAt)) })
+}
+
+// startingApproval is the time of the approval that made r start: the last
+// of the approvals its quorum needed, when r was to start at once (its
+// start not after that approval). Zero for a request that needed no
+// approval or started later.
+func startingApproval(r access.Request) time.Time {
+	if r.ApprovalsRequired == 0 || r.ApprovalCount() < r.ApprovalsRequired {
+		return time.Time{}
+	}
+	var last time.Time
+	for _, ap := range r.Approvals {
+		if ap.Verdict == access.VerdictApprove && ap.At.After(last) {
+			last = ap.At
+		}
+	}
+	if r.StartAt.After(last) {
+		return time.Time{}
+	}
+	return last
+}
+
 // createStep is what the grant job does in AWS after planActivation.
 type createStep int
 
@@ -242,7 +274,17 @@ func (s *Service) planActivation(ctx context.Context, grantID string, asg access
 		}
 		now := s.clock.Now()
 		origin := access.OriginShared
-		switch access.PlanActivation(g, others, aws) {
+		plan := access.PlanActivation(g, others, aws)
+		if plan == access.ActivationAskAWS {
+			// What elevate itself last did to the assignment may answer
+			// without a call to AWS.
+			known, err := knownInAWS(ctx, tx, asg, now)
+			if err != nil {
+				return nil, nil, err
+			}
+			plan = access.PlanActivation(g, others, known)
+		}
+		switch plan {
 		case access.ActivationWait:
 			return nil, nil, &NotDueError{Until: now.Add(2 * time.Second)}
 		case access.ActivationShare:
@@ -281,6 +323,20 @@ func (s *Service) planActivation(ctx context.Context, grantID string, asg access
 		return createNothing, fmt.Errorf("plan activation of grant %s: %w", grantID, err)
 	}
 	return step, nil
+}
+
+// knownInAWS is what the database knows about asg in AWS
+// (access.KnownInAWS): absent shortly after elevate deleted it.
+func knownInAWS(ctx context.Context, tx store.Assignments, asg access.Assignment, now time.Time) (access.InAWS, error) {
+	last, err := tx.LastRemoval(ctx, asg)
+	if err != nil || last.IsZero() {
+		return access.InAWSUnknown, err
+	}
+	standing, err := tx.IsStanding(ctx, asg)
+	if err != nil {
+		return access.InAWSUnknown, err
+	}
+	return access.KnownInAWS(last, standing, now), nil
 }
 
 // assignmentLimit returns why elevate may not assign asg, from the synced
