@@ -144,7 +144,8 @@ func run() error {
 	if err != nil {
 		return err
 	}
-	cmd := exec.CommandContext(ctx, self, "-drive", a.URL(), aliceTok, bobTok, fmt.Sprint(clients), warmup.String(), duration.String(), fmt.Sprint(len(seed.Accounts)))
+	args := []string{"-drive", a.URL(), aliceTok, bobTok, fmt.Sprint(clients), warmup.String(), duration.String(), fmt.Sprint(len(seed.Accounts))}
+	cmd := exec.CommandContext(ctx, self, args...) //nolint:gosec // G204: this program itself, as the clients' process
 	cmd.Stderr = os.Stderr
 	out, err := cmd.StdoutPipe()
 	if err != nil {
@@ -162,7 +163,7 @@ func run() error {
 	}
 	var prof *os.File
 	if cpuprofile != "" {
-		if prof, err = os.Create(cpuprofile); err != nil {
+		if prof, err = os.Create(cpuprofile); err != nil { //nolint:gosec // G304: the file the operator named with -cpuprofile
 			return err
 		}
 		if err := pprof.StartCPUProfile(prof); err != nil {
