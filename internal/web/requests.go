@@ -65,8 +65,7 @@ func (p *Portal) rows(r *http.Request, actor access.Actor, reqs []*access.Reques
 		row.CanCancel = row.IsRequester && (q.Status == access.StatusPending || q.Status == access.StatusScheduled)
 		row.CanEnd = active && (row.IsRequester || q.IsApprover(actor.UserID) || actor.Admin)
 		row.CanExtend = active && row.IsRequester && row.PendingExt == nil
-		row.CanDecide = !row.IsRequester && q.IsApprover(actor.UserID) &&
-			((q.Status == access.StatusPending && row.MyVerdict == "") || (q.Status == access.StatusActive && row.PendingExt != nil))
+		row.CanDecide = canDecide(q, actor)
 		out = append(out, row)
 	}
 	return out, nil

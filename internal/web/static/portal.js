@@ -24,6 +24,21 @@
     setTimeout(function () { location.reload(); }, parseInt(live, 10) * 1000);
   }
 
+  // The count beside Approvals: how many requests wait for my decision.
+  var count = document.querySelector("[data-approvals-count]");
+  if (count) {
+    fetch("/approvals/count", { credentials: "same-origin" })
+      .then(function (r) { return r.ok ? r.json() : Promise.reject(r.status); })
+      .then(function (d) {
+        if (d.waiting > 0) {
+          count.textContent = d.waiting;
+          count.setAttribute("aria-label", d.waiting + " waiting for you");
+          count.hidden = false;
+        }
+      })
+      .catch(function () { /* the Approvals page still lists them */ });
+  }
+
   // Account search: filter as you type, on the server (thousands of accounts).
   var q = document.querySelector("input[data-live-search]");
   var out = document.getElementById("account-results");
