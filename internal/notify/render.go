@@ -65,7 +65,7 @@ func (v Voice) Subject(ev access.Event, r access.Request) string {
 	case access.EventActivated:
 		return fmt.Sprintf("%s is active for %s until %s", w, r.RequesterName, v.Time(r.EndsAt))
 	case EventEndingSoon:
-		return fmt.Sprintf("%s for %s %s, at %s", w, r.RequesterName, say.Ends(r.EndsAt, ev.At), v.Time(r.EndsAt))
+		return fmt.Sprintf("%s for %s ends at %s (in %s)", w, r.RequesterName, v.Time(r.EndsAt), say.Span(r.EndsAt.Sub(ev.At)))
 	case access.EventExtensionRequested:
 		if i := r.PendingExtension(); i >= 0 {
 			return fmt.Sprintf("%s asks to extend %s by %s", r.RequesterName, w, say.Duration(r.Extensions[i].Duration))
