@@ -284,7 +284,7 @@ func TestRequestUseForRequesterOnly(t *testing.T) {
 	var got struct {
 		Accounts []struct{ ID, Name, Text string } `json:"accounts"`
 		Use      *struct {
-			Consoles []struct{ URL string } `json:"consoles"`
+			Consoles  []struct{ URL string } `json:"consoles"`
 			AWSConfig string                 `json:"aws_config"`
 		} `json:"use"`
 	}
