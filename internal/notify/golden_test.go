@@ -102,3 +102,12 @@ func indentJSON(t *testing.T, v any) []byte {
 	}
 	return b.Bytes()
 }
+
+// TestGoldenSlackApproval: the DM that asks bob to decide, where approvers
+// decide: names, the human duration, the start as a Slack date token, and
+// the buttons.
+func TestGoldenSlackApproval(t *testing.T) {
+	n := access.Notification{ID: saytest.NotificationID, RequestID: saytest.RequestID, Channel: notify.ChannelSlack, RecipientID: saytest.Bob.ID}
+	m := goldenConfig().RenderNamed(n, saytest.Submission(), saytest.Pending(), saytest.Bob, saytest.Accounts())
+	saytest.Golden(t, "submitted.slack", indentJSON(t, slack.Blocks(m)))
+}

@@ -107,6 +107,9 @@ func (v Voice) Details(r access.Request) [][2]string {
 	switch {
 	case !r.EndsAt.IsZero():
 		rows = append(rows, [2]string{"Ends", v.Time(r.EndsAt)})
+	case r.Status == access.StatusPending && !r.StartAt.After(r.CreatedAt.Add(time.Second)):
+		// Asked to start now: it starts when approved.
+		rows = append(rows, [2]string{"Starts", "as soon as approved"})
 	case r.Status == access.StatusPending || r.Status == access.StatusScheduled:
 		rows = append(rows, [2]string{"Starts", v.Time(r.StartAt)})
 	}

@@ -102,3 +102,14 @@ func Golden(t *testing.T, name string, got []byte) {
 		t.Errorf("%s differs from what the test renders (run with -update if the change is meant):\n--- got\n%s\n--- want\n%s", path, got, want)
 	}
 }
+
+// Pending is the fixture as it was when submitted: waiting for bob.
+func Pending() access.Request {
+	r := Request()
+	r.Status, r.ActivatedAt, r.EndsAt, r.Approvals, r.UpdatedAt, r.Version = access.StatusPending, time.Time{}, time.Time{}, nil, Created, 1
+	r.Grants = []access.Grant{{ID: "grt_golden0000000001", AccountID: AccountID, Status: access.GrantPending}}
+	return r
+}
+
+// Submission is the event that asks bob to decide.
+func Submission() access.Event { return Events()[0] }
