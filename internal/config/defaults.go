@@ -83,6 +83,7 @@ var defaults = map[string]string{
 	"notify.email.from":                            "",
 	"notify.email.tls":                             "starttls",
 	"notify.email.ca_file":                         "",
+	"notify.email.time_zone":                       "", // UTC
 	"notify.webhook.url":                           "",
 	"notify.webhook.secret":                        "",
 

@@ -1,6 +1,7 @@
 package notify_test
 
 import (
+	"strings"
 	"testing"
 	"time"
 
@@ -41,6 +42,28 @@ func TestDetailsWhen(t *testing.T) {
 		}
 		if got != tc.want {
 			t.Errorf("%s: %s = %q, want %q", tc.name, tc.key, got, tc.want)
+		}
+	}
+}
+
+// Email says times in the configured zone, Slack as date tokens, the
+// webhook in UTC.
+func TestRenderZonePerChannel(t *testing.T) {
+	t.Parallel()
+	berlin, err := time.LoadLocation("Europe/Berlin")
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := notify.Config{EmailZone: berlin}.WithDefaults()
+	for _, tc := range []struct{ channel, want string }{
+		{notify.ChannelEmail, "until Tue 8 Dec 2026 11:30:30 CET"},
+		{notify.ChannelSlack, "until <!date^1796725830^{date_short_pretty} at {time_secs}|Tue 8 Dec 2026 10:30:30 UTC>"},
+		{notify.ChannelWebhook, "until Tue 8 Dec 2026 10:30:30 UTC"},
+	} {
+		n := access.Notification{ID: "n", Channel: tc.channel}
+		m := c.RenderNamed(n, saytest.Activation(), saytest.Request(), access.User{}, saytest.Accounts())
+		if !strings.HasSuffix(m.Subject, tc.want) {
+			t.Errorf("%s: subject %q, want it to end %q", tc.channel, m.Subject, tc.want)
 		}
 	}
 }
