@@ -2,12 +2,16 @@
 (function () {
   "use strict";
 
-  // Countdowns: <time data-ends="RFC3339"> shows the time left.
+  // Countdowns: <time data-ends="RFC3339"> says the time left the way the
+  // server does: "ends in 42 min", "ends in 1h 30m", seconds in the last minute.
   function fmt(ms) {
     if (ms <= 0) return "ending";
-    var s = Math.floor(ms / 1000), h = Math.floor(s / 3600), m = Math.floor((s % 3600) / 60);
-    s = s % 60;
-    return (h ? h + "h " : "") + (h || m ? m + "m " : "") + s + "s left";
+    var s = Math.ceil(ms / 1000), mins = Math.ceil(s / 60);
+    if (s < 60) return "ends in " + s + "s";
+    if (mins < 60) return "ends in " + mins + " min";
+    var h = Math.floor(Math.round(s / 60) / 60), m = Math.round(s / 60) % 60;
+    if (h >= 24) { var d = Math.floor(h / 24); h = h % 24; return "ends in " + d + "d" + (h ? " " + h + "h" : ""); }
+    return "ends in " + h + "h" + (m ? " " + m + "m" : "");
   }
   function tick() {
     var now = Date.now();
