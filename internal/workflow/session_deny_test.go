@@ -442,4 +442,3 @@ func TestEndSessionsRefusedFlagsRevocationFailed(t *testing.T) {
 		}
 	})
 }
-
