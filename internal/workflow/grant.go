@@ -514,29 +514,17 @@ func (s *Service) release(ctx context.Context, grantID string, attempt int) erro
 		s.obs.ObserveRevoke(time.Since(callStart), outcomeOf(err))
 	}
 	if err != nil {
-		err = fmt.Errorf("delete assignment for grant %s: %w", grantID, err)
-		if attempt >= RevocationFailingAfter && !IsWaiting(err) {
-			s.log.ErrorContext(ctx, "revocation failing, will retry", "request_id", r.ID, "grant_id", grantID,
-				"account_id", g.AccountID, "user", r.RequesterName, "attempt", attempt, "error", err)
-			if !r.RevocationFailed {
-				if _, ferr := s.applyGrantStep(ctx, grantID, func(_ store.Tx, r access.Request, g access.Grant) (*access.Request, []access.Event, error) {
-					if g.Status != access.GrantRevoking || r.RevocationFailed {
-						return nil, nil, nil
-					}
-					next, ev, err := r.RevocationFailing(grantID, err.Error(), s.clock.Now())
-					return &next, []access.Event{ev}, err
-				}); ferr != nil {
-					return errors.Join(err, fmt.Errorf("flag revocation_failed: %w", ferr))
-				}
-			}
-		}
-		return err
+		return s.revocationFailing(ctx, r, g, attempt, fmt.Errorf("delete assignment for grant %s: %w", grantID, err))
 	}
 	// The assignment is gone; where the rule ends open sessions, the
 	// revocation is complete only once their deny is in force too.
 	deniedBefore, err := s.endSessions(ctx, grantID)
 	if err != nil {
-		return err
+		var nd *NotDueError
+		if errors.As(err, &nd) {
+			return err // another replica is writing the policy
+		}
+		return s.revocationFailing(ctx, r, g, attempt, err)
 	}
 	stored, err := s.applyGrantStep(ctx, grantID, func(_ store.Tx, r access.Request, g access.Grant) (*access.Request, []access.Event, error) {
 		if g.Status != access.GrantRevoking {
@@ -560,6 +548,31 @@ func (s *Service) release(ctx context.Context, grantID string, attempt int) erro
 		"user", stored.RequesterName, "aws_request_id", awsID, "status", stored.Status,
 		"late_ms", s.clock.Now().Sub(r.EndsAt).Milliseconds())
 	return nil
+}
+
+// revocationFailing returns err, the failure of a revoke job's attempt;
+// from the RevocationFailingAfter-th attempt on it logs it at error level
+// and flags the request revocation_failed (once).
+func (s *Service) revocationFailing(ctx context.Context, r *access.Request, g access.Grant, attempt int, err error) error {
+	if attempt < RevocationFailingAfter || IsWaiting(err) {
+		return err
+	}
+	grantID := g.ID
+	s.log.ErrorContext(ctx, "revocation failing, will retry", "request_id", r.ID, "grant_id", grantID,
+		"account_id", g.AccountID, "user", r.RequesterName, "attempt", attempt, "error", err)
+	if r.RevocationFailed {
+		return err
+	}
+	if _, ferr := s.applyGrantStep(ctx, grantID, func(_ store.Tx, r access.Request, g access.Grant) (*access.Request, []access.Event, error) {
+		if g.Status != access.GrantRevoking || r.RevocationFailed {
+			return nil, nil, nil
+		}
+		next, ev, err := r.RevocationFailing(grantID, err.Error(), s.clock.Now())
+		return &next, []access.Event{ev}, err
+	}); ferr != nil {
+		return errors.Join(err, fmt.Errorf("flag revocation_failed: %w", ferr))
+	}
+	return err
 }
 
 // Expire closes a pending request whose approval deadline has passed.
