@@ -43,7 +43,7 @@ func commands() map[string]command {
 		"cancel":      {"cancel a request that is not yet active: cancel ID", cmdCancel},
 		"end":         {"end an active request early: end ID [--comment TEXT]", cmdEnd},
 		"extend":      {"ask for more time on an active request: extend ID --duration 30m --reason TEXT", cmdExtend},
-		"ls":          {"list requests: ls [--status S] [--scope mine|approvals|involved|all]", cmdLs},
+		"ls":          {"list requests: ls [--status S] [--scope mine|approvals|involved|all] [--search T] [--account A] [--since D] [--until D] [--limit N] [--cursor C | --all] [--export csv|jsonl]", cmdLs},
 		"show":        {"show one request: show ID", cmdShow},
 		"eligibility": {"list the accounts and permission sets you may request", cmdEligibility},
 		"whoami":      {"show who the token belongs to", cmdWhoami},
