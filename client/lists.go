@@ -98,3 +98,8 @@ func (c *Client) ExportRequests(ctx context.Context, w io.Writer, opts ListOptio
 	}
 	return n, nil
 }
+
+// Logout revokes the token this client authenticates with.
+func (c *Client) Logout(ctx context.Context) error {
+	return c.do(ctx, "POST", "/logout", nil, nil, nil)
+}

@@ -43,6 +43,8 @@ func commands() map[string]command {
 		"cancel":      {"cancel a request that is not yet active: cancel ID", cmdCancel},
 		"end":         {"end an active request early: end ID [--comment TEXT]", cmdEnd},
 		"extend":      {"ask for more time on an active request: extend ID --duration 30m --reason TEXT", cmdExtend},
+		"login":       {"sign the CLI in through the portal in the browser; the token is kept in your config directory: login [--server URL] [--no-browser]", cmdLogin},
+		"logout":      {"revoke the token of elevate login and forget it", cmdLogout},
 		"ls":          {"list requests: ls [--status S] [--scope mine|approvals|involved|all] [--search T] [--account A] [--since D] [--until D] [--limit N] [--cursor C | --all] [--export csv|jsonl]", cmdLs},
 		"show":        {"show one request: show ID", cmdShow},
 		"eligibility": {"list the accounts and permission sets you may request", cmdEligibility},

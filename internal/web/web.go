@@ -65,6 +65,7 @@ type Service interface {
 	CreateToken(ctx context.Context, userName, name string, ttl time.Duration) (string, access.Token, error)
 	ListTokens(ctx context.Context, actor access.Actor) ([]access.Token, error)
 	RevokeToken(ctx context.Context, actor access.Actor, id string) error
+	CLILogin(ctx context.Context, actor access.Actor, host string) (string, access.Token, error)
 }
 
 var _ Service = (*workflow.Service)(nil)
@@ -325,6 +326,8 @@ func (p *Portal) routes() {
 	m.HandleFunc("GET /audit", p.authed(p.auditPage))
 	m.HandleFunc("GET /audit/requests.csv", p.authed(p.auditRequestsCSV))
 	m.HandleFunc("GET /audit/requests.jsonl", p.authed(p.auditRequestsJSONL))
+	m.HandleFunc("GET /cli/login", p.authed(p.cliLogin))         // cli_login.go
+	m.HandleFunc("POST /cli/login", p.authed(p.cliLoginConfirm)) // cli_login.go
 	m.HandleFunc("GET /audit/log.csv", p.authed(p.auditLogCSV))
 	m.HandleFunc("GET /admin", p.authed(p.adminPage))
 	m.HandleFunc("GET /admin/policy", p.authed(p.policyPage))               // admin_policy.go
