@@ -88,7 +88,10 @@ func TestCLILoginBrowser(t *testing.T) {
 		if time.Now().After(deadline) {
 			t.Fatalf("the browser did not reach the CLI; page says %q", handedOff)
 		}
-		run(t, ctx, "read the page", into(&handedOff, chromedp.Text(chromedp.CSS("h1"))))
+		// The page may be navigating to the CLI: read again on an error.
+		rctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+		_ = chromedp.Do(rctx, into(&handedOff, chromedp.Text(chromedp.CSS("h1"))))
+		cancel()
 	}
 	select {
 	case code := <-done:
