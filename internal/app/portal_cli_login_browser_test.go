@@ -3,6 +3,9 @@ package app_test
 import (
 	"bytes"
 	"context"
+	"io"
+	"net/http"
+	"net/url"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -132,5 +135,84 @@ func TestCLILoginBrowser(t *testing.T) {
 	}
 	if code, _, errOut := elevate("ls", "--token", string(tok[1])); code == 0 || !strings.Contains(errOut, "unknown or revoked") {
 		t.Fatalf("elevate ls with the logged-out token: exit %d: %s", code, errOut)
+	}
+}
+
+// TestCLILoginHeadless runs `elevate login --headless`: the link it prints
+// is opened by a signed-in portal session elsewhere, which sees the same
+// code as the terminal and confirms; the CLI, polling, is then signed in.
+// The link works once.
+func TestCLILoginHeadless(t *testing.T) {
+	env := startPortal(t, awsemu.DemoSeed(), nil)
+	configDir := t.TempDir()
+	var stdout, stderr syncBuffer
+	cliEnv := &cli.Env{Stdout: &stdout, Stderr: &stderr, Getenv: func(k string) string {
+		switch k {
+		case "ELEVATE_SERVER":
+			return env.app.URL()
+		case "ELEVATE_CONFIG_DIR":
+			return configDir
+		}
+		return ""
+	}}
+	done := make(chan int, 1)
+	go func() {
+		done <- cli.RunEnv(context.Background(), cliEnv, []string{"login", "--headless", "--timeout", "1m"})
+	}()
+	linkRE := regexp.MustCompile(`(http://\S+/cli/login\?\S+)\s+Check that the page shows the code (\S+)\.`)
+	var m []string
+	for deadline := time.Now().Add(30 * time.Second); m == nil; time.Sleep(10 * time.Millisecond) {
+		if m = linkRE.FindStringSubmatch(stderr.String()); m == nil && time.Now().After(deadline) {
+			t.Fatalf("elevate login --headless printed no link and code: %s", stderr.String())
+		}
+	}
+	link, code := m[1], m[2]
+	u, err := url.Parse(link)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(link, "elv_") {
+		t.Fatalf("the link carries the token's secret: %s", link)
+	}
+
+	portal := env.signedInClient(t, "bob")
+	resp, err := portal.Get(link)
+	if err != nil {
+		t.Fatal(err)
+	}
+	page, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK || !strings.Contains(string(page), code) {
+		t.Fatalf("the confirmation page (%s) does not show the code %s:\n%s", resp.Status, code, page)
+	}
+	confirm := func() (int, string) {
+		resp, err := portal.PostForm(env.app.URL()+"/cli/login", url.Values{"device": {u.Query().Get("device")}, "host": {"ci"}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		return resp.StatusCode, string(b)
+	}
+	if st, body := confirm(); st != http.StatusOK || !strings.Contains(body, "is signed in as <strong>bob</strong>") {
+		t.Fatalf("confirm: %d\n%s", st, body)
+	}
+	select {
+	case c := <-done:
+		if c != 0 {
+			t.Fatalf("elevate login --headless: exit %d: %s", c, stderr.String())
+		}
+	case <-time.After(30 * time.Second):
+		t.Fatal("elevate login --headless did not finish")
+	}
+	if !strings.Contains(stdout.String(), "as bob") {
+		t.Errorf("elevate login said %q", stdout.String())
+	}
+	if st, _ := confirm(); st != http.StatusConflict {
+		t.Errorf("the same link confirmed twice: HTTP %d, want 409", st)
+	}
+	var out, errOut syncBuffer
+	if c := cli.RunEnv(context.Background(), &cli.Env{Stdout: &out, Stderr: &errOut, Getenv: cliEnv.Getenv}, []string{"whoami"}); c != 0 || !strings.Contains(out.String(), "bob") {
+		t.Fatalf("whoami with the stored token: exit %d: %s%s", c, out.String(), errOut.String())
 	}
 }

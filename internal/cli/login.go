@@ -8,8 +8,11 @@ package cli
 import (
 	"context"
 	"crypto/rand"
+	"crypto/sha256"
 	"crypto/subtle"
+	"encoding/base32"
 	"encoding/base64"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -138,6 +141,7 @@ func cmdLogin(ctx context.Context, env *Env, args []string) error {
 	}
 	fs.StringVar(&server, "server", server, "URL of the elevate server; env ELEVATE_SERVER")
 	noBrowser := fs.Bool("no-browser", false, "print the sign-in link instead of opening the browser (open it on this computer)")
+	headless := fs.Bool("headless", false, "for a machine without a browser: print a link to open on any device, and a code to check there")
 	timeout := fs.Duration("timeout", 5*time.Minute, "give up when the sign-in is not done by then")
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -148,6 +152,9 @@ func cmdLogin(ctx context.Context, env *Env, args []string) error {
 	base, err := url.Parse(strings.TrimRight(strings.TrimSpace(server), "/"))
 	if err != nil || (base.Scheme != "http" && base.Scheme != "https") || base.Host == "" {
 		return usageErr("--server %q: give the server's URL, such as https://elevate.example.com", server)
+	}
+	if *headless {
+		return loginHeadless(ctx, env, base, *timeout)
 	}
 	state, err := randomState()
 	if err != nil {
@@ -209,13 +216,68 @@ func cmdLogin(ctx context.Context, env *Env, args []string) error {
 	if err != nil {
 		return fmt.Errorf("check the new token: %w", err)
 	}
-	p, err := storeCredentials(env, storedLogin{Server: base.String(), Token: tok, User: me.UserName, CreatedAt: time.Now().UTC()})
+	return saveLogin(env, base, tok, me.UserName)
+}
+
+// saveLogin stores the sign-in and says so.
+func saveLogin(env *Env, base *url.URL, tok, user string) error {
+	p, err := storeCredentials(env, storedLogin{Server: base.String(), Token: tok, User: user, CreatedAt: time.Now().UTC()})
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(env.Stdout, "Signed in to %s as %s (the token is in %s, for 12 hours; elevate logout revokes it).\n", base, me.UserName, p)
+	fmt.Fprintf(env.Stdout, "Signed in to %s as %s (the token is in %s, for 12 hours; elevate logout revokes it).\n", base, user, p)
 	return nil
 }
+
+// loginHeadless signs in without a browser on this machine: the CLI makes
+// the token's secret itself and puts only its SHA-256 in the link, which
+// the user opens on any device; once they confirm there, the server knows
+// the token and the CLI, polling with the secret, is let in.
+func loginHeadless(ctx context.Context, env *Env, base *url.URL, timeout time.Duration) error {
+	b := make([]byte, 20)
+	if _, err := rand.Read(b); err != nil {
+		return fmt.Errorf("make the token: %w", err)
+	}
+	secret := "elv_" + strings.ToLower(base32.StdEncoding.WithPadding(base32.NoPadding).EncodeToString(b))
+	sum := sha256.Sum256([]byte(secret))
+	device := hex.EncodeToString(sum[:])
+	host, _ := os.Hostname()
+	q := url.Values{"device": {device}, "host": {host}}
+	fmt.Fprintf(env.Stderr, "Open this link in a browser on any device and sign in:\n  %s\nCheck that the page shows the code %s.\n",
+		base.String()+"/cli/login?"+q.Encode(), strings.ToUpper(device[:4]+"-"+device[4:8]))
+	fmt.Fprintln(env.Stderr, "Waiting for the sign-in…")
+	c, err := client.New(base.String(), secret, client.WithClientKind("cli"), client.WithUserAgent("elevate-cli"))
+	if err != nil {
+		return err
+	}
+	wait, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	tick := time.NewTicker(headlessPoll)
+	defer tick.Stop()
+	for {
+		me, err := c.Me(wait)
+		if err == nil {
+			return saveLogin(env, base, secret, me.UserName)
+		}
+		// Not confirmed yet (401), or polled too often (429): wait and ask again.
+		e, ok := errors.AsType[*client.Error](err)
+		if !ok && wait.Err() == nil || ok && e.Status != http.StatusUnauthorized && e.Status != http.StatusTooManyRequests {
+			return fmt.Errorf("wait for the sign-in at %s: %w", base, err)
+		}
+		select {
+		case <-tick.C:
+		case <-wait.Done():
+			if ctx.Err() != nil {
+				return ctx.Err()
+			}
+			return fmt.Errorf("the sign-in was not done within %s: run elevate login --headless again (--timeout for longer)", timeout)
+		}
+	}
+}
+
+// headlessPoll is how often a headless login asks whether it is signed in:
+// well under the server's limit of failed tokens per address.
+var headlessPoll = 3 * time.Second
 
 func cmdLogout(ctx context.Context, env *Env, args []string) error {
 	flags := newFlagSet(env, "logout")

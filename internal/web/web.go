@@ -66,6 +66,7 @@ type Service interface {
 	ListTokens(ctx context.Context, actor access.Actor) ([]access.Token, error)
 	RevokeToken(ctx context.Context, actor access.Actor, id string) error
 	CLILogin(ctx context.Context, actor access.Actor, host string) (string, access.Token, error)
+	CLILoginDevice(ctx context.Context, actor access.Actor, hashHex, host string) (access.Token, error)
 }
 
 var _ Service = (*workflow.Service)(nil)

@@ -2,6 +2,9 @@ package workflow
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
 	"fmt"
 	"time"
 
@@ -62,4 +65,39 @@ func (s *Service) RevokeTokenSecret(ctx context.Context, actor access.Actor, sec
 		return fmt.Errorf("revoke the token: %w", err)
 	}
 	return nil
+}
+
+// CLILoginDevice makes the token of a headless `elevate login`: the CLI
+// made the secret itself and sent only its SHA-256 (hex) through the link
+// the user opened, so the secret never passes through the browser; the
+// CLI polls with it until this token exists. A hash already in use is
+// refused.
+func (s *Service) CLILoginDevice(ctx context.Context, actor access.Actor, hashHex, host string) (access.Token, error) {
+	if actor.UserID == "" {
+		return access.Token{}, access.Errorf(access.CodeUnauthenticated, "sign in to sign the CLI in")
+	}
+	hash, err := hex.DecodeString(hashHex)
+	if err != nil || len(hash) != sha256.Size {
+		return access.Token{}, access.Errorf(access.CodeInvalid, "this sign-in link has no valid device code: run `elevate login --headless` again and open the link it prints")
+	}
+	name := "elevate login --headless"
+	if h := access.EscapeControls(host); h != "" {
+		name += " on " + truncate(h, 60)
+	}
+	var tok access.Token
+	err = s.store.InTx(ctx, func(tx store.Tx) error {
+		now := s.clock.Now()
+		tok = access.Token{ID: newID("tok_"), UserID: actor.UserID, Name: name, Hash: hash, CreatedAt: now, ExpiresAt: now.Add(CLILoginTTL)}
+		if err := tx.CreateToken(ctx, tok); err != nil {
+			if errors.Is(err, store.ErrConflict) {
+				return access.Errorf(access.CodeConflict, "this sign-in link was used already: run `elevate login --headless` again")
+			}
+			return fmt.Errorf("store token: %w", err)
+		}
+		return nil
+	})
+	if err != nil {
+		return access.Token{}, fmt.Errorf("sign the CLI in for %s: %w", actor.UserName, err)
+	}
+	return tok, nil
 }
