@@ -25,6 +25,8 @@ import (
 // Authenticator resolves a bearer token to an actor.
 type Authenticator interface {
 	Authenticate(ctx context.Context, secret string, via access.Via) (access.Actor, error)
+	// RevokeTokenSecret revokes the token the actor authenticated with.
+	RevokeTokenSecret(ctx context.Context, actor access.Actor, secret string) error
 }
 
 // Requests are the request use cases the API exposes.

@@ -263,6 +263,13 @@ func TestOpenAPIDescribesResponses(t *testing.T) {
 	get("/api/v1/requests/"+prod.ID+"/activity", apitest.AliceToken, 404)
 	post("/api/v1/requests/"+prod.ID+"/activity/refresh", apitest.AliceToken, nil, 404)
 
+	// Logging out revokes the token of the call, and only that one.
+	ta.fake.AddUser("elv_logout0000000000000000000000", apitest.Alice)
+	post("/api/v1/logout", "elv_logout0000000000000000000000", nil, 204)
+	get("/api/v1/me", "elv_logout0000000000000000000000", 401)
+	post("/api/v1/logout", "elv_logout0000000000000000000000", nil, 401)
+	get("/api/v1/me", apitest.AliceToken, 200)
+
 	for _, rt := range New(apitest.New(), nil).routeTable() {
 		if !covered[rt.method+" "+rt.path] {
 			t.Errorf("%s %s is not exercised by this test", rt.method, rt.path)

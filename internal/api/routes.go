@@ -30,6 +30,7 @@ func (a *API) routeTable() []route {
 		{method: http.MethodGet, path: Prefix + "/openapi.json", public: true, handle: a.openAPI},
 		{method: http.MethodGet, path: Prefix + "/me", handle: a.me},
 		{method: http.MethodGet, path: Prefix + "/eligibility", handle: a.eligibility},
+		{method: http.MethodPost, path: Prefix + "/logout", handle: a.logout}, // logout.go
 		{method: http.MethodGet, path: Prefix + "/requests", handle: a.listRequests},
 		{method: http.MethodPost, path: Prefix + "/requests", handle: a.createRequest},
 		{method: http.MethodGet, path: Prefix + "/requests/{id}", handle: a.getRequest},

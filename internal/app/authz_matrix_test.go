@@ -45,6 +45,7 @@ var apiMatrix = map[string]cell{
 	"GET /api/v1/openapi.json":           {path: "/api/v1/openapi.json", status: [7]int{200, 200, 200, 200, 200, 200, 200}},
 	"GET /api/v1/me":                     {path: "/api/v1/me", status: [7]int{401, 200, 200, 200, 200, 200, 401}},
 	"GET /api/v1/eligibility":            {path: "/api/v1/eligibility", status: [7]int{401, 200, 200, 200, 200, 200, 401}},
+	"POST /api/v1/logout":                {path: "/api/v1/logout", status: [7]int{401, 204, 204, 204, 204, 204, 401}},
 	"GET /api/v1/requests":               {path: "/api/v1/requests", status: [7]int{401, 200, 200, 200, 200, 200, 401}},
 	"POST /api/v1/requests":              {path: "/api/v1/requests", status: [7]int{401, 201, 403, 201, 403, 403, 401}},
 	"GET /api/v1/requests/{id}":          {path: "/api/v1/requests/{id}", status: [7]int{401, 200, 200, 200, 200, 200, 401}},
@@ -107,6 +108,8 @@ var serverMatrix = map[string]cell{
 	"GET /audit/requests.jsonl":        {path: "/audit/requests.jsonl", status: [7]int{303, 403, 403, 403, 200, 200, 303}},
 	"GET /audit/log.csv":               {path: "/audit/log.csv", status: [7]int{303, 403, 403, 403, 200, 200, 303}},
 	"GET /admin":                       {path: "/admin", status: [7]int{303, 403, 403, 403, 403, 200, 303}},
+	"GET /cli/login":                   {path: "/cli/login?port=4242&state=abcdefghijklmnopqrstuvwx", status: [7]int{303, 200, 200, 200, 200, 200, 303}},
+	"POST /cli/login":                  {path: "/cli/login", form: url.Values{"port": {"4242"}, "state": {"abcdefghijklmnopqrstuvwx"}}, status: [7]int{401, 200, 200, 200, 200, 200, 401}},
 	"GET /profile":                     {path: "/profile", status: [7]int{303, 200, 200, 200, 200, 200, 303}},
 	"POST /profile/tokens":             {path: "/profile/tokens", form: url.Values{"name": {"matrix"}, "expires_days": {"1"}}, status: [7]int{401, 200, 200, 200, 200, 200, 401}},
 	"POST /profile/tokens/{id}/revoke": {path: "/profile/tokens/tok_nope/revoke", status: [7]int{401, 404, 404, 404, 404, 404, 401}},
@@ -211,8 +214,17 @@ func TestAuthorizationMatrix(t *testing.T) {
 				if strings.Contains(pattern, "/admin/policy") && method != http.MethodGet {
 					req.Header.Set("Content-Type", "application/yaml")
 				}
+				tok := tokens[role]
+				if pattern == "POST /api/v1/logout" && role != "anonymous" && role != "disabled" {
+					// Logging out revokes the token: use one made for it.
+					fresh, _, err := env.app.Service().CreateToken(ctx, roleUser[role], "matrix logout", 0)
+					if err != nil {
+						t.Fatal(err)
+					}
+					tok = fresh
+				}
 				if role != "anonymous" {
-					req.Header.Set("Authorization", "Bearer "+tokens[role])
+					req.Header.Set("Authorization", "Bearer "+tok)
 				}
 				return doStatus(t, http.DefaultClient, req)
 			})
