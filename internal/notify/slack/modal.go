@@ -407,12 +407,16 @@ func (a *asker) refreshModal(ctx context.Context, cb goslack.InteractionCallback
 func (a *asker) suggest(w http.ResponseWriter, r *http.Request, cb goslack.InteractionCallback) {
 	start := time.Now()
 	opts, ok := within(r.Context(), a.cfg.AckBudget, func(ctx context.Context) []*goslack.OptionBlockObject {
-		res := a.resolve(ctx, cb.User.ID)
-		if res.err != nil {
-			a.log.InfoContext(ctx, "slack: account suggestions refused", "slack_user", cb.User.ID, "reason", refusalText(res.err), "error", res.err.Error())
+		actor, err := a.in.actorOf(ctx, cb.User.ID)
+		var offers []Offer
+		if err == nil {
+			offers, err = a.suggestOffers(ctx, actor)
+		}
+		if err != nil {
+			a.log.InfoContext(ctx, "slack: account suggestions refused", "slack_user", cb.User.ID, "reason", refusalText(err), "error", err.Error())
 			return nil
 		}
-		return accountOptions(res.offers, cb.Value)
+		return accountOptions(offers, cb.Value)
 	}, nil)
 	if !ok {
 		a.log.WarnContext(r.Context(), "slack: account suggestions were slower than the ack budget", "budget", a.cfg.AckBudget)
