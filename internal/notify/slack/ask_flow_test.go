@@ -2,6 +2,7 @@ package slack_test
 
 import (
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"net/url"
 	"strings"
@@ -162,5 +163,58 @@ func TestAppHome(t *testing.T) {
 	}
 	if r := env.reqs.reqs["req_active"]; !r.EndRequested() || len(r.Extensions) != 1 {
 		t.Errorf("req_active: end requested %v, extensions %d", r.EndRequested(), len(r.Extensions))
+	}
+}
+
+// TestAppHomeStaysWithinSlackLimits: 40 pending requests (alice's, so her
+// pending list and bob's approval list are both full) fit in one view of at
+// most 100 blocks (the fake refuses more), with a link to the rest.
+func TestAppHomeStaysWithinSlackLimits(t *testing.T) {
+	t.Parallel()
+	env := newAskEnv(t, closed(), false)
+	for i := range 40 {
+		env.pendingRequest(t, "req_many_"+string(rune('a'+i/26))+string(rune('a'+i%26)))
+	}
+	for _, u := range []string{"U_alice", "U_bob"} {
+		env.ws.OpenHome(u)
+		eventually(t, u+"'s App Home", func() bool {
+			h, ok := env.ws.Home(u)
+			return ok && strings.Contains(h.Text(), "and 26 more") && len(h.Blocks()) <= 100
+		})
+	}
+}
+
+// TestModalStaysWithinSlackLimits: an account with 150 permission sets and
+// long names still makes a modal Slack accepts (at most 100 options, option
+// texts of at most 75 characters).
+func TestModalStaysWithinSlackLimits(t *testing.T) {
+	t.Parallel()
+	env := newAskEnv(t, closed(), false)
+	ws := env.ws
+	ws.Shortcut("U_alice", slack.CallbackRequest)
+	var v struct{ ID string }
+	eventually(t, "the modal", func() bool {
+		o, ok := ws.OpenedView("U_alice")
+		v.ID = o.ID
+		return ok
+	})
+	long := strings.Repeat("x", 200)
+	opt := &goslack.OptionBlockObject{Text: &goslack.TextBlockObject{Type: "plain_text", Text: "prod"}, Value: prodAdmin.AccountID}
+	many := make([]slack.Offer, 150)
+	for i := range many {
+		many[i] = prodAdmin
+		many[i].PermissionSet = long + string(rune('a'+i%26)) + string(rune('a'+i/26))
+		many[i].PermissionSetARN = fmt.Sprintf("arn:aws:sso:::permissionSet/ssoins-0123456789abcdef/ps-%016d", i)
+	}
+	env.reqs.mu.Lock()
+	env.reqs.offers = many
+	env.reqs.mu.Unlock()
+	ws.Select("U_alice", v.ID, slack.BlockAccount, slack.ActionAccount, "external_select", opt)
+	eventually(t, "the permission sets appear", func() bool {
+		o, _ := ws.View(v.ID)
+		return strings.Contains(o.Text(), slack.BlockPermissionSet+"."+prodAdmin.AccountID)
+	})
+	if p := ws.Problems(); len(p) > 0 {
+		t.Fatalf("Slack refused the modal: %v", p)
 	}
 }

@@ -25,6 +25,8 @@ type fakeRequests struct {
 	mu   sync.Mutex
 	reqs map[string]*access.Request
 	seq  int
+	// offers replaces alice's offers when set.
+	offers []slack.Offer
 }
 
 var users = map[string]access.Actor{
@@ -122,6 +124,11 @@ func (f *fakeRequests) Offers(ctx context.Context, actor access.Actor) ([]slack.
 	}
 	if actor.UserName != "alice" {
 		return nil, nil
+	}
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.offers != nil {
+		return f.offers, nil
 	}
 	return []slack.Offer{prodAdmin}, nil
 }

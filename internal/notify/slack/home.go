@@ -155,6 +155,11 @@ func (a *asker) homeBlocks(ctx context.Context, slackUser, notice string) []gosl
 	list("Waiting for your approval", "Nothing waits for your approval.", awaiting, func(r *access.Request) string {
 		s := fmt.Sprintf("*%s* requests *%s* on %s for %s\n>%s", escape(r.RequesterName), escape(r.PermissionSetName), where(r),
 			shortDuration(r.Duration), escape(clip(r.Justification, 500)))
+		if i := r.PendingExtension(); r.Status == access.StatusActive && i >= 0 {
+			e := r.Extensions[i]
+			s = fmt.Sprintf("*%s* asks to extend *%s* on %s by %s\n>%s", escape(r.RequesterName), escape(r.PermissionSetName), where(r),
+				shortDuration(e.Duration), escape(clip(e.Justification, 500)))
+		}
 		if r.Ticket != "" {
 			s += "\nTicket: " + escape(r.Ticket)
 		}

@@ -257,10 +257,6 @@ func readForm(st *goslack.ViewState) form {
 			switch {
 			case block == BlockAccount && id == ActionAccount:
 				f.AccountID, f.AccountLabel = v.SelectedOption.Value, textOf(v.SelectedOption.Text)
-			case strings.HasPrefix(block, BlockPermissionSet) && id == ActionPermissionSet:
-				if strings.TrimPrefix(block, BlockPermissionSet+".") == f.AccountID || f.AccountID == "" {
-					f.PermissionSet = v.SelectedOption.Value
-				}
 			case block == BlockDuration && id == ActionDuration:
 				f.Duration, _ = time.ParseDuration(v.SelectedOption.Value)
 			case block == BlockStart && id == ActionStart:
@@ -274,11 +270,10 @@ func readForm(st *goslack.ViewState) form {
 			}
 		}
 	}
-	// The permission set block of another account (read before the account) is stale.
-	if ps, ok := st.Values[BlockPermissionSet+"."+f.AccountID][ActionPermissionSet]; ok {
+	// Only the permission set block of the chosen account counts: one of
+	// another account is stale.
+	if ps, ok := st.Values[BlockPermissionSet+"."+f.AccountID][ActionPermissionSet]; ok && f.AccountID != "" {
 		f.PermissionSet = ps.SelectedOption.Value
-	} else {
-		f.PermissionSet = ""
 	}
 	return f
 }
@@ -562,6 +557,9 @@ func (a *asker) submitForm(ctx context.Context, slackUser string, f form) submis
 	req, err := a.req.Submit(ctx, res.actor, Submission{AccountID: f.AccountID, PermissionSet: f.PermissionSet, Duration: f.Duration,
 		StartAt: f.StartAt, Justification: f.Justification, Ticket: f.Ticket})
 	if err != nil {
+		if access.ErrorCode(err) == access.CodeInternal {
+			a.log.ErrorContext(ctx, "slack: submit", "slack_user", slackUser, "error", err.Error())
+		}
 		s.errs[fieldOf(err, psBlock)] = refusalText(err)
 		return s
 	}
