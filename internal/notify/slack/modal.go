@@ -350,7 +350,9 @@ func (a *asker) openRequest(ctx context.Context, slackUser, trigger string, f fo
 	} else if c, err = a.choose(ctx, ready.actor, ready.offers, &f); err != nil {
 		f.Notice = refusalText(err)
 	}
-	if f.Notice == "" && c == nil {
+	if f.Notice == "" && f.AccountID == "" {
+		// Nothing to fill: an update would only race with the user's first
+		// choice (whose update carries the view's hash and would lose).
 		return
 	}
 	if _, err := a.in.client.api.UpdateViewContext(ctx, requestModal(f, c), "", v.Hash, v.ID); err != nil {
