@@ -13,6 +13,7 @@ import (
 	"github.com/elevate/elevate/internal/notify"
 	"github.com/elevate/elevate/internal/notify/email"
 	"github.com/elevate/elevate/internal/notify/slack"
+	"github.com/elevate/elevate/internal/notify/teams"
 	"github.com/elevate/elevate/internal/notify/webhook"
 	"github.com/elevate/elevate/internal/store"
 	"github.com/elevate/elevate/internal/workflow"
@@ -33,7 +34,8 @@ func newNotifications(cfg config.Config, st store.Store, m *metrics.Metrics, clo
 	n := cfg.Notify
 	d := workflow.NotificationsDeps{Store: st, Observer: m, Logger: log, Clock: clock,
 		Config: notify.Config{PublicURL: cfg.URL(), AdminsGroup: cfg.Policy.AdminsGroup, AuditorsGroup: cfg.Policy.AuditorsGroup, WarnBefore: n.WarnBefore,
-			Log: n.Log, PortalApprovalPermissionSets: n.Slack.PortalApprovalPermissionSets}}
+			Log: n.Log, PortalApprovalPermissionSets: n.Slack.PortalApprovalPermissionSets,
+			AccessPortalURL: cfg.AWS.AccessPortalURL, SSORegion: cfg.AWS.Region}}
 	out := &notifications{publicURL: cfg.URL()}
 	if n.Slack.BotToken != "" {
 		c, err := slack.New(slack.Config{BotToken: n.Slack.BotToken, SigningSecret: n.Slack.SigningSecret,
@@ -69,6 +71,19 @@ func newNotifications(cfg config.Config, st store.Store, m *metrics.Metrics, clo
 			return nil, fmt.Errorf("notify.webhook: %w", err)
 		}
 		d.Webhook = s
+	}
+	if n.Teams.Channels != "" {
+		chs, err := teams.ParseChannels(n.Teams.Channels, n.Teams.AllRequests)
+		if err != nil {
+			return nil, fmt.Errorf("notify.teams: %w", err)
+		}
+		c, err := teams.New(teams.Config{Channels: chs})
+		if err != nil {
+			return nil, fmt.Errorf("notify.teams: %w", err)
+		}
+		d.Teams = c
+	} else if len(n.Teams.AllRequests) > 0 {
+		return nil, fmt.Errorf("notify.teams.all_requests names channels but ELEVATE_NOTIFY_TEAMS_CHANNELS configures none")
 	}
 	svc, err := workflow.NewNotifications(d)
 	if err != nil {

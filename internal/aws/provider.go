@@ -30,6 +30,11 @@ const (
 	// DefaultCallsPerSecond is AWS's collective 20 TPS for Identity Center
 	// minus a 10% safety margin (other tools, clock jitter).
 	DefaultCallsPerSecond = 18
+	// DefaultCallBurst lets a call after a quiet spell (an approval's
+	// create, its first status poll) go at once instead of 1/18 s after
+	// the last one; the margin is spent only within a second, which never
+	// holds more than 20 calls.
+	DefaultCallBurst = 2
 	// DefaultMaxInFlight is AWS's 10 outstanding asynchronous assignment
 	// operations (some pages now say 15).
 	DefaultMaxInFlight = 10
@@ -78,6 +83,11 @@ type Config struct {
 	// Set it lower when other tools call Identity Center in the same
 	// account.
 	CallsPerSecond float64
+	// CallBurst is how many sso-admin calls may go at once after a quiet
+	// spell, ahead of the rate. Default 2: with the default rate, at most
+	// 18 + 2 = 20 calls in any second, AWS's limit. Keep CallsPerSecond +
+	// CallBurst at or under the account's limit.
+	CallBurst int
 	// MaxInFlight is the number of create/delete operations that may be in
 	// flight at once, from the Create/Delete call until AWS reports
 	// SUCCEEDED or FAILED. Default 10.
@@ -86,6 +96,9 @@ type Config struct {
 	IdentityStoreCallsPerSecond float64
 	// OrganizationsCallsPerSecond limits organizations calls. Default 10.
 	OrganizationsCallsPerSecond float64
+	// SessionDenySCPName is the name of the service control policy elevate
+	// owns for ending revoked users' sessions. Default elevate-end-sessions.
+	SessionDenySCPName string
 	// HTTPClient replaces the SDK's HTTP client (tests). Default: the SDK's.
 	HTTPClient awssdk.HTTPClient
 	// Logger receives the provider's logs. Default: discard.
@@ -99,8 +112,11 @@ type Config struct {
 
 func (c Config) withDefaults() (Config, error) {
 	if c.PollInterval < 0 || c.MaxPollInterval < 0 || c.ListPollInterval < 0 || c.OperationTimeout < 0 || c.MaxRetries < 0 ||
-		c.CallsPerSecond < 0 || c.MaxInFlight < 0 || c.IdentityStoreCallsPerSecond < 0 || c.OrganizationsCallsPerSecond < 0 {
-		return c, errors.New("aws provider config: PollInterval, MaxPollInterval, ListPollInterval, OperationTimeout, MaxRetries, CallsPerSecond, MaxInFlight, IdentityStoreCallsPerSecond and OrganizationsCallsPerSecond must not be negative")
+		c.CallsPerSecond < 0 || c.CallBurst < 0 || c.MaxInFlight < 0 || c.IdentityStoreCallsPerSecond < 0 || c.OrganizationsCallsPerSecond < 0 {
+		return c, errors.New("aws provider config: PollInterval, MaxPollInterval, ListPollInterval, OperationTimeout, MaxRetries, CallsPerSecond, CallBurst, MaxInFlight, IdentityStoreCallsPerSecond and OrganizationsCallsPerSecond must not be negative")
+	}
+	if c.CallBurst == 0 {
+		c.CallBurst = DefaultCallBurst
 	}
 	if c.CallsPerSecond == 0 {
 		c.CallsPerSecond = DefaultCallsPerSecond
@@ -141,6 +157,9 @@ func (c Config) withDefaults() (Config, error) {
 	if c.Logger == nil {
 		c.Logger = slog.New(slog.DiscardHandler)
 	}
+	if c.SessionDenySCPName == "" {
+		c.SessionDenySCPName = DefaultSessionDenySCPName
+	}
 	return c, nil
 }
 
@@ -154,6 +173,11 @@ type ssoAdminAPI interface {
 	DescribeAccountAssignmentCreationStatus(ctx context.Context, in *ssoadmin.DescribeAccountAssignmentCreationStatusInput, optFns ...func(*ssoadmin.Options)) (*ssoadmin.DescribeAccountAssignmentCreationStatusOutput, error)
 	DescribeAccountAssignmentDeletionStatus(ctx context.Context, in *ssoadmin.DescribeAccountAssignmentDeletionStatusInput, optFns ...func(*ssoadmin.Options)) (*ssoadmin.DescribeAccountAssignmentDeletionStatusOutput, error)
 	DescribePermissionSet(ctx context.Context, in *ssoadmin.DescribePermissionSetInput, optFns ...func(*ssoadmin.Options)) (*ssoadmin.DescribePermissionSetOutput, error)
+	GetInlinePolicyForPermissionSet(ctx context.Context, in *ssoadmin.GetInlinePolicyForPermissionSetInput, optFns ...func(*ssoadmin.Options)) (*ssoadmin.GetInlinePolicyForPermissionSetOutput, error)
+	PutInlinePolicyToPermissionSet(ctx context.Context, in *ssoadmin.PutInlinePolicyToPermissionSetInput, optFns ...func(*ssoadmin.Options)) (*ssoadmin.PutInlinePolicyToPermissionSetOutput, error)
+	DeleteInlinePolicyFromPermissionSet(ctx context.Context, in *ssoadmin.DeleteInlinePolicyFromPermissionSetInput, optFns ...func(*ssoadmin.Options)) (*ssoadmin.DeleteInlinePolicyFromPermissionSetOutput, error)
+	ProvisionPermissionSet(ctx context.Context, in *ssoadmin.ProvisionPermissionSetInput, optFns ...func(*ssoadmin.Options)) (*ssoadmin.ProvisionPermissionSetOutput, error)
+	DescribePermissionSetProvisioningStatus(ctx context.Context, in *ssoadmin.DescribePermissionSetProvisioningStatusInput, optFns ...func(*ssoadmin.Options)) (*ssoadmin.DescribePermissionSetProvisioningStatusOutput, error)
 	ssoadmin.ListAccountAssignmentCreationStatusAPIClient
 	ssoadmin.ListAccountAssignmentDeletionStatusAPIClient
 	ssoadmin.ListAccountAssignmentsAPIClient
@@ -176,6 +200,12 @@ type organizationsAPI interface {
 	organizations.ListAccountsForParentAPIClient
 	organizations.ListAccountsAPIClient
 	DescribeOrganization(ctx context.Context, in *organizations.DescribeOrganizationInput, optFns ...func(*organizations.Options)) (*organizations.DescribeOrganizationOutput, error)
+	// The session-ending service control policy (sessiondeny.go).
+	organizations.ListPoliciesAPIClient
+	CreatePolicy(ctx context.Context, in *organizations.CreatePolicyInput, optFns ...func(*organizations.Options)) (*organizations.CreatePolicyOutput, error)
+	UpdatePolicy(ctx context.Context, in *organizations.UpdatePolicyInput, optFns ...func(*organizations.Options)) (*organizations.UpdatePolicyOutput, error)
+	DescribePolicy(ctx context.Context, in *organizations.DescribePolicyInput, optFns ...func(*organizations.Options)) (*organizations.DescribePolicyOutput, error)
+	AttachPolicy(ctx context.Context, in *organizations.AttachPolicyInput, optFns ...func(*organizations.Options)) (*organizations.AttachPolicyOutput, error)
 }
 
 // stsAPI is the part of the sts client the provider uses (Doctor only).
@@ -207,6 +237,9 @@ type Provider struct {
 	ops     *operations
 	pollers [2]*poller // by opKind
 	stats   *stats
+
+	scpName string   // the session-ending SCP's name
+	scp     scpCache // its id and attachments
 }
 
 // New loads the AWS configuration from the SDK's standard chain
@@ -254,7 +287,7 @@ func NewFromConfig(ctx context.Context, awsCfg awssdk.Config, cfg Config) (*Prov
 
 	// One token bucket per service, shared by every call of that service's
 	// client, retries included.
-	ssoGate := callGate{service: svcSSO, bucket: newTokenBucket(cfg.CallsPerSecond, 1), stats: st}
+	ssoGate := callGate{service: svcSSO, bucket: newTokenBucket(cfg.CallsPerSecond, cfg.CallBurst), stats: st}
 	idsGate := callGate{service: svcIdentityStore, bucket: newTokenBucket(cfg.IdentityStoreCallsPerSecond, 1), stats: st}
 	orgGate := callGate{service: svcOrganizations, bucket: newTokenBucket(cfg.OrganizationsCallsPerSecond, 1), stats: st}
 	stsGate := callGate{service: svcSTS, stats: st}
@@ -301,6 +334,7 @@ func newProvider(cfg Config, sso ssoAdminAPI, ids identityStoreAPI, org organiza
 		slots:            newSlotQueue(cfg.MaxInFlight),
 		ops:              newOperations(),
 		stats:            st,
+		scpName:          cfg.SessionDenySCPName,
 	}
 	p.pollers[kindCreate] = newPoller(p, kindCreate)
 	p.pollers[kindDelete] = newPoller(p, kindDelete)

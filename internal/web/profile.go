@@ -1,7 +1,9 @@
 package web
 
 import (
+	"maps"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -13,7 +15,14 @@ type profileData struct {
 	Tokens    []access.Token
 	NewSecret string
 	NewName   string
+	// ZoneChosen: the user chose the zone times show in (not the browser's).
+	ZoneChosen bool
+	// Attributes are the directory attributes rules' user conditions
+	// compare, by name.
+	Attributes []attribute
 }
+
+type attribute struct{ Name, Value string }
 
 func (p *Portal) renderProfile(w http.ResponseWriter, r *http.Request, actor access.Actor, status int, d profileData, notice, errMsg string) error {
 	toks, err := p.o.Service.ListTokens(r.Context(), actor)
@@ -21,6 +30,14 @@ func (p *Portal) renderProfile(w http.ResponseWriter, r *http.Request, actor acc
 		return err
 	}
 	d.Tokens = toks
+	_, d.ZoneChosen = readerZone(r)
+	attrs, err := p.o.Service.DirectoryAttributes(r.Context(), actor)
+	if err != nil {
+		return err
+	}
+	for _, k := range slices.Sorted(maps.Keys(attrs)) {
+		d.Attributes = append(d.Attributes, attribute{Name: k, Value: attrs[k]})
+	}
 	p.render(w, status, "profile", view{Title: "Profile", Nav: "profile", Actor: actor, SignedIn: true, Notice: notice, Error: errMsg, D: d})
 	return nil
 }
@@ -28,8 +45,11 @@ func (p *Portal) renderProfile(w http.ResponseWriter, r *http.Request, actor acc
 // profile serves GET /profile.
 func (p *Portal) profile(w http.ResponseWriter, r *http.Request, actor access.Actor) error {
 	notice := ""
-	if r.URL.Query().Get("msg") == "revoked" {
+	switch r.URL.Query().Get("msg") {
+	case "revoked":
 		notice = "The token was revoked."
+	case "tz":
+		notice = "Your time zone is saved."
 	}
 	return p.renderProfile(w, r, actor, http.StatusOK, profileData{}, notice, "")
 }

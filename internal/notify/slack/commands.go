@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/elevate/elevate/internal/say"
 	goslack "github.com/slack-go/slack"
 )
 
@@ -132,7 +133,7 @@ func (a *asker) submitCommand(ctx context.Context, cmd goslack.SlashCommand, res
 		return
 	}
 	r := s.req
-	text := fmt.Sprintf("Request %s for %s on %s (%s) is %s.", r.ID, r.PermissionSetName, s.f.AccountLabel, shortDuration(r.Duration), r.Status)
+	text := fmt.Sprintf("Request %s for %s on %s (%s) is %s.", r.ID, r.PermissionSetName, s.f.AccountLabel, say.Duration(r.Duration), r.Status)
 	if s.c != nil && r.ApprovalsRequired > 0 {
 		text += " " + strings.ReplaceAll(approversLine(s.c.approvers, r.ApprovalsRequired), "*", "")
 	}
@@ -186,7 +187,7 @@ func matchCommand(offers []Offer, args commandArgs) (form, bool) {
 	if args.Duration <= 0 {
 		missing = append(missing, "a duration")
 	} else if offer != nil && offer.MaxDuration > 0 && args.Duration > offer.MaxDuration {
-		missing = append(missing, "a duration of at most "+shortDuration(offer.MaxDuration))
+		missing = append(missing, "a duration of at most "+say.Duration(offer.MaxDuration))
 	}
 	if offer != nil && offer.TicketRequired && args.Ticket == "" {
 		missing = append(missing, "a ticket")

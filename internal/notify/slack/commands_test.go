@@ -102,14 +102,8 @@ func TestAccountOptions(t *testing.T) {
 	}
 }
 
-func TestShortDurationAndFields(t *testing.T) {
+func TestFieldOf(t *testing.T) {
 	t.Parallel()
-	for d, want := range map[time.Duration]string{time.Hour: "1h", 90 * time.Minute: "1h30m", 30 * time.Minute: "30m", 10 * time.Second: "10s",
-		12 * time.Hour: "12h", time.Hour + time.Second: "1h0m1s"} {
-		if got := shortDuration(d); got != want {
-			t.Errorf("shortDuration(%s) = %q, want %q", d, got, want)
-		}
-	}
 	ps := BlockPermissionSet + ".1"
 	for msg, want := range map[string]string{
 		"duration 9h is longer than the 4h this rule allows":               BlockDuration,

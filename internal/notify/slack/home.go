@@ -12,6 +12,7 @@ import (
 	goslack "github.com/slack-go/slack"
 
 	"github.com/elevate/elevate/internal/access"
+	"github.com/elevate/elevate/internal/say"
 )
 
 // Action ids of the App Home's buttons; each button's value is a request id.
@@ -142,7 +143,7 @@ func (a *asker) homeBlocks(ctx context.Context, slackUser, notice string) []gosl
 		return bs
 	})
 	list("Your pending requests", "No pending requests.", pending, func(r *access.Request) string {
-		s := fmt.Sprintf("*%s* on %s for %s: %s", escape(r.PermissionSetName), where(r), shortDuration(r.Duration), r.Status)
+		s := fmt.Sprintf("*%s* on %s for %s: %s", escape(r.PermissionSetName), where(r), say.Duration(r.Duration), r.Status)
 		if r.Status == access.StatusPending && r.ApprovalsRequired > 0 {
 			s += fmt.Sprintf(" (%d of %d approvals)", r.ApprovalCount(), r.ApprovalsRequired)
 		}
@@ -154,11 +155,11 @@ func (a *asker) homeBlocks(ctx context.Context, slackUser, notice string) []gosl
 	})
 	list("Waiting for your approval", "Nothing waits for your approval.", awaiting, func(r *access.Request) string {
 		s := fmt.Sprintf("*%s* requests *%s* on %s for %s\n>%s", escape(r.RequesterName), escape(r.PermissionSetName), where(r),
-			shortDuration(r.Duration), escape(clip(r.Justification, 500)))
+			say.Duration(r.Duration), escape(clip(r.Justification, 500)))
 		if i := r.PendingExtension(); r.Status == access.StatusActive && i >= 0 {
 			e := r.Extensions[i]
 			s = fmt.Sprintf("*%s* asks to extend *%s* on %s by %s\n>%s", escape(r.RequesterName), escape(r.PermissionSetName), where(r),
-				shortDuration(e.Duration), escape(clip(e.Justification, 500)))
+				say.Duration(e.Duration), escape(clip(e.Justification, 500)))
 		}
 		if r.Ticket != "" {
 			s += "\nTicket: " + escape(r.Ticket)
@@ -240,7 +241,7 @@ func extendModal(requestID, notice string) goslack.ModalViewRequest {
 	}
 	var opts []*goslack.OptionBlockObject
 	for _, d := range extendChoices {
-		opts = append(opts, option(shortDuration(d)+" more", d.String()))
+		opts = append(opts, option(say.Duration(d)+" more", d.String()))
 	}
 	sel := goslack.NewOptionsSelectBlockElement(goslack.OptTypeStatic, plain("How much longer"), ActionDuration, opts...)
 	sel.InitialOption = opts[2]
@@ -295,7 +296,7 @@ func (a *asker) submitExtend(w http.ResponseWriter, r *http.Request, cb goslack.
 			}
 			return outcome{errs: map[string]string{block: refusalText(err)}}
 		}
-		notice := fmt.Sprintf("You asked to extend request %s by %s: it waits for approval.", id, shortDuration(d))
+		notice := fmt.Sprintf("You asked to extend request %s by %s: it waits for approval.", id, say.Duration(d))
 		if req.PendingExtension() < 0 {
 			notice = fmt.Sprintf("Request %s is extended: it now ends at %s.", id, req.EndsAt.UTC().Format("15:04 UTC, Jan 2"))
 		}

@@ -30,6 +30,7 @@ type Workflow interface {
 type Interactions struct {
 	client     *Client
 	wf         Workflow
+	reminders  Reminders // nil when wf has no Extend and End
 	portalOnly func(permissionSetName string) bool
 	log        *slog.Logger
 	now        func() time.Time
@@ -58,7 +59,8 @@ func NewInteractions(c *Client, wf Workflow, portalOnly func(string) bool, log *
 	if now == nil {
 		now = time.Now
 	}
-	return &Interactions{client: c, wf: wf, portalOnly: portalOnly, log: log, now: now}, nil
+	rem, _ := wf.(Reminders)
+	return &Interactions{client: c, wf: wf, reminders: rem, portalOnly: portalOnly, log: log, now: now}, nil
 }
 
 // reply is the endpoint's answer, also sent to the user (ephemeral) through
@@ -116,6 +118,9 @@ func (h *Interactions) handle(ctx context.Context, dec Decision) reply {
 	}
 	if err != nil {
 		return refusal(err)
+	}
+	if isReminderAction(dec.ActionID) {
+		return h.remind(ctx, actor, dec)
 	}
 	id := dec.RequestID
 	req, err := h.wf.GetRequest(ctx, actor, id)

@@ -13,6 +13,7 @@ import (
 	goslack "github.com/slack-go/slack"
 
 	"github.com/elevate/elevate/internal/access"
+	"github.com/elevate/elevate/internal/say"
 )
 
 // Callback, block and action ids of the request modal, the extension modal
@@ -64,18 +65,6 @@ type choice struct {
 	required  int
 }
 
-// shortDuration writes d as 90m -> 1h30m, 1h -> 1h.
-func shortDuration(d time.Duration) string {
-	s := d.String()
-	if strings.HasSuffix(s, "m0s") {
-		s = s[:len(s)-2]
-	}
-	if strings.HasSuffix(s, "h0m") {
-		s = s[:len(s)-2]
-	}
-	return s
-}
-
 // clip cuts s to n characters (an ellipsis marks the cut).
 func clip(s string, n int) string {
 	if utf8.RuneCountInString(s) <= n {
@@ -106,7 +95,7 @@ func offerLabel(o Offer) string {
 	}
 	tail := " · " + approval
 	if o.Session > 0 {
-		tail = " · " + shortDuration(o.Session) + " session" + tail
+		tail = " · " + say.Duration(o.Session) + " session" + tail
 	}
 	return clip(o.PermissionSet, maxOptionText-utf8.RuneCountInString(tail)) + tail
 }
@@ -171,7 +160,7 @@ func requestModal(f form, c *choice) goslack.ModalViewRequest {
 		slices.Sort(choices)
 	}
 	for _, d := range choices {
-		o := option(shortDuration(d), d.String())
+		o := option(say.Duration(d), d.String())
 		durs = append(durs, o)
 		if d == want {
 			initialDur = o
@@ -184,7 +173,7 @@ func requestModal(f form, c *choice) goslack.ModalViewRequest {
 	dsel.InitialOption = initialDur
 	durHint := ""
 	if c != nil && c.offer != nil {
-		durHint = "At most " + shortDuration(maxDur) + " for this access."
+		durHint = "At most " + say.Duration(maxDur) + " for this access."
 	}
 	blocks = append(blocks, goslack.NewInputBlock(BlockDuration, plain("Duration"), hintOf(durHint), dsel))
 
@@ -547,7 +536,7 @@ func (a *asker) submitForm(ctx context.Context, slackUser string, f form) submis
 			s.errs[BlockTicket] = "A ticket is required for this access: give the change or incident ticket."
 		}
 		if c.offer.MaxDuration > 0 && f.Duration > c.offer.MaxDuration {
-			s.errs[BlockDuration] = "At most " + shortDuration(c.offer.MaxDuration) + " for this access."
+			s.errs[BlockDuration] = "At most " + say.Duration(c.offer.MaxDuration) + " for this access."
 		}
 	}
 	if f.Duration <= 0 {
@@ -594,7 +583,7 @@ func (a *asker) outcomeView(s submission) goslack.ModalViewRequest {
 	fields := []*goslack.TextBlockObject{
 		mrkdwn("*Account*\n" + escape(s.f.AccountLabel+orID(s.f.AccountLabel, strings.Join(r.AccountIDs(), ", ")))),
 		mrkdwn("*Permission set*\n" + escape(r.PermissionSetName)),
-		mrkdwn("*Duration*\n" + shortDuration(r.Duration)),
+		mrkdwn("*Duration*\n" + say.Duration(r.Duration)),
 		mrkdwn("*Start*\n" + startText(r)),
 	}
 	blocks := []goslack.Block{goslack.NewSectionBlock(mrkdwn(head), nil, nil), goslack.NewSectionBlock(nil, fields, nil)}

@@ -34,6 +34,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		fn   func(t *testing.T, s store.Store)
 	}{
 		{"AssignmentHolders", testAssignmentHolders},
+		{"AssignmentLastRemoval", testAssignmentLastRemoval},
 		{"RequestRoundTrip", testRequestRoundTrip},
 		{"RequestRoundTripZero", testRequestRoundTripZero},
 		{"RequestTimesReadBackInUTC", testRequestTimesUTC},
@@ -44,6 +45,8 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"RequestFindByGrantID", testRequestFindByGrantID},
 		{"ListRequestsFilters", testListRequestsFilters},
 		{"ListRequestsLimit", testListRequestsLimit},
+		{"PageRequestsFilters", testPageRequestsFilters},
+		{"PageRequestsStable", testPageRequestsStable},
 		{"Events", testEvents},
 		{"DirectoryEmpty", testDirectoryEmpty},
 		{"DirectoryLookups", testDirectoryLookups},
@@ -75,6 +78,8 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"BreakGlass", testBreakGlass},
 		{"Activity", testActivity},
 		{"ActivityRetention", testActivityRetention},
+		{"Away", testAway},
+		{"SessionDenies", testSessionDenies},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
