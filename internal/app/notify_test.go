@@ -202,7 +202,7 @@ func TestSlackLifecycle(t *testing.T) {
 		})
 		calls = fs.snapshot()
 		approved, active := index(calls, dm("alice", "bob approved")), index(calls, dm("alice", "is active"))
-		warning, ended := index(calls, dm("alice", " ends in ")), index(calls, dm("alice", "has ended"))
+		warning, ended := index(calls, dm("alice", " ends at ")), index(calls, dm("alice", "has ended"))
 		if approved < 0 || active < 0 || warning < 0 || ended < 0 || !(active < warning && warning < ended) {
 			t.Fatalf("alice's DMs: approved %d, active %d, warning %d, ended %d (want all, in that order)", approved, active, warning, ended)
 		}
