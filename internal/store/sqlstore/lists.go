@@ -108,17 +108,11 @@ func (t *Tx) PageRequests(ctx context.Context, q access.RequestQuery) ([]*access
 		ws := append(slices.Clone(where), cond(parg))
 		query := `SELECT ` + requestColumns + ` FROM requests WHERE ` + strings.Join(ws, ` AND `) +
 			` ORDER BY ` + order + ` LIMIT ` + parg(n)
-		err := t.each(ctx, func(rows Rows) error {
-			r, err := scanRequest(rows)
-			if err != nil {
-				return err
-			}
-			rs = append(rs, r)
-			return nil
-		}, query, a...)
+		got, err := collect(ctx, t, scanRequest, query, a...)
 		if err != nil {
 			return fmt.Errorf("%s: %w", phase, err)
 		}
+		rs = append(rs, got...)
 		return nil
 	}
 	after := q.After
