@@ -68,6 +68,7 @@ type API struct {
 	notif notificationsRef
 	// sync serves /admin/sync (WithSync, sync.go); nil answers not_found.
 	sync Sync
+	away Away
 }
 
 // New returns the API handler. It serves full paths under /api/v1/ (not
