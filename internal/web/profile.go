@@ -13,6 +13,7 @@ type profileData struct {
 	Tokens    []access.Token
 	NewSecret string
 	NewName   string
+	Away      awayData
 }
 
 func (p *Portal) renderProfile(w http.ResponseWriter, r *http.Request, actor access.Actor, status int, d profileData, notice, errMsg string) error {
@@ -21,6 +22,9 @@ func (p *Portal) renderProfile(w http.ResponseWriter, r *http.Request, actor acc
 		return err
 	}
 	d.Tokens = toks
+	if d.Away, err = p.awayOf(r.Context(), actor); err != nil {
+		return err
+	}
 	p.render(w, status, "profile", view{Title: "Profile", Nav: "profile", Actor: actor, SignedIn: true, Notice: notice, Error: errMsg, D: d})
 	return nil
 }
@@ -28,8 +32,13 @@ func (p *Portal) renderProfile(w http.ResponseWriter, r *http.Request, actor acc
 // profile serves GET /profile.
 func (p *Portal) profile(w http.ResponseWriter, r *http.Request, actor access.Actor) error {
 	notice := ""
-	if r.URL.Query().Get("msg") == "revoked" {
+	switch r.URL.Query().Get("msg") {
+	case "revoked":
 		notice = "The token was revoked."
+	case "away":
+		notice = "You are away: your delegate approves in your place until then."
+	case "back":
+		notice = "You are back: requests ask you to approve again."
 	}
 	return p.renderProfile(w, r, actor, http.StatusOK, profileData{}, notice, "")
 }
