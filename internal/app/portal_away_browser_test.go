@@ -1,13 +1,16 @@
 package app_test
 
 import (
+	"io"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/chromedp/chromedp"
 
+	"github.com/elevate/elevate/internal/access"
 	"github.com/elevate/elevate/internal/awsemu"
+	"github.com/elevate/elevate/internal/workflow"
 )
 
 // TestPortalAwayBrowser: bob sets "away until, delegate dave" on his
@@ -37,6 +40,26 @@ func TestPortalAwayBrowser(t *testing.T) {
 	if !strings.Contains(status, "dave approves in your place") {
 		t.Errorf("away status %q", status)
 	}
+	// dave, asked in bob's place, sees why on the request's page.
+	alice, err := env.app.Service().ActorByEmail(t.Context(), "alice@example.com", access.ViaAPI)
+	if err != nil {
+		t.Fatal(err)
+	}
+	req, err := env.app.Service().Submit(t.Context(), alice, workflow.SubmitInput{AccountIDs: []string{"prod"},
+		PermissionSet: "AdministratorAccess", Duration: time.Hour, Justification: "INC-11: while bob is away"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp, err := env.signedInClient(t, "dave").Get(base + "/requests/" + req.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if !strings.Contains(string(b), `id="asked-because">You are asked because bob is away until`) {
+		t.Errorf("dave's page of %s does not say why he is asked (status %d)", req.ID, resp.StatusCode)
+	}
+
 	run(t, ctx, "come back", chromedp.Click(chromedp.ID("away-clear")), chromedp.WaitVisible(chromedp.CSS("p.empty#away-status")),
 		into(&status, chromedp.Text(chromedp.ID("away-status"))))
 	if status != "Not away." {

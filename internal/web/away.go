@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/elevate/elevate/internal/access"
+	"github.com/elevate/elevate/internal/notify"
 )
 
 // awayService is the absence use cases; *workflow.Service satisfies it.
@@ -26,6 +27,20 @@ type awayData struct {
 	Delegate string
 	// Min is the earliest end the form offers (datetime-local, UTC).
 	Min string
+}
+
+// askedBecause is why the actor, an approver of q, was asked: the
+// submission or escalation that routed an away approver's part to them.
+func askedBecause(evs []access.Event, actor access.Actor, q *access.Request) string {
+	if !q.IsApprover(actor.UserID) {
+		return ""
+	}
+	for _, ev := range evs {
+		if why := notify.AskedBecause(ev, actor.UserID); why != "" {
+			return why
+		}
+	}
+	return ""
 }
 
 // awayLayout is the datetime-local input's form, read as UTC.
