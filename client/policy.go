@@ -83,6 +83,22 @@ type Explanation struct {
 	BreakGlass         bool             `json:"break_glass"`
 	Rules              []RuleTrace      `json:"rules"`
 	ApproverRules      []RuleTrace      `json:"approver_rules"`
+	// AutoApproved: the selected rule's auto_approve_if conditions hold.
+	AutoApproved bool `json:"auto_approved,omitempty"`
+	// AutoApproveFallback says why auto-approval was not used when a
+	// condition could not be checked.
+	AutoApproveFallback string `json:"auto_approve_fallback,omitempty"`
+	// Conditions are the selected rule's conditions (or those that refused)
+	// with their outcome (true, false, unknown) and evidence.
+	Conditions []ConditionResult `json:"conditions,omitempty"`
+}
+
+// ConditionResult is one rule condition as evaluated.
+type ConditionResult struct {
+	Use       string `json:"use"` // require or auto_approve_if
+	Condition string `json:"condition"`
+	Outcome   string `json:"outcome"` // true, false, unknown
+	Evidence  string `json:"evidence"`
 }
 
 // ExplainInput is what Explain asks about; an empty User is the caller.
@@ -91,6 +107,7 @@ type ExplainInput struct {
 	Account       string
 	PermissionSet string
 	BreakGlass    bool
+	Ticket        string // the ticket key rules' ticket conditions check
 }
 
 // ExportPolicy returns the policy in effect (admins).
@@ -150,6 +167,9 @@ func (c *Client) Explain(ctx context.Context, in ExplainInput) (*Explanation, er
 	}
 	if in.BreakGlass {
 		q.Set("break_glass", strconv.FormatBool(true))
+	}
+	if in.Ticket != "" {
+		q.Set("ticket", in.Ticket)
 	}
 	var out Explanation
 	if err := c.do(ctx, "GET", "/policy/explain", q, nil, &out); err != nil {

@@ -64,6 +64,11 @@ type User struct {
 	DisplayName string
 	Email       string
 	Active      bool
+	// Attributes are the directory attributes rules may name: the core
+	// ones (title, userType, ...) and those of the enterprise extension
+	// (department, costCenter, division, organization, employeeNumber,
+	// manager), by their identity store names; empty ones are left out.
+	Attributes map[string]string
 }
 
 // Group is an identity store group.

@@ -56,6 +56,10 @@ type explainJSON struct {
 	BreakGlass        bool               `json:"break_glass"`
 	Rules             []policy.RuleTrace `json:"rules"`
 	ApproverRules     []policy.RuleTrace `json:"approver_rules"`
+	// The rules' conditions: see docs/policy.md.
+	AutoApproved        bool                     `json:"auto_approved,omitempty"`
+	AutoApproveFallback string                   `json:"auto_approve_fallback,omitempty"`
+	Conditions          []policy.ConditionResult `json:"conditions,omitempty"`
 	// Notify is the rule's reminder, escalation and notify lists, when a
 	// rule allows the request.
 	Notify *explainNotifyJSON `json:"notify,omitempty"`
@@ -89,7 +93,7 @@ func (a *API) policyExplain(w http.ResponseWriter, r *http.Request, actor access
 		return err
 	}
 	q := r.URL.Query()
-	in := workflow.ExplainInput{User: q.Get("user"), Account: q.Get("account"), PermissionSet: q.Get("permission_set")}
+	in := workflow.ExplainInput{User: q.Get("user"), Account: q.Get("account"), PermissionSet: q.Get("permission_set"), Ticket: q.Get("ticket")}
 	if v := q.Get("break_glass"); v != "" {
 		if in.BreakGlass, err = strconv.ParseBool(v); err != nil {
 			return access.Errorf(access.CodeInvalid, "break_glass: %q is not true or false", v)
@@ -105,7 +109,8 @@ func (a *API) policyExplain(w http.ResponseWriter, r *http.Request, actor access
 		MaxDuration: d.MaxDuration.String(), MaxDurationSecs: seconds(d.MaxDuration), ApprovalRequired: d.ApprovalRequired,
 		ApprovalsRequired: d.ApprovalsRequired, ApproverSource: d.ApproverSource, Approvers: d.Approvers,
 		RequesterRemoved: d.RequesterRemoved, TicketRequired: d.TicketRequired, BreakGlass: d.BreakGlass,
-		Rules: ex.Rules, ApproverRules: ex.ApproverRules}
+		Rules: ex.Rules, ApproverRules: ex.ApproverRules,
+		AutoApproved: d.AutoApproved, AutoApproveFallback: d.AutoApproveUnknown, Conditions: d.Conditions}
 	if d.Allowed {
 		out.Notify = toExplainNotify(d.Notify)
 	}

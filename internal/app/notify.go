@@ -25,6 +25,8 @@ type notifications struct {
 	svc     *workflow.Notifications
 	slack   *slack.Client
 	handler http.Handler
+	// publicURL is the portal's URL, for links from Slack's views.
+	publicURL string
 }
 
 // newNotifications builds the notification channels the configuration turns on.
@@ -32,8 +34,9 @@ func newNotifications(cfg config.Config, st store.Store, m *metrics.Metrics, clo
 	n := cfg.Notify
 	d := workflow.NotificationsDeps{Store: st, Observer: m, Logger: log, Clock: clock,
 		Config: notify.Config{PublicURL: cfg.URL(), AdminsGroup: cfg.Policy.AdminsGroup, AuditorsGroup: cfg.Policy.AuditorsGroup, WarnBefore: n.WarnBefore,
-			Log: n.Log, PortalApprovalPermissionSets: n.Slack.PortalApprovalPermissionSets}}
-	out := &notifications{}
+			Log: n.Log, PortalApprovalPermissionSets: n.Slack.PortalApprovalPermissionSets,
+			AccessPortalURL: cfg.AWS.AccessPortalURL, SSORegion: cfg.AWS.Region}}
+	out := &notifications{publicURL: cfg.URL()}
 	if n.Slack.BotToken != "" {
 		c, err := slack.New(slack.Config{BotToken: n.Slack.BotToken, SigningSecret: n.Slack.SigningSecret,
 			AuditChannel: n.Slack.AuditChannel, APIURL: n.Slack.APIURL})
@@ -91,13 +94,14 @@ func newNotifications(cfg config.Config, st store.Store, m *metrics.Metrics, clo
 	return out, nil
 }
 
-// interactions is the Slack interaction endpoint, or nil when Slack or its
+// interactions is the Slack endpoint (interactions, the /elevate command
+// and the App Home's events), or nil when Slack or its
 // signing secret is not configured.
 func (n *notifications) interactions(wf *workflow.Service, log *slog.Logger) (http.Handler, error) {
 	if n.slack == nil || n.svc == nil {
 		return nil, nil
 	}
-	h, err := slack.NewInteractions(n.slack, wf, n.svc.PortalOnly, log, nil)
+	h, err := slack.NewInteractionsWithRequests(n.slack, slackRequests{wf}, n.svc.PortalOnly, log, nil, slack.AskConfig{PublicURL: n.publicURL})
 	if err != nil {
 		log.Warn("Slack approvals are off: set ELEVATE_SLACK_SIGNING_SECRET to turn them on", "reason", err.Error())
 		return nil, nil

@@ -205,6 +205,9 @@ func (p *Provider) streamUsers(ctx context.Context, emit func(context.Context, a
 	pages := identitystore.NewListUsersPaginator(p.ids, &identitystore.ListUsersInput{
 		IdentityStoreId: awssdk.String(p.identityStoreID),
 		MaxResults:      awssdk.Int32(maxResultsIDs),
+		// The same pages, with the enterprise extension's attributes
+		// (department, cost center, ...) that rules' user conditions name.
+		Extensions: []string{EnterpriseExtension},
 	})
 	for pages.HasMorePages() {
 		page, err := pages.NextPage(ctx)
@@ -219,6 +222,7 @@ func (p *Provider) streamUsers(ctx context.Context, emit func(context.Context, a
 				DisplayName: displayName(u),
 				Email:       primaryEmail(u.Emails),
 				Active:      u.UserStatus != idtypes.UserStatusDisabled,
+				Attributes:  p.userAttributes(u),
 			})
 		}
 		if err := emit(ctx, out); err != nil {

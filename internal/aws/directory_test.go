@@ -2,6 +2,7 @@ package aws
 
 import (
 	"fmt"
+	"maps"
 	"slices"
 	"testing"
 	"time"
@@ -86,6 +87,21 @@ func checkDemoDirectory(t *testing.T, emu *awsemu.Emulator, dir access.Directory
 	for _, ps := range dir.PermissionSets {
 		if d, ok := wantPS[ps.Name]; !ok || ps.SessionDuration != d || ps.ARN != emu.PermissionSetARN(ps.Name) || ps.Description == "" {
 			t.Errorf("permission set %+v; want session %s and ARN %s", ps, d, emu.PermissionSetARN(ps.Name))
+		}
+	}
+
+	// Directory attributes: core and the enterprise extension's.
+	for _, u := range dir.Users {
+		if u.UserName != "alice" {
+			if len(u.Attributes) != 0 {
+				t.Errorf("%s has attributes %v; the demo gives none", u.UserName, u.Attributes)
+			}
+			continue
+		}
+		want := map[string]string{"title": "Site Reliability Engineer", "userType": "Employee", "department": "SRE", "costCenter": "CC-100",
+			"division": "Engineering", "organization": "Platform", "employeeNumber": "1001", "manager": emu.UserID("carol")}
+		if !maps.Equal(u.Attributes, want) {
+			t.Errorf("alice's attributes = %v, want %v", u.Attributes, want)
 		}
 	}
 

@@ -28,6 +28,43 @@ func (e *Emulator) checkStore(id string) error {
 	return nil
 }
 
+// enterpriseExtension is the only extension the identity store serves.
+const enterpriseExtension = "aws:identitystore:enterprise"
+
+// checkExtensions refuses extension names other than the enterprise one
+// (the model's pattern lets aws:identitystore:anything through).
+func checkExtensions(names []string) error {
+	for _, n := range names {
+		if n != enterpriseExtension {
+			return newError("ValidationException", "Extension %s is not supported; %s is the only supported extension name", n, enterpriseExtension)
+		}
+	}
+	return nil
+}
+
+// userWithExtensions renders a user with the extensions asked for: a user
+// without the extension's attributes has no Extensions member.
+func (e *Emulator) userWithExtensions(names []string) func(*user) map[string]any {
+	return func(u *user) map[string]any {
+		out := e.userJSON(u)
+		if len(names) == 0 || u.enterprise == nil {
+			return out
+		}
+		doc := map[string]any{}
+		b, _ := json.Marshal(u.enterprise) // strings only: always encodes
+		_ = json.Unmarshal(b, &doc)
+		if u.enterprise.Manager != "" {
+			if m := e.ids.userByName[foldKey(u.enterprise.Manager)]; m != nil {
+				doc["manager"] = map[string]any{"value": m.id}
+			}
+		}
+		if len(doc) > 0 {
+			out["Extensions"] = map[string]any{enterpriseExtension: doc}
+		}
+		return out
+	}
+}
+
 func (e *Emulator) userJSON(u *user) map[string]any {
 	out := map[string]any{
 		"IdentityStoreId": e.ids.storeID,
@@ -56,6 +93,12 @@ func (e *Emulator) userJSON(u *user) map[string]any {
 	}
 	if u.email != "" {
 		out["Emails"] = []map[string]any{{"Value": u.email, "Type": "work", "Primary": true}}
+	}
+	if u.title != "" {
+		out["Title"] = u.title
+	}
+	if u.userType != "" {
+		out["UserType"] = u.userType
 	}
 	return out
 }
@@ -103,11 +146,15 @@ func (e *Emulator) listUsers(c *call, raw []byte) (any, error) {
 		pageInput
 		IdentityStoreId string
 		Filters         []idsFilter
+		Extensions      []string
 	}
 	if err := decode(raw, &in); err != nil {
 		return nil, err
 	}
 	if err := e.checkStore(in.IdentityStoreId); err != nil {
+		return nil, err
+	}
+	if err := checkExtensions(in.Extensions); err != nil {
 		return nil, err
 	}
 	value, filtered, err := filterValue(in.Filters, "UserName")
@@ -128,22 +175,28 @@ func (e *Emulator) listUsers(c *call, raw []byte) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	return listResult("Users", jsonOf(page, e.userJSON), next), nil
+	return listResult("Users", jsonOf(page, e.userWithExtensions(in.Extensions)), next), nil
 }
 
 func (e *Emulator) describeUser(_ *call, raw []byte) (any, error) {
-	var in struct{ IdentityStoreId, UserId string }
+	var in struct {
+		IdentityStoreId, UserId string
+		Extensions              []string
+	}
 	if err := decode(raw, &in); err != nil {
 		return nil, err
 	}
 	if err := e.checkStore(in.IdentityStoreId); err != nil {
 		return nil, err
 	}
+	if err := checkExtensions(in.Extensions); err != nil {
+		return nil, err
+	}
 	u := e.ids.userByID[in.UserId]
 	if u == nil {
 		return nil, e.idsNotFound("USER", in.UserId)
 	}
-	return e.userJSON(u), nil
+	return e.userWithExtensions(in.Extensions)(u), nil
 }
 
 func (e *Emulator) listGroups(c *call, raw []byte) (any, error) {

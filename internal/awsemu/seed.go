@@ -67,6 +67,22 @@ type SeedUser struct {
 	GivenName   string `yaml:"given_name,omitempty"`
 	FamilyName  string `yaml:"family_name,omitempty"`
 	Disabled    bool   `yaml:"disabled,omitempty"`
+	// Title and UserType are core attributes; Enterprise the attributes of
+	// the enterprise extension (aws:identitystore:enterprise).
+	Title      string          `yaml:"title,omitempty"`
+	UserType   string          `yaml:"user_type,omitempty"`
+	Enterprise *SeedEnterprise `yaml:"enterprise,omitempty"`
+}
+
+// SeedEnterprise is a user's enterprise extension.
+type SeedEnterprise struct {
+	EmployeeNumber string `yaml:"employee_number,omitempty" json:"employeeNumber,omitempty"`
+	CostCenter     string `yaml:"cost_center,omitempty" json:"costCenter,omitempty"`
+	Organization   string `yaml:"organization,omitempty" json:"organization,omitempty"`
+	Division       string `yaml:"division,omitempty" json:"division,omitempty"`
+	Department     string `yaml:"department,omitempty" json:"department,omitempty"`
+	// Manager is the manager's user name; the extension names their user id.
+	Manager string `yaml:"manager,omitempty" json:"-"`
 }
 
 // SeedGroup is an Identity Store group.
@@ -139,7 +155,9 @@ func DemoSeed() Seed {
 			{Name: "PowerUserAccess", Description: "Full access except IAM and Organizations management", SessionDuration: "PT4H"},
 		},
 		Users: []SeedUser{
-			{UserName: "alice", DisplayName: "Alice Anders", Email: "alice@example.com", GivenName: "Alice", FamilyName: "Anders"},
+			{UserName: "alice", DisplayName: "Alice Anders", Email: "alice@example.com", GivenName: "Alice", FamilyName: "Anders",
+				Title: "Site Reliability Engineer", UserType: "Employee",
+				Enterprise: &SeedEnterprise{Department: "SRE", CostCenter: "CC-100", Division: "Engineering", Organization: "Platform", EmployeeNumber: "1001", Manager: "carol"}},
 			{UserName: "bob", DisplayName: "Bob Baker", Email: "bob@example.com", GivenName: "Bob", FamilyName: "Baker"},
 			{UserName: "carol", DisplayName: "Carol Chen", Email: "carol@example.com", GivenName: "Carol", FamilyName: "Chen"},
 			{UserName: "dave", DisplayName: "Dave Dixon", Email: "dave@example.com", GivenName: "Dave", FamilyName: "Dixon"},

@@ -71,6 +71,8 @@ type idsState struct {
 type user struct {
 	id, userName, displayName, email string
 	givenName, familyName            string
+	title, userType                  string
+	enterprise                       *SeedEnterprise
 	disabled                         bool
 	created                          time.Time
 }
@@ -370,6 +372,9 @@ func (e *Emulator) addUserLocked(su SeedUser, created time.Time) (*user, error) 
 		givenName:   su.GivenName,
 		familyName:  su.FamilyName,
 		disabled:    su.Disabled,
+		title:       su.Title,
+		userType:    su.UserType,
+		enterprise:  su.Enterprise,
 		created:     created,
 	}
 	if u.displayName == "" {
@@ -378,7 +383,8 @@ func (e *Emulator) addUserLocked(su SeedUser, created time.Time) (*user, error) 
 	if u.displayName == "" {
 		u.displayName = u.userName
 	}
-	for what, v := range map[string]string{"display name": u.displayName, "email": u.email, "given name": u.givenName, "family name": u.familyName} {
+	for what, v := range map[string]string{"display name": u.displayName, "email": u.email, "given name": u.givenName, "family name": u.familyName,
+		"title": u.title, "user type": u.userType} {
 		if v == "" {
 			continue
 		}

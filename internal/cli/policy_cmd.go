@@ -133,6 +133,7 @@ func policyExplain(ctx context.Context, env *Env, args []string) error {
 	fs.StringVar(&in.Account, "account", "", "account id or name (required)")
 	fs.StringVar(&in.PermissionSet, "permission-set", "", "permission set name or ARN (required)")
 	fs.BoolVar(&in.BreakGlass, "break-glass", false, "ask about a break-glass request")
+	fs.StringVar(&in.Ticket, "ticket", "", "ticket key for the rules' ticket conditions")
 	if _, err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -158,6 +159,8 @@ func policyExplain(ctx context.Context, env *Env, args []string) error {
 			fmt.Fprint(w, ", break-glass: active at once, reviewed afterwards")
 		case ex.ApprovalRequired:
 			fmt.Fprintf(w, ", with %d approval(s)", ex.ApprovalsRequired)
+		case ex.AutoApproved:
+			fmt.Fprint(w, ", auto-approved: its auto_approve_if conditions hold")
 		default:
 			fmt.Fprint(w, ", without approval")
 		}
@@ -167,6 +170,15 @@ func policyExplain(ctx context.Context, env *Env, args []string) error {
 		fmt.Fprintln(w, ".")
 	} else {
 		fmt.Fprintf(w, "REFUSED: %s\n", ex.Reason)
+	}
+	if len(ex.Conditions) > 0 {
+		fmt.Fprintln(w, "\nConditions:")
+		for _, c := range ex.Conditions {
+			fmt.Fprintf(w, "  %-7s %s %s: %s\n", strings.ToUpper(c.Outcome), c.Use, c.Condition, c.Evidence)
+		}
+		if ex.AutoApproveFallback != "" {
+			fmt.Fprintf(w, "  (%s)\n", ex.AutoApproveFallback)
+		}
 	}
 	if ex.ApprovalRequired {
 		fmt.Fprintf(w, "\nApprovers (from %s):\n", ex.ApproverSource)

@@ -29,6 +29,9 @@ type Metrics struct {
 	// notifications counts deliveries (notify.go); created on first use.
 	notifications *prometheus.CounterVec
 	notifyOnce    sync.Once
+	// conditions counts rules' condition outcomes (conditions.go).
+	conditions     *prometheus.CounterVec
+	conditionsOnce sync.Once
 }
 
 // latencyBuckets spans an AWS assignment operation: sub-second to minutes.

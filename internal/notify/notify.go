@@ -66,6 +66,13 @@ type Message struct {
 	// PortalOnly: approvals of this request's permission set need a portal
 	// sign-in, so the Slack message links to the portal instead.
 	PortalOnly bool
+	// Voice is how the channel says names and times (Slack date tokens,
+	// the email zone, UTC).
+	Voice Voice
+	// Use is the "now use it" step (console links and a CLI profile) of
+	// the message telling the requester their access is active; nil
+	// otherwise or without an access portal URL.
+	Use *Use
 	// Remind: the reminder before the end, to its requester: the Slack
 	// message carries Extend (by ExtendStep) and End now buttons.
 	Remind     bool
@@ -144,6 +151,15 @@ type Config struct {
 	// approvals need a portal sign-in: Slack links to the portal instead of
 	// approving in place. Default none.
 	PortalApprovalPermissionSets []string
+	// AccessPortalURL is the AWS access portal ("https://d-….awsapps.com/start"):
+	// the "active" message carries console links and a CLI profile. Default
+	// none (no such step).
+	AccessPortalURL string
+	// SSORegion is the Identity Center region, for the CLI profile.
+	// Default us-east-1.
+	SSORegion string
+	// EmailZone is the zone email says times in. Default UTC.
+	EmailZone *time.Location
 }
 
 // WithDefaults fills the zero fields with their defaults.
@@ -157,6 +173,9 @@ func (c Config) WithDefaults() Config {
 	}
 	if c.AuditorsGroup == "" {
 		c.AuditorsGroup = "auditors"
+	}
+	if c.SSORegion == "" {
+		c.SSORegion = "us-east-1"
 	}
 	if c.WarnBefore == 0 {
 		c.WarnBefore = 15 * time.Minute

@@ -36,6 +36,8 @@ type Facts struct {
 	// Users are the recipients Recipients names, by id; one missing here is
 	// no longer in the directory and is named by its id.
 	Users map[string]access.User
+	// Accounts are the request's account names by id, for the subject.
+	Accounts map[string]string
 	// Rule is the request's rule's reminder and notify lists.
 	Rule RuleSettings
 }
@@ -144,7 +146,8 @@ func (p Planner) entries(ev access.Event, r access.Request, f Facts) []entry {
 		}
 	}
 	aud := p.audienceOf(ev, r, f)
-	subject := Subject(ev, r)
+	voice := Voice{Accounts: f.Accounts}
+	subject := voice.Subject(ev, r)
 	for _, uid := range aud.users {
 		if uid == ev.Actor.UserID && !aud.all {
 			continue // nobody is told what they did themselves
@@ -184,7 +187,7 @@ func (p Planner) entries(ev access.Event, r access.Request, f Facts) []entry {
 			}
 			w := access.Event{Type: EventEndingSoon, RequestID: r.ID, Actor: access.SystemActor, At: warnAt,
 				Details: map[string]string{"ends_at": r.EndsAt.UTC().Format(time.RFC3339Nano), DetailExtendStep: step.String()}}
-			ws := Subject(w, r)
+			ws := voice.Subject(w, r)
 			personal(r.RequesterID, w, ws, warnAt)
 			if p.Channels.Webhook {
 				add(ChannelWebhook, "", w, ws, warnAt)

@@ -17,6 +17,15 @@ type Question struct {
 	Account       string
 	PermissionSet string
 	BreakGlass    bool // the user asks for break-glass access
+	// Ticket is the request's ticket key, and Facts what the caller
+	// gathered for the rules' conditions (Engine.Needs); without them a
+	// condition is unknown.
+	Ticket string
+	Facts  *Facts
+	// Granted says the request was already granted under the rule (an
+	// extension re-decides its limits): its require conditions held then
+	// and are not checked again (the ticket is re-checked on its own).
+	Granted bool
 }
 
 // Approver is a user who may approve, and why: "user" when a rule names
@@ -54,6 +63,17 @@ type Decision struct {
 	// Notify is the rule's reminder, escalation and notify lists, with
 	// their defaults.
 	Notify RuleNotify
+	// AutoApproved is set when the rule's auto_approve_if conditions hold:
+	// no approval is needed. Conditions are the selected rule's conditions
+	// as evaluated (and, on a refusal by require, those that refused), with
+	// their evidence; AutoApproveUnknown says why auto-approval was not
+	// used when a condition was unknown.
+	AutoApproved       bool
+	Conditions         []ConditionResult
+	AutoApproveUnknown string
+	// EndWhenTicketCloses: the selected rule ends the access when its
+	// ticket closes.
+	EndWhenTicketCloses bool
 
 	User          access.User
 	Account       access.Account
@@ -112,22 +132,59 @@ func (e *Engine) decide(q Question, explain bool) (Decision, Explanation) {
 		return d, ex
 	}
 
-	best := -1
+	best, bestEff := -1, 0
+	var refused []ConditionResult // the conditions of a rule that matched but whose require failed
+	refusedRule := ""
+	consider := func(i int) (bool, []string) {
+		r := &e.rules[i]
+		o, rs := e.evalConditions("require", r.Require, u, q)
+		var notes []string
+		for _, c := range rs {
+			notes = append(notes, c.String())
+		}
+		if o != True {
+			if refusedRule == "" || e.lessRestrictive(i, e.ruleIndex(refusedRule)) {
+				refused, refusedRule = failing(rs), r.Name
+			}
+			return false, notes
+		}
+		eff := r.Approvals
+		if !r.AutoApproveIf.empty() {
+			ao, ars := e.evalConditions("auto_approve_if", r.AutoApproveIf, u, q)
+			for _, c := range ars {
+				notes = append(notes, c.String())
+			}
+			if ao == True {
+				eff = 0
+			}
+		}
+		if best < 0 || eff < bestEff || (eff == bestEff && e.lessRestrictive(i, best)) {
+			best, bestEff = i, eff
+		}
+		return true, notes
+	}
 	if explain {
 		for i := range e.rules {
 			m, reasons := e.matchExplain(i, u, acct, ps, q.BreakGlass)
-			ex.Rules = append(ex.Rules, RuleTrace{Rule: e.rules[i].Name, Matched: m, Reasons: reasons})
-			if m && (best < 0 || e.lessRestrictive(i, best)) {
-				best = i
+			if m {
+				ok, notes := consider(i)
+				m = ok
+				reasons = append(reasons, notes...)
 			}
+			ex.Rules = append(ex.Rules, RuleTrace{Rule: e.rules[i].Name, Matched: m, Reasons: reasons})
 		}
 	} else {
 		for _, i := range e.candidates(u) {
 			r := &e.rules[i]
-			if r.BreakGlass == q.BreakGlass && r.sets.has(ps) && r.scope.level(x, acct) >= 0 && (best < 0 || e.lessRestrictive(int(i), best)) {
-				best = int(i)
+			if r.BreakGlass == q.BreakGlass && r.sets.has(ps) && r.scope.level(x, acct) >= 0 {
+				consider(int(i))
 			}
 		}
+	}
+	if best < 0 && refusedRule != "" {
+		d.Conditions = refused
+		d.Reason = requireRefusal(refusedRule, refused)
+		return d, ex
 	}
 	if best < 0 {
 		kind := "rule"
@@ -144,13 +201,32 @@ func (e *Engine) decide(q Question, explain bool) (Decision, Explanation) {
 	d.Rule, d.MaxDuration, d.BreakGlass = r.Name, r.maxDur, r.BreakGlass
 	d.TicketRequired = r.TicketRequired || e.doc.Settings.TicketRequired
 	d.Notify = r.WithDefaults()
+	d.TicketRequired = r.TicketRequired || e.doc.Settings.TicketRequired || (r.Require != nil && r.Require.Ticket != nil)
+	d.EndWhenTicketCloses = r.EndWhenTicketCloses
+	if !r.Require.empty() || !r.AutoApproveIf.empty() {
+		_, d.Conditions = e.evalConditions("require", r.Require, u, q)
+		if !r.AutoApproveIf.empty() {
+			ao, ars := e.evalConditions("auto_approve_if", r.AutoApproveIf, u, q)
+			d.Conditions = append(d.Conditions, ars...)
+			switch ao {
+			case True:
+				d.AutoApproved = true
+			case Unknown:
+				d.AutoApproveUnknown = "auto-approval not used, the approvers decide: " + unknownEvidence(ars)
+			}
+		}
+	}
 	if r.BreakGlass {
 		d.Reviewers = e.reviewers(r, u, acct, ps)
 	}
-	if r.BreakGlass || r.Approvals == 0 {
+	if r.BreakGlass || r.Approvals == 0 || d.AutoApproved {
 		d.Allowed = true
 		if explain {
-			ex.ApproverRules = e.traceApproverRules(acct, ps, nil, "the selected rule needs no approval")
+			note := "the selected rule needs no approval"
+			if d.AutoApproved {
+				note = "the selected rule's auto_approve_if conditions hold"
+			}
+			ex.ApproverRules = e.traceApproverRules(acct, ps, nil, note)
 		}
 		return d, ex
 	}

@@ -1,7 +1,9 @@
 package web
 
 import (
+	"maps"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -13,8 +15,15 @@ type profileData struct {
 	Tokens    []access.Token
 	NewSecret string
 	NewName   string
-	Away      awayData
+	// ZoneChosen: the user chose the zone times show in (not the browser's).
+	ZoneChosen bool
+	// Attributes are the directory attributes rules' user conditions
+	// compare, by name.
+	Attributes []attribute
+	Away       awayData
 }
+
+type attribute struct{ Name, Value string }
 
 func (p *Portal) renderProfile(w http.ResponseWriter, r *http.Request, actor access.Actor, status int, d profileData, notice, errMsg string) error {
 	toks, err := p.o.Service.ListTokens(r.Context(), actor)
@@ -22,6 +31,14 @@ func (p *Portal) renderProfile(w http.ResponseWriter, r *http.Request, actor acc
 		return err
 	}
 	d.Tokens = toks
+	_, d.ZoneChosen = readerZone(r)
+	attrs, err := p.o.Service.DirectoryAttributes(r.Context(), actor)
+	if err != nil {
+		return err
+	}
+	for _, k := range slices.Sorted(maps.Keys(attrs)) {
+		d.Attributes = append(d.Attributes, attribute{Name: k, Value: attrs[k]})
+	}
 	if d.Away, err = p.awayOf(r.Context(), actor); err != nil {
 		return err
 	}
@@ -35,6 +52,8 @@ func (p *Portal) profile(w http.ResponseWriter, r *http.Request, actor access.Ac
 	switch r.URL.Query().Get("msg") {
 	case "revoked":
 		notice = "The token was revoked."
+	case "tz":
+		notice = "Your time zone is saved."
 	case "away":
 		notice = "You are away: your delegate approves in your place until then."
 	case "back":

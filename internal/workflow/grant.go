@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/elevate/elevate/internal/access"
+	"github.com/elevate/elevate/internal/policy"
 	"github.com/elevate/elevate/internal/store"
 )
 
@@ -136,6 +137,19 @@ func (s *Service) activate(ctx context.Context, grantID string) error {
 		return nil
 	}
 
+	if r.Status == access.StatusScheduled {
+		// A rule that requires a ticket checks it again as access starts.
+		c, err := s.checkTicket(ctx, *r)
+		if err != nil {
+			return fmt.Errorf("activate grant %s: %w", grantID, err)
+		}
+		switch {
+		case c.checked && c.outcome == policy.False:
+			return s.cancelForTicket(ctx, r.ID, c.evidence)
+		case c.checked && c.outcome == policy.Unknown:
+			return fmt.Errorf("activate grant %s: the ticket could not be checked again, retrying: %s", grantID, c.evidence)
+		}
+	}
 	asg := r.Assignment(g)
 	start := time.Now()
 	create, err := s.planActivation(ctx, grantID, asg, access.InAWSUnknown)
@@ -372,8 +386,16 @@ func (s *Service) release(ctx context.Context, grantID string, attempt int) erro
 					return nil, nil, nil
 				}
 				next, err := r.BeginRevoke(grantID, now)
-				mustDelete = err == nil
-				return &next, nil, err
+				if err != nil {
+					return nil, nil, err
+				}
+				// The statement that ends the user's open sessions is stored
+				// with the decision, so that no crash loses it.
+				if err := s.planSessionDeny(ctx, tx, r, g, now); err != nil {
+					return nil, nil, err
+				}
+				mustDelete = true
+				return &next, nil, nil
 			}
 			next, evs, err := r.GrantRevoked(grantID, "", now)
 			if err != nil {
@@ -403,8 +425,15 @@ func (s *Service) release(ctx context.Context, grantID string, attempt int) erro
 	if r.EndRequested() {
 		deadline = r.EndRequestedAt
 	}
-	awsID, err := s.provider.DeleteAssignment(ctx, asg, deadline)
-	s.obs.ObserveRevoke(time.Since(callStart), outcomeOf(err))
+	deleted, err := s.assignmentDeleted(ctx, grantID)
+	if err != nil {
+		return fmt.Errorf("revoke grant %s: %w", grantID, err)
+	}
+	var awsID string
+	if !deleted {
+		awsID, err = s.provider.DeleteAssignment(ctx, asg, deadline)
+		s.obs.ObserveRevoke(time.Since(callStart), outcomeOf(err))
+	}
 	if err != nil {
 		err = fmt.Errorf("delete assignment for grant %s: %w", grantID, err)
 		if attempt >= RevocationFailingAfter && !IsWaiting(err) {
@@ -424,11 +453,20 @@ func (s *Service) release(ctx context.Context, grantID string, attempt int) erro
 		}
 		return err
 	}
+	// The assignment is gone; where the rule ends open sessions, the
+	// revocation is complete only once their deny is in force too.
+	deniedBefore, err := s.endSessions(ctx, grantID)
+	if err != nil {
+		return err
+	}
 	stored, err := s.applyGrantStep(ctx, grantID, func(_ store.Tx, r access.Request, g access.Grant) (*access.Request, []access.Event, error) {
 		if g.Status != access.GrantRevoking {
 			return nil, nil, nil
 		}
 		next, evs, err := r.GrantRevoked(grantID, awsID, s.clock.Now())
+		if err == nil && !deniedBefore.IsZero() && len(evs) > 0 {
+			evs[0].Details["sessions_denied_before"] = deniedBefore.UTC().Format(time.RFC3339Nano)
+		}
 		return &next, evs, err
 	})
 	if err != nil {

@@ -109,6 +109,9 @@ func (n *Notifications) planEvent(ctx context.Context, tx store.Tx, ev access.Ev
 		return nil, fmt.Errorf("find request: %w", err)
 	}
 	f := notify.Facts{Members: map[string][]string{}, Users: map[string]access.User{}}
+	if f.Accounts, err = accountNames(ctx, tx, r.AccountIDs()); err != nil {
+		return nil, err
+	}
 	if rules != nil {
 		if f.Rule, err = rules(ctx, tx, r.Rule); err != nil {
 			return nil, err
@@ -160,4 +163,20 @@ func activeMembers(ctx context.Context, tx store.Tx, name string) ([]string, err
 		return nil, fmt.Errorf("members of %s: %w", name, err)
 	}
 	return ids, nil
+}
+
+// accountNames names the accounts by id, for what notifications say; an
+// account no longer in the directory is left out (named by its id).
+func accountNames(ctx context.Context, tx store.Tx, ids []string) (map[string]string, error) {
+	out := make(map[string]string, len(ids))
+	for _, id := range ids {
+		a, err := tx.FindAccount(ctx, id)
+		switch {
+		case err == nil:
+			out[id] = a.Name
+		case !errors.Is(err, store.ErrNotFound):
+			return nil, fmt.Errorf("find account %s: %w", id, err)
+		}
+	}
+	return out, nil
 }

@@ -126,6 +126,9 @@ type ExplainInput struct {
 	Account       string
 	PermissionSet string
 	BreakGlass    bool
+	// Ticket is checked by the rules' ticket conditions; the on-call
+	// conditions are checked too (conditions.go).
+	Ticket string
 }
 
 // Explain says which rules match the question and why, and who would
@@ -151,6 +154,27 @@ func (s *Service) Explain(ctx context.Context, actor access.Actor, in ExplainInp
 		if !actor.Admin && !actor.Auditor && ex.Decision.User.ID != actor.UserID {
 			return access.Errorf(access.CodeForbidden, "only admins and auditors may ask the policy about other users")
 		}
+		return nil
+	})
+	if err != nil {
+		return policy.Explanation{}, fmt.Errorf("explain: %w", err)
+	}
+	if ex.Decision.User.ID == "" {
+		return ex, nil
+	}
+	// Explain again with the facts of the rules' conditions, gathered
+	// outside the transaction, so that it shows each condition's evidence.
+	facts, err := s.gatherFacts(ctx, access.Actor{UserID: ex.Decision.User.ID}, in.Ticket)
+	if err != nil || facts == nil {
+		return ex, err
+	}
+	err = s.store.ReadTx(ctx, func(tx store.Tx) error {
+		e, err := s.policyEngine(ctx, tx)
+		if err != nil {
+			return err
+		}
+		ex = e.Explain(policy.Question{User: ex.Decision.User.ID, Account: strings.TrimSpace(in.Account), PermissionSet: strings.TrimSpace(in.PermissionSet),
+			BreakGlass: in.BreakGlass, Ticket: in.Ticket, Facts: facts})
 		return nil
 	})
 	if err != nil {

@@ -38,8 +38,16 @@ func (s *Service) Submit(ctx context.Context, actor access.Actor, in SubmitInput
 	if err := checkBreakGlassStart(in, s.clock.Now()); err != nil {
 		return nil, err
 	}
+	// The facts of the rules' conditions (on call, the ticket) are
+	// gathered before the transaction: no call to another system while it
+	// is open.
+	facts, err := s.gatherFacts(ctx, actor, in.Ticket)
+	if err != nil {
+		return nil, fmt.Errorf("submit request: %w", err)
+	}
+	cq := condQuery{ticket: in.Ticket, facts: facts}
 	var req access.Request
-	err := s.store.InTx(ctx, func(tx store.Tx) error {
+	err = s.store.InTx(ctx, func(tx store.Tx) error {
 		ps, err := tx.FindPermissionSet(ctx, strings.TrimSpace(in.PermissionSet))
 		if err != nil {
 			return notFound(err, "permission set %q does not exist: see `elevate eligibility` for what you may request", in.PermissionSet)
@@ -62,7 +70,7 @@ func (s *Service) Submit(ctx context.Context, actor access.Actor, in SubmitInput
 		if err != nil {
 			return err
 		}
-		elig, maxDur, err := s.decidePolicy(pol, actor, accounts, ps, in.BreakGlass)
+		elig, maxDur, err := s.decidePolicyWith(pol, actor, accounts, ps, in.BreakGlass, &cq)
 		if err != nil {
 			return err
 		}
@@ -91,6 +99,10 @@ func (s *Service) Submit(ctx context.Context, actor access.Actor, in SubmitInput
 				return fmt.Errorf("route approvers: %w", err)
 			}
 		}
+		for _, d := range cq.decisions {
+			ev.Details = conditionDetails(ev.Details, d)
+		}
+		ev.Details = ticketDetails(ev.Details, facts)
 		evs := []access.Event{ev}
 		if in.BreakGlass {
 			ev.Details = withDetail(ev.Details, "break_glass", "true")
@@ -115,6 +127,13 @@ func (s *Service) Submit(ctx context.Context, actor access.Actor, in SubmitInput
 		req = r
 		return nil
 	})
+	for _, d := range cq.decisions {
+		s.observeConditions(d.Conditions)
+	}
+	if cq.refusal != nil {
+		s.observeConditions(cq.refusal.Conditions)
+		s.recordRefusal(ctx, actor, in, cq.refusal.Reason, cq.refusal.Conditions)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("submit request: %w", err)
 	}
@@ -167,11 +186,40 @@ func (s *Service) decide(ctx context.Context, tx store.Tx, actor access.Actor, a
 // the strictest of the per-account outcomes, and only approvers who may
 // approve for every account. A refusal says why.
 func (s *Service) decidePolicy(pol *policy.Engine, actor access.Actor, accounts []access.Account, ps access.PermissionSet, breakGlass bool) (access.Eligibility, time.Duration, error) {
+	return s.decidePolicyWith(pol, actor, accounts, ps, breakGlass, nil)
+}
+
+// condQuery carries the facts of the rules' conditions into a decision,
+// and the decisions (with their conditions' outcomes) out of it. A nil
+// condQuery re-decides a request already granted (an extension).
+type condQuery struct {
+	ticket    string
+	facts     *policy.Facts
+	decisions []policy.Decision // the per-account decisions that had conditions
+	refusal   *policy.Decision  // the decision refused by a rule's require conditions
+}
+
+// decidePolicyWith is decidePolicy with the conditions' facts.
+func (s *Service) decidePolicyWith(pol *policy.Engine, actor access.Actor, accounts []access.Account, ps access.PermissionSet, breakGlass bool, cq *condQuery) (access.Eligibility, time.Duration, error) {
 	var elig access.Eligibility
 	var maxDur time.Duration
 	var ruleNames []string
+	if cq != nil {
+		cq.decisions, cq.refusal = nil, nil // a retried transaction decides again
+	}
 	for i, a := range accounts {
-		d := pol.Decide(policy.Question{User: actor.UserID, Account: a.ID, PermissionSet: ps.ARN, BreakGlass: breakGlass})
+		pq := policy.Question{User: actor.UserID, Account: a.ID, PermissionSet: ps.ARN, BreakGlass: breakGlass, Granted: cq == nil}
+		if cq != nil {
+			pq.Ticket, pq.Facts = cq.ticket, cq.facts
+		}
+		d := pol.Decide(pq)
+		if cq != nil && len(d.Conditions) > 0 {
+			if d.Allowed {
+				cq.decisions = append(cq.decisions, d)
+			} else if d.Rule == "" && cq.refusal == nil {
+				cq.refusal = &d
+			}
+		}
 		if d.Limit != "" {
 			return elig, 0, access.Errorf(access.CodeDelegatedAdminLimit, "%s. Nothing was sent to AWS; ask an admin for access by other means", d.Reason)
 		}

@@ -65,5 +65,10 @@ func (s *Service) Sweep(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("sweep: %w", err)
 	}
+	// Access whose rule ends it with its ticket: the sweep's interval is
+	// the ticket check's. A failure is logged; the next sweep retries.
+	if _, err := s.EndClosedTickets(ctx); err != nil {
+		s.log.ErrorContext(ctx, "sweep: end access of closed tickets", "error", err)
+	}
 	return nil
 }

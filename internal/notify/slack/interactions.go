@@ -34,6 +34,11 @@ type Interactions struct {
 	portalOnly func(permissionSetName string) bool
 	log        *slog.Logger
 	now        func() time.Time
+	emails     emails
+	// ask serves what is not a decision from a DM (the request modal, the
+	// App Home, the slash command and events); nil when requesting from
+	// Slack is off.
+	ask *asker
 }
 
 // NewInteractions returns the interaction endpoint. portalOnly reports the
@@ -68,6 +73,10 @@ type reply struct {
 
 // ServeHTTP handles one interaction payload.
 func (h *Interactions) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if r.URL.Path == PathCommands || r.URL.Path == PathEvents {
+		h.serveAsk(w, r)
+		return
+	}
 	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, 1<<20))
 	if err != nil {
 		http.Error(w, "request body too large", http.StatusRequestEntityTooLarge)
@@ -88,8 +97,12 @@ func (h *Interactions) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	rep := reply{OK: true, Text: "ignored"} // not a decision: the portal link, the comment box
+	if dec == nil && h.ask != nil {
+		h.ask.interaction(w, r, cb)
+		return
+	}
 	if dec != nil {
-		rep = h.handle(r.Context(), *dec)
+		rep = h.decideWithin(r.Context(), cb.ResponseURL, *dec)
 	}
 	if !rep.OK && cb.ResponseURL != "" {
 		h.tell(r.Context(), cb.ResponseURL, rep.Text)
@@ -99,12 +112,10 @@ func (h *Interactions) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 
 // handle carries out a decision, as the Slack user's directory user.
 func (h *Interactions) handle(ctx context.Context, dec Decision) reply {
-	u, err := h.client.api.GetUserInfoContext(ctx, dec.SlackUserID)
-	if err != nil {
-		h.log.ErrorContext(ctx, "slack interaction: users.info", "slack_user", dec.SlackUserID, "error", err.Error())
+	actor, err := h.actorOf(ctx, dec.SlackUserID)
+	if errors.Is(err, errSlackLookup) {
 		return reply{Code: "unavailable", Text: "elevate could not look you up in Slack; try again or use the portal"}
 	}
-	actor, err := h.wf.ActorByEmail(ctx, u.Profile.Email, access.ViaSlack)
 	if err != nil {
 		return refusal(err)
 	}

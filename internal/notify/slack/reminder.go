@@ -11,6 +11,7 @@ import (
 
 	"github.com/elevate/elevate/internal/access"
 	"github.com/elevate/elevate/internal/notify"
+	"github.com/elevate/elevate/internal/say"
 )
 
 // Block and action ids of the reminder before the end.
@@ -32,24 +33,12 @@ type Reminders interface {
 // and end now (confirmed). The extend button's value is "ID|STEP".
 func reminderActions(m notify.Message) goslack.Block {
 	r := m.Request
-	extend := goslack.NewButtonBlockElement(ActionExtend, r.ID+"|"+m.ExtendStep.String(), plain("Extend "+shortDuration(m.ExtendStep))).
+	extend := goslack.NewButtonBlockElement(ActionExtend, r.ID+"|"+m.ExtendStep.String(), plain("Extend "+say.Duration(m.ExtendStep))).
 		WithStyle(goslack.StylePrimary)
 	end := goslack.NewButtonBlockElement(ActionEnd, r.ID, plain("End now")).WithStyle(goslack.StyleDanger).
 		WithConfirm(goslack.NewConfirmationBlockObject(plain("End access now?"),
 			plain("elevate removes "+r.PermissionSetName+" now."), plain("End now"), plain("Keep it")))
 	return goslack.NewActionBlock(BlockRemind, extend, end)
-}
-
-// shortDuration writes 1h0m0s as 1h and 1h30m0s as 1h30m.
-func shortDuration(d time.Duration) string {
-	s := d.String()
-	if strings.HasSuffix(s, "m0s") {
-		s = strings.TrimSuffix(s, "0s")
-	}
-	if strings.HasSuffix(s, "h0m") {
-		s = strings.TrimSuffix(s, "0m")
-	}
-	return s
 }
 
 func isReminderAction(id string) bool { return id == ActionExtend || id == ActionEnd }
@@ -96,7 +85,7 @@ func (h *Interactions) remind(ctx context.Context, actor access.Actor, dec Decis
 	}
 	h.log.InfoContext(ctx, "extension asked from the slack reminder", "request_id", dec.RequestID, "actor", actor.UserName, "by", dec.Extend)
 	if i := out.PendingExtension(); i >= 0 {
-		return reply{OK: true, Text: fmt.Sprintf("You asked to extend %s by %s; it waits for approval.", dec.RequestID, shortDuration(dec.Extend))}
+		return reply{OK: true, Text: fmt.Sprintf("You asked to extend %s by %s; it waits for approval.", dec.RequestID, say.Duration(dec.Extend))}
 	}
 	return reply{OK: true, Text: fmt.Sprintf("Request %s now ends at %s.", dec.RequestID, out.EndsAt.UTC().Format(time.RFC3339))}
 }

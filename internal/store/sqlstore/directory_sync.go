@@ -21,7 +21,7 @@ var stageTables = []stageTable{
 	{"accounts", "accounts", "stage_accounts", []string{"id"}, []string{"name", "email", "state", "parent_id", "limit_reason"}},
 	{"ous", "ous", "stage_ous", []string{"id"}, []string{"name", "parent_id"}},
 	{"permission_sets", "permission_sets", "stage_permission_sets", []string{"arn"}, []string{"name", "description", "session_duration_ns", "limit_reason"}},
-	{"users", "users", "stage_users", []string{"id"}, []string{"user_name", "display_name", "email", "active"}},
+	{"users", "users", "stage_users", []string{"id"}, []string{"user_name", "display_name", "email", "active", "attributes"}},
 	{"groups", "groups", "stage_groups", []string{"id"}, []string{"name"}},
 	{"memberships", "memberships", "stage_memberships", []string{"group_id", "user_id"}, nil},
 }
@@ -40,7 +40,7 @@ func stageRows(d access.Directory) map[string][][]any {
 		rows["permission_sets"] = append(rows["permission_sets"], []any{p.ARN, p.Name, p.Description, int64(p.SessionDuration), p.Limit})
 	}
 	for _, u := range d.Users {
-		rows["users"] = append(rows["users"], []any{u.ID, u.UserName, u.DisplayName, u.Email, u.Active})
+		rows["users"] = append(rows["users"], []any{u.ID, u.UserName, u.DisplayName, u.Email, u.Active, encodeAttributes(u.Attributes)})
 	}
 	for _, g := range d.Groups {
 		rows["groups"] = append(rows["groups"], []any{g.ID, g.Name})

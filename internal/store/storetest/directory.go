@@ -33,7 +33,8 @@ func directory() access.Directory {
 		Users: []access.User{
 			{ID: "u-alice", UserName: "Alice", DisplayName: "Alice A.", Email: "Alice@Example.com", Active: true},
 			{ID: "u-bob", UserName: "bob", DisplayName: "Bob B.", Email: "bob@example.com", Active: true},
-			{ID: "u-carol", UserName: "carol", DisplayName: "Carol C.", Email: "carol@example.com", Active: false},
+			{ID: "u-carol", UserName: "carol", DisplayName: "Carol C.", Email: "carol@example.com", Active: false,
+				Attributes: map[string]string{"department": "Platform", "costCenter": "CC-7", "title": "Staff Engineer"}},
 			{ID: "u-dave", UserName: "dave", DisplayName: "Dave D.", Email: "", Active: true},
 			// Two users share an email; one user's name is another's email.
 			{ID: "u-ops1", UserName: "ops1", Email: "ops@example.com", Active: true},
@@ -135,7 +136,7 @@ func testDirectoryLookups(t *testing.T, s store.Store) {
 		if err != nil {
 			return err
 		}
-		if u != d.Users[2] {
+		if !reflect.DeepEqual(u, d.Users[2]) {
 			t.Errorf("FindUserByID(u-carol) = %+v, want %+v (inactive users are found)", u, d.Users[2])
 		}
 		for _, tc := range []struct{ name, want string }{
@@ -320,7 +321,7 @@ func testDirectoryReplaceTwice(t *testing.T, s store.Store) {
 		if err != nil {
 			return err
 		}
-		if u != second.Users[0] {
+		if !reflect.DeepEqual(u, second.Users[0]) {
 			t.Errorf("FindUserByID(u-alice) = %+v, want %+v", u, second.Users[0])
 		}
 		g, err := tx.FindGroupByName(ctx, "devs")
