@@ -75,6 +75,7 @@ type API struct {
 	// portalURL and ssoRegion turn on the "now use it" step of active
 	// requests (WithAccessPortal, use.go).
 	portalURL, ssoRegion string
+	away                 Away
 }
 
 // New returns the API handler. It serves full paths under /api/v1/ (not

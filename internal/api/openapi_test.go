@@ -258,6 +258,11 @@ func TestOpenAPIDescribesResponses(t *testing.T) {
 	// end to end and validate its answers against the document.
 	get("/api/v1/admin/sync?job=1", apitest.AuditorToken, 404)
 	post("/api/v1/admin/sync", apitest.AliceToken, nil, 404)
+	// Nor absences: internal/app's away test exercises them end to end and
+	// validates the answers against the document.
+	get("/api/v1/me/away", apitest.BobToken, 404)
+	check(newRequest("PUT", "/api/v1/me/away", apitest.BobToken, map[string]any{"until": "2030-01-02T03:04:05Z", "delegate": "carol"}), 404, true)
+	check(newRequest("DELETE", "/api/v1/me/away", apitest.BobToken, nil), 404, true)
 	// Nor session activity: internal/app's activity test
 	// exercises it end to end and validates its answers against the document.
 	get("/api/v1/requests/"+prod.ID+"/activity", apitest.AliceToken, 404)

@@ -54,6 +54,7 @@ func commands() map[string]command {
 		"aws-config":  {"print ~/.aws/config profiles (sso_session form) for your active access: aws-config [ID] >> ~/.aws/config", cmdAWSConfig},
 		"eligibility": {"list the accounts and permission sets you may request", cmdEligibility},
 		"whoami":      {"show who the token belongs to", cmdWhoami},
+		"away":        {"approvers away: away --until T --delegate U routes your approvals to U until T | away shows it | away --clear ends it", cmdAway},
 		"wait":        {"wait until a request is active (or --until done)", cmdWait},
 		"policy":      {"policy as code and explain: policy export | plan -f FILE | apply -f FILE | explain --user U --account A --permission-set P", cmdPolicy},
 		"doctor":      {"check the configuration, the database and AWS (instance, account type, each permission)", cmdDoctor},

@@ -346,6 +346,8 @@ func (p *Portal) routes() {
 	m.HandleFunc("POST /profile/tokens", p.authed(p.createToken))
 	m.HandleFunc("POST /profile/timezone", p.authed(p.setZone)) // zone.go
 	m.HandleFunc("POST /profile/tokens/{id}/revoke", p.authed(p.revokeToken))
+	m.HandleFunc("POST /profile/away", p.authed(p.setAway))
+	m.HandleFunc("POST /profile/away/clear", p.authed(p.clearAway))
 	m.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		actor, _ := p.o.Sessions.Actor(r)
 		p.fail(w, r, actor, access.Errorf(access.CodeNotFound, "There is no page at %s.", r.URL.Path))
