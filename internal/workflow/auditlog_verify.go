@@ -18,12 +18,13 @@ func (l *AuditLog) Verify(ctx context.Context, external []access.Checkpoint) (au
 	return VerifyAuditLog(ctx, l.st, audit.VerifyOptions{Trusted: l.trusted, External: external})
 }
 
-// VerifyAs is Verify for an auditor or admin.
+// VerifyAs is VerifyAnchored against the configured anchor sinks, for an
+// auditor or admin.
 func (l *AuditLog) VerifyAs(ctx context.Context, actor access.Actor) (audit.Report, error) {
 	if err := mayAudit(actor); err != nil {
 		return audit.Report{}, err
 	}
-	return l.Verify(ctx, nil)
+	return l.VerifyAnchored(ctx, l.anchors, nil)
 }
 
 // errStopVerify ends a scan at the first problem.
