@@ -30,52 +30,6 @@ func longChain(n int) []access.AuditEntry {
 	return out
 }
 
-// TestVerifyAuditLogWorkers: hashing on several goroutines while the log
-// is read gives the report the single-goroutine verification gives, over
-// many batches, with the first problem in a middle batch, in the last
-// (partial) batch, and with a malformed entry.
-func TestVerifyAuditLogWorkers(t *testing.T) {
-	t.Parallel()
-	const n = 10_000
-	for _, tc := range []struct {
-		name   string
-		tamper func([]access.AuditEntry)
-		seq    int64
-		kind   string
-	}{
-		{"untouched", func([]access.AuditEntry) {}, 0, ""},
-		{"edited in a middle batch", func(l []access.AuditEntry) { l[4999].Event.Details = map[string]string{"comment": "forged"} }, 5000, audit.ProblemEdited},
-		{"edited in the last batch", func(l []access.AuditEntry) { l[n-1].Event.Actor.UserName = "mallory" }, n, audit.ProblemEdited},
-		{"deleted", nil, 3001, audit.ProblemDeleted},
-		{"malformed", func(l []access.AuditEntry) { l[7000].DetailsError = `key "comment" appears twice` }, 7001, audit.ProblemMalformed},
-	} {
-		log := longChain(n)
-		if tc.tamper != nil {
-			tc.tamper(log)
-		} else {
-			log = append(log[:3000:3000], log[3001:]...)
-		}
-		var reps []audit.Report
-		for _, workers := range []int{1, 2, 4} {
-			rep, err := workflow.VerifyAuditLog(t.Context(), &logStore{entries: log}, audit.VerifyOptions{Workers: workers})
-			if err != nil {
-				t.Fatalf("%s, %d workers: %v", tc.name, workers, err)
-			}
-			reps = append(reps, rep)
-		}
-		for i, rep := range reps {
-			switch {
-			case tc.kind == "" && (!rep.OK || rep.Entries != n):
-				t.Errorf("%s (run %d): %+v, want OK over %d entries", tc.name, i, rep, n)
-			case tc.kind != "" && (rep.OK || rep.Problem.Seq != tc.seq || rep.Problem.Kind != tc.kind):
-				t.Errorf("%s (run %d): %+v %+v, want %s at %d", tc.name, i, rep, rep.Problem, tc.kind, tc.seq)
-			case rep.Entries != reps[0].Entries || rep.HeadHash != reps[0].HeadHash:
-				t.Errorf("%s (run %d): %+v differs from the single-goroutine report %+v", tc.name, i, rep, reps[0])
-			}
-		}
-	}
-}
-
 // memSink is an anchor sink in memory that can be read back.
 type memSink struct{ anchors []audit.Anchor }
 
