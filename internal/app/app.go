@@ -177,10 +177,10 @@ func New(ctx context.Context, cfg config.Config, opts Options) (a *App, err erro
 	if a.notif.handler, err = a.notif.interactions(a.svc, log); err != nil {
 		return nil, err
 	}
-	if a.audit, err = newAudit(cfg, a.store, log, true); err != nil {
+	if a.anchors, err = AnchorSinks(ctx, cfg); err != nil {
 		return nil, err
 	}
-	if a.anchors, err = AnchorSinks(ctx, cfg); err != nil {
+	if a.audit, err = newAudit(cfg, a.store, log, true, a.anchors); err != nil {
 		return nil, err
 	}
 	// The job queue last: its workers run the workflow's, the notifications'

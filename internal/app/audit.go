@@ -26,7 +26,7 @@ const DefaultCheckpointInterval = time.Hour
 // generate lets a missing default key be created in data_dir (the server
 // does; one-off commands do not, so a command run from the wrong directory
 // never signs with a stray key).
-func newAudit(cfg config.Config, st store.Store, log *slog.Logger, generate bool) (*workflow.AuditLog, error) {
+func newAudit(cfg config.Config, st store.Store, log *slog.Logger, generate bool, anchors []workflow.AnchorSink) (*workflow.AuditLog, error) {
 	kc := audit.KeyConfig{Inline: cfg.Audit.SigningKey, File: cfg.Audit.SigningKeyFile, DataDir: cfg.DataDir, NoGenerate: !generate}
 	key, err := audit.LoadKey(kc, log)
 	if err != nil {
@@ -40,7 +40,7 @@ func newAudit(cfg config.Config, st store.Store, log *slog.Logger, generate bool
 		}
 		trusted = append(trusted, ed25519.PublicKey(b))
 	}
-	return workflow.NewAuditLog(workflow.AuditLogDeps{Store: st, Key: key, Trusted: trusted, Logger: log})
+	return workflow.NewAuditLog(workflow.AuditLogDeps{Store: st, Key: key, Trusted: trusted, Logger: log, Anchors: anchors})
 }
 
 // Audit is the decision log's use cases (checkpoints, verify, export, prune).
@@ -58,7 +58,7 @@ func OpenAudit(ctx context.Context, cfg config.Config, log *slog.Logger) (svc *w
 		_ = st.Close()
 		return nil, nil, err
 	}
-	if svc, err = newAudit(cfg, st, log, false); err != nil {
+	if svc, err = newAudit(cfg, st, log, false, nil); err != nil { // the commands pass their sinks
 		_ = st.Close()
 		return nil, nil, err
 	}

@@ -61,9 +61,6 @@ type VerifyOptions struct {
 	// file): they catch a truncated or rewritten log even when the stored
 	// checkpoints were deleted with it.
 	External []access.Checkpoint
-	// Workers hash entries in parallel while the log is read (0: one per
-	// CPU; 1: hash in the reading goroutine).
-	Workers int
 }
 
 // Verifier checks the decision log without reading it: the caller feeds it
@@ -143,13 +140,7 @@ func (v *Verifier) Done() bool { return v.rep.Problem != nil }
 // Add checks the next entry of the log, in seq order, and returns the
 // problem it found there, or nil. Once it returned a problem the
 // verification is done and Add returns that problem again.
-func (v *Verifier) Add(en access.AuditEntry) *Problem { return v.AddHashed(en, nil) }
-
-// AddHashed is Add with the entry's hash already computed (h is
-// access.ChainHash(en.PrevHash, en.Seq, en.Event); nil computes it), so
-// that a caller can hash entries on other goroutines while the Verifier
-// checks the chain in order.
-func (v *Verifier) AddHashed(en access.AuditEntry, h []byte) *Problem {
+func (v *Verifier) Add(en access.AuditEntry) *Problem {
 	if v.rep.Problem != nil {
 		return v.rep.Problem
 	}
@@ -165,9 +156,7 @@ func (v *Verifier) AddHashed(en access.AuditEntry, h []byte) *Problem {
 		return v.fail(en.Seq, ProblemMalformed, "entry %d (%s of %s by %s) has malformed details (%s): it was written or edited outside elevate",
 			en.Seq, en.Event.Type, orDash(en.Event.RequestID), orDash(en.Event.Actor.UserName), en.DetailsError)
 	}
-	if h == nil {
-		h = v.x.Hash(en.PrevHash, en.Seq, en.Event)
-	}
+	h := v.x.Hash(en.PrevHash, en.Seq, en.Event)
 	switch {
 	case !access.ChainEqual(h, en.Hash):
 		v.bad = &en

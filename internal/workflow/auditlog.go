@@ -24,6 +24,9 @@ type AuditLogDeps struct {
 	Trusted []ed25519.PublicKey
 	Clock   Clock        // default SystemClock
 	Logger  *slog.Logger // default: the log is discarded
+	// Anchors are the sinks outside the database the auditors'
+	// verification (VerifyAs) reads anchors from. Default none.
+	Anchors []AnchorSink
 }
 
 // AuditLog runs the decision log's use cases: it writes checkpoints,
@@ -36,6 +39,7 @@ type AuditLog struct {
 	trusted []ed25519.PublicKey
 	clock   Clock
 	log     *slog.Logger
+	anchors []AnchorSink
 }
 
 // NewAuditLog returns the decision log's use cases. Store and Key are
@@ -51,7 +55,7 @@ func NewAuditLog(d AuditLogDeps) (*AuditLog, error) {
 		d.Logger = slog.New(slog.DiscardHandler)
 	}
 	ts := append([]ed25519.PublicKey{d.Key.Public().(ed25519.PublicKey)}, d.Trusted...)
-	return &AuditLog{st: d.Store, key: d.Key, trusted: ts, clock: d.Clock, log: d.Logger}, nil
+	return &AuditLog{st: d.Store, key: d.Key, trusted: ts, clock: d.Clock, log: d.Logger, anchors: d.Anchors}, nil
 }
 
 // PublicKey is the public half of the signing key.
