@@ -227,3 +227,36 @@ func TestPortalShowsTicketConditionsAndAttributes(t *testing.T) {
 		t.Errorf("explain: allowed %v, reasons:\n%s", ex.Decision.Allowed, strings.Join(reasons, "\n"))
 	}
 }
+
+// TestTicketRecheckedAtActivation: a ticket that closes between the
+// request and its approval cancels the request when access would start,
+// with the reason; nothing is created in AWS.
+func TestTicketRecheckedAtActivation(t *testing.T) {
+	f := integrationstest.New(t)
+	f.SetIssue(integrationstest.Issue{Key: "OPS-5", Summary: "Migrate the queue", Status: "To Do", Category: "new", Project: "OPS"})
+	env := start(t, func(c *config.Config) {
+		conditionsConfig(f, func(*config.Config) {})(c)
+		c.Policy.Rules = append(c.Policy.Rules, policy.Rule{Name: "approved-ticketed-staging", Users: []string{"alice"}, Accounts: []string{"staging"},
+			PermissionSets: []string{"PowerUserAccess"}, Approvals: 1, ApproverGroups: []string{"approvers"},
+			Require: &policy.Conditions{Ticket: &policy.TicketCondition{System: policy.Jira, Projects: []string{"OPS"}}}})
+	})
+	ctx := context.Background()
+	alice := env.client(t, "alice")
+	req, err := alice.CreateRequest(ctx, client.CreateRequestInput{AccountIDs: []string{"staging"}, PermissionSet: "PowerUserAccess",
+		Duration: time.Hour, Justification: "migrate", Ticket: "OPS-5"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.SetIssue(integrationstest.Issue{Key: "OPS-5", Summary: "Migrate the queue", Status: "Won't Do", Category: "done", Project: "OPS"})
+	if _, err := env.client(t, "bob").Approve(ctx, req.ID, "ok"); err != nil {
+		t.Fatal(err)
+	}
+	r := waitStatus(t, alice, req.ID, client.StatusCancelled)
+	d := eventDetails(t, alice, req.ID, "request.cancelled")
+	if d["reason"] != "ticket_closed" || !strings.Contains(d["comment"], `ticket OPS-5 "Migrate the queue" is Won't Do (category done), which is not open`) {
+		t.Errorf("cancelled %+v with details %v, want the closed ticket named", r, d)
+	}
+	if env.emu.HasAssignment(env.emu.AccountID("staging"), env.emu.PermissionSetARN("PowerUserAccess"), env.emu.UserID("alice")) {
+		t.Fatal("an assignment was created for a request whose ticket closed")
+	}
+}
