@@ -260,3 +260,28 @@ func TestTicketRecheckedAtActivation(t *testing.T) {
 		t.Fatal("an assignment was created for a request whose ticket closed")
 	}
 }
+
+// TestAutoApprovedAccountDoesNotNarrowApprovers: a request over two
+// accounts, one auto-approved for the on-call engineer and one that needs
+// an approver, waits for that account's approvers.
+func TestAutoApprovedAccountDoesNotNarrowApprovers(t *testing.T) {
+	f := integrationstest.New(t)
+	f.SetSchedule("PSCHED1", integrationstest.OnCall{Email: "alice@example.com", Level: 1, End: time.Now().Add(time.Hour)})
+	env := start(t, func(c *config.Config) {
+		conditionsConfig(f, func(*config.Config) {})(c)
+		c.Policy.Rules = append(c.Policy.Rules, policy.Rule{Name: "staging-admin", Users: []string{"alice"}, Accounts: []string{"staging"},
+			PermissionSets: []string{"AdministratorAccess"}, Approvals: 1, ApproverUsers: []string{"carol"}})
+	})
+	req, err := env.client(t, "alice").CreateRequest(context.Background(), client.CreateRequestInput{AccountIDs: []string{"prod", "staging"},
+		PermissionSet: "AdministratorAccess", Duration: time.Hour, Justification: "paged"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var names []string
+	for _, a := range req.Approvers {
+		names = append(names, a.UserName)
+	}
+	if req.Status != client.StatusPending || req.ApprovalsRequired != 1 || strings.Join(names, ",") != "carol" {
+		t.Errorf("request %s with %d approvals from %v, want pending for carol", req.Status, req.ApprovalsRequired, names)
+	}
+}
