@@ -67,15 +67,19 @@ type Grant struct {
 // Request is a request for one permission set on one or more accounts.
 // Times that have not happened yet are nil.
 type Request struct {
-	ID              string           `json:"id"`
-	Status          Status           `json:"status"`
-	Requester       UserRef          `json:"requester"`
-	AccountIDs      []string         `json:"account_ids"`
+	ID         string   `json:"id"`
+	Status     Status   `json:"status"`
+	Requester  UserRef  `json:"requester"`
+	AccountIDs []string `json:"account_ids"`
+	// Accounts are the accounts named (an older server sends none).
+	Accounts        []NamedAccount   `json:"accounts"`
 	PermissionSet   PermissionSetRef `json:"permission_set"`
 	Duration        string           `json:"duration"` // Go form, such as "1h0m0s"
 	DurationSeconds int64            `json:"duration_seconds"`
-	Start           *time.Time       `json:"start"`
-	ActivatedAt     *time.Time       `json:"activated_at"`
+	// DurationText is the duration as people write it: "4h", "1h 30m", "1d".
+	DurationText string     `json:"duration_text"`
+	Start        *time.Time `json:"start"`
+	ActivatedAt  *time.Time `json:"activated_at"`
 	// DriftMissingSince is the earliest DriftMissingSince of its grants:
 	// access was removed in AWS outside elevate while the request is active.
 	DriftMissingSince *time.Time  `json:"drift_missing_since"`
@@ -96,6 +100,42 @@ type Request struct {
 	Extensions        []Extension `json:"extensions"`
 	CreatedAt         time.Time   `json:"created_at"`
 	UpdatedAt         time.Time   `json:"updated_at"`
+	// Use is the "now use it" step for the requester of active access when
+	// the server knows the AWS access portal; nil otherwise.
+	Use *Use `json:"use"`
+}
+
+// NamedAccount is an account of a request with its name.
+type NamedAccount struct {
+	ID   string `json:"id"`
+	Name string `json:"name"` // "" when the directory does not know it
+	Text string `json:"text"` // as people read it: "prod (4444 5555 6666)"
+}
+
+// Use is the "now use it" step of active access: console links (the AWS
+// access portal's shortcut) and ~/.aws/config profiles (sso_session form).
+type Use struct {
+	StartURL   string       `json:"start_url"`
+	SSORegion  string       `json:"sso_region"`
+	SSOSession string       `json:"sso_session"`
+	Consoles   []Console    `json:"consoles"`
+	Profiles   []AWSProfile `json:"profiles"`
+	AWSConfig  string       `json:"aws_config"` // the ready ~/.aws/config text
+}
+
+// Console is the console link of one account.
+type Console struct {
+	AccountID string `json:"account_id"`
+	Account   string `json:"account"` // "prod (4444 5555 6666)"
+	URL       string `json:"url"`
+}
+
+// AWSProfile is one ~/.aws/config profile.
+type AWSProfile struct {
+	Name      string `json:"name"`
+	AccountID string `json:"account_id"`
+	RoleName  string `json:"role_name"`
+	Region    string `json:"region"`
 }
 
 // Length returns how long access lasts once active.

@@ -69,6 +69,8 @@ type harnessOptions struct {
 	databaseURL string
 	// clientID is jobs.client_id of the main config. Default crash-test.
 	clientID string
+	// extra is top-level YAML appended to the configuration.
+	extra string
 }
 
 func newHarness(t *testing.T) *harness {
@@ -126,7 +128,7 @@ policy:
       max_duration: 4h
       approvals: 1
       approver_groups: [approvers]
-%s`, filepath.Join(h.dir, "data"), db, clientID, h.opts.policy, h.opts.rules)
+%s%s`, filepath.Join(h.dir, "data"), db, clientID, h.opts.policy, h.opts.rules, h.opts.extra)
 	path := filepath.Join(h.dir, name)
 	if err := os.WriteFile(path, []byte(cfg), 0o600); err != nil {
 		h.t.Fatal(err)

@@ -43,35 +43,68 @@ func readmeBlock(t *testing.T, readme, marker string) string {
 	return ""
 }
 
+// scratchCopy copies the repository at src into a new temporary directory,
+// leaving out what a newcomer's clone may hold besides the sources: .git,
+// the walkthrough's demo-data and binary, and node_modules.
+func scratchCopy(t *testing.T, src string) string {
+	t.Helper()
+	dst := t.TempDir()
+	err := filepath.WalkDir(src, func(path string, d os.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		rel, _ := filepath.Rel(src, path)
+		if d.IsDir() && (rel == ".git" || d.Name() == "node_modules" || strings.HasPrefix(rel, "demo-data")) ||
+			rel == "elevate" {
+			if d.IsDir() {
+				return filepath.SkipDir
+			}
+			return nil
+		}
+		if d.IsDir() {
+			return os.MkdirAll(filepath.Join(dst, rel), 0o755)
+		}
+		if !d.Type().IsRegular() {
+			return nil
+		}
+		b, err := os.ReadFile(path)
+		if err != nil {
+			return err
+		}
+		return os.WriteFile(filepath.Join(dst, rel), b, 0o644)
+	})
+	if err != nil {
+		t.Fatalf("copy the repository: %v", err)
+	}
+	return dst
+}
+
 // TestREADMEWalkthrough types the README's walkthrough as a new user would:
 // it starts the demo with the README's own command, runs the README's steps
-// unchanged with bash, and checks, through the AWS SDK against the demo's
-// emulator, that alice's assignment appeared in AWS and is gone at the end.
+// with bash, and checks, through the AWS SDK against the demo's emulator,
+// that alice's assignment appeared in AWS and is gone at the end. It runs in
+// a scratch copy of the repository, on free ports (the README's 8080 and 8081
+// become the ports the demo bound), so that it passes whatever the clone
+// holds or runs: a demo-data directory, or the walkthrough's own demo still
+// running.
 func TestREADMEWalkthrough(t *testing.T) {
 	if testing.Short() {
 		t.Skip("the walkthrough takes about a minute and a half; skipped with -short")
 	}
-	root, err := filepath.Abs("../..")
+	repo, err := filepath.Abs("../..")
 	if err != nil {
 		t.Fatal(err)
 	}
+	root := scratchCopy(t, repo)
 	readmeBytes, err := os.ReadFile(filepath.Join(root, "README.md"))
 	if err != nil {
 		t.Fatal(err)
 	}
 	readme := string(readmeBytes)
-	demoCmd := strings.TrimSpace(readmeBlock(t, readme, "walkthrough:demo"))
+	demoCmd := strings.TrimSpace(readmeBlock(t, readme, "walkthrough:demo")) + " --addr 127.0.0.1:0 --aws-addr 127.0.0.1:0"
 	steps := readmeBlock(t, readme, "walkthrough:steps")
 	awsBlock := readmeBlock(t, readme, "walkthrough:aws")
-
 	dataDir := filepath.Join(root, "demo-data")
-	if _, err := os.Stat(dataDir); err == nil {
-		t.Fatalf("%s exists: remove it so that the walkthrough starts from scratch", dataDir)
-	}
-	t.Cleanup(func() {
-		os.RemoveAll(dataDir)
-		os.Remove(filepath.Join(root, "elevate"))
-	})
 	var env []string
 	for _, kv := range os.Environ() {
 		if !strings.HasPrefix(kv, "ELEVATE_") && !strings.HasPrefix(kv, "AWS_") {
@@ -117,16 +150,24 @@ func TestREADMEWalkthrough(t *testing.T) {
 		time.Sleep(100 * time.Millisecond)
 	}
 
-	// Watch the emulator the way an AWS client would.
-	sso := ssoadmin.New(ssoadmin.Options{Region: "us-east-1", BaseEndpoint: awssdk.String("http://127.0.0.1:8081"),
-		Credentials: credentials.NewStaticCredentialsProvider("demo", "demo", "")})
 	var info struct {
+		URL         string `json:"url"`
+		AWSEndpoint string `json:"aws_endpoint"`
 		InstanceARN string `json:"instance_arn"`
 	}
 	b, err := os.ReadFile(filepath.Join(dataDir, "demo.json"))
-	if err != nil || json.Unmarshal(b, &info) != nil {
-		t.Fatalf("demo.json: %v", err)
+	if err != nil || json.Unmarshal(b, &info) != nil || info.URL == "" || info.AWSEndpoint == "" {
+		t.Fatalf("demo.json: %v\n%s", err, b)
 	}
+	ports := strings.NewReplacer("http://127.0.0.1:8080", info.URL, "http://127.0.0.1:8081", info.AWSEndpoint)
+	if steps = ports.Replace(steps); !strings.Contains(steps, info.URL) {
+		t.Fatalf("the README's steps do not use the demo's address http://127.0.0.1:8080:\n%s", steps)
+	}
+	awsBlock = ports.Replace(awsBlock)
+
+	// Watch the emulator the way an AWS client would.
+	sso := ssoadmin.New(ssoadmin.Options{Region: "us-east-1", BaseEndpoint: awssdk.String(info.AWSEndpoint),
+		Credentials: credentials.NewStaticCredentialsProvider("demo", "demo", "")})
 	assigned := func(ctx context.Context) (bool, error) {
 		out, err := sso.ListAccountAssignments(ctx, &ssoadmin.ListAccountAssignmentsInput{InstanceArn: &info.InstanceARN,
 			AccountId: awssdk.String("444455556666"), PermissionSetArn: awssdk.String("arn:aws:sso:::permissionSet/ssoins-faab2179c311b74c/ps-eedced075592dad3")})

@@ -9,6 +9,12 @@ type AuditEntry struct {
 	PrevHash []byte
 	Hash     []byte
 	Event    Event
+	// DetailsError is set, and Event.Details left empty, when the stored
+	// details are not a JSON object of strings with unique keys: elevate
+	// never writes such an entry, so it was written outside elevate. The
+	// verification reports it as tampering of the entry; other readers
+	// refuse it.
+	DetailsError string
 }
 
 // Checkpoint pins the head of the decision log: the entry Seq with hash Hash

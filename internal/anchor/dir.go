@@ -9,6 +9,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 
 	"github.com/elevate/elevate/internal/audit"
@@ -28,7 +29,7 @@ func (d Dir) Publish(_ context.Context, a audit.Anchor) error {
 	if err != nil {
 		return err
 	}
-	name := filepath.Join(d.Path, fmt.Sprintf("anchor-%020d-%d.json", a.Checkpoint.Seq, a.Checkpoint.At.UnixMicro()))
+	name := filepath.Join(d.Path, anchorName(a))
 	f, err := os.OpenFile(name, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600) //nolint:gosec // the path is configuration
 	if err != nil {
 		return fmt.Errorf("anchor %s: %w", name, err)
@@ -45,6 +46,41 @@ func (d Dir) Publish(_ context.Context, a audit.Anchor) error {
 		return fmt.Errorf("anchor %s: %w", name, err)
 	}
 	return nil
+}
+
+// LastSeq is the highest seq in the anchors' file names.
+func (d Dir) LastSeq(_ context.Context) (int64, error) {
+	entries, err := os.ReadDir(d.Path)
+	if errors.Is(err, fs.ErrNotExist) {
+		return 0, nil
+	}
+	if err != nil {
+		return 0, fmt.Errorf("read anchors: %w", err)
+	}
+	var last int64
+	for _, e := range entries {
+		if seq, ok := seqOfName(e.Name()); ok && !e.IsDir() {
+			last = max(last, seq)
+		}
+	}
+	return last, nil
+}
+
+// anchorName is the file name (or object key, after a prefix) of an
+// anchor: its seq, zero-padded so that names sort by seq, and its time.
+func anchorName(a audit.Anchor) string {
+	return fmt.Sprintf("anchor-%020d-%d.json", a.Checkpoint.Seq, a.Checkpoint.At.UnixMicro())
+}
+
+// seqOfName reads the seq of an anchor's name.
+func seqOfName(name string) (int64, bool) {
+	rest, ok := strings.CutPrefix(name, "anchor-")
+	if !ok || !strings.HasSuffix(name, ".json") {
+		return 0, false
+	}
+	digits, _, _ := strings.Cut(rest, "-")
+	seq, err := strconv.ParseInt(digits, 10, 64)
+	return seq, err == nil
 }
 
 // Anchors reads every anchor in the directory. A file that does not decode

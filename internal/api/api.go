@@ -32,7 +32,9 @@ type Requests interface {
 	Eligibility(ctx context.Context, actor access.Actor) ([]workflow.Eligible, error)
 	Submit(ctx context.Context, actor access.Actor, in workflow.SubmitInput) (*access.Request, error)
 	GetRequest(ctx context.Context, actor access.Actor, id string) (*access.Request, error)
-	ListRequests(ctx context.Context, actor access.Actor, in workflow.ListInput) ([]*access.Request, error)
+	PageRequests(ctx context.Context, actor access.Actor, in workflow.ListInput) (workflow.RequestPage, error)
+	// ExportRequests calls fn with every matching request, a page at a time.
+	ExportRequests(ctx context.Context, actor access.Actor, in workflow.ListInput, fn func([]*access.Request) error) error
 	RequestEvents(ctx context.Context, actor access.Actor, id string) ([]access.Event, error)
 	Approve(ctx context.Context, actor access.Actor, id, comment string) (*access.Request, error)
 	Reject(ctx context.Context, actor access.Actor, id, comment string) (*access.Request, error)
@@ -68,6 +70,9 @@ type API struct {
 	notif notificationsRef
 	// sync serves /admin/sync (WithSync, sync.go); nil answers not_found.
 	sync Sync
+	// portalURL and ssoRegion turn on the "now use it" step of active
+	// requests (WithAccessPortal, use.go).
+	portalURL, ssoRegion string
 }
 
 // New returns the API handler. It serves full paths under /api/v1/ (not

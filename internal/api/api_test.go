@@ -316,7 +316,7 @@ func TestCreateRequestValidation(t *testing.T) {
 		msg         string
 	}{
 		{"unknown field", with("acount_ids", []string{"1"}), "", 400, "invalid_argument", `unknown field "acount_ids"`},
-		{"bad duration", with("duration", "x"), "", 400, "invalid_argument", `duration "x" is not a duration such as 1h or 30m`},
+		{"bad duration", with("duration", "x"), "", 400, "invalid_argument", `duration "x" is not a duration such as 1h, 30m or 1d`},
 		{"negative duration", with("duration", "-1h"), "", 400, "invalid_argument", `duration "-1h" is not positive`},
 		{"missing duration", with("duration", nil), "", 400, "invalid_argument", "duration is missing"},
 		{"duration as number", with("duration", 3600), "", 400, "invalid_argument", `field "duration" must be a string, not number`},

@@ -5,11 +5,11 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
-	"strconv"
 	"strings"
 	"time"
 
 	"github.com/elevate/elevate/internal/access"
+	"github.com/elevate/elevate/internal/say"
 	"github.com/elevate/elevate/internal/workflow"
 )
 
@@ -84,18 +84,18 @@ func (b createRequestBody) submitInput() (workflow.SubmitInput, error) {
 	return in, nil
 }
 
-// parseDuration parses a requested duration such as "1h" or "30m" and says
-// clearly what is wrong with a bad one.
+// parseDuration parses a requested duration such as "1h", "30m", "1h 30m"
+// or "1d" and says clearly what is wrong with a bad one.
 func parseDuration(s string) (time.Duration, error) {
 	s = strings.TrimSpace(s)
 	if s == "" {
-		return 0, access.Errorf(access.CodeInvalid, "duration is missing: give one such as 1h or 30m")
+		return 0, access.Errorf(access.CodeInvalid, "duration is missing: give one such as 1h, 30m or 1d")
 	}
-	d, err := time.ParseDuration(s)
+	d, err := say.ParseDuration(strings.TrimPrefix(s, "-"))
 	if err != nil {
-		return 0, access.Errorf(access.CodeInvalid, "duration %q is not a duration such as 1h or 30m", s)
+		return 0, access.Errorf(access.CodeInvalid, "duration %q is not a duration such as 1h, 30m or 1d", s)
 	}
-	if d <= 0 {
+	if d <= 0 || strings.HasPrefix(s, "-") {
 		return 0, access.Errorf(access.CodeInvalid, "duration %q is not positive: give one such as 1h or 30m", s)
 	}
 	return d, nil
@@ -108,54 +108,6 @@ func (a *API) getRequest(w http.ResponseWriter, r *http.Request, actor access.Ac
 		return err
 	}
 	return a.writeRequest(w, r, http.StatusOK, req)
-}
-
-// listRequests serves GET /api/v1/requests?status=a,b&scope=S&limit=N.
-func (a *API) listRequests(w http.ResponseWriter, r *http.Request, actor access.Actor) error {
-	in, err := listInput(r.URL.Query())
-	if err != nil {
-		return err
-	}
-	reqs, err := a.svc.ListRequests(r.Context(), actor, in)
-	if err != nil {
-		return err
-	}
-	names := a.userNames(r.Context(), reqs...)
-	out := requestList{Items: make([]requestJSON, 0, len(reqs))}
-	for _, req := range reqs {
-		out.Items = append(out.Items, toRequest(req, names))
-	}
-	a.writeJSON(w, r, http.StatusOK, out)
-	return nil
-}
-
-// listInput parses the query of GET /api/v1/requests. Unknown parameters are
-// refused, so that a typo does not silently return everything.
-func listInput(q url.Values) (workflow.ListInput, error) {
-	var in workflow.ListInput
-	for k := range q {
-		switch k {
-		case "status", "scope", "limit":
-		default:
-			return in, access.Errorf(access.CodeInvalid, "unknown query parameter %q: use status, scope or limit", k)
-		}
-	}
-	for _, v := range q["status"] {
-		for s := range strings.SplitSeq(v, ",") {
-			if s = strings.TrimSpace(s); s != "" {
-				in.Statuses = append(in.Statuses, access.Status(s))
-			}
-		}
-	}
-	in.Scope = workflow.Scope(strings.TrimSpace(q.Get("scope")))
-	if s := strings.TrimSpace(q.Get("limit")); s != "" {
-		n, err := strconv.Atoi(s)
-		if err != nil {
-			return in, access.Errorf(access.CodeInvalid, "limit %q is not a number: use 1 to 1000", s)
-		}
-		in.Limit = n
-	}
-	return in, nil
 }
 
 // requestEvents serves GET /api/v1/requests/{id}/events.
@@ -219,7 +171,9 @@ func (a *API) writeRequest(w http.ResponseWriter, r *http.Request, status int, r
 	if req == nil {
 		return fmt.Errorf("service returned no request")
 	}
-	a.writeJSON(w, r, status, toRequest(req, a.userNames(r.Context(), req)))
+	out := toRequest(req, a.userNames(r.Context(), req))
+	a.named(r.Context(), &out, req, a.accountNames(r.Context(), req))
+	a.writeJSON(w, r, status, out)
 	return nil
 }
 

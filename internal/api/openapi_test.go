@@ -115,6 +115,8 @@ func TestRoutesMatchOpenAPI(t *testing.T) {
 // the document.
 func TestOpenAPIDescribesResponses(t *testing.T) {
 	_, router := loadDoc(t)
+	// The audit export streams JSON lines: checked as text.
+	openapi3filter.RegisterBodyDecoder("application/jsonl", openapi3filter.PlainBodyDecoder)
 	ta := newTestAPI(t)
 	opts := &openapi3filter.Options{
 		IncludeResponseStatus: true, // every status we answer must be documented
@@ -191,6 +193,8 @@ func TestOpenAPIDescribesResponses(t *testing.T) {
 	get("/api/v1/requests", apitest.AliceToken, 200)
 	get("/api/v1/requests?status=pending,scheduled&scope=mine&limit=10", apitest.AliceToken, 200)
 	get("/api/v1/requests?scope=all", apitest.AliceToken, 403)
+	get("/api/v1/requests?q=prod&requester=alice&account="+apitest.ProdAccount+"&permission_set=admin&since=2020-01-01&until=2100-01-01T00:00:00Z&sort=newest&limit=1", apitest.AliceToken, 200)
+	check(newRequest("GET", "/api/v1/requests?since=yesterday", apitest.AliceToken, nil), 400, false)
 	check(newRequest("GET", "/api/v1/requests?limit=x", apitest.AliceToken, nil), 400, false)
 	get("/api/v1/requests/"+prod.ID, apitest.BobToken, 200)
 	get("/api/v1/requests/req_nope", apitest.BobToken, 404)
@@ -229,6 +233,10 @@ func TestOpenAPIDescribesResponses(t *testing.T) {
 	get("/api/v1/audit/events", apitest.AliceToken, 403)
 	check(newRequest("GET", "/api/v1/audit/events?limit=0", apitest.AuditorToken, nil), 400, false)
 	get("/api/v1/audit/verify", apitest.AuditorToken, 200)
+	get("/api/v1/audit/requests?format=csv&status=pending&since=2020-01-01&q=prod", apitest.AuditorToken, 200)
+	get("/api/v1/audit/requests?account="+apitest.ProdAccount+"&sort=newest", apitest.AuditorToken, 200)
+	get("/api/v1/audit/requests", apitest.AliceToken, 403)
+	check(newRequest("GET", "/api/v1/audit/requests?format=xml", apitest.AuditorToken, nil), 400, false)
 	get("/api/v1/audit/checkpoints", apitest.AuditorToken, 200)
 
 	// The fake serves no policy: the routes answer not_found

@@ -50,6 +50,7 @@ func (a *API) routeTable() []route {
 		{method: http.MethodPut, path: Prefix + "/admin/policy", handle: a.putPolicy},
 		{method: http.MethodPost, path: Prefix + "/admin/policy/plan", handle: a.planPolicy},
 		{method: http.MethodGet, path: Prefix + "/audit/events", handle: a.auditEvents},
+		{method: http.MethodGet, path: Prefix + "/audit/requests", handle: a.auditRequests}, // lists.go
 		{method: http.MethodGet, path: Prefix + "/audit/verify", handle: a.auditVerify},
 		{method: http.MethodGet, path: Prefix + "/audit/checkpoints", handle: a.auditCheckpoints},
 		{method: http.MethodGet, path: Prefix + "/notifications", handle: a.listNotifications},

@@ -4,6 +4,7 @@ import (
 	"time"
 
 	"github.com/elevate/elevate/internal/access"
+	"github.com/elevate/elevate/internal/say"
 	"github.com/elevate/elevate/internal/workflow"
 )
 
@@ -44,15 +45,19 @@ type grantJSON struct {
 }
 
 type requestJSON struct {
-	ID              string           `json:"id"`
-	Status          string           `json:"status"`
-	Requester       userRef          `json:"requester"`
-	AccountIDs      []string         `json:"account_ids"`
-	PermissionSet   permissionSetRef `json:"permission_set"`
-	Duration        string           `json:"duration"`
-	DurationSeconds int64            `json:"duration_seconds"`
-	Start           *time.Time       `json:"start"`
-	ActivatedAt     *time.Time       `json:"activated_at"`
+	ID         string   `json:"id"`
+	Status     string   `json:"status"`
+	Requester  userRef  `json:"requester"`
+	AccountIDs []string `json:"account_ids"`
+	// Accounts are the accounts named (use.go).
+	Accounts        []namedAccountJSON `json:"accounts"`
+	PermissionSet   permissionSetRef   `json:"permission_set"`
+	Duration        string             `json:"duration"`
+	DurationSeconds int64              `json:"duration_seconds"`
+	// DurationText is the duration as people write it: "4h", "1h 30m", "1d".
+	DurationText string     `json:"duration_text"`
+	Start        *time.Time `json:"start"`
+	ActivatedAt  *time.Time `json:"activated_at"`
 	// DriftMissingSince: the earliest drift_missing_since of its grants.
 	DriftMissingSince *time.Time      `json:"drift_missing_since"`
 	EndsAt            *time.Time      `json:"ends_at"`
@@ -72,10 +77,15 @@ type requestJSON struct {
 	Extensions        []extensionJSON `json:"extensions"`
 	CreatedAt         time.Time       `json:"created_at"`
 	UpdatedAt         time.Time       `json:"updated_at"`
+	// Use is the "now use it" step for the requester of active access
+	// when an access portal URL is configured; null otherwise (use.go).
+	Use *useJSON `json:"use"`
 }
 
 type requestList struct {
 	Items []requestJSON `json:"items"`
+	// NextCursor continues the list after this page; empty on the last.
+	NextCursor string `json:"next_cursor,omitempty"`
 }
 
 type meJSON struct {
@@ -198,6 +208,8 @@ func toRequest(r *access.Request, names map[string]string) requestJSON {
 		PermissionSet:     permissionSetRef{ARN: r.PermissionSetARN, Name: r.PermissionSetName},
 		Duration:          r.Duration.String(),
 		DurationSeconds:   seconds(r.Duration),
+		DurationText:      say.Duration(r.Duration),
+		Accounts:          []namedAccountJSON{},
 		Start:             utc(r.StartAt),
 		ActivatedAt:       utc(r.ActivatedAt),
 		DriftMissingSince: utc(r.DriftMissingSince()),

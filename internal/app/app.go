@@ -67,6 +67,7 @@ type App struct {
 	provider *aws.Provider
 	svc      *workflow.Service
 	audit    *workflow.AuditLog
+	anchors  []workflow.AnchorSink // audit.anchors
 	metrics  *metrics.Metrics
 	srv      *server.Server
 	ln       net.Listener
@@ -93,6 +94,20 @@ func New(ctx context.Context, cfg config.Config, opts Options) (a *App, err erro
 			built.close() // a is nil after "return nil, err"
 		}
 	}()
+	opts.NoServe = opts.NoServe || opts.Offline
+	if !opts.NoServe {
+		if a.ln = opts.Listener; a.ln == nil {
+			if a.ln, err = net.Listen("tcp", cfg.Addr); err != nil {
+				return nil, fmt.Errorf("listen on %s: %w", cfg.Addr, err)
+			}
+		}
+		// With no public_url and a port picked by the system (addr :0), the
+		// links in pages and notifications use the port really bound.
+		if _, port, _ := net.SplitHostPort(cfg.Addr); cfg.PublicURL == "" && port == "0" {
+			cfg.PublicURL = a.URL()
+			a.cfg = cfg
+		}
+	}
 	if a.store, _, err = OpenStore(ctx, cfg, log); err != nil {
 		return nil, err
 	}
@@ -113,7 +128,7 @@ func New(ctx context.Context, cfg config.Config, opts Options) (a *App, err erro
 	pcfg.MaxPollInterval, pcfg.CallsPerSecond, pcfg.MaxInFlight = cfg.AWS.MaxPollInterval, cfg.AWS.CallsPerSecond, cfg.AWS.MaxInFlight
 	pcfg.ListPollInterval = cfg.AWS.ListPollInterval
 	pcfg.IdentityStoreCallsPerSecond, pcfg.OrganizationsCallsPerSecond = cfg.AWS.IdentityStoreCallsPerSecond, cfg.AWS.OrganizationsCallsPerSecond
-	opts.NoServe = opts.NoServe || opts.Offline
+	pcfg.SessionDenySCPName = cfg.EndSessions.SCPName
 	var awsCfg awssdk.Config
 	var provider interface {
 		workflow.Provider
@@ -140,6 +155,7 @@ func New(ctx context.Context, cfg config.Config, opts Options) (a *App, err erro
 		if deps.Activity, deps.ActivityOptions, err = newActivitySource(cfg, awsCfg, log); err != nil { // activity.go
 			return nil, err
 		}
+		deps.SessionEnder, deps.SessionDeny = a.provider, sessionDenyOptions(cfg, log) // end_sessions.go
 	}
 	// The on-call and ticket systems rules' conditions read (integrations.go);
 	// without any, every condition is unknown.
@@ -162,6 +178,9 @@ func New(ctx context.Context, cfg config.Config, opts Options) (a *App, err erro
 		return nil, err
 	}
 	if a.audit, err = newAudit(cfg, a.store, log, true); err != nil {
+		return nil, err
+	}
+	if a.anchors, err = AnchorSinks(ctx, cfg); err != nil {
 		return nil, err
 	}
 	// The job queue last: its workers run the workflow's, the notifications'
@@ -188,19 +207,9 @@ func New(ctx context.Context, cfg config.Config, opts Options) (a *App, err erro
 	if err != nil { // Validate refuses it first; this keeps New safe on its own
 		return nil, fmt.Errorf("security.trust_proxy_headers: %w", err)
 	}
-	a.srv = server.New(server.Options{Logger: log, API: api.New(a.svc, log).WithAudit(a.audit).WithNotifications(a.notif.svc).WithSync(a.syncCtl), SlackInteractions: a.notif.handler, Ready: a.ready, Metrics: a.metrics.Handler(),
+	a.srv = server.New(server.Options{Logger: log, API: api.New(a.svc, log).WithAudit(a.audit).WithNotifications(a.notif.svc).WithSync(a.syncCtl).WithAccessPortal(cfg.AWS.AccessPortalURL, cfg.AWS.Region), SlackInteractions: a.notif.handler, Ready: a.ready, Metrics: a.metrics.Handler(),
 		Portal: portal, CrossOriginBypass: web.CrossOriginBypass(),
 		TrustedProxies: trusted, HSTSMaxAge: cfg.Security.HSTSMaxAge, Limits: serverLimits(cfg.Security)})
-	if opts.NoServe {
-		return a, nil
-	}
-	a.ln = opts.Listener
-	if a.ln == nil {
-		a.ln, err = net.Listen("tcp", cfg.Addr)
-		if err != nil {
-			return nil, fmt.Errorf("listen on %s: %w", cfg.Addr, err)
-		}
-	}
 	return a, nil
 }
 
@@ -291,7 +300,7 @@ func (a *App) RunThen(ctx context.Context, onStart func(context.Context) error) 
 	anchorsDone := make(chan struct{})
 	go func() {
 		defer close(anchorsDone)
-		a.audit.RunAnchors(anchorCtx, anchorInterval(a.cfg), AnchorSinks(a.cfg))
+		a.audit.RunAnchors(anchorCtx, anchorInterval(a.cfg), a.anchors)
 	}()
 	serveErr := make(chan error, 1)
 	go func() { serveErr <- a.srv.Serve(ctx, a.ln) }()

@@ -6,7 +6,11 @@ import (
 	"encoding/base64"
 	"fmt"
 	"log/slog"
+	"os"
 	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
 
 	"github.com/elevate/elevate/internal/anchor"
 	"github.com/elevate/elevate/internal/audit"
@@ -78,11 +82,51 @@ func anchorInterval(cfg config.Config) time.Duration {
 }
 
 // AnchorSinks returns the configured sinks that keep the decision log's
-// anchors outside the database (audit.anchors); none: the log is unanchored.
-func AnchorSinks(cfg config.Config) []workflow.AnchorSink {
+// anchors outside the database (audit.anchors); none: the log is
+// unanchored. The S3 sink uses the standard AWS chain for credentials, with
+// audit.anchors.s3.region and endpoint overriding it.
+func AnchorSinks(ctx context.Context, cfg config.Config) ([]workflow.AnchorSink, error) {
 	var sinks []workflow.AnchorSink
-	if d := cfg.Audit.Anchors.Directory; d != "" {
+	ac := cfg.Audit.Anchors
+	if d := ac.Directory; d != "" {
 		sinks = append(sinks, anchor.Dir{Path: d})
 	}
-	return sinks
+	if s := ac.S3; s.Bucket != "" {
+		region := s.Region
+		if region == "" {
+			region = cfg.AWS.Region
+		}
+		awsCfg, err := loadAWSConfig(ctx, region)
+		if err != nil {
+			return nil, fmt.Errorf("audit.anchors.s3: %w", err)
+		}
+		// S3-compatible stores and the emulator are addressed path-style
+		// (http://host/bucket/key): their host names carry no bucket.
+		pathStyle := s.Endpoint != "" || os.Getenv("AWS_ENDPOINT_URL_S3") != "" || os.Getenv("AWS_ENDPOINT_URL") != ""
+		client := s3.NewFromConfig(awsCfg, func(o *s3.Options) {
+			if s.Endpoint != "" {
+				o.BaseEndpoint = aws.String(s.Endpoint)
+			}
+			o.UsePathStyle = pathStyle
+		})
+		days := s.RetentionDays
+		if days == 0 {
+			days = DefaultAnchorRetentionDays
+		}
+		prefix := s.Prefix
+		if prefix == "" {
+			prefix = DefaultAnchorPrefix
+		}
+		sinks = append(sinks, anchor.S3{Client: client, Bucket: s.Bucket, Prefix: prefix, Retention: time.Duration(days) * 24 * time.Hour})
+	}
+	if u := ac.WebhookURL; u != "" {
+		sinks = append(sinks, anchor.Webhook{URL: u, Secret: cfg.Notify.Webhook.Secret})
+	}
+	return sinks, nil
 }
+
+// Defaults of audit.anchors.s3.
+const (
+	DefaultAnchorRetentionDays = 400
+	DefaultAnchorPrefix        = "elevate/audit-anchors/"
+)

@@ -60,6 +60,7 @@ var apiMatrix = map[string]cell{
 	"POST /api/v1/admin/policy/plan":     {path: "/api/v1/admin/policy/plan", status: [7]int{401, 400, 400, 400, 400, 400, 401}},
 	"GET /api/v1/audit/events":           {path: "/api/v1/audit/events", status: [7]int{401, 403, 403, 403, 200, 200, 401}},
 	"GET /api/v1/audit/verify":           {path: "/api/v1/audit/verify", status: [7]int{401, 403, 403, 403, 200, 200, 401}},
+	"GET /api/v1/audit/requests":         {path: "/api/v1/audit/requests?format=csv", status: [7]int{401, 403, 403, 403, 200, 200, 401}},
 	"GET /api/v1/audit/checkpoints":      {path: "/api/v1/audit/checkpoints", status: [7]int{401, 403, 403, 403, 200, 200, 401}},
 	"GET /api/v1/notifications":          {path: "/api/v1/notifications", status: [7]int{401, 200, 200, 200, 200, 200, 401}},
 	"GET /api/v1/admin/notifications":    {path: "/api/v1/admin/notifications", status: [7]int{401, 403, 403, 403, 403, 200, 401}},
@@ -102,11 +103,13 @@ var serverMatrix = map[string]cell{
 	"GET /active":                      {path: "/active", status: [7]int{303, 200, 200, 200, 200, 200, 303}},
 	"GET /audit":                       {path: "/audit", status: [7]int{303, 403, 403, 403, 200, 200, 303}},
 	"GET /audit/requests.csv":          {path: "/audit/requests.csv", status: [7]int{303, 403, 403, 403, 200, 200, 303}},
+	"GET /audit/requests.jsonl":        {path: "/audit/requests.jsonl", status: [7]int{303, 403, 403, 403, 200, 200, 303}},
 	"GET /audit/log.csv":               {path: "/audit/log.csv", status: [7]int{303, 403, 403, 403, 200, 200, 303}},
 	"GET /admin":                       {path: "/admin", status: [7]int{303, 403, 403, 403, 403, 200, 303}},
 	"GET /profile":                     {path: "/profile", status: [7]int{303, 200, 200, 200, 200, 200, 303}},
 	"POST /profile/tokens":             {path: "/profile/tokens", form: url.Values{"name": {"matrix"}, "expires_days": {"1"}}, status: [7]int{401, 200, 200, 200, 200, 200, 401}},
 	"POST /profile/tokens/{id}/revoke": {path: "/profile/tokens/tok_nope/revoke", status: [7]int{401, 404, 404, 404, 404, 404, 401}},
+	"POST /profile/timezone":           {path: "/profile/timezone", form: url.Values{"tz": {"Europe/Berlin"}}, status: [7]int{401, 303, 303, 303, 303, 303, 401}},
 	"GET /admin/policy":                {path: "/admin/policy", status: [7]int{303, 403, 403, 403, 403, 200, 303}},
 	"POST /admin/policy/plan":          {path: "/admin/policy/plan", status: [7]int{401, 403, 403, 403, 403, 400, 401}},
 	"POST /admin/policy/apply":         {path: "/admin/policy/apply", status: [7]int{401, 403, 403, 403, 403, 400, 401}},
@@ -118,7 +121,7 @@ var serverMatrix = map[string]cell{
 // conditionalRoutes are served only when configured (OIDC, SAML, Slack);
 // their authorization is their signature or IdP check, tested with them.
 var conditionalRoutes = []string{"GET /auth/oidc/login", "GET /auth/oidc/callback", "GET /auth/saml/login", "POST /auth/saml/acs",
-	"GET /auth/saml/metadata", "POST /slack/interactions"}
+	"GET /auth/saml/metadata", "POST /slack/interactions", "POST /slack/commands", "POST /slack/events"}
 
 // TestAuthorizationMatrix calls every route the running app serves (the
 // live route table, app.Routes) as every role and checks the exact status.

@@ -13,6 +13,7 @@ import (
 	"github.com/elevate/elevate/internal/notify"
 	"github.com/elevate/elevate/internal/notify/email"
 	"github.com/elevate/elevate/internal/notify/slack"
+	"github.com/elevate/elevate/internal/notify/teams"
 	"github.com/elevate/elevate/internal/notify/webhook"
 	"github.com/elevate/elevate/internal/store"
 	"github.com/elevate/elevate/internal/workflow"
@@ -24,6 +25,8 @@ type notifications struct {
 	svc     *workflow.Notifications
 	slack   *slack.Client
 	handler http.Handler
+	// publicURL is the portal's URL, for links from Slack's views.
+	publicURL string
 }
 
 // newNotifications builds the notification channels the configuration turns on.
@@ -31,8 +34,9 @@ func newNotifications(cfg config.Config, st store.Store, m *metrics.Metrics, clo
 	n := cfg.Notify
 	d := workflow.NotificationsDeps{Store: st, Observer: m, Logger: log, Clock: clock,
 		Config: notify.Config{PublicURL: cfg.URL(), AdminsGroup: cfg.Policy.AdminsGroup, AuditorsGroup: cfg.Policy.AuditorsGroup, WarnBefore: n.WarnBefore,
-			Log: n.Log, PortalApprovalPermissionSets: n.Slack.PortalApprovalPermissionSets}}
-	out := &notifications{}
+			Log: n.Log, PortalApprovalPermissionSets: n.Slack.PortalApprovalPermissionSets,
+			AccessPortalURL: cfg.AWS.AccessPortalURL, SSORegion: cfg.AWS.Region}}
+	out := &notifications{publicURL: cfg.URL()}
 	if n.Slack.BotToken != "" {
 		c, err := slack.New(slack.Config{BotToken: n.Slack.BotToken, SigningSecret: n.Slack.SigningSecret,
 			AuditChannel: n.Slack.AuditChannel, APIURL: n.Slack.APIURL})
@@ -68,6 +72,19 @@ func newNotifications(cfg config.Config, st store.Store, m *metrics.Metrics, clo
 		}
 		d.Webhook = s
 	}
+	if n.Teams.Channels != "" {
+		chs, err := teams.ParseChannels(n.Teams.Channels, n.Teams.AllRequests)
+		if err != nil {
+			return nil, fmt.Errorf("notify.teams: %w", err)
+		}
+		c, err := teams.New(teams.Config{Channels: chs})
+		if err != nil {
+			return nil, fmt.Errorf("notify.teams: %w", err)
+		}
+		d.Teams = c
+	} else if len(n.Teams.AllRequests) > 0 {
+		return nil, fmt.Errorf("notify.teams.all_requests names channels but ELEVATE_NOTIFY_TEAMS_CHANNELS configures none")
+	}
 	svc, err := workflow.NewNotifications(d)
 	if err != nil {
 		return nil, err
@@ -77,13 +94,14 @@ func newNotifications(cfg config.Config, st store.Store, m *metrics.Metrics, clo
 	return out, nil
 }
 
-// interactions is the Slack interaction endpoint, or nil when Slack or its
+// interactions is the Slack endpoint (interactions, the /elevate command
+// and the App Home's events), or nil when Slack or its
 // signing secret is not configured.
 func (n *notifications) interactions(wf *workflow.Service, log *slog.Logger) (http.Handler, error) {
 	if n.slack == nil || n.svc == nil {
 		return nil, nil
 	}
-	h, err := slack.NewInteractions(n.slack, wf, n.svc.PortalOnly, log, nil)
+	h, err := slack.NewInteractionsWithRequests(n.slack, slackRequests{wf}, n.svc.PortalOnly, log, nil, slack.AskConfig{PublicURL: n.publicURL})
 	if err != nil {
 		log.Warn("Slack approvals are off: set ELEVATE_SLACK_SIGNING_SECRET to turn them on", "reason", err.Error())
 		return nil, nil

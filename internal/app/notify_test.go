@@ -50,7 +50,7 @@ func newFakeSlack(t *testing.T) *fakeSlack {
 }
 
 func slackUser(name string) map[string]any {
-	return map[string]any{"id": "U_" + name, "name": name, "profile": map[string]any{"email": name + "@example.com"}}
+	return map[string]any{"id": "U_" + name, "name": name, "is_email_confirmed": true, "profile": map[string]any{"email": name + "@example.com"}}
 }
 
 func (f *fakeSlack) serve(w http.ResponseWriter, r *http.Request) {

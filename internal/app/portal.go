@@ -40,7 +40,7 @@ func (a *App) newPortal(opts Options) (*web.Portal, error) {
 	sessions := auth.NewSessions(a.svc, access.SessionTimeouts{Idle: cfg.Auth.SessionIdleTimeout, Absolute: cfg.Auth.SessionAbsoluteTimeout}, a.log).
 		LimitPerUser(signInPerUser(cfg.Security)).WithPublicURL(root)
 	wo := web.Options{Service: a.svc, Audit: a.audit, Sessions: sessions, DemoUsers: opts.DemoUsers, Logger: a.log,
-		PolicyManagedAsCode: cfg.Policy.ManagedAsCode}
+		PolicyManagedAsCode: cfg.Policy.ManagedAsCode, AccessPortalURL: cfg.AWS.AccessPortalURL, SSORegion: cfg.AWS.Region}
 	if cfg.Auth.SignInLinks {
 		wo.SignInLinks = a.svc
 	}

@@ -29,12 +29,12 @@ func signInPerUser(s config.Security) *ratelimit.Limiter {
 }
 
 // Routes lists every route the app's server serves: its own (/healthz,
-// /readyz, /metrics, /slack/interactions when Slack is on), the API's and
+// /readyz, /metrics, the Slack routes when Slack is on), the API's and
 // the portal's, as ServeMux patterns.
 func (a *App) Routes() []string {
 	out := []string{"GET /healthz", "GET /readyz", "GET /metrics"}
 	if a.notif != nil && a.notif.handler != nil {
-		out = append(out, "POST /slack/interactions")
+		out = append(out, server.SlackRoutes...)
 	}
 	out = append(out, api.Routes()...)
 	if a.portal != nil {

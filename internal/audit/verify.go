@@ -17,6 +17,7 @@ const (
 	ProblemTruncated  = "truncated"  // entries are missing from the end (seen against a checkpoint)
 	ProblemRewritten  = "rewritten"  // the chain is consistent but differs from a signed checkpoint
 	ProblemCheckpoint = "checkpoint" // a checkpoint's signature is bad or by an unknown key
+	ProblemMalformed  = "malformed"  // an entry's stored details are not a JSON object of strings with unique keys
 )
 
 // Problem is the first bad place a Verifier found.
@@ -43,6 +44,12 @@ type Report struct {
 	Anchored    bool  `json:"anchored"`
 	AnchoredSeq int64 `json:"anchored_seq"`
 	Unanchored  int64 `json:"unanchored"`
+	// UnreadableSinks are configured sinks verify can't read anchors
+	// back from (a webhook): they protect nothing verify can check.
+	UnreadableSinks []string `json:"unreadable_sinks,omitempty"`
+	// Error says why the log could not be verified at all (the database
+	// or an anchor sink could not be read); OK is then false.
+	Error string `json:"error,omitempty"`
 }
 
 // VerifyOptions tune a verification.
@@ -54,6 +61,9 @@ type VerifyOptions struct {
 	// file): they catch a truncated or rewritten log even when the stored
 	// checkpoints were deleted with it.
 	External []access.Checkpoint
+	// Workers hash entries in parallel while the log is read (0: one per
+	// CPU; 1: hash in the reading goroutine).
+	Workers int
 }
 
 // Verifier checks the decision log without reading it: the caller feeds it
@@ -133,7 +143,13 @@ func (v *Verifier) Done() bool { return v.rep.Problem != nil }
 // Add checks the next entry of the log, in seq order, and returns the
 // problem it found there, or nil. Once it returned a problem the
 // verification is done and Add returns that problem again.
-func (v *Verifier) Add(en access.AuditEntry) *Problem {
+func (v *Verifier) Add(en access.AuditEntry) *Problem { return v.AddHashed(en, nil) }
+
+// AddHashed is Add with the entry's hash already computed (h is
+// access.ChainHash(en.PrevHash, en.Seq, en.Event); nil computes it), so
+// that a caller can hash entries on other goroutines while the Verifier
+// checks the chain in order.
+func (v *Verifier) AddHashed(en access.AuditEntry, h []byte) *Problem {
 	if v.rep.Problem != nil {
 		return v.rep.Problem
 	}
@@ -143,7 +159,15 @@ func (v *Verifier) Add(en access.AuditEntry) *Problem {
 			return v.fail(en.Seq, ProblemReordered, "entry %d is older than the pruning checkpoint at seq %d", en.Seq, v.baseSeq)
 		}
 	}
-	h := v.x.Hash(en.PrevHash, en.Seq, en.Event)
+	if en.DetailsError != "" {
+		// elevate never writes such details: the entry was written or
+		// edited outside it, whatever its hash says.
+		return v.fail(en.Seq, ProblemMalformed, "entry %d (%s of %s by %s) has malformed details (%s): it was written or edited outside elevate",
+			en.Seq, en.Event.Type, orDash(en.Event.RequestID), orDash(en.Event.Actor.UserName), en.DetailsError)
+	}
+	if h == nil {
+		h = v.x.Hash(en.PrevHash, en.Seq, en.Event)
+	}
 	switch {
 	case !access.ChainEqual(h, en.Hash):
 		v.bad = &en

@@ -126,3 +126,13 @@ func TestVerifierCheckpointProblems(t *testing.T) {
 		t.Errorf("Add after the problem = %v; want the same problem and no second look", p)
 	}
 }
+
+// TestVerifierMalformedDetails: an entry whose stored details did not
+// decode (DetailsError) is tampering of that entry, even where its hash
+// would match the details as decoded.
+func TestVerifierMalformedDetails(t *testing.T) {
+	t.Parallel()
+	log := chain(5, verifyT0)
+	log[2].DetailsError = `key "justification" appears twice`
+	wantProblem(t, verify(nil, audit.VerifyOptions{}, log), 3, audit.ProblemMalformed, `appears twice`)
+}

@@ -160,6 +160,48 @@ func IAMPolicyDocument(instanceARN, identityStoreID string) PolicyDocument {
 					"administrator account, which cannot manage the management account at all.",
 			},
 			{
+				Sid:    "OptionalEndSessionsSCP",
+				Effect: "Allow",
+				Action: []string{
+					"organizations:AttachPolicy",
+					"organizations:CreatePolicy",
+					"organizations:DescribePolicy",
+					"organizations:UpdatePolicy",
+				},
+				Resource: []string{
+					arn("organizations::*:policy/o-*/service_control_policy/*"),
+					arn("organizations::*:account/o-*/*"),
+				},
+				Optional: true,
+				Comment: "Only with end_sessions.mechanism: scp (from the management account or a delegated administrator for " +
+					"Organizations policies): elevate creates one service control policy (end_sessions.scp_name), rewrites it " +
+					"and attaches it to the accounts where it ends sessions.",
+			},
+			{
+				Sid:      "OptionalEndSessionsSCPList",
+				Effect:   "Allow",
+				Action:   []string{"organizations:ListPolicies"},
+				Resource: []string{"*"},
+				Optional: true,
+				Comment:  "Only with end_sessions.mechanism: scp, to find elevate's policy by name. ListPolicies supports no resource-level permissions.",
+			},
+			{
+				Sid:    "OptionalEndSessionsInline",
+				Effect: "Allow",
+				Action: []string{
+					"sso:DeleteInlinePolicyFromPermissionSet",
+					"sso:DescribePermissionSetProvisioningStatus",
+					"sso:GetInlinePolicyForPermissionSet",
+					"sso:ProvisionPermissionSet",
+					"sso:PutInlinePolicyToPermissionSet",
+				},
+				Resource: []string{instance, permissionSets, accounts},
+				Optional: true,
+				Comment: "Only when rules end open sessions (end_sessions) with the inline mechanism, or as the SCP's fallback: " +
+					"elevate adds its statements to the permission set's inline policy, keeping the operator's, and provisions " +
+					"the permission set to the account.",
+			},
+			{
 				Sid:    "OptionalAuditRead",
 				Effect: "Allow",
 				Action: []string{

@@ -86,6 +86,9 @@ type Config struct {
 	IdentityStoreCallsPerSecond float64
 	// OrganizationsCallsPerSecond limits organizations calls. Default 10.
 	OrganizationsCallsPerSecond float64
+	// SessionDenySCPName is the name of the service control policy elevate
+	// owns for ending revoked users' sessions. Default elevate-end-sessions.
+	SessionDenySCPName string
 	// HTTPClient replaces the SDK's HTTP client (tests). Default: the SDK's.
 	HTTPClient awssdk.HTTPClient
 	// Logger receives the provider's logs. Default: discard.
@@ -141,6 +144,9 @@ func (c Config) withDefaults() (Config, error) {
 	if c.Logger == nil {
 		c.Logger = slog.New(slog.DiscardHandler)
 	}
+	if c.SessionDenySCPName == "" {
+		c.SessionDenySCPName = DefaultSessionDenySCPName
+	}
 	return c, nil
 }
 
@@ -154,6 +160,11 @@ type ssoAdminAPI interface {
 	DescribeAccountAssignmentCreationStatus(ctx context.Context, in *ssoadmin.DescribeAccountAssignmentCreationStatusInput, optFns ...func(*ssoadmin.Options)) (*ssoadmin.DescribeAccountAssignmentCreationStatusOutput, error)
 	DescribeAccountAssignmentDeletionStatus(ctx context.Context, in *ssoadmin.DescribeAccountAssignmentDeletionStatusInput, optFns ...func(*ssoadmin.Options)) (*ssoadmin.DescribeAccountAssignmentDeletionStatusOutput, error)
 	DescribePermissionSet(ctx context.Context, in *ssoadmin.DescribePermissionSetInput, optFns ...func(*ssoadmin.Options)) (*ssoadmin.DescribePermissionSetOutput, error)
+	GetInlinePolicyForPermissionSet(ctx context.Context, in *ssoadmin.GetInlinePolicyForPermissionSetInput, optFns ...func(*ssoadmin.Options)) (*ssoadmin.GetInlinePolicyForPermissionSetOutput, error)
+	PutInlinePolicyToPermissionSet(ctx context.Context, in *ssoadmin.PutInlinePolicyToPermissionSetInput, optFns ...func(*ssoadmin.Options)) (*ssoadmin.PutInlinePolicyToPermissionSetOutput, error)
+	DeleteInlinePolicyFromPermissionSet(ctx context.Context, in *ssoadmin.DeleteInlinePolicyFromPermissionSetInput, optFns ...func(*ssoadmin.Options)) (*ssoadmin.DeleteInlinePolicyFromPermissionSetOutput, error)
+	ProvisionPermissionSet(ctx context.Context, in *ssoadmin.ProvisionPermissionSetInput, optFns ...func(*ssoadmin.Options)) (*ssoadmin.ProvisionPermissionSetOutput, error)
+	DescribePermissionSetProvisioningStatus(ctx context.Context, in *ssoadmin.DescribePermissionSetProvisioningStatusInput, optFns ...func(*ssoadmin.Options)) (*ssoadmin.DescribePermissionSetProvisioningStatusOutput, error)
 	ssoadmin.ListAccountAssignmentCreationStatusAPIClient
 	ssoadmin.ListAccountAssignmentDeletionStatusAPIClient
 	ssoadmin.ListAccountAssignmentsAPIClient
@@ -176,6 +187,12 @@ type organizationsAPI interface {
 	organizations.ListAccountsForParentAPIClient
 	organizations.ListAccountsAPIClient
 	DescribeOrganization(ctx context.Context, in *organizations.DescribeOrganizationInput, optFns ...func(*organizations.Options)) (*organizations.DescribeOrganizationOutput, error)
+	// The session-ending service control policy (sessiondeny.go).
+	organizations.ListPoliciesAPIClient
+	CreatePolicy(ctx context.Context, in *organizations.CreatePolicyInput, optFns ...func(*organizations.Options)) (*organizations.CreatePolicyOutput, error)
+	UpdatePolicy(ctx context.Context, in *organizations.UpdatePolicyInput, optFns ...func(*organizations.Options)) (*organizations.UpdatePolicyOutput, error)
+	DescribePolicy(ctx context.Context, in *organizations.DescribePolicyInput, optFns ...func(*organizations.Options)) (*organizations.DescribePolicyOutput, error)
+	AttachPolicy(ctx context.Context, in *organizations.AttachPolicyInput, optFns ...func(*organizations.Options)) (*organizations.AttachPolicyOutput, error)
 }
 
 // stsAPI is the part of the sts client the provider uses (Doctor only).
@@ -207,6 +224,9 @@ type Provider struct {
 	ops     *operations
 	pollers [2]*poller // by opKind
 	stats   *stats
+
+	scpName string   // the session-ending SCP's name
+	scp     scpCache // its id and attachments
 }
 
 // New loads the AWS configuration from the SDK's standard chain
@@ -301,6 +321,7 @@ func newProvider(cfg Config, sso ssoAdminAPI, ids identityStoreAPI, org organiza
 		slots:            newSlotQueue(cfg.MaxInFlight),
 		ops:              newOperations(),
 		stats:            st,
+		scpName:          cfg.SessionDenySCPName,
 	}
 	p.pollers[kindCreate] = newPoller(p, kindCreate)
 	p.pollers[kindDelete] = newPoller(p, kindDelete)

@@ -7,6 +7,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"testing"
 	"time"
 )
@@ -105,6 +106,28 @@ func TestAWSCLI(t *testing.T) {
 		org, _ := out["Organization"].(map[string]any)
 		if str(org["MasterAccountId"]) != "111122223333" || str(org["FeatureSet"]) != "ALL" {
 			t.Errorf("output = %v", out)
+		}
+	})
+	t.Run("s3api object lock", func(t *testing.T) {
+		run(t, "s3api", "create-bucket", "--bucket", "cli-anchors", "--object-lock-enabled-for-bucket")
+		file := filepath.Join(home, "anchor.json")
+		if err := os.WriteFile(file, []byte(`{"anchor":"cli"}`), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		until := newFakeClock().Now().Add(48 * time.Hour).Format(time.RFC3339)
+		out := run(t, "s3api", "put-object", "--bucket", "cli-anchors", "--key", "elevate/anchor-1.json", "--body", file,
+			"--object-lock-mode", "COMPLIANCE", "--object-lock-retain-until-date", until, "--checksum-algorithm", "SHA256")
+		if str(out["VersionId"]) == "" || str(out["ChecksumSHA256"]) == "" {
+			t.Errorf("put-object output = %v", out)
+		}
+		out = run(t, "s3api", "list-objects-v2", "--bucket", "cli-anchors", "--prefix", "elevate/")
+		contents, _ := out["Contents"].([]any)
+		if len(contents) != 1 || str(contents[0].(map[string]any)["Key"]) != "elevate/anchor-1.json" {
+			t.Errorf("list-objects-v2 output = %v", out)
+		}
+		vs := emu.S3ObjectVersions("cli-anchors", "elevate/anchor-1.json")
+		if len(vs) != 1 || string(vs[0].Body) != `{"anchor":"cli"}` || vs[0].LockMode != "COMPLIANCE" {
+			t.Errorf("stored versions = %+v", vs)
 		}
 	})
 	t.Run("validation error", func(t *testing.T) {

@@ -142,6 +142,10 @@ type Emulator struct {
 	calls       map[string]int  // by X-Amz-Target
 	memberIdx   membershipIndex // memberships by group, for ListGroupMemberships
 	trail       trailState      // CloudTrail events and queries (trail.go)
+	orgPolicies orgPolicies     // service control policies (organizations_policy.go)
+	inline      inlineState     // permission sets' inline policies and sessions (ssoadmin_inline.go)
+	s3          s3State         // buckets and objects (s3.go)
+	s3ops       map[string]*s3Operation
 }
 
 // New builds an Emulator from a seed. It fails if the seed is inconsistent
@@ -219,6 +223,7 @@ func New(seed Seed, opts Options) (*Emulator, error) {
 		return nil, fmt.Errorf("awsemu: CallerAccountID %s is not an account of the organization", e.caller)
 	}
 	e.ops = e.operations()
+	e.s3ops = e.s3Operations()
 	return e, nil
 }
 

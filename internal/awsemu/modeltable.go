@@ -7,8 +7,26 @@ package awsemu
 // genService is one AWS service model.
 type genService struct {
 	Dir          string // model directory, e.g. "sso-admin"
-	TargetPrefix string // X-Amz-Target prefix
+	TargetPrefix string // X-Amz-Target prefix (awsJson services)
+	Protocol     string // "rest-xml" for REST services, "" for awsJson
 	APIVersion   string
+}
+
+// genRESTOperation is one implemented operation of a REST service.
+type genRESTOperation struct {
+	Service string // model directory
+	Name    string
+	Method  string   // HTTP method
+	URI     string   // request URI template, e.g. /{Bucket}/{Key+}
+	Input   string   // key of the input shape in genShapes
+	Errors  []string // modeled error shapes
+}
+
+// genBinding says where a REST operation's input member is in the request.
+type genBinding struct {
+	Member   string
+	Location string // uri, querystring, header, headers (a name prefix) or body
+	Name     string // the URI label, query parameter, header or header prefix
 }
 
 // genOperation is one implemented operation.

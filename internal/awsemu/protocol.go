@@ -121,6 +121,11 @@ func (e *Emulator) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		e.serveSTS(w, r, reqID)
 		return
 	}
+	if isS3(r) { // REST-XML (s3.go)
+		w.Header().Del("x-amzn-RequestId")
+		e.serveS3(w, r)
+		return
+	}
 	target := r.Header.Get("X-Amz-Target")
 	op := e.ops[target]
 
@@ -264,6 +269,11 @@ func (e *Emulator) operations() map[string]*operation {
 			"ListAccountAssignmentsForPrincipal":      e.listAccountAssignmentsForPrincipal,
 			"ListPermissionSetsProvisionedToAccount":  e.listPermissionSetsProvisionedToAccount,
 			"ListAccountsForProvisionedPermissionSet": e.listAccountsForProvisionedPermissionSet,
+			"PutInlinePolicyToPermissionSet":          e.putInlinePolicy,
+			"GetInlinePolicyForPermissionSet":         e.getInlinePolicy,
+			"DeleteInlinePolicyFromPermissionSet":     e.deleteInlinePolicy,
+			"ProvisionPermissionSet":                  e.provisionPermissionSet,
+			"DescribePermissionSetProvisioningStatus": e.describePSProvisioningStatus,
 		},
 		ids: {
 			"ListUsers":                     e.listUsers,
@@ -287,6 +297,12 @@ func (e *Emulator) operations() map[string]*operation {
 			"ListAccountsForParent":            e.listAccountsForParent,
 			"DescribeAccount":                  e.describeAccount,
 			"ListParents":                      e.listParents,
+			"CreatePolicy":                     e.createPolicy,
+			"UpdatePolicy":                     e.updatePolicy,
+			"DescribePolicy":                   e.describePolicy,
+			"AttachPolicy":                     e.attachPolicy,
+			"ListPolicies":                     e.listPolicies,
+			"ListPoliciesForTarget":            e.listPoliciesForTarget,
 		},
 	}
 	inputs := inputShapes()

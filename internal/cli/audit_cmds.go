@@ -32,42 +32,62 @@ func cmdAudit(ctx context.Context, env *Env, args []string) error {
 	f.register(fs, env)
 	var run func(svc *workflow.AuditLog) error
 	var sinks []workflow.AnchorSink // audit.anchors, set once the configuration is read
+	// failed reports an error that stops the command before run (verify
+	// --json prints a report then too).
+	failed := func(err error) error { return err }
 	switch sub {
 	case "verify":
 		var cpFiles multiFlag
 		fs.Var(&cpFiles, "checkpoint", "an exported checkpoint file (JSON) to verify against; repeatable")
 		asJSON := fs.Bool("json", false, "print the report as JSON")
 		strict := fs.Bool("strict", false, "fail (exit status 1) when any entry is not covered by an anchor outside the database")
+		// printJSON prints rep with --json: a report in every case, so
+		// that a script reading it never mistakes a failure for an empty
+		// answer.
+		printJSON := func(rep audit.Report, err error) error {
+			if !*asJSON {
+				return err
+			}
+			if err != nil {
+				rep = audit.Report{Anchored: len(sinks) > 0, Error: err.Error()}
+			}
+			enc := json.NewEncoder(env.Stdout)
+			enc.SetIndent("", "  ")
+			if perr := enc.Encode(rep); perr != nil {
+				return errors.Join(err, fmt.Errorf("print report: %w", perr))
+			}
+			return err
+		}
+		failed = func(err error) error { return printJSON(audit.Report{}, err) }
 		run = func(svc *workflow.AuditLog) error {
 			var ext []access.Checkpoint
 			for _, p := range cpFiles {
 				cps, err := audit.ReadCheckpointFile(p)
 				if err != nil {
-					return err
+					return failed(err)
 				}
 				ext = append(ext, cps...)
 			}
 			rep, err := svc.VerifyAnchored(ctx, sinks, ext)
-			if err != nil {
+			if err := printJSON(rep, err); err != nil {
 				return err
 			}
-			if *asJSON {
-				enc := json.NewEncoder(env.Stdout)
-				enc.SetIndent("", "  ")
-				if err := enc.Encode(rep); err != nil {
-					return fmt.Errorf("print report: %w", err)
-				}
-			} else if rep.OK {
+			switch {
+			case *asJSON:
+			case rep.OK:
 				fmt.Fprintf(env.Stdout, "ok: %s (seq %d to %d), head %s, %s verified\n",
 					access.Plural(int(rep.Entries), "entry", "entries"), rep.FirstSeq, rep.LastSeq, orNone(rep.HeadHash), access.Plural(rep.CheckpointsChecked, "checkpoint", ""))
-			} else {
+			default:
 				fmt.Fprintf(env.Stdout, "BAD: %s at seq %d: %s\n(%d entries verified before it)\n",
 					rep.Problem.Kind, rep.Problem.Seq, rep.Problem.Message, rep.Entries)
 			}
 			if !*asJSON {
+				for _, name := range rep.UnreadableSinks {
+					fmt.Fprintf(env.Stdout, "not read: the sink %s can't be read back, so verify does not use its anchors\n", name)
+				}
 				switch {
 				case !rep.Anchored:
-					fmt.Fprintln(env.Stdout, "unanchored: no anchor sink is configured (audit.anchors), so nothing outside the database protects this log: whoever can write the database can rewrite it undetected")
+					fmt.Fprintln(env.Stdout, "unanchored: no anchor sink that verify can read is configured (audit.anchors.directory or audit.anchors.s3), so nothing outside the database protects this log: whoever can write the database can rewrite it undetected")
 				case rep.Unanchored > 0:
 					fmt.Fprintf(env.Stdout, "%d entries (after seq %d) are not covered by any anchor outside the database\n", rep.Unanchored, rep.AnchoredSeq)
 				default:
@@ -85,7 +105,7 @@ func cmdAudit(ctx context.Context, env *Env, args []string) error {
 	case "anchor":
 		run = func(svc *workflow.AuditLog) error {
 			if len(sinks) == 0 {
-				return fmt.Errorf("%w: no anchor sink is configured: set audit.anchors.directory", ErrUsage)
+				return fmt.Errorf("%w: no anchor sink is configured: set audit.anchors.directory, audit.anchors.s3.bucket or audit.anchors.webhook_url", ErrUsage)
 			}
 			if err := svc.PublishAnchor(ctx, sinks); err != nil {
 				return err
@@ -144,12 +164,14 @@ func cmdAudit(ctx context.Context, env *Env, args []string) error {
 	}
 	cfg, err := f.load(env)
 	if err != nil {
-		return err
+		return failed(err)
 	}
-	sinks = app.AnchorSinks(cfg)
+	if sinks, err = app.AnchorSinks(ctx, cfg); err != nil {
+		return failed(err)
+	}
 	svc, closeDB, err := app.OpenAudit(ctx, cfg, newLogger(env, cfg))
 	if err != nil {
-		return err
+		return failed(err)
 	}
 	defer func() { _ = closeDB() }() // a read-only command: the close error cannot matter
 	return run(svc)

@@ -84,7 +84,46 @@ func databaseChecks(ctx context.Context, cfg config.Config) []aws.Check {
 		rs, found, err := workflow.ReadRunStatus(ctx, st, kind)
 		checks = append(checks, runCheck(kind, rs, found, err))
 	}
+	checks = append(checks, sessionDenyChecks(ctx, cfg, st)...)
 	return append(checks, limitChecks(ctx, cfg, st)...)
+}
+
+// sessionDenyChecks reports the statements that end revoked users' open
+// sessions and are not yet removed: how many are in force, in which
+// policy, and which are still waiting to be written (a revocation is not
+// complete until its statement is in force).
+func sessionDenyChecks(ctx context.Context, cfg config.Config, st app.Store) []aws.Check {
+	const name = "ended sessions"
+	ds, err := workflow.ReadSessionDenies(ctx, st)
+	if err != nil {
+		return []aws.Check{{Name: name, Status: aws.CheckWarn, Detail: "could not read the session-ending statements: " + err.Error()}}
+	}
+	mech := cfg.EndSessions.Mechanism
+	if len(ds) == 0 {
+		if mech == "" || mech == config.EndSessionsOff {
+			return nil
+		}
+		return []aws.Check{{Name: name, Status: aws.CheckOK, Detail: "mechanism " + mech + "; no statement pending"}}
+	}
+	var checks []aws.Check
+	inForce, fallback := 0, 0
+	for _, d := range ds {
+		if d.Fallback != "" {
+			fallback++
+		}
+		if !d.InForceAt.IsZero() {
+			inForce++
+			continue
+		}
+		checks = append(checks, aws.Check{Name: name, Status: aws.CheckWarn, Detail: fmt.Sprintf(
+			"not yet in force: user %s, account %s, permission set %s (%s policy), revocation started %s; its revoke job retries until it is",
+			d.UserID, d.AccountID, d.PermissionSetName, d.Mechanism, d.CreatedAt.Format(time.RFC3339))})
+	}
+	detail := fmt.Sprintf("%s in force until the sessions they end have expired", access.Plural(inForce, "statement", ""))
+	if fallback > 0 {
+		detail += fmt.Sprintf("; %d in inline policies because the service control policy was full", fallback)
+	}
+	return append([]aws.Check{{Name: name, Status: aws.CheckOK, Detail: detail}}, checks...)
 }
 
 // limitChecks names, from the synced directory and the policy in effect,
@@ -184,6 +223,10 @@ func cmdAWS(ctx context.Context, env *Env, args []string) error {
 	// Session activity: the configured source's query permissions.
 	doc.Statement = append(doc.Statement, aws.ActivityPolicyStatements(cfg.Activity.Source, cfg.Activity.EventDataStore,
 		cfg.Activity.LogGroup, aws.PolicyPartition(arn))...)
+	// Audit anchors in S3: put, read and list under the prefix.
+	if s3 := cfg.Audit.Anchors.S3; s3.Bucket != "" {
+		doc.Statement = append(doc.Statement, aws.AnchorPolicyStatements(s3.Bucket, firstNonEmpty(s3.Prefix, app.DefaultAnchorPrefix), aws.PolicyPartition(arn))...)
+	}
 	fmt.Fprintln(env.Stdout, doc.JSON())
 	for _, s := range doc.Statement {
 		if s.Comment != "" {

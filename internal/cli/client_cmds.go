@@ -29,6 +29,7 @@ type clientFlags struct {
 	server string
 	token  string
 	json   bool
+	utc    bool
 	env    *Env
 }
 
@@ -42,6 +43,7 @@ func addClientFlags(fs *flag.FlagSet, env *Env) *clientFlags {
 	// The default is read at use, not shown here: -h must never print a token.
 	fs.StringVar(&cf.token, "token", "", "API token (default env ELEVATE_TOKEN)")
 	fs.BoolVar(&cf.json, "json", false, "print JSON, for scripts")
+	fs.BoolVar(&cf.utc, "utc", false, "say times in UTC (default: the local time zone, TZ)")
 	return cf
 }
 

@@ -6,7 +6,6 @@ import (
 	"slices"
 	"strings"
 	"text/tabwriter"
-	"time"
 
 	"github.com/elevate/elevate/client"
 	"github.com/elevate/elevate/internal/access"
@@ -41,29 +40,6 @@ func userNames(us []client.UserRef) string {
 		return "nobody"
 	}
 	return strings.Join(names, ", ")
-}
-
-// accountList shortens long account lists for a table cell.
-func accountList(ids []string) string {
-	if len(ids) > 3 {
-		return strings.Join(ids[:2], ",") + fmt.Sprintf(",+%d more", len(ids)-2)
-	}
-	return orDash(strings.Join(ids, ","))
-}
-
-// when formats an optional time for a table cell, in local time.
-func when(t *time.Time) string {
-	if t == nil || t.IsZero() {
-		return "-"
-	}
-	return t.Local().Format("2006-01-02 15:04 MST")
-}
-
-func optWhen(t *time.Time) string {
-	if t == nil || t.IsZero() {
-		return ""
-	}
-	return when(t)
 }
 
 func orDash(s string) string {

@@ -6,7 +6,6 @@ import (
 	"io"
 	"strings"
 	"text/tabwriter"
-	"time"
 
 	"github.com/elevate/elevate/client"
 )
@@ -41,10 +40,15 @@ func cmdLs(ctx context.Context, env *Env, args []string) error {
 		return nil
 	}
 	tw := tabwriter.NewWriter(env.Stdout, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(tw, "ID\tSTATUS\tREQUESTER\tPERMISSION SET\tACCOUNTS\tENDS")
+	v := cf.voice()
+	fmt.Fprintln(tw, "ID\tSTATUS\tREQUESTER\tPERMISSION SET\tDURATION\tACCOUNTS\tENDS")
 	for _, r := range reqs {
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", r.ID, r.Status, r.Requester.UserName, r.PermissionSet.Name,
-			accountList(r.AccountIDs), when(r.EndsAt))
+		ends := "-"
+		if r.EndsAt != nil {
+			ends = v.relWhen(r.EndsAt)
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", r.ID, r.Status, r.Requester.UserName, r.PermissionSet.Name,
+			durationOf(&r), accountCell(&r), ends)
 	}
 	return flushTable(tw)
 }
@@ -87,20 +91,21 @@ func cmdShow(ctx context.Context, env *Env, args []string) error {
 			Events  []client.Event  `json:"events"`
 		}{r, evs})
 	}
-	printRequest(env.Stdout, r)
+	v := cf.voice()
+	printRequest(env.Stdout, r, v)
 	if *events {
 		fmt.Fprintln(env.Stdout, "\nEvents:")
 		tw := tabwriter.NewWriter(env.Stdout, 0, 0, 2, ' ', 0)
 		for _, e := range evs {
-			fmt.Fprintf(tw, "  %s\t%s\t%s\t%s\n", e.At.Local().Format(time.DateTime), e.Type, orDash(e.Actor.UserName), details(e.Details))
+			fmt.Fprintf(tw, "  %s\t%s\t%s\t%s\n", v.when(&e.At), e.Type, orDash(e.Actor.UserName), details(e.Details))
 		}
 		return flushTable(tw)
 	}
 	return nil
 }
 
-// printRequest writes the details of r for people.
-func printRequest(w io.Writer, r *client.Request) {
+// printRequest writes the details of r for people, times in v's zone.
+func printRequest(w io.Writer, r *client.Request, v voice) {
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	row := func(k, v string) {
 		if v != "" {
@@ -113,13 +118,21 @@ func printRequest(w io.Writer, r *client.Request) {
 	row("Status", string(r.Status))
 	row("Requester", r.Requester.UserName)
 	row("Permission set", r.PermissionSet.Name+" ("+r.PermissionSet.ARN+")")
-	row("Accounts", strings.Join(r.AccountIDs, ", "))
-	row("Duration", r.Duration)
-	row("Start", optWhen(r.Start))
-	row("Activated", optWhen(r.ActivatedAt))
-	row("Ends", optWhen(r.EndsAt))
+	row("Accounts", accountsOf(r))
+	row("Duration", durationOf(r))
+	if r.Status == client.StatusPending || r.Status == client.StatusScheduled {
+		row("Start", v.relWhen(r.Start))
+	} else {
+		row("Start", v.optWhen(r.Start))
+	}
+	row("Activated", v.optWhen(r.ActivatedAt))
+	if r.Status == client.StatusActive {
+		row("Ends", v.relWhen(r.EndsAt))
+	} else {
+		row("Ends", v.optWhen(r.EndsAt))
+	}
 	if r.Status == client.StatusPending {
-		row("Approval deadline", optWhen(r.ExpiresAt))
+		row("Approval deadline", v.relWhen(r.ExpiresAt))
 	}
 	row("Justification", r.Justification)
 	row("Ticket", r.Ticket)
@@ -142,9 +155,9 @@ func printRequest(w io.Writer, r *client.Request) {
 		row("Revocation", "FAILING: removing access keeps failing and is being retried")
 	}
 	if r.DriftMissingSince != nil {
-		row("Drift", "missing since "+optWhen(r.DriftMissingSince)+": the assignment was removed in AWS outside elevate")
+		row("Drift", "missing since "+v.optWhen(r.DriftMissingSince)+": the assignment was removed in AWS outside elevate")
 	}
-	row("Created", r.CreatedAt.Local().Format(time.DateTime+" MST"))
+	row("Created", v.when(&r.CreatedAt))
 	_ = tw.Flush()
 
 	if len(r.Grants) > 0 {
@@ -154,9 +167,9 @@ func printRequest(w io.Writer, r *client.Request) {
 		for _, g := range r.Grants {
 			status := string(g.Status)
 			if g.DriftMissingSince != nil {
-				status += " (drift: missing since " + when(g.DriftMissingSince) + ")"
+				status += " (drift: missing since " + v.when(g.DriftMissingSince) + ")"
 			}
-			fmt.Fprintf(tw, "  %s\t%s\t%s\t%s\t%s\n", g.AccountID, status, when(g.ActivatedAt), when(g.RevokedAt), orDash(g.Error))
+			fmt.Fprintf(tw, "  %s\t%s\t%s\t%s\t%s\n", accountName(r, g.AccountID), status, v.when(g.ActivatedAt), v.when(g.RevokedAt), orDash(g.Error))
 		}
 		_ = tw.Flush()
 	}
@@ -164,10 +177,11 @@ func printRequest(w io.Writer, r *client.Request) {
 		fmt.Fprintln(w, "\nDecisions:")
 		tw = tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 		for _, a := range r.Approvals {
-			fmt.Fprintf(tw, "  %s\t%s\t%s\t%s\n", a.UserName, a.Verdict, a.At.Local().Format(time.DateTime), a.Comment)
+			fmt.Fprintf(tw, "  %s\t%s\t%s\t%s\n", a.UserName, a.Verdict, v.when(&a.At), a.Comment)
 		}
 		_ = tw.Flush()
 	}
+	printUse(w, r.Use)
 }
 
 func cmdEligibility(ctx context.Context, env *Env, args []string) error {

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/elevate/elevate/client"
+	"github.com/elevate/elevate/internal/say"
 )
 
 func cmdRequest(ctx context.Context, env *Env, args []string) error {
@@ -16,11 +17,11 @@ func cmdRequest(ctx context.Context, env *Env, args []string) error {
 	var accounts listFlag
 	fs.Var(&accounts, "account", "account id or name; repeat it or separate with commas")
 	permSet := fs.String("permission-set", "", "permission set name")
-	durStr := fs.String("duration", "", "how long access lasts once active, such as 1h or 30m")
+	durStr := fs.String("duration", "", "how long access lasts once active, such as 30m, 1h 30m, 4h or 1d")
 	reason := fs.String("reason", "", "why you need the access (required)")
 	fs.StringVar(reason, "justification", "", "same as --reason")
 	ticket := fs.String("ticket", "", "change or incident ticket")
-	startStr := fs.String("start", "", "when access should start, RFC 3339 such as 2026-01-02T15:04:05Z (default now)")
+	startStr := fs.String("start", "", "when access should start (default now): \"2026-12-08 09:00\" or \"09:00\" in the local zone (UTC with --utc), \"+2h\", \"+1d\", or RFC 3339")
 	wait := fs.Bool("wait", false, "wait until the request is active, and fail unless it becomes active")
 	interval := fs.Duration("interval", 2*time.Second, "how often --wait polls")
 	quiet := fs.Bool("quiet", false, "print only the request id (for scripts: ID=$(elevate request ... --quiet))")
@@ -40,16 +41,17 @@ func cmdRequest(ctx context.Context, env *Env, args []string) error {
 	case in.PermissionSet == "":
 		return usageErr("--permission-set is required: see `elevate eligibility` for what you may request")
 	case strings.TrimSpace(*durStr) == "":
-		return usageErr("--duration is required, such as 1h or 30m")
+		return usageErr("--duration is required, such as 30m, 1h 30m, 4h or 1d")
 	case strings.TrimSpace(*reason) == "":
 		return usageErr("--reason is required: say why you need this access")
 	}
-	if in.Duration, err = time.ParseDuration(strings.TrimSpace(*durStr)); err != nil || in.Duration <= 0 {
-		return usageErr("--duration %q is not a duration such as 1h or 30m", *durStr)
+	if in.Duration, err = say.ParseDuration(*durStr); err != nil || in.Duration <= 0 {
+		return usageErr("--duration %q is not a duration such as 30m, 1h 30m, 4h or 1d", *durStr)
 	}
+	v := cf.voice()
 	if s := strings.TrimSpace(*startStr); s != "" {
-		if in.Start, err = time.Parse(time.RFC3339, s); err != nil {
-			return usageErr("--start %q is not a time such as 2026-01-02T15:04:05Z (RFC 3339)", s)
+		if in.Start, err = say.ParseStart(s, v.now, v.loc); err != nil {
+			return usageErr("--%s", err.Error())
 		}
 	}
 	c, err := cf.client()
@@ -75,7 +77,10 @@ func cmdRequest(ctx context.Context, env *Env, args []string) error {
 	}
 	if !cf.json || *wait {
 		fmt.Fprintf(progress, "Request %s is %s: %s on %s for %s.\n", r.ID, r.Status, r.PermissionSet.Name,
-			strings.Join(r.AccountIDs, ", "), r.Duration)
+			accountsOf(r), durationOf(r))
+		if r.Status == client.StatusScheduled && r.Start != nil {
+			fmt.Fprintf(progress, "It starts %s.\n", v.relWhen(r.Start))
+		}
 		if r.Status == client.StatusPending {
 			fmt.Fprintf(progress, "Waiting for %s from %s.\n", plural(r.ApprovalsRequired, "approval"), userNames(r.Approvers))
 		}
@@ -109,7 +114,8 @@ func cmdRequest(ctx context.Context, env *Env, args []string) error {
 		return fmt.Errorf("request %s is %s%s", r.ID, r.Status, outcome(r))
 	}
 	if !cf.json && !*quiet && r.EndsAt != nil {
-		fmt.Fprintf(env.Stdout, "Access is active until %s.\n", when(r.EndsAt))
+		fmt.Fprintf(env.Stdout, "Access is active until %s.\n", v.relWhen(r.EndsAt))
+		printUse(env.Stdout, r.Use)
 	}
 	return nil
 }

@@ -14,6 +14,7 @@ import (
 	"github.com/elevate/elevate/internal/access"
 	"github.com/elevate/elevate/internal/api"
 	"github.com/elevate/elevate/internal/api/apitest"
+	"github.com/elevate/elevate/internal/say"
 	"github.com/elevate/elevate/internal/server"
 )
 
@@ -131,7 +132,7 @@ func TestRequestWaitUntilActive(t *testing.T) {
 		t.Fatalf("exit %d\nstdout: %s\nstderr: %s", code, out, errOut)
 	}
 	for _, want := range []string{
-		"Request req_0001 is pending: AdministratorAccess on 111111111111 for 1h0m0s.",
+		"Request req_0001 is pending: AdministratorAccess on prod (1111 1111 1111) for 1h.",
 		"Waiting for 1 approval from bob, carol.",
 		"req_0001 is now scheduled",
 		"req_0001 is now active",
@@ -210,7 +211,7 @@ func TestRequestFlagErrors(t *testing.T) {
 		{without("--permission-set"), 2, "--permission-set is required"},
 		{without("--duration"), 2, "--duration is required"},
 		{without("--reason"), 2, "--reason is required"},
-		{append(without("--duration"), "--duration", "soon"), 2, `--duration "soon" is not a duration such as 1h or 30m`},
+		{append(without("--duration"), "--duration", "soon"), 2, `--duration "soon" is not a duration such as 30m, 1h 30m, 4h or 1d`},
 		{append(cloneArgs(base), "--start", "tomorrow"), 2, `--start "tomorrow" is not a time`},
 		{append(cloneArgs(base), "extra"), 2, `unexpected argument "extra"`},
 		{append(without("--duration"), "--duration", "99h"), 1, "longer than the 4h0m0s this rule allows (400 invalid_argument)"},
@@ -278,9 +279,9 @@ func TestLs(t *testing.T) {
 		t.Fatalf("ls printed %d lines:\n%s", len(lines), out)
 	}
 	for i, want := range [][]string{
-		{"ID", "STATUS", "REQUESTER", "PERMISSION SET", "ACCOUNTS", "ENDS"},
-		{active, "active", "alice", "AdministratorAccess", apitest.ProdAccount},
-		{pending, "pending", "alice", "AdministratorAccess", apitest.ProdAccount, "-"},
+		{"ID", "STATUS", "REQUESTER", "PERMISSION SET", "DURATION", "ACCOUNTS", "ENDS"},
+		{active, "active", "alice", "AdministratorAccess", "1h", "prod (1111 1111 1111)", "(in 1h)"},
+		{pending, "pending", "alice", "AdministratorAccess", "1h", "prod (1111 1111 1111)", "-"},
 	} {
 		for _, w := range want {
 			if !strings.Contains(lines[i], w) {
@@ -292,7 +293,7 @@ func TestLs(t *testing.T) {
 	if strings.Index(lines[0], "STATUS") != strings.Index(lines[1], "active") {
 		t.Errorf("columns are not aligned:\n%s", out)
 	}
-	if r, _ := ct.fake.Request(active); !strings.Contains(lines[1], r.EndsAt.Local().Format("2006-01-02 15:04")) {
+	if r, _ := ct.fake.Request(active); !strings.Contains(lines[1], say.Time(r.EndsAt, time.Local)) {
 		t.Errorf("active line lacks its end time: %s", lines[1])
 	}
 

@@ -4,9 +4,11 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	awssdk "github.com/aws/aws-sdk-go-v2/aws"
@@ -17,6 +19,7 @@ import (
 	"github.com/elevate/elevate/internal/awsemu"
 	"github.com/elevate/elevate/internal/config"
 	"github.com/elevate/elevate/internal/policy"
+	"github.com/elevate/elevate/internal/server"
 	"github.com/elevate/elevate/internal/web"
 )
 
@@ -81,7 +84,12 @@ func cmdDemo(ctx context.Context, env *Env, args []string) error {
 	cfg.Jobs.SyncInterval = time.Minute
 	cfg.Jobs.SweepInterval = 15 * time.Second
 	cfg.Notify.Log = true // notifications in the log and at GET /api/v1/notifications
-	log := newLogger(env, cfg)
+	var bannerShown atomic.Bool
+	log, closeLog, err := demoLogger(env, cfg, &bannerShown)
+	if err != nil {
+		return err
+	}
+	defer closeLog()
 
 	seed := awsemu.DemoSeed()
 	// SessionEvents: each grant's session leaves a few CloudTrail events,
@@ -137,8 +145,46 @@ func cmdDemo(ctx context.Context, env *Env, args []string) error {
 			return fmt.Errorf("write demo.json: %w", err)
 		}
 		printDemoBanner(env, info, *dataDir)
+		bannerShown.Store(true)
 		return nil
 	})
+}
+
+// demoLogFile is the demo's log in its data directory.
+const demoLogFile = "demo.log"
+
+// demoLogger logs everything to demo.log in the data directory and, once the
+// banner is printed (bannerShown), warnings and errors to the terminal too, so
+// that the banner is the first thing a newcomer reads there; a failure to
+// start is the command's error.
+func demoLogger(env *Env, cfg config.Config, bannerShown *atomic.Bool) (*slog.Logger, func(), error) {
+	if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
+		return nil, nil, fmt.Errorf("create data directory: %w", err)
+	}
+	f, err := os.OpenFile(filepath.Join(cfg.DataDir, demoLogFile), os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o600)
+	if err != nil {
+		return nil, nil, fmt.Errorf("open the demo log: %w", err)
+	}
+	h := slog.NewMultiHandler(slog.NewTextHandler(f, nil), afterBanner{slog.NewTextHandler(env.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}), bannerShown})
+	return slog.New(server.LogHandler(h)), func() { _ = f.Close() }, nil
+}
+
+// afterBanner passes records on only once shown is set.
+type afterBanner struct {
+	slog.Handler
+	shown *atomic.Bool
+}
+
+func (h afterBanner) Enabled(ctx context.Context, l slog.Level) bool {
+	return h.shown.Load() && h.Handler.Enabled(ctx, l)
+}
+
+func (h afterBanner) WithAttrs(attrs []slog.Attr) slog.Handler {
+	return afterBanner{h.Handler.WithAttrs(attrs), h.shown}
+}
+
+func (h afterBanner) WithGroup(name string) slog.Handler {
+	return afterBanner{h.Handler.WithGroup(name), h.shown}
 }
 
 func printDemoBanner(env *Env, info DemoInfo, dataDir string) {
@@ -147,7 +193,9 @@ func printDemoBanner(env *Env, info DemoInfo, dataDir string) {
 	fmt.Fprintf(w, "  portal and API   %s\n", info.URL)
 	fmt.Fprintf(w, "  sign in          %s/signin (pick a demo user)\n", info.URL)
 	fmt.Fprintf(w, "  AWS emulator     %s\n", info.AWSEndpoint)
-	fmt.Fprintf(w, "  data directory   %s\n\n", dataDir)
+	fmt.Fprintf(w, "  data directory   %s\n", dataDir)
+	fmt.Fprintf(w, "  log              %s (warnings also here)\n", filepath.Join(dataDir, demoLogFile))
+	fmt.Fprintf(w, "  notifications    %s/admin/notifications (sign in as erin, the admin)\n\n", info.URL)
 	fmt.Fprintf(w, "Demo users (tokens are also in %s/<user>.token and demo.json):\n", dataDir)
 	for _, u := range DemoUsers {
 		fmt.Fprintf(w, "  %-6s %-9s %s\n", u.Name, u.Role, info.Users[u.Name].Token)

@@ -6,27 +6,28 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 )
 
-// runDemoOnce starts `elevate demo` on free ports in dataDir, waits until
-// it wrote demo.json, stops it and returns the users' tokens.
-func runDemoOnce(t *testing.T, dataDir string) map[string]string {
+// startDemo starts `elevate demo` on free ports in dataDir and waits until
+// it wrote demo.json; stop ends it. out is everything it wrote to the terminal.
+func startDemo(t *testing.T, dataDir string) (info DemoInfo, out *clientCmdBuffer, stop func()) {
 	t.Helper()
 	_ = os.Remove(filepath.Join(dataDir, "demo.json"))
 	ctx, cancel := context.WithCancel(t.Context())
-	out := &clientCmdBuffer{}
+	out = &clientCmdBuffer{}
 	done := make(chan int, 1)
 	go func() {
 		done <- RunEnv(ctx, &Env{Stdout: out, Stderr: out, Getenv: func(string) string { return "" }},
 			[]string{"demo", "--addr", "127.0.0.1:0", "--aws-addr", "127.0.0.1:0", "--data-dir", dataDir, "--provisioning-delay", "10ms"})
 	}()
-	var info DemoInfo
+	stop = func() { cancel(); <-done }
 	for deadline := time.Now().Add(60 * time.Second); ; time.Sleep(20 * time.Millisecond) {
 		b, err := os.ReadFile(filepath.Join(dataDir, "demo.json"))
 		if err == nil && json.Unmarshal(b, &info) == nil {
-			break
+			return info, out, stop
 		}
 		select {
 		case code := <-done:
@@ -35,17 +36,58 @@ func runDemoOnce(t *testing.T, dataDir string) map[string]string {
 		default:
 		}
 		if time.Now().After(deadline) {
-			cancel()
+			stop()
 			t.Fatal("demo.json never appeared")
 		}
 	}
-	cancel()
-	<-done
+}
+
+// runDemoOnce starts the demo, stops it and returns the users' tokens.
+func runDemoOnce(t *testing.T, dataDir string) map[string]string {
+	t.Helper()
+	info, _, stop := startDemo(t, dataDir)
+	stop()
 	tokens := map[string]string{}
 	for name, u := range info.Users {
 		tokens[name] = u.Token
 	}
 	return tokens
+}
+
+// TestDemoBannerFirstAndLinksUseTheBoundPort: on free ports (:0) the demo's
+// terminal shows the banner before anything else (its log goes to demo.log),
+// and the links in its notifications use the port it really listens on,
+// not ":0".
+func TestDemoBannerFirstAndLinksUseTheBoundPort(t *testing.T) {
+	dataDir := filepath.Join(t.TempDir(), "demo-data")
+	info, out, stop := startDemo(t, dataDir)
+	defer stop()
+	for deadline := time.Now().Add(10 * time.Second); !strings.Contains(out.String(), "Stop with Ctrl-C."); time.Sleep(20 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("no banner:\n%s", out.String())
+		}
+	}
+	if first := strings.TrimSpace(out.String()); !strings.HasPrefix(first, "elevate demo is running.") {
+		t.Errorf("the terminal does not start with the banner:\n%s", first)
+	}
+	if !strings.Contains(out.String(), filepath.Join(dataDir, "demo.log")) {
+		t.Errorf("the banner does not say where the log is:\n%s", out.String())
+	}
+	env := map[string]string{"ELEVATE_SERVER": info.URL, "ELEVATE_TOKEN": info.Users["alice"].Token}
+	if code, stdout, stderr := runCLI(t, env, "request", "--account", "prod", "--permission-set", "AdministratorAccess",
+		"--duration", "1h", "--reason", "INC-42: redrive the DLQ"); code != 0 {
+		t.Fatalf("request: exit %d\n%s%s", code, stdout, stderr)
+	}
+	want := "url=" + info.URL + "/requests/"
+	for deadline := time.Now().Add(30 * time.Second); ; time.Sleep(50 * time.Millisecond) {
+		b, _ := os.ReadFile(filepath.Join(dataDir, "demo.log"))
+		if strings.Contains(string(b), want) {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("demo.log has no notification linking to %s:\n%s", want, b)
+		}
+	}
 }
 
 // TestDemoFilesPrivateAndTokensKept: every file the demo leaves in its data

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/elevate/elevate/client"
+	"github.com/elevate/elevate/internal/say"
 )
 
 // cmdWait blocks until a request is active (--until active, the default) or
@@ -55,7 +56,8 @@ func cmdWait(ctx context.Context, env *Env, args []string) error {
 		return fmt.Errorf("request %s is %s%s", r.ID, r.Status, outcome(r))
 	}
 	if r.Status == client.StatusActive && r.EndsAt != nil && !cf.json {
-		fmt.Fprintf(env.Stdout, "Access is active until %s.\n", when(r.EndsAt))
+		fmt.Fprintf(env.Stdout, "Access is active until %s.\n", cf.voice().relWhen(r.EndsAt))
+		printUse(env.Stdout, r.Use)
 	}
 	return nil
 }
@@ -64,7 +66,7 @@ func cmdWait(ctx context.Context, env *Env, args []string) error {
 func cmdExtend(ctx context.Context, env *Env, args []string) error {
 	fs := newFlagSet(env, "extend")
 	cf := addClientFlags(fs, env)
-	durStr := fs.String("duration", "", "how much longer, such as 30m or 1h (required)")
+	durStr := fs.String("duration", "", "how much longer, such as 30m, 1h 30m or 1d (required)")
 	reason := fs.String("reason", "", "why you need more time (required)")
 	pos, err := parseFlags(fs, args)
 	if err != nil {
@@ -74,9 +76,9 @@ func cmdExtend(ctx context.Context, env *Env, args []string) error {
 	if err != nil {
 		return err
 	}
-	d, err := time.ParseDuration(*durStr)
+	d, err := say.ParseDuration(*durStr)
 	if err != nil || d <= 0 {
-		return usageErr("--duration %q is not a duration such as 30m or 1h", *durStr)
+		return usageErr("--duration %q is not a duration such as 30m, 1h 30m or 1d", *durStr)
 	}
 	if *reason == "" {
 		return usageErr("--reason is required: say why you need more time")
@@ -93,10 +95,10 @@ func cmdExtend(ctx context.Context, env *Env, args []string) error {
 		return cf.printJSON(r)
 	}
 	if n := len(r.Extensions); n > 0 && r.Extensions[n-1].Status == "pending" {
-		fmt.Fprintf(env.Stdout, "Extension of %s by %s is waiting for %s from %s.\n", r.ID, d,
+		fmt.Fprintf(env.Stdout, "Extension of %s by %s is waiting for %s from %s.\n", r.ID, say.Duration(d),
 			plural(r.ApprovalsRequired, "approval"), userNames(r.Approvers))
 		return nil
 	}
-	fmt.Fprintf(env.Stdout, "Request %s now ends at %s.\n", r.ID, when(r.EndsAt))
+	fmt.Fprintf(env.Stdout, "Request %s now ends at %s.\n", r.ID, cf.voice().relWhen(r.EndsAt))
 	return nil
 }

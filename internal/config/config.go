@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
@@ -52,6 +53,8 @@ type Config struct {
 	Reconcile Reconcile `yaml:"reconcile"`
 	// Integrations configures on-call and ticket systems for rules' conditions (integrations.go).
 	Integrations Integrations `yaml:"integrations"`
+	// EndSessions ends revoked users' open sessions (end_sessions.go).
+	EndSessions EndSessions `yaml:"end_sessions"`
 }
 
 // Reconcile tunes reconciliation (the reconcile job compares elevate's
@@ -73,6 +76,10 @@ type AWS struct {
 	InstanceARN string `yaml:"instance_arn"`
 	// IdentityStoreID of the instance. Default: discovered with the instance.
 	IdentityStoreID string `yaml:"identity_store_id"`
+	// AccessPortalURL is the AWS access portal's URL (the start URL, such as
+	// https://d-1234567890.awsapps.com/start). With it, active access shows a
+	// console link and a ~/.aws/config profile. Default none.
+	AccessPortalURL string `yaml:"access_portal_url"`
 	// PollInterval is the first delay between assignment status polls. Default 1s.
 	PollInterval time.Duration `yaml:"poll_interval"`
 	// MaxPollInterval caps the delay between status polls. Default 5s.
@@ -187,6 +194,7 @@ func (c *Config) ApplyEnv(getenv func(string) string) {
 	set(&c.AWS.Region, "ELEVATE_AWS_REGION")
 	set(&c.AWS.InstanceARN, "ELEVATE_AWS_INSTANCE_ARN")
 	set(&c.AWS.IdentityStoreID, "ELEVATE_AWS_IDENTITY_STORE_ID")
+	set(&c.AWS.AccessPortalURL, "ELEVATE_AWS_ACCESS_PORTAL_URL")
 	set(&c.Audit.SigningKeyFile, "ELEVATE_AUDIT_SIGNING_KEY_FILE")
 	set(&c.Audit.SigningKey, "ELEVATE_AUDIT_SIGNING_KEY")
 	c.applyNotifyEnv(getenv)
@@ -215,6 +223,11 @@ func (c Config) Validate() error {
 	default:
 		errs = append(errs, fmt.Errorf("log_format: %q is not json or text", c.LogFormat))
 	}
+	if u := c.AWS.AccessPortalURL; u != "" {
+		if pu, err := url.Parse(u); err != nil || (pu.Scheme != "https" && pu.Scheme != "http") || pu.Host == "" || pu.Fragment != "" || pu.RawQuery != "" {
+			errs = append(errs, fmt.Errorf("aws.access_portal_url: %q is not the access portal's URL: copy it from the IAM Identity Center console, like https://d-1234567890.awsapps.com/start", u))
+		}
+	}
 	p := c.Policy
 	ceiling := p.MaxDurationCeiling
 	if ceiling <= 0 {
@@ -240,8 +253,10 @@ func (c Config) Validate() error {
 	errs = append(errs, c.Auth.validate()...)
 	errs = append(errs, c.Retention.validate()...)
 	errs = append(errs, c.Activity.validate()...)
+	errs = append(errs, c.EndSessions.validate()...)
 	errs = append(errs, c.Security.validate()...)
 	errs = append(errs, c.Integrations.validate()...)
+	errs = append(errs, c.Audit.Anchors.validate(c.Notify.Webhook.Secret)...)
 	return errors.Join(errs...)
 }
 

@@ -19,6 +19,7 @@ var defaults = map[string]string{
 	"aws.region":                          "", // the AWS chain's, else us-east-1
 	"aws.instance_arn":                    "", // discovered with ListInstances
 	"aws.identity_store_id":               "", // discovered with the instance
+	"aws.access_portal_url":               "", // none: no console link or CLI profile
 	"aws.poll_interval":                   "1s",
 	"aws.max_poll_interval":               "5s",
 	"aws.list_poll_interval":              "150ms",
@@ -49,12 +50,18 @@ var defaults = map[string]string{
 	"jobs.max_workers":         "50",
 	"jobs.max_retry_delay":     "1m",
 
-	"audit.signing_key_file":    "", // <data_dir>/audit-signing.key
-	"audit.signing_key":         "",
-	"audit.trusted_public_keys": "",
-	"audit.checkpoint_interval": "1h",
-	"audit.anchors.directory":   "", // none: the log is unanchored
-	"audit.anchors.interval":    "1h",
+	"audit.signing_key_file":          "", // <data_dir>/audit-signing.key
+	"audit.signing_key":               "",
+	"audit.trusted_public_keys":       "",
+	"audit.checkpoint_interval":       "1h",
+	"audit.anchors.directory":         "", // none: the log is unanchored
+	"audit.anchors.s3.bucket":         "", // none
+	"audit.anchors.s3.prefix":         "elevate/audit-anchors/",
+	"audit.anchors.s3.retention_days": "400",
+	"audit.anchors.s3.region":         "", // aws.region, else the AWS chain's
+	"audit.anchors.s3.endpoint":       "", // the AWS chain's
+	"audit.anchors.webhook_url":       "", // none
+	"audit.anchors.interval":          "1h",
 
 	"integrations.timeout":                     "3s",
 	"integrations.pagerduty.url":               "https://api.pagerduty.com",
@@ -84,7 +91,7 @@ var defaults = map[string]string{
 	"activity.delay":            "15m",
 	"activity.margin":           "0s", // the permission set's session duration
 
-	"notify.warn_before":                           "10m",
+	"notify.warn_before":                           "15m",
 	"notify.log":                                   "false",
 	"notify.slack.bot_token":                       "",
 	"notify.slack.signing_secret":                  "",
@@ -100,6 +107,8 @@ var defaults = map[string]string{
 	"notify.email.ca_file":                         "",
 	"notify.webhook.url":                           "",
 	"notify.webhook.secret":                        "",
+	"notify.teams.channels":                        "",
+	"notify.teams.all_requests":                    "",
 
 	"auth.session_idle_timeout":     "1h",
 	"auth.session_absolute_timeout": "12h",
@@ -126,6 +135,10 @@ var defaults = map[string]string{
 	"security.rate_limits.requests_per_token":   "3000",
 
 	"reconcile.repair_missing": "false",
+
+	"end_sessions.mechanism": "off",
+	"end_sessions.default":   "false",
+	"end_sessions.scp_name":  "elevate-end-sessions",
 }
 
 // envAliases are the environment names used before every key had one; they

@@ -13,8 +13,9 @@ import (
 // password, the webhook secret) are read from the environment only, never
 // from the file, and never written out.
 type Notify struct {
-	// WarnBefore: how long before the end the requester is warned. Default
-	// 10m; negative disables the warning.
+	// WarnBefore: how long before the end the requester is reminded (with
+	// Extend and End buttons in Slack). Default 15m; negative disables the
+	// reminder. A rule's remind_before overrides it.
 	WarnBefore time.Duration `yaml:"warn_before"`
 	// Log writes every notification to the log as if sent and records it
 	// (the demo). Default false.
@@ -25,6 +26,21 @@ type Notify struct {
 	Email NotifyEmail `yaml:"email"`
 	// Webhook configures the signed JSON webhook.
 	Webhook NotifyWebhook `yaml:"webhook"`
+	// Teams configures Microsoft Teams channels (Workflows webhooks).
+	Teams NotifyTeams `yaml:"teams"`
+}
+
+// NotifyTeams configures Microsoft Teams: Adaptive Cards posted to the
+// incoming webhook of a Teams Workflows flow per channel.
+type NotifyTeams struct {
+	// Channels are NAME=URL entries separated by commas or spaces, only
+	// from env ELEVATE_NOTIFY_TEAMS_CHANNELS: each URL carries its flow's
+	// signature. Rules name a channel in notify_channels as teams:NAME.
+	// Default empty: Teams off.
+	Channels string `yaml:"-" key:"channels" secret:"true"`
+	// AllRequests names the channels that hear about every request
+	// (submitted, decided, active, ending soon, ended). Default none.
+	AllRequests []string `yaml:"all_requests"`
 }
 
 // NotifySlack configures Slack. Slack is on when the bot token is set.

@@ -29,6 +29,7 @@ type Runner interface {
 	SyncDirectory(ctx context.Context) (workflow.SyncReport, error)
 	Reconcile(ctx context.Context) (workflow.ReconcileReport, error)
 	FetchActivity(ctx context.Context, grantID string, attempt int, final bool) error
+	ExpireSessionDeny(ctx context.Context, grantID string) error
 }
 
 // Config tunes the queue. Zero fields take the defaults in their comments.
@@ -156,6 +157,8 @@ func insertParams(j workflow.Job) (river.InsertManyParams, error) {
 		args = notifyArgs{NotificationID: j.NotificationID}
 	case workflow.JobFetchActivity:
 		args = activityArgsOf(j)
+	case workflow.JobEndSessions:
+		args = endSessionsArgs{RequestID: j.RequestID, GrantID: j.GrantID}
 	default:
 		return river.InsertManyParams{}, fmt.Errorf("unknown job kind %q", j.Kind)
 	}

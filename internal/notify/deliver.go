@@ -16,11 +16,22 @@ type SkipError struct{ Reason string }
 func (e SkipError) Error() string { return e.Reason }
 
 // Render renders n for delivery to recip (zero for the webhook and the
-// audit channel), from the request as it is now.
+// audit channel), from the request as it is now, naming accounts by id.
 func (c Config) Render(n access.Notification, ev access.Event, r access.Request, recip access.User) Message {
+	return c.RenderNamed(n, ev, r, recip, nil)
+}
+
+// RenderNamed is Render with account names by id: times are said the
+// channel's way (Slack date tokens, the email zone, UTC), and the message
+// telling the requester their access is active carries the "now use it"
+// step when an access portal URL is configured.
+func (c Config) RenderNamed(n access.Notification, ev access.Event, r access.Request, recip access.User, accounts map[string]string) Message {
 	m := Message{NotificationID: n.ID, Event: ev, Request: r, Recipient: recip, URL: c.RequestURL(r.ID),
-		PortalOnly: c.PortalOnly(r.PermissionSetName)}
-	m.Subject = Subject(ev, r)
+		PortalOnly: c.PortalOnly(r.PermissionSetName), Voice: c.voiceFor(n.Channel, accounts)}
+	m.Subject = m.Voice.Subject(ev, r)
+	if ev.Type == access.EventActivated && r.Status == access.StatusActive && recip.ID != "" && recip.ID == r.RequesterID {
+		m.Use = UseOf(c.AccessPortalURL, c.SSORegion, r, accounts)
+	}
 	pendingExtension := r.Status == access.StatusActive && r.PendingExtension() >= 0
 	if recip.ID != "" && r.IsApprover(recip.ID) && (r.Status == access.StatusPending || pendingExtension) {
 		decided := false
@@ -28,6 +39,16 @@ func (c Config) Render(n access.Notification, ev access.Event, r access.Request,
 			decided = decided || (a.UserID == recip.ID && !pendingExtension)
 		}
 		m.CanDecide = !decided
+	}
+	if why := AskedBecause(ev, recip.ID); why != "" && r.IsApprover(recip.ID) {
+		m.Note = "You are asked because " + why + "."
+	}
+	if ev.Type == EventEndingSoon && recip.ID != "" && recip.ID == r.RequesterID {
+		m.Remind = true
+		m.ExtendStep = time.Hour
+		if d, err := time.ParseDuration(ev.Details[DetailExtendStep]); err == nil && d > 0 {
+			m.ExtendStep = d
+		}
 	}
 	m.Text = body(m)
 	return m

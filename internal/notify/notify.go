@@ -66,6 +66,20 @@ type Message struct {
 	// PortalOnly: approvals of this request's permission set need a portal
 	// sign-in, so the Slack message links to the portal instead.
 	PortalOnly bool
+	// Voice is how the channel says names and times (Slack date tokens,
+	// the email zone, UTC).
+	Voice Voice
+	// Use is the "now use it" step (console links and a CLI profile) of
+	// the message telling the requester their access is active; nil
+	// otherwise or without an access portal URL.
+	Use *Use
+	// Remind: the reminder before the end, to its requester: the Slack
+	// message carries Extend (by ExtendStep) and End now buttons.
+	Remind     bool
+	ExtendStep time.Duration
+	// Note says why the recipient hears about it, when it is not the
+	// obvious ("asked because alice is away until …").
+	Note string
 }
 
 // Slack is the Slack channel; slack.Client satisfies it.
@@ -79,6 +93,22 @@ type Slack interface {
 	AuditMessage(ctx context.Context, m Message) error
 	// HasAuditChannel reports whether an audit channel is configured.
 	HasAuditChannel() bool
+}
+
+// SlackChannels posts in the Slack channels that rules' notify_channels
+// name; slack.Client satisfies it.
+type SlackChannels interface {
+	ChannelMessage(ctx context.Context, channel string, m Message) error
+}
+
+// Teams posts Adaptive Cards to the configured Teams channels;
+// teams.Client satisfies it.
+type Teams interface {
+	// Send posts m to the channel configured under name.
+	Send(ctx context.Context, name string, m Message) error
+	// Channels are the configured channels' names; All those that hear
+	// about every request.
+	Channels() (names, all []string)
 }
 
 // Sender sends a message on a channel (email, webhook).
@@ -111,7 +141,8 @@ type Config struct {
 	// break-glass use. Default auditors.
 	AuditorsGroup string
 	// WarnBefore is how long before the end the requester is warned.
-	// Default 10m; negative disables the warning.
+	// Default 15m; negative disables the warning. A rule's remind_before
+	// overrides it.
 	WarnBefore time.Duration
 	// Log records every notification in the log as a "log" channel delivery
 	// (the demo). Default false.
@@ -120,6 +151,15 @@ type Config struct {
 	// approvals need a portal sign-in: Slack links to the portal instead of
 	// approving in place. Default none.
 	PortalApprovalPermissionSets []string
+	// AccessPortalURL is the AWS access portal ("https://d-….awsapps.com/start"):
+	// the "active" message carries console links and a CLI profile. Default
+	// none (no such step).
+	AccessPortalURL string
+	// SSORegion is the Identity Center region, for the CLI profile.
+	// Default us-east-1.
+	SSORegion string
+	// EmailZone is the zone email says times in. Default UTC.
+	EmailZone *time.Location
 }
 
 // WithDefaults fills the zero fields with their defaults.
@@ -134,8 +174,11 @@ func (c Config) WithDefaults() Config {
 	if c.AuditorsGroup == "" {
 		c.AuditorsGroup = "auditors"
 	}
+	if c.SSORegion == "" {
+		c.SSORegion = "us-east-1"
+	}
 	if c.WarnBefore == 0 {
-		c.WarnBefore = 10 * time.Minute
+		c.WarnBefore = 15 * time.Minute
 	}
 	return c
 }

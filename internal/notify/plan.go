@@ -13,6 +13,10 @@ type Channels struct {
 	SlackAudit bool // the Slack audit channel
 	Email      bool
 	Webhook    bool
+	// Teams are the configured Teams channels (names) that notify_channels
+	// may name; TeamsAll those that hear about every request.
+	Teams    []string
+	TeamsAll []string
 }
 
 // Planner decides the notifications of events: the audience rules and the
@@ -32,6 +36,10 @@ type Facts struct {
 	// Users are the recipients Recipients names, by id; one missing here is
 	// no longer in the directory and is named by its id.
 	Users map[string]access.User
+	// Accounts are the request's account names by id, for the subject.
+	Accounts map[string]string
+	// Rule is the request's rule's reminder and notify lists.
+	Rule RuleSettings
 }
 
 // audience is who hears about an event.
@@ -91,6 +99,9 @@ func (p Planner) Plan(ev access.Event, r access.Request, f Facts, now time.Time)
 		if !e.at.After(ev.At) {
 			n.NotBefore = time.Time{} // now
 		}
+		if e.uid == "" {
+			n.RecipientName = e.name // a list channel's name, or none
+		}
 		if e.uid != "" {
 			n.RecipientName = e.uid // no longer in the directory
 			if u, ok := f.Users[e.uid]; ok {
@@ -106,6 +117,7 @@ func (p Planner) Plan(ev access.Event, r access.Request, f Facts, now time.Time)
 // for the webhook and the audit channel), the event it tells, and when.
 type entry struct {
 	channel, uid string
+	name         string // a list channel's id or name
 	ev           access.Event
 	subject      string
 	at           time.Time
@@ -134,7 +146,8 @@ func (p Planner) entries(ev access.Event, r access.Request, f Facts) []entry {
 		}
 	}
 	aud := p.audienceOf(ev, r, f)
-	subject := Subject(ev, r)
+	voice := Voice{Accounts: f.Accounts}
+	subject := voice.Subject(ev, r)
 	for _, uid := range aud.users {
 		if uid == ev.Actor.UserID && !aud.all {
 			continue // nobody is told what they did themselves
@@ -152,17 +165,36 @@ func (p Planner) entries(ev access.Event, r access.Request, f Facts) []entry {
 	if p.Channels.SlackAudit {
 		add(ChannelSlackAudit, "", ev, subject, ev.At)
 	}
-	// The warning before the end, at EndsAt − WarnBefore.
-	if (ev.Type == access.EventActivated || ev.Type == access.EventExtended) && p.Config.WarnBefore > 0 && !r.EndsAt.IsZero() {
-		warnAt := r.EndsAt.Add(-p.Config.WarnBefore)
+	// The notify lists: their groups' members and channels.
+	for _, uid := range p.watchers(ev, r, f) {
+		if uid != ev.Actor.UserID {
+			personal(uid, ev, subject, ev.At)
+		}
+	}
+	p.listChannels(ev, f.Rule, func(channel, name string) {
+		out = append(out, entry{channel: channel, name: name, ev: ev, subject: subject, at: ev.At})
+	})
+	// The reminder before the end, at EndsAt − remind_before, with the
+	// rule's extension step for its extend button. A later extension plans
+	// a new one; delivery skips one whose request no longer ends then.
+	before := p.remindBefore(f.Rule)
+	if (ev.Type == access.EventActivated || ev.Type == access.EventExtended) && before > 0 && !r.EndsAt.IsZero() {
+		warnAt := r.EndsAt.Add(-before)
 		if warnAt.After(ev.At) {
+			step := f.Rule.ExtendStep
+			if step <= 0 {
+				step = time.Hour
+			}
 			w := access.Event{Type: EventEndingSoon, RequestID: r.ID, Actor: access.SystemActor, At: warnAt,
-				Details: map[string]string{"ends_at": r.EndsAt.UTC().Format(time.RFC3339Nano)}}
-			ws := Subject(w, r)
+				Details: map[string]string{"ends_at": r.EndsAt.UTC().Format(time.RFC3339Nano), DetailExtendStep: step.String()}}
+			ws := voice.Subject(w, r)
 			personal(r.RequesterID, w, ws, warnAt)
 			if p.Channels.Webhook {
 				add(ChannelWebhook, "", w, ws, warnAt)
 			}
+			p.listChannels(w, f.Rule, func(channel, name string) {
+				out = append(out, entry{channel: channel, name: name, ev: w, subject: ws, at: warnAt})
+			})
 		}
 	}
 	return out
@@ -195,6 +227,12 @@ func (p Planner) audienceOf(ev access.Event, r access.Request, f Facts) audience
 		a.users = []string{r.RequesterID}
 	case access.EventFailed, access.EventRevocationFailing, access.EventDriftMissing:
 		a.users = dedupe(append([]string{r.RequesterID}, f.Members[p.Config.AdminsGroup]...))
+	case EventEscalated:
+		// The approvers it added are asked; the requester is told.
+		if r.Status == access.StatusPending {
+			a.users = escalated(ev)
+		}
+		a.users = dedupe(append(a.users, r.RequesterID))
 	}
 	return a
 }

@@ -6,29 +6,56 @@ import (
 	"time"
 
 	"github.com/elevate/elevate/internal/access"
+	"github.com/elevate/elevate/internal/say"
 )
 
-// what names the request in a sentence: "AdministratorAccess on 111111111111".
-func what(r access.Request) string {
-	return fmt.Sprintf("%s on %s", r.PermissionSetName, strings.Join(r.AccountIDs(), ", "))
+// Voice is how a channel says things to its reader: account names, and
+// times either in a zone (email, the log, the webhook's text) or as
+// Slack date tokens that Slack shows in each reader's own zone.
+type Voice struct {
+	// Accounts are account names by id; an account missing here is named
+	// by its grouped id.
+	Accounts map[string]string
+	// Loc is the reader's zone (nil: UTC) when not Slack.
+	Loc *time.Location
+	// Slack says times as Slack date tokens.
+	Slack bool
 }
 
-// Subject is the one-line summary of an event about r.
-func Subject(ev access.Event, r access.Request) string {
+// Time says t for the reader.
+func (v Voice) Time(t time.Time) string {
+	if v.Slack {
+		return say.SlackDate(t)
+	}
+	return say.Time(t, v.Loc)
+}
+
+// what names the request in a sentence: "AdministratorAccess on prod (1111 1111 1111)".
+func (v Voice) what(r access.Request) string {
+	return fmt.Sprintf("%s on %s", r.PermissionSetName, say.Accounts(v.Accounts, r.AccountIDs()))
+}
+
+// Subject is the one-line summary of an event about r, in UTC and with
+// grouped account ids (the stored subject; channels use Voice.Subject).
+func Subject(ev access.Event, r access.Request) string { return Voice{}.Subject(ev, r) }
+
+// Subject is the one-line summary of an event about r for the reader.
+func (v Voice) Subject(ev access.Event, r access.Request) string {
 	actor := ev.Actor.UserName
-	w := what(r)
+	w := v.what(r)
+	dur := say.Duration(r.Duration)
 	switch ev.Type {
 	case access.EventSubmitted:
 		if isBreakGlass(ev) {
-			return fmt.Sprintf("BREAK-GLASS: %s took %s for %s", r.RequesterName, w, r.Duration)
+			return fmt.Sprintf("BREAK-GLASS: %s took %s for %s", r.RequesterName, w, dur)
 		}
 		if t := ev.Details["ticket_title"]; t != "" {
 			// The ticket as its system reported it, for the approvers.
-			return fmt.Sprintf("%s requests %s for %s (ticket %s: %s)", r.RequesterName, w, r.Duration, r.Ticket, t)
+			return fmt.Sprintf("%s requests %s for %s (ticket %s: %s)", r.RequesterName, w, dur, r.Ticket, t)
 		}
-		return fmt.Sprintf("%s requests %s for %s", r.RequesterName, w, r.Duration)
+		return fmt.Sprintf("%s requests %s for %s", r.RequesterName, w, dur)
 	case EventBreakGlass:
-		return fmt.Sprintf("BREAK-GLASS: %s took %s for %s", r.RequesterName, w, r.Duration)
+		return fmt.Sprintf("BREAK-GLASS: %s took %s for %s", r.RequesterName, w, dur)
 	case EventBreakGlassReviewed:
 		return fmt.Sprintf("%s reviewed %s's break-glass use of %s: %s", actor, r.RequesterName, w, ev.Details["comment"])
 	case access.EventApproved:
@@ -40,17 +67,23 @@ func Subject(ev access.Event, r access.Request) string {
 	case access.EventExpired:
 		return fmt.Sprintf("%s's request for %s expired", r.RequesterName, w)
 	case access.EventActivated:
-		return fmt.Sprintf("%s is active for %s until %s", w, r.RequesterName, r.EndsAt.UTC().Format(time.RFC3339))
+		return fmt.Sprintf("%s is active for %s until %s", w, r.RequesterName, v.Time(r.EndsAt))
 	case EventEndingSoon:
-		return fmt.Sprintf("%s for %s ends at %s", w, r.RequesterName, r.EndsAt.UTC().Format(time.RFC3339))
+		return fmt.Sprintf("%s for %s %s, at %s", w, r.RequesterName, say.Ends(r.EndsAt, ev.At), v.Time(r.EndsAt))
+	case EventEscalated:
+		return fmt.Sprintf("%s's request for %s has waited since %s: escalated to %s", r.RequesterName, w,
+			v.Time(r.CreatedAt), orDash(ev.Details["groups"]))
 	case access.EventExtensionRequested:
+		if i := r.PendingExtension(); i >= 0 {
+			return fmt.Sprintf("%s asks to extend %s by %s", r.RequesterName, w, say.Duration(r.Extensions[i].Duration))
+		}
 		return fmt.Sprintf("%s asks to extend %s", r.RequesterName, w)
 	case access.EventExtensionApproved:
 		return fmt.Sprintf("%s approved extending %s's %s", actor, r.RequesterName, w)
 	case access.EventExtensionRejected:
 		return fmt.Sprintf("%s rejected extending %s's %s", actor, r.RequesterName, w)
 	case access.EventExtended:
-		return fmt.Sprintf("%s for %s was extended until %s", w, r.RequesterName, r.EndsAt.UTC().Format(time.RFC3339))
+		return fmt.Sprintf("%s for %s was extended until %s", w, r.RequesterName, v.Time(r.EndsAt))
 	case access.EventEnded:
 		return fmt.Sprintf("%s for %s has ended; access is removed", w, r.RequesterName)
 	case access.EventRevoked:
@@ -69,15 +102,26 @@ func Subject(ev access.Event, r access.Request) string {
 	return fmt.Sprintf("%s: %s for %s", ev.Type, w, r.RequesterName)
 }
 
-// Details are the lines describing r, for message bodies.
-func Details(r access.Request) [][2]string {
+// Details are the lines describing r, for message bodies, in UTC with
+// grouped account ids (channels use Voice.Details).
+func Details(r access.Request) [][2]string { return Voice{}.Details(r) }
+
+// Details are the lines describing r for the reader: who, what, where,
+// how long, and when it starts or ends.
+func (v Voice) Details(r access.Request) [][2]string {
 	rows := [][2]string{
 		{"Requester", r.RequesterName},
 		{"Permission set", r.PermissionSetName},
-		{"Accounts", strings.Join(r.AccountIDs(), ", ")},
-		{"Duration", r.Duration.String()},
-		{"Justification", r.Justification},
+		{"Accounts", say.Accounts(v.Accounts, r.AccountIDs())},
+		{"Duration", say.Duration(r.Duration)},
 	}
+	switch {
+	case !r.EndsAt.IsZero():
+		rows = append(rows, [2]string{"Ends", v.Time(r.EndsAt)})
+	case r.Status == access.StatusPending || r.Status == access.StatusScheduled:
+		rows = append(rows, [2]string{"Starts", v.Time(r.StartAt)})
+	}
+	rows = append(rows, [2]string{"Justification", r.Justification})
 	if r.Ticket != "" {
 		rows = append(rows, [2]string{"Ticket", r.Ticket})
 	}
@@ -116,11 +160,24 @@ func Outcome(r access.Request) string {
 func body(m Message) string {
 	var b strings.Builder
 	b.WriteString(m.Subject + "\n\n")
-	for _, row := range Details(m.Request) {
+	if m.Note != "" {
+		b.WriteString(m.Note + "\n\n")
+	}
+	for _, row := range m.Voice.Details(m.Request) {
 		fmt.Fprintf(&b, "%s: %s\n", row[0], row[1])
 	}
 	if o := Outcome(m.Request); o != "" {
 		fmt.Fprintf(&b, "Decisions: %s\n", o)
+	}
+	if u := m.Use; u != nil {
+		b.WriteString("\nUse it now:\n")
+		for _, c := range u.Consoles {
+			fmt.Fprintf(&b, "Console for %s: %s\n", c.Account, c.URL)
+		}
+		fmt.Fprintf(&b, "\nAWS CLI profile (add to ~/.aws/config, then `aws sso login --sso-session %s`):\n\n%s", say.SessionName, u.Profile)
+	}
+	if m.Remind {
+		fmt.Fprintf(&b, "\nExtend by %s or end it now: %s\n", say.Duration(m.ExtendStep), m.URL)
 	}
 	fmt.Fprintf(&b, "\n%s\n", m.URL)
 	return b.String()

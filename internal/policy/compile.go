@@ -140,6 +140,7 @@ func New(doc Document, x *Index) *Engine {
 		if r.MaxDuration < 0 {
 			e.problem(path+".max_duration", fmt.Sprintf("%s is negative", r.MaxDuration))
 		}
+		e.checkNotify(path, r)
 		e.checkConditions(path, r)
 		if r.BreakGlass && r.Approvals > 0 {
 			e.problem(path+".approvals", "a break_glass rule activates without approval: remove approvals or break_glass")

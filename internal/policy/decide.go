@@ -60,6 +60,9 @@ type Decision struct {
 	// approvers, else those of the approver rules that would apply (the
 	// requester removed). Set for break-glass decisions only.
 	Reviewers []Approver
+	// Notify is the rule's reminder, escalation and notify lists, with
+	// their defaults.
+	Notify RuleNotify
 	// AutoApproved is set when the rule's auto_approve_if conditions hold:
 	// no approval is needed. Conditions are the selected rule's conditions
 	// as evaluated (and, on a refusal by require, those that refused), with
@@ -196,6 +199,8 @@ func (e *Engine) decide(q Question, explain bool) (Decision, Explanation) {
 		ex.Rules[best].Selected = true
 	}
 	d.Rule, d.MaxDuration, d.BreakGlass = r.Name, r.maxDur, r.BreakGlass
+	d.TicketRequired = r.TicketRequired || e.doc.Settings.TicketRequired
+	d.Notify = r.WithDefaults()
 	d.TicketRequired = r.TicketRequired || e.doc.Settings.TicketRequired || (r.Require != nil && r.Require.Ticket != nil)
 	d.EndWhenTicketCloses = r.EndWhenTicketCloses
 	if !r.Require.empty() || !r.AutoApproveIf.empty() {

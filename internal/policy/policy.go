@@ -47,6 +47,9 @@ type Rule struct {
 	// BreakGlass rules allow self-activation without approval, for
 	// emergencies: they apply only to requests that ask for break-glass.
 	BreakGlass bool `yaml:"break_glass,omitempty" json:"break_glass,omitempty"`
+
+	// Reminders, escalation and who else is told (RuleNotify, notice.go).
+	RuleNotify `yaml:",inline"`
 	// Require narrows the rule to requests whose conditions hold (an
 	// unknown condition refuses, with the reason); AutoApproveIf approves
 	// a request on its own when its conditions hold (an unknown condition
@@ -56,6 +59,10 @@ type Rule struct {
 	// EndWhenTicketCloses ends the access when the ticket Require.Ticket
 	// checks closes.
 	EndWhenTicketCloses bool `yaml:"end_when_ticket_closes,omitempty" json:"end_when_ticket_closes,omitempty"`
+	// EndSessions says whether revoking a grant of this rule also ends the
+	// user's sessions opened before the revocation; nil: the installation's
+	// default (end_sessions.default).
+	EndSessions *bool `yaml:"end_sessions,omitempty" json:"end_sessions,omitempty"`
 }
 
 // ApproverRule says who approves requests on the accounts in its scope,
@@ -137,6 +144,7 @@ func (d Document) Normalize() Document {
 		r.Name = strings.TrimSpace(r.Name)
 		r.Users, r.Groups, r.Accounts, r.OUs = clean(r.Users), clean(r.Groups), clean(r.Accounts), clean(r.OUs)
 		r.PermissionSets, r.ApproverUsers, r.ApproverGroups = clean(r.PermissionSets), clean(r.ApproverUsers), clean(r.ApproverGroups)
+		r.RuleNotify = r.normalize()
 		r.Require, r.AutoApproveIf = r.Require.normalize(), r.AutoApproveIf.normalize()
 		rules[i] = r
 	}

@@ -17,7 +17,9 @@ func (s *Server) routes() http.Handler {
 		mux.Handle("GET /metrics", s.opts.Metrics)
 	}
 	if s.opts.SlackInteractions != nil {
-		mux.Handle("POST /slack/interactions", s.opts.SlackInteractions)
+		for _, p := range SlackRoutes {
+			mux.Handle(p, s.opts.SlackInteractions)
+		}
 	}
 	if s.opts.API != nil {
 		mux.Handle("/api/v1/", s.opts.API)

@@ -23,8 +23,9 @@ type Options struct {
 	Portal http.Handler
 	// Metrics serves GET /metrics (Prometheus exposition).
 	Metrics http.Handler
-	// SlackInteractions serves POST /slack/interactions. It is exempt from
-	// cross-origin protection: it authenticates by Slack's request signature.
+	// SlackInteractions serves SlackRoutes (interactions, the slash command,
+	// the Events API). They are exempt from cross-origin protection: they
+	// authenticate by Slack's request signature.
 	SlackInteractions http.Handler
 	// CrossOriginBypass are route patterns exempt from cross-origin
 	// protection because they authenticate otherwise (the portal's SAML ACS,
@@ -53,6 +54,10 @@ type Options struct {
 	Now func() time.Time
 }
 
+// SlackRoutes are the routes Slack posts to, all served by
+// Options.SlackInteractions.
+var SlackRoutes = []string{"POST /slack/interactions", "POST /slack/commands", "POST /slack/events"}
+
 // Server is the HTTP server.
 type Server struct {
 	opts    Options
@@ -76,7 +81,9 @@ func New(opts Options) *Server {
 	s.limits = newLimiters(opts.Limits, opts.Now)
 	cop := http.NewCrossOriginProtection()
 	if opts.SlackInteractions != nil {
-		cop.AddInsecureBypassPattern("POST /slack/interactions")
+		for _, p := range SlackRoutes {
+			cop.AddInsecureBypassPattern(p)
+		}
 	}
 	for _, p := range opts.CrossOriginBypass {
 		cop.AddInsecureBypassPattern(p)

@@ -49,6 +49,8 @@ type Tx interface {
 	Notifications
 	Activity
 	BreakGlass
+	Away
+	SessionDenies
 }
 
 // Requests stores access requests with their grants and approvals.
@@ -69,6 +71,11 @@ type Requests interface {
 	CountRequests(ctx context.Context) (byStatus map[access.Status]int, revocationFailing int, err error)
 	// ListRequests returns requests matching f, newest first.
 	ListRequests(ctx context.Context, f access.RequestFilter) ([]*access.Request, error)
+	// PageRequests returns a page of the requests matching q, in q.Order
+	// (creation time, then id, in the same direction; a request without a
+	// creation time last), starting after q.After, with their grants,
+	// approvals and approvers.
+	PageRequests(ctx context.Context, q access.RequestQuery) ([]*access.Request, error)
 	// PrunableRequests returns the ids of up to limit (0: all) requests
 	// that retention may delete: in a terminal status, last updated before
 	// before, no revocation failing, and no grant that may hold an AWS
@@ -329,4 +336,41 @@ type BreakGlass interface {
 	// ListBreakGlass returns the uses matching f, newest first (then by
 	// request id, descending), with their requests' statuses.
 	ListBreakGlass(ctx context.Context, f access.BreakGlassFilter) ([]access.BreakGlassUse, error)
+}
+
+// Away stores the approvers' absences with their delegates.
+type Away interface {
+	// PutAway records (or replaces) a.UserID's absence.
+	PutAway(ctx context.Context, a access.Away) error
+	// DeleteAway removes userID's absence; none is not an error.
+	DeleteAway(ctx context.Context, userID string) error
+	// FindAway returns userID's absence, over or not; ErrNotFound when
+	// none is recorded.
+	FindAway(ctx context.Context, userID string) (access.Away, error)
+	// ListAway returns the absences of these users that last at now.
+	ListAway(ctx context.Context, userIDs []string, now time.Time) ([]access.Away, error)
+}
+
+// SessionDenies stores the statements that end revoked users' open
+// sessions, and the leases that serialise the writes to one policy.
+type SessionDenies interface {
+	// CreateSessionDeny stores a statement at the start of its grant's
+	// revocation; one per grant: a second is ErrConflict.
+	CreateSessionDeny(ctx context.Context, d access.SessionDeny) error
+	// FindSessionDeny returns the grant's statement; ErrNotFound when it has
+	// none.
+	FindSessionDeny(ctx context.Context, grantID string) (access.SessionDeny, error)
+	// UpdateSessionDeny writes the statement's mechanism, fallback and
+	// times (RevokedAt, ExpiresAt, InForceAt, RemovedAt).
+	UpdateSessionDeny(ctx context.Context, d access.SessionDeny) error
+	// ListSessionDenies returns the statements not yet removed, with a
+	// revocation time when revokedOnly, oldest revocation first; mechanism
+	// and permissionSetARN filter when not empty.
+	ListSessionDenies(ctx context.Context, mechanism access.SessionDenyMechanism, permissionSetARN string, revokedOnly bool) ([]access.SessionDeny, error)
+	// AcquireSessionDenyLease takes the lease on target for holder until
+	// until, when it is free, expired at now, or already holder's; it
+	// reports whether holder has it.
+	AcquireSessionDenyLease(ctx context.Context, target, holder string, now, until time.Time) (bool, error)
+	// ReleaseSessionDenyLease gives holder's lease on target back.
+	ReleaseSessionDenyLease(ctx context.Context, target, holder string) error
 }

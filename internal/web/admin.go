@@ -1,6 +1,7 @@
 package web
 
 import (
+	"fmt"
 	"net/http"
 	"strings"
 
@@ -15,6 +16,31 @@ type runView struct {
 	S     access.RunStatus
 }
 
+// Summary is the run's counts in a few words: what a directory sync saw and
+// wrote, what a reconciliation checked and found. Every count is still on
+// the page, folded.
+func (v runView) Summary() string {
+	c := v.S.Counts
+	if len(c) == 0 {
+		return ""
+	}
+	if v.S.Kind == access.RunReconcile {
+		return fmt.Sprintf("%d assignments checked: %d missing, %d removed, %d repaired, %d errors",
+			c["pairs"], c["missing"], c["removed"], c["repaired"], c["errors"])
+	}
+	var parts []string
+	for _, k := range access.DirectoryKinds {
+		if n, ok := c[k]; ok {
+			label := strings.ReplaceAll(k, "_", " ")
+			if k == "ous" {
+				label = "OUs"
+			}
+			parts = append(parts, fmt.Sprintf("%d %s", n, label))
+		}
+	}
+	return strings.Join(parts, ", ") + fmt.Sprintf("; %d changes written", c["writes"])
+}
+
 type adminData struct {
 	Policy   string
 	Revision int
@@ -26,6 +52,9 @@ type adminData struct {
 	ManagedAsCode bool
 	// Sync is the directory sync's status from SyncControl (admin_sync.go).
 	Sync *syncView
+	// Denies are the statements ending revoked users' open sessions that
+	// are not yet removed.
+	Denies []access.SessionDeny
 }
 
 // adminPage serves GET /admin: the policy (read-only: it is managed as
@@ -46,6 +75,9 @@ func (p *Portal) adminPage(w http.ResponseWriter, r *http.Request, actor access.
 			return err
 		}
 		d.Runs = append(d.Runs, runView{Name: k.name, Found: found, S: st})
+	}
+	if d.Denies, err = p.o.Service.PendingSessionDenies(r.Context(), actor); err != nil {
+		return err
 	}
 	if d.Sync, err = p.syncCard(r, actor); err != nil {
 		return err

@@ -1,64 +1,48 @@
 package web
 
 import (
-	"fmt"
 	"html/template"
 	"strings"
 	"time"
 
 	"github.com/elevate/elevate/internal/access"
+	"github.com/elevate/elevate/internal/say"
 )
 
-var funcs = template.FuncMap{
-	"ts": func(t time.Time) string {
-		if t.IsZero() {
-			return "—"
-		}
-		return t.UTC().Format("2006-01-02 15:04 UTC")
-	},
-	"rfc3339": func(t time.Time) string { return t.UTC().Format(time.RFC3339) },
-	"dur":     humanDuration,
-	"left": func(end, now time.Time) string {
-		if end.IsZero() {
-			return ""
-		}
-		d := end.Sub(now)
-		if d <= 0 {
-			return "ending"
-		}
-		return humanDuration(d.Round(time.Second)) + " left"
-	},
-	"join": strings.Join,
-	"name": func(m map[string]string, id string) string {
-		if n, ok := m[id]; ok {
-			return n
-		}
-		return id
-	},
-	"terminal": func(s access.Status) bool { return s.Terminal() },
-	"isoLocal": func(t time.Time) string { return t.UTC().Format("2006-01-02T15:04") },
+// funcs are the template functions in UTC.
+var funcs = funcsIn(time.UTC)
+
+// funcsIn are the template functions for a reader in loc: times are said
+// in loc (say.Time), durations and accounts the way every channel says them.
+func funcsIn(loc *time.Location) template.FuncMap {
+	return template.FuncMap{
+		"ts":      func(t time.Time) string { return say.Time(t, loc) },
+		"rfc3339": func(t time.Time) string { return t.UTC().Format(time.RFC3339) },
+		"dur":     say.Duration,
+		"left": func(end, now time.Time) string {
+			if end.IsZero() {
+				return ""
+			}
+			if !end.After(now) {
+				return "ending"
+			}
+			return say.Ends(end, now)
+		},
+		"rel":     say.Relative,
+		"account": func(m map[string]string, id string) string { return say.Account(m[id], id) },
+		"join":    strings.Join,
+		"name": func(m map[string]string, id string) string {
+			if n, ok := m[id]; ok {
+				return n
+			}
+			return id
+		},
+		"terminal": func(s access.Status) bool { return s.Terminal() },
+		// isoLocal is t in the reader's zone for a datetime-local input.
+		"isoLocal": func(t time.Time) string { return t.In(loc).Format("2006-01-02T15:04") },
+		"zone":     func() string { return loc.String() },
+	}
 }
 
-// humanDuration writes 1h30m as "1h 30m", 45s as "45s".
-func humanDuration(d time.Duration) string {
-	if d <= 0 {
-		return "0s"
-	}
-	h := int(d.Hours())
-	m := int(d.Minutes()) % 60
-	s := int(d.Seconds()) % 60
-	var parts []string
-	if h > 0 {
-		parts = append(parts, fmt.Sprintf("%dh", h))
-	}
-	if m > 0 {
-		parts = append(parts, fmt.Sprintf("%dm", m))
-	}
-	if s > 0 && h == 0 {
-		parts = append(parts, fmt.Sprintf("%ds", s))
-	}
-	if len(parts) == 0 {
-		return "0s"
-	}
-	return strings.Join(parts, " ")
-}
+// humanDuration writes 1h30m as "1h 30m", 45s as "45s" (say.Duration).
+func humanDuration(d time.Duration) string { return say.Duration(d) }

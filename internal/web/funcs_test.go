@@ -23,8 +23,8 @@ func TestHumanDuration(t *testing.T) {
 		{time.Hour, "1h"},
 		{90 * time.Minute, "1h 30m"},
 		{time.Hour + 30*time.Second, "1h"}, // seconds are dropped once there are hours
-		{26*time.Hour + 5*time.Minute, "26h 5m"},
-		{500 * time.Millisecond, "0s"},
+		{26*time.Hour + 5*time.Minute, "1d 2h"},
+		{400 * time.Millisecond, "0s"},
 	} {
 		if got := humanDuration(tc.d); got != tc.want {
 			t.Errorf("humanDuration(%s) = %q, want %q", tc.d, got, tc.want)
@@ -42,8 +42,9 @@ func TestTemplateFuncs(t *testing.T) {
 		{time.Time{}, ""},
 		{now.Add(-time.Second), "ending"},
 		{now, "ending"},
-		{now.Add(90*time.Minute + 400*time.Millisecond), "1h 30m left"},
-		{now.Add(59*time.Second + 600*time.Millisecond), "1m left"},
+		{now.Add(90*time.Minute + 400*time.Millisecond), "ends in 1h 30m"},
+		{now.Add(41*time.Minute + 30*time.Second), "ends in 42 min"},
+		{now.Add(59*time.Second + 600*time.Millisecond), "ends in less than a minute"},
 	} {
 		if got := left(tc.end, now); got != tc.want {
 			t.Errorf("left(%v) = %q, want %q", tc.end, got, tc.want)
@@ -53,8 +54,13 @@ func TestTemplateFuncs(t *testing.T) {
 	if got := ts(time.Time{}); got != "—" {
 		t.Errorf("ts(zero) = %q", got)
 	}
-	if got := ts(time.Date(2026, 3, 1, 10, 4, 0, 0, time.FixedZone("CET", 3600))); got != "2026-03-01 09:04 UTC" {
+	if got := ts(time.Date(2026, 3, 1, 10, 4, 0, 0, time.FixedZone("CET", 3600))); got != "Sun 1 Mar 2026 09:04 UTC" {
 		t.Errorf("ts in CET = %q, want UTC", got)
+	}
+	berlin, _ := time.LoadLocation("Europe/Berlin")
+	tsBerlin := funcsIn(berlin)["ts"].(func(time.Time) string)
+	if got := tsBerlin(time.Date(2026, 3, 1, 9, 4, 0, 0, time.UTC)); got != "Sun 1 Mar 2026 10:04 CET" {
+		t.Errorf("ts for a reader in Berlin = %q", got)
 	}
 	name := funcs["name"].(func(map[string]string, string) string)
 	if got := name(map[string]string{"u1": "alice"}, "u1"); got != "alice" {

@@ -15,6 +15,8 @@ type profileData struct {
 	Tokens    []access.Token
 	NewSecret string
 	NewName   string
+	// ZoneChosen: the user chose the zone times show in (not the browser's).
+	ZoneChosen bool
 	// Attributes are the directory attributes rules' user conditions
 	// compare, by name.
 	Attributes []attribute
@@ -28,6 +30,7 @@ func (p *Portal) renderProfile(w http.ResponseWriter, r *http.Request, actor acc
 		return err
 	}
 	d.Tokens = toks
+	_, d.ZoneChosen = readerZone(r)
 	attrs, err := p.o.Service.DirectoryAttributes(r.Context(), actor)
 	if err != nil {
 		return err
@@ -42,8 +45,11 @@ func (p *Portal) renderProfile(w http.ResponseWriter, r *http.Request, actor acc
 // profile serves GET /profile.
 func (p *Portal) profile(w http.ResponseWriter, r *http.Request, actor access.Actor) error {
 	notice := ""
-	if r.URL.Query().Get("msg") == "revoked" {
+	switch r.URL.Query().Get("msg") {
+	case "revoked":
 		notice = "The token was revoked."
+	case "tz":
+		notice = "Your time zone is saved."
 	}
 	return p.renderProfile(w, r, actor, http.StatusOK, profileData{}, notice, "")
 }

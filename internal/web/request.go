@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/elevate/elevate/internal/access"
+	"github.com/elevate/elevate/internal/say"
 	"github.com/elevate/elevate/internal/workflow"
 )
 
@@ -177,15 +178,17 @@ func (p *Portal) submit(w http.ResponseWriter, r *http.Request, actor access.Act
 		err = access.Errorf(access.CodeInvalid, "Choose a permission set.")
 	}
 	if err == nil {
-		in.Duration, err = time.ParseDuration(strings.ReplaceAll(f.Duration, " ", ""))
+		in.Duration, err = say.ParseDuration(f.Duration)
 		if err != nil || in.Duration <= 0 {
-			err = access.Errorf(access.CodeInvalid, "Duration %q is not a duration: write it like 30m, 1h or 1h30m.", f.Duration)
+			err = access.Errorf(access.CodeInvalid, "Duration %q is not a duration: write it like 30m, 1h 30m, 4h or 1d.", f.Duration)
 		}
 	}
 	if err == nil && f.Start == "later" {
-		in.StartAt, err = time.ParseInLocation("2006-01-02T15:04", f.StartAt, time.UTC)
+		// The picker shows the reader's wall clock: read it in their zone.
+		loc := zoneOf(w)
+		in.StartAt, err = time.ParseInLocation("2006-01-02T15:04", f.StartAt, loc)
 		if err != nil {
-			err = access.Errorf(access.CodeInvalid, "Start time %q is not a date and time (UTC).", f.StartAt)
+			err = access.Errorf(access.CodeInvalid, "Start time %q is not a date and time (%s).", f.StartAt, loc)
 		}
 	}
 	var req *access.Request

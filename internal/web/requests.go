@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/elevate/elevate/internal/access"
+	"github.com/elevate/elevate/internal/say"
 	"github.com/elevate/elevate/internal/workflow"
 )
 
@@ -24,6 +25,10 @@ type reqRow struct {
 	MyVerdict     access.Verdict
 	IsRequester   bool
 	SessionLonger bool
+	// Names are account names by id, for the grants' list.
+	Names map[string]string
+	// Use is the "now use it" step for the requester of active access (use.go).
+	Use *useView
 }
 
 func (p *Portal) rows(r *http.Request, actor access.Actor, reqs []*access.Request) ([]reqRow, error) {
@@ -42,12 +47,9 @@ func (p *Portal) rows(r *http.Request, actor access.Actor, reqs []*access.Reques
 	}
 	out := make([]reqRow, 0, len(reqs))
 	for _, q := range reqs {
-		row := reqRow{R: q, IsRequester: q.RequesterID == actor.UserID}
-		var names []string
-		for _, id := range q.AccountIDs() {
-			names = append(names, accNames[id]+" ("+id+")")
-		}
-		row.Accounts = strings.Join(names, ", ")
+		row := reqRow{R: q, IsRequester: q.RequesterID == actor.UserID, Names: accNames}
+		row.Accounts = say.Accounts(accNames, q.AccountIDs())
+		row.Use = p.useOf(q, actor, accNames)
 		for _, id := range q.Approvers {
 			row.Approvers = append(row.Approvers, userNames[id])
 		}
@@ -76,20 +78,58 @@ type listData struct {
 	Rows    []reqRow
 	History []reqRow
 	Empty   string
+	// Filter is the search, filters and next-page link (lists.go).
+	Filter filterView
+}
+
+// pageOf reads the page of requests in scope (and statuses, when the page
+// fixes them) that the query's filters and cursor select.
+func (p *Portal) pageOf(r *http.Request, actor access.Actor, scope workflow.Scope, statuses []access.Status, view filterView) (
+	[]*access.Request, []reqRow, filterView, error) {
+	f, in, err := parseListFilter(r)
+	view.F = f
+	if err != nil {
+		return nil, nil, view, err
+	}
+	in.Scope = scope
+	if statuses != nil {
+		in.Statuses = statuses
+	}
+	page, err := p.o.Service.PageRequests(r.Context(), actor, in)
+	if err != nil {
+		return nil, nil, view, err
+	}
+	rows, err := p.rows(r, actor, page.Items)
+	if err != nil {
+		return nil, nil, view, err
+	}
+	view.Next = f.nextLink(view.Action, page.Next)
+	return page.Items, rows, view, nil
+}
+
+// filtering reports whether the query narrows the list, so that an empty
+// page says no request matches rather than that there are none.
+func filtering(r *http.Request) bool {
+	for k, v := range r.URL.Query() {
+		if k != "sort" && k != "cursor" && strings.Join(v, "") != "" {
+			return true
+		}
+	}
+	return false
 }
 
 // myRequests serves GET /requests: the actor's own requests.
 func (p *Portal) myRequests(w http.ResponseWriter, r *http.Request, actor access.Actor) error {
-	reqs, err := p.o.Service.ListRequests(r.Context(), actor, workflow.ListInput{Scope: workflow.ScopeMine, Limit: 200})
+	reqs, rows, fv, err := p.pageOf(r, actor, workflow.ScopeMine, nil, filterView{Action: "/requests", Statuses: access.Statuses})
 	if err != nil {
 		return err
 	}
-	rows, err := p.rows(r, actor, reqs)
-	if err != nil {
-		return err
+	empty := "You have made no requests yet."
+	if filtering(r) {
+		empty = "No request matches."
 	}
 	v := view{Title: "My requests", Nav: "requests", Actor: actor, SignedIn: true,
-		D: listData{Heading: "My requests", Rows: rows, Empty: "You have made no requests yet."}}
+		D: listData{Heading: "My requests", Rows: rows, Empty: empty, Filter: fv}}
 	if live(reqs) {
 		v.LiveEvery = 5
 	}
@@ -108,13 +148,10 @@ func live(reqs []*access.Request) bool {
 	return false
 }
 
-// approvals serves GET /approvals: what waits for the actor, and what they decided.
+// approvals serves GET /approvals: what waits for the actor, and what they
+// decided, a page of the requests they may approve at a time.
 func (p *Portal) approvals(w http.ResponseWriter, r *http.Request, actor access.Actor) error {
-	reqs, err := p.o.Service.ListRequests(r.Context(), actor, workflow.ListInput{Scope: workflow.ScopeApprovals, Limit: 500})
-	if err != nil {
-		return err
-	}
-	rows, err := p.rows(r, actor, reqs)
+	_, rows, fv, err := p.pageOf(r, actor, workflow.ScopeApprovals, nil, filterView{Action: "/approvals", Statuses: access.Statuses, Requester: true})
 	if err != nil {
 		return err
 	}
@@ -129,8 +166,12 @@ func (p *Portal) approvals(w http.ResponseWriter, r *http.Request, actor access.
 			history = append(history, row)
 		}
 	}
+	empty := "Nothing waits for your approval."
+	if filtering(r) {
+		empty = "Nothing that waits for your approval matches."
+	}
 	p.render(w, http.StatusOK, "approvals", view{Title: "Approvals", Nav: "approvals", Actor: actor, SignedIn: true,
-		D: listData{Heading: "Waiting for you", Rows: pending, History: history, Empty: "Nothing waits for your approval."}})
+		D: listData{Heading: "Waiting for you", Rows: pending, History: history, Empty: empty, Filter: fv}})
 	return nil
 }
 
@@ -140,16 +181,16 @@ func (p *Portal) active(w http.ResponseWriter, r *http.Request, actor access.Act
 	if actor.Admin || actor.Auditor {
 		scope = workflow.ScopeAll
 	}
-	reqs, err := p.o.Service.ListRequests(r.Context(), actor, workflow.ListInput{Scope: scope, Statuses: []access.Status{access.StatusActive}, Limit: 1000})
+	_, rows, fv, err := p.pageOf(r, actor, scope, []access.Status{access.StatusActive}, filterView{Action: "/active", Requester: true})
 	if err != nil {
 		return err
 	}
-	rows, err := p.rows(r, actor, reqs)
-	if err != nil {
-		return err
+	empty := "No access is active right now."
+	if filtering(r) {
+		empty = "No active access matches."
 	}
 	p.render(w, http.StatusOK, "requests", view{Title: "Active access", Nav: "active", Actor: actor, SignedIn: true,
-		D: listData{Heading: "Active access", Intro: "Everything active that you may see.", Rows: rows, Empty: "No access is active right now."}})
+		D: listData{Heading: "Active access", Intro: "Everything active that you may see.", Rows: rows, Empty: empty, Filter: fv}})
 	return nil
 }
 
@@ -221,9 +262,9 @@ func (p *Portal) requestAction(w http.ResponseWriter, r *http.Request, actor acc
 	case "end":
 		_, err = p.o.Service.End(ctx, actor, id, comment)
 	case "extend":
-		d, perr := time.ParseDuration(strings.ReplaceAll(r.PostFormValue("duration"), " ", ""))
+		d, perr := say.ParseDuration(r.PostFormValue("duration"))
 		if perr != nil || d <= 0 {
-			err = access.Errorf(access.CodeInvalid, "Extension %q is not a duration: write it like 30m or 1h.", r.PostFormValue("duration"))
+			err = access.Errorf(access.CodeInvalid, "Extension %q is not a duration: write it like 30m, 1h 30m or 1d.", r.PostFormValue("duration"))
 		} else {
 			_, err = p.o.Service.Extend(ctx, actor, id, d, comment)
 		}

@@ -16,14 +16,11 @@ import (
 	"context"
 	"embed"
 	"errors"
-	"fmt"
 	"html/template"
 	"io"
-	"io/fs"
 	"log/slog"
 	"net/http"
 	"net/url"
-	"strings"
 	"sync"
 	"time"
 
@@ -48,6 +45,8 @@ type Service interface {
 	Submit(ctx context.Context, actor access.Actor, in workflow.SubmitInput) (*access.Request, error)
 	GetRequest(ctx context.Context, actor access.Actor, id string) (*access.Request, error)
 	ListRequests(ctx context.Context, actor access.Actor, in workflow.ListInput) ([]*access.Request, error)
+	PageRequests(ctx context.Context, actor access.Actor, in workflow.ListInput) (workflow.RequestPage, error)
+	ExportRequests(ctx context.Context, actor access.Actor, in workflow.ListInput, fn func([]*access.Request) error) error
 	RequestEvents(ctx context.Context, actor access.Actor, id string) ([]access.Event, error)
 	Approve(ctx context.Context, actor access.Actor, id, comment string) (*access.Request, error)
 	Reject(ctx context.Context, actor access.Actor, id, comment string) (*access.Request, error)
@@ -60,6 +59,7 @@ type Service interface {
 	Explain(ctx context.Context, actor access.Actor, in workflow.ExplainInput) (policy.Explanation, error)
 	ExportPolicy(ctx context.Context, actor access.Actor) ([]byte, int, error)
 	RunStatus(ctx context.Context, kind string) (access.RunStatus, bool, error)
+	PendingSessionDenies(ctx context.Context, actor access.Actor) ([]access.SessionDeny, error)
 	CreateToken(ctx context.Context, userName, name string, ttl time.Duration) (string, access.Token, error)
 	ListTokens(ctx context.Context, actor access.Actor) ([]access.Token, error)
 	RevokeToken(ctx context.Context, actor access.Actor, id string) error
@@ -113,6 +113,12 @@ type Options struct {
 	// its "Sync now" button (admin_sync.go; nil: the stored run status
 	// only, no button).
 	Sync SyncControl
+	// AccessPortalURL is the AWS access portal ("https://d-….awsapps.com/start"):
+	// active access shows console links and a CLI profile (use.go). Default
+	// none.
+	AccessPortalURL string
+	// SSORegion is the Identity Center region, for the CLI profile. Default us-east-1.
+	SSORegion string
 	// Now is the clock for countdowns. Default time.Now.
 	Now    func() time.Time
 	Logger *slog.Logger
@@ -128,6 +134,8 @@ type Portal struct {
 	saml  *auth.SAML
 
 	patterns []string // every route pattern registered (Routes, routes_list.go)
+
+	zoned sync.Map // zone name -> page templates saying times in it (zone.go)
 
 	ouMu     sync.Mutex
 	ouPaths  map[string]string
@@ -164,21 +172,11 @@ func New(o Options) (*Portal, error) {
 }
 
 func (p *Portal) parseTemplates() error {
-	names, err := fs.Glob(templateFS, "templates/*.html")
+	pages, err := parsePages(funcs)
 	if err != nil {
 		return err
 	}
-	for _, n := range names {
-		base := strings.TrimSuffix(strings.TrimPrefix(n, "templates/"), ".html")
-		if base == "layout" || strings.HasPrefix(base, "_") {
-			continue // _name.html are partials, parsed into every page
-		}
-		t, err := template.New(base).Funcs(funcs).ParseFS(templateFS, "templates/layout.html", "templates/_*.html", n)
-		if err != nil {
-			return fmt.Errorf("web: parse %s: %w", n, err)
-		}
-		p.pages[base] = t
-	}
+	p.pages = pages
 	return nil
 }
 
@@ -191,20 +189,27 @@ func (p *Portal) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 
 // view is what every page template gets.
 type view struct {
-	Title     string
-	Nav       string
-	Actor     access.Actor
-	SignedIn  bool
-	Error     string
-	Notice    string
-	Now       time.Time
-	LiveEvery int // seconds after which the page reloads itself (0: never)
-	D         any
+	Title      string
+	Nav        string
+	Actor      access.Actor
+	SignedIn   bool
+	Error      string
+	Notice     string
+	Now        time.Time
+	LiveEvery  int    // seconds after which the page reloads itself (0: never)
+	Zone       string // the zone times are said in (zone.go)
+	ZoneChosen bool   // the user chose Zone on the profile page
+	D          any
 }
 
 // render executes page into a buffer, then writes it with status.
 func (p *Portal) render(w http.ResponseWriter, status int, page string, v view) {
-	t, ok := p.pages[page]
+	pages, err := p.pagesIn(zoneOf(w))
+	if err != nil {
+		p.log.Error("web: templates of a zone", "zone", zoneOf(w).String(), "error", err)
+		pages = p.pages
+	}
+	t, ok := pages[page]
 	if !ok {
 		p.log.Error("web: no such template", "page", page)
 		http.Error(w, "internal error", http.StatusInternalServerError)
@@ -213,6 +218,7 @@ func (p *Portal) render(w http.ResponseWriter, status int, page string, v view) 
 	if v.Now.IsZero() {
 		v.Now = p.o.Now()
 	}
+	v.Zone, v.ZoneChosen = zoneOf(w).String(), zoneChosen(w)
 	var buf bytes.Buffer
 	if err := t.ExecuteTemplate(&buf, "layout", v); err != nil {
 		p.log.Error("web: render", "page", page, "error", err)
@@ -285,6 +291,8 @@ func (p *Portal) authed(h handler) http.HandlerFunc {
 			return
 		}
 		r = r.WithContext(access.WithActor(r.Context(), actor))
+		loc, chosen := readerZone(r)
+		w = &zoneWriter{ResponseWriter: w, loc: loc, chosen: chosen}
 		if err := h(w, r, actor); err != nil {
 			p.fail(w, r, actor, err)
 		}
@@ -323,6 +331,7 @@ func (p *Portal) routes() {
 	m.HandleFunc("GET /active", p.authed(p.active))
 	m.HandleFunc("GET /audit", p.authed(p.auditPage))
 	m.HandleFunc("GET /audit/requests.csv", p.authed(p.auditRequestsCSV))
+	m.HandleFunc("GET /audit/requests.jsonl", p.authed(p.auditRequestsJSONL))
 	m.HandleFunc("GET /audit/log.csv", p.authed(p.auditLogCSV))
 	m.HandleFunc("GET /admin", p.authed(p.adminPage))
 	m.HandleFunc("GET /admin/policy", p.authed(p.policyPage))               // admin_policy.go
@@ -332,6 +341,7 @@ func (p *Portal) routes() {
 	m.HandleFunc("POST /admin/sync", p.authed(p.triggerSync))               // admin_sync.go
 	m.HandleFunc("GET /profile", p.authed(p.profile))
 	m.HandleFunc("POST /profile/tokens", p.authed(p.createToken))
+	m.HandleFunc("POST /profile/timezone", p.authed(p.setZone)) // zone.go
 	m.HandleFunc("POST /profile/tokens/{id}/revoke", p.authed(p.revokeToken))
 	m.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		actor, _ := p.o.Sessions.Actor(r)

@@ -155,6 +155,9 @@ func (l *AuditLog) Export(ctx context.Context, w io.Writer, o audit.ExportOption
 			if !o.Includes(en) {
 				return nil
 			}
+			if err := malformed(en); err != nil {
+				return err
+			}
 			n++
 			return xw.Write(en)
 		})
@@ -166,6 +169,15 @@ func (l *AuditLog) Export(ctx context.Context, w io.Writer, o audit.ExportOption
 		return n, fmt.Errorf("export the audit log: %w", err)
 	}
 	return n, nil
+}
+
+// malformed refuses an entry whose stored details do not decode: it was
+// written outside elevate, and showing it without them would hide that.
+func malformed(en access.AuditEntry) error {
+	if en.DetailsError == "" {
+		return nil
+	}
+	return fmt.Errorf("entry %d: its stored details are malformed (%s): it was written outside elevate; run elevate audit verify", en.Seq, en.DetailsError)
 }
 
 // mayAudit allows auditors and admins.
@@ -191,6 +203,9 @@ func (l *AuditLog) Events(ctx context.Context, actor access.Actor, afterSeq int6
 	out := []audit.EntryJSON{}
 	err := l.st.ReadTx(ctx, func(tx store.Tx) error {
 		return tx.ScanAudit(ctx, afterSeq, limit, func(en access.AuditEntry) error {
+			if err := malformed(en); err != nil {
+				return err
+			}
 			out = append(out, audit.EntryToJSON(en))
 			return nil
 		})

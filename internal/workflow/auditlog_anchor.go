@@ -13,21 +13,45 @@ import (
 )
 
 // AnchorSink keeps anchors outside the database (a write-once directory,
-// an object-locked bucket): whoever can write the database can't rewrite
-// what it holds.
+// an object-locked bucket, a webhook's receiver): whoever can write the
+// database can't rewrite what it holds.
 type AnchorSink interface {
 	Name() string
 	Publish(ctx context.Context, a audit.Anchor) error
+}
+
+// AnchorReader is a sink whose anchors can be read back, which verify
+// needs (a webhook's cannot).
+type AnchorReader interface {
+	AnchorSink
+	// Anchors returns every anchor the sink holds.
 	Anchors(ctx context.Context) ([]audit.Anchor, error)
+	// LastSeq is the highest seq an anchor in the sink pins (0: none),
+	// without reading the anchors.
+	LastSeq(ctx context.Context) (int64, error)
 }
 
 // PublishAnchor signs a checkpoint of the head (stored, kind anchor) and
 // publishes it to every sink with the hashes of the entries since that
-// sink's latest anchor. The first failing sink's error is returned after
-// every sink was tried.
+// sink's latest anchor (for a sink that can't be read, since the previous
+// anchor checkpoint in the database). The first failing sink's error is
+// returned after every sink was tried.
 func (l *AuditLog) PublishAnchor(ctx context.Context, sinks []AnchorSink) error {
 	if len(sinks) == 0 {
 		return nil
+	}
+	var stored int64 // the previous anchor checkpoint's seq
+	err := l.st.ReadTx(ctx, func(tx store.Tx) error {
+		cps, err := tx.ListCheckpoints(ctx)
+		for _, c := range cps {
+			if c.Kind == audit.KindAnchor {
+				stored = max(stored, c.Seq)
+			}
+		}
+		return err
+	})
+	if err != nil {
+		return fmt.Errorf("publish an audit anchor: %w", err)
 	}
 	c, err := l.Checkpoint(ctx, audit.KindAnchor)
 	if err != nil {
@@ -35,14 +59,12 @@ func (l *AuditLog) PublishAnchor(ctx context.Context, sinks []AnchorSink) error 
 	}
 	var errs []error
 	for _, sink := range sinks {
-		prev, err := sink.Anchors(ctx)
-		if err != nil {
-			errs = append(errs, fmt.Errorf("%s: %w", sink.Name(), err))
-			continue
-		}
-		after := int64(0)
-		for _, a := range prev {
-			after = max(after, a.Checkpoint.Seq)
+		after := stored
+		if r, ok := sink.(AnchorReader); ok {
+			if after, err = r.LastSeq(ctx); err != nil {
+				errs = append(errs, fmt.Errorf("%s: %w", sink.Name(), err))
+				continue
+			}
 		}
 		a := audit.Anchor{Checkpoint: c, Hashes: map[int64][]byte{}}
 		err = l.st.ReadTx(ctx, func(tx store.Tx) error {
@@ -100,11 +122,20 @@ func (l *AuditLog) RunAnchors(ctx context.Context, interval time.Duration, sinks
 // covers must still have the hash it had when anchored, so a rewritten
 // chain (hashes recomputed, stored checkpoints deleted) is named at its
 // first rewritten entry. The report says how many entries no anchor
-// covers; with no sink it is every entry (the log is unanchored).
+// covers; with no sink it is every entry (the log is unanchored). Sinks
+// that can't be read back (a webhook) are named in the report, not used.
 func (l *AuditLog) VerifyAnchored(ctx context.Context, sinks []AnchorSink, external []access.Checkpoint) (audit.Report, error) {
 	hashes := map[int64][]byte{}
 	var anchoredSeq int64
-	for _, sink := range sinks {
+	var readers int
+	var unreadable []string
+	for _, s := range sinks {
+		sink, ok := s.(AnchorReader)
+		if !ok {
+			unreadable = append(unreadable, s.Name())
+			continue
+		}
+		readers++
 		as, err := sink.Anchors(ctx)
 		if err != nil {
 			return audit.Report{}, fmt.Errorf("read anchors from %s: %w", sink.Name(), err)
@@ -121,7 +152,7 @@ func (l *AuditLog) VerifyAnchored(ctx context.Context, sinks []AnchorSink, exter
 	if err != nil {
 		return rep, err
 	}
-	rep.Anchored, rep.AnchoredSeq = len(sinks) > 0, anchoredSeq
+	rep.Anchored, rep.AnchoredSeq, rep.UnreadableSinks = readers > 0, anchoredSeq, unreadable
 	if len(hashes) > 0 {
 		var first *audit.Problem
 		err := l.st.ReadTx(ctx, func(tx store.Tx) error {
@@ -139,6 +170,8 @@ func (l *AuditLog) VerifyAnchored(ctx context.Context, sinks []AnchorSink, exter
 		}
 		if first != nil && (rep.Problem == nil || first.Seq <= rep.Problem.Seq) {
 			rep.OK, rep.Problem = false, first
+			// The entries verified before the first bad one.
+			rep.Entries = min(rep.Entries, first.Seq-max(rep.FirstSeq, 1))
 		}
 	}
 	switch {

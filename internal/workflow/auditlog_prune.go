@@ -223,6 +223,9 @@ func findPruneRange(ctx context.Context, tx store.DecisionLog, before time.Time,
 	}
 	pr, after := audit.NewPruneRange(cps, before, stop)
 	err = tx.ScanAudit(ctx, after, limit, func(en access.AuditEntry) error {
+		if err := malformed(en); err != nil {
+			return err
+		}
 		if !pr.Add(en) {
 			return errRangeEnd
 		}

@@ -386,8 +386,16 @@ func (s *Service) release(ctx context.Context, grantID string, attempt int) erro
 					return nil, nil, nil
 				}
 				next, err := r.BeginRevoke(grantID, now)
-				mustDelete = err == nil
-				return &next, nil, err
+				if err != nil {
+					return nil, nil, err
+				}
+				// The statement that ends the user's open sessions is stored
+				// with the decision, so that no crash loses it.
+				if err := s.planSessionDeny(ctx, tx, r, g, now); err != nil {
+					return nil, nil, err
+				}
+				mustDelete = true
+				return &next, nil, nil
 			}
 			next, evs, err := r.GrantRevoked(grantID, "", now)
 			if err != nil {
@@ -417,8 +425,15 @@ func (s *Service) release(ctx context.Context, grantID string, attempt int) erro
 	if r.EndRequested() {
 		deadline = r.EndRequestedAt
 	}
-	awsID, err := s.provider.DeleteAssignment(ctx, asg, deadline)
-	s.obs.ObserveRevoke(time.Since(callStart), outcomeOf(err))
+	deleted, err := s.assignmentDeleted(ctx, grantID)
+	if err != nil {
+		return fmt.Errorf("revoke grant %s: %w", grantID, err)
+	}
+	var awsID string
+	if !deleted {
+		awsID, err = s.provider.DeleteAssignment(ctx, asg, deadline)
+		s.obs.ObserveRevoke(time.Since(callStart), outcomeOf(err))
+	}
 	if err != nil {
 		err = fmt.Errorf("delete assignment for grant %s: %w", grantID, err)
 		if attempt >= RevocationFailingAfter && !IsWaiting(err) {
@@ -438,11 +453,20 @@ func (s *Service) release(ctx context.Context, grantID string, attempt int) erro
 		}
 		return err
 	}
+	// The assignment is gone; where the rule ends open sessions, the
+	// revocation is complete only once their deny is in force too.
+	deniedBefore, err := s.endSessions(ctx, grantID)
+	if err != nil {
+		return err
+	}
 	stored, err := s.applyGrantStep(ctx, grantID, func(_ store.Tx, r access.Request, g access.Grant) (*access.Request, []access.Event, error) {
 		if g.Status != access.GrantRevoking {
 			return nil, nil, nil
 		}
 		next, evs, err := r.GrantRevoked(grantID, awsID, s.clock.Now())
+		if err == nil && !deniedBefore.IsZero() && len(evs) > 0 {
+			evs[0].Details["sessions_denied_before"] = deniedBefore.UTC().Format(time.RFC3339Nano)
+		}
 		return &next, evs, err
 	})
 	if err != nil {
@@ -460,8 +484,12 @@ func (s *Service) release(ctx context.Context, grantID string, attempt int) erro
 }
 
 // Expire closes a pending request whose approval deadline has passed.
+// Before then, when the request's rule has escalate_after, it escalates
+// the request once at that time and waits for the deadline.
 func (s *Service) Expire(ctx context.Context, requestID string) error {
+	var snooze time.Time // set when the job escalated and waits for the expiry
 	err := s.retryConflicts(ctx, func(tx store.Tx) error {
+		snooze = time.Time{}
 		r, err := tx.FindRequestByID(ctx, requestID)
 		if err != nil {
 			return fmt.Errorf("find request: %w", err)
@@ -474,7 +502,17 @@ func (s *Service) Expire(ctx context.Context, requestID string) error {
 			return nil
 		}
 		if now.Before(r.ExpiresAt) {
-			return &NotDueError{Until: r.ExpiresAt}
+			at, groups, err := s.escalation(ctx, tx, *r)
+			switch {
+			case err != nil:
+				return err
+			case at.IsZero():
+				return &NotDueError{Until: r.ExpiresAt}
+			case now.Before(at):
+				return &NotDueError{Until: at}
+			}
+			snooze = r.ExpiresAt
+			return s.escalate(ctx, tx, *r, groups, now)
 		}
 		next, ev, err := r.Expire(now)
 		if err != nil {
@@ -487,6 +525,9 @@ func (s *Service) Expire(ctx context.Context, requestID string) error {
 	})
 	if err != nil {
 		return fmt.Errorf("expire request %s: %w", requestID, err)
+	}
+	if !snooze.IsZero() {
+		return &NotDueError{Until: snooze}
 	}
 	return nil
 }

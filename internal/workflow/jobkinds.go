@@ -14,6 +14,7 @@ const (
 	JobExpire        JobKind = "expire"         // expire a pending request (RequestID)
 	JobNotify        JobKind = "notify"         // deliver one notification (NotificationID)
 	JobFetchActivity JobKind = "fetch_activity" // fetch one grant's session activity (RequestID, GrantID, At)
+	JobEndSessions   JobKind = "end_sessions"   // remove a revoked grant's session-ending statement once expired (RequestID, GrantID)
 	JobSweep         JobKind = "sweep"          // re-enqueue what is overdue
 	JobSyncDirectory JobKind = "sync_directory" // read the directory from AWS
 	JobReconcile     JobKind = "reconcile"      // compare the managed assignments with AWS
@@ -62,6 +63,7 @@ var jobSpecs = []JobSpec{
 	{Kind: JobExpire, Queue: QueueDefault, MaxAttempts: 100},
 	{Kind: JobNotify, Queue: QueueNotify, MaxAttempts: 25, Priority: 3, Timeout: 20 * time.Second},
 	{Kind: JobFetchActivity, Queue: QueueActivity, MaxAttempts: 10, Priority: 4, Timeout: 10 * time.Minute},
+	{Kind: JobEndSessions, Queue: QueueDefault, MaxAttempts: math.MaxInt16, Priority: 2},
 	{Kind: JobSweep, Queue: QueueDefault, Periodic: true},
 	{Kind: JobSyncDirectory, Queue: QueueDefault, Periodic: true, Timeout: longJobTimeout},
 	{Kind: JobReconcile, Queue: QueueDefault, MaxAttempts: 1, Periodic: true, Timeout: longJobTimeout},

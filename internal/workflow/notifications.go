@@ -19,6 +19,7 @@ type NotificationsDeps struct {
 	Slack    notify.Slack
 	Email    notify.Sender
 	Webhook  notify.Sender
+	Teams    notify.Teams
 	Observer notify.Observer // default: deliveries are not counted
 	Logger   *slog.Logger    // default slog.Default()
 	Clock    Clock           // default SystemClock
@@ -35,6 +36,7 @@ type Notifications struct {
 	slack   notify.Slack
 	email   notify.Sender
 	webhook notify.Sender
+	teams   notify.Teams
 	obs     notify.Observer
 	log     *slog.Logger
 	clock   Clock
@@ -57,9 +59,15 @@ func NewNotifications(d NotificationsDeps) (*Notifications, error) {
 	cfg := d.Config.WithDefaults()
 	on := notify.Channels{Slack: d.Slack != nil, SlackAudit: d.Slack != nil && d.Slack.HasAuditChannel(),
 		Email: d.Email != nil, Webhook: d.Webhook != nil}
+	if d.Teams != nil {
+		on.Teams, on.TeamsAll = d.Teams.Channels()
+	}
 	return &Notifications{st: d.Store, cfg: cfg, planner: notify.Planner{Config: cfg, Channels: on},
-		slack: d.Slack, email: d.Email, webhook: d.Webhook, obs: d.Observer, log: d.Logger, clock: d.Clock}, nil
+		slack: d.Slack, email: d.Email, webhook: d.Webhook, teams: d.Teams, obs: d.Observer, log: d.Logger, clock: d.Clock}, nil
 }
+
+// ruleSettingsFunc reads the settings of the rule named name.
+type ruleSettingsFunc func(ctx context.Context, tx store.Tx, name string) (notify.RuleSettings, error)
 
 type nopNotificationObserver struct{}
 
@@ -74,10 +82,11 @@ func (n *Notifications) PortalOnly(permissionSetName string) bool {
 // plan decides the notifications of evs and records them in tx (pending);
 // the caller schedules their delivery jobs in the same transaction, so a
 // notification exists if and only if its event committed.
-func (n *Notifications) plan(ctx context.Context, tx store.Tx, evs []access.Event) ([]access.Notification, error) {
+// rules gives the settings of a request's rule.
+func (n *Notifications) plan(ctx context.Context, tx store.Tx, evs []access.Event, rules ruleSettingsFunc) ([]access.Notification, error) {
 	var out []access.Notification
 	for _, ev := range evs {
-		ns, err := n.planEvent(ctx, tx, ev)
+		ns, err := n.planEvent(ctx, tx, ev, rules)
 		if err != nil {
 			return nil, fmt.Errorf("notify: plan %s: %w", ev.Type, err)
 		}
@@ -88,7 +97,7 @@ func (n *Notifications) plan(ctx context.Context, tx store.Tx, evs []access.Even
 
 // planEvent reads the directory facts the plan of ev needs, and records
 // the notifications it decides on.
-func (n *Notifications) planEvent(ctx context.Context, tx store.Tx, ev access.Event) ([]access.Notification, error) {
+func (n *Notifications) planEvent(ctx context.Context, tx store.Tx, ev access.Event, rules ruleSettingsFunc) ([]access.Notification, error) {
 	if ev.RequestID == "" {
 		return nil, nil
 	}
@@ -100,8 +109,24 @@ func (n *Notifications) planEvent(ctx context.Context, tx store.Tx, ev access.Ev
 		return nil, fmt.Errorf("find request: %w", err)
 	}
 	f := notify.Facts{Members: map[string][]string{}, Users: map[string]access.User{}}
+	if f.Accounts, err = accountNames(ctx, tx, r.AccountIDs()); err != nil {
+		return nil, err
+	}
+	if rules != nil {
+		if f.Rule, err = rules(ctx, tx, r.Rule); err != nil {
+			return nil, err
+		}
+	}
 	for _, g := range n.planner.Groups(ev) {
 		if f.Members[g], err = activeMembers(ctx, tx, g); err != nil {
+			return nil, err
+		}
+	}
+	for _, g := range n.planner.NotifyGroups(ev, f.Rule) {
+		if _, done := f.Members[g]; done {
+			continue
+		}
+		if f.Members[g], err = groupMembers(ctx, tx, g); err != nil {
 			return nil, err
 		}
 	}
@@ -138,4 +163,20 @@ func activeMembers(ctx context.Context, tx store.Tx, name string) ([]string, err
 		return nil, fmt.Errorf("members of %s: %w", name, err)
 	}
 	return ids, nil
+}
+
+// accountNames names the accounts by id, for what notifications say; an
+// account no longer in the directory is left out (named by its id).
+func accountNames(ctx context.Context, tx store.Tx, ids []string) (map[string]string, error) {
+	out := make(map[string]string, len(ids))
+	for _, id := range ids {
+		a, err := tx.FindAccount(ctx, id)
+		switch {
+		case err == nil:
+			out[id] = a.Name
+		case !errors.Is(err, store.ErrNotFound):
+			return nil, fmt.Errorf("find account %s: %w", id, err)
+		}
+	}
+	return out, nil
 }

@@ -19,6 +19,7 @@ func (n *Notifications) Deliver(ctx context.Context, id string, attempt int, fin
 		nt    access.Notification
 		r     access.Request
 		recip access.User
+		names map[string]string
 	)
 	err := n.st.ReadTx(ctx, func(tx store.Tx) error {
 		var err error
@@ -30,6 +31,9 @@ func (n *Notifications) Deliver(ctx context.Context, id string, attempt int, fin
 			return fmt.Errorf("find request %s: %w", nt.RequestID, err)
 		}
 		r = *rp
+		if names, err = accountNames(ctx, tx, r.AccountIDs()); err != nil {
+			return err
+		}
 		if nt.RecipientID != "" {
 			if recip, err = tx.FindUserByID(ctx, nt.RecipientID); err != nil && !errors.Is(err, store.ErrNotFound) {
 				return fmt.Errorf("find user %s: %w", nt.RecipientID, err)
@@ -50,7 +54,7 @@ func (n *Notifications) Deliver(ctx context.Context, id string, attempt int, fin
 	if err != nil {
 		return n.record(ctx, nt, attempt, true, &notify.PermanentError{Err: err})
 	}
-	m := n.cfg.Render(nt, ev, r, recip)
+	m := n.cfg.RenderNamed(nt, ev, r, recip, names)
 	sendErr := notify.Deliverable(nt, m)
 	if sendErr == nil {
 		sendErr = n.send(ctx, nt, m)
@@ -112,6 +116,17 @@ func (n *Notifications) send(ctx context.Context, nt access.Notification, m noti
 			return notify.SkipError{Reason: "no webhook is configured"}
 		}
 		return n.webhook.Send(ctx, m)
+	case notify.ChannelSlackChannel:
+		sc, ok := n.slack.(notify.SlackChannels)
+		if !ok {
+			return notify.SkipError{Reason: "slack is not configured"}
+		}
+		return sc.ChannelMessage(ctx, nt.RecipientName, m)
+	case notify.ChannelTeams:
+		if n.teams == nil {
+			return notify.SkipError{Reason: "teams is not configured"}
+		}
+		return n.teams.Send(ctx, nt.RecipientName, m)
 	case notify.ChannelLog:
 		n.log.InfoContext(ctx, "notification", "notification_id", nt.ID, "channel", "log", "to", nt.RecipientName,
 			"request_id", nt.RequestID, "event", nt.EventType, "subject", m.Subject, "url", m.URL)

@@ -120,7 +120,7 @@ func TestNotificationsPlannedInTheEventsTransaction(t *testing.T) {
 	var got []string
 	for _, n := range ns {
 		got = append(got, n.Channel+" "+n.Recipient+" "+n.Status)
-		if n.Subject != "alice requests Admin on 111111111111 for 30m0s" || n.Event != string(access.EventSubmitted) {
+		if n.Subject != "alice requests Admin on prod (1111 1111 1111) for 30m" || n.Event != string(access.EventSubmitted) {
 			t.Errorf("notification %+v", n)
 		}
 		i := slices.IndexFunc(e.sched.jobs, func(j workflow.Job) bool { return j.NotificationID == n.ID })

@@ -23,7 +23,7 @@ func (s *Service) appendEvents(ctx context.Context, tx store.Tx, evs ...access.E
 	if s.notif == nil || len(evs) == 0 {
 		return nil
 	}
-	ns, err := s.notif.plan(ctx, tx, evs)
+	ns, err := s.notif.plan(ctx, tx, evs, s.ruleSettings)
 	if err != nil {
 		return fmt.Errorf("plan notifications: %w", err)
 	}

@@ -180,51 +180,36 @@ const (
 	ScopeAll       Scope = "all"       // every request; admins and auditors only
 )
 
-// ListInput filters ListRequests.
+// ListInput filters ListRequests and PageRequests (lists.go).
 type ListInput struct {
 	Scope    Scope
 	Statuses []access.Status
 	Limit    int // default 100, at most 1000
+	// Search matches a part of the id, requester, permission set,
+	// justification, ticket or an account id, case-insensitively.
+	Search string
+	// Requester matches the requester's id or a part of their name.
+	Requester string
+	// Accounts matches requests for any of these accounts (ids or names).
+	Accounts []string
+	// PermissionSet matches the permission set's ARN or a part of its name.
+	PermissionSet string
+	// Since and Until bound the creation time: Since <= created < Until.
+	Since, Until time.Time
+	// Order is newest first by default.
+	Order access.RequestOrder
+	// Cursor continues after the page that returned it.
+	Cursor string
 }
 
-// ListRequests returns the requests the actor may see that match in, newest first.
+// ListRequests returns the first page of the requests the actor may see
+// that match in, newest first.
 func (s *Service) ListRequests(ctx context.Context, actor access.Actor, in ListInput) ([]*access.Request, error) {
-	if actor.UserID == "" && !actor.IsSystem() {
-		return nil, access.Errorf(access.CodeUnauthenticated, "sign in to list requests")
-	}
-	for _, st := range in.Statuses {
-		if !st.Valid() {
-			return nil, access.Errorf(access.CodeInvalid, "status %q is unknown: use one of %v", st, access.Statuses)
-		}
-	}
-	if in.Limit < 0 || in.Limit > 1000 {
-		return nil, access.Errorf(access.CodeInvalid, "limit %d is out of range: use 1 to 1000", in.Limit)
-	}
-	f := access.RequestFilter{Statuses: in.Statuses, Limit: in.Limit}
-	switch in.Scope {
-	case ScopeMine:
-		f.RequesterID = actor.UserID
-	case ScopeApprovals:
-		f.ApproverID = actor.UserID
-	case ScopeInvolved, "":
-		f.InvolvingUserID = actor.UserID
-	case ScopeAll:
-		if !actor.Admin && !actor.Auditor && !actor.IsSystem() {
-			return nil, access.Errorf(access.CodeForbidden, "only admins and auditors can list all requests")
-		}
-	default:
-		return nil, access.Errorf(access.CodeInvalid, "scope %q is unknown: use mine, approvals, involved or all", in.Scope)
-	}
-	var out []*access.Request
-	err := s.store.ReadTx(ctx, func(tx store.Tx) error {
-		var err error
-		out, err = tx.ListRequests(ctx, f)
-		return err
-	})
+	page, err := s.PageRequests(ctx, actor, in)
 	if err != nil {
-		return nil, fmt.Errorf("list requests: %w", err)
+		return nil, err
 	}
-	return out, nil
+	return page.Items, nil
 }
 
 // GetRequest returns one request the actor may see.

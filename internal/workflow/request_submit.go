@@ -94,6 +94,11 @@ func (s *Service) Submit(ctx context.Context, actor access.Actor, in SubmitInput
 		if err != nil {
 			return err
 		}
+		if r.Status == access.StatusPending {
+			if err := routeApprovers(ctx, tx, &r, &ev, now); err != nil {
+				return fmt.Errorf("route approvers: %w", err)
+			}
+		}
 		for _, d := range cq.decisions {
 			ev.Details = conditionDetails(ev.Details, d)
 		}
@@ -143,7 +148,13 @@ func (s *Service) scheduleFollowUp(ctx context.Context, tx store.Tx, r access.Re
 	switch r.Status {
 	case access.StatusPending:
 		if !r.ExpiresAt.IsZero() {
-			jobs = append(jobs, Job{Kind: JobExpire, RequestID: r.ID, At: r.ExpiresAt})
+			// The deadline job escalates first when the rule says so, then
+			// snoozes until the expiry.
+			at, err := s.pendingJobAt(ctx, tx, r)
+			if err != nil {
+				return fmt.Errorf("escalation of request %s: %w", r.ID, err)
+			}
+			jobs = append(jobs, Job{Kind: JobExpire, RequestID: r.ID, At: at})
 		}
 	case access.StatusScheduled:
 		for _, g := range r.Grants {

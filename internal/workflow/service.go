@@ -85,6 +85,10 @@ type Deps struct {
 	// Context gathers the facts of rules' conditions (on call, tickets);
 	// nil: every condition is unknown (conditions.go).
 	Context ContextSource
+	// SessionEnder writes the statements that end revoked users' open
+	// sessions; nil, or SessionDeny.Mechanism empty, turns it off.
+	SessionEnder SessionEnder
+	SessionDeny  SessionDenyOptions
 }
 
 // Service runs the use cases.
@@ -103,6 +107,9 @@ type Service struct {
 	activityOpt ActivityOptions // its delay and margin
 
 	ctxSrc ContextSource // the facts of rules' conditions; nil: unknown
+	ender   SessionEnder       // session-ending statements (session_deny.go); nil: off
+	denyOpt SessionDenyOptions // their mechanism and default
+	denyMu  sync.Map           // policy target -> *sync.Mutex: one write per policy in this process
 
 	policy policyCache // compiled policy engine
 	syncMu sync.Mutex  // serializes this process's directory syncs
@@ -126,12 +133,15 @@ func New(settings Settings, d Deps) (*Service, error) {
 	if d.Observer == nil {
 		d.Observer = nopObserver{}
 	}
+	if d.SessionDeny.Holder == "" {
+		d.SessionDeny.Holder = newID("process_")
+	}
 	if d.ActivityOptions.Delay <= 0 {
 		d.ActivityOptions.Delay = DefaultActivityDelay
 	}
 	return &Service{settings: settings, store: d.Store, sched: d.Scheduler, provider: d.Provider, dir: d.Directory,
 		clock: d.Clock, log: d.Logger, obs: d.Observer, notif: d.Notifications,
-		activitySrc: d.Activity, activityOpt: d.ActivityOptions, ctxSrc: d.Context}, nil
+		activitySrc: d.Activity, activityOpt: d.ActivityOptions, ctxSrc: d.Context, ender: d.SessionEnder, denyOpt: d.SessionDeny}, nil
 }
 
 // Settings returns the effective settings.

@@ -371,6 +371,72 @@ func (f *Fake) ListRequests(_ context.Context, actor access.Actor, in workflow.L
 	return out, nil
 }
 
+// PageRequests implements api.Service: ListRequests' scopes and checks,
+// the filters on the request's own fields, and a cursor that is the id of
+// the last request of the previous page (newest first only).
+func (f *Fake) PageRequests(ctx context.Context, actor access.Actor, in workflow.ListInput) (workflow.RequestPage, error) {
+	if in.Limit < 0 || in.Limit > workflow.MaxListLimit {
+		return workflow.RequestPage{}, access.Errorf(access.CodeInvalid, "limit %d is out of range: use 1 to 1000", in.Limit)
+	}
+	limit := in.Limit
+	if limit == 0 {
+		limit = 100
+	}
+	all := in
+	all.Limit = workflow.MaxListLimit
+	rs, err := f.ListRequests(ctx, actor, all)
+	if err != nil {
+		return workflow.RequestPage{}, err
+	}
+	if in.Order != "" && in.Order != access.NewestFirst {
+		return workflow.RequestPage{}, access.Errorf(access.CodeInvalid, "the fake lists newest first only")
+	}
+	has := func(s, part string) bool { return strings.Contains(strings.ToLower(s), strings.ToLower(part)) }
+	var page workflow.RequestPage
+	started := in.Cursor == ""
+	for _, r := range rs {
+		if !started {
+			started = r.ID == in.Cursor
+			continue
+		}
+		switch {
+		case in.Search != "" && !has(r.ID+" "+r.RequesterName+" "+r.PermissionSetName+" "+r.Justification+" "+r.Ticket, in.Search),
+			in.Requester != "" && r.RequesterID != in.Requester && !has(r.RequesterName, in.Requester),
+			in.PermissionSet != "" && r.PermissionSetARN != in.PermissionSet && !has(r.PermissionSetName, in.PermissionSet),
+			len(in.Accounts) > 0 && !slices.ContainsFunc(r.AccountIDs(), func(a string) bool { return slices.Contains(in.Accounts, a) }),
+			!in.Since.IsZero() && r.CreatedAt.Before(in.Since),
+			!in.Until.IsZero() && !r.CreatedAt.Before(in.Until):
+			continue
+		}
+		if len(page.Items) == limit {
+			page.Next = page.Items[limit-1].ID
+			break
+		}
+		page.Items = append(page.Items, r)
+	}
+	return page, nil
+}
+
+// ExportRequests implements api.Service by paging through PageRequests.
+func (f *Fake) ExportRequests(ctx context.Context, actor access.Actor, in workflow.ListInput, fn func([]*access.Request) error) error {
+	in.Limit, in.Cursor = 2, ""
+	for {
+		page, err := f.PageRequests(ctx, actor, in)
+		if err != nil {
+			return err
+		}
+		if len(page.Items) > 0 {
+			if err := fn(page.Items); err != nil {
+				return err
+			}
+		}
+		if page.Next == "" {
+			return nil
+		}
+		in.Cursor = page.Next
+	}
+}
+
 // RequestEvents implements api.Service.
 func (f *Fake) RequestEvents(_ context.Context, actor access.Actor, id string) ([]access.Event, error) {
 	f.mu.Lock()

@@ -188,6 +188,10 @@ var htmlBody = template.Must(template.New("email").Parse(`<!doctype html>
 <p><strong>{{.Subject}}</strong></p>
 <table>{{range .Rows}}<tr><th align="left" style="padding-right: 1em">{{index . 0}}</th><td>{{index . 1}}</td></tr>{{end}}</table>
 {{with .Outcome}}<p>Decisions: {{.}}</p>{{end}}
+{{with .Use}}<p><strong>Use it now</strong></p>
+<ul>{{range .Consoles}}<li><a href="{{.URL}}">Open the console: {{.Account}}</a></li>{{end}}</ul>
+<p>AWS CLI profile: add it to <code>~/.aws/config</code>, then run <code>aws sso login --sso-session elevate</code>.</p>
+<pre>{{.Profile}}</pre>{{end}}
 <p><a href="{{.URL}}">Open the request in elevate</a></p>
 </body></html>
 `))
@@ -196,8 +200,8 @@ var htmlBody = template.Must(template.New("email").Parse(`<!doctype html>
 // quoted-printable text part and an HTML part.
 func Compose(from, to *mail.Address, m notify.Message, now time.Time) ([]byte, error) {
 	var html bytes.Buffer
-	if err := htmlBody.Execute(&html, map[string]any{"Subject": m.Subject, "Rows": notify.Details(m.Request),
-		"Outcome": notify.Outcome(m.Request), "URL": m.URL}); err != nil {
+	if err := htmlBody.Execute(&html, map[string]any{"Subject": m.Subject, "Rows": m.Voice.Details(m.Request),
+		"Outcome": notify.Outcome(m.Request), "URL": m.URL, "Use": m.Use}); err != nil {
 		return nil, fmt.Errorf("email: render: %w", err)
 	}
 	var buf bytes.Buffer

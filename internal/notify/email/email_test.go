@@ -194,7 +194,7 @@ func TestSendOverSTARTTLS(t *testing.T) {
 		t.Errorf("To: %q", to)
 	}
 	subject, _ := new(mime.WordDecoder).DecodeHeader(msg.Header.Get("Subject"))
-	if want := "[elevate] alice requests AdministratorAccess on 444455556666 for 1h0m0s"; subject != want {
+	if want := "[elevate] alice requests AdministratorAccess on 4444 5555 6666 for 1h"; subject != want {
 		t.Errorf("Subject %q, want %q", subject, want)
 	}
 	mt, params, err := mime.ParseMediaType(msg.Header.Get("Content-Type"))

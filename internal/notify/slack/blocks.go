@@ -28,8 +28,12 @@ func plain(s string) *goslack.TextBlockObject {
 	return goslack.NewTextBlockObject(goslack.PlainTextType, s, false, false)
 }
 
-// escape makes text safe inside mrkdwn.
-func escape(s string) string {
+// escape makes text safe inside mrkdwn, keeping the Slack date tokens
+// the notify package writes for Slack (blocks_use.go).
+func escape(s string) string { return escapeKeepDates(s) }
+
+// escapeText makes text safe inside mrkdwn.
+func escapeText(s string) string {
 	return strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;").Replace(s)
 }
 
@@ -41,7 +45,7 @@ func Blocks(m notify.Message) []goslack.Block {
 	r := m.Request
 	blocks := []goslack.Block{goslack.NewSectionBlock(mrkdwn("*"+escape(m.Subject)+"*"), nil, nil)}
 	var fields []*goslack.TextBlockObject
-	for _, row := range notify.Details(r) {
+	for _, row := range m.Voice.Details(r) {
 		if row[1] == "" {
 			continue
 		}
@@ -68,6 +72,13 @@ func Blocks(m notify.Message) []goslack.Block {
 		approve := goslack.NewButtonBlockElement(ActionApprove, r.ID, plain("Approve")).WithStyle(goslack.StylePrimary)
 		reject := goslack.NewButtonBlockElement(ActionReject, r.ID, plain("Reject")).WithStyle(goslack.StyleDanger)
 		blocks = append(blocks, in, goslack.NewActionBlock(BlockDecide, approve, reject))
+	}
+	blocks = append(blocks, useBlocks(m.Use)...)
+	if m.Remind {
+		blocks = append(blocks, reminderActions(m))
+	}
+	if m.Note != "" {
+		blocks = append(blocks, goslack.NewContextBlock("", mrkdwn(escape(m.Note))))
 	}
 	blocks = append(blocks, goslack.NewContextBlock("", mrkdwn(fmt.Sprintf("<%s|%s>", m.URL, r.ID))))
 	return blocks

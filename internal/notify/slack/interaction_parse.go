@@ -28,6 +28,8 @@ type Decision struct {
 	SlackUserID string
 	// Comment is the comment box's value, trimmed.
 	Comment string
+	// Extend is what the reminder's extend button asks for.
+	Extend time.Duration
 }
 
 // ParseInteraction checks the signature of an interaction request (its
@@ -54,7 +56,7 @@ func ParseInteraction(secret, timestamp, signature string, body []byte, now time
 	}
 	var act *goslack.BlockAction
 	for _, a := range cb.ActionCallback.BlockActions {
-		if a != nil && (a.ActionID == ActionApprove || a.ActionID == ActionReject) {
+		if a != nil && (a.ActionID == ActionApprove || a.ActionID == ActionReject || isReminderAction(a.ActionID)) {
 			act = a
 			break
 		}
@@ -63,6 +65,9 @@ func ParseInteraction(secret, timestamp, signature string, body []byte, now time
 		return cb, nil, nil
 	}
 	d := &Decision{ActionID: act.ActionID, RequestID: act.Value, SlackUserID: cb.User.ID}
+	if isReminderAction(act.ActionID) {
+		d.RequestID, d.Extend = reminderValue(act.ActionID, act.Value)
+	}
 	if cb.BlockActionState != nil {
 		d.Comment = strings.TrimSpace(cb.BlockActionState.Values[BlockComment][ActionComment].Value)
 	}

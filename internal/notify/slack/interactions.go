@@ -30,9 +30,15 @@ type Workflow interface {
 type Interactions struct {
 	client     *Client
 	wf         Workflow
+	reminders  Reminders // nil when wf has no Extend and End
 	portalOnly func(permissionSetName string) bool
 	log        *slog.Logger
 	now        func() time.Time
+	emails     emails
+	// ask serves what is not a decision from a DM (the request modal, the
+	// App Home, the slash command and events); nil when requesting from
+	// Slack is off.
+	ask *asker
 }
 
 // NewInteractions returns the interaction endpoint. portalOnly reports the
@@ -53,7 +59,8 @@ func NewInteractions(c *Client, wf Workflow, portalOnly func(string) bool, log *
 	if now == nil {
 		now = time.Now
 	}
-	return &Interactions{client: c, wf: wf, portalOnly: portalOnly, log: log, now: now}, nil
+	rem, _ := wf.(Reminders)
+	return &Interactions{client: c, wf: wf, reminders: rem, portalOnly: portalOnly, log: log, now: now}, nil
 }
 
 // reply is the endpoint's answer, also sent to the user (ephemeral) through
@@ -66,6 +73,10 @@ type reply struct {
 
 // ServeHTTP handles one interaction payload.
 func (h *Interactions) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if r.URL.Path == PathCommands || r.URL.Path == PathEvents {
+		h.serveAsk(w, r)
+		return
+	}
 	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, 1<<20))
 	if err != nil {
 		http.Error(w, "request body too large", http.StatusRequestEntityTooLarge)
@@ -86,8 +97,12 @@ func (h *Interactions) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	rep := reply{OK: true, Text: "ignored"} // not a decision: the portal link, the comment box
+	if dec == nil && h.ask != nil {
+		h.ask.interaction(w, r, cb)
+		return
+	}
 	if dec != nil {
-		rep = h.handle(r.Context(), *dec)
+		rep = h.decideWithin(r.Context(), cb.ResponseURL, *dec)
 	}
 	if !rep.OK && cb.ResponseURL != "" {
 		h.tell(r.Context(), cb.ResponseURL, rep.Text)
@@ -97,14 +112,15 @@ func (h *Interactions) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 
 // handle carries out a decision, as the Slack user's directory user.
 func (h *Interactions) handle(ctx context.Context, dec Decision) reply {
-	u, err := h.client.api.GetUserInfoContext(ctx, dec.SlackUserID)
-	if err != nil {
-		h.log.ErrorContext(ctx, "slack interaction: users.info", "slack_user", dec.SlackUserID, "error", err.Error())
+	actor, err := h.actorOf(ctx, dec.SlackUserID)
+	if errors.Is(err, errSlackLookup) {
 		return reply{Code: "unavailable", Text: "elevate could not look you up in Slack; try again or use the portal"}
 	}
-	actor, err := h.wf.ActorByEmail(ctx, u.Profile.Email, access.ViaSlack)
 	if err != nil {
 		return refusal(err)
+	}
+	if isReminderAction(dec.ActionID) {
+		return h.remind(ctx, actor, dec)
 	}
 	id := dec.RequestID
 	req, err := h.wf.GetRequest(ctx, actor, id)

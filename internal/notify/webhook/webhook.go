@@ -22,6 +22,7 @@ import (
 
 	"github.com/elevate/elevate/internal/access"
 	"github.com/elevate/elevate/internal/notify"
+	"github.com/elevate/elevate/internal/say"
 )
 
 // Headers of a delivery.
@@ -77,22 +78,36 @@ type Event struct {
 	GrantID string            `json:"grant_id,omitempty"`
 	Details map[string]string `json:"details,omitempty"`
 	Summary string            `json:"summary"`
+	// Text is the notification as people read it (the email's plain text:
+	// names, human durations, times in UTC), for receivers that forward it.
+	Text string `json:"text"`
 }
 
 // RequestRef is the request as it is at delivery.
 type RequestRef struct {
-	ID                string     `json:"id"`
-	URL               string     `json:"url"`
-	Status            string     `json:"status"`
-	Requester         string     `json:"requester"`
-	PermissionSet     string     `json:"permission_set"`
-	AccountIDs        []string   `json:"account_ids"`
-	DurationSeconds   int64      `json:"duration_seconds"`
+	ID            string   `json:"id"`
+	URL           string   `json:"url"`
+	Status        string   `json:"status"`
+	Requester     string   `json:"requester"`
+	PermissionSet string   `json:"permission_set"`
+	AccountIDs    []string `json:"account_ids"`
+	// Accounts are the accounts with their names and as people read them.
+	Accounts        []Account `json:"accounts"`
+	DurationSeconds int64     `json:"duration_seconds"`
+	// DurationText is the duration as people write it: "4h", "1h 30m", "1d".
+	DurationText      string     `json:"duration_text"`
 	Justification     string     `json:"justification"`
 	Ticket            string     `json:"ticket,omitempty"`
 	ApprovalsRequired int        `json:"approvals_required"`
 	Approvals         []Approval `json:"approvals"`
 	EndsAt            *time.Time `json:"ends_at,omitempty"`
+}
+
+// Account is one account of the request.
+type Account struct {
+	ID   string `json:"id"`
+	Name string `json:"name"` // "" when the directory does not know it
+	Text string `json:"text"` // "prod (4444 5555 6666)"
 }
 
 // Approval is one approver's decision.
@@ -108,10 +123,15 @@ func PayloadOf(m notify.Message) Payload {
 	r := m.Request
 	p := Payload{ID: m.NotificationID,
 		Event: Event{Type: string(m.Event.Type), At: m.Event.At.UTC(), Actor: m.Event.Actor.UserName, Via: string(m.Event.Actor.Via),
-			GrantID: m.Event.GrantID, Details: m.Event.Details, Summary: m.Subject},
+			GrantID: m.Event.GrantID, Details: m.Event.Details, Summary: m.Subject, Text: m.Text},
 		Request: RequestRef{ID: r.ID, URL: m.URL, Status: string(r.Status), Requester: r.RequesterName,
-			PermissionSet: r.PermissionSetName, AccountIDs: r.AccountIDs(), DurationSeconds: int64(r.Duration / time.Second),
+			PermissionSet: r.PermissionSetName, AccountIDs: r.AccountIDs(), Accounts: []Account{},
+			DurationSeconds: int64(r.Duration / time.Second), DurationText: say.Duration(r.Duration),
 			Justification: r.Justification, Ticket: r.Ticket, ApprovalsRequired: r.ApprovalsRequired, Approvals: []Approval{}}}
+	for _, id := range r.AccountIDs() {
+		name := m.Voice.Accounts[id]
+		p.Request.Accounts = append(p.Request.Accounts, Account{ID: id, Name: name, Text: say.Account(name, id)})
+	}
 	for _, a := range r.Approvals {
 		p.Request.Approvals = append(p.Request.Approvals, Approval{User: a.UserName, Verdict: string(a.Verdict), Comment: a.Comment, At: a.At.UTC()})
 	}

@@ -69,18 +69,11 @@ func (t *Tx) PutActivityError(ctx context.Context, a access.GrantActivity) error
 
 // ListActivity returns the activity of a request's grants.
 func (t *Tx) ListActivity(ctx context.Context, requestID string) ([]access.GrantActivity, error) {
-	var out []access.GrantActivity
-	err := t.each(ctx, func(rows Rows) error {
-		var (
-			a                                access.GrantActivity
-			requested, fetched, wStart, wEnd dbTime
-		)
-		if err := rows.Scan(&a.GrantID, &a.RequestID, &a.Status, &a.Error, &a.Attempts, &requested, &fetched, &wStart, &wEnd); err != nil {
-			return err
-		}
+	out, err := collect(ctx, t, func(row Row) (a access.GrantActivity, err error) {
+		var requested, fetched, wStart, wEnd dbTime
+		err = row.Scan(&a.GrantID, &a.RequestID, &a.Status, &a.Error, &a.Attempts, &requested, &fetched, &wStart, &wEnd)
 		a.RequestedAt, a.FetchedAt, a.WindowStart, a.WindowEnd = timeOf(requested), timeOf(fetched), timeOf(wStart), timeOf(wEnd)
-		out = append(out, a)
-		return nil
+		return a, err
 	}, `SELECT grant_id, request_id, status, error, attempts, requested_at, fetched_at, window_start, window_end
 		FROM grant_activity WHERE request_id = $1 ORDER BY grant_id`, requestID)
 	if err != nil {
@@ -88,23 +81,20 @@ func (t *Tx) ListActivity(ctx context.Context, requestID string) ([]access.Grant
 	}
 	for i := range out {
 		gid := out[i].GrantID
-		err := t.each(ctx, func(rows Rows) error {
+		var err error
+		out[i].Events, err = collect(ctx, t, func(row Row) (e access.ActivityEvent, err error) {
 			var (
-				e  access.ActivityEvent
 				at dbTime
 				ro int64
 			)
-			if err := rows.Scan(&e.EventID, &at, &e.Name, &e.Source, &e.Region, &e.SourceIP, &e.UserAgent, &e.RequestID,
-				&ro, &e.ErrorCode, &e.Principal, &e.Raw); err != nil {
-				return err
-			}
+			err = row.Scan(&e.EventID, &at, &e.Name, &e.Source, &e.Region, &e.SourceIP, &e.UserAgent, &e.RequestID,
+				&ro, &e.ErrorCode, &e.Principal, &e.Raw)
 			e.Time = timeOf(at)
 			if ro >= 0 {
 				b := ro == 1
 				e.ReadOnly = &b
 			}
-			out[i].Events = append(out[i].Events, e)
-			return nil
+			return e, err
 		}, `SELECT event_id, at, name, source, region, source_ip, user_agent, aws_request_id, read_only, error_code, principal, raw
 			FROM activity_events WHERE grant_id = $1 ORDER BY at, event_id`, gid)
 		if err != nil {

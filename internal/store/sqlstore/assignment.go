@@ -10,18 +10,9 @@ import (
 // AssignmentHolders returns the grants, other than exceptGrantID, that are
 // active or revoking on the same assignment, by grant id.
 func (t *Tx) AssignmentHolders(ctx context.Context, a access.Assignment, exceptGrantID string) ([]access.GrantRef, error) {
-	var out []access.GrantRef
-	err := t.each(ctx, func(rows Rows) error {
-		var (
-			g      access.GrantRef
-			status string
-		)
-		if err := rows.Scan(&g.RequestID, &g.GrantID, &status); err != nil {
-			return err
-		}
-		g.Status = access.GrantStatus(status)
-		out = append(out, g)
-		return nil
+	out, err := collect(ctx, t, func(row Row) (g access.GrantRef, err error) {
+		err = row.Scan(&g.RequestID, &g.GrantID, &g.Status)
+		return g, err
 	}, `SELECT g.request_id, g.id, g.status FROM grants g JOIN requests r ON r.id = g.request_id
 		WHERE g.account_id = $1 AND (g.status IN ('active', 'revoking') OR (g.status = 'pending' AND g.origin = 'created')) AND r.permission_set_arn = $2 AND r.requester_id = $3
 		AND g.id <> $4 ORDER BY g.id`, a.AccountID, a.PermissionSetARN, a.UserID, exceptGrantID)

@@ -2,7 +2,6 @@ package sqlstore
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 
 	"github.com/elevate/elevate/internal/access"
@@ -85,6 +84,9 @@ func (t *Tx) chainLegacy(ctx context.Context) (int64, []byte, error) {
 		if en.Seq < prevSeq {
 			return 0, nil, t.errorf("chain legacy entries: entry %d has no hash but comes before hashed entry %d", en.Seq, prevSeq)
 		}
+		if en.DetailsError != "" {
+			return 0, nil, t.errorf("chain legacy entries: entry %d: its details are malformed: %s", en.Seq, en.DetailsError)
+		}
 		h := x.Hash(prev, en.Seq, en.Event)
 		if _, err := t.c.Exec(ctx, `UPDATE events SET prev_hash = $1, hash = $2 WHERE seq = $3`, prev, h, en.Seq); err != nil {
 			return 0, nil, t.wrap(fmt.Sprintf("chain legacy entry %d", en.Seq), err)
@@ -109,9 +111,13 @@ func scanAuditRow(rows Rows) (access.AuditEntry, error) {
 	}
 	e.At, e.Type, e.Actor.Via = timeOf(at), access.EventType(typ), access.Via(via)
 	if det != "{}" {
-		if err := json.Unmarshal([]byte(det), &e.Details); err != nil {
-			return en, fmt.Errorf("entry %d: decode details: %w", en.Seq, err)
+		d, err := decodeDetails(det)
+		if err != nil {
+			// Kept as a mark, not an error: the verification names the
+			// entry as tampered with, other readers refuse it.
+			en.DetailsError = err.Error()
 		}
+		e.Details = d
 	}
 	if len(e.Details) == 0 {
 		e.Details = nil
@@ -142,7 +148,9 @@ func (t *Tx) AuditHead(ctx context.Context) (access.AuditEntry, int64, error) {
 	return en, n, nil
 }
 
-// ScanAudit calls fn for the entries after afterSeq, in seq order.
+// ScanAudit calls fn for the entries after afterSeq, in seq order. An
+// entry whose stored details are malformed is passed on with DetailsError
+// set.
 func (t *Tx) ScanAudit(ctx context.Context, afterSeq int64, limit int, fn func(access.AuditEntry) error) error {
 	q := auditSelect + ` WHERE seq > $1 ORDER BY seq`
 	args := []any{afterSeq}
@@ -183,18 +191,11 @@ func (t *Tx) AddCheckpoint(ctx context.Context, c *access.Checkpoint) error {
 
 // ListCheckpoints returns the checkpoints, oldest first.
 func (t *Tx) ListCheckpoints(ctx context.Context) ([]access.Checkpoint, error) {
-	var out []access.Checkpoint
-	err := t.each(ctx, func(rows Rows) error {
-		var (
-			c  access.Checkpoint
-			at dbTime
-		)
-		if err := rows.Scan(&c.ID, &c.Seq, &c.Hash, &c.Count, &at, &c.Kind, &c.PublicKey, &c.Signature); err != nil {
-			return err
-		}
+	out, err := collect(ctx, t, func(row Row) (c access.Checkpoint, err error) {
+		var at dbTime
+		err = row.Scan(&c.ID, &c.Seq, &c.Hash, &c.Count, &at, &c.Kind, &c.PublicKey, &c.Signature)
 		c.At = timeOf(at)
-		out = append(out, c)
-		return nil
+		return c, err
 	}, `SELECT id, seq, hash, count, at, kind, public_key, signature FROM audit_checkpoints ORDER BY id`)
 	if err != nil {
 		return nil, t.wrap("list audit checkpoints", err)

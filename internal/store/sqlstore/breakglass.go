@@ -83,15 +83,7 @@ func (t *Tx) ListBreakGlass(ctx context.Context, f access.BreakGlassFilter) ([]a
 	if f.Unreviewed {
 		where = `WHERE b.reviewed_at IS NULL`
 	}
-	var out []access.BreakGlassUse
-	err := t.each(ctx, func(rows Rows) error {
-		u, err := t.scanBreakGlass(rows)
-		if err != nil {
-			return err
-		}
-		out = append(out, u)
-		return nil
-	}, `SELECT `+breakGlassColumns+` FROM break_glass b JOIN requests r ON r.id = b.request_id `+where+`
+	out, err := collect(ctx, t, t.scanBreakGlass, `SELECT `+breakGlassColumns+` FROM break_glass b JOIN requests r ON r.id = b.request_id `+where+`
 		ORDER BY b.used_at DESC, b.request_id DESC LIMIT $1`, limit)
 	if err != nil {
 		return nil, t.wrap("list break-glass", err)

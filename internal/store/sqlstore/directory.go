@@ -246,16 +246,9 @@ func (t *Tx) UserIDsInGroups(ctx context.Context, groupIDs []string) ([]string, 
 const accountColumns = `id, name, email, state, parent_id, limit_reason`
 
 func (t *Tx) accounts(ctx context.Context, query string, args ...any) ([]access.Account, error) {
-	var out []access.Account
-	err := t.each(ctx, func(rows Rows) error {
-		var a access.Account
-		if err := rows.Scan(&a.ID, &a.Name, &a.Email, &a.State, &a.ParentID, &a.Limit); err != nil {
-			return err
-		}
-		out = append(out, a)
-		return nil
+	return collect(ctx, t, func(row Row) (a access.Account, err error) {
+		return a, row.Scan(&a.ID, &a.Name, &a.Email, &a.State, &a.ParentID, &a.Limit)
 	}, query, args...)
-	return out, err
 }
 
 // ListAccounts returns every account, by name then id (byte order).
@@ -303,20 +296,12 @@ func findByKeyOrName[T any](ctx context.Context, t *Tx, kind, ref, selectWhere, 
 const permissionSetColumns = `arn, name, description, session_duration_ns, limit_reason`
 
 func (t *Tx) permissionSets(ctx context.Context, query string, args ...any) ([]access.PermissionSet, error) {
-	var out []access.PermissionSet
-	err := t.each(ctx, func(rows Rows) error {
-		var (
-			p   access.PermissionSet
-			dur int64
-		)
-		if err := rows.Scan(&p.ARN, &p.Name, &p.Description, &dur, &p.Limit); err != nil {
-			return err
-		}
+	return collect(ctx, t, func(row Row) (p access.PermissionSet, err error) {
+		var dur int64
+		err = row.Scan(&p.ARN, &p.Name, &p.Description, &dur, &p.Limit)
 		p.SessionDuration = time.Duration(dur)
-		out = append(out, p)
-		return nil
+		return p, err
 	}, query, args...)
-	return out, err
 }
 
 // ListPermissionSets returns every permission set, by name then ARN (byte

@@ -86,15 +86,7 @@ func (t *Tx) ListNotifications(ctx context.Context, f access.NotificationFilter)
 	}
 	args = append(args, limit)
 	q += fmt.Sprintf(` ORDER BY created_at DESC, id DESC LIMIT $%d`, len(args))
-	var out []access.Notification
-	err := t.each(ctx, func(rows Rows) error {
-		n, err := scanNotification(rows)
-		if err != nil {
-			return err
-		}
-		out = append(out, n)
-		return nil
-	}, q, args...)
+	out, err := collect(ctx, t, scanNotification, q, args...)
 	if err != nil {
 		return nil, t.wrap("list notifications", err)
 	}
@@ -113,14 +105,8 @@ func (t *Tx) PutSlackMessage(ctx context.Context, m access.SlackMessage) error {
 
 // ListSlackMessages returns the messages about a request, by user id.
 func (t *Tx) ListSlackMessages(ctx context.Context, requestID string) ([]access.SlackMessage, error) {
-	var out []access.SlackMessage
-	err := t.each(ctx, func(rows Rows) error {
-		var m access.SlackMessage
-		if err := rows.Scan(&m.RequestID, &m.UserID, &m.Channel, &m.TS); err != nil {
-			return err
-		}
-		out = append(out, m)
-		return nil
+	out, err := collect(ctx, t, func(row Row) (m access.SlackMessage, err error) {
+		return m, row.Scan(&m.RequestID, &m.UserID, &m.Channel, &m.TS)
 	}, `SELECT request_id, user_id, channel, ts FROM slack_messages WHERE request_id = $1 ORDER BY user_id`, requestID)
 	if err != nil {
 		return nil, t.wrap("list slack messages of "+requestID, err)

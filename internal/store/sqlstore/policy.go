@@ -18,45 +18,22 @@ func (t *Tx) DirectorySnapshot(ctx context.Context) (access.Directory, error) {
 	if d.PermissionSets, err = t.permissionSets(ctx, `SELECT `+permissionSetColumns+` FROM permission_sets ORDER BY arn`); err != nil {
 		return d, t.wrap("directory snapshot: permission sets", err)
 	}
-	err = t.each(ctx, func(rows Rows) error {
-		var o access.OU
-		if err := rows.Scan(&o.ID, &o.Name, &o.ParentID); err != nil {
-			return err
-		}
-		d.OUs = append(d.OUs, o)
-		return nil
-	}, `SELECT id, name, parent_id FROM ous ORDER BY id`)
-	if err != nil {
+	if d.OUs, err = collect(ctx, t, func(row Row) (o access.OU, err error) {
+		return o, row.Scan(&o.ID, &o.Name, &o.ParentID)
+	}, `SELECT id, name, parent_id FROM ous ORDER BY id`); err != nil {
 		return d, t.wrap("directory snapshot: ous", err)
 	}
-	err = t.each(ctx, func(rows Rows) error {
-		u, err := scanUser(rows)
-		d.Users = append(d.Users, u)
-		return err
-	}, `SELECT `+userColumns+` FROM users ORDER BY id`)
-	if err != nil {
+	if d.Users, err = collect(ctx, t, scanUser, `SELECT `+userColumns+` FROM users ORDER BY id`); err != nil {
 		return d, t.wrap("directory snapshot: users", err)
 	}
-	err = t.each(ctx, func(rows Rows) error {
-		var g access.Group
-		if err := rows.Scan(&g.ID, &g.Name); err != nil {
-			return err
-		}
-		d.Groups = append(d.Groups, g)
-		return nil
-	}, `SELECT id, name FROM groups ORDER BY id`)
-	if err != nil {
+	if d.Groups, err = collect(ctx, t, func(row Row) (g access.Group, err error) {
+		return g, row.Scan(&g.ID, &g.Name)
+	}, `SELECT id, name FROM groups ORDER BY id`); err != nil {
 		return d, t.wrap("directory snapshot: groups", err)
 	}
-	err = t.each(ctx, func(rows Rows) error {
-		var m access.Membership
-		if err := rows.Scan(&m.GroupID, &m.UserID); err != nil {
-			return err
-		}
-		d.Memberships = append(d.Memberships, m)
-		return nil
-	}, `SELECT group_id, user_id FROM memberships ORDER BY group_id, user_id`)
-	if err != nil {
+	if d.Memberships, err = collect(ctx, t, func(row Row) (m access.Membership, err error) {
+		return m, row.Scan(&m.GroupID, &m.UserID)
+	}, `SELECT group_id, user_id FROM memberships ORDER BY group_id, user_id`); err != nil {
 		return d, t.wrap("directory snapshot: memberships", err)
 	}
 	return d, nil

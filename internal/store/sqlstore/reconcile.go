@@ -11,21 +11,12 @@ import (
 // ManagedGrants returns the open grants and the created or shared grants
 // closed at or after closedSince, with their assignments.
 func (t *Tx) ManagedGrants(ctx context.Context, closedSince time.Time) ([]access.ManagedGrant, error) {
-	var out []access.ManagedGrant
-	err := t.each(ctx, func(rows Rows) error {
-		var (
-			g                        access.ManagedGrant
-			status, origin           string
-			activated, closed, drift dbTime
-		)
-		if err := rows.Scan(&g.RequestID, &g.GrantID, &g.Assignment.AccountID, &g.Assignment.PermissionSetARN, &g.Assignment.UserID,
-			&status, &origin, &activated, &closed, &g.Standing, &drift); err != nil {
-			return err
-		}
-		g.Status, g.Origin = access.GrantStatus(status), access.Origin(origin)
+	out, err := collect(ctx, t, func(row Row) (g access.ManagedGrant, err error) {
+		var activated, closed, drift dbTime
+		err = row.Scan(&g.RequestID, &g.GrantID, &g.Assignment.AccountID, &g.Assignment.PermissionSetARN, &g.Assignment.UserID,
+			&g.Status, &g.Origin, &activated, &closed, &g.Standing, &drift)
 		g.ActivatedAt, g.ClosedAt, g.DriftMissingSince = timeOf(activated), timeOf(closed), timeOf(drift)
-		out = append(out, g)
-		return nil
+		return g, err
 	}, `SELECT g.request_id, g.id, g.account_id, r.permission_set_arn, r.requester_id,
 			g.status, g.origin, g.activated_at, CASE WHEN g.status IN ('revoked', 'failed') THEN coalesce(g.revoked_at, r.updated_at) END,
 			EXISTS (SELECT 1 FROM standing_assignments s WHERE s.account_id = g.account_id

@@ -265,15 +265,7 @@ func (t *Tx) ListRequests(ctx context.Context, f access.RequestFilter) ([]*acces
 	}
 	q += ` ORDER BY created_at DESC NULLS LAST, id DESC LIMIT ` + arg(limit)
 
-	var rs []*access.Request
-	err := t.each(ctx, func(rows Rows) error {
-		r, err := scanRequest(rows)
-		if err != nil {
-			return err
-		}
-		rs = append(rs, r)
-		return nil
-	}, q, args...)
+	rs, err := collect(ctx, t, scanRequest, q, args...)
 	if err != nil {
 		return nil, t.wrap("list requests", err)
 	}

@@ -189,18 +189,20 @@ func (t *Tx) each(ctx context.Context, fn func(Rows) error, query string, args .
 	return rows.Err()
 }
 
-// strings returns the first column of every row.
-func (t *Tx) strings(ctx context.Context, query string, args ...any) ([]string, error) {
-	var out []string
+// collect runs the query and returns what scan makes of every row.
+func collect[T any](ctx context.Context, t *Tx, scan func(Row) (T, error), query string, args ...any) ([]T, error) {
+	var out []T
 	err := t.each(ctx, func(rows Rows) error {
-		var s string
-		if err := rows.Scan(&s); err != nil {
-			return err
-		}
-		out = append(out, s)
-		return nil
+		v, err := scan(rows)
+		out = append(out, v)
+		return err
 	}, query, args...)
 	return out, err
+}
+
+// strings returns the first column of every row.
+func (t *Tx) strings(ctx context.Context, query string, args ...any) ([]string, error) {
+	return collect(ctx, t, func(row Row) (s string, err error) { return s, row.Scan(&s) }, query, args...)
 }
 
 // LockAssignment takes the engine's assignment lock, if it has one.

@@ -44,6 +44,8 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"RequestFindByGrantID", testRequestFindByGrantID},
 		{"ListRequestsFilters", testListRequestsFilters},
 		{"ListRequestsLimit", testListRequestsLimit},
+		{"PageRequestsFilters", testPageRequestsFilters},
+		{"PageRequestsStable", testPageRequestsStable},
 		{"Events", testEvents},
 		{"DirectoryEmpty", testDirectoryEmpty},
 		{"DirectoryLookups", testDirectoryLookups},
@@ -75,6 +77,8 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"BreakGlass", testBreakGlass},
 		{"Activity", testActivity},
 		{"ActivityRetention", testActivityRetention},
+		{"Away", testAway},
+		{"SessionDenies", testSessionDenies},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -41,3 +41,22 @@
     });
   }
 })();
+
+// The browser's time zone, for the server to say times in (unless the user
+// chose one on the profile page): kept in a cookie; the page reloads once
+// when the zone it was rendered in is not the browser's.
+(function () {
+  "use strict";
+  var zone;
+  try { zone = Intl.DateTimeFormat().resolvedOptions().timeZone; } catch (e) { return; }
+  if (!zone) return;
+  var m = document.cookie.match(/(?:^|; )elevate_browser_tz=([^;]*)/);
+  if (m && decodeURIComponent(m[1]) === zone) return;
+  document.cookie = "elevate_browser_tz=" + encodeURIComponent(zone) + "; path=/; max-age=31536000; samesite=lax";
+  var rendered = document.body.getAttribute("data-zone");
+  var chosen = document.body.getAttribute("data-zone-chosen") === "true";
+  if (rendered && rendered !== zone && !chosen && !sessionStorage.getItem("elevate_tz_reloaded")) {
+    sessionStorage.setItem("elevate_tz_reloaded", "1");
+    location.reload();
+  }
+})();

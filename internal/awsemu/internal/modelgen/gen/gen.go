@@ -44,7 +44,10 @@ var Services = []Service{
 			"DeleteAccountAssignment",
 			"DescribeAccountAssignmentCreationStatus",
 			"DescribeAccountAssignmentDeletionStatus",
+			"DeleteInlinePolicyFromPermissionSet",
 			"DescribePermissionSet",
+			"DescribePermissionSetProvisioningStatus",
+			"GetInlinePolicyForPermissionSet",
 			"ListAccountAssignmentCreationStatus",
 			"ListAccountAssignmentDeletionStatus",
 			"ListAccountAssignments",
@@ -53,6 +56,8 @@ var Services = []Service{
 			"ListInstances",
 			"ListPermissionSets",
 			"ListPermissionSetsProvisionedToAccount",
+			"ProvisionPermissionSet",
+			"PutInlinePolicyToPermissionSet",
 		},
 		Extra: []string{"PermissionSetName", "PermissionSetDescription", "RegionName", "Duration"},
 	},
@@ -77,15 +82,34 @@ var Services = []Service{
 	{
 		Dir: "organizations",
 		Operations: []string{
+			"AttachPolicy",
+			"CreatePolicy",
 			"DescribeAccount",
 			"DescribeOrganization",
+			"DescribePolicy",
 			"ListAccounts",
 			"ListAccountsForParent",
 			"ListOrganizationalUnitsForParent",
 			"ListParents",
+			"ListPolicies",
+			"ListPoliciesForTarget",
 			"ListRoots",
+			"UpdatePolicy",
 		},
 		Extra: []string{"AccountName", "Email", "OrganizationalUnitName", "AccountState"},
+	},
+	{
+		// S3 speaks REST-XML: its operations are routed by method and
+		// path, and their input members are bound to the path, the query
+		// string, headers and the body (genBindings).
+		Dir: "s3",
+		Operations: []string{
+			"CreateBucket",
+			"DeleteObject",
+			"GetObject",
+			"ListObjectsV2",
+			"PutObject",
+		},
 	},
 }
 
@@ -97,6 +121,10 @@ type model struct {
 		ServiceID    string `json:"serviceId"`
 	} `json:"metadata"`
 	Operations map[string]struct {
+		HTTP struct {
+			Method     string `json:"method"`
+			RequestURI string `json:"requestUri"`
+		} `json:"http"`
 		Input  *struct{ Shape string }  `json:"input"`
 		Errors []struct{ Shape string } `json:"errors"`
 	} `json:"operations"`
@@ -116,17 +144,26 @@ type modelShape struct {
 	Key      *struct{ Shape string } `json:"key"`
 	Value    *struct{ Shape string } `json:"value"`
 	Members  map[string]struct {
-		Shape string `json:"shape"`
+		Shape        string `json:"shape"`
+		Location     string `json:"location"`
+		LocationName string `json:"locationName"`
 	} `json:"members"`
+	Payload string `json:"payload"`
 }
 
 type serviceOut struct {
-	dir, prefix, version, sha string
+	dir, prefix, version, sha, protocol string
 }
 
 type opOut struct {
 	service, target, name, input string
 	errors                       []string
+	method, uri                  string // REST services only
+}
+
+// bindingOut says where a REST operation's input member is in the request.
+type bindingOut struct {
+	member, location, name string
 }
 
 type shapeOut struct {
@@ -149,7 +186,8 @@ type memberOut struct {
 // the gofmt'ed source of model_gen.go.
 func Generate(models string) ([]byte, error) {
 	var svcs []serviceOut
-	var ops []opOut
+	var ops, restOps []opOut
+	bindings := map[string][]bindingOut{}
 	shapes := map[string]shapeOut{}
 	for _, s := range Services {
 		path := filepath.Join(models, s.Dir, "service-2.json")
@@ -161,11 +199,12 @@ func Generate(models string) ([]byte, error) {
 		if err := json.Unmarshal(raw, &m); err != nil {
 			return nil, fmt.Errorf("parse %s: %w", path, err)
 		}
-		if m.Metadata.Protocol != "json" || m.Metadata.TargetPrefix == "" {
-			return nil, fmt.Errorf("%s: protocol %q with target prefix %q is not awsJson", path, m.Metadata.Protocol, m.Metadata.TargetPrefix)
+		rest := m.Metadata.Protocol == "rest-xml"
+		if !rest && (m.Metadata.Protocol != "json" || m.Metadata.TargetPrefix == "") {
+			return nil, fmt.Errorf("%s: protocol %q with target prefix %q is neither awsJson nor REST-XML", path, m.Metadata.Protocol, m.Metadata.TargetPrefix)
 		}
 		sum := sha256.Sum256(raw)
-		svcs = append(svcs, serviceOut{dir: s.Dir, prefix: m.Metadata.TargetPrefix, version: m.Metadata.APIVersion, sha: hex.EncodeToString(sum[:])})
+		svcs = append(svcs, serviceOut{dir: s.Dir, prefix: m.Metadata.TargetPrefix, version: m.Metadata.APIVersion, sha: hex.EncodeToString(sum[:]), protocol: m.Metadata.Protocol})
 		w := &walker{svc: s.Dir, m: &m, out: shapes}
 		for _, name := range s.Operations {
 			op, ok := m.Operations[name]
@@ -184,7 +223,34 @@ func Generate(models string) ([]byte, error) {
 				o.errors = append(o.errors, e.Shape)
 			}
 			sort.Strings(o.errors)
-			ops = append(ops, o)
+			if !rest {
+				ops = append(ops, o)
+				continue
+			}
+			o.target = s.Dir + "." + name
+			o.method, o.uri = op.HTTP.Method, op.HTTP.RequestURI
+			if op.Input != nil {
+				in := m.Shapes[op.Input.Shape]
+				names := make([]string, 0, len(in.Members))
+				for n := range in.Members {
+					names = append(names, n)
+				}
+				sort.Strings(names)
+				var bs []bindingOut
+				for _, n := range names {
+					mem := in.Members[n]
+					loc, ln := mem.Location, mem.LocationName
+					if loc == "" {
+						loc, ln = "body", ""
+						if n != in.Payload {
+							continue // not bound to the request (S3 has none)
+						}
+					}
+					bs = append(bs, bindingOut{member: n, location: loc, name: ln})
+				}
+				bindings[o.input] = bs
+			}
+			restOps = append(restOps, o)
 		}
 		for _, name := range s.Extra {
 			if _, err := w.visit(name); err != nil {
@@ -192,7 +258,7 @@ func Generate(models string) ([]byte, error) {
 			}
 		}
 	}
-	src := render(svcs, ops, shapes)
+	src := render(svcs, ops, restOps, bindings, shapes)
 	out, err := format.Source(src)
 	if err != nil {
 		return nil, fmt.Errorf("gofmt generated source: %w", err)
@@ -344,7 +410,7 @@ func goString(s string) string {
 	return "`" + s + "`"
 }
 
-func render(svcs []serviceOut, ops []opOut, shapes map[string]shapeOut) []byte {
+func render(svcs []serviceOut, ops, restOps []opOut, bindings map[string][]bindingOut, shapes map[string]shapeOut) []byte {
 	var b bytes.Buffer
 	p := func(format string, args ...any) { fmt.Fprintf(&b, format, args...) }
 	p("// Code generated by internal/modelgen; DO NOT EDIT.\n")
@@ -382,6 +448,10 @@ func render(svcs []serviceOut, ops []opOut, shapes map[string]shapeOut) []byte {
 	p("// genServices are the model directories, with their X-Amz-Target prefix.\n")
 	p("var genServices = []genService{\n")
 	for _, s := range svcs {
+		if s.protocol == "rest-xml" {
+			p("\t{Dir: %q, Protocol: %q, APIVersion: %q},\n", s.dir, s.protocol, s.version)
+			continue
+		}
 		p("\t{Dir: %q, TargetPrefix: %q, APIVersion: %q},\n", s.dir, s.prefix, s.version)
 	}
 	p("}\n\n")
@@ -398,6 +468,38 @@ func render(svcs []serviceOut, ops []opOut, shapes map[string]shapeOut) []byte {
 		p("}},\n")
 	}
 	p("}\n\n")
+	if len(restOps) > 0 {
+		p("// genRESTOperations are the implemented operations of the REST services,\n")
+		p("// routed by method and path.\n")
+		p("var genRESTOperations = []genRESTOperation{\n")
+		for _, o := range restOps {
+			p("\t{Service: %q, Name: %q, Method: %q, URI: %q, Input: %q, Errors: []string{", o.service, o.name, o.method, o.uri, o.input)
+			for i, e := range o.errors {
+				if i > 0 {
+					p(", ")
+				}
+				p("%q", e)
+			}
+			p("}},\n")
+		}
+		p("}\n\n")
+		p("// genBindings say where each input member of a REST operation is in the\n")
+		p("// request: uri, querystring, header, headers (a prefix) or body.\n")
+		p("var genBindings = map[string][]genBinding{\n")
+		keys := make([]string, 0, len(bindings))
+		for k := range bindings {
+			keys = append(keys, k)
+		}
+		sort.Strings(keys)
+		for _, k := range keys {
+			p("\t%q: {\n", k)
+			for _, b := range bindings[k] {
+				p("\t\t{Member: %q, Location: %q, Name: %q},\n", b.member, b.location, b.name)
+			}
+			p("\t},\n")
+		}
+		p("}\n\n")
+	}
 	p("// genShapes are the named shapes, keyed \"<service dir>.<shape name>\".\n")
 	p("var genShapes = map[string]genShape{\n")
 	for _, k := range keys {
