@@ -107,6 +107,24 @@ func PlanActivation(g Grant, others []GrantRef, aws InAWS) Activation {
 	}
 }
 
+// RemovalKnownFor is how long elevate takes its own deletion of an
+// assignment as knowing that AWS no longer has it: a grant of the same
+// assignment within that time creates it without asking AWS first. Only
+// an assignment made outside elevate in between escapes it (it is then
+// taken for elevate's own and deleted at the grant's end).
+const RemovalKnownFor = time.Hour
+
+// KnownInAWS is what the database tells about an assignment that no grant
+// holds: absent when elevate deleted it (lastRemoval) within
+// RemovalKnownFor before now and it is not recorded as standing; otherwise
+// unknown (ask AWS).
+func KnownInAWS(lastRemoval time.Time, standing bool, now time.Time) InAWS {
+	if standing || lastRemoval.IsZero() || now.Before(lastRemoval) || now.Sub(lastRemoval) > RemovalKnownFor {
+		return InAWSUnknown
+	}
+	return InAWSAbsent
+}
+
 // Removal is what ending grant g does with its assignment.
 type Removal struct {
 	// Delete: no other grant needs the assignment and it is not standing.

@@ -124,3 +124,25 @@ func TestGrantJobStep(t *testing.T) {
 		})
 	}
 }
+
+func TestKnownInAWS(t *testing.T) {
+	t.Parallel()
+	now := time.Date(2026, 12, 7, 12, 0, 0, 0, time.UTC)
+	for _, c := range []struct {
+		name     string
+		last     time.Time
+		standing bool
+		want     InAWS
+	}{
+		{"never removed by elevate", time.Time{}, false, InAWSUnknown},
+		{"removed a minute ago", now.Add(-time.Minute), false, InAWSAbsent},
+		{"removed just within the bound", now.Add(-RemovalKnownFor), false, InAWSAbsent},
+		{"removed longer ago", now.Add(-RemovalKnownFor - time.Second), false, InAWSUnknown},
+		{"removed a minute ago but recorded standing", now.Add(-time.Minute), true, InAWSUnknown},
+		{"removal after now (clock skew)", now.Add(time.Minute), false, InAWSUnknown},
+	} {
+		if got := KnownInAWS(c.last, c.standing, now); got != c.want {
+			t.Errorf("%s: %v, want %v", c.name, got, c.want)
+		}
+	}
+}

@@ -31,7 +31,7 @@ func newTestAPI(t *testing.T) *testAPI {
 	t.Helper()
 	logs := &bytes.Buffer{}
 	fake := apitest.NewSeeded()
-	a := New(fake, slog.New(slog.NewJSONHandler(logs, nil))).WithAudit(newTestAudit(t))
+	a := New(fake, slog.New(slog.NewJSONHandler(logs, nil))).WithAudit(newTestAudit(t)).WithAccessPortal("https://d-1234567890.awsapps.com/start", "eu-west-1")
 	// Put a request id in the context as the server's middleware does.
 	h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		a.ServeHTTP(w, r.WithContext(access.WithRequestID(r.Context(), "rid-test")))

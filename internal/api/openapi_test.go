@@ -275,3 +275,39 @@ func TestOpenAPIDescribesResponses(t *testing.T) {
 		t.Errorf("error body = %s", r.body)
 	}
 }
+
+// The "now use it" step is in the answer for the requester of active
+// access only, and conforms to the document (TestOpenAPIDescribesResponses
+// validates the same answer).
+func TestRequestUseForRequesterOnly(t *testing.T) {
+	ta := newTestAPI(t)
+	r := ta.do("POST", "/api/v1/requests", apitest.AliceToken, prodBody())
+	id, _ := r.json(t)["id"].(string)
+	if r := ta.do("POST", "/api/v1/requests/"+id+"/approve", apitest.BobToken, map[string]any{}); r.status != 200 {
+		t.Fatalf("approve: %d %s", r.status, r.body)
+	}
+	if err := ta.fake.Activate(id); err != nil {
+		t.Fatal(err)
+	}
+	var got struct {
+		Accounts []struct{ ID, Name, Text string } `json:"accounts"`
+		Use      *struct {
+			Consoles  []struct{ URL string } `json:"consoles"`
+			AWSConfig string                 `json:"aws_config"`
+		} `json:"use"`
+	}
+	if err := json.Unmarshal(ta.do("GET", "/api/v1/requests/"+id, apitest.AliceToken, nil).body, &got); err != nil {
+		t.Fatal(err)
+	}
+	if len(got.Accounts) != 1 || got.Accounts[0].Text != "prod (1111 1111 1111)" {
+		t.Errorf("accounts = %+v", got.Accounts)
+	}
+	if got.Use == nil || len(got.Use.Consoles) != 1 ||
+		got.Use.Consoles[0].URL != "https://d-1234567890.awsapps.com/start/#/console?account_id=111111111111&role_name=AdministratorAccess" ||
+		!strings.Contains(got.Use.AWSConfig, "[profile prod-AdministratorAccess]") {
+		t.Errorf("alice's active request: use = %+v", got.Use)
+	}
+	if m := ta.do("GET", "/api/v1/requests/"+id, apitest.BobToken, nil).json(t); m["use"] != nil {
+		t.Errorf("bob sees alice's use: %v", m["use"])
+	}
+}

@@ -243,7 +243,7 @@ func OpenStore(ctx context.Context, cfg config.Config, log *slog.Logger) (Store,
 		_ = st.Close()
 		return nil, cfg.SQLitePath(), err
 	}
-	return sqliteEngine{st}, cfg.SQLitePath(), nil
+	return sqliteEngine{Store: st, wake: jobs.NewWakeup()}, cfg.SQLitePath(), nil
 }
 
 // Migrate brings the database schema and the job queue's tables up to date.

@@ -100,6 +100,7 @@ var serverMatrix = map[string]cell{
 	"GET /requests/{id}":               {path: "/requests/{id}", status: [7]int{303, 200, 200, 200, 200, 200, 303}},
 	"POST /requests/{id}/{action}":     {path: "/requests/{id}/approve", status: [7]int{401, 403, 303, 403, 403, 403, 401}},
 	"GET /approvals":                   {path: "/approvals", status: [7]int{303, 200, 200, 200, 200, 200, 303}},
+	"GET /approvals/count":             {path: "/approvals/count", status: [7]int{303, 200, 200, 200, 200, 200, 303}},
 	"GET /active":                      {path: "/active", status: [7]int{303, 200, 200, 200, 200, 200, 303}},
 	"GET /audit":                       {path: "/audit", status: [7]int{303, 403, 403, 403, 200, 200, 303}},
 	"GET /audit/requests.csv":          {path: "/audit/requests.csv", status: [7]int{303, 403, 403, 403, 200, 200, 303}},

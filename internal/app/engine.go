@@ -43,14 +43,21 @@ type jobQueue interface {
 	Backlog(ctx context.Context) (map[string]float64, error)
 }
 
-// sqliteEngine is SQLite with River's riversqlite driver.
-type sqliteEngine struct{ *sqlite.Store }
-
-func (e sqliteEngine) newInserter() (workflow.Scheduler, error) {
-	return jobs.NewSQLiteInserter(e.DB(), sqlite.UnwrapTx)
+// sqliteEngine is SQLite with River's riversqlite driver; wake carries the
+// inserter's news of jobs due now to the queue's workers.
+type sqliteEngine struct {
+	*sqlite.Store
+	wake *jobs.Wakeup
 }
 
-func (e sqliteEngine) newQueue(cfg jobs.Config) (jobQueue, error) { return jobs.NewSQLite(e.DB(), cfg) }
+func (e sqliteEngine) newInserter() (workflow.Scheduler, error) {
+	return jobs.NewSQLiteInserter(e.DB(), sqlite.UnwrapTx, e.wake)
+}
+
+func (e sqliteEngine) newQueue(cfg jobs.Config) (jobQueue, error) {
+	cfg.Wakeup = e.wake
+	return jobs.NewSQLite(e.DB(), cfg)
+}
 
 func (e sqliteEngine) migrateJobs(ctx context.Context) error { return jobs.MigrateSQLite(ctx, e.DB()) }
 

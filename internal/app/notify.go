@@ -15,6 +15,7 @@ import (
 	"github.com/elevate/elevate/internal/notify/slack"
 	"github.com/elevate/elevate/internal/notify/teams"
 	"github.com/elevate/elevate/internal/notify/webhook"
+	"github.com/elevate/elevate/internal/say"
 	"github.com/elevate/elevate/internal/store"
 	"github.com/elevate/elevate/internal/workflow"
 )
@@ -36,6 +37,9 @@ func newNotifications(cfg config.Config, st store.Store, m *metrics.Metrics, clo
 		Config: notify.Config{PublicURL: cfg.URL(), AdminsGroup: cfg.Policy.AdminsGroup, AuditorsGroup: cfg.Policy.AuditorsGroup, WarnBefore: n.WarnBefore,
 			Log: n.Log, PortalApprovalPermissionSets: n.Slack.PortalApprovalPermissionSets,
 			AccessPortalURL: cfg.AWS.AccessPortalURL, SSORegion: cfg.AWS.Region}}
+	if loc, err := say.Zone(n.Email.TimeZone); err == nil {
+		d.Config.EmailZone = loc
+	}
 	out := &notifications{publicURL: cfg.URL()}
 	if n.Slack.BotToken != "" {
 		c, err := slack.New(slack.Config{BotToken: n.Slack.BotToken, SigningSecret: n.Slack.SigningSecret,

@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/chromedp/cdproto/emulation"
 	"github.com/chromedp/chromedp"
 
 	"github.com/elevate/elevate/internal/access"
@@ -47,8 +48,9 @@ const axeSerious = `axe.run(document, {resultTypes: ["violations"]}).then(r => r
 const pageFits = `document.documentElement.scrollWidth <= document.documentElement.clientWidth`
 
 // TestPortalAccessibility visits every page of the portal as each role
-// (requester, approver, auditor, admin) at 1400 and 400 pixels wide: axe-core
-// finds no serious or critical violation and no page scrolls sideways.
+// (requester, approver, auditor, admin) at 1400 and 400 pixels wide, in the
+// light and the dark color scheme: axe-core finds no serious or critical
+// violation (contrast included) and no page scrolls sideways.
 func TestPortalAccessibility(t *testing.T) {
 	ctx := browser(t)
 	axe := axeScript(t)
@@ -132,12 +134,26 @@ func TestPortalAccessibility(t *testing.T) {
 		t.Fatalf("the checks miss a bad page: axe found %v, fits %v", findings, fits)
 	}
 
-	for _, width := range []int64{1400, 400} {
-		check(width, "sign-in page at "+strconv.FormatInt(width, 10)+"px", "/signin")
-		for _, user := range []string{"alice", "bob", "dave", "erin"} {
-			signIn(t, ctx, base, user, "/")
-			for _, p := range pages[user] {
-				check(width, user+" "+p+" at "+strconv.FormatInt(width, 10)+"px", p)
+	for _, scheme := range []string{"light", "dark"} {
+		run(t, ctx, scheme+" color scheme", chromedp.Func(func(ctx context.Context, _ *chromedp.Target) error {
+			_, err := chromedp.Call(ctx, emulation.SetEmulatedMedia, emulation.SetEmulatedMediaParams{
+				Features: []*emulation.MediaFeature{{Name: "prefers-color-scheme", Value: scheme}}})
+			return err
+		}))
+		var dark bool
+		run(t, ctx, "which scheme", chromedp.Navigate(base+"/signin"),
+			into(&dark, chromedp.Evaluate[bool](`matchMedia("(prefers-color-scheme: dark)").matches && getComputedStyle(document.body).backgroundColor === "rgb(13, 17, 23)"`)))
+		if dark != (scheme == "dark") {
+			t.Fatalf("the %s scheme is not in effect (dark styles applied: %v)", scheme, dark)
+		}
+		for _, width := range []int64{1400, 400} {
+			at := " at " + strconv.FormatInt(width, 10) + "px, " + scheme
+			check(width, "sign-in page"+at, "/signin")
+			for _, user := range []string{"alice", "bob", "dave", "erin"} {
+				signIn(t, ctx, base, user, "/")
+				for _, p := range pages[user] {
+					check(width, user+" "+p+at, p)
+				}
 			}
 		}
 	}

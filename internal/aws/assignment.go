@@ -38,7 +38,17 @@ const statusNotFoundGrace = 30 * time.Second
 // error (timeout, retries exhausted, network) is transient: creating an
 // assignment that exists is a no-op in AWS, so the caller may retry.
 func (p *Provider) CreateAssignment(ctx context.Context, a access.Assignment) (awsRequestID string, err error) {
-	return p.assignmentOp(ctx, kindCreate, a, time.Time{}, p.create)
+	return p.CreateAssignmentAccepted(ctx, a, nil)
+}
+
+// CreateAssignmentAccepted is CreateAssignment that also calls accepted
+// (when not nil) as soon as AWS accepts the CreateAccountAssignment call,
+// before the assignment is provisioned. A caller that joins a create
+// already under way is not told.
+func (p *Provider) CreateAssignmentAccepted(ctx context.Context, a access.Assignment, accepted func()) (awsRequestID string, err error) {
+	return p.assignmentOp(ctx, kindCreate, a, time.Time{}, func(o *operation, a access.Assignment, log *slog.Logger) (string, error) {
+		return p.create(o, a, log, accepted)
+	})
 }
 
 // assignmentOp checks a and runs (or joins) operation kind on it with body
@@ -62,7 +72,7 @@ func (p *Provider) assignmentOp(ctx context.Context, kind opKind, a access.Assig
 }
 
 // create is the body of a creation (see operate).
-func (p *Provider) create(o *operation, a access.Assignment, log *slog.Logger) (string, error) {
+func (p *Provider) create(o *operation, a access.Assignment, log *slog.Logger, accepted func()) (string, error) {
 	const op = "create"
 	release, err := p.acquireSlot(o.ctx, o.prio)
 	if err != nil {
@@ -90,6 +100,9 @@ func (p *Provider) create(o *operation, a access.Assignment, log *slog.Logger) (
 			return "", perr
 		}
 		return "", fmt.Errorf("create account assignment %s: %w", describe(a), err)
+	}
+	if accepted != nil {
+		accepted()
 	}
 	p.ops.setRequestID(o, requestIDOf(out.AccountAssignmentCreationStatus))
 	st, err := p.await(ctx, log, kindCreate, out.AccountAssignmentCreationStatus, release)

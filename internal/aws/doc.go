@@ -23,7 +23,8 @@
 //   - Rate. Every sso-admin HTTP request of the provider (creates, deletes,
 //     status polls, directory reads, Doctor, and each SDK retry) waits for
 //     one shared token bucket: Config.CallsPerSecond, default 18 (20 minus a
-//     10% margin), burst 1, so at most 19 calls in any second. The bucket is
+//     10% margin), Config.CallBurst, default 2, so at most 20 calls in any
+//     second and 18/s sustained. The bucket is
 //     an SDK middleware placed right after the retry middleware, so retries
 //     are paced and counted too. Identity store and organizations calls
 //     have their own buckets (default 10/s each). Waiting respects ctx.
@@ -51,10 +52,11 @@
 //     creation, or a deletion without a deadline, ranks by its time of
 //     arrival. Ties go by arrival.
 //   - Call order. Calls waiting for the rate limiter go by arrival time
-//     plus 40 tokens' worth of time per priority level: status lists (and
-//     Describes while they are what frees a slot) first, then creates,
-//     deletes and the other calls a grant waits for (AssignmentExists, a
-//     creation's outcome Describe), then the rest (a deletion's outcome
+//     plus 40 tokens' worth of time per priority level: creates, deletes
+//     and AssignmentExists first, since each create or delete already
+//     holds its slot and a grant waits for nothing else before its create;
+//     then status lists (and Describes while they are what frees a slot,
+//     and a creation's outcome Describe); then the rest (a deletion's outcome
 //     Describe, once its slot is free; directory sync and reconciliation
 //     reads). A lower level can be passed only for
 //     that long, so nothing starves.

@@ -27,7 +27,7 @@ const (
 // others' priorities.
 //
 // Over any window of length w it lets at most burst + w/interval calls
-// through: with burst 1 and 18 calls/s, at most 19 calls in any second.
+// through: with burst 2 and 18 calls/s, at most 20 calls in any second.
 type tokenBucket struct {
 	interval time.Duration
 	slack    time.Duration // (burst-1) * interval
@@ -188,8 +188,8 @@ func (h *waitHeap[W]) Pop() any {
 
 // Priority levels of the rate limiter's waiting line.
 const (
-	priorityPoll  = 0 // status calls that free in-flight slots
-	priorityUse   = 1 // creates and deletes, which take the slots
+	priorityUse   = 0 // creates and deletes, which hold their slots already
+	priorityPoll  = 1 // status calls that free in-flight slots
 	priorityOther = 2 // everything else
 )
 
@@ -202,13 +202,15 @@ func withCallPriority(ctx context.Context, prio int) context.Context {
 }
 
 // callPriority ranks an sso-admin call for the rate limiter: the level set
-// on ctx with withCallPriority, or else by operation. The status lists come
-// first, because they are what frees in-flight slots; then the creates and
-// deletes that take the freed slots; then everything else (directory and
-// reconciliation reads). The poller sets its Describe…Status calls' level:
-// the poll level while they are what tells it an operation has finished;
-// once a list has freed the slot, the create/delete level for a creation
-// (the grant waits for it) and the last level for a deletion.
+// on ctx with withCallPriority, or else by operation. The creates and
+// deletes come first: each already holds its in-flight slot, there are at
+// most MaxInFlight of them, and a grant or revocation waits for nothing
+// else; then the status lists, which free slots; then everything else
+// (directory and reconciliation reads). The poller sets its
+// Describe…Status calls' level: the poll level while they are what tells
+// it an operation has finished; once a list has freed the slot, the
+// create/delete level for a creation (the grant waits for it) and the last
+// level for a deletion.
 func callPriority(ctx context.Context, op string) int {
 	if p, ok := ctx.Value(callPriorityKey{}).(int); ok {
 		return p

@@ -594,3 +594,83 @@ func BenchmarkRevokeBurst(b *testing.B) {
 	b.ReportMetric(total.Seconds()*scale/float64(st.Deletes/n), "aws-s/last-revoke")
 	b.ReportMetric(float64(emu.Stats().Throttled), "throttles")
 }
+
+// TestTokenBucketNeverExceedsTheWindow: whatever the arrivals, the default
+// sso-admin bucket (18 calls/s, burst 2) lets at most 20 calls through in
+// any one-second window, AWS's limit, and after a quiet spell lets its
+// burst through at once.
+func TestTokenBucketNeverExceedsTheWindow(t *testing.T) {
+	t.Parallel()
+	ms := func(n int) time.Duration { return time.Duration(n) * time.Millisecond }
+	poisson := func(seed uint64, n int, mean time.Duration) []time.Duration {
+		rng := rand.New(rand.NewPCG(seed, 1))
+		var out []time.Duration
+		at := time.Duration(0)
+		for range n {
+			at += time.Duration(rng.ExpFloat64() * float64(mean))
+			out = append(out, at)
+		}
+		return out
+	}
+	repeat := func(n int, every time.Duration, burst int) []time.Duration {
+		var out []time.Duration
+		for i := range n {
+			for range burst {
+				out = append(out, time.Duration(i)*every)
+			}
+		}
+		return out
+	}
+	for _, c := range []struct {
+		name      string
+		rate      float64
+		burst     int
+		limit     int // calls allowed in any one-second window
+		arrivals  []time.Duration
+		firstFree int // calls that go at once at the start (idle bucket)
+	}{
+		{"500 at once", DefaultCallsPerSecond, DefaultCallBurst, 20, repeat(1, 0, 500), DefaultCallBurst},
+		{"a burst of 25 every 1.5 s", DefaultCallsPerSecond, DefaultCallBurst, 20, repeat(20, ms(1500), 25), DefaultCallBurst},
+		{"a burst of 3 every 150 ms", DefaultCallsPerSecond, DefaultCallBurst, 20, repeat(60, ms(150), 3), DefaultCallBurst},
+		{"Poisson at 12/s", DefaultCallsPerSecond, DefaultCallBurst, 20, poisson(1, 1000, ms(83)), 1},
+		{"Poisson at 30/s", DefaultCallsPerSecond, DefaultCallBurst, 20, poisson(2, 1000, ms(33)), 1},
+		{"one every 50 ms", DefaultCallsPerSecond, DefaultCallBurst, 20, repeat(400, ms(50), 1), 1},
+		{"scaled by 10: 180/s, burst 20", 180, 20, 200, repeat(5, ms(1200), 400), 20},
+		{"burst 1 (before): 19", DefaultCallsPerSecond, 1, 19, repeat(1, 0, 200), 1},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			t.Parallel()
+			start := time.Unix(1000, 0)
+			now := start
+			b := newTokenBucket(c.rate, c.burst)
+			b.now = func() time.Time { return now }
+			// Each arrival books the next free instant, as the first
+			// caller in line does in wait.
+			var sent []time.Duration
+			for _, a := range c.arrivals {
+				now = start.Add(a)
+				sent = append(sent, a+b.reserve())
+			}
+			slices.Sort(sent)
+			most, at := 0, time.Duration(0)
+			for i, s := range sent {
+				j, _ := slices.BinarySearch(sent, s+time.Second) // first call at or after s+1s
+				if n := j - i; n > most {
+					most, at = n, s
+				}
+			}
+			if most > c.limit {
+				t.Errorf("%d calls in the second from %v; want at most %d", most, at, c.limit)
+			}
+			free := 0
+			for _, s := range sent[:min(len(sent), c.firstFree+1)] {
+				if s == c.arrivals[0] {
+					free++
+				}
+			}
+			if len(c.arrivals) > c.firstFree && c.arrivals[c.firstFree] == c.arrivals[0] && free != c.firstFree {
+				t.Errorf("%d calls went at once at the start; want the burst, %d", free, c.firstFree)
+			}
+		})
+	}
+}

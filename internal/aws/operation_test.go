@@ -190,8 +190,8 @@ func TestDeletionDropsAnUnsentCreation(t *testing.T) {
 // (not retried, not turned into the SDK's own cancellation error).
 func TestWaitingForTheRateLimiterIsNotAFailure(t *testing.T) {
 	t.Parallel()
-	// One call per 1000 s: discovery's ListInstances takes the only token.
-	env := newEnv(t, awsemu.Options{}, func(c *Config) { c.CallsPerSecond = 0.001 })
+	// One call per 1000 s, no burst: discovery's ListInstances takes the only token.
+	env := newEnv(t, awsemu.Options{}, func(c *Config) { c.CallsPerSecond, c.CallBurst = 0.001, 1 })
 	ctx, cancel := context.WithTimeout(t.Context(), 20*time.Millisecond) // ends while it waits
 	defer cancel()
 	_, err := env.p.AssignmentExists(ctx, env.assignment("dev", "AdministratorAccess", "alice"))

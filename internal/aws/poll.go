@@ -188,12 +188,12 @@ func (pl *poller) cycle(ops []*trackedOp) {
 			// AWS listed it in progress before and no longer does: it is
 			// finished, so its slot is free now; the Describe only tells
 			// SUCCEEDED from FAILED. A creation's waits in line with the
-			// creates and deletes, since the grant becomes active only
-			// with its answer; a deletion's waits behind them, since the
-			// access is already gone. (An operation never listed may just
-			// not be visible yet, and keeps its slot.)
+			// status lists, behind the creates and deletes (a grant still
+			// waiting for its create is further from access than one
+			// whose create is done); a deletion's waits behind them all,
+			// since the access is already gone. (An operation never
+			// listed may just not be visible yet, and keeps its slot.)
 			op.release()
-			prio = priorityUse
 			if pl.kind == kindDelete {
 				prio = priorityOther
 			}

@@ -30,6 +30,11 @@ const (
 	// DefaultCallsPerSecond is AWS's collective 20 TPS for Identity Center
 	// minus a 10% safety margin (other tools, clock jitter).
 	DefaultCallsPerSecond = 18
+	// DefaultCallBurst lets a call after a quiet spell (an approval's
+	// create, its first status poll) go at once instead of 1/18 s after
+	// the last one; the margin is spent only within a second, which never
+	// holds more than 20 calls.
+	DefaultCallBurst = 2
 	// DefaultMaxInFlight is AWS's 10 outstanding asynchronous assignment
 	// operations (some pages now say 15).
 	DefaultMaxInFlight = 10
@@ -78,6 +83,11 @@ type Config struct {
 	// Set it lower when other tools call Identity Center in the same
 	// account.
 	CallsPerSecond float64
+	// CallBurst is how many sso-admin calls may go at once after a quiet
+	// spell, ahead of the rate. Default 2: with the default rate, at most
+	// 18 + 2 = 20 calls in any second, AWS's limit. Keep CallsPerSecond +
+	// CallBurst at or under the account's limit.
+	CallBurst int
 	// MaxInFlight is the number of create/delete operations that may be in
 	// flight at once, from the Create/Delete call until AWS reports
 	// SUCCEEDED or FAILED. Default 10.
@@ -102,8 +112,11 @@ type Config struct {
 
 func (c Config) withDefaults() (Config, error) {
 	if c.PollInterval < 0 || c.MaxPollInterval < 0 || c.ListPollInterval < 0 || c.OperationTimeout < 0 || c.MaxRetries < 0 ||
-		c.CallsPerSecond < 0 || c.MaxInFlight < 0 || c.IdentityStoreCallsPerSecond < 0 || c.OrganizationsCallsPerSecond < 0 {
-		return c, errors.New("aws provider config: PollInterval, MaxPollInterval, ListPollInterval, OperationTimeout, MaxRetries, CallsPerSecond, MaxInFlight, IdentityStoreCallsPerSecond and OrganizationsCallsPerSecond must not be negative")
+		c.CallsPerSecond < 0 || c.CallBurst < 0 || c.MaxInFlight < 0 || c.IdentityStoreCallsPerSecond < 0 || c.OrganizationsCallsPerSecond < 0 {
+		return c, errors.New("aws provider config: PollInterval, MaxPollInterval, ListPollInterval, OperationTimeout, MaxRetries, CallsPerSecond, CallBurst, MaxInFlight, IdentityStoreCallsPerSecond and OrganizationsCallsPerSecond must not be negative")
+	}
+	if c.CallBurst == 0 {
+		c.CallBurst = DefaultCallBurst
 	}
 	if c.CallsPerSecond == 0 {
 		c.CallsPerSecond = DefaultCallsPerSecond
@@ -274,7 +287,7 @@ func NewFromConfig(ctx context.Context, awsCfg awssdk.Config, cfg Config) (*Prov
 
 	// One token bucket per service, shared by every call of that service's
 	// client, retries included.
-	ssoGate := callGate{service: svcSSO, bucket: newTokenBucket(cfg.CallsPerSecond, 1), stats: st}
+	ssoGate := callGate{service: svcSSO, bucket: newTokenBucket(cfg.CallsPerSecond, cfg.CallBurst), stats: st}
 	idsGate := callGate{service: svcIdentityStore, bucket: newTokenBucket(cfg.IdentityStoreCallsPerSecond, 1), stats: st}
 	orgGate := callGate{service: svcOrganizations, bucket: newTokenBucket(cfg.OrganizationsCallsPerSecond, 1), stats: st}
 	stsGate := callGate{service: svcSTS, stats: st}

@@ -8,6 +8,7 @@ import (
 	"net/http/httptest"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -527,5 +528,44 @@ func TestJitterBackoff(t *testing.T) {
 				t.Fatalf("attempt %d: delay %s outside [%s, %s]", attempt, d, want/2, want)
 			}
 		}
+	}
+}
+
+// TestCreateAssignmentAcceptedReportsAcceptance: the callback runs once
+// AWS has accepted the create, before the provisioning finishes; a caller
+// that joins the create under way is not told.
+func TestCreateAssignmentAcceptedReportsAcceptance(t *testing.T) {
+	t.Parallel()
+	env := newEnv(t, awsemu.Options{ProvisioningDelay: 200 * time.Millisecond})
+	ctx := t.Context()
+	a := env.assignment("prod", "AdministratorAccess", "alice")
+	var accepted, joinerTold atomic.Int32
+	var provisionedAtAcceptance atomic.Bool
+	joined := make(chan error, 1)
+	id, err := env.p.CreateAssignmentAccepted(ctx, a, func() {
+		accepted.Add(1)
+		provisionedAtAcceptance.Store(env.emu.Calls("DescribeAccountAssignmentCreationStatus") > 0)
+		go func() {
+			_, err := env.p.CreateAssignmentAccepted(ctx, a, func() { joinerTold.Add(1) })
+			joined <- err
+		}()
+	})
+	if err != nil || id == "" {
+		t.Fatalf("CreateAssignmentAccepted = %q, %v", id, err)
+	}
+	if err := <-joined; err != nil {
+		t.Fatalf("joining CreateAssignmentAccepted = %v", err)
+	}
+	if n := accepted.Load(); n != 1 {
+		t.Errorf("accepted called %d times, want 1", n)
+	}
+	if provisionedAtAcceptance.Load() {
+		t.Error("accepted called after the first status poll; want it as soon as the create is accepted")
+	}
+	if n := joinerTold.Load(); n != 0 {
+		t.Errorf("a caller that joined the create was told %d times, want 0", n)
+	}
+	if !env.has(a) {
+		t.Error("assignment missing after the create")
 	}
 }

@@ -5,7 +5,8 @@ import (
 	"fmt"
 	"strings"
 	"text/tabwriter"
-	"time"
+
+	"github.com/elevate/elevate/internal/say"
 )
 
 // cmdReview records the after-the-fact review of a break-glass request.
@@ -75,13 +76,14 @@ func cmdBreakGlass(ctx context.Context, env *Env, args []string) error {
 	}
 	tw := tabwriter.NewWriter(env.Stdout, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "REQUEST\tREQUESTER\tPERMISSION SET\tACCOUNTS\tAT\tSTATUS\tREVIEW")
+	v := cf.voice()
 	for _, u := range us {
 		review := "UNREVIEWED"
 		if u.Reviewed {
 			review = fmt.Sprintf("%s: %s", u.ReviewedBy, u.ReviewComment)
 		}
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", u.RequestID, u.Requester.UserName, u.PermissionSet,
-			strings.Join(u.AccountIDs, ","), u.At.UTC().Format(time.RFC3339), u.Status, review)
+			say.Accounts(nil, u.AccountIDs), v.when(&u.At), u.Status, review)
 	}
 	return tw.Flush()
 }

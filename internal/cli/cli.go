@@ -11,6 +11,7 @@ import (
 	"io"
 	"os"
 	"sort"
+	"time"
 )
 
 // Env is what a command may touch of the outside world.
@@ -18,6 +19,9 @@ type Env struct {
 	Stdout io.Writer
 	Stderr io.Writer
 	Getenv func(string) string
+	// Now is the clock relative times are said against ("ends in 42 min");
+	// nil is time.Now.
+	Now func() time.Time
 }
 
 type command struct {
@@ -72,7 +76,7 @@ func Run(ctx context.Context, args []string) int {
 func RunEnv(ctx context.Context, env *Env, args []string) int {
 	out, errOut := &terminalWriter{w: env.Stdout}, &terminalWriter{w: env.Stderr}
 	defer func() { _, _ = out.Flush(), errOut.Flush() }()
-	env = &Env{Stdout: out, Stderr: errOut, Getenv: env.Getenv}
+	env = &Env{Stdout: out, Stderr: errOut, Getenv: env.Getenv, Now: env.Now}
 	cmds := commands()
 	if len(args) == 0 || args[0] == "help" || args[0] == "-h" || args[0] == "--help" {
 		usage(env.Stdout, cmds)

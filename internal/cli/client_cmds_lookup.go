@@ -6,8 +6,10 @@ import (
 	"io"
 	"strings"
 	"text/tabwriter"
+	"time"
 
 	"github.com/elevate/elevate/client"
+	"github.com/elevate/elevate/internal/say"
 )
 
 func cmdLs(ctx context.Context, env *Env, args []string) error {
@@ -206,14 +208,18 @@ func cmdEligibility(ctx context.Context, env *Env, args []string) error {
 		return nil
 	}
 	tw := tabwriter.NewWriter(env.Stdout, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(tw, "ACCOUNT\tNAME\tPERMISSION SET\tMAX DURATION\tAPPROVALS\tTICKET\tRULE")
+	fmt.Fprintln(tw, "ACCOUNT\tPERMISSION SET\tMAX DURATION\tAPPROVALS\tTICKET\tRULE")
 	for _, e := range items {
 		ticket := "-"
 		if e.TicketRequired {
 			ticket = "required"
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%d\t%s\t%s\n", e.Account.ID, e.Account.Name, e.PermissionSet.Name,
-			e.MaxDuration, e.ApprovalsRequired, ticket, e.Rule)
+		maxDur := e.MaxDuration
+		if e.MaxDurationSeconds > 0 {
+			maxDur = say.Duration(time.Duration(e.MaxDurationSeconds) * time.Second)
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%d\t%s\t%s\n", say.Account(e.Account.Name, e.Account.ID), e.PermissionSet.Name,
+			maxDur, e.ApprovalsRequired, ticket, e.Rule)
 	}
 	return flushTable(tw)
 }

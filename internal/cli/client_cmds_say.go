@@ -22,6 +22,9 @@ type voice struct {
 // voice returns the voice of the command's flags.
 func (cf *clientFlags) voice() voice {
 	v := voice{loc: time.Local, now: time.Now()}
+	if cf.env.Now != nil {
+		v.now = cf.env.Now()
+	}
 	if tz := cf.env.Getenv("TZ"); tz != "" {
 		if loc, err := say.Zone(tz); err == nil {
 			v.loc = loc
@@ -113,7 +116,10 @@ func printUse(w io.Writer, u *client.Use) {
 	}
 	fmt.Fprintf(w, "\n  AWS CLI: add this to ~/.aws/config (or run `elevate aws-config >> ~/.aws/config`),\n  then `aws sso login --sso-session %s` and `aws --profile %s ...`:\n\n", u.SSOSession, profileName(u))
 	for _, line := range strings.Split(strings.TrimRight(u.AWSConfig, "\n"), "\n") {
-		fmt.Fprintln(w, "    "+line)
+		if line != "" {
+			line = "    " + line
+		}
+		fmt.Fprintln(w, line)
 	}
 }
 

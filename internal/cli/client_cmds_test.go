@@ -388,7 +388,7 @@ func TestDecisionCommands(t *testing.T) {
 func TestEligibilityAndWhoami(t *testing.T) {
 	ct := newClientCmdTest(t)
 	out := ct.mustRun(apitest.AliceToken, "eligibility")
-	for _, want := range []string{"ACCOUNT", "MAX DURATION", "111111111111", "prod", "AdministratorAccess", "4h0m0s", "sandbox", "ReadOnlyAccess", "sandbox-read"} {
+	for _, want := range []string{"ACCOUNT", "MAX DURATION", "prod (1111 1111 1111)", "AdministratorAccess", "4h", "sandbox (2222 2222 2222)", "ReadOnlyAccess", "sandbox-read"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("eligibility lacks %q:\n%s", want, out)
 		}

@@ -105,6 +105,7 @@ var defaults = map[string]string{
 	"notify.email.from":                            "",
 	"notify.email.tls":                             "starttls",
 	"notify.email.ca_file":                         "",
+	"notify.email.time_zone":                       "", // UTC
 	"notify.webhook.url":                           "",
 	"notify.webhook.secret":                        "",
 	"notify.teams.channels":                        "",

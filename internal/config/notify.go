@@ -6,6 +6,8 @@ import (
 	"net/mail"
 	"strings"
 	"time"
+
+	"github.com/elevate/elevate/internal/say"
 )
 
 // Notify configures the notifications. Every channel is off until
@@ -75,6 +77,9 @@ type NotifyEmail struct {
 	TLS string `yaml:"tls"`
 	// CAFile is a PEM bundle of CAs to trust for the SMTP server. Default: the system's.
 	CAFile string `yaml:"ca_file"`
+	// TimeZone is the IANA zone emails say times in (Europe/Berlin).
+	// Default UTC.
+	TimeZone string `yaml:"time_zone"`
 }
 
 // NotifyWebhook configures the webhook. It is on when url is set.
@@ -118,6 +123,9 @@ func (n Notify) validate() []error {
 		if e.Port < 0 || e.Port > 65535 {
 			errs = append(errs, fmt.Errorf("notify.email.port: %d is out of range", e.Port))
 		}
+	}
+	if _, err := say.Zone(n.Email.TimeZone); err != nil {
+		errs = append(errs, fmt.Errorf("notify.email.time_zone: %w", err))
 	}
 	if w := n.Webhook; w.URL != "" {
 		if !strings.HasPrefix(w.URL, "https://") && !strings.HasPrefix(w.URL, "http://") {

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
@@ -28,12 +29,21 @@ import (
 type Inserter[TTx, Tx any] struct {
 	client *river.Client[TTx]
 	unwrap func(Tx) (TTx, error)
+	wake   *Wakeup // nil: none (PostgreSQL notifies through the database)
+	now    func() time.Time
 }
 
 // NewSQLiteInserter returns an inserter on the SQLite database db (the
 // store's single-connection write pool); unwrap is the engine's UnwrapTx.
-func NewSQLiteInserter[Tx any](db *sql.DB, unwrap func(Tx) (*sql.Tx, error)) (*Inserter[*sql.Tx, Tx], error) {
-	return newInserter(riversqlite.New(db), unwrap)
+// Jobs due now are announced on wake (nil: none), which the Queue of db
+// should be given too.
+func NewSQLiteInserter[Tx any](db *sql.DB, unwrap func(Tx) (*sql.Tx, error), wake *Wakeup) (*Inserter[*sql.Tx, Tx], error) {
+	in, err := newInserter(riversqlite.New(db), unwrap, 0)
+	if err != nil {
+		return nil, err
+	}
+	in.wake = wake
+	return in, nil
 }
 
 // NewPostgresInserter returns an inserter on the PostgreSQL pool; unwrap is
@@ -42,15 +52,20 @@ func NewPostgresInserter[Tx any](pool *pgxpool.Pool, unwrap func(Tx) (pgx.Tx, er
 	if pool == nil {
 		return nil, errors.New("jobs: new PostgreSQL inserter: nil pool")
 	}
-	return newInserter(riverpgxv5.New(pool), unwrap)
+	// Every insert of a job due now notifies (River's default is once per
+	// 100 ms and queue, which leaves a job inserted sooner after another
+	// to the workers' next poll).
+	return newInserter(riverpgxv5.New(pool), unwrap, river.FetchCooldownMin)
 }
 
-func newInserter[TTx, Tx any](driver riverdriver.Driver[TTx], unwrap func(Tx) (TTx, error)) (*Inserter[TTx, Tx], error) {
-	client, err := river.NewClient(driver, &river.Config{Middleware: []rivertype.Middleware{&preciseSchedule{}}})
+// newInserter returns an insert-only client; notifyEvery is the shortest
+// time between two insert notifications of one queue (0: River's default).
+func newInserter[TTx, Tx any](driver riverdriver.Driver[TTx], unwrap func(Tx) (TTx, error), notifyEvery time.Duration) (*Inserter[TTx, Tx], error) {
+	client, err := river.NewClient(driver, &river.Config{FetchCooldown: notifyEvery, Middleware: []rivertype.Middleware{&preciseSchedule{}}})
 	if err != nil {
 		return nil, fmt.Errorf("jobs: new river insert client: %w", err)
 	}
-	return &Inserter[TTx, Tx]{client: client, unwrap: unwrap}, nil
+	return &Inserter[TTx, Tx]{client: client, unwrap: unwrap, now: time.Now}, nil
 }
 
 // Schedule inserts jobs in tx.
@@ -68,9 +83,13 @@ func (in *Inserter[TTx, Tx]) Schedule(ctx context.Context, tx Tx, jobs ...workfl
 		params = append(params, p)
 	}
 	// One insert per job: River's InsertMany skips unique checks.
-	for _, p := range params {
-		if _, err := in.client.InsertTx(ctx, dtx, p.Args, p.InsertOpts); err != nil {
+	for i, p := range params {
+		res, err := in.client.InsertTx(ctx, dtx, p.Args, p.InsertOpts)
+		if err != nil {
 			return fmt.Errorf("jobs: insert %s job: %w", p.Args.Kind(), err)
+		}
+		if in.wake != nil && !res.UniqueSkippedAsDuplicate && !jobs[i].At.After(in.now()) {
+			in.wake.wake(p.InsertOpts.Queue)
 		}
 	}
 	return nil

@@ -57,6 +57,14 @@ type Config struct {
 	RescueStuckJobsAfter time.Duration
 	// FetchPollInterval is how often idle workers look for due jobs. Default 200ms.
 	FetchPollInterval time.Duration
+	// FetchCooldown is the shortest time between two fetches of one queue:
+	// a job inserted (and notified) sooner after a fetch waits for the
+	// rest of it. Default 5ms (at most FetchPollInterval).
+	FetchCooldown time.Duration
+	// Wakeup, given to the Inserter too, makes the workers of a SQLite
+	// queue fetch a job due now as soon as its transaction commits rather
+	// than at their next poll. PostgreSQL uses River's insert notifications.
+	Wakeup *Wakeup
 	// SweepInterval is how often the leader re-enqueues overdue work. Default 1m.
 	SweepInterval time.Duration
 	// SyncInterval is how often the leader syncs the directory. Default 15m; negative disables.
@@ -84,6 +92,7 @@ func (c Config) withDefaults() Config {
 	c.JobTimeout = cmpOr(c.JobTimeout, 25*time.Second)
 	c.RescueStuckJobsAfter = cmpOr(c.RescueStuckJobsAfter, c.JobTimeout+5*time.Second)
 	c.FetchPollInterval = cmpOr(c.FetchPollInterval, 200*time.Millisecond)
+	c.FetchCooldown = min(cmpOr(c.FetchCooldown, 5*time.Millisecond), c.FetchPollInterval)
 	c.SweepInterval = cmpOr(c.SweepInterval, time.Minute)
 	c.SyncInterval = cmpOr(c.SyncInterval, 15*time.Minute)
 	c.ReconcileInterval = cmpOr(c.ReconcileInterval, 5*time.Minute)

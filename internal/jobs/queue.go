@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"time"
 
 	"github.com/riverqueue/river"
 	"github.com/riverqueue/river/riverdriver"
@@ -74,7 +73,7 @@ func newQueue[TTx any](driver riverdriver.Driver[TTx], rescueOwn func(context.Co
 		JobTimeout:           cfg.JobTimeout,
 		RescueStuckJobsAfter: cfg.RescueStuckJobsAfter,
 		FetchPollInterval:    cfg.FetchPollInterval,
-		FetchCooldown:        min(cfg.FetchPollInterval, 100*time.Millisecond),
+		FetchCooldown:        cfg.FetchCooldown,
 		Logger:               slog.New(minLevel{cfg.Logger.Handler(), slog.LevelWarn}).With("component", "river"),
 		Middleware:           []rivertype.Middleware{&preciseSchedule{}},
 	})
@@ -85,7 +84,7 @@ func newQueue[TTx any](driver riverdriver.Driver[TTx], rescueOwn func(context.Co
 }
 
 // NewSQLite returns a queue on the SQLite database db (the store's
-// single-connection write pool).
+// single-connection write pool). Give cfg.Wakeup the Inserter's Wakeup.
 func NewSQLite(db *sql.DB, cfg Config) (*Queue[*sql.Tx], error) {
 	rescue := func(ctx context.Context, clientID string) (int64, error) {
 		res, err := db.ExecContext(ctx, `UPDATE river_job SET state = 'available', scheduled_at = datetime('now', 'subsec')
@@ -95,7 +94,7 @@ func NewSQLite(db *sql.DB, cfg Config) (*Queue[*sql.Tx], error) {
 		}
 		return res.RowsAffected()
 	}
-	q, err := newQueue(riversqlite.New(db), rescue, cfg)
+	q, err := newQueue(newSQLiteDriver(db, cfg.Wakeup), rescue, cfg)
 	if err != nil {
 		return nil, err
 	}

@@ -25,6 +25,7 @@ type Metrics struct {
 	grantSeconds       *prometheus.HistogramVec
 	revokeSeconds      *prometheus.HistogramVec
 	revocationLateness prometheus.Histogram
+	approvalToCreate   prometheus.Histogram
 	awsCalls           *prometheus.CounterVec
 	// notifications counts deliveries (notify.go); created on first use.
 	notifications *prometheus.CounterVec
@@ -54,11 +55,16 @@ func New() *Metrics {
 			Help:    "Time from a grant's scheduled end to AWS accepting DeleteAccountAssignment (negative: ended early).",
 			Buckets: []float64{0, 0.25, 0.5, 1, 2, 5, 10, 30, 60, 300, 3600},
 		}),
+		approvalToCreate: prometheus.NewHistogram(prometheus.HistogramOpts{
+			Name:    "elevate_approval_to_create_seconds",
+			Help:    "Time from the approval that let a request start (recorded in its transaction) to AWS accepting the CreateAccountAssignment of each of its grants.",
+			Buckets: []float64{0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30},
+		}),
 		awsCalls: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "elevate_aws_calls_total", Help: "AWS API calls by service, operation and outcome (ok, the AWS error code, deadline or canceled when the caller's context ended first, or error).",
 		}, []string{"service", "operation", "outcome"}),
 	}
-	m.reg.MustRegister(m.grantSeconds, m.revokeSeconds, m.revocationLateness, m.awsCalls,
+	m.reg.MustRegister(m.grantSeconds, m.revokeSeconds, m.revocationLateness, m.approvalToCreate, m.awsCalls,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m
 }
@@ -84,6 +90,12 @@ func (m *Metrics) ObserveRevoke(d time.Duration, outcome string) {
 // ObserveRevocationLateness records how late AWS accepted a deletion.
 func (m *Metrics) ObserveRevocationLateness(d time.Duration) {
 	m.revocationLateness.Observe(d.Seconds())
+}
+
+// ObserveApprovalToCreate records how long after the approval AWS accepted
+// a grant's create.
+func (m *Metrics) ObserveApprovalToCreate(d time.Duration) {
+	m.approvalToCreate.Observe(d.Seconds())
 }
 
 // AWSCallCounter returns an SDK stack option that counts every AWS call by

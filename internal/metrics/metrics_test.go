@@ -283,3 +283,24 @@ func TestHandler(t *testing.T) {
 		}
 	}
 }
+
+func TestObserveApprovalToCreate(t *testing.T) {
+	t.Parallel()
+	m := New()
+	m.ObserveApprovalToCreate(4 * time.Millisecond)
+	m.ObserveApprovalToCreate(30 * time.Millisecond)
+	m.ObserveApprovalToCreate(2 * time.Second)
+	h := one(t, m, "elevate_approval_to_create_seconds", nil).GetHistogram()
+	if h.GetSampleCount() != 3 || !approx(h.GetSampleSum(), 2.034) {
+		t.Errorf("count %d sum %g, want 3 and 2.034", h.GetSampleCount(), h.GetSampleSum())
+	}
+	cumulative := map[float64]uint64{}
+	for _, b := range h.GetBucket() {
+		cumulative[b.GetUpperBound()] = b.GetCumulativeCount()
+	}
+	for le, want := range map[float64]uint64{0.005: 1, 0.025: 1, 0.05: 2, 1: 2, 2.5: 3} {
+		if cumulative[le] != want {
+			t.Errorf("bucket le=%g: %d, want %d", le, cumulative[le], want)
+		}
+	}
+}

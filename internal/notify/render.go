@@ -69,7 +69,7 @@ func (v Voice) Subject(ev access.Event, r access.Request) string {
 	case access.EventActivated:
 		return fmt.Sprintf("%s is active for %s until %s", w, r.RequesterName, v.Time(r.EndsAt))
 	case EventEndingSoon:
-		return fmt.Sprintf("%s for %s %s, at %s", w, r.RequesterName, say.Ends(r.EndsAt, ev.At), v.Time(r.EndsAt))
+		return fmt.Sprintf("%s for %s ends at %s (in %s)", w, r.RequesterName, v.Time(r.EndsAt), say.Span(r.EndsAt.Sub(ev.At)))
 	case EventEscalated:
 		return fmt.Sprintf("%s's request for %s has waited since %s: escalated to %s", r.RequesterName, w,
 			v.Time(r.CreatedAt), orDash(ev.Details["groups"]))
@@ -118,6 +118,9 @@ func (v Voice) Details(r access.Request) [][2]string {
 	switch {
 	case !r.EndsAt.IsZero():
 		rows = append(rows, [2]string{"Ends", v.Time(r.EndsAt)})
+	case r.Status == access.StatusPending && !r.StartAt.After(r.CreatedAt.Add(time.Second)):
+		// Asked to start now: it starts when approved.
+		rows = append(rows, [2]string{"Starts", "as soon as approved"})
 	case r.Status == access.StatusPending || r.Status == access.StatusScheduled:
 		rows = append(rows, [2]string{"Starts", v.Time(r.StartAt)})
 	}

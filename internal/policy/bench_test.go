@@ -175,3 +175,23 @@ func BenchmarkCompile(b *testing.B) {
 		benchPolicy(b)
 	}
 }
+
+// BenchmarkEligibles walks every pair the policy offers one user, one at a
+// time (what the workflow's eligibility listing does), for users taken in
+// turn: no list of pairs is built.
+func BenchmarkEligibles(b *testing.B) {
+	e, users := benchPolicy(b)
+	samples := make([]time.Duration, 0, b.N)
+	pairs := 0
+	b.ResetTimer()
+	for i := 0; b.Loop(); i++ {
+		start := time.Now()
+		for range e.Eligibles(users[i%len(users)]) {
+			pairs++
+		}
+		samples = append(samples, time.Since(start))
+	}
+	b.StopTimer()
+	b.ReportMetric(float64(pairs)/float64(len(samples)), "pairs/op")
+	reportPercentiles(b, samples)
+}

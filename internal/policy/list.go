@@ -1,6 +1,7 @@
 package policy
 
 import (
+	"iter"
 	"slices"
 	"time"
 
@@ -28,10 +29,28 @@ const rankBits = 20
 // separate entries after the regular one. Accounts that are not ACTIVE are
 // left out, and so are the pairs AWS will not let elevate assign (Limits).
 func (e *Engine) ListEligible(user string) []Eligible {
+	var out []Eligible
+	e.eachEligible(user, func(n int) { out = make([]Eligible, 0, n) }, func(el Eligible) bool {
+		out = append(out, el)
+		return true
+	})
+	return out
+}
+
+// Eligibles is ListEligible one pair at a time, without building the list:
+// a caller that turns each pair into something else (or stops early)
+// allocates nothing per pair here.
+func (e *Engine) Eligibles(user string) iter.Seq[Eligible] {
+	return func(yield func(Eligible) bool) { e.eachEligible(user, nil, yield) }
+}
+
+// eachEligible yields the pairs; size, when not nil, is first told how
+// many there are at most.
+func (e *Engine) eachEligible(user string, size func(n int), yield func(Eligible) bool) {
 	x := e.x
 	u, ok := x.user(user)
 	if !ok || !x.users[u].Active {
-		return nil
+		return
 	}
 	nSets := int64(len(x.sets))
 	// Each offer is one integer: (account rank, set rank, break-glass) in
@@ -70,7 +89,9 @@ func (e *Engine) ListEligible(user string) []Eligible {
 		}
 	}
 	defer func() { *bufp = offers; e.offers.Put(bufp) }()
-	out := make([]Eligible, 0, len(keys))
+	if size != nil {
+		size(len(keys))
+	}
 	for _, k := range keys {
 		pair := k >> (rankBits + 1)
 		a, s := x.acctAt[pair/nSets], x.setAt[pair%nSets]
@@ -87,9 +108,10 @@ func (e *Engine) ListEligible(user string) []Eligible {
 				el.ApprovalsRequired = max(el.ApprovalsRequired, e.approverRulesApprovals(a, s))
 			}
 		}
-		out = append(out, el)
+		if !yield(el) {
+			return
+		}
 	}
-	return out
 }
 
 // allAccounts lists every account index (built once).

@@ -116,6 +116,10 @@ type Assignments interface {
 	IsStanding(ctx context.Context, a access.Assignment) (bool, error)
 	// SetStanding records or clears that the assignment is standing.
 	SetStanding(ctx context.Context, a access.Assignment, standing bool, at time.Time) error
+	// LastRemoval returns when elevate last had AWS delete the assignment
+	// (the latest revoked_at of its revoked grants with a deletion request
+	// id); zero when it never did.
+	LastRemoval(ctx context.Context, a access.Assignment) (time.Time, error)
 	// ManagedGrants returns the grants reconciliation compares with AWS:
 	// every grant pending, active or revoking, and every grant revoked or
 	// failed at or after closedSince whose origin is created or shared,

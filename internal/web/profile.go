@@ -20,6 +20,8 @@ type profileData struct {
 	// Attributes are the directory attributes rules' user conditions
 	// compare, by name.
 	Attributes []attribute
+	// GroupNames are the user's groups in the directory, by name.
+	GroupNames []string
 }
 
 type attribute struct{ Name, Value string }
@@ -31,6 +33,9 @@ func (p *Portal) renderProfile(w http.ResponseWriter, r *http.Request, actor acc
 	}
 	d.Tokens = toks
 	_, d.ZoneChosen = readerZone(r)
+	if d.GroupNames, err = p.o.Service.GroupNamesOfUser(r.Context(), actor); err != nil {
+		return err
+	}
 	attrs, err := p.o.Service.DirectoryAttributes(r.Context(), actor)
 	if err != nil {
 		return err

@@ -29,6 +29,8 @@ type reqRow struct {
 	Names map[string]string
 	// Use is the "now use it" step for the requester of active access (use.go).
 	Use *useView
+	// Now is the portal's clock, for relative phrases ("ends in 42 min").
+	Now time.Time
 }
 
 func (p *Portal) rows(r *http.Request, actor access.Actor, reqs []*access.Request) ([]reqRow, error) {
@@ -47,7 +49,7 @@ func (p *Portal) rows(r *http.Request, actor access.Actor, reqs []*access.Reques
 	}
 	out := make([]reqRow, 0, len(reqs))
 	for _, q := range reqs {
-		row := reqRow{R: q, IsRequester: q.RequesterID == actor.UserID, Names: accNames}
+		row := reqRow{R: q, IsRequester: q.RequesterID == actor.UserID, Names: accNames, Now: p.o.Now()}
 		row.Accounts = say.Accounts(accNames, q.AccountIDs())
 		row.Use = p.useOf(q, actor, accNames)
 		for _, id := range q.Approvers {
@@ -65,8 +67,7 @@ func (p *Portal) rows(r *http.Request, actor access.Actor, reqs []*access.Reques
 		row.CanCancel = row.IsRequester && (q.Status == access.StatusPending || q.Status == access.StatusScheduled)
 		row.CanEnd = active && (row.IsRequester || q.IsApprover(actor.UserID) || actor.Admin)
 		row.CanExtend = active && row.IsRequester && row.PendingExt == nil
-		row.CanDecide = !row.IsRequester && q.IsApprover(actor.UserID) &&
-			((q.Status == access.StatusPending && row.MyVerdict == "") || (q.Status == access.StatusActive && row.PendingExt != nil))
+		row.CanDecide = canDecide(q, actor)
 		out = append(out, row)
 	}
 	return out, nil

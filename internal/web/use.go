@@ -12,6 +12,7 @@ type useView struct {
 	Consoles []consoleLink
 	Profile  string
 	Session  string // the sso-session name, for `aws sso login --sso-session`
+	Name     string // the first profile's name, for the example command
 }
 
 type consoleLink struct {
@@ -39,6 +40,7 @@ func (p *Portal) useOf(q *access.Request, actor access.Actor, names map[string]s
 		return nil
 	}
 	u.Profile = say.AWSConfig(p.o.AccessPortalURL, p.ssoRegion(), profiles...)
+	u.Name = profiles[0].Name()
 	return u
 }
 

@@ -64,6 +64,7 @@ type Service interface {
 	ListTokens(ctx context.Context, actor access.Actor) ([]access.Token, error)
 	RevokeToken(ctx context.Context, actor access.Actor, id string) error
 	DirectoryAttributes(ctx context.Context, actor access.Actor) (map[string]string, error)
+	GroupNamesOfUser(ctx context.Context, actor access.Actor) ([]string, error)
 }
 
 var _ Service = (*workflow.Service)(nil)
@@ -302,10 +303,8 @@ func (p *Portal) authed(h handler) http.HandlerFunc {
 func (p *Portal) routes() {
 	m := recordingMux{p}
 	m.Handle("GET /static/", http.FileServerFS(staticFS))
-	m.HandleFunc("GET /{$}", p.authed(func(w http.ResponseWriter, r *http.Request, a access.Actor) error {
-		http.Redirect(w, r, "/request", http.StatusSeeOther)
-		return nil
-	}))
+	m.HandleFunc("GET /{$}", p.authed(p.home))
+	m.HandleFunc("GET /approvals/count", p.authed(p.approvalsCount))
 	m.HandleFunc("GET /signin", p.signInPage)
 	m.HandleFunc("POST /signout", p.signOut)
 	m.HandleFunc("POST /auth/demo", p.demoSignIn)

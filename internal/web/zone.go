@@ -5,6 +5,7 @@ import (
 	"html/template"
 	"io/fs"
 	"net/http"
+	"net/url"
 	"strings"
 	"time"
 
@@ -53,7 +54,11 @@ func readerZone(r *http.Request) (loc *time.Location, chosen bool) {
 		if err != nil || c.Value == "" {
 			continue
 		}
-		if loc, err := say.Zone(c.Value); err == nil {
+		v, err := url.QueryUnescape(c.Value) // the page script escapes the '/' of "Asia/Tokyo"
+		if err != nil {
+			continue
+		}
+		if loc, err := say.Zone(v); err == nil {
 			return loc, name == cookieZone
 		}
 	}

@@ -89,13 +89,12 @@ func (s *Service) applyGrantStep(ctx context.Context, grantID string, step func(
 // path the run took, after any create of the run has returned, so that the
 // delete never overtakes the create in AWS.
 func (s *Service) Activate(ctx context.Context, grantID string, attempt int) error {
-	if err := s.activate(ctx, grantID); err != nil {
+	g, err := s.activate(ctx, grantID)
+	if err != nil {
 		return err
 	}
-	_, g, err := s.readGrant(ctx, grantID)
-	if err != nil {
-		return fmt.Errorf("activate grant %s: %w", grantID, err)
-	}
+	// g is the grant as the run's last transaction left it: each path ends
+	// with one, after any create of the run has returned.
 	if g.Orphaned() {
 		return s.removeOrphan(ctx, grantID, attempt)
 	}
@@ -110,72 +109,41 @@ func (s *Service) removeOrphan(ctx context.Context, grantID string, attempt int)
 	return s.release(ctx, grantID, attempt)
 }
 
-// activate is Activate up to the removal of an orphaned grant.
-func (s *Service) activate(ctx context.Context, grantID string) error {
-	r, g, err := s.readGrant(ctx, grantID)
-	if err != nil {
-		return fmt.Errorf("activate grant %s: %w", grantID, err)
-	}
-	switch r.GrantJobStep(g, s.clock.Now()) {
-	case access.GrantJobDone:
-		return nil // done before, closed before it started, or orphaned
-	case access.GrantJobNotDue:
-		return &NotDueError{Until: r.StartAt}
-	case access.GrantJobAbandon:
-		// The request closed, is ending or is past its end: never create
-		// the assignment (an earlier run's create is removed by Activate).
-		_, err := s.applyGrantStep(ctx, grantID, func(_ store.Tx, r access.Request, g access.Grant) (*access.Request, []access.Event, error) {
-			if g.Status != access.GrantPending || r.Status.Terminal() {
-				return nil, nil, nil
-			}
-			next, evs, err := r.AbandonGrant(grantID, s.clock.Now())
-			return &next, evs, err
-		})
-		if err != nil {
-			return fmt.Errorf("close grant %s of an ending request: %w", grantID, err)
-		}
-		return nil
-	}
-
-	if r.Status == access.StatusScheduled {
-		// A rule that requires a ticket checks it again as access starts.
-		c, err := s.checkTicket(ctx, *r)
-		if err != nil {
-			return fmt.Errorf("activate grant %s: %w", grantID, err)
-		}
-		switch {
-		case c.checked && c.outcome == policy.False:
-			return s.cancelForTicket(ctx, r.ID, c.evidence)
-		case c.checked && c.outcome == policy.Unknown:
-			return fmt.Errorf("activate grant %s: the ticket could not be checked again, retrying: %s", grantID, c.evidence)
+// activate is Activate up to the removal of an orphaned grant; it returns
+// the grant as its last transaction read or wrote it.
+func (s *Service) activate(ctx context.Context, grantID string) (access.Grant, error) {
+	if s.ctxSrc != nil {
+		if g, done, err := s.recheckTicket(ctx, grantID); err != nil || done {
+			return g, err
 		}
 	}
-	asg := r.Assignment(g)
 	start := time.Now()
-	create, err := s.planActivation(ctx, grantID, asg, access.InAWSUnknown)
+	create, r, err := s.planActivation(ctx, grantID, access.InAWSUnknown)
 	if err != nil || create == createNothing {
-		return err
+		return grantOf(r, grantID), err
 	}
+	g := grantOf(r, grantID)
+	asg := r.Assignment(g)
 	if create == createAskAWS {
 		exists, err := s.provider.AssignmentExists(ctx, asg)
 		if err != nil {
-			return fmt.Errorf("check for a standing assignment for grant %s: %w", grantID, err)
+			return g, fmt.Errorf("check for a standing assignment for grant %s: %w", grantID, err)
 		}
 		found := access.InAWSAbsent
 		if exists {
 			found = access.InAWSPresent
 		}
-		if create, err = s.planActivation(ctx, grantID, asg, found); err != nil || create == createNothing {
-			return err
+		if create, r, err = s.planActivation(ctx, grantID, found); err != nil || create == createNothing {
+			return grantOf(r, grantID), err
 		}
 	}
 	callStart := time.Now()
-	awsID, err := s.provider.CreateAssignment(ctx, asg)
+	awsID, err := s.createAssignment(ctx, r, asg)
 	s.obs.ObserveGrant(time.Since(callStart), outcomeOf(err))
 	var perr *access.ProvisioningError
 	if errors.As(err, &perr) {
 		s.log.WarnContext(ctx, "AWS refused the assignment", "request_id", r.ID, "grant_id", grantID, "account_id", g.AccountID, "reason", perr.Reason)
-		_, err := s.applyGrantStep(ctx, grantID, func(_ store.Tx, r access.Request, g access.Grant) (*access.Request, []access.Event, error) {
+		stored, err := s.applyGrantStep(ctx, grantID, func(_ store.Tx, r access.Request, g access.Grant) (*access.Request, []access.Event, error) {
 			if g.Status != access.GrantPending {
 				return nil, nil, nil
 			}
@@ -183,12 +151,12 @@ func (s *Service) activate(ctx context.Context, grantID string) error {
 			return &next, evs, err
 		})
 		if err != nil {
-			return fmt.Errorf("record failed grant %s: %w", grantID, err)
+			return g, fmt.Errorf("record failed grant %s: %w", grantID, err)
 		}
-		return nil
+		return grantOf(stored, grantID), nil
 	}
 	if err != nil {
-		return fmt.Errorf("create assignment for grant %s: %w", grantID, err)
+		return g, fmt.Errorf("create assignment for grant %s: %w", grantID, err)
 	}
 
 	closed := false
@@ -206,15 +174,84 @@ func (s *Service) activate(ctx context.Context, grantID string) error {
 		return &next, evs, s.scheduleEnd(ctx, tx, next, grantID)
 	})
 	if err != nil {
-		return fmt.Errorf("record active grant %s: %w", grantID, err)
+		return g, fmt.Errorf("record active grant %s: %w", grantID, err)
 	}
 	if closed {
-		return nil
+		return grantOf(stored, grantID), nil
 	}
 	s.log.InfoContext(ctx, "access granted", "request_id", stored.ID, "grant_id", grantID, "account_id", g.AccountID,
 		"user", stored.RequesterName, "permission_set", stored.PermissionSetName, "aws_request_id", awsID,
 		"ends_at", stored.EndsAt, "took_ms", time.Since(start).Milliseconds())
-	return nil
+	return grantOf(stored, grantID), nil
+}
+
+// recheckTicket checks the ticket of a grant's request again as its access
+// starts, for a rule that requires one, outside any transaction (the ticket
+// system may be slow): a ticket no longer open cancels the request (done),
+// one that cannot be checked now makes the job retry.
+func (s *Service) recheckTicket(ctx context.Context, grantID string) (access.Grant, bool, error) {
+	r, g, err := s.readGrant(ctx, grantID)
+	if err != nil {
+		return g, false, fmt.Errorf("activate grant %s: %w", grantID, err)
+	}
+	if r.Status != access.StatusScheduled || r.GrantJobStep(g, s.clock.Now()) != access.GrantJobActivate {
+		return g, false, nil
+	}
+	c, err := s.checkTicket(ctx, *r)
+	if err != nil {
+		return g, false, fmt.Errorf("activate grant %s: %w", grantID, err)
+	}
+	switch {
+	case c.checked && c.outcome == policy.False:
+		if err := s.cancelForTicket(ctx, r.ID, c.evidence); err != nil {
+			return g, false, err
+		}
+		// Cancelled: the grant as it is now, an orphan to remove if an
+		// earlier run's create was sent.
+		_, g, err = s.readGrant(ctx, grantID)
+		return g, true, err
+	case c.checked && c.outcome == policy.Unknown:
+		return g, false, fmt.Errorf("activate grant %s: the ticket could not be checked again, retrying: %s", grantID, c.evidence)
+	}
+	return g, false, nil
+}
+
+// grantOf is grant id of r (the zero grant when r has none).
+func grantOf(r access.Request, id string) access.Grant {
+	g, _ := r.FindGrant(id)
+	return g
+}
+
+// createAssignment sends grant's create to AWS and, for a request that
+// started with its approval, records how long after that approval AWS
+// accepted it.
+func (s *Service) createAssignment(ctx context.Context, r access.Request, asg access.Assignment) (string, error) {
+	ap, ok := s.provider.(acceptingProvider)
+	approvedAt := startingApproval(r)
+	if !ok || approvedAt.IsZero() {
+		return s.provider.CreateAssignment(ctx, asg)
+	}
+	return ap.CreateAssignmentAccepted(ctx, asg, func() { s.obs.ObserveApprovalToCreate(s.clock.Now().Sub(approvedAt)) })
+}
+
+// startingApproval is the time of the approval that made r start: the last
+// of the approvals its quorum needed, when r was to start at once (its
+// start not after that approval). Zero for a request that needed no
+// approval or started later.
+func startingApproval(r access.Request) time.Time {
+	if r.ApprovalsRequired == 0 || r.ApprovalCount() < r.ApprovalsRequired {
+		return time.Time{}
+	}
+	var last time.Time
+	for _, ap := range r.Approvals {
+		if ap.Verdict == access.VerdictApprove && ap.At.After(last) {
+			last = ap.At
+		}
+	}
+	if r.StartAt.After(last) {
+		return time.Time{}
+	}
+	return last
 }
 
 // createStep is what the grant job does in AWS after planActivation.
@@ -226,17 +263,35 @@ const (
 	createSend                      // create it in AWS
 )
 
-// planActivation decides under the assignment lock how grant id gets its
-// assignment (access.PlanActivation) and records what it decided: active
-// when shared or standing; origin created, and the assignment not standing,
-// before a first create is sent.
-func (s *Service) planActivation(ctx context.Context, grantID string, asg access.Assignment, aws access.InAWS) (createStep, error) {
+// planActivation decides what the grant job does (access.GrantJobStep):
+// nothing when the grant is no longer pending; not yet when its request
+// starts later (a NotDueError); close the grant when its request closed or
+// is ending (abandon: never create the assignment, and an earlier run's
+// create is removed by Activate); else, under the assignment lock, how
+// grant id gets its assignment (access.PlanActivation), recording what it
+// decided: active when shared or standing; origin created, and the
+// assignment not standing, before a first create is sent. It returns the
+// request as its transaction stored or read it.
+func (s *Service) planActivation(ctx context.Context, grantID string, aws access.InAWS) (createStep, access.Request, error) {
 	step := createNothing
-	_, err := s.applyGrantStep(ctx, grantID, func(tx store.Tx, r access.Request, g access.Grant) (*access.Request, []access.Event, error) {
+	stored, err := s.applyGrantStep(ctx, grantID, func(tx store.Tx, r access.Request, g access.Grant) (*access.Request, []access.Event, error) {
 		step = createNothing
+		switch r.GrantJobStep(g, s.clock.Now()) {
+		case access.GrantJobDone:
+			return nil, nil, nil // done before, closed before it started, or orphaned
+		case access.GrantJobNotDue:
+			return nil, nil, &NotDueError{Until: r.StartAt}
+		case access.GrantJobAbandon:
+			if g.Status != access.GrantPending || r.Status.Terminal() {
+				return nil, nil, nil
+			}
+			next, evs, err := r.AbandonGrant(grantID, s.clock.Now())
+			return &next, evs, err
+		}
 		if g.Status != access.GrantPending || (r.Status != access.StatusScheduled && r.Status != access.StatusActive) {
 			return nil, nil, nil
 		}
+		asg := r.Assignment(g)
 		// A limit the directory sync learned after the request was approved
 		// (a delegated administrator can't assign there): fail the grant
 		// with the reason, and never send AWS a create it would refuse.
@@ -256,7 +311,17 @@ func (s *Service) planActivation(ctx context.Context, grantID string, asg access
 		}
 		now := s.clock.Now()
 		origin := access.OriginShared
-		switch access.PlanActivation(g, others, aws) {
+		plan := access.PlanActivation(g, others, aws)
+		if plan == access.ActivationAskAWS {
+			// What elevate itself last did to the assignment may answer
+			// without a call to AWS.
+			known, err := knownInAWS(ctx, tx, asg, now)
+			if err != nil {
+				return nil, nil, err
+			}
+			plan = access.PlanActivation(g, others, known)
+		}
+		switch plan {
 		case access.ActivationWait:
 			return nil, nil, &NotDueError{Until: now.Add(2 * time.Second)}
 		case access.ActivationShare:
@@ -292,9 +357,23 @@ func (s *Service) planActivation(ctx context.Context, grantID string, asg access
 		return &next, evs, s.scheduleEnd(ctx, tx, next, grantID)
 	})
 	if err != nil {
-		return createNothing, fmt.Errorf("plan activation of grant %s: %w", grantID, err)
+		return createNothing, stored, fmt.Errorf("plan activation of grant %s: %w", grantID, err)
 	}
-	return step, nil
+	return step, stored, nil
+}
+
+// knownInAWS is what the database knows about asg in AWS
+// (access.KnownInAWS): absent shortly after elevate deleted it.
+func knownInAWS(ctx context.Context, tx store.Assignments, asg access.Assignment, now time.Time) (access.InAWS, error) {
+	last, err := tx.LastRemoval(ctx, asg)
+	if err != nil || last.IsZero() {
+		return access.InAWSUnknown, err
+	}
+	standing, err := tx.IsStanding(ctx, asg)
+	if err != nil {
+		return access.InAWSUnknown, err
+	}
+	return access.KnownInAWS(last, standing, now), nil
 }
 
 // assignmentLimit returns why elevate may not assign asg, from the synced
@@ -435,29 +514,17 @@ func (s *Service) release(ctx context.Context, grantID string, attempt int) erro
 		s.obs.ObserveRevoke(time.Since(callStart), outcomeOf(err))
 	}
 	if err != nil {
-		err = fmt.Errorf("delete assignment for grant %s: %w", grantID, err)
-		if attempt >= RevocationFailingAfter && !IsWaiting(err) {
-			s.log.ErrorContext(ctx, "revocation failing, will retry", "request_id", r.ID, "grant_id", grantID,
-				"account_id", g.AccountID, "user", r.RequesterName, "attempt", attempt, "error", err)
-			if !r.RevocationFailed {
-				if _, ferr := s.applyGrantStep(ctx, grantID, func(_ store.Tx, r access.Request, g access.Grant) (*access.Request, []access.Event, error) {
-					if g.Status != access.GrantRevoking || r.RevocationFailed {
-						return nil, nil, nil
-					}
-					next, ev, err := r.RevocationFailing(grantID, err.Error(), s.clock.Now())
-					return &next, []access.Event{ev}, err
-				}); ferr != nil {
-					return errors.Join(err, fmt.Errorf("flag revocation_failed: %w", ferr))
-				}
-			}
-		}
-		return err
+		return s.revocationFailing(ctx, r, g, attempt, fmt.Errorf("delete assignment for grant %s: %w", grantID, err))
 	}
 	// The assignment is gone; where the rule ends open sessions, the
 	// revocation is complete only once their deny is in force too.
 	deniedBefore, err := s.endSessions(ctx, grantID)
 	if err != nil {
-		return err
+		var nd *NotDueError
+		if errors.As(err, &nd) {
+			return err // another replica is writing the policy
+		}
+		return s.revocationFailing(ctx, r, g, attempt, err)
 	}
 	stored, err := s.applyGrantStep(ctx, grantID, func(_ store.Tx, r access.Request, g access.Grant) (*access.Request, []access.Event, error) {
 		if g.Status != access.GrantRevoking {
@@ -481,6 +548,31 @@ func (s *Service) release(ctx context.Context, grantID string, attempt int) erro
 		"user", stored.RequesterName, "aws_request_id", awsID, "status", stored.Status,
 		"late_ms", s.clock.Now().Sub(r.EndsAt).Milliseconds())
 	return nil
+}
+
+// revocationFailing returns err, the failure of a revoke job's attempt;
+// from the RevocationFailingAfter-th attempt on it logs it at error level
+// and flags the request revocation_failed (once).
+func (s *Service) revocationFailing(ctx context.Context, r *access.Request, g access.Grant, attempt int, err error) error {
+	if attempt < RevocationFailingAfter || IsWaiting(err) {
+		return err
+	}
+	grantID := g.ID
+	s.log.ErrorContext(ctx, "revocation failing, will retry", "request_id", r.ID, "grant_id", grantID,
+		"account_id", g.AccountID, "user", r.RequesterName, "attempt", attempt, "error", err)
+	if r.RevocationFailed {
+		return err
+	}
+	if _, ferr := s.applyGrantStep(ctx, grantID, func(_ store.Tx, r access.Request, g access.Grant) (*access.Request, []access.Event, error) {
+		if g.Status != access.GrantRevoking || r.RevocationFailed {
+			return nil, nil, nil
+		}
+		next, ev, err := r.RevocationFailing(grantID, err.Error(), s.clock.Now())
+		return &next, []access.Event{ev}, err
+	}); ferr != nil {
+		return errors.Join(err, fmt.Errorf("flag revocation_failed: %w", ferr))
+	}
+	return err
 }
 
 // Expire closes a pending request whose approval deadline has passed.

@@ -37,8 +37,9 @@ type latenessObserver struct {
 	lateness []time.Duration
 }
 
-func (*latenessObserver) ObserveGrant(time.Duration, string)  {}
-func (*latenessObserver) ObserveRevoke(time.Duration, string) {}
+func (*latenessObserver) ObserveGrant(time.Duration, string)    {}
+func (*latenessObserver) ObserveRevoke(time.Duration, string)   {}
+func (*latenessObserver) ObserveApprovalToCreate(time.Duration) {}
 func (o *latenessObserver) ObserveRevocationLateness(d time.Duration) {
 	o.mu.Lock()
 	defer o.mu.Unlock()

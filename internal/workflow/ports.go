@@ -21,6 +21,14 @@ type Provider interface {
 	AssignmentExists(ctx context.Context, a access.Assignment) (bool, error)
 }
 
+// acceptingProvider is a Provider that also says when AWS accepted a create
+// it sends, before the assignment is provisioned (accepted is not called
+// when the call joins a create already under way); the grant job measures
+// the time from approval to that moment with it.
+type acceptingProvider interface {
+	CreateAssignmentAccepted(ctx context.Context, a access.Assignment, accepted func()) (awsRequestID string, err error)
+}
+
 // DirectorySource reads the organization and the identity store.
 type DirectorySource interface {
 	FetchDirectory(ctx context.Context) (access.Directory, error)
@@ -69,6 +77,9 @@ type Observer interface {
 	// ObserveRevocationLateness records how long after its scheduled end a
 	// grant's deletion was issued.
 	ObserveRevocationLateness(d time.Duration)
+	// ObserveApprovalToCreate records how long after the approval that let
+	// a request start AWS accepted the create of one of its grants.
+	ObserveApprovalToCreate(d time.Duration)
 }
 
 // nopObserver discards measurements.
@@ -77,3 +88,4 @@ type nopObserver struct{}
 func (nopObserver) ObserveGrant(time.Duration, string)      {}
 func (nopObserver) ObserveRevoke(time.Duration, string)     {}
 func (nopObserver) ObserveRevocationLateness(time.Duration) {}
+func (nopObserver) ObserveApprovalToCreate(time.Duration)   {}

@@ -293,7 +293,7 @@ func (s *Service) Eligibility(ctx context.Context, actor access.Actor) ([]Eligib
 		if err != nil {
 			return err
 		}
-		for _, e := range pol.ListEligible(actor.UserID) {
+		for e := range pol.Eligibles(actor.UserID) {
 			out = append(out, Eligible{Account: e.Account, PermissionSet: e.PermissionSet, Rule: e.Rule, MaxDuration: e.MaxDuration,
 				ApprovalsRequired: e.ApprovalsRequired, TicketRequired: e.TicketRequired, BreakGlass: e.BreakGlass})
 		}

@@ -106,7 +106,7 @@ type Service struct {
 	activitySrc ActivitySource  // session activity (activity_fetch.go); nil: off
 	activityOpt ActivityOptions // its delay and margin
 
-	ctxSrc ContextSource // the facts of rules' conditions; nil: unknown
+	ctxSrc  ContextSource      // the facts of rules' conditions; nil: unknown
 	ender   SessionEnder       // session-ending statements (session_deny.go); nil: off
 	denyOpt SessionDenyOptions // their mechanism and default
 	denyMu  sync.Map           // policy target -> *sync.Mutex: one write per policy in this process

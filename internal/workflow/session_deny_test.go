@@ -23,15 +23,16 @@ import (
 // if the process died right before it: the moment between the deletion of
 // the assignment and the deny.
 type crashingEnder struct {
-	p     *aws.Provider
-	mu    sync.Mutex
-	crash bool
+	p      *aws.Provider
+	mu     sync.Mutex
+	crash  bool
+	refuse bool // every write fails (AWS refuses it)
 }
 
 func (c *crashingEnder) died() bool {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	d := c.crash
+	d := c.crash || c.refuse
 	c.crash = false
 	return d
 }
@@ -395,6 +396,49 @@ func TestEndSessionsSCPOverflow(t *testing.T) {
 					t.Fatalf("SCP %s has %d characters", name, len(doc))
 				}
 			}
+		}
+	})
+}
+
+// TestEndSessionsRefusedFlagsRevocationFailed: when the deny cannot be
+// written (AWS refuses it, say a missing permission), the revocation is not
+// complete: the grant stays revoking, and from the third attempt on the
+// request is flagged revocation_failed, as for a failing delete.
+func TestEndSessionsRefusedFlagsRevocationFailed(t *testing.T) {
+	forEachStore(t, func(t *testing.T, st store.Store) {
+		e := newDenyEnv(t, st, access.DenyViaInline)
+		reqID, gID := e.grant(t, "prod", "AdministratorAccess")
+		e.end(t, reqID)
+		e.ender.mu.Lock()
+		e.ender.refuse = true
+		e.ender.mu.Unlock()
+		for attempt := 1; attempt <= workflow.RevocationFailingAfter; attempt++ {
+			if err := e.svc.Revoke(t.Context(), gID, attempt); err == nil {
+				t.Fatalf("attempt %d: Revoke with the deny refused returned nil", attempt)
+			}
+		}
+		if s := e.grantStatus(t, gID); s != access.GrantRevoking {
+			t.Fatalf("grant %s, want revoking", s)
+		}
+		var failed bool
+		if err := st.ReadTx(t.Context(), func(tx store.Tx) error {
+			r, err := tx.FindRequestByID(t.Context(), reqID)
+			failed = err == nil && r.RevocationFailed
+			return err
+		}); err != nil {
+			t.Fatal(err)
+		}
+		if !failed {
+			t.Fatal("the request is not flagged revocation_failed")
+		}
+		e.ender.mu.Lock()
+		e.ender.refuse = false
+		e.ender.mu.Unlock()
+		if err := e.svc.Revoke(t.Context(), gID, workflow.RevocationFailingAfter+1); err != nil {
+			t.Fatalf("Revoke once AWS accepts: %v", err)
+		}
+		if s := e.grantStatus(t, gID); s != access.GrantRevoked {
+			t.Fatalf("grant %s, want revoked", s)
 		}
 	})
 }

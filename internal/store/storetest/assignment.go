@@ -3,6 +3,7 @@ package storetest
 import (
 	"slices"
 	"testing"
+	"time"
 
 	"github.com/elevate/elevate/internal/access"
 	"github.com/elevate/elevate/internal/store"
@@ -41,4 +42,43 @@ func testAssignmentHolders(t *testing.T, s store.Store) {
 		sameStrings(t, "holders", ids, []string{"h-creating-g:pending", "h-revoking-g:revoking"})
 		return nil
 	})
+}
+
+// testAssignmentLastRemoval: the last removal of an assignment is the
+// latest revoked_at of its revoked grants that elevate had AWS delete
+// (a deletion request id), on that account, permission set and user only.
+func testAssignmentLastRemoval(t *testing.T, s store.Store) {
+	a := access.Assignment{AccountID: "111111111111", PermissionSetARN: "arn:aws:sso:::permissionSet/ssoins-1/ps-read", UserID: "u-a"}
+	last := func() time.Time {
+		var at time.Time
+		readTx(t, s, func(tx store.Tx) error {
+			var err error
+			at, err = tx.LastRemoval(t.Context(), a)
+			return err
+		})
+		return at
+	}
+	if at := last(); !at.IsZero() {
+		t.Fatalf("last removal with no grants = %v, want zero", at)
+	}
+	mk := func(id, user, account string, st access.GrantStatus, deleteID string, revoked time.Time) *access.Request {
+		r := simpleRequest(id, user, access.StatusEnded, base)
+		g := &r.Grants[0]
+		g.AccountID, g.Status, g.Origin, g.DeleteRequestID, g.RevokedAt = account, st, access.OriginCreated, deleteID, revoked
+		return r
+	}
+	create(t, s,
+		mk("lr-deleted", "u-a", "111111111111", access.GrantRevoked, "del-1", base.Add(time.Hour)),
+		mk("lr-kept", "u-a", "111111111111", access.GrantRevoked, "", base.Add(3*time.Hour)),
+		mk("lr-other-user", "u-b", "111111111111", access.GrantRevoked, "del-2", base.Add(4*time.Hour)),
+		mk("lr-other-account", "u-a", "222222222222", access.GrantRevoked, "del-3", base.Add(5*time.Hour)),
+		mk("lr-active", "u-a", "111111111111", access.GrantActive, "", time.Time{}),
+	)
+	if at, want := last(), base.Add(time.Hour); !at.Equal(want) {
+		t.Fatalf("last removal = %v, want %v", at, want)
+	}
+	create(t, s, mk("lr-deleted-later", "u-a", "111111111111", access.GrantRevoked, "del-4", base.Add(2*time.Hour)))
+	if at, want := last(), base.Add(2*time.Hour); !at.Equal(want) {
+		t.Fatalf("last removal after a later deletion = %v, want %v", at, want)
+	}
 }

@@ -34,6 +34,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		fn   func(t *testing.T, s store.Store)
 	}{
 		{"AssignmentHolders", testAssignmentHolders},
+		{"AssignmentLastRemoval", testAssignmentLastRemoval},
 		{"RequestRoundTrip", testRequestRoundTrip},
 		{"RequestRoundTripZero", testRequestRoundTripZero},
 		{"RequestTimesReadBackInUTC", testRequestTimesUTC},

@@ -2,12 +2,16 @@
 (function () {
   "use strict";
 
-  // Countdowns: <time data-ends="RFC3339"> shows the time left.
+  // Countdowns: <time data-ends="RFC3339"> says the time left the way the
+  // server does: "ends in 42 min", "ends in 1h 30m", seconds in the last minute.
   function fmt(ms) {
     if (ms <= 0) return "ending";
-    var s = Math.floor(ms / 1000), h = Math.floor(s / 3600), m = Math.floor((s % 3600) / 60);
-    s = s % 60;
-    return (h ? h + "h " : "") + (h || m ? m + "m " : "") + s + "s left";
+    var s = Math.ceil(ms / 1000), mins = Math.ceil(s / 60);
+    if (s < 60) return "ends in " + s + "s";
+    if (mins < 60) return "ends in " + mins + " min";
+    var h = Math.floor(Math.round(s / 60) / 60), m = Math.round(s / 60) % 60;
+    if (h >= 24) { var d = Math.floor(h / 24); h = h % 24; return "ends in " + d + "d" + (h ? " " + h + "h" : ""); }
+    return "ends in " + h + "h" + (m ? " " + m + "m" : "");
   }
   function tick() {
     var now = Date.now();
@@ -22,6 +26,21 @@
   var live = document.body.getAttribute("data-live");
   if (live) {
     setTimeout(function () { location.reload(); }, parseInt(live, 10) * 1000);
+  }
+
+  // The count beside Approvals: how many requests wait for my decision.
+  var count = document.querySelector("[data-approvals-count]");
+  if (count) {
+    fetch("/approvals/count", { credentials: "same-origin" })
+      .then(function (r) { return r.ok ? r.json() : Promise.reject(r.status); })
+      .then(function (d) {
+        if (d.waiting > 0) {
+          count.textContent = d.waiting;
+          count.setAttribute("aria-label", d.waiting + " waiting for you");
+          count.hidden = false;
+        }
+      })
+      .catch(function () { /* the Approvals page still lists them */ });
   }
 
   // Account search: filter as you type, on the server (thousands of accounts).
