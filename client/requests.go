@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"net/url"
-	"strconv"
 	"strings"
 	"time"
 )
@@ -69,29 +68,14 @@ func (c *Client) GetRequest(ctx context.Context, id string) (*Request, error) {
 	return &out, nil
 }
 
-// ListRequests returns the requests the user may see that match opts, newest first.
+// ListRequests returns the first page of the requests the user may see
+// that match opts, newest first (ListRequestsPage continues it).
 func (c *Client) ListRequests(ctx context.Context, opts ListOptions) ([]Request, error) {
-	q := url.Values{}
-	if len(opts.Statuses) > 0 {
-		ss := make([]string, len(opts.Statuses))
-		for i, s := range opts.Statuses {
-			ss[i] = string(s)
-		}
-		q.Set("status", strings.Join(ss, ","))
-	}
-	if opts.Scope != "" {
-		q.Set("scope", opts.Scope)
-	}
-	if opts.Limit != 0 {
-		q.Set("limit", strconv.Itoa(opts.Limit))
-	}
-	var out struct {
-		Items []Request `json:"items"`
-	}
-	if err := c.do(ctx, "GET", "/requests", q, nil, &out); err != nil {
+	page, err := c.ListRequestsPage(ctx, opts)
+	if err != nil {
 		return nil, err
 	}
-	return out.Items, nil
+	return page.Items, nil
 }
 
 // RequestEvents returns the decision-log entries of a request, oldest first.

@@ -220,9 +220,33 @@ type CreateRequestInput struct {
 	BreakGlass bool
 }
 
-// ListOptions filter ListRequests. Zero values mean the server's defaults.
+// ListOptions filter ListRequests, ListRequestsPage and ExportRequests.
+// Zero values mean the server's defaults.
 type ListOptions struct {
 	Statuses []Status
 	Scope    string // mine, approvals, involved (default) or all
 	Limit    int    // default 100, at most 1000
+	// Search matches a part of the id, requester, permission set,
+	// justification, ticket or an account id, case-insensitively.
+	Search string
+	// Requester is a user id, or a part of a user's name.
+	Requester string
+	// Accounts are account ids or names; a request for any of them matches.
+	Accounts []string
+	// PermissionSet is an ARN, or a part of a permission set's name.
+	PermissionSet string
+	// Since and Until bound the creation time: Since <= created < Until.
+	Since, Until time.Time
+	// Sort is "newest" (default) or "oldest".
+	Sort string
+	// Cursor continues after the page whose NextCursor it is.
+	Cursor string
+}
+
+// RequestPage is one page of a list of requests.
+type RequestPage struct {
+	Items []Request
+	// NextCursor continues the list (ListOptions.Cursor); empty on the
+	// last page.
+	NextCursor string
 }

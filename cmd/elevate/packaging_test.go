@@ -11,6 +11,8 @@ import (
 	"testing"
 
 	"gopkg.in/yaml.v3"
+
+	"github.com/elevate/elevate/internal/notify/slack"
 )
 
 // TestStaticBuildVersion builds elevate as the Makefile and the Dockerfile
@@ -128,6 +130,9 @@ var slackScopes = map[string][]string{
 	"UpdateMessage":  {"chat:write"},                     // chat.update
 	"GetUserByEmail": {"users:read.email"},               // users.lookupByEmail
 	"GetUserInfo":    {"users:read", "users:read.email"}, // users.info, with the email
+	"OpenView":       {},                                 // views.open: no scope
+	"UpdateView":     {},                                 // views.update: no scope
+	"PublishView":    {},                                 // views.publish: no scope
 }
 
 // TestSlackManifestScopes: the manifest's bot scopes are exactly those the
@@ -157,6 +162,7 @@ func TestSlackManifestScopes(t *testing.T) {
 	if len(need) == 0 {
 		t.Fatal("found no Slack calls in internal/notify/slack")
 	}
+	need["commands"] = true // the /elevate slash command and the global shortcut
 	b, err := os.ReadFile(filepath.Join("..", "..", "packaging", "slack-manifest.yaml"))
 	if err != nil {
 		t.Fatal(err)
@@ -165,10 +171,27 @@ func TestSlackManifestScopes(t *testing.T) {
 		OAuth struct {
 			Scopes struct{ Bot []string } `yaml:"scopes"`
 		} `yaml:"oauth_config"`
+		Features struct {
+			AppHome struct {
+				HomeTab bool `yaml:"home_tab_enabled"`
+			} `yaml:"app_home"`
+			Shortcuts []struct {
+				Type       string `yaml:"type"`
+				CallbackID string `yaml:"callback_id"`
+			} `yaml:"shortcuts"`
+			SlashCommands []struct {
+				Command string `yaml:"command"`
+				URL     string `yaml:"url"`
+			} `yaml:"slash_commands"`
+		} `yaml:"features"`
 		Settings struct {
 			Interactivity struct {
 				RequestURL string `yaml:"request_url"`
 			} `yaml:"interactivity"`
+			Events struct {
+				RequestURL string   `yaml:"request_url"`
+				BotEvents  []string `yaml:"bot_events"`
+			} `yaml:"event_subscriptions"`
 		} `yaml:"settings"`
 	}
 	if err := yaml.Unmarshal(b, &m); err != nil {
@@ -186,6 +209,18 @@ func TestSlackManifestScopes(t *testing.T) {
 	}
 	if !strings.HasSuffix(m.Settings.Interactivity.RequestURL, "/slack/interactions") {
 		t.Errorf("manifest request_url %q is not elevate's /slack/interactions", m.Settings.Interactivity.RequestURL)
+	}
+	f := m.Features
+	if len(f.SlashCommands) != 1 || f.SlashCommands[0].Command != "/elevate" || !strings.HasSuffix(f.SlashCommands[0].URL, "/slack/commands") {
+		t.Errorf("manifest slash commands %+v: want /elevate posting to /slack/commands", f.SlashCommands)
+	}
+	if len(f.Shortcuts) != 1 || f.Shortcuts[0].Type != "global" || f.Shortcuts[0].CallbackID != slack.CallbackRequest {
+		t.Errorf("manifest shortcuts %+v: want one global shortcut with callback_id %s", f.Shortcuts, slack.CallbackRequest)
+	}
+	if !f.AppHome.HomeTab || !strings.HasSuffix(m.Settings.Events.RequestURL, "/slack/events") ||
+		strings.Join(m.Settings.Events.BotEvents, ",") != "app_home_opened" {
+		t.Errorf("manifest App Home: home tab %v, events %q %v: want the home tab and app_home_opened posted to /slack/events",
+			f.AppHome.HomeTab, m.Settings.Events.RequestURL, m.Settings.Events.BotEvents)
 	}
 }
 

@@ -25,6 +25,8 @@ import (
 // Authenticator resolves a bearer token to an actor.
 type Authenticator interface {
 	Authenticate(ctx context.Context, secret string, via access.Via) (access.Actor, error)
+	// RevokeTokenSecret revokes the token the actor authenticated with.
+	RevokeTokenSecret(ctx context.Context, actor access.Actor, secret string) error
 }
 
 // Requests are the request use cases the API exposes.
@@ -73,6 +75,7 @@ type API struct {
 	// portalURL and ssoRegion turn on the "now use it" step of active
 	// requests (WithAccessPortal, use.go).
 	portalURL, ssoRegion string
+	away                 Away
 }
 
 // New returns the API handler. It serves full paths under /api/v1/ (not

@@ -258,10 +258,22 @@ func TestOpenAPIDescribesResponses(t *testing.T) {
 	// end to end and validate its answers against the document.
 	get("/api/v1/admin/sync?job=1", apitest.AuditorToken, 404)
 	post("/api/v1/admin/sync", apitest.AliceToken, nil, 404)
+	// Nor absences: internal/app's away test exercises them end to end and
+	// validates the answers against the document.
+	get("/api/v1/me/away", apitest.BobToken, 404)
+	check(newRequest("PUT", "/api/v1/me/away", apitest.BobToken, map[string]any{"until": "2030-01-02T03:04:05Z", "delegate": "carol"}), 404, true)
+	check(newRequest("DELETE", "/api/v1/me/away", apitest.BobToken, nil), 404, true)
 	// Nor session activity: internal/app's activity test
 	// exercises it end to end and validates its answers against the document.
 	get("/api/v1/requests/"+prod.ID+"/activity", apitest.AliceToken, 404)
 	post("/api/v1/requests/"+prod.ID+"/activity/refresh", apitest.AliceToken, nil, 404)
+
+	// Logging out revokes the token of the call, and only that one.
+	ta.fake.AddUser("elv_logout0000000000000000000000", apitest.Alice)
+	post("/api/v1/logout", "elv_logout0000000000000000000000", nil, 204)
+	get("/api/v1/me", "elv_logout0000000000000000000000", 401)
+	post("/api/v1/logout", "elv_logout0000000000000000000000", nil, 401)
+	get("/api/v1/me", apitest.AliceToken, 200)
 
 	for _, rt := range New(apitest.New(), nil).routeTable() {
 		if !covered[rt.method+" "+rt.path] {

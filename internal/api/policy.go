@@ -60,6 +60,30 @@ type explainJSON struct {
 	AutoApproved        bool                     `json:"auto_approved,omitempty"`
 	AutoApproveFallback string                   `json:"auto_approve_fallback,omitempty"`
 	Conditions          []policy.ConditionResult `json:"conditions,omitempty"`
+	// Notify is the rule's reminder, escalation and notify lists, when a
+	// rule allows the request.
+	Notify *explainNotifyJSON `json:"notify,omitempty"`
+}
+
+// explainNotifyJSON is a rule's policy.RuleNotify.
+type explainNotifyJSON struct {
+	RemindBefore     string   `json:"remind_before"` // "0s": the server's notify.warn_before
+	ExtendStep       string   `json:"extend_step"`
+	EscalateAfter    string   `json:"escalate_after"` // "0s": never
+	EscalationGroups []string `json:"escalation_groups"`
+	NotifyGroups     []string `json:"notify_groups"`
+	NotifyChannels   []string `json:"notify_channels"`
+}
+
+func toExplainNotify(n policy.RuleNotify) *explainNotifyJSON {
+	orEmpty := func(s []string) []string {
+		if s == nil {
+			return []string{}
+		}
+		return s
+	}
+	return &explainNotifyJSON{RemindBefore: n.RemindBefore.String(), ExtendStep: n.ExtendStep.String(), EscalateAfter: n.EscalateAfter.String(),
+		EscalationGroups: orEmpty(n.EscalationGroups), NotifyGroups: orEmpty(n.NotifyGroups), NotifyChannels: orEmpty(n.NotifyChannels)}
 }
 
 // policyExplain serves GET /api/v1/policy/explain.
@@ -87,6 +111,9 @@ func (a *API) policyExplain(w http.ResponseWriter, r *http.Request, actor access
 		RequesterRemoved: d.RequesterRemoved, TicketRequired: d.TicketRequired, BreakGlass: d.BreakGlass,
 		Rules: ex.Rules, ApproverRules: ex.ApproverRules,
 		AutoApproved: d.AutoApproved, AutoApproveFallback: d.AutoApproveUnknown, Conditions: d.Conditions}
+	if d.Allowed {
+		out.Notify = toExplainNotify(d.Notify)
+	}
 	if out.Approvers == nil {
 		out.Approvers = []policy.Approver{}
 	}

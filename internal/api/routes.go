@@ -29,7 +29,11 @@ func (a *API) routeTable() []route {
 	return []route{
 		{method: http.MethodGet, path: Prefix + "/openapi.json", public: true, handle: a.openAPI},
 		{method: http.MethodGet, path: Prefix + "/me", handle: a.me},
+		{method: http.MethodGet, path: Prefix + "/me/away", handle: a.getAway},       // away.go
+		{method: http.MethodPut, path: Prefix + "/me/away", handle: a.putAway},       // away.go
+		{method: http.MethodDelete, path: Prefix + "/me/away", handle: a.deleteAway}, // away.go
 		{method: http.MethodGet, path: Prefix + "/eligibility", handle: a.eligibility},
+		{method: http.MethodPost, path: Prefix + "/logout", handle: a.logout}, // logout.go
 		{method: http.MethodGet, path: Prefix + "/requests", handle: a.listRequests},
 		{method: http.MethodPost, path: Prefix + "/requests", handle: a.createRequest},
 		{method: http.MethodGet, path: Prefix + "/requests/{id}", handle: a.getRequest},

@@ -207,7 +207,7 @@ func New(ctx context.Context, cfg config.Config, opts Options) (a *App, err erro
 	if err != nil { // Validate refuses it first; this keeps New safe on its own
 		return nil, fmt.Errorf("security.trust_proxy_headers: %w", err)
 	}
-	a.srv = server.New(server.Options{Logger: log, API: api.New(a.svc, log).WithAudit(a.audit).WithNotifications(a.notif.svc).WithSync(a.syncCtl).WithAccessPortal(cfg.AWS.AccessPortalURL, cfg.AWS.Region), SlackInteractions: a.notif.handler, Ready: a.ready, Metrics: a.metrics.Handler(),
+	a.srv = server.New(server.Options{Logger: log, API: api.New(a.svc, log).WithAudit(a.audit).WithNotifications(a.notif.svc).WithSync(a.syncCtl).WithAway(a.svc).WithAccessPortal(cfg.AWS.AccessPortalURL, cfg.AWS.Region), SlackInteractions: a.notif.handler, Ready: a.ready, Metrics: a.metrics.Handler(),
 		Portal: portal, CrossOriginBypass: web.CrossOriginBypass(),
 		TrustedProxies: trusted, HSTSMaxAge: cfg.Security.HSTSMaxAge, Limits: serverLimits(cfg.Security)})
 	return a, nil

@@ -42,9 +42,14 @@ type cell struct {
 // routes read and check their body before authorizing, so a malformed body
 // is 400 for everyone (nothing is changed or disclosed either way).
 var apiMatrix = map[string]cell{
-	"GET /api/v1/openapi.json":           {path: "/api/v1/openapi.json", status: [7]int{200, 200, 200, 200, 200, 200, 200}},
-	"GET /api/v1/me":                     {path: "/api/v1/me", status: [7]int{401, 200, 200, 200, 200, 200, 401}},
+	"GET /api/v1/openapi.json": {path: "/api/v1/openapi.json", status: [7]int{200, 200, 200, 200, 200, 200, 200}},
+	"GET /api/v1/me":           {path: "/api/v1/me", status: [7]int{401, 200, 200, 200, 200, 200, 401}},
+	// Absences: one's own; the matrix's body is refused (an end in the past).
+	"GET /api/v1/me/away":                {path: "/api/v1/me/away", status: [7]int{401, 200, 200, 200, 200, 200, 401}},
+	"PUT /api/v1/me/away":                {path: "/api/v1/me/away", status: [7]int{401, 400, 400, 400, 400, 400, 401}},
+	"DELETE /api/v1/me/away":             {path: "/api/v1/me/away", status: [7]int{401, 200, 200, 200, 200, 200, 401}},
 	"GET /api/v1/eligibility":            {path: "/api/v1/eligibility", status: [7]int{401, 200, 200, 200, 200, 200, 401}},
+	"POST /api/v1/logout":                {path: "/api/v1/logout", status: [7]int{401, 204, 204, 204, 204, 204, 401}},
 	"GET /api/v1/requests":               {path: "/api/v1/requests", status: [7]int{401, 200, 200, 200, 200, 200, 401}},
 	"POST /api/v1/requests":              {path: "/api/v1/requests", status: [7]int{401, 201, 403, 201, 403, 403, 401}},
 	"GET /api/v1/requests/{id}":          {path: "/api/v1/requests/{id}", status: [7]int{401, 200, 200, 200, 200, 200, 401}},
@@ -107,10 +112,14 @@ var serverMatrix = map[string]cell{
 	"GET /audit/requests.jsonl":        {path: "/audit/requests.jsonl", status: [7]int{303, 403, 403, 403, 200, 200, 303}},
 	"GET /audit/log.csv":               {path: "/audit/log.csv", status: [7]int{303, 403, 403, 403, 200, 200, 303}},
 	"GET /admin":                       {path: "/admin", status: [7]int{303, 403, 403, 403, 403, 200, 303}},
+	"GET /cli/login":                   {path: "/cli/login?port=4242&state=abcdefghijklmnopqrstuvwx", status: [7]int{303, 200, 200, 200, 200, 200, 303}},
+	"POST /cli/login":                  {path: "/cli/login", form: url.Values{"port": {"4242"}, "state": {"abcdefghijklmnopqrstuvwx"}}, status: [7]int{401, 200, 200, 200, 200, 200, 401}},
 	"GET /profile":                     {path: "/profile", status: [7]int{303, 200, 200, 200, 200, 200, 303}},
 	"POST /profile/tokens":             {path: "/profile/tokens", form: url.Values{"name": {"matrix"}, "expires_days": {"1"}}, status: [7]int{401, 200, 200, 200, 200, 200, 401}},
 	"POST /profile/tokens/{id}/revoke": {path: "/profile/tokens/tok_nope/revoke", status: [7]int{401, 404, 404, 404, 404, 404, 401}},
 	"POST /profile/timezone":           {path: "/profile/timezone", form: url.Values{"tz": {"Europe/Berlin"}}, status: [7]int{401, 303, 303, 303, 303, 303, 401}},
+	"POST /profile/away":               {path: "/profile/away", form: url.Values{"until": {"2000-01-01T00:00"}, "delegate": {"erin"}}, status: [7]int{401, 400, 400, 400, 400, 400, 401}},
+	"POST /profile/away/clear":         {path: "/profile/away/clear", status: [7]int{401, 303, 303, 303, 303, 303, 401}},
 	"GET /admin/policy":                {path: "/admin/policy", status: [7]int{303, 403, 403, 403, 403, 200, 303}},
 	"POST /admin/policy/plan":          {path: "/admin/policy/plan", status: [7]int{401, 403, 403, 403, 403, 400, 401}},
 	"POST /admin/policy/apply":         {path: "/admin/policy/apply", status: [7]int{401, 403, 403, 403, 403, 400, 401}},
@@ -177,6 +186,7 @@ func TestAuthorizationMatrix(t *testing.T) {
 		"PUT /api/v1/admin/policy":          `not yaml: [`,
 		"POST /api/v1/admin/policy/plan":    `not yaml: [`,
 		"PUT /api/v1/admin/settings":        `not json`,
+		"PUT /api/v1/me/away":               `{"until":"2000-01-01T00:00:00Z","delegate":"erin"}`,
 	}
 
 	var got []string
@@ -211,8 +221,17 @@ func TestAuthorizationMatrix(t *testing.T) {
 				if strings.Contains(pattern, "/admin/policy") && method != http.MethodGet {
 					req.Header.Set("Content-Type", "application/yaml")
 				}
+				tok := tokens[role]
+				if pattern == "POST /api/v1/logout" && role != "anonymous" && role != "disabled" {
+					// Logging out revokes the token: use one made for it.
+					fresh, _, err := env.app.Service().CreateToken(ctx, roleUser[role], "matrix logout", 0)
+					if err != nil {
+						t.Fatal(err)
+					}
+					tok = fresh
+				}
 				if role != "anonymous" {
-					req.Header.Set("Authorization", "Bearer "+tokens[role])
+					req.Header.Set("Authorization", "Bearer "+tok)
 				}
 				return doStatus(t, http.DefaultClient, req)
 			})

@@ -22,7 +22,7 @@ import (
 
 // seedRequests stores n requests made by mk(i) straight into the app's
 // database, 500 to a transaction, and returns their ids.
-func seedRequests(t *testing.T, a interface{ Store() store.Store }, n int, mk func(i int) *access.Request) map[string]bool {
+func seedRequests(t testing.TB, a interface{ Store() store.Store }, n int, mk func(i int) *access.Request) map[string]bool {
 	t.Helper()
 	ids := make(map[string]bool, n)
 	for from := 0; from < n; from += 500 {

@@ -202,7 +202,10 @@ func TestSlackLifecycle(t *testing.T) {
 		})
 		calls = fs.snapshot()
 		approved, active := index(calls, dm("alice", "bob approved")), index(calls, dm("alice", "is active"))
-		warning, ended := index(calls, dm("alice", "ends at")), index(calls, dm("alice", "has ended"))
+		warning := index(calls, func(c slackCall) bool { // the reminder, with its Extend button
+			return c.Method == "chat.postMessage" && c.Channel == "D_alice" && strings.Contains(c.Blocks, `"action_id":"extend"`)
+		})
+		ended := index(calls, dm("alice", "has ended"))
 		if approved < 0 || active < 0 || warning < 0 || ended < 0 || !(active < warning && warning < ended) {
 			t.Fatalf("alice's DMs: approved %d, active %d, warning %d, ended %d (want all, in that order)", approved, active, warning, ended)
 		}

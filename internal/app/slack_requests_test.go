@@ -97,6 +97,13 @@ func TestSlackRequestModalEndToEnd(t *testing.T) {
 			t.Fatalf("opened view %s", v.Text())
 		}
 
+		// The first keystroke after start lists the eligible pairs and may
+		// compile the policy engine; when that is slower than the ack budget
+		// (a loaded machine, the race detector) Slack gets no options, as
+		// designed, and the next keystroke gets them from the finished lookup.
+		eventually(t, "the first keystroke's lookup is done", func() bool {
+			return len(ws.Suggest("U_alice", v.ID, slack.BlockAccount, slack.ActionAccount, "")) > 0
+		})
 		for _, tc := range []struct {
 			query string
 			want  int // -1: between 1 and 100

@@ -206,7 +206,7 @@ func TestPortalSyncNow(t *testing.T) {
 	if err != nil || st.Job.State != "completed" {
 		t.Fatalf("the job Sync now queued: %+v, %v", st, err)
 	}
-	if b := last(get(t, erin, base+"/admin")).Body; !strings.Contains(b, "writes 0") {
+	if b := last(get(t, erin, base+"/admin")).Body; !strings.Contains(b, "0 changes written") {
 		t.Errorf("admin page after the sync does not show its counts:\n%.2000s", b)
 	}
 }

@@ -66,3 +66,41 @@ func TestTeamsChannelsHearAboutRequests(t *testing.T) {
 		}
 	})
 }
+
+// TestSlackNotifyChannelAndGroup: a rule's notify channel (slack:C…) gets
+// the submission without buttons, and its notify group's member (dave) a
+// DM without buttons; dave's approval is refused.
+func TestSlackNotifyChannelAndGroup(t *testing.T) {
+	forEachEngine(t, func(t *testing.T, engine func(*config.Config)) {
+		fs := newFakeSlack(t)
+		env := start(t, both(engine, withSlack(fs, "signing-secret"), func(c *config.Config) {
+			c.Policy.Rules[0].NotifyChannels = []string{"slack:C0SECOPS"}
+			c.Policy.Rules[0].NotifyGroups = []string{"auditors"}
+		}))
+		ctx := context.Background()
+		req, err := env.client(t, "alice").CreateRequest(ctx, client.CreateRequestInput{AccountIDs: []string{"prod"},
+			PermissionSet: "AdministratorAccess", Duration: time.Hour, Justification: "INC-10: the queue again"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var channel, dm slackCall
+		eventually(t, "the channel message and dave's DM", func() bool {
+			calls := fs.snapshot()
+			c := index(calls, func(c slackCall) bool { return c.Channel == "C0SECOPS" && strings.Contains(c.Text, "alice requests") })
+			d := index(calls, func(c slackCall) bool { return c.Channel == "D_dave" && strings.Contains(c.Text, "alice requests") })
+			if c >= 0 && d >= 0 {
+				channel, dm = calls[c], calls[d]
+				return true
+			}
+			return false
+		})
+		for _, c := range []slackCall{channel, dm} {
+			if strings.Contains(c.Blocks, `"action_id":"approve"`) || !strings.Contains(c.Blocks, req.ID) {
+				t.Errorf("message to %s: %s; want the request without buttons", c.Channel, c.Blocks)
+			}
+		}
+		if _, err := env.client(t, "dave").Approve(ctx, req.ID, ""); err == nil {
+			t.Error("dave (notify group) approved")
+		}
+	})
+}

@@ -38,6 +38,10 @@ func addClientFlags(fs *flag.FlagSet, env *Env) *clientFlags {
 	server := env.Getenv("ELEVATE_SERVER")
 	if server == "" {
 		server = defaultServer
+		// The server of `elevate login`, when signed in.
+		if st, ok, _ := loadCredentials(env); ok {
+			server = st.Server
+		}
 	}
 	fs.StringVar(&cf.server, "server", server, "URL of the elevate server; env ELEVATE_SERVER")
 	// The default is read at use, not shown here: -h must never print a token.
@@ -54,7 +58,17 @@ func (cf *clientFlags) client() (*client.Client, error) {
 		token = cf.env.Getenv("ELEVATE_TOKEN")
 	}
 	if strings.TrimSpace(token) == "" {
-		return nil, errors.New("no API token: set ELEVATE_TOKEN or pass --token (make one in the portal or with `elevate token create --user NAME`)")
+		// The token of `elevate login`, for the server it was made by.
+		st, ok, err := loadCredentials(cf.env)
+		if err != nil {
+			return nil, err
+		}
+		if ok && strings.TrimRight(cf.server, "/") == st.Server {
+			token = st.Token
+		}
+	}
+	if strings.TrimSpace(token) == "" {
+		return nil, errors.New("no API token: run `elevate login`, or set ELEVATE_TOKEN or pass --token (make one in the portal or with `elevate token create --user NAME`)")
 	}
 	c, err := client.New(cf.server, token, client.WithClientKind("cli"), client.WithUserAgent("elevate-cli"))
 	if err != nil {
@@ -70,7 +84,7 @@ func (cf *clientFlags) explain(err error) error {
 	}
 	if e, ok := errors.AsType[*client.Error](err); ok {
 		if e.Status == 401 {
-			return fmt.Errorf("%w: check ELEVATE_TOKEN or --token", err)
+			return fmt.Errorf("%w: check ELEVATE_TOKEN or --token, or run `elevate login`", err)
 		}
 		return err
 	}

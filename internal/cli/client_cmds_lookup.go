@@ -12,49 +12,6 @@ import (
 	"github.com/elevate/elevate/internal/say"
 )
 
-func cmdLs(ctx context.Context, env *Env, args []string) error {
-	fs := newFlagSet(env, "ls")
-	cf := addClientFlags(fs, env)
-	var statuses listFlag
-	fs.Var(&statuses, "status", "only these statuses; repeat it or separate with commas (pending, scheduled, active, ...)")
-	scope := fs.String("scope", "", "mine, approvals, involved (default) or all (admins and auditors)")
-	limit := fs.Int("limit", 0, "at most this many requests (default 100)")
-	c, err := clientNoArgs(fs, cf, args)
-	if err != nil {
-		return err
-	}
-	opts := client.ListOptions{Scope: *scope, Limit: *limit}
-	for _, s := range statuses {
-		opts.Statuses = append(opts.Statuses, client.Status(s))
-	}
-	reqs, err := c.ListRequests(ctx, opts)
-	if err != nil {
-		return cf.explain(err)
-	}
-	if cf.json {
-		if reqs == nil {
-			reqs = []client.Request{}
-		}
-		return cf.printJSON(reqs)
-	}
-	if len(reqs) == 0 {
-		fmt.Fprintln(env.Stdout, "No requests.")
-		return nil
-	}
-	tw := tabwriter.NewWriter(env.Stdout, 0, 0, 2, ' ', 0)
-	v := cf.voice()
-	fmt.Fprintln(tw, "ID\tSTATUS\tREQUESTER\tPERMISSION SET\tDURATION\tACCOUNTS\tENDS")
-	for _, r := range reqs {
-		ends := "-"
-		if r.EndsAt != nil {
-			ends = v.relWhen(r.EndsAt)
-		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", r.ID, r.Status, r.Requester.UserName, r.PermissionSet.Name,
-			durationOf(&r), accountCell(&r), ends)
-	}
-	return flushTable(tw)
-}
-
 func cmdShow(ctx context.Context, env *Env, args []string) error {
 	fs := newFlagSet(env, "show")
 	cf := addClientFlags(fs, env)

@@ -41,6 +41,8 @@ type clientCmdTest struct {
 	t    *testing.T
 	fake *apitest.Fake
 	url  string
+	// configDir holds what elevate login stores (ELEVATE_CONFIG_DIR).
+	configDir string
 }
 
 func newClientCmdTest(t *testing.T) *clientCmdTest {
@@ -49,7 +51,7 @@ func newClientCmdTest(t *testing.T) *clientCmdTest {
 	log := slog.New(slog.DiscardHandler)
 	ts := httptest.NewServer(server.New(server.Options{API: api.New(fake, log), Logger: log}).Handler())
 	t.Cleanup(ts.Close)
-	return &clientCmdTest{t: t, fake: fake, url: ts.URL}
+	return &clientCmdTest{t: t, fake: fake, url: ts.URL, configDir: t.TempDir()}
 }
 
 // run runs the command as the user of token (via ELEVATE_TOKEN) and returns
@@ -67,6 +69,8 @@ func (ct *clientCmdTest) runCtx(ctx context.Context, token string, args ...strin
 			return ct.url
 		case "ELEVATE_TOKEN":
 			return token
+		case "ELEVATE_CONFIG_DIR":
+			return ct.configDir
 		}
 		return ""
 	}}
@@ -230,7 +234,7 @@ func cloneArgs(s []string) []string { return append([]string(nil), s...) }
 func TestMissingTokenAndServerErrors(t *testing.T) {
 	ct := newClientCmdTest(t)
 	code, _, errOut := ct.run("", "ls")
-	if code != 1 || !strings.Contains(errOut, "no API token: set ELEVATE_TOKEN or pass --token") {
+	if code != 1 || !strings.Contains(errOut, "no API token: run `elevate login`, or set ELEVATE_TOKEN or pass --token") {
 		t.Errorf("no token: exit %d, %s", code, errOut)
 	}
 	// --token wins over the environment.
@@ -238,7 +242,7 @@ func TestMissingTokenAndServerErrors(t *testing.T) {
 		t.Errorf("whoami --token: %s", out)
 	}
 	code, _, errOut = ct.run("elv_bogus", "ls")
-	if code != 1 || !strings.Contains(errOut, "the token is unknown or revoked (401 unauthenticated): check ELEVATE_TOKEN or --token") {
+	if code != 1 || !strings.Contains(errOut, "the token is unknown or revoked (401 unauthenticated): check ELEVATE_TOKEN or --token, or run `elevate login`") {
 		t.Errorf("bad token: exit %d, %s", code, errOut)
 	}
 	code, _, errOut = ct.run(apitest.AliceToken, "show", "req_nope")

@@ -33,9 +33,9 @@ func (goldenService) GetRequest(context.Context, access.Actor, string) (*access.
 	return &r, nil
 }
 
-func (goldenService) ListRequests(context.Context, access.Actor, workflow.ListInput) ([]*access.Request, error) {
+func (goldenService) PageRequests(context.Context, access.Actor, workflow.ListInput) (workflow.RequestPage, error) {
 	r := saytest.Request()
-	return []*access.Request{&r}, nil
+	return workflow.RequestPage{Items: []*access.Request{&r}}, nil
 }
 
 func (goldenService) UserNames(context.Context, []string) (map[string]string, error) {

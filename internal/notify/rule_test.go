@@ -88,6 +88,12 @@ func TestPlanReminderFollowsTheRule(t *testing.T) {
 		if err := notify.Deliverable(ns[1], notify.Config{}.WithDefaults().Render(ns[1], w, later, access.User{ID: "u-alice"})); err == nil {
 			t.Error("the reminder of an extended request is deliverable")
 		}
+		// Ended early since: skipped too.
+		ended := request()
+		ended.Status = access.StatusRevoked
+		if err := notify.Deliverable(ns[1], notify.Config{}.WithDefaults().Render(ns[1], w, ended, access.User{ID: "u-alice"})); err == nil {
+			t.Error("the reminder of an ended request is deliverable")
+		}
 	}
 }
 

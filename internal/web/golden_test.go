@@ -30,6 +30,11 @@ func (goldenService) ListRequests(context.Context, access.Actor, workflow.ListIn
 	return []*access.Request{&r}, nil
 }
 
+func (goldenService) PageRequests(context.Context, access.Actor, workflow.ListInput) (workflow.RequestPage, error) {
+	r := saytest.Request()
+	return workflow.RequestPage{Items: []*access.Request{&r}}, nil
+}
+
 func (goldenService) RequestEvents(context.Context, access.Actor, string) ([]access.Event, error) {
 	return saytest.Events(), nil
 }

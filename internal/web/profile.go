@@ -22,6 +22,7 @@ type profileData struct {
 	Attributes []attribute
 	// GroupNames are the user's groups in the directory, by name.
 	GroupNames []string
+	Away       awayData
 }
 
 type attribute struct{ Name, Value string }
@@ -43,6 +44,9 @@ func (p *Portal) renderProfile(w http.ResponseWriter, r *http.Request, actor acc
 	for _, k := range slices.Sorted(maps.Keys(attrs)) {
 		d.Attributes = append(d.Attributes, attribute{Name: k, Value: attrs[k]})
 	}
+	if d.Away, err = p.awayOf(r.Context(), actor); err != nil {
+		return err
+	}
 	p.render(w, status, "profile", view{Title: "Profile", Nav: "profile", Actor: actor, SignedIn: true, Notice: notice, Error: errMsg, D: d})
 	return nil
 }
@@ -55,6 +59,10 @@ func (p *Portal) profile(w http.ResponseWriter, r *http.Request, actor access.Ac
 		notice = "The token was revoked."
 	case "tz":
 		notice = "Your time zone is saved."
+	case "away":
+		notice = "You are away: your delegate approves in your place until then."
+	case "back":
+		notice = "You are back: requests ask you to approve again."
 	}
 	return p.renderProfile(w, r, actor, http.StatusOK, profileData{}, notice, "")
 }

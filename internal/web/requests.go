@@ -205,6 +205,9 @@ type detailData struct {
 	Conditions []string
 	// Activity is the session activity (activity.go); nil: not shown.
 	Activity *activityView
+	// AskedBecause says why the viewer was asked to approve, when they
+	// stand in for an approver who is away.
+	AskedBecause string
 }
 
 var notices = map[string]string{
@@ -236,7 +239,7 @@ func (p *Portal) renderDetail(w http.ResponseWriter, r *http.Request, actor acce
 		return err
 	}
 	v := view{Title: "Request " + q.ID, Nav: "requests", Actor: actor, SignedIn: true, Notice: notice, Error: errMsg,
-		D: detailData{Row: rows[0], Events: evs, Activity: p.activityFor(r, actor, q)}}
+		D: detailData{Row: rows[0], Events: evs, Activity: p.activityFor(r, actor, q), AskedBecause: askedBecause(evs, actor, q)}}
 	dd := v.D.(detailData)
 	dd.Ticket, dd.Conditions = submittedFacts(evs)
 	v.D = dd

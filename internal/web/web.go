@@ -65,6 +65,8 @@ type Service interface {
 	RevokeToken(ctx context.Context, actor access.Actor, id string) error
 	DirectoryAttributes(ctx context.Context, actor access.Actor) (map[string]string, error)
 	GroupNamesOfUser(ctx context.Context, actor access.Actor) ([]string, error)
+	CLILogin(ctx context.Context, actor access.Actor, host string) (string, access.Token, error)
+	CLILoginDevice(ctx context.Context, actor access.Actor, hashHex, host string) (access.Token, error)
 }
 
 var _ Service = (*workflow.Service)(nil)
@@ -331,6 +333,8 @@ func (p *Portal) routes() {
 	m.HandleFunc("GET /audit", p.authed(p.auditPage))
 	m.HandleFunc("GET /audit/requests.csv", p.authed(p.auditRequestsCSV))
 	m.HandleFunc("GET /audit/requests.jsonl", p.authed(p.auditRequestsJSONL))
+	m.HandleFunc("GET /cli/login", p.authed(p.cliLogin))         // cli_login.go
+	m.HandleFunc("POST /cli/login", p.authed(p.cliLoginConfirm)) // cli_login.go
 	m.HandleFunc("GET /audit/log.csv", p.authed(p.auditLogCSV))
 	m.HandleFunc("GET /admin", p.authed(p.adminPage))
 	m.HandleFunc("GET /admin/policy", p.authed(p.policyPage))               // admin_policy.go
@@ -342,6 +346,8 @@ func (p *Portal) routes() {
 	m.HandleFunc("POST /profile/tokens", p.authed(p.createToken))
 	m.HandleFunc("POST /profile/timezone", p.authed(p.setZone)) // zone.go
 	m.HandleFunc("POST /profile/tokens/{id}/revoke", p.authed(p.revokeToken))
+	m.HandleFunc("POST /profile/away", p.authed(p.setAway))
+	m.HandleFunc("POST /profile/away/clear", p.authed(p.clearAway))
 	m.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		actor, _ := p.o.Sessions.Actor(r)
 		p.fail(w, r, actor, access.Errorf(access.CodeNotFound, "There is no page at %s.", r.URL.Path))

@@ -201,6 +201,17 @@ func (f *Fake) Authenticate(_ context.Context, secret string, via access.Via) (a
 	return a, nil
 }
 
+// RevokeTokenSecret implements api.Service: the token stops working.
+func (f *Fake) RevokeTokenSecret(_ context.Context, actor access.Actor, secret string) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if a, ok := f.tokens[secret]; !ok || a.UserID != actor.UserID {
+		return access.Errorf(access.CodeNotFound, "the token is unknown or already revoked")
+	}
+	delete(f.tokens, secret)
+	return nil
+}
+
 // GroupNamesOfUser implements api.Service with the seed's GroupNames.
 func (f *Fake) GroupNamesOfUser(_ context.Context, actor access.Actor) ([]string, error) {
 	var out []string

@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"sync"
 	"time"
 
 	goslack "github.com/slack-go/slack"
@@ -33,7 +34,16 @@ type AskConfig struct {
 	// AckBudget is how long a handler waits for slow work before it answers
 	// Slack without it. Default DefaultAckBudget.
 	AckBudget time.Duration
+	// SuggestTTL is how long the account typeahead reuses a user's offers
+	// between keystrokes. Default DefaultSuggestTTL; negative: never.
+	SuggestTTL time.Duration
 }
+
+// DefaultSuggestTTL is how long the account typeahead reuses what the
+// policy offers a user: one lookup per typing burst instead of one per
+// keystroke. The options are only suggestions: choosing an account and
+// submitting read the policy afresh.
+const DefaultSuggestTTL = 30 * time.Second
 
 // asker serves the slash command, the shortcut, the request modal and the
 // App Home. It decides through Requests, as the Slack user's directory user.
@@ -42,6 +52,41 @@ type asker struct {
 	req Requests
 	cfg AskConfig
 	log *slog.Logger
+
+	mu     sync.Mutex
+	offers map[string]cachedOffers // by directory user id, for the typeahead
+
+	// homeMu orders App Home publications per Slack user (publishHome).
+	homeMu sync.Mutex
+	homes  map[string]*homeOrder
+}
+
+type cachedOffers struct {
+	offers []Offer
+	until  time.Time
+}
+
+// suggestOffers returns the actor's offers for the typeahead, reused for
+// SuggestTTL.
+func (a *asker) suggestOffers(ctx context.Context, actor access.Actor) ([]Offer, error) {
+	now := a.in.now()
+	a.mu.Lock()
+	c, ok := a.offers[actor.UserID]
+	a.mu.Unlock()
+	if ok && now.Before(c.until) {
+		return c.offers, nil
+	}
+	offers, err := a.req.Offers(ctx, actor)
+	if err != nil || a.cfg.SuggestTTL < 0 {
+		return offers, err
+	}
+	a.mu.Lock()
+	if a.offers == nil || len(a.offers) > 1000 {
+		a.offers = map[string]cachedOffers{} // bounded: start over rather than grow
+	}
+	a.offers[actor.UserID] = cachedOffers{offers: offers, until: now.Add(a.cfg.SuggestTTL)}
+	a.mu.Unlock()
+	return offers, nil
 }
 
 // NewInteractionsWithRequests returns the interaction endpoint with asking
@@ -57,6 +102,9 @@ func NewInteractionsWithRequests(c *Client, req Requests, portalOnly func(string
 	}
 	if cfg.AckBudget <= 0 {
 		cfg.AckBudget = DefaultAckBudget
+	}
+	if cfg.SuggestTTL == 0 {
+		cfg.SuggestTTL = DefaultSuggestTTL
 	}
 	h.ask = &asker{in: h, req: req, cfg: cfg, log: h.log}
 	return h, nil

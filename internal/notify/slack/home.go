@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/http"
 	"strings"
+	"sync"
 	"time"
 
 	goslack "github.com/slack-go/slack"
@@ -32,8 +33,31 @@ const (
 // access with End and Extend, their pending requests with Cancel, and what
 // waits for their approval with Approve and Reject. notice, when set, is
 // the outcome of the last button they pressed.
+//
+// Publications for one user are ordered by when they were asked for: one
+// that finishes after a later one (the database answered it later) is
+// dropped, so that an App Home opened before a button press never hides
+// the press's outcome.
 func (a *asker) publishHome(ctx context.Context, slackUser, notice string) {
+	a.homeMu.Lock()
+	if a.homes == nil || len(a.homes) > 10000 {
+		a.homes = map[string]*homeOrder{} // bounded: start over rather than grow
+	}
+	o := a.homes[slackUser]
+	if o == nil {
+		o = &homeOrder{}
+		a.homes[slackUser] = o
+	}
+	o.asked++
+	ticket := o.asked
+	a.homeMu.Unlock()
 	blocks := a.homeBlocks(ctx, slackUser, notice)
+	o.mu.Lock() // one publication at a time per user, in ticket order
+	defer o.mu.Unlock()
+	if o.sent > ticket {
+		return
+	}
+	o.sent = ticket
 	_, err := a.in.client.api.PublishViewContext(ctx, goslack.PublishViewContextRequest{UserID: slackUser,
 		View: goslack.HomeTabViewRequest{Type: goslack.VTHomeTab, CallbackID: "elevate_home", Blocks: goslack.Blocks{BlockSet: blocks}}})
 	if err != nil {
@@ -132,6 +156,11 @@ func (a *asker) homeBlocks(ctx context.Context, slackUser, notice string) []gosl
 	list("Waiting for your approval", "Nothing waits for your approval.", awaiting, func(r *access.Request) string {
 		s := fmt.Sprintf("*%s* requests *%s* on %s for %s\n>%s", escape(r.RequesterName), escape(r.PermissionSetName), where(r),
 			say.Duration(r.Duration), escape(clip(r.Justification, 500)))
+		if i := r.PendingExtension(); r.Status == access.StatusActive && i >= 0 {
+			e := r.Extensions[i]
+			s = fmt.Sprintf("*%s* asks to extend *%s* on %s by %s\n>%s", escape(r.RequesterName), escape(r.PermissionSetName), where(r),
+				say.Duration(e.Duration), escape(clip(e.Justification, 500)))
+		}
 		if r.Ticket != "" {
 			s += "\nTicket: " + escape(r.Ticket)
 		}
@@ -192,6 +221,12 @@ func (a *asker) homeAction(ctx context.Context, slackUser string, act goslack.Bl
 		return
 	}
 	a.publishHome(ctx, slackUser, notice)
+}
+
+// homeOrder orders one user's App Home publications.
+type homeOrder struct {
+	mu          sync.Mutex
+	asked, sent uint64 // asked is guarded by asker.homeMu, sent by mu
 }
 
 // extendChoices are the extensions the Extend modal offers (the rule's

@@ -246,10 +246,6 @@ func readForm(st *goslack.ViewState) form {
 			switch {
 			case block == BlockAccount && id == ActionAccount:
 				f.AccountID, f.AccountLabel = v.SelectedOption.Value, textOf(v.SelectedOption.Text)
-			case strings.HasPrefix(block, BlockPermissionSet) && id == ActionPermissionSet:
-				if strings.TrimPrefix(block, BlockPermissionSet+".") == f.AccountID || f.AccountID == "" {
-					f.PermissionSet = v.SelectedOption.Value
-				}
 			case block == BlockDuration && id == ActionDuration:
 				f.Duration, _ = time.ParseDuration(v.SelectedOption.Value)
 			case block == BlockStart && id == ActionStart:
@@ -263,11 +259,10 @@ func readForm(st *goslack.ViewState) form {
 			}
 		}
 	}
-	// The permission set block of another account (read before the account) is stale.
-	if ps, ok := st.Values[BlockPermissionSet+"."+f.AccountID][ActionPermissionSet]; ok {
+	// Only the permission set block of the chosen account counts: one of
+	// another account is stale.
+	if ps, ok := st.Values[BlockPermissionSet+"."+f.AccountID][ActionPermissionSet]; ok && f.AccountID != "" {
 		f.PermissionSet = ps.SelectedOption.Value
-	} else {
-		f.PermissionSet = ""
 	}
 	return f
 }
@@ -344,7 +339,9 @@ func (a *asker) openRequest(ctx context.Context, slackUser, trigger string, f fo
 	} else if c, err = a.choose(ctx, ready.actor, ready.offers, &f); err != nil {
 		f.Notice = refusalText(err)
 	}
-	if f.Notice == "" && c == nil {
+	if f.Notice == "" && f.AccountID == "" {
+		// Nothing to fill: an update would only race with the user's first
+		// choice (whose update carries the view's hash and would lose).
 		return
 	}
 	if _, err := a.in.client.api.UpdateViewContext(ctx, requestModal(f, c), "", v.Hash, v.ID); err != nil {
@@ -396,12 +393,16 @@ func (a *asker) refreshModal(ctx context.Context, cb goslack.InteractionCallback
 func (a *asker) suggest(w http.ResponseWriter, r *http.Request, cb goslack.InteractionCallback) {
 	start := time.Now()
 	opts, ok := within(r.Context(), a.cfg.AckBudget, func(ctx context.Context) []*goslack.OptionBlockObject {
-		res := a.resolve(ctx, cb.User.ID)
-		if res.err != nil {
-			a.log.InfoContext(ctx, "slack: account suggestions refused", "slack_user", cb.User.ID, "reason", refusalText(res.err), "error", res.err.Error())
+		actor, err := a.in.actorOf(ctx, cb.User.ID)
+		var offers []Offer
+		if err == nil {
+			offers, err = a.suggestOffers(ctx, actor)
+		}
+		if err != nil {
+			a.log.InfoContext(ctx, "slack: account suggestions refused", "slack_user", cb.User.ID, "reason", refusalText(err), "error", err.Error())
 			return nil
 		}
-		return accountOptions(res.offers, cb.Value)
+		return accountOptions(offers, cb.Value)
 	}, nil)
 	if !ok {
 		a.log.WarnContext(r.Context(), "slack: account suggestions were slower than the ack budget", "budget", a.cfg.AckBudget)
@@ -547,6 +548,9 @@ func (a *asker) submitForm(ctx context.Context, slackUser string, f form) submis
 	req, err := a.req.Submit(ctx, res.actor, Submission{AccountID: f.AccountID, PermissionSet: f.PermissionSet, Duration: f.Duration,
 		StartAt: f.StartAt, Justification: f.Justification, Ticket: f.Ticket})
 	if err != nil {
+		if access.ErrorCode(err) == access.CodeInternal {
+			a.log.ErrorContext(ctx, "slack: submit", "slack_user", slackUser, "error", err.Error())
+		}
 		s.errs[fieldOf(err, psBlock)] = refusalText(err)
 		return s
 	}

@@ -2,6 +2,8 @@ package sqlstore
 
 import (
 	"context"
+	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -77,19 +79,11 @@ func (t *Tx) PageRequests(ctx context.Context, q access.RequestQuery) ([]*access
 		where = append(where, `created_at < `+arg(t.ts(q.CreatedBefore)))
 	}
 
-	dir, cmp := "DESC", "<"
+	dir, cmp, nulls := "DESC", "<", "NULLS LAST"
 	if q.Order == access.OldestFirst {
-		dir, cmp = "ASC", ">"
-	}
-	if a := q.After; a != nil {
-		id := arg(a.ID)
-		if a.CreatedAt.IsZero() {
-			// Past every dated request: only undated ones remain, by id.
-			where = append(where, `(created_at IS NULL AND id `+cmp+` `+id+`)`)
-		} else {
-			c := arg(t.ts(a.CreatedAt))
-			where = append(where, `((created_at, id) `+cmp+` (`+c+`, `+id+`) OR created_at IS NULL)`)
-		}
+		// Both engines' indexes on (created_at DESC, id DESC), read
+		// backwards, give ASC with NULLs first; they are filtered out here.
+		dir, cmp, nulls = "ASC", ">", "NULLS FIRST"
 	}
 	limit := q.Limit
 	if limit <= 0 {
@@ -99,23 +93,50 @@ func (t *Tx) PageRequests(ctx context.Context, q access.RequestQuery) ([]*access
 	// page has another after it.
 	limit = min(limit, maxListLimit+1)
 
-	query := `SELECT ` + requestColumns + ` FROM requests`
-	if len(where) > 0 {
-		query += ` WHERE ` + strings.Join(where, ` AND `)
-	}
-	query += ` ORDER BY created_at ` + dir + ` NULLS LAST, id ` + dir + ` LIMIT ` + arg(limit)
-
+	// Requests with a creation time first, then those without one (by id),
+	// each read as a range of an index: one OR across both would make the
+	// engines scan from the start of the list for every page.
 	var rs []*access.Request
-	err := t.each(ctx, func(rows Rows) error {
-		r, err := scanRequest(rows)
-		if err != nil {
-			return err
+	// read runs the query of one part: the filters, then cond, which adds
+	// its own parameters through its argument.
+	read := func(phase string, cond func(arg func(any) string) string, order string, n int) error {
+		a := slices.Clone(args)
+		parg := func(v any) string {
+			a = append(a, v)
+			return "$" + strconv.Itoa(len(a))
 		}
-		rs = append(rs, r)
+		ws := append(slices.Clone(where), cond(parg))
+		query := `SELECT ` + requestColumns + ` FROM requests WHERE ` + strings.Join(ws, ` AND `) +
+			` ORDER BY ` + order + ` LIMIT ` + parg(n)
+		got, err := collect(ctx, t, scanRequest, query, a...)
+		if err != nil {
+			return fmt.Errorf("%s: %w", phase, err)
+		}
+		rs = append(rs, got...)
 		return nil
-	}, query, args...)
-	if err != nil {
-		return nil, t.wrap("page requests", err)
+	}
+	after := q.After
+	if after == nil || !after.CreatedAt.IsZero() {
+		dated := func(arg func(any) string) string {
+			if after == nil {
+				return `created_at IS NOT NULL`
+			}
+			return `created_at IS NOT NULL AND (created_at, id) ` + cmp + ` (` + arg(t.ts(after.CreatedAt)) + `, ` + arg(after.ID) + `)`
+		}
+		if err := read("dated", dated, `created_at `+dir+` `+nulls+`, id `+dir, limit); err != nil {
+			return nil, t.wrap("page requests", err)
+		}
+	}
+	if len(rs) < limit {
+		undated := func(arg func(any) string) string {
+			if after != nil && after.CreatedAt.IsZero() {
+				return `created_at IS NULL AND id ` + cmp + ` ` + arg(after.ID)
+			}
+			return `created_at IS NULL`
+		}
+		if err := read("undated", undated, `id `+dir, limit-len(rs)); err != nil {
+			return nil, t.wrap("page requests", err)
+		}
 	}
 	if err := t.loadChildren(ctx, rs); err != nil {
 		return nil, t.wrap("page requests", err)

@@ -3,8 +3,6 @@ package sqlstore
 import (
 	"context"
 	"fmt"
-	"strconv"
-	"strings"
 	"time"
 
 	"github.com/elevate/elevate/internal/access"
@@ -226,53 +224,14 @@ func (t *Tx) FindRequestByGrantID(ctx context.Context, grantID string) (*access.
 
 // ListRequests returns the requests matching f, newest created first (a
 // request without a creation time last), then by id descending, with their
-// grants, approvals and approvers loaded in one query each.
+// grants, approvals and approvers: the first page of PageRequests.
 func (t *Tx) ListRequests(ctx context.Context, f access.RequestFilter) ([]*access.Request, error) {
-	var (
-		where []string
-		args  []any
-	)
-	arg := func(v any) string {
-		args = append(args, v)
-		return "$" + strconv.Itoa(len(args))
-	}
-	if len(f.Statuses) > 0 {
-		ss := make([]string, len(f.Statuses))
-		for i, s := range f.Statuses {
-			ss[i] = string(s)
-		}
-		where = append(where, t.d.InList("status", arg(t.list(ss))))
-	}
-	if f.RequesterID != "" {
-		where = append(where, `requester_id = `+arg(f.RequesterID))
-	}
-	if f.ApproverID != "" {
-		where = append(where, `id IN (SELECT request_id FROM request_approvers WHERE user_id = `+arg(f.ApproverID)+`)`)
-	}
-	if f.InvolvingUserID != "" {
-		p := arg(f.InvolvingUserID)
-		where = append(where, `(requester_id = `+p+` OR id IN (SELECT request_id FROM request_approvers WHERE user_id = `+p+`))`)
-	}
 	limit := f.Limit
 	if limit <= 0 {
 		limit = defaultListLimit
 	}
-	limit = min(limit, maxListLimit)
-
-	q := `SELECT ` + requestColumns + ` FROM requests`
-	if len(where) > 0 {
-		q += ` WHERE ` + strings.Join(where, ` AND `)
-	}
-	q += ` ORDER BY created_at DESC NULLS LAST, id DESC LIMIT ` + arg(limit)
-
-	rs, err := collect(ctx, t, scanRequest, q, args...)
-	if err != nil {
-		return nil, t.wrap("list requests", err)
-	}
-	if err := t.loadChildren(ctx, rs); err != nil {
-		return nil, t.wrap("list requests", err)
-	}
-	return rs, nil
+	return t.PageRequests(ctx, access.RequestQuery{Statuses: f.Statuses, RequesterID: f.RequesterID, ApproverID: f.ApproverID,
+		InvolvingUserID: f.InvolvingUserID, Limit: min(limit, maxListLimit)})
 }
 
 // loadChildren loads the grants (by position), approvals (by time, then

@@ -22,6 +22,9 @@
   tick();
   setInterval(tick, 1000);
 
+  // The CLI sign-in hand-off posts its form to the CLI at once.
+  document.querySelectorAll("form[data-autosubmit]").forEach(function (f) { f.submit(); });
+
   // Live status: pages waiting for a change reload themselves.
   var live = document.body.getAttribute("data-live");
   if (live) {
