@@ -242,3 +242,37 @@ func TestDoctor(t *testing.T) {
 		t.Errorf("PagerDuty refusing the token: %+v", checks)
 	}
 }
+
+// TestRateLimitPerIntegration: each integration spaces its own calls; a
+// call that would wait past the timeout for its turn is unknown, without
+// reaching the service, and another integration is not held back.
+func TestRateLimitPerIntegration(t *testing.T) {
+	t.Parallel()
+	f := integrationstest.New(t)
+	f.SetRecord("incident", integrationstest.Record{SysID: "a", Number: "INC1", State: "2"})
+	f.SetIssue(integrationstest.Issue{Key: "OPS-1", Status: "To Do", Category: "new", Project: "OPS"})
+	slow := integrations.ClientConfig{BaseURL: f.ServiceURL(integrationstest.ServiceNow), Timeout: 50 * time.Millisecond, CallsPerSecond: 0.001}
+	snowC, err := integrations.NewServiceNow(slow, integrationstest.ServiceNowUser, integrationstest.ServiceNowSecret)
+	if err != nil {
+		t.Fatal(err)
+	}
+	jiraC, err := integrations.NewJira(integrations.ClientConfig{BaseURL: f.ServiceURL(integrationstest.Jira), CallsPerSecond: 1000},
+		integrationstest.JiraEmail, integrationstest.JiraToken)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := &integrations.Source{ServiceNow: snowC, Jira: jiraC}
+	ctx := context.Background()
+	if got := s.Ticket(ctx, snow, "INC1"); !got.Found {
+		t.Fatalf("first call: %+v", got)
+	}
+	if got := s.Ticket(ctx, snow, "INC1"); !strings.Contains(got.Err, "ServiceNow did not answer within 50ms") {
+		t.Errorf("second call within the rate limit: %+v, want unknown", got)
+	}
+	if n := f.Calls(integrationstest.ServiceNow); n != 1 {
+		t.Errorf("ServiceNow received %d calls, want 1: the limit holds calls back before they are sent", n)
+	}
+	if got := s.Ticket(ctx, jira, "OPS-1"); !got.Found {
+		t.Errorf("Jira held back by ServiceNow's limit: %+v", got)
+	}
+}

@@ -49,6 +49,10 @@ func (v Voice) Subject(ev access.Event, r access.Request) string {
 		if isBreakGlass(ev) {
 			return fmt.Sprintf("BREAK-GLASS: %s took %s for %s", r.RequesterName, w, dur)
 		}
+		if t := ev.Details["ticket_title"]; t != "" {
+			// The ticket as its system reported it, for the approvers.
+			return fmt.Sprintf("%s requests %s for %s (ticket %s: %s)", r.RequesterName, w, dur, r.Ticket, t)
+		}
 		return fmt.Sprintf("%s requests %s for %s", r.RequesterName, w, dur)
 	case EventBreakGlass:
 		return fmt.Sprintf("BREAK-GLASS: %s took %s for %s", r.RequesterName, w, dur)
@@ -83,6 +87,10 @@ func (v Voice) Subject(ev access.Event, r access.Request) string {
 	case access.EventEnded:
 		return fmt.Sprintf("%s for %s has ended; access is removed", w, r.RequesterName)
 	case access.EventRevoked:
+		if r.EndRequestedBy == access.SystemActor.UserName && r.EndComment != "" {
+			// elevate ended it on its own (a closed ticket, a disabled user): say why.
+			return fmt.Sprintf("%s for %s was ended early by %s (%s); access is removed", w, r.RequesterName, r.EndRequestedBy, r.EndComment)
+		}
 		return fmt.Sprintf("%s for %s was ended early by %s; access is removed", w, r.RequesterName, orDash(r.EndRequestedBy))
 	case access.EventFailed:
 		return fmt.Sprintf("%s for %s failed: %s", w, r.RequesterName, r.Reason)

@@ -677,3 +677,14 @@ func (d Document) Sources() Needs {
 	}
 	return n
 }
+
+// EndsWithTickets reports whether any rule ends access when its ticket
+// closes (the ticket check has nothing to do otherwise).
+func (e *Engine) EndsWithTickets() bool {
+	for i := range e.rules {
+		if e.rules[i].EndWhenTicketCloses {
+			return true
+		}
+	}
+	return false
+}

@@ -312,3 +312,49 @@ rules:
 		t.Error("an unknown key in a condition should be an error")
 	}
 }
+
+// TestPlanValidatesConditionsWithLines: what `policy plan` reports about a
+// bad condition names its path and line; a schedule id is not checked here
+// (doctor asks the provider).
+func TestPlanValidatesConditionsWithLines(t *testing.T) {
+	t.Parallel()
+	src, err := Parse([]byte(`settings: {}
+rules:
+  - name: r
+    groups: [engineers]
+    accounts: ["*"]
+    permission_sets: ["*"]
+    approvals: 1
+    auto_approve_if:
+      on_call:
+        provider: pagerduty
+        schedule: PNOSUCHID
+    require:
+      ticket:
+        system: jira
+        table: incident
+      user:
+        - attribute: departement
+          equals: SRE
+`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, p := range src.Locate(Check(src.Doc)) {
+		got = append(got, p.String())
+	}
+	want := []string{
+		"line 13: rules[0].require.ticket: table and states are ServiceNow's: a Jira condition uses projects, statuses or status_categories",
+		`line 17: rules[0].require.user[0].attribute: "departement" is not a directory attribute`,
+	}
+	all := strings.Join(got, "\n")
+	for _, w := range want {
+		if !strings.Contains(all, w) {
+			t.Errorf("problems:\n%s\nwant one containing %q", all, w)
+		}
+	}
+	if len(got) != len(want) {
+		t.Errorf("%d problems, want %d (an unknown schedule id is doctor's): %q", len(got), len(want), got)
+	}
+}

@@ -227,7 +227,7 @@ func (s *Service) EndClosedTickets(ctx context.Context) ([]string, error) {
 	var active []access.Request
 	err := s.store.ReadTx(ctx, func(tx store.Tx) error {
 		pol, err := s.policyEngine(ctx, tx)
-		if err != nil {
+		if err != nil || !pol.EndsWithTickets() {
 			return err
 		}
 		reqs, err := tx.ListRequests(ctx, access.RequestFilter{Statuses: []access.Status{access.StatusActive}, Limit: 1000})

@@ -204,6 +204,7 @@ func (s *Service) decidePolicyWith(pol *policy.Engine, actor access.Actor, accou
 	var elig access.Eligibility
 	var maxDur time.Duration
 	var ruleNames []string
+	approversSet := false
 	if cq != nil {
 		cq.decisions, cq.refusal = nil, nil // a retried transaction decides again
 	}
@@ -233,10 +234,19 @@ func (s *Service) decidePolicyWith(pol *policy.Engine, actor access.Actor, accou
 		if breakGlass {
 			approvers = reviewerIDs(d) // they review it afterwards
 		}
-		if i == 0 {
-			elig.Approvers, maxDur = approvers, d.MaxDuration
-		} else {
+		// An account that needs no approval (auto-approved by its rule's
+		// conditions) does not narrow who may approve the others.
+		constrains := breakGlass || !d.AutoApproved
+		switch {
+		case !constrains:
+		case !approversSet:
+			elig.Approvers, approversSet = approvers, true
+		default:
 			elig.Approvers = slices.DeleteFunc(elig.Approvers, func(id string) bool { return !slices.Contains(approvers, id) })
+		}
+		if i == 0 {
+			maxDur = d.MaxDuration
+		} else {
 			maxDur = min(maxDur, d.MaxDuration)
 		}
 		elig.ApprovalsRequired = max(elig.ApprovalsRequired, d.ApprovalsRequired)
