@@ -3,6 +3,7 @@ package policy
 import (
 	"fmt"
 	"iter"
+	"maps"
 	"strings"
 
 	"github.com/elevate/elevate/internal/access"
@@ -100,4 +101,26 @@ func editDistance(a, b string, limit int) int {
 		prev, cur = cur, prev
 	}
 	return prev[len(b)]
+}
+
+// DidYouMean returns " (did you mean NAME?)" for the directory's account
+// (kind "account") or permission set (kind "permission set") whose name is
+// closest to ref, or "" when none is close: for messages about a name the
+// directory does not have.
+func (e *Engine) DidYouMean(kind, ref string) string {
+	var s string
+	switch kind {
+	case "account":
+		if s = closest(ref, maps.Keys(e.x.accountByName)); s != "" {
+			s = e.x.accountName(s)
+		}
+	case "permission set":
+		if s = closest(ref, maps.Keys(e.x.setByName)); s != "" {
+			s = e.x.setName(s)
+		}
+	}
+	if s == "" {
+		return ""
+	}
+	return fmt.Sprintf(" (did you mean %s?)", s)
 }

@@ -50,7 +50,8 @@ func (s *Service) Submit(ctx context.Context, actor access.Actor, in SubmitInput
 	err = s.store.InTx(ctx, func(tx store.Tx) error {
 		ps, err := tx.FindPermissionSet(ctx, strings.TrimSpace(in.PermissionSet))
 		if err != nil {
-			return notFound(err, "permission set %q does not exist: see `elevate eligibility` for what you may request", in.PermissionSet)
+			return notFound(err, "permission set %q does not exist%s: see `elevate eligibility` for what you may request",
+				in.PermissionSet, s.didYouMean(ctx, tx, "permission set", in.PermissionSet))
 		}
 		accounts := make([]access.Account, 0, len(in.AccountIDs))
 		for _, ref := range in.AccountIDs {
@@ -59,7 +60,7 @@ func (s *Service) Submit(ctx context.Context, actor access.Actor, in SubmitInput
 				return access.Errorf(access.CodeInvalid, "account name %q matches several accounts: use the account id", ref)
 			}
 			if err != nil {
-				return notFound(err, "account %q does not exist in the organization", ref)
+				return notFound(err, "account %q does not exist in the organization%s", ref, s.didYouMean(ctx, tx, "account", ref))
 			}
 			accounts = append(accounts, a)
 		}
@@ -312,4 +313,15 @@ func (s *Service) capDuration(d time.Duration) time.Duration {
 		return s.settings.MaxDurationCeiling
 	}
 	return d
+}
+
+// didYouMean suggests the directory's name closest to a misspelled account
+// or permission set (policy.Engine.DidYouMean); "" when none is close or
+// the policy can't be read, so a suggestion never hides the error itself.
+func (s *Service) didYouMean(ctx context.Context, tx store.Tx, kind, ref string) string {
+	pol, err := s.policyEngine(ctx, tx)
+	if err != nil {
+		return ""
+	}
+	return pol.DidYouMean(kind, strings.TrimSpace(ref))
 }
