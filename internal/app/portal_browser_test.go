@@ -202,6 +202,11 @@ func TestPortalBrowser(t *testing.T) {
 	screenshot(t, ctx, "approvals")
 	run(t, ctx, "approve", chromedp.Click(chromedp.CSS(`li[data-request="`+reqID+`"] button.approve`)),
 		chromedp.WaitVisible(chromedp.CSS(`table.requests tr[data-request="`+reqID+`"]`)))
+	var notice string
+	run(t, ctx, "the approval is confirmed", into(&notice, chromedp.Text(chromedp.CSS(".notice"))))
+	if !strings.Contains(notice, "You approved this request.") {
+		t.Fatalf("after approving, the page says %q, want a confirmation", notice)
+	}
 
 	// alice sees it active, with a countdown, and ends it early.
 	signIn(t, ctx, base, "alice", "/requests")

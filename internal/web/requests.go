@@ -112,7 +112,7 @@ func (p *Portal) pageOf(r *http.Request, actor access.Actor, scope workflow.Scop
 // page says no request matches rather than that there are none.
 func filtering(r *http.Request) bool {
 	for k, v := range r.URL.Query() {
-		if k != "sort" && k != "cursor" && strings.Join(v, "") != "" {
+		if k != "sort" && k != "cursor" && k != "msg" && strings.Join(v, "") != "" {
 			return true
 		}
 	}
@@ -172,7 +172,7 @@ func (p *Portal) approvals(w http.ResponseWriter, r *http.Request, actor access.
 		empty = "Nothing that waits for your approval matches."
 	}
 	p.render(w, http.StatusOK, "approvals", view{Title: "Approvals", Nav: "approvals", Actor: actor, SignedIn: true,
-		D: listData{Heading: "Waiting for you", Rows: pending, History: history, Empty: empty, Filter: fv}})
+		Notice: notices[r.URL.Query().Get("msg")], D: listData{Heading: "Waiting for you", Rows: pending, History: history, Empty: empty, Filter: fv}})
 	return nil
 }
 
@@ -283,7 +283,7 @@ func (p *Portal) requestAction(w http.ResponseWriter, r *http.Request, actor acc
 	}
 	back := "/requests/" + id + "?msg=" + action
 	if r.PostFormValue("back") == "approvals" {
-		back = "/approvals"
+		back = "/approvals?msg=" + action
 	}
 	http.Redirect(w, r, back, http.StatusSeeOther)
 	return nil
