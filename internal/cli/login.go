@@ -176,16 +176,27 @@ func cmdLogin(ctx context.Context, env *Env, args []string) error {
 			http.Error(w, "This sign-in is not the one the elevate CLI waits for: run elevate login again.", http.StatusBadRequest)
 			return
 		}
+		// The browser's page first, then the token: the CLI stops this
+		// server once it has the token, and the page must reach the
+		// browser before that.
+		w.Header().Set("Content-Type", "text/html; charset=utf-8")
+		w.Header().Set("Cache-Control", "no-store")
+		_, _ = io.WriteString(w, "<!doctype html><title>elevate</title><h1>The elevate CLI is signed in</h1><p>Back to your terminal: you may close this tab.</p>")
+		if f, ok := w.(http.Flusher); ok {
+			f.Flush()
+		}
 		select {
 		case tokens <- tok:
 		default:
 		}
-		w.Header().Set("Content-Type", "text/html; charset=utf-8")
-		w.Header().Set("Cache-Control", "no-store")
-		_, _ = io.WriteString(w, "<!doctype html><title>elevate</title><h1>The elevate CLI is signed in</h1><p>Back to your terminal: you may close this tab.</p>")
 	})}
 	go func() { _ = srv.Serve(ln) }()
-	defer func() { _ = srv.Close() }()
+	defer func() {
+		// Shutdown, not Close: a response still being written finishes.
+		sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+		defer cancel()
+		_ = srv.Shutdown(sctx)
+	}()
 
 	host, _ := os.Hostname()
 	q := url.Values{"port": {strconv.Itoa(ln.Addr().(*net.TCPAddr).Port)}, "state": {state}, "host": {host}}
