@@ -224,8 +224,19 @@ func TestPortalBrowser(t *testing.T) {
 	screenshot(t, ctx, "my-requests")
 	run(t, ctx, "active page", chromedp.Navigate(base+"/active"), chromedp.WaitVisible(chromedp.CSS(`tr[data-request="`+reqID+`"]`)))
 	screenshot(t, ctx, "active")
-	run(t, ctx, "end early", chromedp.Navigate(reqURL), chromedp.SetValue(chromedp.ID("end-comment"), "done"), chromedp.Click(chromedp.ID("end")),
-		chromedp.WaitVisible(chromedp.ID("request-status")))
+	run(t, ctx, "end early", chromedp.Navigate(reqURL), chromedp.SetValue(chromedp.ID("end-comment"), "done"), chromedp.Click(chromedp.ID("end")))
+	// Wait for the end's own answer (its notice), not for an element the
+	// page had before the click: loading the page again too soon would cut
+	// the form's post short.
+	var ended string
+	for deadline := time.Now().Add(30 * time.Second); !strings.Contains(ended, "Access is being removed."); time.Sleep(50 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("ending early was not confirmed; the page says %q", ended)
+		}
+		rctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+		_ = chromedp.Do(rctx, into(&ended, chromedp.Text(chromedp.CSS("main .notice"))))
+		cancel()
+	}
 	waitStatusPage(t, ctx, reqURL, "revoked")
 	if env.emu.HasAssignment(prod, env.emu.PermissionSetARN("AdministratorAccess"), env.emu.UserID("alice")) {
 		t.Fatal("ended early but the assignment is still in AWS")
