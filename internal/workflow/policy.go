@@ -349,6 +349,12 @@ func (s *Service) applyPolicy(ctx context.Context, actor access.Actor, ap policy
 		if err != nil {
 			return err
 		}
+		// The plan reads the revision again: on PostgreSQL (read committed)
+		// a concurrent apply may have committed in between, and writing the
+		// plan on that newer revision would silently undo it.
+		if plan.Revision != rev {
+			return access.Errorf(access.CodeConflict, ap.conflict, ap.base, plan.Revision)
+		}
 		if len(plan.Problems) > 0 {
 			if ap.refuse != nil {
 				if err := ap.refuse(plan.Problems); err != nil {
