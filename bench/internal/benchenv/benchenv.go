@@ -4,77 +4,30 @@
 package benchenv
 
 import (
-	"bytes"
 	"context"
 	"crypto/rand"
 	"encoding/hex"
-	"encoding/json"
 	"fmt"
-	"io"
 	"net/http"
 	"net/url"
 	"os"
-	"strings"
-	"sync"
 	"time"
 
 	"github.com/jackc/pgx/v5"
 )
 
-// DeleteRecorder passes requests to the emulator and notes when it accepted
-// each DeleteAccountAssignment (an HTTP 200 answer), by account, permission
-// set and principal.
-type DeleteRecorder struct {
-	next http.Handler
-
-	mu       sync.Mutex
-	accepted map[string]time.Time // first accepted deletion
-}
+// DeleteRecorder notes when the emulator first accepted each
+// DeleteAccountAssignment (an HTTP 200 answer), by account, permission set
+// and principal.
+type DeleteRecorder = AcceptRecorder
 
 // NewDeleteRecorder wraps next.
 func NewDeleteRecorder(next http.Handler) *DeleteRecorder {
-	return &DeleteRecorder{next: next, accepted: map[string]time.Time{}}
+	return NewAcceptRecorder(next, "DeleteAccountAssignment")
 }
 
 func assignmentKey(account, psARN, principal string) string {
 	return account + "|" + psARN + "|" + principal
-}
-
-// Accepted returns when AWS first accepted the deletion of the assignment.
-func (rc *DeleteRecorder) Accepted(account, psARN, principal string) (time.Time, bool) {
-	rc.mu.Lock()
-	defer rc.mu.Unlock()
-	at, ok := rc.accepted[assignmentKey(account, psARN, principal)]
-	return at, ok
-}
-
-func (rc *DeleteRecorder) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	if !strings.HasSuffix(r.Header.Get("X-Amz-Target"), ".DeleteAccountAssignment") {
-		rc.next.ServeHTTP(w, r)
-		return
-	}
-	body, err := io.ReadAll(r.Body)
-	if err != nil {
-		http.Error(w, err.Error(), http.StatusBadRequest)
-		return
-	}
-	r.Body = io.NopCloser(bytes.NewReader(body))
-	sw := &StatusWriter{ResponseWriter: w, Status: http.StatusOK}
-	rc.next.ServeHTTP(sw, r)
-	at := time.Now()
-	if sw.Status != http.StatusOK {
-		return
-	}
-	var in struct{ TargetId, PermissionSetArn, PrincipalId string }
-	if json.Unmarshal(body, &in) != nil {
-		return
-	}
-	k := assignmentKey(in.TargetId, in.PermissionSetArn, in.PrincipalId)
-	rc.mu.Lock()
-	defer rc.mu.Unlock()
-	if _, ok := rc.accepted[k]; !ok {
-		rc.accepted[k] = at
-	}
 }
 
 // StatusWriter is a ResponseWriter that notes the status of the answer
