@@ -25,6 +25,11 @@ func (e *Emulator) addSessionEventsLocked(a Assignment, at time.Time) {
 	if !ok || !ok2 {
 		return
 	}
+	for _, acct := range e.opts.NoSessionAccounts {
+		if acct == a.AccountID || (e.org.accountByName[acct] != nil && e.org.accountByName[acct].id == a.AccountID) {
+			return
+		}
+	}
 	evs := SSOSessionEvents(SSOSession{AccountID: a.AccountID, PermissionSetName: ps.name, UserName: u.userName,
 		UserID: u.id, Region: e.region, Start: at.Add(sessionEventsDelay)})
 	for _, ev := range evs {
