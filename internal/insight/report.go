@@ -67,6 +67,8 @@ func Build(in Input) Report {
 		}
 		r.PermissionSets = append(r.PermissionSets, PermissionSetOf(arn, names[arn], r.Grants, pol, in.PolicyErrors[arn]))
 	}
-	sort.SliceStable(r.PermissionSets, func(i, j int) bool { return r.PermissionSets[i].PermissionSetName < r.PermissionSets[j].PermissionSetName })
+	sort.SliceStable(r.PermissionSets, func(i, j int) bool {
+		return r.PermissionSets[i].PermissionSetName < r.PermissionSets[j].PermissionSetName
+	})
 	return r
 }
