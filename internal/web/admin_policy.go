@@ -120,11 +120,43 @@ func (p *Portal) policyPage(w http.ResponseWriter, r *http.Request, actor access
 	case q.Get("unchanged") == "1":
 		v.Notice = "Nothing to apply: the document is the policy in effect."
 	}
+	// ?edit=rule:N (or rule:new, approver:N, approver:new) opens a rule's
+	// form on the policy in effect: a link to one rule.
+	if target := q.Get("edit"); target != "" && !d.ManagedAsCode {
+		if err := openEdit(&d, target); err != nil {
+			return err
+		}
+	}
 	if err := p.fillDraft(r.Context(), e, actor, &d); err != nil {
 		return err
 	}
 	v.D = d
 	p.render(w, http.StatusOK, "admin_policy", v)
+	return nil
+}
+
+// openEdit fills the form of the rule target names ("rule:3",
+// "approver:new") from the draft.
+func openEdit(d *policyEditData, target string) error {
+	src, err := policy.Parse([]byte(d.Policy))
+	if err != nil {
+		return access.Errorf(access.CodeInvalid, "%s", err.Error())
+	}
+	d.Doc = src.Doc.Normalize()
+	if d.Editing, d.Index, err = parseTarget(target, d.Doc); err != nil {
+		return err
+	}
+	switch {
+	case d.Editing == "rule" && d.Index >= 0:
+		d.Rule = ruleFormOf(d.Doc.Rules[d.Index])
+	case d.Editing == "approver" && d.Index >= 0:
+		d.ApproverRule = approverRuleFormOf(d.Doc.ApproverRules[d.Index])
+	case d.Editing == "rule":
+		d.Rule = ruleForm{Approvals: "1"}
+	default:
+		d.ApproverRule = approverRuleForm{Approvals: "1"}
+	}
+	d.View = viewForms
 	return nil
 }
 

@@ -145,18 +145,8 @@ func (p *Portal) policyDraft(w http.ResponseWriter, r *http.Request, actor acces
 			d.Policy = string(b)
 		}
 	case f.Get("edit") != "":
-		if d.Editing, d.Index, err = parseTarget(f.Get("edit"), d.Doc); err != nil {
+		if err := openEdit(&d, f.Get("edit")); err != nil {
 			return p.policyError(w, r, actor, d, err)
-		}
-		switch {
-		case d.Editing == "rule" && d.Index >= 0:
-			d.Rule = ruleFormOf(d.Doc.Rules[d.Index])
-		case d.Editing == "approver" && d.Index >= 0:
-			d.ApproverRule = approverRuleFormOf(d.Doc.ApproverRules[d.Index])
-		case d.Editing == "rule":
-			d.Rule = ruleForm{Approvals: "1"}
-		default:
-			d.ApproverRule = approverRuleForm{Approvals: "1"}
 		}
 	case f.Get("remove") != "":
 		kind, i, err := parseTarget(f.Get("remove"), d.Doc)

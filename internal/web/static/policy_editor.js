@@ -99,11 +99,19 @@
         .catch(function () { close(); });
     }
     input.addEventListener("input", function () {
+      // What was highlighted belongs to the previous search: Enter waits
+      // for this one's answer.
+      mark(-1);
+      input.removeAttribute("aria-activedescendant");
+      items = [];
       clearTimeout(timer);
       timer = setTimeout(search, 120);
     });
     input.addEventListener("focus", function () { if (!input.value) search(); });
     input.addEventListener("blur", function () { setTimeout(close, 150); });
+    // Enter in the search never submits the form (some input paths send
+    // the key's character apart from its keydown).
+    input.addEventListener("keypress", function (e) { if (e.key === "Enter") e.preventDefault(); });
     input.addEventListener("keydown", function (e) {
       if (e.key === "ArrowDown" || e.key === "ArrowUp") {
         e.preventDefault();
