@@ -63,6 +63,8 @@ var apiMatrix = map[string]cell{
 	"GET /api/v1/admin/policy":           {path: "/api/v1/admin/policy", status: [7]int{401, 403, 403, 403, 403, 200, 401}},
 	"PUT /api/v1/admin/policy":           {path: "/api/v1/admin/policy", status: [7]int{401, 400, 400, 400, 400, 400, 401}},
 	"POST /api/v1/admin/policy/plan":     {path: "/api/v1/admin/policy/plan", status: [7]int{401, 400, 400, 400, 400, 400, 401}},
+	"POST /api/v1/admin/policy/preview":  {path: "/api/v1/admin/policy/preview", status: [7]int{401, 400, 400, 400, 400, 400, 401}},
+	"GET /api/v1/admin/directory/search": {path: "/api/v1/admin/directory/search?kind=groups&q=a", status: [7]int{401, 403, 403, 403, 403, 200, 401}},
 	"GET /api/v1/audit/events":           {path: "/api/v1/audit/events", status: [7]int{401, 403, 403, 403, 200, 200, 401}},
 	"GET /api/v1/audit/verify":           {path: "/api/v1/audit/verify", status: [7]int{401, 403, 403, 403, 200, 200, 401}},
 	"GET /api/v1/audit/requests":         {path: "/api/v1/audit/requests?format=csv", status: [7]int{401, 403, 403, 403, 200, 200, 401}},
@@ -188,6 +190,7 @@ func TestAuthorizationMatrix(t *testing.T) {
 		"POST /api/v1/requests/{id}/extend": `{"duration":"1h","justification":"more"}`,
 		"PUT /api/v1/admin/policy":          `not yaml: [`,
 		"POST /api/v1/admin/policy/plan":    `not yaml: [`,
+		"POST /api/v1/admin/policy/preview": `not yaml: [`,
 		"PUT /api/v1/admin/settings":        `not json`,
 		"PUT /api/v1/me/away":               `{"until":"2000-01-01T00:00:00Z","delegate":"erin"}`,
 	}
