@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"slices"
 	"strconv"
 
 	"github.com/elevate/elevate/internal/access"
@@ -53,7 +54,8 @@ type previewJSON struct {
 }
 
 func toPreviewJSON(p policy.Preview) previewJSON {
-	out := previewJSON{Rules: p.Rules, Users: p.Users, Accounts: p.Accounts, PermissionSets: p.PermissionSets,
+	// The rules are copied: the workflow may share them with its cache.
+	out := previewJSON{Rules: slices.Clone(p.Rules), Users: p.Users, Accounts: p.Accounts, PermissionSets: p.PermissionSets,
 		Offers: p.Offers, BreakGlassOffers: p.BreakGlassOffers, Exact: p.Exact, Sample: p.Sample}
 	if out.Rules == nil {
 		out.Rules = []policy.Reach{}

@@ -88,9 +88,9 @@ func (e *Engine) Preview(samples int) Preview {
 		}
 		rc := Reach{Rule: r.Name, BreakGlass: r.BreakGlass, Users: len(users), Groups: groups, Accounts: len(accts), PermissionSets: len(sets),
 			Combinations: int64(len(users)) * int64(len(accts)) * int64(len(sets))}
-		rc.SampleUsers = names(users, samples, func(u int32) string { return x.users[u].UserName }, func(u int32) string { return x.users[u].UserName })
-		rc.SampleAccounts = names(accts, samples, func(a int32) string { return x.accounts[a].Name }, func(a int32) string { return x.accounts[a].Name + x.accounts[a].ID })
-		rc.SamplePermissionSets = names(sets, samples, func(s int32) string { return x.sets[s].LimitedName() }, func(s int32) string { return x.sets[s].LimitedName() })
+		rc.SampleUsers = names(users, samples, func(a, b int32) bool { return x.users[a].UserName < x.users[b].UserName }, func(u int32) string { return x.users[u].UserName })
+		rc.SampleAccounts = names(accts, samples, func(a, b int32) bool { return x.acctRank[a] < x.acctRank[b] }, func(a int32) string { return x.accounts[a].Name })
+		rc.SamplePermissionSets = names(sets, samples, func(a, b int32) bool { return x.setRank[a] < x.setRank[b] }, func(s int32) string { return x.sets[s].LimitedName() })
 		p.Rules = append(p.Rules, rc)
 		if rc.Combinations == 0 {
 			continue
@@ -160,13 +160,29 @@ func (e *Engine) ruleUsers(i int) []int32 {
 	return out
 }
 
-// names returns up to n names of the items, in order of key.
-func names(items []int32, n int, name, key func(int32) string) []string {
-	sorted := slices.Clone(items)
-	slices.SortFunc(sorted, func(a, b int32) int { return strings.Compare(key(a), key(b)) })
-	out := make([]string, 0, min(n, len(sorted)))
-	for _, it := range sorted[:min(n, len(sorted))] {
-		out = append(out, name(it))
+// names returns the names of the first n items in the order less gives,
+// without sorting them all: the sample of a rule over every account of a
+// large organization costs one pass.
+func names(items []int32, n int, less func(a, b int32) bool, name func(int32) string) []string {
+	first := make([]int32, 0, n+1)
+	for _, it := range items {
+		if len(first) == n && (n == 0 || !less(it, first[n-1])) {
+			continue
+		}
+		i, _ := slices.BinarySearchFunc(first, it, func(e, t int32) int {
+			if less(e, t) {
+				return -1
+			}
+			return 1
+		})
+		first = slices.Insert(first, i, it)
+		if len(first) > n {
+			first = first[:n]
+		}
+	}
+	out := make([]string, len(first))
+	for i, it := range first {
+		out[i] = name(it)
 	}
 	return out
 }

@@ -3,6 +3,7 @@ package workflow
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/elevate/elevate/internal/access"
@@ -46,7 +47,7 @@ func (s *Service) PreviewPolicy(ctx context.Context, actor access.Actor, yamlDoc
 			return fmt.Errorf("policy revision: %w", err)
 		}
 		draft := policy.New(src.Doc, cur.Index())
-		out.Draft, out.Current = draft.Preview(previewSamples), cur.Preview(previewSamples)
+		out.Draft, out.Current = draft.Preview(previewSamples), s.currentPreview(cur)
 		out.Problems = append(draft.Problems(), s.ceilingProblems(src.Doc)...)
 		return nil
 	})
@@ -54,6 +55,26 @@ func (s *Service) PreviewPolicy(ctx context.Context, actor access.Actor, yamlDoc
 		return PolicyPreview{}, fmt.Errorf("preview policy: %w", err)
 	}
 	return out, nil
+}
+
+// currentPreview is the preview of the policy in effect, computed once per
+// compiled engine (policy revision and directory sync): the editor asks for
+// it with every keystroke's preview.
+func (s *Service) currentPreview(e *policy.Engine) policy.Preview {
+	c := &s.policy
+	c.mu.Lock()
+	if c.previewOf == e && c.preview != nil {
+		p := *c.preview
+		c.mu.Unlock()
+		p.Rules, p.Sample = slices.Clone(p.Rules), slices.Clone(p.Sample) // callers own their copy
+		return p
+	}
+	c.mu.Unlock()
+	p := e.Preview(previewSamples)
+	c.mu.Lock()
+	c.preview, c.previewOf = &p, e
+	c.mu.Unlock()
+	return p
 }
 
 // maxSearchResults bounds a directory search's answer.
