@@ -245,6 +245,8 @@ func TestOpenAPIDescribesResponses(t *testing.T) {
 	get("/api/v1/admin/policy", apitest.AliceToken, 404)
 	check(newRequest("PUT", "/api/v1/admin/policy", apitest.AliceToken, map[string]any{"revision": 0, "document": "rules: []"}), 404, true)
 	post("/api/v1/admin/policy/plan", apitest.AliceToken, map[string]string{"document": "rules: []"}, 404)
+	post("/api/v1/admin/policy/preview", apitest.AliceToken, map[string]string{"document": "rules: []"}, 404)
+	get("/api/v1/admin/directory/search?kind=groups&q=eng", apitest.AliceToken, 404)
 	// Nor notifications: internal/app's notification tests exercise them end to end.
 	get("/api/v1/notifications", apitest.AliceToken, 404)
 	get("/api/v1/admin/notifications?status=failed", apitest.AliceToken, 403)

@@ -117,7 +117,8 @@ func TestPortalAccessibility(t *testing.T) {
 		"alice": {"/request", "/requests", "/requests/" + active.ID, "/requests/" + pending.ID, "/active", "/profile"},
 		"bob":   {"/approvals", "/requests/" + pending.ID, "/profile"},
 		"dave":  {"/audit", "/audit/insights", "/requests/" + active.ID},
-		"erin":  {"/admin", "/admin/policy", "/admin/notifications"},
+		"erin": {"/admin", "/admin/policy", "/admin/policy?view=yaml", "/admin/policy?edit=rule:0", "/admin/policy?edit=approver:new",
+			"/admin/notifications"},
 	}
 	check := func(width int64, label, path string) {
 		t.Helper()

@@ -42,6 +42,9 @@ func funcsIn(loc *time.Location) template.FuncMap {
 		// isoLocal is t in the reader's zone for a datetime-local input.
 		"isoLocal": func(t time.Time) string { return t.In(loc).Format("2006-01-02T15:04") },
 		"zone":     func() string { return loc.String() },
+		// The policy editor's pickers and accounts (policy_form.go).
+		"pick":       pick,
+		"sayAccount": say.Account,
 	}
 }
 
