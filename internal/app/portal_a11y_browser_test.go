@@ -54,7 +54,7 @@ const pageFits = `document.documentElement.scrollWidth <= document.documentEleme
 func TestPortalAccessibility(t *testing.T) {
 	ctx := browser(t)
 	axe := axeScript(t)
-	env := startPortal(t, awsemu.DemoSeed(), nil)
+	env := startPortal(t, awsemu.DemoSeed(), twoAccountRules)
 	base := env.app.URL()
 	svc := env.app.Service()
 	bg := context.Background()
@@ -86,7 +86,7 @@ func TestPortalAccessibility(t *testing.T) {
 	}
 
 	pages := map[string][]string{
-		"alice": {"/request", "/requests", "/requests/" + active.ID, "/requests/" + pending.ID, "/active", "/profile"},
+		"alice": {"/request", "/request?account=prod&account=staging", "/request?again=" + active.ID, "/requests", "/requests/" + active.ID, "/requests/" + pending.ID, "/active", "/profile"},
 		"bob":   {"/approvals", "/requests/" + pending.ID, "/profile"},
 		"dave":  {"/audit", "/requests/" + active.ID},
 		"erin":  {"/admin", "/admin/policy", "/admin/notifications"},
