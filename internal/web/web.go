@@ -67,6 +67,8 @@ type Service interface {
 	GroupNamesOfUser(ctx context.Context, actor access.Actor) ([]string, error)
 	CLILogin(ctx context.Context, actor access.Actor, host string) (string, access.Token, error)
 	CLILoginDevice(ctx context.Context, actor access.Actor, hashHex, host string) (access.Token, error)
+	TimeZone(ctx context.Context, actor access.Actor) (string, error)
+	SetTimeZone(ctx context.Context, actor access.Actor, name string) (string, error)
 }
 
 var _ Service = (*workflow.Service)(nil)
@@ -294,7 +296,7 @@ func (p *Portal) authed(h handler) http.HandlerFunc {
 			return
 		}
 		r = r.WithContext(access.WithActor(r.Context(), actor))
-		loc, chosen := readerZone(r)
+		loc, chosen := p.readerZone(r, actor)
 		w = &zoneWriter{ResponseWriter: w, loc: loc, chosen: chosen}
 		if err := h(w, r, actor); err != nil {
 			p.fail(w, r, actor, err)

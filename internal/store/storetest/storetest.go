@@ -79,6 +79,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"Activity", testActivity},
 		{"ActivityRetention", testActivityRetention},
 		{"Away", testAway},
+		{"UserSettings", testUserSettings},
 		{"SessionDenies", testSessionDenies},
 	}
 	for _, tc := range tests {
