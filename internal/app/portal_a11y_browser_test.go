@@ -2,6 +2,8 @@ package app_test
 
 import (
 	"context"
+	"encoding/json"
+	"net/http"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -13,6 +15,7 @@ import (
 
 	"github.com/elevate/elevate/internal/access"
 	"github.com/elevate/elevate/internal/awsemu"
+	"github.com/elevate/elevate/internal/config"
 	"github.com/elevate/elevate/internal/workflow"
 )
 
@@ -54,7 +57,14 @@ const pageFits = `document.documentElement.scrollWidth <= document.documentEleme
 func TestPortalAccessibility(t *testing.T) {
 	ctx := browser(t)
 	axe := axeScript(t)
-	env := startPortal(t, awsemu.DemoSeed(), twoAccountRules)
+	// The demo's local Slack and the log channel, so that the
+	// notifications pages have Slack views, drawn messages and emails.
+	slackCfg, slackOpt := withDemoSlack(t, awsemu.DemoSeed())
+	env := startPortalOn(t, awsemu.DemoSeed(), func(c *config.Config) {
+		twoAccountRules(c)
+		slackCfg(c)
+		c.Notify.Log = true
+	}, nil, slackOpt)
 	base := env.app.URL()
 	svc := env.app.Service()
 	bg := context.Background()
@@ -85,11 +95,30 @@ func TestPortalAccessibility(t *testing.T) {
 		}
 	}
 
+	// Bob's Slack message (with the demo's buttons) and his log one (drawn
+	// as Slack and email would show it).
+	var bobSlack, bobLog string
+	for deadline := time.Now().Add(30 * time.Second); bobSlack == "" || bobLog == ""; time.Sleep(50 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatal("bob's notifications of the pending request never appeared")
+		}
+		for _, n := range notificationsOf(t, env, pending.ID) {
+			if n["recipient"] == "bob" && n["event"] == "request.submitted" {
+				switch n["channel"] {
+				case "slack":
+					bobSlack, _ = n["id"].(string)
+				case "log":
+					bobLog, _ = n["id"].(string)
+				}
+			}
+		}
+	}
+
 	pages := map[string][]string{
 		"alice": {"/request", "/request?account=prod&account=staging", "/request?again=" + active.ID, "/requests", "/requests/" + active.ID, "/requests/" + pending.ID, "/active", "/profile"},
 		"bob":   {"/approvals", "/requests/" + pending.ID, "/profile"},
 		"dave":  {"/audit", "/requests/" + active.ID},
-		"erin":  {"/admin", "/admin/policy", "/admin/notifications"},
+		"erin":  {"/admin", "/admin/policy", "/admin/notifications", "/admin/notifications/" + bobSlack, "/admin/notifications/" + bobLog},
 	}
 	check := func(width int64, label, path string) {
 		t.Helper()
@@ -157,4 +186,26 @@ func TestPortalAccessibility(t *testing.T) {
 			}
 		}
 	}
+}
+
+// notificationsOf lists the notifications of a request as erin, the admin,
+// through the API.
+func notificationsOf(t *testing.T, env *portalEnv, requestID string) []map[string]any {
+	t.Helper()
+	tok, _, err := env.app.Service().CreateToken(context.Background(), "erin", "a11y", time.Hour)
+	if err != nil {
+		t.Fatal(err)
+	}
+	req, _ := http.NewRequest(http.MethodGet, env.app.URL()+"/api/v1/admin/notifications?request_id="+requestID, nil)
+	req.Header.Set("Authorization", "Bearer "+tok)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var out struct{ Items []map[string]any }
+	if err := json.NewDecoder(resp.Body).Decode(&out); err != nil || resp.StatusCode != http.StatusOK {
+		t.Fatalf("admin notifications: %d %v", resp.StatusCode, err)
+	}
+	return out.Items
 }

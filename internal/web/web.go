@@ -114,6 +114,13 @@ type Options struct {
 	PolicyManagedAsCode bool
 	// Notifications serves the admin notifications page (nil: no page).
 	Notifications Notifications
+	// Messages shows each notification as its recipient sees it
+	// (admin_message.go; nil: the list only).
+	Messages Messages
+	// SlackDemo shows the demo's Slack views and simulates Slack clicks
+	// (admin_message.go). Only `elevate demo` sets it; no configuration
+	// key can.
+	SlackDemo SlackDemo
 	// Sync shows the directory sync's status on the admin page and serves
 	// its "Sync now" button (admin_sync.go; nil: the stored run status
 	// only, no button).
@@ -343,7 +350,11 @@ func (p *Portal) routes() {
 	m.HandleFunc("POST /admin/policy/plan", p.authed(p.planPolicy))         // admin_policy.go
 	m.HandleFunc("POST /admin/policy/apply", p.authed(p.applyPolicy))       // admin_policy.go
 	m.HandleFunc("GET /admin/notifications", p.authed(p.notificationsPage)) // admin_notifications.go
-	m.HandleFunc("POST /admin/sync", p.authed(p.triggerSync))               // admin_sync.go
+	m.HandleFunc("GET /admin/notifications/{id}", p.authed(p.messagePage))  // admin_message.go
+	if p.o.SlackDemo != nil {
+		m.HandleFunc("POST /admin/notifications/{id}/click", p.authed(p.slackClick)) // admin_message.go
+	}
+	m.HandleFunc("POST /admin/sync", p.authed(p.triggerSync)) // admin_sync.go
 	m.HandleFunc("GET /profile", p.authed(p.profile))
 	m.HandleFunc("POST /profile/tokens", p.authed(p.createToken))
 	m.HandleFunc("POST /profile/timezone", p.authed(p.setZone)) // zone.go
