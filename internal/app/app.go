@@ -55,6 +55,10 @@ type Options struct {
 	// DemoUsers turns on the portal's pick-a-demo-user sign-in (the demo
 	// only; no configuration key can).
 	DemoUsers []web.DemoUser
+	// DemoSlack is the demo's local stand-in for Slack (the demo only): the
+	// notifications page shows Slack's views and simulates Slack clicks
+	// through it. Config.Notify.Slack must point at it.
+	DemoSlack *DemoSlack
 }
 
 // App is a running elevate.

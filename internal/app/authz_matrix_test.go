@@ -133,14 +133,17 @@ var serverMatrix = map[string]cell{
 	"POST /admin/policy/preview":       {path: "/admin/policy/preview", status: [7]int{401, 403, 403, 403, 403, 400, 401}},
 	"GET /admin/policy/search":         {path: "/admin/policy/search?kind=groups&q=a", status: [7]int{303, 403, 403, 403, 403, 200, 303}},
 	"GET /admin/notifications":         {path: "/admin/notifications", status: [7]int{303, 403, 403, 403, 403, 200, 303}},
-	"POST /admin/sync":                 {path: "/admin/sync", status: [7]int{401, 403, 403, 403, 403, 303, 401}},
-	"/":                                {path: "/no-such-page", status: [7]int{404, 404, 404, 404, 404, 404, 404}},
+	// A notification's message: admins only; a request id is no notification's.
+	"GET /admin/notifications/{id}": {path: "/admin/notifications/{id}", status: [7]int{303, 403, 403, 403, 403, 404, 303}},
+	"POST /admin/sync":              {path: "/admin/sync", status: [7]int{401, 403, 403, 403, 403, 303, 401}},
+	"/":                             {path: "/no-such-page", status: [7]int{404, 404, 404, 404, 404, 404, 404}},
 }
 
 // conditionalRoutes are served only when configured (OIDC, SAML, Slack);
 // their authorization is their signature or IdP check, tested with them.
 var conditionalRoutes = []string{"GET /auth/oidc/login", "GET /auth/oidc/callback", "GET /auth/saml/login", "POST /auth/saml/acs",
-	"GET /auth/saml/metadata", "POST /slack/interactions", "POST /slack/commands", "POST /slack/events"}
+	"GET /auth/saml/metadata", "POST /slack/interactions", "POST /slack/commands", "POST /slack/events",
+	"POST /admin/notifications/{id}/click"} // the demo's simulated Slack click
 
 // TestAuthorizationMatrix calls every route the running app serves (the
 // live route table, app.Routes) as every role and checks the exact status.

@@ -26,6 +26,8 @@ type notifications struct {
 	svc     *workflow.Notifications
 	slack   *slack.Client
 	handler http.Handler
+	// inter is the Slack endpoint itself (nil when off), for the demo's views.
+	inter *slack.Interactions
 	// publicURL is the portal's URL, for links from Slack's views.
 	publicURL string
 }
@@ -110,5 +112,6 @@ func (n *notifications) interactions(wf *workflow.Service, log *slog.Logger) (ht
 		log.Warn("Slack approvals are off: set ELEVATE_SLACK_SIGNING_SECRET to turn them on", "reason", err.Error())
 		return nil, nil
 	}
+	n.inter = h
 	return h, nil
 }

@@ -2,6 +2,8 @@ package app_test
 
 import (
 	"context"
+	"encoding/json"
+	"net/http"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -56,10 +58,16 @@ func TestPortalAccessibility(t *testing.T) {
 	ctx := browser(t)
 	axe := axeScript(t)
 	// Session activity on, so that usage insight has a used grant and a
-	// narrower policy to show.
-	env := startPortal(t, awsemu.DemoSeed(), func(c *config.Config) {
+	// narrower policy to show; the demo's local Slack and the log channel,
+	// so that the notifications pages have Slack views, drawn messages and
+	// emails.
+	slackCfg, slackOpt := withDemoSlack(t, awsemu.DemoSeed())
+	env := startPortalOn(t, awsemu.DemoSeed(), func(c *config.Config) {
 		c.Activity = config.Activity{Source: config.ActivityLogs, LogGroup: awsemu.DefaultTrailLogGroup, Delay: time.Second, Margin: time.Millisecond}
-	})
+		twoAccountRules(c)
+		slackCfg(c)
+		c.Notify.Log = true
+	}, nil, slackOpt)
 	env.emu.SetInlinePolicy(env.emu.PermissionSetARN("AdministratorAccess"),
 		`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":["ec2:*","s3:*","rds:*","dynamodb:*","cloudwatch:*","logs:*"],"Resource":"*"}]}`)
 	base := env.app.URL()
@@ -113,12 +121,31 @@ func TestPortalAccessibility(t *testing.T) {
 		}
 	}
 
+	// Bob's Slack message (with the demo's buttons) and his log one (drawn
+	// as Slack and email would show it).
+	var bobSlack, bobLog string
+	for deadline := time.Now().Add(30 * time.Second); bobSlack == "" || bobLog == ""; time.Sleep(50 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatal("bob's notifications of the pending request never appeared")
+		}
+		for _, n := range notificationsOf(t, env, pending.ID) {
+			if n["recipient"] == "bob" && n["event"] == "request.submitted" {
+				switch n["channel"] {
+				case "slack":
+					bobSlack, _ = n["id"].(string)
+				case "log":
+					bobLog, _ = n["id"].(string)
+				}
+			}
+		}
+	}
+
 	pages := map[string][]string{
-		"alice": {"/request", "/requests", "/requests/" + active.ID, "/requests/" + pending.ID, "/active", "/profile"},
+		"alice": {"/request", "/request?account=prod&account=staging", "/request?again=" + active.ID, "/requests", "/requests/" + active.ID, "/requests/" + pending.ID, "/active", "/profile"},
 		"bob":   {"/approvals", "/requests/" + pending.ID, "/profile"},
 		"dave":  {"/audit", "/audit/insights", "/requests/" + active.ID},
 		"erin": {"/admin", "/admin/policy", "/admin/policy?view=yaml", "/admin/policy?edit=rule:0", "/admin/policy?edit=approver:new",
-			"/admin/notifications"},
+			"/admin/notifications", "/admin/notifications/" + bobSlack, "/admin/notifications/" + bobLog},
 	}
 	check := func(width int64, label, path string) {
 		t.Helper()
@@ -186,4 +213,26 @@ func TestPortalAccessibility(t *testing.T) {
 			}
 		}
 	}
+}
+
+// notificationsOf lists the notifications of a request as erin, the admin,
+// through the API.
+func notificationsOf(t *testing.T, env *portalEnv, requestID string) []map[string]any {
+	t.Helper()
+	tok, _, err := env.app.Service().CreateToken(context.Background(), "erin", "a11y", time.Hour)
+	if err != nil {
+		t.Fatal(err)
+	}
+	req, _ := http.NewRequest(http.MethodGet, env.app.URL()+"/api/v1/admin/notifications?request_id="+requestID, nil)
+	req.Header.Set("Authorization", "Bearer "+tok)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var out struct{ Items []map[string]any }
+	if err := json.NewDecoder(resp.Body).Decode(&out); err != nil || resp.StatusCode != http.StatusOK {
+		t.Fatalf("admin notifications: %d %v", resp.StatusCode, err)
+	}
+	return out.Items
 }

@@ -18,6 +18,7 @@ import (
 	"github.com/elevate/elevate/internal/app"
 	"github.com/elevate/elevate/internal/awsemu"
 	"github.com/elevate/elevate/internal/config"
+	"github.com/elevate/elevate/internal/notify/slack/slacklocal"
 	"github.com/elevate/elevate/internal/policy"
 	"github.com/elevate/elevate/internal/web"
 )
@@ -42,7 +43,7 @@ func startPortal(tb testing.TB, seed awsemu.Seed, mutate func(*config.Config)) *
 
 // startPortalOn is startPortal serving on ln (nil: a new port), for tests
 // that must know the app's URL before it starts (an IdP's redirect URIs).
-func startPortalOn(tb testing.TB, seed awsemu.Seed, mutate func(*config.Config), ln net.Listener) *portalEnv {
+func startPortalOn(tb testing.TB, seed awsemu.Seed, mutate func(*config.Config), ln net.Listener, opts ...func(*app.Options)) *portalEnv {
 	tb.Helper()
 	emu, err := awsemu.New(seed, awsemu.Options{ProvisioningDelay: 100 * time.Millisecond})
 	if err != nil {
@@ -71,7 +72,11 @@ func startPortalOn(tb testing.TB, seed awsemu.Seed, mutate func(*config.Config),
 	awsCfg := awssdk.Config{Region: "us-east-1", BaseEndpoint: awssdk.String(srv.URL),
 		Credentials: credentials.NewStaticCredentialsProvider("AKID", "SECRET", "")}
 	ctx, cancel := context.WithCancel(context.Background())
-	a, err := app.New(ctx, cfg, app.Options{Logger: testLogger(nil), AWSConfig: &awsCfg, AutoMigrate: true, DemoUsers: demoUsers, Listener: ln})
+	o := app.Options{Logger: testLogger(nil), AWSConfig: &awsCfg, AutoMigrate: true, DemoUsers: demoUsers, Listener: ln}
+	for _, f := range opts {
+		f(&o)
+	}
+	a, err := app.New(ctx, cfg, o)
 	if err != nil {
 		cancel()
 		tb.Fatal(err)
@@ -131,4 +136,23 @@ func manyAccountsSeed(n int) awsemu.Seed {
 func everyAccountReadOnly(c *config.Config) {
 	c.Policy.Rules = append(c.Policy.Rules, policy.Rule{Name: "alice-readonly-all", Users: []string{"alice"}, Accounts: []string{"*"},
 		PermissionSets: []string{"ReadOnlyAccess"}, MaxDuration: 8 * time.Hour})
+}
+
+// withDemoSlack is the demo's local Slack for a portal test: the
+// configuration that points Slack at a stand-in workspace of seed's users,
+// and the option that shows its views and simulates its clicks.
+func withDemoSlack(tb testing.TB, seed awsemu.Seed) (func(*config.Config), func(*app.Options)) {
+	tb.Helper()
+	var users []slacklocal.User
+	for _, u := range seed.Users {
+		users = append(users, slacklocal.User{Name: u.UserName, Email: u.Email})
+	}
+	ws := slacklocal.New("demo-test-signing-secret", users...)
+	srv := httptest.NewServer(ws)
+	tb.Cleanup(srv.Close)
+	return func(c *config.Config) {
+			c.Notify.Slack.BotToken, c.Notify.Slack.SigningSecret, c.Notify.Slack.APIURL = "demo-local-slack", "demo-test-signing-secret", srv.URL+"/api/"
+		}, func(o *app.Options) {
+			o.DemoSlack = &app.DemoSlack{Workspace: ws, URL: srv.URL}
+		}
 }

@@ -8,6 +8,7 @@ import (
 
 	"github.com/chromedp/cdproto/cdp"
 	"github.com/chromedp/cdproto/emulation"
+	"github.com/chromedp/cdproto/network"
 	"github.com/chromedp/chromedp"
 
 	"github.com/elevate/elevate/internal/awsemu"
@@ -44,6 +45,17 @@ func TestPortalBrowserTimeZone(t *testing.T) {
 	run(t, ctx, "choose Berlin", chromedp.SetValue(chromedp.ID("tz"), "Europe/Berlin"), chromedp.Click(chromedp.ID("save-zone")),
 		chromedp.WaitVisible(chromedp.CSS(`[role="status"], .notice`)))
 	zoneIs("Europe/Berlin")
+	// The choice is kept with the account, not in the browser: signed in
+	// afresh, without any cookie, the portal still says Berlin.
+	run(t, ctx, "forget every cookie", chromedp.Func(func(ctx context.Context, tg *chromedp.Target) error {
+		_, err := cdp.Call(ctx, tg, network.ClearBrowserCookies, cdp.Empty{})
+		return err
+	}))
+	signIn(t, ctx, base, "alice", "/profile")
+	zoneIs("Europe/Berlin")
+	if zone, err := env.app.Service().TimeZone(context.Background(), env.actor(t, "alice")); err != nil || zone != "Europe/Berlin" {
+		t.Fatalf("alice's stored zone: %q, %v; want Europe/Berlin", zone, err)
+	}
 	// The refusal's page is the one with the error: waiting for it, not for
 	// an element both pages have, reads the new page rather than the old.
 	run(t, ctx, "a zone that does not exist", chromedp.SetValue(chromedp.ID("tz"), "Mars/Olympus"), chromedp.Click(chromedp.ID("save-zone")),

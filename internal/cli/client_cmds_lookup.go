@@ -56,7 +56,7 @@ func cmdShow(ctx context.Context, env *Env, args []string) error {
 		fmt.Fprintln(env.Stdout, "\nEvents:")
 		tw := tabwriter.NewWriter(env.Stdout, 0, 0, 2, ' ', 0)
 		for _, e := range evs {
-			fmt.Fprintf(tw, "  %s\t%s\t%s\t%s\n", v.when(&e.At), e.Type, orDash(e.Actor.UserName), details(e.Details))
+			fmt.Fprintf(tw, "  %s\t%s\t%s\t%s\n", v.when(&e.At), say.Event(e.Type), orDash(e.Actor.UserName), details(e.Details))
 		}
 		return flushTable(tw)
 	}
@@ -74,7 +74,7 @@ func printRequest(w io.Writer, r *client.Request, v voice) {
 		}
 	}
 	row("Request", r.ID)
-	row("Status", string(r.Status))
+	row("Status", statusWords(string(r.Status)))
 	row("Requester", r.Requester.UserName)
 	row("Permission set", r.PermissionSet.Name+" ("+r.PermissionSet.ARN+")")
 	row("Accounts", accountsOf(r))
@@ -214,4 +214,14 @@ func cmdWhoami(ctx context.Context, env *Env, args []string) error {
 	fmt.Fprintf(tw, "Roles:\t%s\n", orDash(strings.Join(roles, ", ")))
 	fmt.Fprintf(tw, "Server:\t%s\n", cf.server)
 	return flushTable(tw)
+}
+
+// statusWords says a request status in plain words, with the status's
+// keyword (what --status filters on) after them when they differ:
+// "waiting for approval (pending)".
+func statusWords(s string) string {
+	if w := say.Status(s); w != s {
+		return w + " (" + s + ")"
+	}
+	return s
 }

@@ -76,7 +76,7 @@ func cmdRequest(ctx context.Context, env *Env, args []string) error {
 		fmt.Fprintln(env.Stdout, r.ID)
 	}
 	if !cf.json || *wait {
-		fmt.Fprintf(progress, "Request %s is %s: %s on %s for %s.\n", r.ID, r.Status, r.PermissionSet.Name,
+		fmt.Fprintf(progress, "Request %s is %s: %s on %s for %s.\n", r.ID, statusWords(string(r.Status)), r.PermissionSet.Name,
 			accountsOf(r), durationOf(r))
 		if r.Status == client.StatusScheduled && r.Start != nil {
 			fmt.Fprintf(progress, "It starts %s.\n", v.relWhen(r.Start))
@@ -94,7 +94,7 @@ func cmdRequest(ctx context.Context, env *Env, args []string) error {
 	id, last := r.ID, r.Status
 	r, err = c.WaitFor(ctx, id, func(r *client.Request) bool {
 		if r.Status != last {
-			fmt.Fprintf(progress, "%s  %s is now %s\n", time.Now().Format("15:04:05"), r.ID, r.Status)
+			fmt.Fprintf(progress, "%s  %s is now %s\n", time.Now().Format("15:04:05"), r.ID, statusWords(string(r.Status)))
 			last = r.Status
 		}
 		return r.Status == client.StatusActive || r.Status.Terminal()
@@ -111,7 +111,7 @@ func cmdRequest(ctx context.Context, env *Env, args []string) error {
 		}
 	}
 	if r.Status != client.StatusActive {
-		return fmt.Errorf("request %s is %s%s", r.ID, r.Status, outcome(r))
+		return fmt.Errorf("request %s is %s%s", r.ID, statusWords(string(r.Status)), outcome(r))
 	}
 	if !cf.json && !*quiet && r.EndsAt != nil {
 		fmt.Fprintf(env.Stdout, "Access is active until %s.\n", v.relWhen(r.EndsAt))
@@ -174,7 +174,7 @@ func decisionCmd(ctx context.Context, env *Env, args []string, name string,
 	case r.Status == client.StatusActive && r.EndRequestedAt != nil:
 		fmt.Fprintf(env.Stdout, "Request %s is ending: its access is being removed.\n", r.ID)
 	default:
-		fmt.Fprintf(env.Stdout, "Request %s is %s.\n", r.ID, r.Status)
+		fmt.Fprintf(env.Stdout, "Request %s is %s.\n", r.ID, statusWords(string(r.Status)))
 	}
 	return nil
 }

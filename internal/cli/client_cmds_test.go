@@ -136,9 +136,9 @@ func TestRequestWaitUntilActive(t *testing.T) {
 		t.Fatalf("exit %d\nstdout: %s\nstderr: %s", code, out, errOut)
 	}
 	for _, want := range []string{
-		"Request req_0001 is pending: AdministratorAccess on prod (1111 1111 1111) for 1h.",
+		"Request req_0001 is waiting for approval (pending): AdministratorAccess on prod (1111 1111 1111) for 1h.",
 		"Waiting for 1 approval from bob, carol.",
-		"req_0001 is now scheduled",
+		"req_0001 is now approved (scheduled)",
 		"req_0001 is now active",
 		"Access is active until ",
 	} {
@@ -327,7 +327,7 @@ func TestShow(t *testing.T) {
 		"Request:", id, "Status:", "active", "Permission set:", "AdministratorAccess (" + apitest.AdminSetARN + ")",
 		"Justification:", "fix prod", "Approvals:", "1 of 1 required", "Approvers:", "bob, carol", "Ends:",
 		"Grants:", "ACCOUNT", apitest.ProdAccount, "Decisions:", "bob", "approve", "ok for INC-1",
-		"Events:", "request.submitted", "request.approved", "grant.activated", "request.activated",
+		"Events:", "requested", "approved", "granted in AWS", "access became active",
 	} {
 		if !strings.Contains(out, want) {
 			t.Errorf("show lacks %q:\n%s", want, out)
@@ -354,7 +354,7 @@ func TestShow(t *testing.T) {
 func TestDecisionCommands(t *testing.T) {
 	ct := newClientCmdTest(t)
 	a := ct.newRequestID()
-	if out := ct.mustRun(apitest.BobToken, "approve", a); strings.TrimSpace(out) != "Request "+a+" is scheduled." {
+	if out := ct.mustRun(apitest.BobToken, "approve", a); strings.TrimSpace(out) != "Request "+a+" is approved (scheduled)." {
 		t.Errorf("approve = %q", out)
 	}
 	code, _, errOut := ct.run(apitest.AliceToken, "approve", ct.newRequestID())

@@ -2,9 +2,13 @@ package cli
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"log/slog"
+	"net"
+	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
@@ -18,6 +22,7 @@ import (
 	"github.com/elevate/elevate/internal/app"
 	"github.com/elevate/elevate/internal/awsemu"
 	"github.com/elevate/elevate/internal/config"
+	"github.com/elevate/elevate/internal/notify/slack/slacklocal"
 	"github.com/elevate/elevate/internal/policy"
 	"github.com/elevate/elevate/internal/server"
 	"github.com/elevate/elevate/internal/web"
@@ -123,7 +128,12 @@ func cmdDemo(ctx context.Context, env *Env, args []string) error {
 	for i, u := range DemoUsers {
 		demoUsers[i] = web.DemoUser{Name: u.Name, Role: u.Role}
 	}
-	a, err := app.New(ctx, cfg, app.Options{Logger: log, AWSConfig: &awsCfg, AutoMigrate: true, DemoUsers: demoUsers})
+	demoSlack, stopSlack, err := startDemoSlack(ctx, &cfg, seed)
+	if err != nil {
+		return err
+	}
+	defer stopSlack()
+	a, err := app.New(ctx, cfg, app.Options{Logger: log, AWSConfig: &awsCfg, AutoMigrate: true, DemoUsers: demoUsers, DemoSlack: demoSlack})
 	if err != nil {
 		return err
 	}
@@ -161,6 +171,33 @@ func cmdDemo(ctx context.Context, env *Env, args []string) error {
 		}()
 		return nil
 	})
+}
+
+// startDemoSlack starts the demo's local stand-in for Slack (the seeded
+// users as its members, a new signing secret) on a free loopback port, and
+// points the Slack configuration at it: the demo's DMs, modal and App Home
+// go there, and the notifications page simulates Slack clicks through it.
+func startDemoSlack(ctx context.Context, cfg *config.Config, seed awsemu.Seed) (*app.DemoSlack, func(), error) {
+	secret := make([]byte, 32)
+	if _, err := rand.Read(secret); err != nil {
+		return nil, nil, fmt.Errorf("demo Slack signing secret: %w", err)
+	}
+	var users []slacklocal.User
+	for _, u := range seed.Users {
+		users = append(users, slacklocal.User{Name: u.UserName, Email: u.Email})
+	}
+	ws := slacklocal.New(hex.EncodeToString(secret), users...)
+	ln, err := (&net.ListenConfig{}).Listen(ctx, "tcp", "127.0.0.1:0")
+	if err != nil {
+		return nil, nil, fmt.Errorf("start the demo's Slack stand-in: %w", err)
+	}
+	srv := &http.Server{Handler: ws, ReadHeaderTimeout: 5 * time.Second}
+	go func() { _ = srv.Serve(ln) }()
+	u := "http://" + ln.Addr().String()
+	cfg.Notify.Slack.BotToken = "demo-local-slack"
+	cfg.Notify.Slack.SigningSecret = hex.EncodeToString(secret)
+	cfg.Notify.Slack.APIURL = u + "/api/"
+	return &app.DemoSlack{Workspace: ws, URL: u}, func() { _ = srv.Close() }, nil
 }
 
 // demoLogFile is the demo's log in its data directory.
@@ -208,7 +245,8 @@ func printDemoBanner(env *Env, info DemoInfo, dataDir string) {
 	fmt.Fprintf(w, "  AWS emulator     %s\n", info.AWSEndpoint)
 	fmt.Fprintf(w, "  data directory   %s\n", dataDir)
 	fmt.Fprintf(w, "  log              %s (warnings also here)\n", filepath.Join(dataDir, demoLogFile))
-	fmt.Fprintf(w, "  notifications    %s/admin/notifications (sign in as erin, the admin)\n\n", info.URL)
+	fmt.Fprintf(w, "  notifications    %s/admin/notifications (sign in as erin, the admin: each message as Slack and email show it;\n", info.URL)
+	fmt.Fprintf(w, "                   press Approve on bob's Slack message there to try the Slack flow without a workspace)\n\n")
 	fmt.Fprintf(w, "Demo users (tokens are also in %s/<user>.token and demo.json):\n", dataDir)
 	for _, u := range DemoUsers {
 		fmt.Fprintf(w, "  %-6s %-9s %s\n", u.Name, u.Role, info.Users[u.Name].Token)

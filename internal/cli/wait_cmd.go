@@ -35,7 +35,7 @@ func cmdWait(ctx context.Context, env *Env, args []string) error {
 	r, err := c.WaitFor(ctx, id, func(r *client.Request) bool {
 		if r.Status != last {
 			if !cf.json {
-				fmt.Fprintf(env.Stdout, "%s  %s is %s\n", time.Now().Format("15:04:05"), r.ID, r.Status)
+				fmt.Fprintf(env.Stdout, "%s  %s is %s\n", time.Now().Format("15:04:05"), r.ID, statusWords(string(r.Status)))
 			}
 			last = r.Status
 		}
@@ -53,7 +53,7 @@ func cmdWait(ctx context.Context, env *Env, args []string) error {
 		}
 	}
 	if *until == "active" && r.Status != client.StatusActive {
-		return fmt.Errorf("request %s is %s%s", r.ID, r.Status, outcome(r))
+		return fmt.Errorf("request %s is %s%s", r.ID, statusWords(string(r.Status)), outcome(r))
 	}
 	if r.Status == client.StatusActive && r.EndsAt != nil && !cf.json {
 		fmt.Fprintf(env.Stdout, "Access is active until %s.\n", cf.voice().relWhen(r.EndsAt))

@@ -26,8 +26,15 @@ func (c Config) Render(n access.Notification, ev access.Event, r access.Request,
 // telling the requester their access is active carries the "now use it"
 // step when an access portal URL is configured.
 func (c Config) RenderNamed(n access.Notification, ev access.Event, r access.Request, recip access.User, accounts map[string]string) Message {
+	return c.RenderIn(n, ev, r, recip, accounts, nil)
+}
+
+// RenderIn is RenderNamed for a recipient who chose the zone they read
+// times in (nil: none): email says times in it, else in the configured
+// email zone (UTC by default).
+func (c Config) RenderIn(n access.Notification, ev access.Event, r access.Request, recip access.User, accounts map[string]string, zone *time.Location) Message {
 	m := Message{NotificationID: n.ID, Event: ev, Request: r, Recipient: recip, URL: c.RequestURL(r.ID),
-		PortalOnly: c.PortalOnly(r.PermissionSetName), Voice: c.voiceFor(n.Channel, accounts)}
+		PortalOnly: c.PortalOnly(r.PermissionSetName), Voice: c.voiceFor(n.Channel, accounts, zone)}
 	m.Subject = m.Voice.Subject(ev, r)
 	if ev.Type == access.EventActivated && r.Status == access.StatusActive && recip.ID != "" && recip.ID == r.RequesterID {
 		m.Use = UseOf(c.AccessPortalURL, c.SSORegion, r, accounts)

@@ -99,7 +99,7 @@ func (v Voice) Subject(ev access.Event, r access.Request) string {
 	case access.EventRevocationFailing:
 		return fmt.Sprintf("removing %s for %s keeps failing; elevate keeps retrying", w, r.RequesterName)
 	}
-	return fmt.Sprintf("%s: %s for %s", ev.Type, w, r.RequesterName)
+	return fmt.Sprintf("%s for %s: %s", w, r.RequesterName, say.Event(string(ev.Type)))
 }
 
 // Details are the lines describing r, for message bodies, in UTC with
@@ -128,7 +128,7 @@ func (v Voice) Details(r access.Request) [][2]string {
 	if r.Ticket != "" {
 		rows = append(rows, [2]string{"Ticket", r.Ticket})
 	}
-	rows = append(rows, [2]string{"Status", string(r.Status)})
+	rows = append(rows, [2]string{"Status", say.Status(string(r.Status))})
 	if r.ApprovalsRequired > 0 {
 		rows = append(rows, [2]string{"Approvals", fmt.Sprintf("%d of %d", r.ApprovalCount(), r.ApprovalsRequired)})
 	}

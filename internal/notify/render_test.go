@@ -67,3 +67,36 @@ func TestRenderZonePerChannel(t *testing.T) {
 		}
 	}
 }
+
+// Email says times in the recipient's own zone when they chose one, else
+// in the configured email zone, else UTC; other channels ignore it.
+func TestRenderRecipientZone(t *testing.T) {
+	t.Parallel()
+	berlin, err := time.LoadLocation("Europe/Berlin")
+	if err != nil {
+		t.Fatal(err)
+	}
+	tokyo, err := time.LoadLocation("Asia/Tokyo")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		name      string
+		emailZone *time.Location
+		zone      *time.Location
+		channel   string
+		want      string
+	}{
+		{"the recipient's zone", berlin, tokyo, notify.ChannelEmail, "until Tue 8 Dec 2026 19:30:30 JST"},
+		{"the email zone without one", berlin, nil, notify.ChannelEmail, "until Tue 8 Dec 2026 11:30:30 CET"},
+		{"UTC without either", nil, nil, notify.ChannelEmail, "until Tue 8 Dec 2026 10:30:30 UTC"},
+		{"the recipient's zone, no email zone", nil, tokyo, notify.ChannelEmail, "until Tue 8 Dec 2026 19:30:30 JST"},
+		{"the webhook stays UTC", berlin, tokyo, notify.ChannelWebhook, "until Tue 8 Dec 2026 10:30:30 UTC"},
+	} {
+		c := notify.Config{EmailZone: tc.emailZone}.WithDefaults()
+		m := c.RenderIn(access.Notification{ID: "n", Channel: tc.channel}, saytest.Activation(), saytest.Request(), access.User{}, saytest.Accounts(), tc.zone)
+		if !strings.HasSuffix(m.Subject, tc.want) {
+			t.Errorf("%s: subject %q, want it to end %q", tc.name, m.Subject, tc.want)
+		}
+	}
+}

@@ -56,15 +56,19 @@ func activeAccounts(r access.Request) []string {
 	return ids
 }
 
-// voiceFor is how a channel says times: Slack's date tokens on Slack, the
-// email zone on email, UTC elsewhere.
-func (c Config) voiceFor(channel string, accounts map[string]string) Voice {
+// voiceFor is how a channel says times: Slack's date tokens on Slack (each
+// reader sees their own zone), on email the recipient's chosen zone, else
+// the email zone; UTC elsewhere.
+func (c Config) voiceFor(channel string, accounts map[string]string, zone *time.Location) Voice {
 	v := Voice{Accounts: accounts, Loc: time.UTC}
 	switch channel {
 	case ChannelSlack, ChannelSlackUpdate, ChannelSlackAudit:
 		v.Slack = true
 	case ChannelEmail:
-		if c.EmailZone != nil {
+		switch {
+		case zone != nil:
+			v.Loc = zone
+		case c.EmailZone != nil:
 			v.Loc = c.EmailZone
 		}
 	}

@@ -52,6 +52,16 @@ type Tx interface {
 	BreakGlass
 	Away
 	SessionDenies
+	UserSettings
+}
+
+// UserSettings stores each user's own preferences (the time zone).
+type UserSettings interface {
+	// PutUserSettings records (or replaces) s.UserID's settings.
+	PutUserSettings(ctx context.Context, s access.UserSettings) error
+	// FindUserSettings returns userID's settings; ErrNotFound when the
+	// user never saved any.
+	FindUserSettings(ctx context.Context, userID string) (access.UserSettings, error)
 }
 
 // Requests stores access requests with their grants and approvals.

@@ -24,6 +24,11 @@ type notificationsData struct {
 	RequestID string
 	Statuses  []string
 	Items     []notify.NotificationJSON
+	// Messages: each item links to its message as the recipient sees it.
+	Messages bool
+	// Views are the demo's Slack views (the modal, the App Home).
+	Views []viewData
+	Demo  bool
 }
 
 // notificationsPage serves GET /admin/notifications?status=&request_id=:
@@ -43,6 +48,9 @@ func (p *Portal) notificationsPage(w http.ResponseWriter, r *http.Request, actor
 		return err
 	}
 	d.Items = items
+	d.Messages = p.o.Messages != nil
+	d.Demo = p.o.SlackDemo != nil
+	d.Views = p.slackViewsData(r.Context(), w, actor)
 	p.render(w, http.StatusOK, "admin_notifications", view{Title: "Notifications", Nav: "admin", Actor: actor, SignedIn: true, D: d})
 	return nil
 }

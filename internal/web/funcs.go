@@ -1,6 +1,7 @@
 package web
 
 import (
+	"fmt"
 	"html/template"
 	"strings"
 	"time"
@@ -45,8 +46,30 @@ func funcsIn(loc *time.Location) template.FuncMap {
 		// The policy editor's pickers and accounts (policy_form.go).
 		"pick":       pick,
 		"sayAccount": say.Account,
+		// Plain words for statuses and event kinds (say's words), whatever
+		// string type they come in.
+		"sayStatus": func(v any) string { return say.Status(fmt.Sprint(v)) },
+		"sayGrant":  func(v any) string { return say.GrantStatus(fmt.Sprint(v)) },
+		"sayNotif":  func(v any) string { return say.NotificationStatus(fmt.Sprint(v)) },
+		"sayEvent":  func(v any) string { return upperFirst(say.Event(fmt.Sprint(v))) },
+		"anyTicket": func(sets []setView) bool {
+			for _, s := range sets {
+				if s.Ticket {
+					return true
+				}
+			}
+			return false
+		},
 	}
 }
 
 // humanDuration writes 1h30m as "1h 30m", 45s as "45s" (say.Duration).
 func humanDuration(d time.Duration) string { return say.Duration(d) }
+
+// upperFirst starts s with a capital letter (for a phrase that starts a line).
+func upperFirst(s string) string {
+	if s == "" {
+		return s
+	}
+	return strings.ToUpper(s[:1]) + s[1:]
+}

@@ -33,7 +33,7 @@ func (p *Portal) renderProfile(w http.ResponseWriter, r *http.Request, actor acc
 		return err
 	}
 	d.Tokens = toks
-	_, d.ZoneChosen = readerZone(r)
+	d.ZoneChosen = zoneChosen(w)
 	if d.GroupNames, err = p.o.Service.GroupNamesOfUser(r.Context(), actor); err != nil {
 		return err
 	}

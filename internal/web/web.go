@@ -67,6 +67,8 @@ type Service interface {
 	GroupNamesOfUser(ctx context.Context, actor access.Actor) ([]string, error)
 	CLILogin(ctx context.Context, actor access.Actor, host string) (string, access.Token, error)
 	CLILoginDevice(ctx context.Context, actor access.Actor, hashHex, host string) (access.Token, error)
+	TimeZone(ctx context.Context, actor access.Actor) (string, error)
+	SetTimeZone(ctx context.Context, actor access.Actor, name string) (string, error)
 }
 
 var _ Service = (*workflow.Service)(nil)
@@ -112,6 +114,13 @@ type Options struct {
 	PolicyManagedAsCode bool
 	// Notifications serves the admin notifications page (nil: no page).
 	Notifications Notifications
+	// Messages shows each notification as its recipient sees it
+	// (admin_message.go; nil: the list only).
+	Messages Messages
+	// SlackDemo shows the demo's Slack views and simulates Slack clicks
+	// (admin_message.go). Only `elevate demo` sets it; no configuration
+	// key can.
+	SlackDemo SlackDemo
 	// Sync shows the directory sync's status on the admin page and serves
 	// its "Sync now" button (admin_sync.go; nil: the stored run status
 	// only, no button).
@@ -294,7 +303,7 @@ func (p *Portal) authed(h handler) http.HandlerFunc {
 			return
 		}
 		r = r.WithContext(access.WithActor(r.Context(), actor))
-		loc, chosen := readerZone(r)
+		loc, chosen := p.readerZone(r, actor)
 		w = &zoneWriter{ResponseWriter: w, loc: loc, chosen: chosen}
 		if err := h(w, r, actor); err != nil {
 			p.fail(w, r, actor, err)
@@ -345,7 +354,11 @@ func (p *Portal) routes() {
 	m.HandleFunc("POST /admin/policy/preview", p.authed(p.policyPreview))   // admin_policy_draft.go
 	m.HandleFunc("GET /admin/policy/search", p.authed(p.policySearch))      // admin_policy_draft.go
 	m.HandleFunc("GET /admin/notifications", p.authed(p.notificationsPage)) // admin_notifications.go
-	m.HandleFunc("POST /admin/sync", p.authed(p.triggerSync))               // admin_sync.go
+	m.HandleFunc("GET /admin/notifications/{id}", p.authed(p.messagePage))  // admin_message.go
+	if p.o.SlackDemo != nil {
+		m.HandleFunc("POST /admin/notifications/{id}/click", p.authed(p.slackClick)) // admin_message.go
+	}
+	m.HandleFunc("POST /admin/sync", p.authed(p.triggerSync)) // admin_sync.go
 	m.HandleFunc("GET /profile", p.authed(p.profile))
 	m.HandleFunc("POST /profile/tokens", p.authed(p.createToken))
 	m.HandleFunc("POST /profile/timezone", p.authed(p.setZone)) // zone.go

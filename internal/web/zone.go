@@ -46,9 +46,25 @@ func zoneChosen(w http.ResponseWriter) bool {
 	return ok && z.chosen
 }
 
-// readerZone is the zone of the reader of r: their setting, else their
-// browser's, else UTC. A cookie naming an unknown zone is ignored.
-func readerZone(r *http.Request) (loc *time.Location, chosen bool) {
+// readerZone is the zone of the reader of r: the one they saved on the
+// profile page, else the one an older portal kept in a cookie, else their
+// browser's, else UTC. A name that is no zone is ignored.
+func (p *Portal) readerZone(r *http.Request, actor access.Actor) (loc *time.Location, chosen bool) {
+	name, err := p.o.Service.TimeZone(r.Context(), actor)
+	if err != nil {
+		p.log.WarnContext(r.Context(), "web: read the user's time zone", "error", err)
+	}
+	if name != "" {
+		if loc, err := say.Zone(name); err == nil {
+			return loc, true
+		}
+	}
+	return cookieZoneOf(r)
+}
+
+// cookieZoneOf is the zone the cookies name: an older portal's saved
+// choice, else the browser's (portal.js writes it), else UTC.
+func cookieZoneOf(r *http.Request) (loc *time.Location, chosen bool) {
 	for _, name := range []string{cookieZone, cookieBrowserZone} {
 		c, err := r.Cookie(name)
 		if err != nil || c.Value == "" {
@@ -105,22 +121,19 @@ func parsePages(fm template.FuncMap) (map[string]*template.Template, error) {
 	return pages, nil
 }
 
-// setZone serves POST /profile/timezone: the user's choice of zone, kept
-// in a cookie for a year; empty means "my browser's zone".
+// setZone serves POST /profile/timezone: the user's zone, stored with
+// their settings (the portal and email say times in it); empty means "my
+// browser's zone" (and UTC in email). The cookie an older portal kept the
+// choice in is dropped.
 func (p *Portal) setZone(w http.ResponseWriter, r *http.Request, actor access.Actor) error {
 	name := strings.TrimSpace(r.PostFormValue("tz"))
-	c := &http.Cookie{Name: cookieZone, Path: "/", HttpOnly: true, SameSite: http.SameSiteLaxMode, Secure: r.TLS != nil}
-	if name == "" {
-		c.MaxAge = -1
-		http.SetCookie(w, c)
-		http.Redirect(w, r, "/profile?msg=tz", http.StatusSeeOther)
-		return nil
+	if _, err := p.o.Service.SetTimeZone(r.Context(), actor, name); err != nil {
+		if access.ErrorCode(err) == access.CodeInvalid {
+			return p.renderProfile(w, r, actor, http.StatusBadRequest, profileData{}, "", "Time zone: "+p.message(r, err)+".")
+		}
+		return err
 	}
-	if _, err := say.Zone(name); err != nil {
-		return p.renderProfile(w, r, actor, http.StatusBadRequest, profileData{}, "", "Time zone: "+err.Error()+".")
-	}
-	c.Value, c.MaxAge = name, 365*24*3600
-	http.SetCookie(w, c)
+	http.SetCookie(w, &http.Cookie{Name: cookieZone, Path: "/", HttpOnly: true, SameSite: http.SameSiteLaxMode, Secure: r.TLS != nil, MaxAge: -1})
 	http.Redirect(w, r, "/profile?msg=tz", http.StatusSeeOther)
 	return nil
 }

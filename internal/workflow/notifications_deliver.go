@@ -4,9 +4,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"time"
 
 	"github.com/elevate/elevate/internal/access"
 	"github.com/elevate/elevate/internal/notify"
+	"github.com/elevate/elevate/internal/say"
 	"github.com/elevate/elevate/internal/store"
 )
 
@@ -20,6 +22,7 @@ func (n *Notifications) Deliver(ctx context.Context, id string, attempt int, fin
 		r     access.Request
 		recip access.User
 		names map[string]string
+		zone  *time.Location
 	)
 	err := n.st.ReadTx(ctx, func(tx store.Tx) error {
 		var err error
@@ -38,6 +41,9 @@ func (n *Notifications) Deliver(ctx context.Context, id string, attempt int, fin
 			if recip, err = tx.FindUserByID(ctx, nt.RecipientID); err != nil && !errors.Is(err, store.ErrNotFound) {
 				return fmt.Errorf("find user %s: %w", nt.RecipientID, err)
 			}
+			if zone, err = recipientZone(ctx, tx, nt.RecipientID); err != nil {
+				return err
+			}
 		}
 		return nil
 	})
@@ -54,12 +60,32 @@ func (n *Notifications) Deliver(ctx context.Context, id string, attempt int, fin
 	if err != nil {
 		return n.record(ctx, nt, attempt, true, &notify.PermanentError{Err: err})
 	}
-	m := n.cfg.RenderNamed(nt, ev, r, recip, names)
+	m := n.cfg.RenderIn(nt, ev, r, recip, names, zone)
 	sendErr := notify.Deliverable(nt, m)
 	if sendErr == nil {
 		sendErr = n.send(ctx, nt, m)
 	}
 	return n.record(ctx, nt, attempt, final, sendErr)
+}
+
+// recipientZone is the zone the user chose on their profile page (nil:
+// none, or a name this system does not know).
+func recipientZone(ctx context.Context, tx store.Tx, userID string) (*time.Location, error) {
+	us, err := tx.FindUserSettings(ctx, userID)
+	if errors.Is(err, store.ErrNotFound) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("find settings of %s: %w", userID, err)
+	}
+	if us.TimeZone == "" {
+		return nil, nil
+	}
+	loc, err := say.Zone(us.TimeZone)
+	if err != nil {
+		return nil, nil //nolint:nilerr // a zone no longer known here: the default zone
+	}
+	return loc, nil
 }
 
 // send delivers m on nt's channel.

@@ -196,13 +196,23 @@ var htmlBody = template.Must(template.New("email").Parse(`<!doctype html>
 </body></html>
 `))
 
+// Bodies are the message's two parts as Compose sends them: the plain
+// text and the HTML (also what the notifications page shows).
+func Bodies(m notify.Message) (text, html string, err error) {
+	var b bytes.Buffer
+	if err := htmlBody.Execute(&b, map[string]any{"Subject": m.Subject, "Rows": m.Voice.Details(m.Request),
+		"Outcome": notify.Outcome(m.Request), "URL": m.URL, "Use": m.Use}); err != nil {
+		return "", "", fmt.Errorf("email: render: %w", err)
+	}
+	return m.Text, b.String(), nil
+}
+
 // Compose builds the MIME message: multipart/alternative with a
 // quoted-printable text part and an HTML part.
 func Compose(from, to *mail.Address, m notify.Message, now time.Time) ([]byte, error) {
-	var html bytes.Buffer
-	if err := htmlBody.Execute(&html, map[string]any{"Subject": m.Subject, "Rows": m.Voice.Details(m.Request),
-		"Outcome": notify.Outcome(m.Request), "URL": m.URL, "Use": m.Use}); err != nil {
-		return nil, fmt.Errorf("email: render: %w", err)
+	text, html, err := Bodies(m)
+	if err != nil {
+		return nil, err
 	}
 	var buf bytes.Buffer
 	mw := multipart.NewWriter(&buf)
@@ -227,8 +237,8 @@ func Compose(from, to *mail.Address, m notify.Message, now time.Time) ([]byte, e
 	var out bytes.Buffer
 	out.WriteString(strings.Join(hdr, "\r\n") + "\r\n\r\n")
 	for _, part := range []struct{ ctype, body string }{
-		{"text/plain; charset=utf-8", m.Text},
-		{"text/html; charset=utf-8", html.String()},
+		{"text/plain; charset=utf-8", text},
+		{"text/html; charset=utf-8", html},
 	} {
 		pw, err := mw.CreatePart(textproto.MIMEHeader{"Content-Type": {part.ctype}, "Content-Transfer-Encoding": {"quoted-printable"}})
 		if err != nil {

@@ -8,6 +8,7 @@ import (
 
 	"github.com/elevate/elevate/internal/access"
 	"github.com/elevate/elevate/internal/notify"
+	"github.com/elevate/elevate/internal/say"
 )
 
 // Block and action ids of the approval message.
@@ -94,5 +95,5 @@ func outcomeLine(r access.Request, decisions string) string {
 	case access.StatusCancelled, access.StatusExpired:
 		return strings.ToUpper(string(r.Status[:1])) + string(r.Status[1:]) + ": " + decisions
 	}
-	return "Approved: " + decisions + " (now " + string(r.Status) + ")"
+	return "Approved: " + decisions + " (now " + say.Status(string(r.Status)) + ")"
 }

@@ -80,6 +80,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"ActivityRetention", testActivityRetention},
 		{"Insights", testInsights},
 		{"Away", testAway},
+		{"UserSettings", testUserSettings},
 		{"SessionDenies", testSessionDenies},
 	}
 	for _, tc := range tests {

@@ -55,7 +55,8 @@
       clearTimeout(timer);
       timer = setTimeout(function () {
         var mine = ++seq;
-        fetch(q.getAttribute("data-live-search") + "?q=" + encodeURIComponent(q.value), { credentials: "same-origin" })
+        var base = q.getAttribute("data-live-search");
+        fetch(base + (base.indexOf("?") < 0 ? "?" : "&") + "q=" + encodeURIComponent(q.value), { credentials: "same-origin" })
           .then(function (r) { return r.ok ? r.text() : Promise.reject(r.status); })
           .then(function (html) { if (mine === seq) out.innerHTML = html; })
           .catch(function () { /* the Search button still works */ });

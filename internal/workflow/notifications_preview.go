@@ -1,0 +1,82 @@
+package workflow
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/elevate/elevate/internal/access"
+	"github.com/elevate/elevate/internal/notify"
+	"github.com/elevate/elevate/internal/store"
+)
+
+// Preview is a notification rendered for its channel as delivery renders
+// it now (from the request as it is now, in the recipient's zone), for the
+// notifications page to show the message as its recipient sees it.
+type Preview struct {
+	Notification notify.NotificationJSON
+	Channel      string
+	Message      notify.Message
+}
+
+// Preview renders notification id as its channel would send it now, or
+// as channel as would ("": its own). Admins and auditors may preview
+// every notification; anyone else only their own.
+func (n *Notifications) Preview(ctx context.Context, actor access.Actor, id, as string) (Preview, error) {
+	if actor.UserID == "" && !actor.IsSystem() {
+		return Preview{}, access.Errorf(access.CodeUnauthenticated, "sign in to see notifications")
+	}
+	var (
+		nt    access.Notification
+		r     access.Request
+		recip access.User
+		names map[string]string
+		zone  *time.Location
+		// stored is the notification as recorded (nt's channel may be
+		// changed to render it as another channel would).
+		stored access.Notification
+	)
+	err := n.st.ReadTx(ctx, func(tx store.Tx) error {
+		var err error
+		if nt, err = tx.FindNotification(ctx, id); err != nil {
+			return err
+		}
+		stored = nt
+		if !actor.Admin && !actor.Auditor && !actor.IsSystem() && nt.RecipientID != actor.UserID {
+			return access.Errorf(access.CodeNotFound, "There is no notification %s for you.", id)
+		}
+		rp, err := tx.FindRequestByID(ctx, nt.RequestID)
+		if err != nil {
+			return fmt.Errorf("find request %s: %w", nt.RequestID, err)
+		}
+		r = *rp
+		if names, err = accountNames(ctx, tx, r.AccountIDs()); err != nil {
+			return err
+		}
+		if nt.RecipientID != "" {
+			if recip, err = tx.FindUserByID(ctx, nt.RecipientID); err != nil && !errors.Is(err, store.ErrNotFound) {
+				return fmt.Errorf("find user %s: %w", nt.RecipientID, err)
+			}
+			if zone, err = recipientZone(ctx, tx, nt.RecipientID); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if errors.Is(err, store.ErrNotFound) {
+		return Preview{}, access.Errorf(access.CodeNotFound, "There is no notification %s.", id)
+	}
+	if err != nil {
+		return Preview{}, fmt.Errorf("preview notification %s: %w", id, err)
+	}
+	if as != "" {
+		nt.Channel = as
+	}
+	ev, err := notify.DecodeEvent(nt.Event)
+	if err != nil {
+		return Preview{}, fmt.Errorf("preview notification %s: %w", id, err)
+	}
+	return Preview{Notification: notify.JSON([]access.Notification{stored})[0], Channel: nt.Channel,
+		Message: n.cfg.RenderIn(nt, ev, r, recip, names, zone)}, nil
+}
