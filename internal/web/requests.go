@@ -208,6 +208,11 @@ type detailData struct {
 	// AskedBecause says why the viewer was asked to approve, when they
 	// stand in for an approver who is away.
 	AskedBecause string
+	// ApproverMFA is the rule's approver_mfa.max_age when the viewer may
+	// decide (0: none); StepUp says their sign-in is not fresh enough, so
+	// Approve sends them through a fresh sign-in first (mfa.go).
+	ApproverMFA time.Duration
+	StepUp      bool
 }
 
 var notices = map[string]string{
@@ -217,6 +222,7 @@ var notices = map[string]string{
 	"cancel":    "The request was cancelled.",
 	"end":       "Access is being removed.",
 	"extend":    "Your extension was requested.",
+	"mfa":       "You signed in again with multi-factor authentication: you can approve now.",
 }
 
 // requestDetail serves GET /requests/{id}.
@@ -242,6 +248,11 @@ func (p *Portal) renderDetail(w http.ResponseWriter, r *http.Request, actor acce
 		D: detailData{Row: rows[0], Events: evs, Activity: p.activityFor(r, actor, q), AskedBecause: askedBecause(evs, actor, q)}}
 	dd := v.D.(detailData)
 	dd.Ticket, dd.Conditions = submittedFacts(evs)
+	if dd.Row.CanDecide {
+		if dd.ApproverMFA, dd.StepUp, err = p.approverMFA(r.Context(), actor, q.ID); err != nil {
+			return err
+		}
+	}
 	v.D = dd
 	if live([]*access.Request{q}) {
 		v.LiveEvery = 3
@@ -274,6 +285,13 @@ func (p *Portal) requestAction(w http.ResponseWriter, r *http.Request, actor acc
 		}
 	default:
 		return access.Errorf(access.CodeNotFound, "There is no action %q.", action)
+	}
+	if access.ErrorCode(err) == access.CodeApproverMFARequired {
+		if u := p.stepUpURL(ctx, actor, id); u != "" {
+			http.Redirect(w, r, u, http.StatusSeeOther)
+			return nil
+		}
+		err = access.Errorf(access.CodeApproverMFARequired, "%s (this elevate has no OIDC or SAML sign-in to prove it with: ask an admin)", err.Error())
 	}
 	if err != nil {
 		if statusOf(err) == http.StatusNotFound {
