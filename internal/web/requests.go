@@ -2,6 +2,7 @@ package web
 
 import (
 	"net/http"
+	"net/url"
 	"slices"
 	"strings"
 	"time"
@@ -213,6 +214,10 @@ type detailData struct {
 	// Approve sends them through a fresh sign-in first (mfa.go).
 	ApproverMFA time.Duration
 	StepUp      bool
+	// StepUpURL starts that fresh sign-in (a link: the portal's
+	// form-action 'self' would stop a form's redirect to the IdP); "" when
+	// no identity provider is configured.
+	StepUpURL string
 }
 
 var notices = map[string]string{
@@ -223,6 +228,7 @@ var notices = map[string]string{
 	"end":       "Access is being removed.",
 	"extend":    "Your extension was requested.",
 	"mfa":       "You signed in again with multi-factor authentication: you can approve now.",
+	"stepup":    "Approving this request needs a fresh sign-in with multi-factor authentication: choose “Sign in again to approve”.",
 }
 
 // requestDetail serves GET /requests/{id}.
@@ -251,6 +257,9 @@ func (p *Portal) renderDetail(w http.ResponseWriter, r *http.Request, actor acce
 	if dd.Row.CanDecide {
 		if dd.ApproverMFA, dd.StepUp, err = p.approverMFA(r.Context(), actor, q.ID); err != nil {
 			return err
+		}
+		if dd.StepUp {
+			dd.StepUpURL = p.stepUpURL(dd.ApproverMFA, actor, q.ID)
 		}
 	}
 	v.D = dd
@@ -287,8 +296,10 @@ func (p *Portal) requestAction(w http.ResponseWriter, r *http.Request, actor acc
 		return access.Errorf(access.CodeNotFound, "There is no action %q.", action)
 	}
 	if access.ErrorCode(err) == access.CodeApproverMFARequired {
-		if u := p.stepUpURL(ctx, actor, id); u != "" {
-			http.Redirect(w, r, u, http.StatusSeeOther)
+		// The request's page offers the fresh sign-in as a link; when there
+		// is no identity provider to give one, the refusal is shown as is.
+		if p.oidc != nil || p.saml != nil {
+			http.Redirect(w, r, "/requests/"+url.PathEscape(id)+"?msg=stepup", http.StatusSeeOther)
 			return nil
 		}
 		err = access.Errorf(access.CodeApproverMFARequired, "%s (this elevate has no OIDC or SAML sign-in to prove it with: ask an admin)", err.Error())
