@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"strconv"
 	"strings"
 	"sync"
@@ -18,6 +19,7 @@ import (
 	"golang.org/x/text/language"
 
 	"github.com/elevate/elevate/internal/access"
+	"github.com/elevate/elevate/internal/auth"
 	"github.com/elevate/elevate/internal/awsemu"
 	"github.com/elevate/elevate/internal/config"
 	"github.com/elevate/elevate/internal/policy"
@@ -282,4 +284,46 @@ func waitNotice(t *testing.T, ctx context.Context, want string) {
 		time.Sleep(50 * time.Millisecond)
 	}
 	t.Fatalf("the page's notice is %q, want %q", got, want)
+}
+
+// TestOIDCStepUpWithoutMFA: a step-up sign-in (max_age) asks the OP for
+// max_age and the configured acr_values; the OP answers amr ["pwd"], so the
+// callback refuses with what it got and what elevate accepts, and the
+// browser keeps the session it had.
+func TestOIDCStepUpWithoutMFA(t *testing.T) {
+	ln, base := listenLoopback(t)
+	issuer := oidcProvider(t, base+"/auth/oidc/callback") // amr ["pwd"]
+	startPortalOn(t, awsemu.DemoSeed(), func(c *config.Config) {
+		c.PublicURL = base
+		c.Auth.OIDC = config.OIDC{Issuer: issuer, ClientID: "elevate", ClientSecret: "elevate-secret", ACRValues: []string{"phr"}}
+	}, ln)
+	c := browserClient(t)
+	hops := oidcSignIn(t, c, base, "alice.anders", func(u *url.URL) {
+		if q := u.Query(); q.Has("max_age") || q.Has("acr_values") {
+			t.Errorf("an ordinary sign-in asks for max_age or acr_values: %s", u)
+		}
+	})
+	ck := setCookie(hops, auth.LoopbackCookieName)
+	if ck == nil || whoami(t, c, base) != "alice" {
+		t.Fatal("alice is not signed in")
+	}
+
+	start := get(t, c, base+"/auth/oidc/login?max_age=600&next=/profile")
+	authz, err := url.Parse(start[0].Resp.Header.Get("Location"))
+	if err != nil || authz.Query().Get("max_age") != "600" || authz.Query().Get("acr_values") != "phr" {
+		t.Fatalf("step-up authorization request %q: want max_age=600 and acr_values=phr", start[0].Resp.Header.Get("Location"))
+	}
+	page := last(start)
+	m := opAuthRequestID.FindStringSubmatch(page.Body)
+	if m == nil {
+		t.Fatalf("no OP login form: %.300s", page.Body)
+	}
+	h := last(postForm(t, c, page.URL.ResolveReference(&url.URL{Path: "/login/username"}).String(),
+		url.Values{"id": {m[1]}, "username": {"alice.anders"}, "password": {opPassword}}))
+	if h.Resp.StatusCode != http.StatusForbidden || !strings.Contains(h.Body, "did not prove a fresh multi-factor sign-in: it said amr pwd, and elevate accepts amr mfa or acr phr") {
+		t.Fatalf("step-up without MFA: %s %.1500s", h.Resp.Status, h.Body)
+	}
+	if who := whoamiWith(t, base, ck); who != "alice" {
+		t.Fatalf("the session before the refused step-up is gone (whoami %q)", who)
+	}
 }
