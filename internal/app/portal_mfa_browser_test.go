@@ -165,6 +165,12 @@ func TestApproverMFABrowser(t *testing.T) {
 		return r
 	}
 
+	// The request form tells alice how her approvers must approve.
+	form := last(get(t, env.signedInClient(t, "alice"), base+"/request?account="+env.emu.AccountID("prod")))
+	if !strings.Contains(form.Body, "from bob, carol, in the portal after a multi-factor sign-in") {
+		t.Fatalf("the request form does not say the approvers need a multi-factor sign-in: %.3000s", form.Body)
+	}
+
 	// An API token's approval is refused, with the code and the fix.
 	r0 := submit()
 	tok, _, err := svc.CreateToken(bg, "carol", "mfa-test", 0)

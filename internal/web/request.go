@@ -27,6 +27,7 @@ type setView struct {
 	Approvals              int
 	Approvers              []string
 	ApproverNote           string
+	ApproverMFA            time.Duration // the rule's approver_mfa.max_age; 0: none
 	Ticket                 bool
 	Checked                bool
 }
@@ -132,6 +133,7 @@ func (p *Portal) buildRequestData(ctx context.Context, actor access.Actor, q, ac
 					sv.Approvers = append(sv.Approvers, ap.UserName)
 				}
 				sv.ApproverNote = ex.Decision.ApproverSource
+				sv.ApproverMFA = ex.Decision.ApproverMFA
 				if !ex.Decision.Allowed {
 					sv.ApproverNote = ex.Decision.Reason
 				}
