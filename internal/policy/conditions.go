@@ -536,9 +536,14 @@ func (e *Engine) checkConditions(path string, r Rule) {
 // ApproverMFAOf returns how recent the multi-factor sign-in of an approver
 // of the named rule's requests must be; 0 when the rule asks for none (or
 // is gone).
-func (e *Engine) ApproverMFAOf(rule string) time.Duration {
-	if i := e.ruleIndex(rule); i >= 0 && e.rules[i].ApproverMFA != nil {
-		return e.rules[i].ApproverMFA.MaxAge
+func (e *Engine) ApproverMFAOf(rule string) time.Duration { return e.doc.ApproverMFAOf(rule) }
+
+// ApproverMFAOf is Engine.ApproverMFAOf on the document alone.
+func (d Document) ApproverMFAOf(rule string) time.Duration {
+	for _, r := range d.Rules {
+		if r.Name == rule && r.ApproverMFA != nil {
+			return r.ApproverMFA.MaxAge
+		}
 	}
 	return 0
 }

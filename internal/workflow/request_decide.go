@@ -113,11 +113,14 @@ func (s *Service) approverMFAOf(ctx context.Context, tx store.Tx, rule string) (
 	if rule == "" {
 		return 0, nil
 	}
-	pol, err := s.policyEngine(ctx, tx)
+	// The document, not the compiled engine: the rule's own setting needs no
+	// directory, and an approval must not wait for a recompilation after a
+	// directory sync.
+	doc, _, err := s.policyDocument(ctx, tx)
 	if err != nil {
 		return 0, err
 	}
-	return pol.ApproverMFAOf(rule), nil
+	return doc.ApproverMFAOf(rule), nil
 }
 
 // ApproverMFA returns how recent a multi-factor sign-in an approval of
