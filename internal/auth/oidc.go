@@ -63,7 +63,7 @@ type oidcFlow struct {
 	Verifier string `json:"v"`
 	Next     string `json:"x"`
 	// MaxAge is a step-up's max_age in seconds (an approval that needs a
-	// fresh multi-factor sign-in); -1 or absent: an ordinary sign-in.
+	// fresh multi-factor sign-in); nil: an ordinary sign-in.
 	MaxAge *int `json:"m,omitempty"`
 }
 
