@@ -245,6 +245,8 @@ func TestOpenAPIDescribesResponses(t *testing.T) {
 	get("/api/v1/admin/policy", apitest.AliceToken, 404)
 	check(newRequest("PUT", "/api/v1/admin/policy", apitest.AliceToken, map[string]any{"revision": 0, "document": "rules: []"}), 404, true)
 	post("/api/v1/admin/policy/plan", apitest.AliceToken, map[string]string{"document": "rules: []"}, 404)
+	post("/api/v1/admin/policy/preview", apitest.AliceToken, map[string]string{"document": "rules: []"}, 404)
+	get("/api/v1/admin/directory/search?kind=groups&q=eng", apitest.AliceToken, 404)
 	// Nor notifications: internal/app's notification tests exercise them end to end.
 	get("/api/v1/notifications", apitest.AliceToken, 404)
 	get("/api/v1/admin/notifications?status=failed", apitest.AliceToken, 403)
@@ -267,6 +269,8 @@ func TestOpenAPIDescribesResponses(t *testing.T) {
 	// exercises it end to end and validates its answers against the document.
 	get("/api/v1/requests/"+prod.ID+"/activity", apitest.AliceToken, 404)
 	post("/api/v1/requests/"+prod.ID+"/activity/refresh", apitest.AliceToken, nil, 404)
+	// Nor usage insight: internal/app's insight test validates its answers.
+	get("/api/v1/insights", apitest.AliceToken, 404)
 
 	// Logging out revokes the token of the call, and only that one.
 	ta.fake.AddUser("elv_logout0000000000000000000000", apitest.Alice)

@@ -63,6 +63,8 @@ var apiMatrix = map[string]cell{
 	"GET /api/v1/admin/policy":           {path: "/api/v1/admin/policy", status: [7]int{401, 403, 403, 403, 403, 200, 401}},
 	"PUT /api/v1/admin/policy":           {path: "/api/v1/admin/policy", status: [7]int{401, 400, 400, 400, 400, 400, 401}},
 	"POST /api/v1/admin/policy/plan":     {path: "/api/v1/admin/policy/plan", status: [7]int{401, 400, 400, 400, 400, 400, 401}},
+	"POST /api/v1/admin/policy/preview":  {path: "/api/v1/admin/policy/preview", status: [7]int{401, 400, 400, 400, 400, 400, 401}},
+	"GET /api/v1/admin/directory/search": {path: "/api/v1/admin/directory/search?kind=groups&q=a", status: [7]int{401, 403, 403, 403, 403, 200, 401}},
 	"GET /api/v1/audit/events":           {path: "/api/v1/audit/events", status: [7]int{401, 403, 403, 403, 200, 200, 401}},
 	"GET /api/v1/audit/verify":           {path: "/api/v1/audit/verify", status: [7]int{401, 403, 403, 403, 200, 200, 401}},
 	"GET /api/v1/audit/requests":         {path: "/api/v1/audit/requests?format=csv", status: [7]int{401, 403, 403, 403, 200, 200, 401}},
@@ -81,6 +83,9 @@ var apiMatrix = map[string]cell{
 	// a refresh by anyone who may see the request is 409.
 	"GET /api/v1/requests/{id}/activity":          {path: "/api/v1/requests/{id}/activity", status: [7]int{401, 200, 200, 200, 200, 200, 401}},
 	"POST /api/v1/requests/{id}/activity/refresh": {path: "/api/v1/requests/{id}/activity/refresh", status: [7]int{401, 409, 409, 409, 409, 409, 401}},
+	// Usage insight: everyone signed in sees it (auditors and admins
+	// everyone's, anyone else their own).
+	"GET /api/v1/insights": {path: "/api/v1/insights", status: [7]int{401, 200, 200, 200, 200, 200, 401}},
 }
 
 // serverMatrix covers the server's own routes and the portal's pages and
@@ -111,6 +116,7 @@ var serverMatrix = map[string]cell{
 	"GET /audit/requests.csv":          {path: "/audit/requests.csv", status: [7]int{303, 403, 403, 403, 200, 200, 303}},
 	"GET /audit/requests.jsonl":        {path: "/audit/requests.jsonl", status: [7]int{303, 403, 403, 403, 200, 200, 303}},
 	"GET /audit/log.csv":               {path: "/audit/log.csv", status: [7]int{303, 403, 403, 403, 200, 200, 303}},
+	"GET /audit/insights":              {path: "/audit/insights", status: [7]int{303, 403, 403, 403, 200, 200, 303}},
 	"GET /admin":                       {path: "/admin", status: [7]int{303, 403, 403, 403, 403, 200, 303}},
 	"GET /cli/login":                   {path: "/cli/login?port=4242&state=abcdefghijklmnopqrstuvwx", status: [7]int{303, 200, 200, 200, 200, 200, 303}},
 	"POST /cli/login":                  {path: "/cli/login", form: url.Values{"port": {"4242"}, "state": {"abcdefghijklmnopqrstuvwx"}}, status: [7]int{401, 200, 200, 200, 200, 200, 401}},
@@ -123,6 +129,9 @@ var serverMatrix = map[string]cell{
 	"GET /admin/policy":                {path: "/admin/policy", status: [7]int{303, 403, 403, 403, 403, 200, 303}},
 	"POST /admin/policy/plan":          {path: "/admin/policy/plan", status: [7]int{401, 403, 403, 403, 403, 400, 401}},
 	"POST /admin/policy/apply":         {path: "/admin/policy/apply", status: [7]int{401, 403, 403, 403, 403, 400, 401}},
+	"POST /admin/policy/draft":         {path: "/admin/policy/draft", status: [7]int{401, 403, 403, 403, 403, 400, 401}},
+	"POST /admin/policy/preview":       {path: "/admin/policy/preview", status: [7]int{401, 403, 403, 403, 403, 400, 401}},
+	"GET /admin/policy/search":         {path: "/admin/policy/search?kind=groups&q=a", status: [7]int{303, 403, 403, 403, 403, 200, 303}},
 	"GET /admin/notifications":         {path: "/admin/notifications", status: [7]int{303, 403, 403, 403, 403, 200, 303}},
 	"POST /admin/sync":                 {path: "/admin/sync", status: [7]int{401, 403, 403, 403, 403, 303, 401}},
 	"/":                                {path: "/no-such-page", status: [7]int{404, 404, 404, 404, 404, 404, 404}},
@@ -185,6 +194,7 @@ func TestAuthorizationMatrix(t *testing.T) {
 		"POST /api/v1/requests/{id}/extend": `{"duration":"1h","justification":"more"}`,
 		"PUT /api/v1/admin/policy":          `not yaml: [`,
 		"POST /api/v1/admin/policy/plan":    `not yaml: [`,
+		"POST /api/v1/admin/policy/preview": `not yaml: [`,
 		"PUT /api/v1/admin/settings":        `not json`,
 		"PUT /api/v1/me/away":               `{"until":"2000-01-01T00:00:00Z","delegate":"erin"}`,
 	}

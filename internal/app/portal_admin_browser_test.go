@@ -20,7 +20,8 @@ func TestPortalBrowserAdminEdit(t *testing.T) {
 	base := env.app.URL()
 
 	signIn(t, ctx, base, "erin", "/admin")
-	run(t, ctx, "open the editor", chromedp.Click(chromedp.ID("edit-policy")), chromedp.WaitVisible(chromedp.ID("policy-yaml")))
+	run(t, ctx, "open the editor", chromedp.Click(chromedp.ID("edit-policy")), chromedp.WaitVisible(chromedp.ID("view-yaml")),
+		chromedp.Click(chromedp.ID("view-yaml")), chromedp.WaitVisible(chromedp.ID("policy-yaml")))
 	var doc string
 	run(t, ctx, "read the policy", into(&doc, chromedp.Value(chromedp.ID("policy-yaml"))))
 	if !approvalTimeout.MatchString(doc) {

@@ -39,7 +39,7 @@ func TestPortalPolicyEditor(t *testing.T) {
 	base := env.app.URL()
 	erin := env.signedInClient(t, "erin")
 
-	page := last(get(t, erin, base+"/admin/policy"))
+	page := last(get(t, erin, base+"/admin/policy?view=yaml"))
 	doc := editorYAML(t, page)
 	if !strings.Contains(doc, "alice-admin-prod") || !approvalTimeout.MatchString(doc) {
 		t.Fatalf("editor YAML lacks the rule or the approval timeout:\n%s", doc)

@@ -164,15 +164,18 @@ func TestPortalBrowser(t *testing.T) {
 	run(t, ctx, "fill the form", chromedp.SetValue(chromedp.ID("justification"), "INC-42: redrive the DLQ"), chromedp.SetValue(chromedp.ID("ticket"), "INC-42"))
 	screenshot(t, ctx, "request")
 
-	// A refused request shows its reason: 5h is longer than the rule's 4h.
+	// A refused request shows its reason beside the field: 5h is longer
+	// than the rule's 4h; the banner says where to look.
 	run(t, ctx, "refused request",
 		chromedp.SetValue(chromedp.ID("duration"), "5h"),
 		chromedp.Click(chromedp.ID("submit-request")),
-		chromedp.WaitVisible(chromedp.ID("error")))
-	var refusal string
-	run(t, ctx, "refusal text", into(&refusal, chromedp.Text(chromedp.ID("error"))))
-	if !strings.Contains(refusal, "refused") || !strings.Contains(refusal, "4h") {
-		t.Fatalf("refusal %q does not say why (the rule's 4h maximum)", refusal)
+		chromedp.WaitVisible(chromedp.ID("error")),
+		chromedp.WaitVisible(chromedp.ID("err-duration")))
+	var refusal, banner, invalid string
+	run(t, ctx, "refusal text", into(&refusal, chromedp.Text(chromedp.ID("err-duration"))), into(&banner, chromedp.Text(chromedp.ID("error"))),
+		into(&invalid, chromedp.Evaluate[string](`document.getElementById("duration").getAttribute("aria-invalid") + " " + document.getElementById("duration").getAttribute("aria-describedby")`)))
+	if !strings.Contains(banner, "refused") || !strings.Contains(banner, "Duration") || !strings.Contains(refusal, "4h") || invalid != "true err-duration" {
+		t.Fatalf("refusal %q (banner %q, duration field %q) does not say why beside the field (the rule's 4h maximum)", refusal, banner, invalid)
 	}
 
 	// alice requests 1h.

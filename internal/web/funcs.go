@@ -30,6 +30,7 @@ func funcsIn(loc *time.Location) template.FuncMap {
 		},
 		"rel":     say.Relative,
 		"account": func(m map[string]string, id string) string { return say.Account(m[id], id) },
+		"acct":    say.Account, // a name and an id: "prod (4444 5555 6666)"
 		"join":    strings.Join,
 		"name": func(m map[string]string, id string) string {
 			if n, ok := m[id]; ok {
@@ -41,6 +42,9 @@ func funcsIn(loc *time.Location) template.FuncMap {
 		// isoLocal is t in the reader's zone for a datetime-local input.
 		"isoLocal": func(t time.Time) string { return t.In(loc).Format("2006-01-02T15:04") },
 		"zone":     func() string { return loc.String() },
+		// The policy editor's pickers and accounts (policy_form.go).
+		"pick":       pick,
+		"sayAccount": say.Account,
 	}
 }
 

@@ -44,6 +44,9 @@ type requestData struct {
 	Account       *accountView
 	Sets          []setView
 	Form          requestForm
+	// Errors are the refusal's message beside the field it is about
+	// (fieldOf), with aria-invalid on the field.
+	Errors fieldErrors
 }
 
 // ouPathsFor returns the OU paths, cached per directory sync.
@@ -177,7 +180,7 @@ func (p *Portal) submit(w http.ResponseWriter, r *http.Request, actor access.Act
 	case account == "":
 		err = access.Errorf(access.CodeInvalid, "Choose an account first.")
 	case f.PermissionSet == "":
-		err = access.Errorf(access.CodeInvalid, "Choose a permission set.")
+		err = access.Errorf(access.CodeInvalid, "permission set: choose one of those the account offers.")
 	}
 	if err == nil {
 		in.Duration, err = say.ParseDuration(f.Duration)
@@ -202,10 +205,26 @@ func (p *Portal) submit(w http.ResponseWriter, r *http.Request, actor access.Act
 		if derr != nil {
 			return err
 		}
+		msg := p.message(r, err)
+		banner := "Your request was refused: " + msg
+		if field := fieldOf(err); field != "" {
+			// The reason goes beside its field; the banner says where.
+			d.Errors = fieldErrors{field: capitalize(msg)}
+			banner = "Your request was refused: see " + requestFieldLabel[field] + " below."
+		}
 		p.render(w, statusOf(err), "request", view{Title: "Request access", Nav: "request", Actor: actor, SignedIn: true,
-			Error: "Your request was refused: " + p.message(r, err), D: d})
+			Error: banner, D: d})
 		return nil
 	}
 	http.Redirect(w, r, "/requests/"+req.ID+"?msg=submitted", http.StatusSeeOther)
 	return nil
+}
+
+// requestFieldLabel names the request form's fields as the form labels them.
+var requestFieldLabel = map[string]string{"account": "the account", "permission_set": "Permission set", "duration": "Duration",
+	"justification": "Justification", "ticket": "Ticket", "start_at": "Start"}
+
+// F describes the request form's field name for the template.
+func (d requestData) F(name string) fieldView {
+	return fieldView{ID: name, ErrID: "err-" + name, Err: d.Errors[name]}
 }

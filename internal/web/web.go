@@ -334,6 +334,7 @@ func (p *Portal) routes() {
 	m.HandleFunc("GET /audit", p.authed(p.auditPage))
 	m.HandleFunc("GET /audit/requests.csv", p.authed(p.auditRequestsCSV))
 	m.HandleFunc("GET /audit/requests.jsonl", p.authed(p.auditRequestsJSONL))
+	m.HandleFunc("GET /audit/insights", p.authed(p.insightsPage))
 	m.HandleFunc("GET /cli/login", p.authed(p.cliLogin))         // cli_login.go
 	m.HandleFunc("POST /cli/login", p.authed(p.cliLoginConfirm)) // cli_login.go
 	m.HandleFunc("GET /audit/log.csv", p.authed(p.auditLogCSV))
@@ -341,6 +342,9 @@ func (p *Portal) routes() {
 	m.HandleFunc("GET /admin/policy", p.authed(p.policyPage))               // admin_policy.go
 	m.HandleFunc("POST /admin/policy/plan", p.authed(p.planPolicy))         // admin_policy.go
 	m.HandleFunc("POST /admin/policy/apply", p.authed(p.applyPolicy))       // admin_policy.go
+	m.HandleFunc("POST /admin/policy/draft", p.authed(p.policyDraft))       // admin_policy_draft.go
+	m.HandleFunc("POST /admin/policy/preview", p.authed(p.policyPreview))   // admin_policy_draft.go
+	m.HandleFunc("GET /admin/policy/search", p.authed(p.policySearch))      // admin_policy_draft.go
 	m.HandleFunc("GET /admin/notifications", p.authed(p.notificationsPage)) // admin_notifications.go
 	m.HandleFunc("POST /admin/sync", p.authed(p.triggerSync))               // admin_sync.go
 	m.HandleFunc("GET /profile", p.authed(p.profile))

@@ -32,6 +32,9 @@ type policyCache struct {
 	engine   *policy.Engine
 	doc      *policy.Document // parsed document of revision (nil: none cached)
 	docRev   int
+	// preview is engine's Preview, for the policy editor (nil: not yet).
+	preview   *policy.Preview
+	previewOf *policy.Engine
 }
 
 // configDocument is the policy the configuration file gives: the initial
