@@ -91,6 +91,11 @@ type Explanation struct {
 	// Conditions are the selected rule's conditions (or those that refused)
 	// with their outcome (true, false, unknown) and evidence.
 	Conditions []ConditionResult `json:"conditions,omitempty"`
+	// ApproverMFAMaxAge is the selected rule's approver_mfa.max_age: an
+	// approval counts only from a portal session whose sign-in proved
+	// multi-factor authentication that recently. Empty: none.
+	ApproverMFAMaxAge        string `json:"approver_mfa_max_age,omitempty"`
+	ApproverMFAMaxAgeSeconds int64  `json:"approver_mfa_max_age_seconds,omitempty"`
 }
 
 // ConditionResult is one rule condition as evaluated.

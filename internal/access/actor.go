@@ -25,6 +25,10 @@ type Actor struct {
 	Admin    bool
 	Auditor  bool
 	Via      Via
+	// SignIn is what the portal session's sign-in proved (zero for API
+	// tokens, Slack and the system): an approval under a rule that needs a
+	// fresh multi-factor sign-in checks it (CheckApproverMFA).
+	SignIn SignInProof
 }
 
 // SystemActor is elevate acting on its own: jobs, expiry, reconciliation.

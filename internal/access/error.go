@@ -24,6 +24,10 @@ const (
 	// permission set managed there), whatever the policy says (422).
 	CodeDelegatedAdminLimit Code = "delegated_admin_limit"
 	CodeConflict            Code = "conflict" // a concurrent change won; retry
+	// CodeApproverMFARequired: the request's rule accepts an approval only
+	// from a portal session whose sign-in proved multi-factor
+	// authentication recently; API tokens and Slack can't approve it (403).
+	CodeApproverMFARequired Code = "approver_mfa_required"
 	CodeInternal            Code = "internal" // anything else
 	// Refusals of the sign-in and rate-limiting layers.
 	CodeUserDisabled Code = "user_disabled" // the user is disabled in, or gone from, the directory (401)

@@ -6,13 +6,19 @@ import "time"
 // the cookie's secret is stored, so a database dump can't be replayed as a
 // cookie.
 type Session struct {
-	ID         string
-	Hash       []byte // SHA-256 of the cookie secret
-	UserID     string // the directory user
-	Method     string // how the user signed in: oidc, saml or demo
-	CreatedAt  time.Time
-	LastSeenAt time.Time // for the idle timeout
-	ExpiresAt  time.Time // the absolute timeout
+	ID     string
+	Hash   []byte // SHA-256 of the cookie secret
+	UserID string // the directory user
+	Method string // how the user signed in: oidc, saml, demo or link
+	// AuthAt, AuthContext and MFA are what the identity provider said
+	// about the sign-in (SignInProof): kept so that an approval that needs
+	// a fresh multi-factor sign-in can be checked on any replica.
+	AuthAt      time.Time
+	AuthContext string
+	MFA         bool
+	CreatedAt   time.Time
+	LastSeenAt  time.Time // for the idle timeout
+	ExpiresAt   time.Time // the absolute timeout
 }
 
 // SignInLink is a one-time portal sign-in link made by an operator

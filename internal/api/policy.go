@@ -60,6 +60,9 @@ type explainJSON struct {
 	AutoApproved        bool                     `json:"auto_approved,omitempty"`
 	AutoApproveFallback string                   `json:"auto_approve_fallback,omitempty"`
 	Conditions          []policy.ConditionResult `json:"conditions,omitempty"`
+	// ApproverMFA: the selected rule's approver_mfa.max_age, when it has one.
+	ApproverMFAMaxAge     string `json:"approver_mfa_max_age,omitempty"`
+	ApproverMFAMaxAgeSecs int64  `json:"approver_mfa_max_age_seconds,omitempty"`
 	// Notify is the rule's reminder, escalation and notify lists, when a
 	// rule allows the request.
 	Notify *explainNotifyJSON `json:"notify,omitempty"`
@@ -113,6 +116,9 @@ func (a *API) policyExplain(w http.ResponseWriter, r *http.Request, actor access
 		AutoApproved: d.AutoApproved, AutoApproveFallback: d.AutoApproveUnknown, Conditions: d.Conditions}
 	if d.Allowed {
 		out.Notify = toExplainNotify(d.Notify)
+	}
+	if d.ApproverMFA > 0 {
+		out.ApproverMFAMaxAge, out.ApproverMFAMaxAgeSecs = d.ApproverMFA.String(), seconds(d.ApproverMFA)
 	}
 	if out.Approvers == nil {
 		out.Approvers = []policy.Approver{}

@@ -193,7 +193,7 @@ func New(ctx context.Context, cfg config.Config, opts Options) (a *App, err erro
 	a.queue, err = a.store.newQueue(jobs.Config{
 		ClientID: cfg.Jobs.ClientID, JobTimeout: cfg.Jobs.JobTimeout, FetchPollInterval: cfg.Jobs.FetchPollInterval, SyncInterval: cfg.Jobs.SyncInterval,
 		SweepInterval: cfg.Jobs.SweepInterval, MaxWorkers: cfg.Jobs.MaxWorkers, MaxRetryDelay: cfg.Jobs.MaxRetryDelay, Logger: log, ReconcileInterval: cfg.Jobs.ReconcileInterval,
-		Runner: a.svc, Deliverer: a.notif.svc,
+		Runner: a.svc, Deliverer: a.deliverer(),
 		Pruner: retentionJob{audit: a.audit, retention: Retention(cfg)}, PruneInterval: pruneInterval(cfg), // retention.go
 	})
 	if err != nil {

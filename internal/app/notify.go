@@ -9,6 +9,7 @@ import (
 	"os"
 
 	"github.com/elevate/elevate/internal/config"
+	"github.com/elevate/elevate/internal/jobs"
 	"github.com/elevate/elevate/internal/metrics"
 	"github.com/elevate/elevate/internal/notify"
 	"github.com/elevate/elevate/internal/notify/email"
@@ -114,4 +115,15 @@ func (n *notifications) interactions(wf *workflow.Service, log *slog.Logger) (ht
 	}
 	n.inter = h
 	return h, nil
+}
+
+// deliverer is what the notify jobs call: the workflow's Service, which
+// reads each request's rule (approver_mfa makes Slack's Approve a link to
+// the portal), when notifications are on; else the notifications' use
+// cases as they are (nil).
+func (a *App) deliverer() jobs.Deliverer {
+	if a.notif == nil || a.notif.svc == nil {
+		return nil
+	}
+	return a.svc
 }

@@ -60,7 +60,7 @@ func (a *App) newPortal(opts Options) (*web.Portal, error) {
 			redirect = root.String() + "/auth/oidc/callback"
 		}
 		wo.OIDC = &auth.OIDCConfig{Issuer: o.Issuer, ClientID: o.ClientID, ClientSecret: o.ClientSecret, RedirectURL: redirect,
-			Scopes: o.Scopes, Claims: o.Claims, HTTPClient: &http.Client{Timeout: 30 * time.Second}}
+			Scopes: o.Scopes, Claims: o.Claims, MFAAMR: o.MFAAMR, ACRValues: o.ACRValues, HTTPClient: &http.Client{Timeout: 30 * time.Second}}
 	}
 	if s := cfg.Auth.SAML; s.Enabled() {
 		key, cert, err := samlKeyPair(cfg.DataDir, s.KeyFile, s.CertFile, root.Hostname())
@@ -68,7 +68,7 @@ func (a *App) newPortal(opts Options) (*web.Portal, error) {
 			return nil, err
 		}
 		sc := &auth.SAMLConfig{RootURL: root, EntityID: s.EntityID, Key: key, Cert: cert, IDPMetadataURL: s.IDPMetadataURL,
-			Attributes: s.Attributes, AllowIDPInitiated: s.AllowIDPInitiated, HTTPClient: &http.Client{Timeout: 30 * time.Second},
+			Attributes: s.Attributes, AllowIDPInitiated: s.AllowIDPInitiated, MFAClasses: s.MFAClasses, HTTPClient: &http.Client{Timeout: 30 * time.Second},
 			Assertions: a.svc}
 		if s.IDPMetadataFile != "" {
 			if sc.IDPMetadata, err = os.ReadFile(s.IDPMetadataFile); err != nil {

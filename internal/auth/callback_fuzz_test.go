@@ -40,7 +40,7 @@ func (p *signInProbe) ActorByLogin(context.Context, string, access.Via) (access.
 	p.reached.Add(1)
 	return access.Actor{}, errors.New("the fuzzed callback reached sign-in")
 }
-func (p *signInProbe) StartSession(context.Context, access.Actor, string, string, access.SessionTimeouts) (string, error) {
+func (p *signInProbe) StartSession(context.Context, access.Actor, access.SignInProof, string, access.SessionTimeouts) (string, error) {
 	p.reached.Add(1)
 	return "", errors.New("the fuzzed callback reached sign-in")
 }

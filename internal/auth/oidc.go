@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -27,6 +28,13 @@ type OIDCConfig struct {
 	// Claims are the ID token claims tried in order to find the directory
 	// user (by email or user name). Default email, preferred_username.
 	Claims []string
+	// MFAAMR are the amr values (RFC 8176) of the ID token that count as a
+	// multi-factor sign-in. Default DefaultMFAAMR ("mfa").
+	MFAAMR []string
+	// ACRValues are asked for (acr_values) on a step-up sign-in, and an
+	// ID token whose acr is one of them counts as multi-factor. Default
+	// none.
+	ACRValues []string
 	// HTTPClient reaches the IdP. Default http.DefaultClient.
 	HTTPClient *http.Client
 }
@@ -54,6 +62,9 @@ type oidcFlow struct {
 	Nonce    string `json:"n"`
 	Verifier string `json:"v"`
 	Next     string `json:"x"`
+	// MaxAge is a step-up's max_age in seconds (an approval that needs a
+	// fresh multi-factor sign-in); nil: an ordinary sign-in.
+	MaxAge *int `json:"m,omitempty"`
 }
 
 // NewOIDC returns the OIDC sign-in handlers. fail renders a sign-in error.
@@ -63,6 +74,9 @@ func NewOIDC(cfg OIDCConfig, sessions *Sessions, fail func(w http.ResponseWriter
 	}
 	if len(cfg.Claims) == 0 {
 		cfg.Claims = []string{"email", "preferred_username"}
+	}
+	if len(cfg.MFAAMR) == 0 {
+		cfg.MFAAMR = DefaultMFAAMR
 	}
 	if cfg.HTTPClient == nil {
 		cfg.HTTPClient = http.DefaultClient
@@ -95,7 +109,10 @@ func randomString() string {
 	return base64.RawURLEncoding.EncodeToString(b)
 }
 
-// Login starts the flow: GET /auth/oidc/login?next=/path.
+// Login starts the flow: GET /auth/oidc/login?next=/path. With
+// max_age=SECONDS it is a step-up: the IdP is asked (max_age, and
+// acr_values when configured) for a sign-in at most that old, and the
+// callback accepts only a multi-factor one that fresh.
 func (o *OIDC) Login(w http.ResponseWriter, r *http.Request) {
 	oc, _, err := o.setup(r.Context())
 	if err != nil {
@@ -103,10 +120,19 @@ func (o *OIDC) Login(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	f := oidcFlow{State: randomString(), Nonce: randomString(), Verifier: oauth2.GenerateVerifier(), Next: SafeNext(r.URL.Query().Get("next"))}
+	opts := []oauth2.AuthCodeOption{oidc.Nonce(f.Nonce), oauth2.S256ChallengeOption(f.Verifier)}
+	if maxAge, ok := parseMaxAge(r.URL.Query().Get("max_age")); ok {
+		secs := int(maxAge / time.Second)
+		f.MaxAge = &secs
+		opts = append(opts, oauth2.SetAuthURLParam("max_age", strconv.Itoa(secs)))
+		if len(o.cfg.ACRValues) > 0 {
+			opts = append(opts, oauth2.SetAuthURLParam("acr_values", strings.Join(o.cfg.ACRValues, " ")))
+		}
+	}
 	b, _ := json.Marshal(f)
 	http.SetCookie(w, &http.Cookie{Name: oidcFlowCookie, Value: base64.RawURLEncoding.EncodeToString(b), Path: "/auth/oidc/",
 		HttpOnly: true, Secure: o.sessions.SecureCookies(), SameSite: http.SameSiteLaxMode, MaxAge: 600})
-	http.Redirect(w, r, oc.AuthCodeURL(f.State, oidc.Nonce(f.Nonce), oauth2.S256ChallengeOption(f.Verifier)), http.StatusFound)
+	http.Redirect(w, r, oc.AuthCodeURL(f.State, opts...), http.StatusFound)
 }
 
 // Callback finishes the flow: GET /auth/oidc/callback?code=...&state=...
@@ -173,7 +199,21 @@ func (o *OIDC) Callback(w http.ResponseWriter, r *http.Request) {
 		o.fail(w, r, access.Errorf(access.CodeUnauthenticated, "neither the ID token nor UserInfo has any of the claims %s", strings.Join(o.cfg.Claims, ", ")))
 		return
 	}
-	if _, err := o.sessions.SignIn(w, r, login, "oidc"); err != nil {
+	proof := OIDCProof(claims, o.cfg.MFAAMR, o.cfg.ACRValues)
+	if f.MaxAge != nil {
+		// A step-up that did not prove a fresh multi-factor sign-in keeps
+		// the session the browser had: signing in again would not help the
+		// approval it was for.
+		accepted := acceptedWords("amr", o.cfg.MFAAMR)
+		if len(o.cfg.ACRValues) > 0 {
+			accepted += " or " + acceptedWords("acr", o.cfg.ACRValues)
+		}
+		if err := checkStepUp(proof, time.Duration(*f.MaxAge)*time.Second, time.Now(), accepted); err != nil {
+			o.fail(w, r, err)
+			return
+		}
+	}
+	if _, err := o.sessions.SignIn(w, r, login, proof); err != nil {
 		o.fail(w, r, err)
 		return
 	}

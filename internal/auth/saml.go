@@ -7,6 +7,7 @@ import (
 	"crypto/sha256"
 	"crypto/x509"
 	"encoding/base64"
+	"encoding/json"
 	"encoding/xml"
 	"fmt"
 	"io"
@@ -40,7 +41,10 @@ type SAMLConfig struct {
 	// AllowIDPInitiated accepts responses that the SP did not ask for (a
 	// user clicking elevate's tile in the AWS access portal). Default off.
 	AllowIDPInitiated bool
-	HTTPClient        *http.Client
+	// MFAClasses are the AuthnContextClassRef values that count as a
+	// multi-factor sign-in. Default DefaultMFAClasses.
+	MFAClasses []string
+	HTTPClient *http.Client
 	// Assertions remembers the accepted assertions until they expire, in
 	// the database, so that no replica accepts one twice (required).
 	Assertions AssertionLedger
@@ -75,6 +79,9 @@ func NewSAML(cfg SAMLConfig, sessions *Sessions, fail func(w http.ResponseWriter
 	}
 	if cfg.HTTPClient == nil {
 		cfg.HTTPClient = http.DefaultClient
+	}
+	if len(cfg.MFAClasses) == 0 {
+		cfg.MFAClasses = DefaultMFAClasses
 	}
 	mac := hmac.New(sha256.New, x509.MarshalPKCS1PrivateKey(cfg.Key))
 	mac.Write([]byte("elevate saml relay state"))
@@ -154,7 +161,22 @@ func (s *SAML) requestIDOf(relay string) (string, bool) {
 	return id, hmac.Equal([]byte(s.relayState(id)), []byte(relay))
 }
 
-// Login redirects to the IdP with a signed AuthnRequest: GET /auth/saml/login.
+// samlFlowCookie holds where to go after the IdP's response and, for a
+// step-up, its max_age (HttpOnly, 10 minutes, /auth/saml only). The
+// response is a cross-site POST from the IdP, so over https the cookie is
+// SameSite=None; over plain http (the demo on loopback) browsers would drop
+// that, and it is Lax: sent when the IdP is on the same site.
+const samlFlowCookie = "elevate_saml_flow"
+
+type samlFlow struct {
+	Next   string `json:"x"`
+	MaxAge *int   `json:"m,omitempty"`
+}
+
+// Login redirects to the IdP with a signed AuthnRequest: GET
+// /auth/saml/login?next=/path. With max_age=SECONDS it is a step-up: the
+// request says ForceAuthn, and the ACS accepts only an assertion whose
+// AuthnInstant is that fresh and whose AuthnContextClassRef is multi-factor.
 func (s *SAML) Login(w http.ResponseWriter, r *http.Request) {
 	sp, err := s.provider(r.Context())
 	if err != nil {
@@ -166,11 +188,25 @@ func (s *SAML) Login(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, access.Errorf(access.CodeInternal, "SAML request: %v", err))
 		return
 	}
+	f := samlFlow{Next: SafeNext(r.URL.Query().Get("next"))}
+	if maxAge, ok := parseMaxAge(r.URL.Query().Get("max_age")); ok {
+		secs := int(maxAge / time.Second)
+		f.MaxAge = &secs
+		force := true
+		req.ForceAuthn = &force
+	}
 	u, err := req.Redirect(s.relayState(req.ID), sp)
 	if err != nil {
 		s.fail(w, r, access.Errorf(access.CodeInternal, "SAML request: %v", err))
 		return
 	}
+	b, _ := json.Marshal(f)
+	same := http.SameSiteNoneMode
+	if !s.sessions.SecureCookies() {
+		same = http.SameSiteLaxMode
+	}
+	http.SetCookie(w, &http.Cookie{Name: samlFlowCookie, Value: base64.RawURLEncoding.EncodeToString(b), Path: "/auth/saml/",
+		HttpOnly: true, Secure: s.sessions.SecureCookies(), SameSite: same, MaxAge: 600})
 	http.Redirect(w, r, u.String(), http.StatusFound)
 }
 
@@ -185,6 +221,13 @@ func (s *SAML) ACS(w http.ResponseWriter, r *http.Request) {
 	if err := r.ParseForm(); err != nil {
 		s.fail(w, r, access.Errorf(access.CodeInvalid, "the SAML response is unreadable"))
 		return
+	}
+	var f samlFlow
+	if c, err := r.Cookie(samlFlowCookie); err == nil {
+		if b, err := base64.RawURLEncoding.DecodeString(c.Value); err == nil {
+			_ = json.Unmarshal(b, &f)
+		}
+		http.SetCookie(w, &http.Cookie{Name: samlFlowCookie, Value: "", Path: "/auth/saml/", HttpOnly: true, Secure: s.sessions.SecureCookies(), MaxAge: -1})
 	}
 	var ids []string
 	if id, ok := s.requestIDOf(r.PostForm.Get("RelayState")); ok {
@@ -218,11 +261,22 @@ func (s *SAML) ACS(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, access.Errorf(access.CodeUnauthenticated, "the SAML assertion has no email, user name or NameID"))
 		return
 	}
-	if _, err := s.sessions.SignIn(w, r, login, "saml"); err != nil {
+	proof := SAMLProof(as, s.cfg.MFAClasses)
+	if f.MaxAge != nil {
+		if err := checkStepUp(proof, time.Duration(*f.MaxAge)*time.Second, time.Now(), acceptedWords("AuthnContextClassRef", s.cfg.MFAClasses)); err != nil {
+			s.fail(w, r, err)
+			return
+		}
+	}
+	if _, err := s.sessions.SignIn(w, r, login, proof); err != nil {
 		s.fail(w, r, err)
 		return
 	}
-	http.Redirect(w, r, "/", http.StatusSeeOther)
+	next := "/"
+	if f.Next != "" {
+		next = SafeNext(f.Next)
+	}
+	http.Redirect(w, r, next, http.StatusSeeOther)
 }
 
 // assertionExpiry is the moment from which the SP refuses as whatever its

@@ -26,7 +26,7 @@ const (
 // *workflow.Service satisfies it.
 type SessionBackend interface {
 	ActorByLogin(ctx context.Context, login string, via access.Via) (access.Actor, error)
-	StartSession(ctx context.Context, actor access.Actor, method, identity string, t access.SessionTimeouts) (string, error)
+	StartSession(ctx context.Context, actor access.Actor, proof access.SignInProof, identity string, t access.SessionTimeouts) (string, error)
 	SessionActor(ctx context.Context, secret string, t access.SessionTimeouts) (access.Actor, error)
 	EndSession(ctx context.Context, secret string) error
 }
@@ -99,8 +99,9 @@ func (s *Sessions) secret(r *http.Request) string {
 
 // SignIn maps login (an email or user name the IdP asserted) to the
 // directory user and starts a new session for it, ending any session the
-// browser had (the session id is renewed on every sign-in).
-func (s *Sessions) SignIn(w http.ResponseWriter, r *http.Request, login, method string) (access.Actor, error) {
+// browser had (the session id is renewed on every sign-in). proof is what
+// the sign-in proved (its method, and when and how the IdP authenticated).
+func (s *Sessions) SignIn(w http.ResponseWriter, r *http.Request, login string, proof access.SignInProof) (access.Actor, error) {
 	ctx := r.Context()
 	if err := s.allowSignIn(w, login); err != nil {
 		return access.Actor{}, err
@@ -109,7 +110,7 @@ func (s *Sessions) SignIn(w http.ResponseWriter, r *http.Request, login, method 
 	if err != nil {
 		return access.Actor{}, err
 	}
-	if err := s.StartFor(w, r, actor, method, login); err != nil {
+	if err := s.StartFor(w, r, actor, proof, login); err != nil {
 		return access.Actor{}, err
 	}
 	return actor, nil
@@ -118,14 +119,14 @@ func (s *Sessions) SignIn(w http.ResponseWriter, r *http.Request, login, method 
 // StartFor starts a new session for an actor the caller already resolved
 // (a consumed sign-in link), ending any session the browser had, and sets
 // the cookie. identity is what the sign-in asserted, for the decision log.
-func (s *Sessions) StartFor(w http.ResponseWriter, r *http.Request, actor access.Actor, method, identity string) error {
+func (s *Sessions) StartFor(w http.ResponseWriter, r *http.Request, actor access.Actor, proof access.SignInProof, identity string) error {
 	ctx := r.Context()
 	if old := s.secret(r); old != "" {
 		if err := s.backend.EndSession(ctx, old); err != nil {
 			s.log.WarnContext(ctx, "end the previous session", "error", err)
 		}
 	}
-	sec, err := s.backend.StartSession(ctx, actor, method, identity, s.timeouts)
+	sec, err := s.backend.StartSession(ctx, actor, proof, identity, s.timeouts)
 	if err != nil {
 		return err
 	}

@@ -99,7 +99,7 @@ func signIn(t *testing.T, s *auth.Sessions, host, login string, prior ...*http.C
 		r.AddCookie(c)
 	}
 	w := httptest.NewRecorder()
-	a, err := s.SignIn(w, r, login, "test")
+	a, err := s.SignIn(w, r, login, access.SignInProof{Method: "test"})
 	if err != nil {
 		t.Fatalf("sign in %s: %v", login, err)
 	}
@@ -169,7 +169,7 @@ func TestSessionCookieFlags(t *testing.T) {
 func TestSessionUnknownUserAndNoCookie(t *testing.T) {
 	s, _ := newSessions(t)
 	w := httptest.NewRecorder()
-	_, err := s.SignIn(w, httptest.NewRequest(http.MethodGet, "http://127.0.0.1/", nil), "mallory@example.net", "test")
+	_, err := s.SignIn(w, httptest.NewRequest(http.MethodGet, "http://127.0.0.1/", nil), "mallory@example.net", access.SignInProof{Method: "test"})
 	if access.ErrorCode(err) != access.CodeUnauthenticated || !strings.Contains(err.Error(), "not a user of the synced directory") {
 		t.Fatalf("unknown user: %v", err)
 	}

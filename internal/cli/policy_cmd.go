@@ -167,6 +167,9 @@ func policyExplain(ctx context.Context, env *Env, args []string) error {
 		if ex.TicketRequired {
 			fmt.Fprint(w, ", ticket required")
 		}
+		if ex.ApproverMFAMaxAge != "" {
+			fmt.Fprintf(w, ", approvers must have signed in to the portal with multi-factor authentication within %s", ex.ApproverMFAMaxAge)
+		}
 		fmt.Fprintln(w, ".")
 	} else {
 		fmt.Fprintf(w, "REFUSED: %s\n", ex.Reason)

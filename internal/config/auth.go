@@ -43,6 +43,13 @@ type OIDC struct {
 	// Claims of the ID token tried in order to find the directory user (by
 	// email or user name). Default email, preferred_username.
 	Claims []string `yaml:"claims"`
+	// MFAAMR are the ID token's amr values (RFC 8176) that count as a
+	// multi-factor sign-in, for rules with approver_mfa. Default mfa.
+	MFAAMR []string `yaml:"mfa_amr"`
+	// ACRValues are asked for (acr_values) when an approver is sent through
+	// a fresh sign-in, and an ID token whose acr is one of them counts as
+	// multi-factor. Default none.
+	ACRValues []string `yaml:"acr_values"`
 }
 
 // SAML configures elevate as a SAML 2.0 service provider. Its metadata is
@@ -69,6 +76,11 @@ type SAML struct {
 	// portal's tile). Default false: sign-in starts at elevate, and an
 	// unsolicited response is refused (no login CSRF).
 	AllowIDPInitiated bool `yaml:"allow_idp_initiated"`
+	// MFAClasses are the AuthnContextClassRef values that count as a
+	// multi-factor sign-in, for rules with approver_mfa. Default: the SAML
+	// 2.0 two-factor, token and smartcard classes, https://refeds.org/profile/mfa
+	// and http://schemas.microsoft.com/claims/multipleauthn.
+	MFAClasses []string `yaml:"mfa_classes"`
 }
 
 // Enabled reports whether OIDC sign-in is configured.

@@ -119,6 +119,8 @@ var defaults = map[string]string{
 	"auth.oidc.redirect_url":        "", // <public_url>/auth/oidc/callback
 	"auth.oidc.scopes":              "[openid, email, profile]",
 	"auth.oidc.claims":              "[email, preferred_username]",
+	"auth.oidc.mfa_amr":             "[mfa]",
+	"auth.oidc.acr_values":          "",
 	"auth.saml.idp_metadata_url":    "",
 	"auth.saml.idp_metadata_file":   "",
 	"auth.saml.entity_id":           "", // <public_url>/auth/saml/metadata
@@ -126,6 +128,7 @@ var defaults = map[string]string{
 	"auth.saml.cert_file":           "", // generated in data_dir
 	"auth.saml.attributes":          "[email, Email, mail, http://schemas.xmlsoap.org/ws/2005/05/identity/claims/emailaddress, username, userName]",
 	"auth.saml.allow_idp_initiated": "false",
+	"auth.saml.mfa_classes":         "[urn:oasis:names:tc:SAML:2.0:ac:classes:MobileTwoFactorContract, urn:oasis:names:tc:SAML:2.0:ac:classes:MobileTwoFactorUnregistered, urn:oasis:names:tc:SAML:2.0:ac:classes:TimeSyncToken, urn:oasis:names:tc:SAML:2.0:ac:classes:Smartcard, urn:oasis:names:tc:SAML:2.0:ac:classes:SmartcardPKI, https://refeds.org/profile/mfa, http://schemas.microsoft.com/claims/multipleauthn]",
 	"auth.signin_links":             "true",
 
 	"security.trust_proxy_headers":              "",

@@ -35,7 +35,7 @@ func Of(code access.Code) int {
 		return http.StatusUnauthorized
 	case access.CodeRateLimited:
 		return http.StatusTooManyRequests
-	case access.CodeForbidden, access.CodeSelfApproval, access.CodeNotEligible:
+	case access.CodeForbidden, access.CodeSelfApproval, access.CodeNotEligible, access.CodeApproverMFARequired:
 		return http.StatusForbidden
 	case access.CodeDelegatedAdminLimit:
 		return http.StatusUnprocessableEntity

@@ -18,6 +18,7 @@ func TestOf(t *testing.T) {
 		{access.CodeUserDisabled, http.StatusUnauthorized},
 		{access.CodeForbidden, http.StatusForbidden},
 		{access.CodeSelfApproval, http.StatusForbidden},
+		{access.CodeApproverMFARequired, http.StatusForbidden},
 		{access.CodeNotEligible, http.StatusForbidden},
 		{access.CodeDelegatedAdminLimit, http.StatusUnprocessableEntity},
 		{access.CodeNotFound, http.StatusNotFound},

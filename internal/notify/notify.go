@@ -66,6 +66,11 @@ type Message struct {
 	// PortalOnly: approvals of this request's permission set need a portal
 	// sign-in, so the Slack message links to the portal instead.
 	PortalOnly bool
+	// ApproverMFA: the request's rule accepts approvals only from a portal
+	// session whose sign-in proved multi-factor authentication this
+	// recently (approver_mfa), so the Slack message links to the portal
+	// too. 0: none.
+	ApproverMFA time.Duration
 	// Voice is how the channel says names and times (Slack date tokens,
 	// the email zone, UTC).
 	Voice Voice

@@ -5,6 +5,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/elevate/elevate/internal/access"
 )
@@ -514,6 +515,37 @@ func (e *Engine) checkConditions(path string, r Rule) {
 	if r.EndWhenTicketCloses && (r.Require == nil || r.Require.Ticket == nil) {
 		e.problem(path+".end_when_ticket_closes", "needs require.ticket: name the ticket system the request's ticket is checked in")
 	}
+	if m := r.ApproverMFA; m != nil {
+		switch {
+		case m.MaxAge < time.Minute:
+			e.problem(path+".approver_mfa.max_age", fmt.Sprintf("%s is shorter than a minute: give how recent the approver's multi-factor sign-in must be, like 15m", m.MaxAge))
+		case m.MaxAge > MaxApproverMFAAge:
+			e.problem(path+".approver_mfa.max_age", fmt.Sprintf("%s is longer than %s: a fresh sign-in is minutes old, like 15m", m.MaxAge, MaxApproverMFAAge))
+		case m.MaxAge%time.Second != 0:
+			e.problem(path+".approver_mfa.max_age", fmt.Sprintf("%s is not whole seconds", m.MaxAge))
+		}
+		switch {
+		case r.BreakGlass:
+			e.problem(path+".approver_mfa", "a break_glass rule activates without approval: remove approver_mfa")
+		case r.Approvals == 0:
+			e.problem(path+".approver_mfa", "the rule needs no approval: approver_mfa has no approver to ask; set approvals or remove it")
+		}
+	}
+}
+
+// ApproverMFAOf returns how recent the multi-factor sign-in of an approver
+// of the named rule's requests must be; 0 when the rule asks for none (or
+// is gone).
+func (e *Engine) ApproverMFAOf(rule string) time.Duration { return e.doc.ApproverMFAOf(rule) }
+
+// ApproverMFAOf is Engine.ApproverMFAOf on the document alone.
+func (d Document) ApproverMFAOf(rule string) time.Duration {
+	for _, r := range d.Rules {
+		if r.Name == rule && r.ApproverMFA != nil {
+			return r.ApproverMFA.MaxAge
+		}
+	}
+	return 0
 }
 
 func (e *Engine) checkOnCall(p string, c *OnCallCondition) {

@@ -3,6 +3,7 @@ package policy
 import (
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/elevate/elevate/internal/access"
 )
@@ -249,6 +250,18 @@ func TestConditionProblems(t *testing.T) {
 			r.AutoApproveIf = &Conditions{User: []AttributeCondition{{Attribute: "department", Equals: "SRE"}}}
 		}, "nothing to approve"},
 		{"end without a ticket", func(r *Rule) { r.EndWhenTicketCloses = true }, "needs require.ticket"},
+		{"approver_mfa without max_age", func(r *Rule) { r.ApproverMFA = &ApproverMFA{} }, "rules[0].approver_mfa.max_age: 0s is shorter than a minute"},
+		{"approver_mfa of seconds", func(r *Rule) { r.ApproverMFA = &ApproverMFA{MaxAge: 30 * time.Second} }, "30s is shorter than a minute"},
+		{"approver_mfa of two days", func(r *Rule) { r.ApproverMFA = &ApproverMFA{MaxAge: 48 * time.Hour} }, "48h0m0s is longer than 24h0m0s"},
+		{"approver_mfa of a fraction", func(r *Rule) { r.ApproverMFA = &ApproverMFA{MaxAge: time.Minute + time.Millisecond} }, "is not whole seconds"},
+		{"approver_mfa without approvals", func(r *Rule) {
+			r.Approvals = 0
+			r.ApproverMFA = &ApproverMFA{MaxAge: 15 * time.Minute}
+		}, "rules[0].approver_mfa: the rule needs no approval"},
+		{"approver_mfa on break-glass", func(r *Rule) {
+			r.BreakGlass = true
+			r.ApproverMFA = &ApproverMFA{MaxAge: 15 * time.Minute}
+		}, "a break_glass rule activates without approval: remove approver_mfa"},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
@@ -356,5 +369,86 @@ rules:
 	}
 	if len(got) != len(want) {
 		t.Errorf("%d problems, want %d (an unknown schedule id is doctor's): %q", len(got), len(want), got)
+	}
+}
+
+// TestApproverMFA: approver_mfa is read from YAML (and refused with the
+// line when malformed), shown by plan, decided for the rule's requests
+// (Decision.ApproverMFA, explain) and found by rule name for the approval.
+func TestApproverMFA(t *testing.T) {
+	t.Parallel()
+	src := `settings: {}
+rules:
+  - name: prod-admin
+    groups: [engineers]
+    accounts: [prod]
+    permission_sets: [AdministratorAccess]
+    approvals: 1
+    approver_users: [carol]
+    approver_mfa: {max_age: 15m}
+  - name: dev
+    groups: [engineers]
+    accounts: [dev]
+    permission_sets: [AdministratorAccess]
+    approvals: 1
+    approver_users: [carol]
+`
+	s, err := Parse([]byte(src))
+	if err != nil {
+		t.Fatal(err)
+	}
+	e := New(s.Doc, NewIndex(condDirectory()))
+	if ps := e.Problems(); len(ps) != 0 {
+		t.Fatalf("problems: %v", ps)
+	}
+	for _, tc := range []struct {
+		account string
+		want    time.Duration
+	}{{"prod", 15 * time.Minute}, {"dev", 0}} {
+		d := e.Decide(Question{User: "alice", Account: tc.account, PermissionSet: "AdministratorAccess"})
+		if !d.Allowed || d.ApproverMFA != tc.want {
+			t.Errorf("%s: allowed %v (%s), approver MFA %v; want allowed, %v", tc.account, d.Allowed, d.Reason, d.ApproverMFA, tc.want)
+		}
+		if ex := e.Explain(Question{User: "alice", Account: tc.account, PermissionSet: "AdministratorAccess"}); ex.Decision.ApproverMFA != tc.want {
+			t.Errorf("%s: explain's approver MFA %v, want %v", tc.account, ex.Decision.ApproverMFA, tc.want)
+		}
+	}
+	for rule, want := range map[string]time.Duration{"prod-admin": 15 * time.Minute, "dev": 0, "gone": 0, "": 0} {
+		if got := e.ApproverMFAOf(rule); got != want {
+			t.Errorf("ApproverMFAOf(%q) = %v, want %v", rule, got, want)
+		}
+	}
+
+	next := s.Doc
+	next.Rules = append([]Rule(nil), s.Doc.Rules...)
+	next.Rules[0].ApproverMFA = &ApproverMFA{MaxAge: 5 * time.Minute}
+	next.Rules[1].ApproverMFA = &ApproverMFA{MaxAge: time.Hour}
+	got := Plan(s.Doc, next)
+	var lines []string
+	for _, c := range got {
+		lines = append(lines, c.String())
+	}
+	all := strings.Join(lines, "\n")
+	for _, want := range []string{"approver_mfa: max_age 15m0s -> max_age 5m0s", "approver_mfa: none -> max_age 1h0m0s"} {
+		if !strings.Contains(all, want) {
+			t.Errorf("plan %q, want %q", all, want)
+		}
+	}
+	out, err := Marshal(next)
+	if err != nil {
+		t.Fatal(err)
+	}
+	again, err := Parse(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ch := Plan(next, again.Doc); len(ch) != 0 {
+		t.Errorf("round trip through YAML changed approver_mfa: %v", ch)
+	}
+
+	for _, bad := range []string{"approver_mfa: {max_age: soon}", "approver_mfa: {maxage: 15m}"} {
+		if _, err := Parse([]byte(strings.Replace(src, "approver_mfa: {max_age: 15m}", bad, 1))); err == nil || !strings.Contains(err.Error(), "line 9") {
+			t.Errorf("%s: error %v, want one naming line 9", bad, err)
+		}
 	}
 }

@@ -74,6 +74,10 @@ type Decision struct {
 	// EndWhenTicketCloses: the selected rule ends the access when its
 	// ticket closes.
 	EndWhenTicketCloses bool
+	// ApproverMFA is how recent an approver's multi-factor sign-in must be
+	// (the selected rule's approver_mfa.max_age) when approval is
+	// required; 0: any approver's session or token will do.
+	ApproverMFA time.Duration
 
 	User          access.User
 	Account       access.Account
@@ -231,6 +235,9 @@ func (e *Engine) decide(q Question, explain bool) (Decision, Explanation) {
 		return d, ex
 	}
 	d.ApprovalRequired, d.ApprovalsRequired = true, r.Approvals
+	if r.ApproverMFA != nil {
+		d.ApproverMFA = r.ApproverMFA.MaxAge
+	}
 	var users, groups []int32
 	if r.own {
 		users, groups = r.approverUsers, r.approverGroups

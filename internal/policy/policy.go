@@ -63,7 +63,30 @@ type Rule struct {
 	// user's sessions opened before the revocation; nil: the installation's
 	// default (end_sessions.default).
 	EndSessions *bool `yaml:"end_sessions,omitempty" json:"end_sessions,omitempty"`
+	// ApproverMFA accepts an approval of the rule's requests only from a
+	// portal session whose sign-in proved multi-factor authentication
+	// within MaxAge (API tokens and Slack can't approve them).
+	ApproverMFA *ApproverMFA `yaml:"approver_mfa,omitempty" json:"approver_mfa,omitempty"`
 }
+
+// ApproverMFA is a rule's demand on its approvers' sign-in: multi-factor
+// authentication (the OIDC amr or acr, the SAML AuthnContextClassRef the
+// configuration accepts) at most MaxAge before the approval.
+type ApproverMFA struct {
+	MaxAge time.Duration `yaml:"max_age" json:"max_age"`
+}
+
+// String shows the demand in plans: "max_age 15m0s", or "none".
+func (m *ApproverMFA) String() string {
+	if m == nil {
+		return "none"
+	}
+	return "max_age " + m.MaxAge.String()
+}
+
+// MaxApproverMFAAge bounds approver_mfa.max_age: a longer window is no
+// longer a fresh sign-in, and it is the longest step-up elevate asks for.
+const MaxApproverMFAAge = 24 * time.Hour
 
 // ApproverRule says who approves requests on the accounts in its scope,
 // optionally only for some permission sets. The most specific scope wins:

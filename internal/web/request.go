@@ -40,6 +40,7 @@ type approverView struct {
 	Approvals          int
 	Approvers          []string
 	Note               string
+	ApproverMFA        time.Duration // the rule's approver_mfa.max_age; 0: none
 	Ticket             bool
 	MaxDuration        time.Duration
 }
@@ -50,6 +51,7 @@ type setView struct {
 	Approvals              int
 	Approvers              []string
 	ApproverNote           string
+	ApproverMFA            time.Duration // the rule's approver_mfa.max_age; 0: none
 	Ticket                 bool
 	Checked                bool
 	// PerAccount says, for each chosen account, whether the set may be
@@ -250,6 +252,7 @@ func (p *Portal) setsOf(ctx context.Context, actor access.Actor, picked []accoun
 							av.Approvers = append(av.Approvers, ap.UserName)
 						}
 						av.Note = ex.Decision.ApproverSource
+						av.ApproverMFA = ex.Decision.ApproverMFA
 						if !ex.Decision.Allowed {
 							av.Note = ex.Decision.Reason
 						}
@@ -264,7 +267,7 @@ func (p *Portal) setsOf(ctx context.Context, actor access.Actor, picked []accoun
 			sv.PerAccount = append(sv.PerAccount, av)
 		}
 		if first := sv.PerAccount[0]; len(picked) == 1 {
-			sv.Approvals, sv.Approvers, sv.ApproverNote = first.Approvals, first.Approvers, first.Note
+			sv.Approvals, sv.Approvers, sv.ApproverNote, sv.ApproverMFA = first.Approvals, first.Approvers, first.Note, first.ApproverMFA
 		}
 	}
 	if len(sets) == 1 {

@@ -2,6 +2,7 @@ package web
 
 import (
 	"net/http"
+	"net/url"
 	"slices"
 	"strings"
 	"time"
@@ -208,6 +209,15 @@ type detailData struct {
 	// AskedBecause says why the viewer was asked to approve, when they
 	// stand in for an approver who is away.
 	AskedBecause string
+	// ApproverMFA is the rule's approver_mfa.max_age when the viewer may
+	// decide (0: none); StepUp says their sign-in is not fresh enough, so
+	// Approve sends them through a fresh sign-in first (mfa.go).
+	ApproverMFA time.Duration
+	StepUp      bool
+	// StepUpURL starts that fresh sign-in (a link: the portal's
+	// form-action 'self' would stop a form's redirect to the IdP); "" when
+	// no identity provider is configured.
+	StepUpURL string
 }
 
 var notices = map[string]string{
@@ -217,6 +227,8 @@ var notices = map[string]string{
 	"cancel":    "The request was cancelled.",
 	"end":       "Access is being removed.",
 	"extend":    "Your extension was requested.",
+	"mfa":       "You signed in again with multi-factor authentication: you can approve now.",
+	"stepup":    "Approving this request needs a fresh sign-in with multi-factor authentication: choose “Sign in again to approve”.",
 }
 
 // requestDetail serves GET /requests/{id}.
@@ -242,6 +254,14 @@ func (p *Portal) renderDetail(w http.ResponseWriter, r *http.Request, actor acce
 		D: detailData{Row: rows[0], Events: evs, Activity: p.activityFor(r, actor, q), AskedBecause: askedBecause(evs, actor, q)}}
 	dd := v.D.(detailData)
 	dd.Ticket, dd.Conditions = submittedFacts(evs)
+	if dd.Row.CanDecide {
+		if dd.ApproverMFA, dd.StepUp, err = p.approverMFA(r.Context(), actor, q.ID); err != nil {
+			return err
+		}
+		if dd.StepUp {
+			dd.StepUpURL = p.stepUpURL(dd.ApproverMFA, actor, q.ID)
+		}
+	}
 	v.D = dd
 	if live([]*access.Request{q}) {
 		v.LiveEvery = 3
@@ -274,6 +294,15 @@ func (p *Portal) requestAction(w http.ResponseWriter, r *http.Request, actor acc
 		}
 	default:
 		return access.Errorf(access.CodeNotFound, "There is no action %q.", action)
+	}
+	if access.ErrorCode(err) == access.CodeApproverMFARequired {
+		// The request's page offers the fresh sign-in as a link; when there
+		// is no identity provider to give one, the refusal is shown as is.
+		if p.oidc != nil || p.saml != nil {
+			http.Redirect(w, r, "/requests/"+url.PathEscape(id)+"?msg=stepup", http.StatusSeeOther)
+			return nil
+		}
+		err = access.Errorf(access.CodeApproverMFARequired, "%s (this elevate has no OIDC or SAML sign-in to prove it with: ask an admin)", err.Error())
 	}
 	if err != nil {
 		if statusOf(err) == http.StatusNotFound {

@@ -49,6 +49,7 @@ type Service interface {
 	ExportRequests(ctx context.Context, actor access.Actor, in workflow.ListInput, fn func([]*access.Request) error) error
 	RequestEvents(ctx context.Context, actor access.Actor, id string) ([]access.Event, error)
 	Approve(ctx context.Context, actor access.Actor, id, comment string) (*access.Request, error)
+	ApproverMFA(ctx context.Context, actor access.Actor, id string) (time.Duration, error)
 	Reject(ctx context.Context, actor access.Actor, id, comment string) (*access.Request, error)
 	Cancel(ctx context.Context, actor access.Actor, id, comment string) (*access.Request, error)
 	End(ctx context.Context, actor access.Actor, id, comment string) (*access.Request, error)

@@ -17,7 +17,26 @@ import (
 // A delivery already done is not repeated. The outcome is recorded on the
 // notification and counted for /metrics. It satisfies jobs.Deliverer.
 func (n *Notifications) Deliver(ctx context.Context, id string, attempt int, final bool) error {
+	return n.deliver(ctx, id, attempt, final, nil)
+}
+
+// approverMFAFunc reads the approver_mfa.max_age of the rule named rule.
+type approverMFAFunc func(ctx context.Context, tx store.Tx, rule string) (time.Duration, error)
+
+// Deliver sends notification id as Notifications.Deliver does, reading the
+// request's rule in the policy in effect: under a rule with approver_mfa,
+// an approver's Slack message links to the portal instead of carrying an
+// Approve button that would be refused. It satisfies jobs.Deliverer.
+func (s *Service) Deliver(ctx context.Context, id string, attempt int, final bool) error {
+	if s.notif == nil {
+		return errors.New("notify: deliver: notifications are not configured")
+	}
+	return s.notif.deliver(ctx, id, attempt, final, s.approverMFAOf)
+}
+
+func (n *Notifications) deliver(ctx context.Context, id string, attempt int, final bool, approverMFA approverMFAFunc) error {
 	var (
+		mfa   time.Duration
 		nt    access.Notification
 		r     access.Request
 		recip access.User
@@ -36,6 +55,11 @@ func (n *Notifications) Deliver(ctx context.Context, id string, attempt int, fin
 		r = *rp
 		if names, err = accountNames(ctx, tx, r.AccountIDs()); err != nil {
 			return err
+		}
+		if approverMFA != nil {
+			if mfa, err = approverMFA(ctx, tx, r.Rule); err != nil {
+				return err
+			}
 		}
 		if nt.RecipientID != "" {
 			if recip, err = tx.FindUserByID(ctx, nt.RecipientID); err != nil && !errors.Is(err, store.ErrNotFound) {
@@ -61,6 +85,7 @@ func (n *Notifications) Deliver(ctx context.Context, id string, attempt int, fin
 		return n.record(ctx, nt, attempt, true, &notify.PermanentError{Err: err})
 	}
 	m := n.cfg.RenderIn(nt, ev, r, recip, names, zone)
+	m.ApproverMFA = mfa
 	sendErr := notify.Deliverable(nt, m)
 	if sendErr == nil {
 		sendErr = n.send(ctx, nt, m)

@@ -75,9 +75,74 @@ func (s *Service) act(ctx context.Context, actor access.Actor, id, comment, verb
 	return &out, nil
 }
 
-// Approve records the actor's approval.
+// Approve records the actor's approval. When the request's rule has
+// approver_mfa, the approval is part of the authorization only from a
+// portal session whose sign-in proved multi-factor authentication within
+// its max_age (access.CheckApproverMFA), checked after the approver checks
+// (a stranger is told they are not an approver, not to sign in again);
+// the decision log records which sign-in proved it and when.
 func (s *Service) Approve(ctx context.Context, actor access.Actor, id, comment string) (*access.Request, error) {
-	return s.act(ctx, actor, id, comment, "approve", pure(access.Request.Approve))
+	return s.act(ctx, actor, id, comment, "approve", func(tx store.Tx, r access.Request, a access.Actor, comment string, now time.Time) (access.Request, access.Event, error) {
+		next, ev, err := r.Approve(a, comment, now)
+		if err != nil {
+			return r, ev, err
+		}
+		maxAge, err := s.approverMFAOf(ctx, tx, r.Rule)
+		if err != nil {
+			return r, access.Event{}, err
+		}
+		if maxAge <= 0 {
+			return next, ev, nil
+		}
+		if err := access.CheckApproverMFA(a, r.ID, maxAge, now); err != nil {
+			s.log.WarnContext(ctx, "approval refused: no fresh multi-factor sign-in", "request_id", r.ID, "actor", a.UserName, "via", a.Via,
+				"sign_in", a.SignIn.String(), "max_age", maxAge)
+			return r, access.Event{}, err
+		}
+		ev.Details = withDetail(ev.Details, "mfa_method", a.SignIn.Method)
+		ev.Details = withDetail(ev.Details, "mfa_context", a.SignIn.Context)
+		ev.Details = withDetail(ev.Details, "mfa_at", a.SignIn.At.UTC().Format(time.RFC3339))
+		ev.Details = withDetail(ev.Details, "mfa_max_age", maxAge.String())
+		return next, ev, nil
+	})
+}
+
+// approverMFAOf is the applied policy's approver_mfa.max_age of the named
+// rule (0: none), read in the use case's transaction.
+func (s *Service) approverMFAOf(ctx context.Context, tx store.Tx, rule string) (time.Duration, error) {
+	if rule == "" {
+		return 0, nil
+	}
+	// The document, not the compiled engine: the rule's own setting needs no
+	// directory, and an approval must not wait for a recompilation after a
+	// directory sync.
+	doc, _, err := s.policyDocument(ctx, tx)
+	if err != nil {
+		return 0, err
+	}
+	return doc.ApproverMFAOf(rule), nil
+}
+
+// ApproverMFA returns how recent a multi-factor sign-in an approval of
+// request id needs (its rule's approver_mfa.max_age; 0: none), for the
+// portal to send an approver through a fresh sign-in first.
+func (s *Service) ApproverMFA(ctx context.Context, actor access.Actor, id string) (time.Duration, error) {
+	var maxAge time.Duration
+	err := s.store.ReadTx(ctx, func(tx store.Tx) error {
+		r, err := tx.FindRequestByID(ctx, id)
+		if err != nil {
+			return notFound(err, "request %s does not exist", id)
+		}
+		if !r.VisibleTo(actor) {
+			return access.Errorf(access.CodeNotFound, "request %s does not exist", id)
+		}
+		maxAge, err = s.approverMFAOf(ctx, tx, r.Rule)
+		return err
+	})
+	if err != nil {
+		return 0, fmt.Errorf("approver MFA of request %s: %w", id, err)
+	}
+	return maxAge, nil
 }
 
 // Reject rejects the request.

@@ -49,8 +49,9 @@ func (s *Service) ActorByLogin(ctx context.Context, login string, via access.Via
 
 // StartSession records a new portal session for the actor and returns its
 // secret (for the cookie; stored only hashed). Stale sessions are pruned on
-// the way. The sign-in is written to the decision log.
-func (s *Service) StartSession(ctx context.Context, actor access.Actor, method, identity string, t access.SessionTimeouts) (string, error) {
+// the way. The sign-in, with what the identity provider proved (proof), is
+// written to the decision log.
+func (s *Service) StartSession(ctx context.Context, actor access.Actor, proof access.SignInProof, identity string, t access.SessionTimeouts) (string, error) {
 	if actor.UserID == "" {
 		return "", access.Errorf(access.CodeUnauthenticated, "no user to sign in")
 	}
@@ -65,17 +66,24 @@ func (s *Service) StartSession(ctx context.Context, actor access.Actor, method, 
 		if _, err := tx.DeleteStaleSessions(ctx, now, now.Add(-t.Idle)); err != nil {
 			return err
 		}
-		if err := tx.CreateSession(ctx, access.Session{ID: newID("ses_"), Hash: HashToken(secret), UserID: actor.UserID, Method: method,
+		if err := tx.CreateSession(ctx, access.Session{ID: newID("ses_"), Hash: HashToken(secret), UserID: actor.UserID, Method: proof.Method,
+			AuthAt: proof.At, AuthContext: proof.Context, MFA: proof.MFA,
 			CreatedAt: now, LastSeenAt: now, ExpiresAt: now.Add(t.Absolute)}); err != nil {
 			return err
 		}
-		return s.appendEvents(ctx, tx, access.Event{Type: EventSignedIn, Actor: actor, At: now,
-			Details: map[string]string{"method": method, "identity": identity}})
+		details := map[string]string{"method": proof.Method, "identity": identity, "mfa": fmt.Sprint(proof.MFA)}
+		if proof.Context != "" {
+			details["auth_context"] = proof.Context
+		}
+		if !proof.At.IsZero() {
+			details["auth_at"] = proof.At.UTC().Format(time.RFC3339)
+		}
+		return s.appendEvents(ctx, tx, access.Event{Type: EventSignedIn, Actor: actor, At: now, Details: details})
 	})
 	if err != nil {
 		return "", fmt.Errorf("start session for %s: %w", actor.UserName, err)
 	}
-	s.log.InfoContext(ctx, "signed in", "user", actor.UserName, "method", method)
+	s.log.InfoContext(ctx, "signed in", "user", actor.UserName, "method", proof.Method, "mfa", proof.MFA)
 	return secret, nil
 }
 
@@ -108,6 +116,7 @@ func (s *Service) SessionActor(ctx context.Context, secret string, t access.Sess
 			touch = ses.ID
 		}
 		actor, err = s.actorFor(ctx, tx, ses.UserID, access.ViaPortal)
+		actor.SignIn = access.SignInProof{Method: ses.Method, At: ses.AuthAt, Context: ses.AuthContext, MFA: ses.MFA}
 		return err
 	})
 	if err != nil {

@@ -218,3 +218,39 @@ func TestModalStaysWithinSlackLimits(t *testing.T) {
 		t.Fatalf("Slack refused the modal: %v", p)
 	}
 }
+
+// TestAppHomeApproverMFA: in bob's App Home, a request whose rule has
+// approver_mfa links to the portal ("Approve in elevate") instead of
+// carrying Approve and Reject; another request keeps its buttons.
+func TestAppHomeApproverMFA(t *testing.T) {
+	t.Parallel()
+	env := newAskEnv(t, closed(), false)
+	ws := env.ws
+	env.pendingRequest(t, "req_mfa")
+	env.pendingRequest(t, "req_plain")
+	env.reqs.mu.Lock()
+	env.reqs.approverMFA = map[string]time.Duration{"req_mfa": 15 * time.Minute}
+	env.reqs.mu.Unlock()
+
+	ws.OpenHome("U_bob")
+	var text string
+	eventually(t, "bob's App Home", func() bool {
+		h, ok := ws.Home("U_bob")
+		text = h.Text()
+		return ok && strings.Contains(text, "req_mfa") && strings.Contains(text, "req_plain")
+	})
+	for _, want := range []string{
+		`"block_id":"elevate_home_act.req_mfa","elements":[{"type":"button","text":{"type":"plain_text","text":"Approve in elevate","emoji":false},"action_id":"` +
+			slack.ActionOpenLink + `","url":"https://elevate.example.com/requests/req_mfa"`,
+		`"action_id":"` + slack.ActionHomeApprove + `","value":"req_plain"`,
+	} {
+		if !strings.Contains(text, want) {
+			t.Errorf("bob's App Home lacks %s: %s", want, text)
+		}
+	}
+	for _, not := range []string{`"action_id":"` + slack.ActionHomeApprove + `","value":"req_mfa"`, `"action_id":"` + slack.ActionHomeReject + `","value":"req_mfa"`} {
+		if strings.Contains(text, not) {
+			t.Errorf("bob's App Home has %s: %s", not, text)
+		}
+	}
+}

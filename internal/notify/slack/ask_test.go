@@ -27,6 +27,8 @@ type fakeRequests struct {
 	seq  int
 	// offers replaces alice's offers when set.
 	offers []slack.Offer
+	// approverMFA is the approver_mfa of requests by id (none when absent).
+	approverMFA map[string]time.Duration
 }
 
 var users = map[string]access.Actor{
@@ -184,6 +186,10 @@ func (f *fakeRequests) Awaiting(ctx context.Context, actor access.Actor) ([]*acc
 	return f.list(ctx, func(r *access.Request) bool {
 		return r.Status == access.StatusPending && r.IsApprover(actor.UserID) && len(r.Approvals) == 0
 	})
+}
+
+func (f *fakeRequests) ApproverMFA(ctx context.Context, actor access.Actor, id string) (time.Duration, error) {
+	return f.approverMFA[id], f.wait(ctx)
 }
 
 func (f *fakeRequests) AccountNames(ctx context.Context, ids []string) (map[string]string, error) {

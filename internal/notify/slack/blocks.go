@@ -60,6 +60,13 @@ func Blocks(m notify.Message) []goslack.Block {
 		blocks = append(blocks, goslack.NewContextBlock("", mrkdwn(escape(outcomeLine(r, o)))))
 	}
 	switch {
+	case m.CanDecide && m.ApproverMFA > 0:
+		btn := goslack.NewButtonBlockElement(ActionOpenLink, r.ID, plain("Approve in elevate")).WithStyle(goslack.StylePrimary)
+		btn.URL = m.URL
+		blocks = append(blocks,
+			goslack.NewContextBlock("", mrkdwn("Approving this request needs a sign-in to elevate with multi-factor authentication within the last "+
+				say.Duration(m.ApproverMFA)+": approve it in the portal.")),
+			goslack.NewActionBlock(BlockDecide, btn))
 	case m.CanDecide && m.PortalOnly:
 		btn := goslack.NewButtonBlockElement(ActionOpenLink, r.ID, plain("Review in elevate"))
 		btn.URL = m.URL

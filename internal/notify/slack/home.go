@@ -84,6 +84,14 @@ func (a *asker) homeBlocks(ctx context.Context, slackUser, notice string) []gosl
 	if err != nil {
 		return append(blocks, goslack.NewSectionBlock(mrkdwn(escape(refusalText(err))), nil, nil))
 	}
+	// Requests whose rule needs a fresh multi-factor sign-in are approved
+	// in the portal: their row links there instead of Approve and Reject.
+	mfa := map[string]time.Duration{}
+	for _, r := range awaiting {
+		if d, err := a.req.ApproverMFA(ctx, actor, r.ID); err == nil && d > 0 {
+			mfa[r.ID] = d
+		}
+	}
 	var ids []string
 	for _, r := range append(append([]*access.Request{}, mine...), awaiting...) {
 		ids = append(ids, r.AccountIDs()...)
@@ -166,6 +174,11 @@ func (a *asker) homeBlocks(ctx context.Context, slackUser, notice string) []gosl
 		}
 		return s + a.link(r)
 	}, func(r *access.Request) []goslack.BlockElement {
+		if mfa[r.ID] > 0 {
+			b := goslack.NewButtonBlockElement(ActionOpenLink, r.ID, plain("Approve in elevate")).WithStyle(goslack.StylePrimary)
+			b.URL = a.cfg.PublicURL + "/requests/" + r.ID
+			return []goslack.BlockElement{b}
+		}
 		if a.in.portalOnly(r.PermissionSetName) {
 			b := goslack.NewButtonBlockElement(ActionOpenLink, r.ID, plain("Review in elevate"))
 			b.URL = a.cfg.PublicURL + "/requests/" + r.ID

@@ -28,6 +28,10 @@ type Requests interface {
 	// Awaiting lists the pending requests the actor may approve (and has
 	// not decided), newest first.
 	Awaiting(ctx context.Context, actor access.Actor) ([]*access.Request, error)
+	// ApproverMFA is how recent a multi-factor sign-in an approval of the
+	// request needs (its rule's approver_mfa; 0: none): such a request is
+	// approved in the portal, so the App Home links there.
+	ApproverMFA(ctx context.Context, actor access.Actor, id string) (time.Duration, error)
 	Cancel(ctx context.Context, actor access.Actor, id, comment string) (*access.Request, error)
 	End(ctx context.Context, actor access.Actor, id, comment string) (*access.Request, error)
 	Extend(ctx context.Context, actor access.Actor, id string, d time.Duration, justification string) (*access.Request, error)

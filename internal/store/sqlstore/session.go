@@ -40,8 +40,9 @@ func (t *Tx) DeleteToken(ctx context.Context, userID, id string) error {
 
 // CreateSession stores a portal session.
 func (t *Tx) CreateSession(ctx context.Context, s access.Session) error {
-	if _, err := t.c.Exec(ctx, `INSERT INTO sessions (id, hash, user_id, method, created_at, last_seen_at, expires_at)
-		VALUES ($1, $2, $3, $4, $5, $6, $7)`, s.ID, s.Hash, s.UserID, s.Method, t.ts(s.CreatedAt), t.ts(s.LastSeenAt), t.ts(s.ExpiresAt)); err != nil {
+	if _, err := t.c.Exec(ctx, `INSERT INTO sessions (id, hash, user_id, method, created_at, last_seen_at, expires_at, auth_at, auth_context, mfa)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`, s.ID, s.Hash, s.UserID, s.Method, t.ts(s.CreatedAt), t.ts(s.LastSeenAt), t.ts(s.ExpiresAt),
+		t.ts(s.AuthAt), s.AuthContext, s.MFA); err != nil {
 		return t.wrap("create session "+s.ID, err)
 	}
 	return nil
@@ -50,14 +51,14 @@ func (t *Tx) CreateSession(ctx context.Context, s access.Session) error {
 // FindSessionByHash returns the session whose secret has this hash.
 func (t *Tx) FindSessionByHash(ctx context.Context, hash []byte) (access.Session, error) {
 	var (
-		s                      access.Session
-		created, seen, expires dbTime
+		s                              access.Session
+		created, seen, expires, authAt dbTime
 	)
-	if err := t.scanOne("find session", t.c.QueryRow(ctx, `SELECT id, hash, user_id, method, created_at, last_seen_at, expires_at
-		FROM sessions WHERE hash = $1`, hash), &s.ID, &s.Hash, &s.UserID, &s.Method, &created, &seen, &expires); err != nil {
+	if err := t.scanOne("find session", t.c.QueryRow(ctx, `SELECT id, hash, user_id, method, created_at, last_seen_at, expires_at, auth_at, auth_context, mfa
+		FROM sessions WHERE hash = $1`, hash), &s.ID, &s.Hash, &s.UserID, &s.Method, &created, &seen, &expires, &authAt, &s.AuthContext, &s.MFA); err != nil {
 		return access.Session{}, err
 	}
-	s.CreatedAt, s.LastSeenAt, s.ExpiresAt = timeOf(created), timeOf(seen), timeOf(expires)
+	s.CreatedAt, s.LastSeenAt, s.ExpiresAt, s.AuthAt = timeOf(created), timeOf(seen), timeOf(expires), timeOf(authAt)
 	return s, nil
 }
 

@@ -59,8 +59,10 @@ func testTokenListDelete(t *testing.T, s store.Store) {
 func testSessions(t *testing.T, s store.Store) {
 	ctx := t.Context()
 	hash := func(secret string) []byte { h := sha256.Sum256([]byte(secret)); return h[:] }
-	s1 := access.Session{ID: "s-1", Hash: hash("one"), UserID: "u-alice", Method: "oidc", CreatedAt: at(0), LastSeenAt: at(0), ExpiresAt: at(12 * time.Hour)}
-	s2 := access.Session{ID: "s-2", Hash: hash("two"), UserID: "u-bob", Method: "saml", CreatedAt: at(0), LastSeenAt: at(0), ExpiresAt: at(time.Hour)}
+	s1 := access.Session{ID: "s-1", Hash: hash("one"), UserID: "u-alice", Method: "oidc", CreatedAt: at(0), LastSeenAt: at(0), ExpiresAt: at(12 * time.Hour),
+		AuthAt: at(-10 * time.Minute), AuthContext: "amr mfa pwd", MFA: true} // what the IdP proved is kept
+	s2 := access.Session{ID: "s-2", Hash: hash("two"), UserID: "u-bob", Method: "saml", CreatedAt: at(0), LastSeenAt: at(0), ExpiresAt: at(time.Hour),
+		AuthAt: at(-time.Hour), AuthContext: "urn:oasis:names:tc:SAML:2.0:ac:classes:PasswordProtectedTransport"}
 	s3 := access.Session{ID: "s-3", Hash: hash("three"), UserID: "u-bob", Method: "demo", CreatedAt: at(0), LastSeenAt: at(3 * time.Hour), ExpiresAt: at(12 * time.Hour)}
 	inTx(t, s, func(tx store.Tx) error {
 		for _, x := range []access.Session{s1, s2, s3} {
@@ -71,14 +73,16 @@ func testSessions(t *testing.T, s store.Store) {
 		return nil
 	})
 	readTx(t, s, func(tx store.Tx) error {
-		got, err := tx.FindSessionByHash(ctx, s1.Hash)
-		if err != nil {
-			return err
+		for _, want := range []access.Session{s1, s2, s3} {
+			got, err := tx.FindSessionByHash(ctx, want.Hash)
+			if err != nil {
+				return err
+			}
+			if !reflect.DeepEqual(got, want) {
+				t.Errorf("FindSessionByHash:\n got  %+v\n want %+v", got, want)
+			}
 		}
-		if !reflect.DeepEqual(got, s1) {
-			t.Errorf("FindSessionByHash:\n got  %+v\n want %+v", got, s1)
-		}
-		_, err = tx.FindSessionByHash(ctx, hash("nope"))
+		_, err := tx.FindSessionByHash(ctx, hash("nope"))
 		wantErr(t, "FindSessionByHash(unknown)", err, store.ErrNotFound)
 		return nil
 	})
