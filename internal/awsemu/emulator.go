@@ -145,6 +145,7 @@ type Emulator struct {
 	orgPolicies orgPolicies     // service control policies (organizations_policy.go)
 	inline      inlineState     // permission sets' inline policies and sessions (ssoadmin_inline.go)
 	s3          s3State         // buckets and objects (s3.go)
+	sqs         sqsState        // queues and the identity events queue (sqs.go)
 	s3ops       map[string]*s3Operation
 }
 
