@@ -11,6 +11,7 @@ import (
 	"time"
 
 	awssdk "github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 	sqstypes "github.com/aws/aws-sdk-go-v2/service/sqs/types"
 
@@ -347,4 +348,14 @@ func DirectoryEventsPolicyStatements(queueURL, partition string) []PolicyStateme
 		Comment: "directory.events_queue_url: long-poll the queue the EventBridge rule feeds, delete what was handled, " +
 			"let a failed message come back sooner; GetQueueAttributes for doctor. Add kms:Decrypt on the key when the queue uses a customer managed KMS key.",
 	}}
+}
+
+// NewDirectoryEvents loads the AWS configuration from the SDK's standard
+// chain (AWS_ENDPOINT_URL_SQS, ...) and returns the consumer of the queue.
+func NewDirectoryEvents(ctx context.Context, cfg DirectoryEventsConfig) (*DirectoryEvents, error) {
+	awsCfg, err := config.LoadDefaultConfig(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("load AWS configuration for the directory events queue: %w", err)
+	}
+	return NewDirectoryEventsFromConfig(awsCfg, cfg)
 }

@@ -225,6 +225,15 @@ func New(seed Seed, opts Options) (*Emulator, error) {
 	}
 	e.ops = e.operations()
 	e.s3ops = e.s3Operations()
+	if name := seed.IdentityEventsQueue; name != "" {
+		u, err := e.CreateQueue(name)
+		if err != nil {
+			return nil, fmt.Errorf("awsemu: invalid seed: %w", err)
+		}
+		if err := e.SetIdentityEventsQueue(u); err != nil {
+			return nil, err
+		}
+	}
 	return e, nil
 }
 
