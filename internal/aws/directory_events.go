@@ -29,6 +29,9 @@ import (
 // disabled, changed or deleted, a membership or a group removed. Other
 // calls (a user created or enabled, a member added) give nothing to revoke
 // and wait for the next sync.
+// SCIM provisioning from an external identity provider disables a user
+// with PatchUser or PutUser (active false) and removes members with
+// PatchGroup.
 var directoryEventNames = map[string]bool{
 	"DisableUser":           true,
 	"DeleteUser":            true,
@@ -36,10 +39,14 @@ var directoryEventNames = map[string]bool{
 	"RemoveMemberFromGroup": true,
 	"DeleteGroupMembership": true,
 	"DeleteGroup":           true,
+	"PatchUser":             true,
+	"PutUser":               true,
+	"PatchGroup":            true,
 }
 
-// directoryEventSources are the EventBridge sources of the rule.
-var directoryEventSources = map[string]bool{"aws.sso-directory": true, "aws.identitystore": true}
+// directoryEventSources are the EventBridge sources of the rule: Identity
+// Center's directory (the console), the Identity Store API and SCIM.
+var directoryEventSources = map[string]bool{"aws.sso-directory": true, "aws.identitystore": true, "aws.identitystore-scim": true}
 
 // ErrIgnoredEvent is returned (wrapped) by ParseDirectoryEvent for a
 // well-formed event that takes no access away.
@@ -49,7 +56,8 @@ var ErrIgnoredEvent = errors.New("the event takes no access away")
 // envelope (version, id, detail-type, source, time, detail) around the
 // CloudTrail record. The user is requestParameters.userId, or the member
 // of RemoveMemberFromGroup (member.memberId) or of a membership call
-// (memberId.userId); DeleteGroupMembership and DeleteGroup name none. An
+// (memberId.userId); DeleteGroupMembership and DeleteGroup name none (the
+// handler then re-reads every user with an open request). An
 // event of a failed call (errorCode) or of a call that takes no access
 // away is ErrIgnoredEvent; anything else unexpected is an error that says
 // what is wrong.
@@ -72,7 +80,7 @@ func ParseDirectoryEvent(body string) (access.DirectoryEvent, error) {
 	}
 	if env.DetailType != "AWS API Call via CloudTrail" || !directoryEventSources[env.Source] || env.Detail == nil || env.Detail.EventName == "" {
 		return access.DirectoryEvent{}, fmt.Errorf("not an identity store change (detail-type %q, source %q): the EventBridge rule must match "+
-			"source aws.sso-directory and aws.identitystore with detail-type \"AWS API Call via CloudTrail\"", env.DetailType, env.Source)
+			"sources aws.sso-directory, aws.identitystore and aws.identitystore-scim with detail-type \"AWS API Call via CloudTrail\"", env.DetailType, env.Source)
 	}
 	d := env.Detail
 	ev := access.DirectoryEvent{EventID: d.EventID, Source: env.Source, Name: d.EventName, At: d.EventTime}
@@ -99,9 +107,8 @@ func ParseDirectoryEvent(body string) (access.DirectoryEvent, error) {
 	case str(obj(p, "memberId"), "userId") != "":
 		ev.UserID = str(obj(p, "memberId"), "userId")
 	}
-	if ev.UserID == "" && (d.EventName == "DisableUser" || d.EventName == "DeleteUser" || d.EventName == "UpdateUser") {
-		return ev, fmt.Errorf("%s names no user in requestParameters", d.EventName)
-	}
+	// A record that names no user (a membership, a group, a SCIM call
+	// whose user is elsewhere) re-reads every user with an open request.
 	return ev, nil
 }
 

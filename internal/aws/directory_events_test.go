@@ -45,9 +45,12 @@ func TestParseDirectoryEvent(t *testing.T) {
 		{"a failed call", env("aws.sso-directory", `{"eventID":"e6","eventName":"DisableUser","errorCode":"AccessDenied","requestParameters":{"userId":"u-6"}}`),
 			access.DirectoryEvent{}, true, ""},
 		{"not JSON", "hello", access.DirectoryEvent{}, false, "not an EventBridge event"},
-		{"another source", env("aws.ec2", `{"eventName":"RunInstances"}`), access.DirectoryEvent{}, false, "source aws.sso-directory"},
+		{"another source", env("aws.ec2", `{"eventName":"RunInstances"}`), access.DirectoryEvent{}, false, "sources aws.sso-directory"},
 		{"no detail", `{"detail-type":"AWS API Call via CloudTrail","source":"aws.identitystore"}`, access.DirectoryEvent{}, false, "not an identity store change"},
-		{"DisableUser without a user", env("aws.sso-directory", `{"eventName":"DisableUser","requestParameters":{}}`), access.DirectoryEvent{}, false, "names no user"},
+		{"a SCIM call naming no user re-reads everyone", env("aws.identitystore-scim", `{"eventID":"e7","eventName":"PatchGroup","requestParameters":{"groupId":"g-1"}}`),
+			access.DirectoryEvent{EventID: "e7", Source: "aws.identitystore-scim", Name: "PatchGroup", At: time.Date(2026, 12, 8, 1, 0, 0, 0, time.UTC)}, false, ""},
+		{"a SCIM user change", env("aws.identitystore-scim", `{"eventID":"e8","eventName":"PatchUser","requestParameters":{"userId":"u-8","httpBody":{"Operations":[{"op":"replace","value":{"active":false}}]}}}`),
+			access.DirectoryEvent{EventID: "e8", Source: "aws.identitystore-scim", Name: "PatchUser", UserID: "u-8", At: time.Date(2026, 12, 8, 1, 0, 0, 0, time.UTC)}, false, ""},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
