@@ -344,3 +344,29 @@ func identityMembership(f *fixture, groupID, userID string) *identitystore.Creat
 func deleteMembership(f *fixture, membershipID string) *identitystore.DeleteGroupMembershipInput {
 	return &identitystore.DeleteGroupMembershipInput{IdentityStoreId: aws.String(f.emu.IdentityStoreID()), MembershipId: aws.String(membershipID)}
 }
+
+func TestAdminQueues(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t, nil, Options{})
+	code, body := adminDo(t, http.MethodPost, f.url+"/_emulator/queues", `{"name":"admin-events","identity_events":true}`)
+	var out struct {
+		QueueURL string `json:"queue_url"`
+	}
+	if code != http.StatusOK || json.Unmarshal(body, &out) != nil || !strings.HasSuffix(out.QueueURL, "/111122223333/admin-events") {
+		t.Fatalf("POST queues: %d %s", code, body)
+	}
+	if err := f.emu.SetUserDisabled("erin", true); err != nil {
+		t.Fatal(err)
+	}
+	if ms, err := f.emu.QueueMessages(out.QueueURL); err != nil || len(ms) != 1 {
+		t.Errorf("events on the admin-created queue: %+v %v", ms, err)
+	}
+	for _, bad := range []string{`{"name":"bad name!"}`, `{"name":"x","nope":1}`, `not json`} {
+		if code, body := adminDo(t, http.MethodPost, f.url+"/_emulator/queues", bad); code != http.StatusBadRequest {
+			t.Errorf("POST queues %s: %d %s", bad, code, body)
+		}
+	}
+	if code, _ := adminDo(t, http.MethodGet, f.url+"/_emulator/queues", ""); code != http.StatusMethodNotAllowed {
+		t.Errorf("GET queues: %d", code)
+	}
+}
