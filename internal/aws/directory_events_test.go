@@ -208,3 +208,48 @@ func TestReadUser(t *testing.T) {
 		t.Errorf("after deleting: %v %v %v", groups, found, err)
 	}
 }
+
+// TestDirectoryEventsRedelivered: when the delete after a handled event
+// fails (the process dies there, or SQS errs), the message comes back after
+// its visibility timeout and is handled again, then deleted: at least once.
+func TestDirectoryEventsRedelivered(t *testing.T) {
+	t.Parallel()
+	emu, url := startEmulator(t, awsemu.Options{})
+	q, err := emu.CreateQueue("redelivered")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := emu.SetIdentityEventsQueue(q); err != nil {
+		t.Fatal(err)
+	}
+	// Every attempt of the first DeleteMessage fails (the SDK's 3 attempts).
+	emu.InjectError("DeleteMessage", "InternalServerException", 3)
+	d, err := NewDirectoryEventsFromConfig(staticConfig(url), DirectoryEventsConfig{QueueURL: q, WaitTime: time.Second,
+		Visibility: time.Second, Logger: testLogger(t)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var mu sync.Mutex
+	var handled []string
+	ctx, cancel := context.WithCancel(t.Context())
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		d.Run(ctx, func(_ context.Context, ev access.DirectoryEvent) error {
+			mu.Lock()
+			defer mu.Unlock()
+			handled = append(handled, ev.EventID)
+			return nil
+		})
+	}()
+	t.Cleanup(func() { cancel(); <-done })
+	if err := emu.SetUserDisabled("alice", true); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, func() bool { ms, _ := emu.QueueMessages(q); return len(ms) == 0 })
+	mu.Lock()
+	defer mu.Unlock()
+	if len(handled) != 2 || handled[0] != handled[1] {
+		t.Errorf("handled = %v, want the same event twice", handled)
+	}
+}
