@@ -124,6 +124,8 @@ var guideExternal = map[string]string{
 	"systemctl enable":         "needs systemd as PID 1",
 	"systemd-analyze security": "needs the unit installed and systemd as PID 1",
 	"aws dynamodb":             "reads TEAM's tables in the account TEAM runs in",
+	"aws sqs":                  "creates the directory events queue in the real account; the emulator's SQS is driven by the AWS CLI in TestAWSCLI (internal/awsemu)",
+	"aws events":               "creates the EventBridge rule in the real account (the emulator has no EventBridge: it publishes the rule's events itself)",
 	"elevate import":           "run by TestImportTeam (internal/cli) on a sample TEAM export",
 	"elevate policy":           "needs a running server and an admin's token; run by the policy tests of internal/app",
 	"elevate admin":            "admin recover is for a lockout the guide does not cause; run by TestAdminLockout (internal/app) and TestDatabaseCommandsMakeNoAWSCall (internal/cli)",

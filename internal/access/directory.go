@@ -100,3 +100,13 @@ type Assignment struct {
 	PermissionSetARN string
 	UserID           string
 }
+
+// DirectoryEvent is an identity store change that reached elevate as an
+// event (an EventBridge rule feeding an SQS queue), between syncs.
+type DirectoryEvent struct {
+	EventID string    // the CloudTrail event's id
+	Source  string    // the EventBridge source: aws.sso-directory or aws.identitystore
+	Name    string    // the API call: DisableUser, DeleteUser, RemoveMemberFromGroup, ...
+	UserID  string    // the user it names; "" when it names only a membership or a group
+	At      time.Time // when the change was made
+}

@@ -25,6 +25,9 @@ type ManagedGrant struct {
 const (
 	RunDirectorySync = "directory_sync"
 	RunReconcile     = "reconcile"
+	// RunDirectoryEvents is the last directory event applied (a user
+	// re-read after an identity store change arrived through the queue).
+	RunDirectoryEvents = "directory_events"
 )
 
 // RunStatus is the outcome of the last run of a periodic task (directory

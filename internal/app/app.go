@@ -80,6 +80,9 @@ type App struct {
 	portal   *web.Portal    // for Routes (security.go)
 	// syncCtl shows the directory sync status and triggers syncs (sync.go).
 	syncCtl *workflow.SyncControl
+
+	// dirEvents consumes directory.events_queue_url (nil without one).
+	dirEvents *aws.DirectoryEvents
 }
 
 // New builds the app and binds its listener, so that URL is known before Run.
@@ -161,6 +164,12 @@ func New(ctx context.Context, cfg config.Config, opts Options) (a *App, err erro
 		}
 		deps.SessionEnder, deps.SessionDeny = a.provider, sessionDenyOptions(cfg, log) // end_sessions.go
 		deps.Policies = a.provider                                                     // usage insight reads permission sets' policies
+		if u := cfg.Directory.EventsQueueURL; u != "" {
+			if a.dirEvents, err = aws.NewDirectoryEventsFromConfig(awsCfg, aws.DirectoryEventsConfig{QueueURL: u,
+				Observer: a.metrics, Logger: log.With("component", "directory_events")}); err != nil {
+				return nil, fmt.Errorf("directory.events_queue_url: %w", err)
+			}
+		}
 	}
 	// The on-call and ticket systems rules' conditions read (integrations.go);
 	// without any, every condition is unknown.
@@ -299,6 +308,17 @@ func (a *App) RunThen(ctx context.Context, onStart func(context.Context) error) 
 		return err
 	}
 	go a.audit.RunCheckpoints(ctx, checkpointInterval(a.cfg))
+	// Identity store changes between syncs: each replica long-polls the
+	// queue (SQS gives a message to one of them); the job each change
+	// becomes runs once.
+	eventsDone := make(chan struct{})
+	eventsCtx, stopEvents := context.WithCancel(ctx)
+	go func() {
+		defer close(eventsDone)
+		if a.dirEvents != nil {
+			a.dirEvents.Run(eventsCtx, a.svc.QueueDirectoryEvent)
+		}
+	}()
 	// Anchors: published on their interval, and once more at shutdown,
 	// which Run waits for before the store closes.
 	anchorCtx, stopAnchors := context.WithCancel(ctx)
@@ -324,6 +344,8 @@ func (a *App) RunThen(ctx context.Context, onStart func(context.Context) error) 
 	}
 	stopAnchors()
 	<-anchorsDone
+	stopEvents()
+	<-eventsDone
 	stopCtx, stop := context.WithTimeout(context.WithoutCancel(ctx), 15*time.Second)
 	defer stop()
 	if qerr := a.queue.Stop(stopCtx); qerr != nil {

@@ -101,7 +101,9 @@ func IAMPolicyDocument(instanceARN, identityStoreID string) PolicyDocument {
 				Sid:    "IdentityStoreRead",
 				Effect: "Allow",
 				Action: []string{
+					"identitystore:DescribeUser",
 					"identitystore:ListGroupMemberships",
+					"identitystore:ListGroupMembershipsForMember",
 					"identitystore:ListGroups",
 					"identitystore:ListUsers",
 				},
@@ -111,7 +113,7 @@ func IAMPolicyDocument(instanceARN, identityStoreID string) PolicyDocument {
 					arn("identitystore:::group/*"),
 					arn("identitystore:::membership/*"),
 				},
-				Comment: "Directory sync: users, groups and memberships of the instance's identity store.",
+				Comment: "Directory sync: users, groups and memberships of the instance's identity store; one user's status and groups after a directory event.",
 			},
 			{
 				Sid:    "OrganizationsRead",

@@ -193,6 +193,9 @@ type identityStoreAPI interface {
 	identitystore.ListUsersAPIClient
 	identitystore.ListGroupsAPIClient
 	identitystore.ListGroupMembershipsAPIClient
+	// The targeted re-read of one user after a directory event (directory_user.go).
+	DescribeUser(ctx context.Context, in *identitystore.DescribeUserInput, optFns ...func(*identitystore.Options)) (*identitystore.DescribeUserOutput, error)
+	identitystore.ListGroupMembershipsForMemberAPIClient
 }
 
 // organizationsAPI is the part of the organizations client the provider uses.

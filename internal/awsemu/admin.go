@@ -47,6 +47,7 @@ type assignmentJSON struct {
 //	DELETE /_emulator/faults       ClearFaults
 //	GET    /_emulator/assignments  current (SUCCEEDED) assignments
 //	GET    /_emulator/stats        Stats
+//	POST   /_emulator/queues       {"name":"idc-events","identity_events":true} -> {"queue_url":"..."}
 func (e *Emulator) serveAdmin(w http.ResponseWriter, r *http.Request) {
 	path := r.URL.Path[len(adminPrefix):]
 	switch {
@@ -72,7 +73,27 @@ func (e *Emulator) serveAdmin(w http.ResponseWriter, r *http.Request) {
 		adminJSON(w, http.StatusOK, out)
 	case path == "stats" && r.Method == http.MethodGet:
 		adminJSON(w, http.StatusOK, e.Stats())
-	case path == "faults" || path == "assignments" || path == "stats":
+	case path == "queues" && r.Method == http.MethodPost:
+		var in struct {
+			Name           string `json:"name"`
+			IdentityEvents bool   `json:"identity_events"`
+		}
+		dec := json.NewDecoder(io.LimitReader(r.Body, maxBodyBytes))
+		dec.DisallowUnknownFields()
+		if err := dec.Decode(&in); err != nil {
+			adminError(w, http.StatusBadRequest, fmt.Errorf("decode queue: %w", err))
+			return
+		}
+		u, err := e.CreateQueue(in.Name)
+		if err == nil && in.IdentityEvents {
+			err = e.SetIdentityEventsQueue(u)
+		}
+		if err != nil {
+			adminError(w, http.StatusBadRequest, err)
+			return
+		}
+		adminJSON(w, http.StatusOK, map[string]string{"queue_url": u})
+	case path == "faults" || path == "assignments" || path == "stats" || path == "queues":
 		adminError(w, http.StatusMethodNotAllowed, fmt.Errorf("method %s not allowed on %s", r.Method, r.URL.Path))
 	default:
 		adminError(w, http.StatusNotFound, fmt.Errorf("no admin endpoint %s", r.URL.Path))

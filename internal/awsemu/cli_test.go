@@ -130,6 +130,61 @@ func TestAWSCLI(t *testing.T) {
 			t.Errorf("stored versions = %+v", vs)
 		}
 	})
+	t.Run("sqs receive, change visibility, delete", func(t *testing.T) {
+		q, err := emu.CreateQueue("cli-events")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := emu.SetIdentityEventsQueue(q); err != nil {
+			t.Fatal(err)
+		}
+		if err := emu.SetUserDisabled("carol", true); err != nil {
+			t.Fatal(err)
+		}
+		out := run(t, "sqs", "receive-message", "--queue-url", q, "--max-number-of-messages", "10", "--wait-time-seconds", "1",
+			"--message-system-attribute-names", "ApproximateReceiveCount")
+		msgs, _ := out["Messages"].([]any)
+		if len(msgs) != 1 {
+			t.Fatalf("receive-message output = %v", out)
+		}
+		m := msgs[0].(map[string]any)
+		var env struct {
+			Source string `json:"source"`
+			Detail struct {
+				EventName string `json:"eventName"`
+			} `json:"detail"`
+		}
+		if err := json.Unmarshal([]byte(str(m["Body"])), &env); err != nil || env.Source != "aws.sso-directory" || env.Detail.EventName != "DisableUser" {
+			t.Errorf("message body = %s (%v)", str(m["Body"]), err)
+		}
+		handle := str(m["ReceiptHandle"])
+		runNoOutput := func(args ...string) {
+			t.Helper()
+			ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+			defer cancel()
+			cmd := exec.CommandContext(ctx, awsBin, append([]string{"--endpoint-url", srv.URL, "--region", "us-east-1"}, args...)...)
+			cmd.Env = append(os.Environ(), "AWS_ACCESS_KEY_ID=AKIDEXAMPLE", "AWS_SECRET_ACCESS_KEY=secret",
+				"AWS_CONFIG_FILE=/dev/null", "AWS_SHARED_CREDENTIALS_FILE=/dev/null", "AWS_MAX_ATTEMPTS=1", "HOME="+home)
+			if out, err := cmd.CombinedOutput(); err != nil {
+				t.Fatalf("aws %v: %v\n%s", args, err, out)
+			}
+		}
+		runNoOutput("sqs", "change-message-visibility", "--queue-url", q, "--receipt-handle", handle, "--visibility-timeout", "60")
+		runNoOutput("sqs", "delete-message", "--queue-url", q, "--receipt-handle", handle)
+		if left, _ := emu.QueueMessages(q); len(left) != 0 {
+			t.Errorf("messages left = %+v", left)
+		}
+		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+		defer cancel()
+		cmd := exec.CommandContext(ctx, awsBin, "--endpoint-url", srv.URL, "--region", "us-east-1",
+			"sqs", "receive-message", "--queue-url", q+"-missing")
+		cmd.Env = append(os.Environ(), "AWS_ACCESS_KEY_ID=AKIDEXAMPLE", "AWS_SECRET_ACCESS_KEY=secret",
+			"AWS_CONFIG_FILE=/dev/null", "AWS_SHARED_CREDENTIALS_FILE=/dev/null", "AWS_MAX_ATTEMPTS=1", "HOME="+home)
+		bad, err := cmd.CombinedOutput()
+		if err == nil || !bytes.Contains(bad, []byte("NonExistentQueue")) {
+			t.Errorf("missing queue: err = %v, output = %s", err, bad)
+		}
+	})
 	t.Run("validation error", func(t *testing.T) {
 		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 		defer cancel()

@@ -46,6 +46,7 @@ func (e *Emulator) RemoveUser(userName string) error {
 	st.users = slices.DeleteFunc(slices.Clone(st.users), func(x *user) bool { return x == u })
 	st.memberships = slices.DeleteFunc(slices.Clone(st.memberships), func(m *membership) bool { return m.userID == u.id })
 	e.dropAssignmentsLocked(func(a Assignment) bool { return a.PrincipalType == "USER" && a.PrincipalID == u.id })
+	e.publishIdentityEventLocked("aws.identitystore", "DeleteUser", map[string]any{"userId": u.id})
 	return nil
 }
 
@@ -57,7 +58,15 @@ func (e *Emulator) SetUserDisabled(userName string, disabled bool) error {
 	if u == nil {
 		return fmt.Errorf("awsemu: set user disabled %q: %w", userName, ErrNotFound)
 	}
+	if u.disabled == disabled {
+		return nil
+	}
 	u.disabled = disabled
+	name := "EnableUser"
+	if disabled {
+		name = "DisableUser"
+	}
+	e.publishIdentityEventLocked("aws.sso-directory", name, map[string]any{"userId": u.id})
 	return nil
 }
 
@@ -88,6 +97,7 @@ func (e *Emulator) RemoveGroup(name string) error {
 	st.groups = slices.DeleteFunc(slices.Clone(st.groups), func(x *group) bool { return x == g })
 	st.memberships = slices.DeleteFunc(slices.Clone(st.memberships), func(m *membership) bool { return m.groupID == g.id })
 	e.dropAssignmentsLocked(func(a Assignment) bool { return a.PrincipalType == "GROUP" && a.PrincipalID == g.id })
+	e.publishIdentityEventLocked("aws.sso-directory", "DeleteGroup", map[string]any{"groupId": g.id})
 	return nil
 }
 
@@ -102,11 +112,14 @@ func (e *Emulator) SetGroupMember(groupName, userName string, member bool) error
 		return fmt.Errorf("awsemu: group member %q/%q: %w", groupName, userName, ErrNotFound)
 	}
 	m := e.findMembership(g.id, u.id)
+	params := map[string]any{"groupId": g.id, "member": map[string]any{"memberId": u.id}}
 	switch {
 	case member && m == nil:
 		e.addMembershipLocked(g.id, u.id, e.nowLocked())
+		e.publishIdentityEventLocked("aws.sso-directory", "AddMemberToGroup", params)
 	case !member && m != nil:
 		e.ids.memberships = slices.DeleteFunc(slices.Clone(e.ids.memberships), func(x *membership) bool { return x == m })
+		e.publishIdentityEventLocked("aws.sso-directory", "RemoveMemberFromGroup", params)
 	}
 	return nil
 }

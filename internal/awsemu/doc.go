@@ -39,6 +39,14 @@
 // path-style, s3.go), with Object Lock: a locked object version can't be
 // deleted before its retain-until date, and an overwrite adds a version.
 //
+// Amazon SQS (awsJson 1.0: ReceiveMessage with long polling and visibility
+// timeouts, DeleteMessage, ChangeMessageVisibility, GetQueueAttributes,
+// SendMessage; sqs.go) serves queues the emulator creates
+// ([Emulator.CreateQueue]); with [Emulator.SetIdentityEventsQueue], every
+// identity store change (a user disabled or deleted, a membership removed,
+// ...) is published to the queue in the envelope EventBridge delivers
+// CloudTrail events in.
+//
 // The emulator is used by tests and by `elevate demo`; see [Listen] for a
 // ready-made HTTP server.
 package awsemu

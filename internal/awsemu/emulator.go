@@ -150,6 +150,7 @@ type Emulator struct {
 	inline      inlineState     // permission sets' inline policies and sessions (ssoadmin_inline.go)
 	managed     managedState    // permission sets' managed policy references (ssoadmin_managed.go)
 	s3          s3State         // buckets and objects (s3.go)
+	sqs         sqsState        // queues and the identity events queue (sqs.go)
 	s3ops       map[string]*s3Operation
 }
 
@@ -229,6 +230,15 @@ func New(seed Seed, opts Options) (*Emulator, error) {
 	}
 	e.ops = e.operations()
 	e.s3ops = e.s3Operations()
+	if name := seed.IdentityEventsQueue; name != "" {
+		u, err := e.CreateQueue(name)
+		if err != nil {
+			return nil, fmt.Errorf("awsemu: invalid seed: %w", err)
+		}
+		if err := e.SetIdentityEventsQueue(u); err != nil {
+			return nil, err
+		}
+	}
 	return e, nil
 }
 

@@ -472,6 +472,8 @@ func (e *Emulator) createGroupMembership(c *call, raw []byte) (any, error) {
 			with("Reason", "UNIQUENESS_CONSTRAINT_VIOLATION")
 	}
 	m := e.addMembershipLocked(in.GroupId, in.MemberId.UserId, c.now)
+	e.publishIdentityEventLocked("aws.identitystore", "CreateGroupMembership",
+		map[string]any{"groupId": in.GroupId, "memberId": map[string]any{"userId": in.MemberId.UserId}})
 	return map[string]any{"IdentityStoreId": e.ids.storeID, "MembershipId": m.id}, nil
 }
 
@@ -486,6 +488,8 @@ func (e *Emulator) deleteGroupMembership(_ *call, raw []byte) (any, error) {
 	for i, m := range e.ids.memberships {
 		if m.id == in.MembershipId {
 			e.ids.memberships = append(e.ids.memberships[:i:i], e.ids.memberships[i+1:]...)
+			// The record names only the membership, as AWS's does.
+			e.publishIdentityEventLocked("aws.identitystore", "DeleteGroupMembership", map[string]any{"membershipId": m.id})
 			return struct{}{}, nil
 		}
 	}

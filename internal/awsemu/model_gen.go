@@ -5,6 +5,7 @@
 //   - sso-admin/2020-07-20/service-2.json (sha256 21dc29e8876ad1d5da772a433a9714ac8d68dd24920979a6e0faa76bd6131a26)
 //   - identitystore/2020-06-15/service-2.json (sha256 155381ff52f01dcfd012d782c6bd86d22c6085a0343ffff8f20935e31c36da6b)
 //   - organizations/2016-11-28/service-2.json (sha256 bd96708dc445ad21c4f55fdaf9523cb62225e914520569abb590c6411f4d861b)
+//   - sqs/2012-11-05/service-2.json (sha256 282d08c85a2003ab91ed400a81339fe81952e446ae40a599877705903e870c0f)
 //   - s3/2006-03-01/service-2.json (sha256 f11e9149d16fcc226a85456d1d5d4a2258041818f1a64027007f76ce535f2eb3)
 //
 // botocore and its model files are licensed under the Apache License,
@@ -29,6 +30,7 @@ var genServices = []genService{
 	{Dir: "sso-admin", TargetPrefix: "SWBExternalService", APIVersion: "2020-07-20"},
 	{Dir: "identitystore", TargetPrefix: "AWSIdentityStore", APIVersion: "2020-06-15"},
 	{Dir: "organizations", TargetPrefix: "AWSOrganizationsV20161128", APIVersion: "2016-11-28"},
+	{Dir: "sqs", TargetPrefix: "AmazonSQS", APIVersion: "2012-11-05"},
 	{Dir: "s3", Protocol: "rest-xml", APIVersion: "2006-03-01"},
 }
 
@@ -81,6 +83,11 @@ var genOperations = []genOperation{
 	{Service: "organizations", Target: "AWSOrganizationsV20161128.ListPoliciesForTarget", Name: "ListPoliciesForTarget", Input: "organizations.ListPoliciesForTargetRequest", Errors: []string{"AWSOrganizationsNotInUseException", "AccessDeniedException", "InvalidInputException", "ServiceException", "TargetNotFoundException", "TooManyRequestsException", "UnsupportedAPIEndpointException"}},
 	{Service: "organizations", Target: "AWSOrganizationsV20161128.ListRoots", Name: "ListRoots", Input: "organizations.ListRootsRequest", Errors: []string{"AWSOrganizationsNotInUseException", "AccessDeniedException", "InvalidInputException", "ServiceException", "TooManyRequestsException"}},
 	{Service: "organizations", Target: "AWSOrganizationsV20161128.UpdatePolicy", Name: "UpdatePolicy", Input: "organizations.UpdatePolicyRequest", Errors: []string{"AWSOrganizationsNotInUseException", "AccessDeniedException", "ConcurrentModificationException", "ConstraintViolationException", "DuplicatePolicyException", "InvalidInputException", "MalformedPolicyDocumentException", "PolicyChangesInProgressException", "PolicyNotFoundException", "ServiceException", "TooManyRequestsException", "UnsupportedAPIEndpointException"}},
+	{Service: "sqs", Target: "AmazonSQS.ChangeMessageVisibility", Name: "ChangeMessageVisibility", Input: "sqs.ChangeMessageVisibilityRequest", Errors: []string{"InvalidAddress", "InvalidSecurity", "MessageNotInflight", "QueueDoesNotExist", "ReceiptHandleIsInvalid", "RequestThrottled", "UnsupportedOperation"}},
+	{Service: "sqs", Target: "AmazonSQS.DeleteMessage", Name: "DeleteMessage", Input: "sqs.DeleteMessageRequest", Errors: []string{"InvalidAddress", "InvalidIdFormat", "InvalidSecurity", "QueueDoesNotExist", "ReceiptHandleIsInvalid", "RequestThrottled", "UnsupportedOperation"}},
+	{Service: "sqs", Target: "AmazonSQS.GetQueueAttributes", Name: "GetQueueAttributes", Input: "sqs.GetQueueAttributesRequest", Errors: []string{"InvalidAddress", "InvalidAttributeName", "InvalidSecurity", "QueueDoesNotExist", "RequestThrottled", "UnsupportedOperation"}},
+	{Service: "sqs", Target: "AmazonSQS.ReceiveMessage", Name: "ReceiveMessage", Input: "sqs.ReceiveMessageRequest", Errors: []string{"InvalidAddress", "InvalidSecurity", "KmsAccessDenied", "KmsDisabled", "KmsInvalidKeyUsage", "KmsInvalidState", "KmsNotFound", "KmsOptInRequired", "KmsThrottled", "OverLimit", "QueueDoesNotExist", "RequestThrottled", "UnsupportedOperation"}},
+	{Service: "sqs", Target: "AmazonSQS.SendMessage", Name: "SendMessage", Input: "sqs.SendMessageRequest", Errors: []string{"InvalidAddress", "InvalidMessageContents", "InvalidSecurity", "KmsAccessDenied", "KmsDisabled", "KmsInvalidKeyUsage", "KmsInvalidState", "KmsNotFound", "KmsOptInRequired", "KmsThrottled", "QueueDoesNotExist", "RequestThrottled", "UnsupportedOperation"}},
 }
 
 // genRESTOperations are the implemented operations of the REST services,
@@ -595,7 +602,67 @@ var genShapes = map[string]genShape{
 	"s3.Value":                   {Type: "string"},
 	"s3.WebsiteRedirectLocation": {Type: "string"},
 	"s3.WriteOffsetBytes":        {Type: "long"},
-	"sso-admin.AccountId":        {Type: "string", Pattern: `\d{12}`, Min: 12, HasMin: true, Max: 12, HasMax: true},
+	"sqs.AttributeNameList":      {Type: "list", Member: "sqs.QueueAttributeName"},
+	"sqs.Binary":                 {Type: "blob"},
+	"sqs.BinaryList":             {Type: "list", Member: "sqs.Binary"},
+	"sqs.ChangeMessageVisibilityRequest": {Type: "structure", Members: []genMember{
+		{"QueueUrl", "sqs.String", true},
+		{"ReceiptHandle", "sqs.String", true},
+		{"VisibilityTimeout", "sqs.NullableInteger", true},
+	}},
+	"sqs.DeleteMessageRequest": {Type: "structure", Members: []genMember{
+		{"QueueUrl", "sqs.String", true},
+		{"ReceiptHandle", "sqs.String", true},
+	}},
+	"sqs.GetQueueAttributesRequest": {Type: "structure", Members: []genMember{
+		{"AttributeNames", "sqs.AttributeNameList", false},
+		{"QueueUrl", "sqs.String", true},
+	}},
+	"sqs.MessageAttributeName":     {Type: "string"},
+	"sqs.MessageAttributeNameList": {Type: "list", Member: "sqs.MessageAttributeName"},
+	"sqs.MessageAttributeValue": {Type: "structure", Members: []genMember{
+		{"BinaryListValues", "sqs.BinaryList", false},
+		{"BinaryValue", "sqs.Binary", false},
+		{"DataType", "sqs.String", true},
+		{"StringListValues", "sqs.StringList", false},
+		{"StringValue", "sqs.String", false},
+	}},
+	"sqs.MessageBodyAttributeMap":            {Type: "map", Key: "sqs.String", Value: "sqs.MessageAttributeValue"},
+	"sqs.MessageBodySystemAttributeMap":      {Type: "map", Key: "sqs.MessageSystemAttributeNameForSends", Value: "sqs.MessageSystemAttributeValue"},
+	"sqs.MessageSystemAttributeList":         {Type: "list", Member: "sqs.MessageSystemAttributeName"},
+	"sqs.MessageSystemAttributeName":         {Type: "string", Enum: []string{"All", "SenderId", "SentTimestamp", "ApproximateReceiveCount", "ApproximateFirstReceiveTimestamp", "SequenceNumber", "MessageDeduplicationId", "MessageGroupId", "AWSTraceHeader", "DeadLetterQueueSourceArn"}},
+	"sqs.MessageSystemAttributeNameForSends": {Type: "string", Enum: []string{"AWSTraceHeader"}},
+	"sqs.MessageSystemAttributeValue": {Type: "structure", Members: []genMember{
+		{"BinaryListValues", "sqs.BinaryList", false},
+		{"BinaryValue", "sqs.Binary", false},
+		{"DataType", "sqs.String", true},
+		{"StringListValues", "sqs.StringList", false},
+		{"StringValue", "sqs.String", false},
+	}},
+	"sqs.NullableInteger":    {Type: "integer"},
+	"sqs.QueueAttributeName": {Type: "string", Enum: []string{"All", "Policy", "VisibilityTimeout", "MaximumMessageSize", "MessageRetentionPeriod", "ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible", "CreatedTimestamp", "LastModifiedTimestamp", "QueueArn", "ApproximateNumberOfMessagesDelayed", "DelaySeconds", "ReceiveMessageWaitTimeSeconds", "RedrivePolicy", "FifoQueue", "ContentBasedDeduplication", "KmsMasterKeyId", "KmsDataKeyReusePeriodSeconds", "DeduplicationScope", "FifoThroughputLimit", "RedriveAllowPolicy", "SqsManagedSseEnabled"}},
+	"sqs.ReceiveMessageRequest": {Type: "structure", Members: []genMember{
+		{"AttributeNames", "sqs.AttributeNameList", false},
+		{"MaxNumberOfMessages", "sqs.NullableInteger", false},
+		{"MessageAttributeNames", "sqs.MessageAttributeNameList", false},
+		{"MessageSystemAttributeNames", "sqs.MessageSystemAttributeList", false},
+		{"QueueUrl", "sqs.String", true},
+		{"ReceiveRequestAttemptId", "sqs.String", false},
+		{"VisibilityTimeout", "sqs.NullableInteger", false},
+		{"WaitTimeSeconds", "sqs.NullableInteger", false},
+	}},
+	"sqs.SendMessageRequest": {Type: "structure", Members: []genMember{
+		{"DelaySeconds", "sqs.NullableInteger", false},
+		{"MessageAttributes", "sqs.MessageBodyAttributeMap", false},
+		{"MessageBody", "sqs.String", true},
+		{"MessageDeduplicationId", "sqs.String", false},
+		{"MessageGroupId", "sqs.String", false},
+		{"MessageSystemAttributes", "sqs.MessageBodySystemAttributeMap", false},
+		{"QueueUrl", "sqs.String", true},
+	}},
+	"sqs.String":          {Type: "string"},
+	"sqs.StringList":      {Type: "list", Member: "sqs.String"},
+	"sso-admin.AccountId": {Type: "string", Pattern: `\d{12}`, Min: 12, HasMin: true, Max: 12, HasMax: true},
 	"sso-admin.AttachCustomerManagedPolicyReferenceToPermissionSetRequest": {Type: "structure", Members: []genMember{
 		{"CustomerManagedPolicyReference", "sso-admin.CustomerManagedPolicyReference", true},
 		{"InstanceArn", "sso-admin.InstanceArn", true},

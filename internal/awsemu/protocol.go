@@ -41,6 +41,9 @@ type call struct {
 	op    *operation
 	reqID string
 	now   time.Time
+	// pollUntil is when a long poll (ReceiveMessage) ends, in real time;
+	// zero on the first call of the handler.
+	pollUntil time.Time
 }
 
 // apiError is an AWS error response.
@@ -153,6 +156,9 @@ func (e *Emulator) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	w.Header().Set("Content-Type", contentTypeJSON)
+	if op.svc.prefix == prefixSQS {
+		w.Header().Set("Content-Type", contentTypeJSON10)
+	}
 	w.WriteHeader(status)
 	_, _ = w.Write(buf.Bytes())
 	e.logger.Debug("awsemu request", "target", target, "request_id", reqID, "status", status)
@@ -205,20 +211,43 @@ func (e *Emulator) serve(r *http.Request, op *operation, reqID string) (int, any
 		return 0, nil, op.svc.invalid(validationMessage(vs), vs[0].reason)
 	}
 
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	c := &call{op: op, reqID: reqID, now: e.now()}
-	e.settleLocked(c.now)
-	resp, err := op.handler(c, raw)
-	if err != nil {
-		return 0, nil, fmt.Errorf("%s: %w", op.name, err)
+	c := &call{op: op, reqID: reqID}
+	for {
+		e.mu.Lock()
+		c.now = e.now()
+		e.settleLocked(c.now)
+		resp, err := op.handler(c, raw)
+		e.mu.Unlock()
+		if err != nil {
+			return 0, nil, fmt.Errorf("%s: %w", op.name, err)
+		}
+		lp, ok := resp.(*longPoll)
+		if !ok {
+			return http.StatusOK, resp, nil
+		}
+		// A long poll with nothing to receive yet: wait without the lock
+		// for a message, the poll's end or the client going away.
+		t := time.NewTimer(time.Until(lp.until))
+		select {
+		case <-lp.wake:
+		case <-t.C:
+		case <-r.Context().Done():
+			t.Stop()
+			return 0, nil, fmt.Errorf("%s: %w", op.name, r.Context().Err())
+		}
+		t.Stop()
 	}
-	return http.StatusOK, resp, nil
 }
 
 // writeError writes an awsJson error: the status, X-Amzn-ErrorType and a
 // body with __type, Message and the modeled members.
 func (e *Emulator) writeError(w http.ResponseWriter, op *operation, reqID string, ae *apiError) {
+	if op != nil && op.svc.prefix == prefixSQS {
+		buf, status := writeSQSError(w.Header(), ae)
+		w.WriteHeader(status)
+		_, _ = w.Write(buf)
+		return
+	}
 	body := map[string]any{"__type": ae.Code, "Message": ae.Message}
 	if op != nil && op.svc.prefix == prefixIdentityStore {
 		// Every identitystore error shape carries RequestId.
@@ -254,7 +283,16 @@ func (e *Emulator) operations() map[string]*operation {
 		return newError("InvalidInputException", "%s", msg).with("Reason", reason)
 	}}
 
+	sqs := &service{prefix: prefixSQS, defaultMax: 1000, invalid: func(msg, _ string) *apiError { return sqsInvalid("%s", msg) }}
+
 	handlers := map[*service]map[string]func(*call, []byte) (any, error){
+		sqs: {
+			"ReceiveMessage":          e.receiveMessage,
+			"DeleteMessage":           e.deleteMessage,
+			"ChangeMessageVisibility": e.changeMessageVisibility,
+			"GetQueueAttributes":      e.getQueueAttributes,
+			"SendMessage":             e.sendMessage,
+		},
 		sso: {
 			"ListInstances":                           e.listInstances,
 			"ListPermissionSets":                      e.listPermissionSets,

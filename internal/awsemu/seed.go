@@ -26,6 +26,11 @@ type Seed struct {
 	Groups              []SeedGroup         `yaml:"groups,omitempty"`
 	// Assignments are standing account assignments, present from the start.
 	Assignments []SeedAssignment `yaml:"assignments,omitempty"`
+	// IdentityEventsQueue names an SQS queue to create, to which every
+	// identity store change is published as EventBridge delivers it
+	// (Emulator.SetIdentityEventsQueue); its URL is
+	// https://sqs.<region>.amazonaws.com/<caller account>/<name>. Default none.
+	IdentityEventsQueue string `yaml:"identity_events_queue,omitempty"`
 }
 
 // SeedOU is an organizational unit. OU names must be unique in a seed.

@@ -62,6 +62,13 @@ func cmdDoctor(ctx context.Context, env *Env, args []string) error {
 	for _, c := range integrationChecks(ctx, cfg) { // doctor_integrations.go
 		report(c)
 	}
+	if u := cfg.Directory.EventsQueueURL; u != "" {
+		if d, err := aws.NewDirectoryEvents(ctx, aws.DirectoryEventsConfig{QueueURL: u}); err != nil {
+			report(aws.Check{Name: "directory events queue", Status: aws.CheckFail, Detail: err.Error()})
+		} else {
+			report(d.Check(ctx))
+		}
+	}
 	if failed > 0 {
 		return fmt.Errorf("doctor: %s failed", access.Plural(failed, "check", ""))
 	}
@@ -223,6 +230,8 @@ func cmdAWS(ctx context.Context, env *Env, args []string) error {
 	// Session activity: the configured source's query permissions.
 	doc.Statement = append(doc.Statement, aws.ActivityPolicyStatements(cfg.Activity.Source, cfg.Activity.EventDataStore,
 		cfg.Activity.LogGroup, aws.PolicyPartition(arn))...)
+	// The directory events queue: receive, delete, change visibility.
+	doc.Statement = append(doc.Statement, aws.DirectoryEventsPolicyStatements(cfg.Directory.EventsQueueURL, aws.PolicyPartition(arn))...)
 	// Audit anchors in S3: put, read and list under the prefix.
 	if s3 := cfg.Audit.Anchors.S3; s3.Bucket != "" {
 		doc.Statement = append(doc.Statement, aws.AnchorPolicyStatements(s3.Bucket, firstNonEmpty(s3.Prefix, app.DefaultAnchorPrefix), aws.PolicyPartition(arn))...)

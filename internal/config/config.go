@@ -55,6 +55,8 @@ type Config struct {
 	Integrations Integrations `yaml:"integrations"`
 	// EndSessions ends revoked users' open sessions (end_sessions.go).
 	EndSessions EndSessions `yaml:"end_sessions"`
+	// Directory says how identity store changes reach elevate between syncs (directory.go).
+	Directory Directory `yaml:"directory"`
 }
 
 // Reconcile tunes reconciliation (the reconcile job compares elevate's
@@ -254,6 +256,7 @@ func (c Config) Validate() error {
 	errs = append(errs, c.Retention.validate()...)
 	errs = append(errs, c.Activity.validate()...)
 	errs = append(errs, c.EndSessions.validate()...)
+	errs = append(errs, c.Directory.validate()...)
 	errs = append(errs, c.Security.validate()...)
 	errs = append(errs, c.Integrations.validate()...)
 	errs = append(errs, c.Audit.Anchors.validate(c.Notify.Webhook.Secret)...)

@@ -143,6 +143,8 @@ var defaults = map[string]string{
 	"end_sessions.mechanism": "off",
 	"end_sessions.default":   "false",
 	"end_sessions.scp_name":  "elevate-end-sessions",
+
+	"directory.events_queue_url": "", // none: changes are seen at the next sync
 }
 
 // envAliases are the environment names used before every key had one; they

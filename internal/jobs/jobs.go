@@ -30,6 +30,7 @@ type Runner interface {
 	Reconcile(ctx context.Context) (workflow.ReconcileReport, error)
 	FetchActivity(ctx context.Context, grantID string, attempt int, final bool) error
 	ExpireSessionDeny(ctx context.Context, grantID string) error
+	RecheckUser(ctx context.Context, userID string) error
 }
 
 // Config tunes the queue. Zero fields take the defaults in their comments.
@@ -168,6 +169,8 @@ func insertParams(j workflow.Job) (river.InsertManyParams, error) {
 		args = activityArgsOf(j)
 	case workflow.JobEndSessions:
 		args = endSessionsArgs{RequestID: j.RequestID, GrantID: j.GrantID}
+	case workflow.JobDirectoryEvent:
+		args = directoryEventArgs{UserID: j.UserID}
 	default:
 		return river.InsertManyParams{}, fmt.Errorf("unknown job kind %q", j.Kind)
 	}

@@ -10,7 +10,7 @@ import (
 // priority of an inserted job are those of workflow's job table.
 func TestInsertParamsFollowTheJobTable(t *testing.T) {
 	t.Parallel()
-	for _, kind := range []workflow.JobKind{workflow.JobGrant, workflow.JobRevoke, workflow.JobExpire, workflow.JobNotify, workflow.JobFetchActivity, workflow.JobEndSessions} {
+	for _, kind := range []workflow.JobKind{workflow.JobGrant, workflow.JobRevoke, workflow.JobExpire, workflow.JobNotify, workflow.JobFetchActivity, workflow.JobEndSessions, workflow.JobDirectoryEvent} {
 		spec, _ := workflow.JobSpecOf(kind)
 		p, err := insertParams(workflow.Job{Kind: kind, RequestID: "r", GrantID: "g", NotificationID: "n"})
 		if err != nil {

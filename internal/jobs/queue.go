@@ -39,6 +39,7 @@ func newQueue[TTx any](driver riverdriver.Driver[TTx], rescueOwn func(context.Co
 	river.AddWorker(workers, &revokeWorker{runner: ref, cfg: cfg})
 	river.AddWorker(workers, &expireWorker{runner: ref, cfg: cfg})
 	river.AddWorker(workers, &endSessionsWorker{runner: ref, cfg: cfg})
+	river.AddWorker(workers, &directoryEventWorker{runner: ref, cfg: cfg})
 	river.AddWorker(workers, &sweepWorker{runner: ref})
 	river.AddWorker(workers, &syncWorker{runner: ref})
 	river.AddWorker(workers, &reconcileWorker{runner: ref})

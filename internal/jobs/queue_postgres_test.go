@@ -60,6 +60,7 @@ func (r *countingRunner) FetchActivity(ctx context.Context, grantID string, atte
 }
 
 func (r *countingRunner) ExpireSessionDeny(context.Context, string) error { return nil }
+func (r *countingRunner) RecheckUser(context.Context, string) error       { return nil }
 
 // runs returns how many times the grant job ran, and when it first did.
 func (r *countingRunner) runsOf(grantID string) (int64, time.Time) {

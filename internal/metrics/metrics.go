@@ -31,8 +31,10 @@ type Metrics struct {
 	notifications *prometheus.CounterVec
 	notifyOnce    sync.Once
 	// conditions counts rules' condition outcomes (conditions.go).
-	conditions     *prometheus.CounterVec
-	conditionsOnce sync.Once
+	conditions          *prometheus.CounterVec
+	conditionsOnce      sync.Once
+	directoryEvents     *prometheus.CounterVec
+	directoryEventsOnce sync.Once
 }
 
 // latencyBuckets spans an AWS assignment operation: sub-second to minutes.

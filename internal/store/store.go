@@ -188,6 +188,12 @@ type Directory interface {
 	FindGroupByName(ctx context.Context, name string) (access.Group, error)
 	// UserIDsInGroups returns the distinct ids of active users in any of the groups.
 	UserIDsInGroups(ctx context.Context, groupIDs []string) ([]string, error)
+	// RestrictUser applies a targeted re-read of one user, only where it
+	// takes access away: an inactive (or deleted) user is marked inactive,
+	// and its memberships not in groupIDs are deleted; nothing is added.
+	// When anything changed the directory's sync time becomes at. It
+	// reports whether anything changed.
+	RestrictUser(ctx context.Context, userID string, active bool, groupIDs []string, at time.Time) (bool, error)
 	ListAccounts(ctx context.Context) ([]access.Account, error)
 	FindAccount(ctx context.Context, idOrName string) (access.Account, error)
 	ListPermissionSets(ctx context.Context) ([]access.PermissionSet, error)

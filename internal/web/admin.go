@@ -69,10 +69,14 @@ func (p *Portal) adminPage(w http.ResponseWriter, r *http.Request, actor access.
 		return err
 	}
 	d := adminData{Policy: string(doc), Revision: rev, ManagedAsCode: p.o.PolicyManagedAsCode}
-	for _, k := range []struct{ kind, name string }{{access.RunDirectorySync, "Directory sync"}, {access.RunReconcile, "Reconciliation"}} {
+	for _, k := range []struct{ kind, name string }{{access.RunDirectorySync, "Directory sync"}, {access.RunReconcile, "Reconciliation"},
+		{access.RunDirectoryEvents, "Last directory event"}} {
 		st, found, err := p.o.Service.RunStatus(r.Context(), k.kind)
 		if err != nil {
 			return err
+		}
+		if !found && k.kind == access.RunDirectoryEvents {
+			continue // no events queue, or no event yet
 		}
 		d.Runs = append(d.Runs, runView{Name: k.name, Found: found, S: st})
 	}

@@ -19,6 +19,9 @@ const (
 	JobSyncDirectory JobKind = "sync_directory" // read the directory from AWS
 	JobReconcile     JobKind = "reconcile"      // compare the managed assignments with AWS
 	JobPrune         JobKind = "prune"          // apply the retention
+	// JobDirectoryEvent re-reads one user after an identity store change
+	// arrived through the events queue (UserID).
+	JobDirectoryEvent JobKind = "directory_event"
 )
 
 // River's queues: grants and revocations never wait behind a slow
@@ -64,6 +67,9 @@ var jobSpecs = []JobSpec{
 	{Kind: JobNotify, Queue: QueueNotify, MaxAttempts: 25, Priority: 3, Timeout: 20 * time.Second},
 	{Kind: JobFetchActivity, Queue: QueueActivity, MaxAttempts: 10, Priority: 4, Timeout: 10 * time.Minute},
 	{Kind: JobEndSessions, Queue: QueueDefault, MaxAttempts: math.MaxInt16, Priority: 2},
+	// A directory event is applied before grants, like a revocation: it
+	// is how access ends within a minute of a user leaving.
+	{Kind: JobDirectoryEvent, Queue: QueueDefault, MaxAttempts: 25, Priority: 1},
 	{Kind: JobSweep, Queue: QueueDefault, Periodic: true},
 	{Kind: JobSyncDirectory, Queue: QueueDefault, Periodic: true, Timeout: longJobTimeout},
 	{Kind: JobReconcile, Queue: QueueDefault, MaxAttempts: 1, Periodic: true, Timeout: longJobTimeout},

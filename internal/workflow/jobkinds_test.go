@@ -4,7 +4,7 @@ import "testing"
 
 func TestJobSpecsCoverEveryKindOnce(t *testing.T) {
 	t.Parallel()
-	kinds := []JobKind{JobGrant, JobRevoke, JobExpire, JobNotify, JobFetchActivity, JobEndSessions, JobSweep, JobSyncDirectory, JobReconcile, JobPrune}
+	kinds := []JobKind{JobGrant, JobRevoke, JobExpire, JobNotify, JobFetchActivity, JobEndSessions, JobSweep, JobSyncDirectory, JobReconcile, JobPrune, JobDirectoryEvent}
 	seen := map[JobKind]int{}
 	for _, s := range jobSpecs {
 		seen[s.Kind]++

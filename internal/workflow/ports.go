@@ -49,6 +49,9 @@ type Job struct {
 	Expedite bool
 	// NotificationID names the notification a JobNotify delivers.
 	NotificationID string
+	// UserID names the user a JobDirectoryEvent re-reads ("" for every
+	// requester with an open request).
+	UserID string
 }
 
 // Scheduler enqueues jobs inside a store transaction, so that they exist if

@@ -77,7 +77,7 @@ func (s *Service) CloseRequestsOfDisabledUsers(ctx context.Context) (DisabledRep
 	}
 	var errs []error
 	for _, id := range ids {
-		st, err := s.closeForDisabled(ctx, id)
+		st, err := s.closeFor(ctx, id, disabledComment, "requester_disabled")
 		switch {
 		case err != nil:
 			errs = append(errs, err)
@@ -94,9 +94,11 @@ func (s *Service) CloseRequestsOfDisabledUsers(ctx context.Context) (DisabledRep
 	return rep, errors.Join(errs...)
 }
 
-// closeForDisabled cancels or ends one request, re-deciding on fresh state;
-// it returns the status it acted on ("" when there was nothing to do).
-func (s *Service) closeForDisabled(ctx context.Context, id string) (access.Status, error) {
+// closeFor cancels or ends one request as elevate acting on a directory
+// change, with the comment and the reason in the decision log, re-deciding
+// on fresh state; it returns the status it acted on ("" when there was
+// nothing to do).
+func (s *Service) closeFor(ctx context.Context, id, comment, reason string) (access.Status, error) {
 	var acted access.Status
 	err := s.retryConflicts(ctx, func(tx store.Tx) error {
 		acted = ""
@@ -109,16 +111,16 @@ func (s *Service) closeForDisabled(ctx context.Context, id string) (access.Statu
 		var ev access.Event
 		switch {
 		case r.Status == access.StatusPending || r.Status == access.StatusScheduled:
-			next, ev, err = r.Cancel(directoryActor, disabledComment, now)
+			next, ev, err = r.Cancel(directoryActor, comment, now)
 		case r.Status == access.StatusActive && !r.EndRequested():
-			next, ev, err = r.End(directoryActor, disabledComment, now)
+			next, ev, err = r.End(directoryActor, comment, now)
 		default:
 			return nil
 		}
 		if err != nil {
 			return err
 		}
-		ev.Details["reason"] = "requester_disabled"
+		ev.Details["reason"] = reason
 		if err := tx.UpdateRequest(ctx, &next); err != nil {
 			return fmt.Errorf("update request: %w", err)
 		}
@@ -139,7 +141,7 @@ func (s *Service) closeForDisabled(ctx context.Context, id string) (access.Statu
 		return nil
 	})
 	if err != nil {
-		return "", fmt.Errorf("close request %s of a disabled user: %w", id, err)
+		return "", fmt.Errorf("close request %s (%s): %w", id, reason, err)
 	}
 	if acted == access.StatusPending || acted == access.StatusScheduled {
 		return access.StatusCancelled, nil

@@ -54,6 +54,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"DirectoryStageApply", testDirectoryStageApply},
 		{"DirectoryLimits", testDirectoryLimits},
 		{"DirectoryStageDrop", testDirectoryStageDrop},
+		{"DirectoryRestrictUser", testDirectoryRestrictUser},
 		{"Tokens", testTokens},
 		{"TokenListDelete", testTokenListDelete},
 		{"Sessions", testSessions},

@@ -103,6 +103,18 @@ var Services = []Service{
 		Extra: []string{"AccountName", "Email", "OrganizationalUnitName", "AccountState"},
 	},
 	{
+		// SQS speaks awsJson 1.0: identity store changes reach elevate
+		// through a queue fed by an EventBridge rule.
+		Dir: "sqs",
+		Operations: []string{
+			"ChangeMessageVisibility",
+			"DeleteMessage",
+			"GetQueueAttributes",
+			"ReceiveMessage",
+			"SendMessage",
+		},
+	},
+	{
 		// S3 speaks REST-XML: its operations are routed by method and
 		// path, and their input members are bound to the path, the query
 		// string, headers and the body (genBindings).
