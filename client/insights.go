@@ -15,6 +15,7 @@ type Insights struct {
 	ActivitySource string                 `json:"activity_source"`
 	Grants         []InsightGrant         `json:"grants"`
 	Unused         []UnusedEligibility    `json:"unused_eligibility"`
+	UnusedTotal    int                    `json:"unused_eligibility_total"` // Unused holds the first 1000
 	PermissionSets []PermissionSetInsight `json:"permission_sets"`
 }
 

@@ -10,16 +10,23 @@ import (
 // DefaultWindow is how far back insight looks unless told otherwise.
 const DefaultWindow = 90 * 24 * time.Hour
 
+// MaxUnused bounds the unused eligibility a report lists: in a large
+// directory every user's unused pairs would make an answer no one reads.
+const MaxUnused = 1000
+
 // Report is usage insight over one window.
 type Report struct {
 	Since time.Time `json:"since"`
 	Until time.Time `json:"until"`
 	// Scope is "all" for auditors and admins, "own" for a user who sees
 	// their own grants and eligibility only.
-	Scope          string              `json:"scope"`
-	Grants         []Grant             `json:"grants"`
-	Unused         []UnusedEligibility `json:"unused_eligibility"`
-	PermissionSets []PermissionSet     `json:"permission_sets"`
+	Scope  string              `json:"scope"`
+	Grants []Grant             `json:"grants"`
+	Unused []UnusedEligibility `json:"unused_eligibility"`
+	// UnusedTotal counts every unused pair; Unused holds the first
+	// MaxUnused of them.
+	UnusedTotal    int             `json:"unused_eligibility_total"`
+	PermissionSets []PermissionSet `json:"permission_sets"`
 	// ActivitySource is the configured session-activity source, "none"
 	// when off (every grant is then Unknown).
 	ActivitySource string `json:"activity_source"`
@@ -60,6 +67,10 @@ func Build(in Input) Report {
 		return r.Grants[i].GrantID < r.Grants[j].GrantID
 	})
 	r.Unused = UnusedEligibilityOf(in.Eligible, in.Requested, r.Grants)
+	r.UnusedTotal = len(r.Unused)
+	if len(r.Unused) > MaxUnused {
+		r.Unused = r.Unused[:MaxUnused]
+	}
 	for _, arn := range sortedKeys(names) {
 		var pol *access.PermissionSetPolicies
 		if p, ok := in.Policies[arn]; ok {
