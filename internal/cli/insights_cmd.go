@@ -83,7 +83,11 @@ func printInsights(w io.Writer, rep *client.Insights, v voice) error {
 		}
 	}
 
-	fmt.Fprintf(w, "\nUnused eligibility: %s", plural(rep.UnusedTotal, "pair"))
+	atLeast := ""
+	if rep.UnusedTruncated {
+		atLeast = "at least "
+	}
+	fmt.Fprintf(w, "\nUnused eligibility: %s%s", atLeast, plural(rep.UnusedTotal, "pair"))
 	if rep.UnusedTotal > len(rep.Unused) {
 		fmt.Fprintf(w, " (the first %d shown)", len(rep.Unused))
 	}

@@ -277,7 +277,8 @@ func TestBuild(t *testing.T) {
 	for i := range MaxUnused + 5 {
 		many = append(many, Eligible{UserID: fmt.Sprint("u", i), AccountID: "111", PermissionSetARN: "ps-a"})
 	}
-	if capped := Build(Input{Eligible: many}); capped.UnusedTotal != MaxUnused+5 || len(capped.Unused) != MaxUnused {
+	if capped := Build(Input{Eligible: many, EligibleTruncated: true}); capped.UnusedTotal != MaxUnused+5 || len(capped.Unused) != MaxUnused ||
+		!capped.UnusedTruncated {
 		t.Errorf("unused = %d of %d, want the first %d of %d", len(capped.Unused), capped.UnusedTotal, MaxUnused, MaxUnused+5)
 	}
 	if len(r.PermissionSets) != 2 || r.PermissionSets[0].PermissionSetName != "A" || r.PermissionSets[0].Suggestion == "" || r.PermissionSets[1].Suggestion != "" {

@@ -25,8 +25,11 @@ type Report struct {
 	Unused []UnusedEligibility `json:"unused_eligibility"`
 	// UnusedTotal counts every unused pair; Unused holds the first
 	// MaxUnused of them.
-	UnusedTotal    int             `json:"unused_eligibility_total"`
-	PermissionSets []PermissionSet `json:"permission_sets"`
+	UnusedTotal int `json:"unused_eligibility_total"`
+	// UnusedTruncated says the eligible pairs were read only up to a bound
+	// (a very large directory or policy): UnusedTotal is then a floor.
+	UnusedTruncated bool            `json:"unused_eligibility_truncated"`
+	PermissionSets  []PermissionSet `json:"permission_sets"`
 	// ActivitySource is the configured session-activity source, "none"
 	// when off (every grant is then Unknown).
 	ActivitySource string `json:"activity_source"`
@@ -40,7 +43,9 @@ type Input struct {
 	Grants         []access.GrantUsage
 	AccountNames   map[string]string // account id -> name
 	Eligible       []Eligible
-	Requested      []access.RequestedPair
+	// EligibleTruncated says Eligible stops short of every eligible pair.
+	EligibleTruncated bool
+	Requested         []access.RequestedPair
 	// Policies are the policies of each permission set the grants name,
 	// by ARN; PolicyErrors why one could not be read.
 	Policies     map[string]access.PermissionSetPolicies
@@ -67,7 +72,7 @@ func Build(in Input) Report {
 		return r.Grants[i].GrantID < r.Grants[j].GrantID
 	})
 	r.Unused = UnusedEligibilityOf(in.Eligible, in.Requested, r.Grants)
-	r.UnusedTotal = len(r.Unused)
+	r.UnusedTotal, r.UnusedTruncated = len(r.Unused), in.EligibleTruncated
 	if len(r.Unused) > MaxUnused {
 		r.Unused = r.Unused[:MaxUnused]
 	}
