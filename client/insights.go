@@ -11,11 +11,15 @@ type Insights struct {
 	Since time.Time `json:"since"`
 	Until time.Time `json:"until"`
 	// Scope is "all" (auditors, admins) or "own" (the caller's only).
-	Scope          string                 `json:"scope"`
-	ActivitySource string                 `json:"activity_source"`
-	Grants         []InsightGrant         `json:"grants"`
-	Unused         []UnusedEligibility    `json:"unused_eligibility"`
-	PermissionSets []PermissionSetInsight `json:"permission_sets"`
+	Scope          string              `json:"scope"`
+	ActivitySource string              `json:"activity_source"`
+	Grants         []InsightGrant      `json:"grants"`
+	Unused         []UnusedEligibility `json:"unused_eligibility"`
+	UnusedTotal    int                 `json:"unused_eligibility_total"` // Unused holds the first 1000
+	// UnusedTruncated: the server read the eligible pairs only up to its
+	// bound; UnusedTotal is a floor.
+	UnusedTruncated bool                   `json:"unused_eligibility_truncated"`
+	PermissionSets  []PermissionSetInsight `json:"permission_sets"`
 }
 
 // Grant use states.

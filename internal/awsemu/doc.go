@@ -27,7 +27,11 @@
 // ProvisionPermissionSet to it has succeeded ([Emulator.InlinePolicyInForce]).
 // [Emulator.OpenSession] records a user's session with its issue time, and
 // [Emulator.EffectiveSCPs] returns the SCPs that apply to an account, for
-// tests that evaluate the policies with an IAM policy simulator.
+// tests that evaluate the policies with an IAM policy simulator. A
+// permission set's AWS managed and customer managed policy references are
+// kept (Attach..., ListManagedPoliciesInPermissionSet,
+// ListCustomerManagedPolicyReferencesInPermissionSet), never their documents,
+// as in sso-admin.
 //
 // Every request is checked against AWS's service models (required members,
 // lengths, patterns, enums, ranges, nested shapes) before an operation runs.

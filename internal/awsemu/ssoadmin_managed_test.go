@@ -91,3 +91,42 @@ func TestManagedPolicyErrors(t *testing.T) {
 		t.Errorf("unknown permission set: err = %v, want ResourceNotFoundException", err)
 	}
 }
+
+// TestNoSessionAccounts: with SessionEvents, a user assignment that
+// succeeds adds that user's session events, except in the accounts of
+// NoSessionAccounts (named by name or id); SSOSessionCallEvents gives a
+// session its own calls after the sign-in.
+func TestNoSessionAccounts(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t, nil, Options{SessionEvents: true, NoSessionAccounts: []string{"sandbox-2", "777788889999"}})
+	count := func(account string) int {
+		f.emu.mu.Lock()
+		defer f.emu.mu.Unlock()
+		n := 0
+		for _, ev := range f.emu.trail.events {
+			if ev["recipientAccountId"] == account {
+				n++
+			}
+		}
+		return n
+	}
+	for _, acct := range []string{"staging", "sandbox-1", "sandbox-2"} {
+		st := f.create(t, f.assignmentInput(acct, "ReadOnlyAccess", "alice"))
+		f.creationStatus(t, st.RequestId) // settles the request (no provisioning delay)
+	}
+	if n := count(f.emu.AccountID("staging")); n != 3 {
+		t.Errorf("staging: %d session events, want 3 (sign-in, DescribeInstances, ListBuckets)", n)
+	}
+	for _, acct := range []string{"sandbox-1", "sandbox-2"} {
+		if n := count(f.emu.AccountID(acct)); n != 0 {
+			t.Errorf("%s: %d session events, want none (nobody signs in there)", acct, n)
+		}
+	}
+
+	evs := SSOSessionCallEvents(SSOSession{AccountID: "555566667777", PermissionSetName: "ReadOnlyAccess", UserName: "alice"},
+		[]SessionCall{{Source: "s3.amazonaws.com", Name: "GetObject", ReadOnly: true}, {Source: "iam.amazonaws.com", Name: "CreateRole", ErrorCode: "AccessDenied"}})
+	if len(evs) != 3 || evs[0]["eventName"] != "AssumeRoleWithSAML" || evs[1]["eventName"] != "GetObject" || evs[2]["errorCode"] != "AccessDenied" ||
+		evs[1]["requestID"] == evs[2]["requestID"] || evs[1]["userIdentity"] == nil {
+		t.Errorf("session call events = %+v", evs)
+	}
+}

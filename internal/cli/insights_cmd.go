@@ -83,7 +83,15 @@ func printInsights(w io.Writer, rep *client.Insights, v voice) error {
 		}
 	}
 
-	fmt.Fprintf(w, "\nUnused eligibility: %s\n", plural(len(rep.Unused), "pair"))
+	atLeast := ""
+	if rep.UnusedTruncated {
+		atLeast = "at least "
+	}
+	fmt.Fprintf(w, "\nUnused eligibility: %s%s", atLeast, plural(rep.UnusedTotal, "pair"))
+	if rep.UnusedTotal > len(rep.Unused) {
+		fmt.Fprintf(w, " (the first %d shown)", len(rep.Unused))
+	}
+	fmt.Fprintln(w)
 	if len(rep.Unused) > 0 {
 		tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 		fmt.Fprintln(tw, "USER\tACCOUNT\tPERMISSION SET\tSTATE\tREQUESTS\tLAST REQUESTED\tRULE")

@@ -66,8 +66,8 @@ func UnusedEligibilityOf(eligible []Eligible, requested []access.RequestedPair, 
 			u.undecided++
 		}
 	}
-	out := []UnusedEligibility{}
-	seen := map[pairKey]bool{}
+	out := make([]UnusedEligibility, 0, len(eligible))
+	seen := make(map[pairKey]bool, len(eligible))
 	for _, e := range eligible {
 		k := pairKey{e.UserID, e.AccountID, e.PermissionSetARN}
 		if seen[k] { // a pair offered by several rules (break-glass too) once

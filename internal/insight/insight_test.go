@@ -3,6 +3,7 @@ package insight
 import (
 	"encoding/json"
 	"errors"
+	"fmt"
 	"reflect"
 	"strings"
 	"testing"
@@ -268,6 +269,17 @@ func TestBuild(t *testing.T) {
 	})
 	if r.ActivitySource != "none" || len(r.Grants) != 2 || r.Grants[0].GrantID != "new" || r.Grants[1].AccountName != "prod" {
 		t.Errorf("report grants = %+v (source %s)", r.Grants, r.ActivitySource)
+	}
+	if r.UnusedTotal != 0 || len(r.Unused) != 0 {
+		t.Errorf("unused = %d of %d, want none", len(r.Unused), r.UnusedTotal)
+	}
+	var many []Eligible
+	for i := range MaxUnused + 5 {
+		many = append(many, Eligible{UserID: fmt.Sprint("u", i), AccountID: "111", PermissionSetARN: "ps-a"})
+	}
+	if capped := Build(Input{Eligible: many, EligibleTruncated: true}); capped.UnusedTotal != MaxUnused+5 || len(capped.Unused) != MaxUnused ||
+		!capped.UnusedTruncated {
+		t.Errorf("unused = %d of %d, want the first %d of %d", len(capped.Unused), capped.UnusedTotal, MaxUnused, MaxUnused+5)
 	}
 	if len(r.PermissionSets) != 2 || r.PermissionSets[0].PermissionSetName != "A" || r.PermissionSets[0].Suggestion == "" || r.PermissionSets[1].Suggestion != "" {
 		t.Errorf("permission sets = %+v", r.PermissionSets)

@@ -10,16 +10,26 @@ import (
 // DefaultWindow is how far back insight looks unless told otherwise.
 const DefaultWindow = 90 * 24 * time.Hour
 
+// MaxUnused bounds the unused eligibility a report lists: in a large
+// directory every user's unused pairs would make an answer no one reads.
+const MaxUnused = 1000
+
 // Report is usage insight over one window.
 type Report struct {
 	Since time.Time `json:"since"`
 	Until time.Time `json:"until"`
 	// Scope is "all" for auditors and admins, "own" for a user who sees
 	// their own grants and eligibility only.
-	Scope          string              `json:"scope"`
-	Grants         []Grant             `json:"grants"`
-	Unused         []UnusedEligibility `json:"unused_eligibility"`
-	PermissionSets []PermissionSet     `json:"permission_sets"`
+	Scope  string              `json:"scope"`
+	Grants []Grant             `json:"grants"`
+	Unused []UnusedEligibility `json:"unused_eligibility"`
+	// UnusedTotal counts every unused pair; Unused holds the first
+	// MaxUnused of them.
+	UnusedTotal int `json:"unused_eligibility_total"`
+	// UnusedTruncated says the eligible pairs were read only up to a bound
+	// (a very large directory or policy): UnusedTotal is then a floor.
+	UnusedTruncated bool            `json:"unused_eligibility_truncated"`
+	PermissionSets  []PermissionSet `json:"permission_sets"`
 	// ActivitySource is the configured session-activity source, "none"
 	// when off (every grant is then Unknown).
 	ActivitySource string `json:"activity_source"`
@@ -33,7 +43,9 @@ type Input struct {
 	Grants         []access.GrantUsage
 	AccountNames   map[string]string // account id -> name
 	Eligible       []Eligible
-	Requested      []access.RequestedPair
+	// EligibleTruncated says Eligible stops short of every eligible pair.
+	EligibleTruncated bool
+	Requested         []access.RequestedPair
 	// Policies are the policies of each permission set the grants name,
 	// by ARN; PolicyErrors why one could not be read.
 	Policies     map[string]access.PermissionSetPolicies
@@ -60,6 +72,10 @@ func Build(in Input) Report {
 		return r.Grants[i].GrantID < r.Grants[j].GrantID
 	})
 	r.Unused = UnusedEligibilityOf(in.Eligible, in.Requested, r.Grants)
+	r.UnusedTotal, r.UnusedTruncated = len(r.Unused), in.EligibleTruncated
+	if len(r.Unused) > MaxUnused {
+		r.Unused = r.Unused[:MaxUnused]
+	}
 	for _, arn := range sortedKeys(names) {
 		var pol *access.PermissionSetPolicies
 		if p, ok := in.Policies[arn]; ok {

@@ -21,6 +21,34 @@ type PermissionSetPolicyReader interface {
 // kept for the retention period anyway, and a longer window only reads more.
 const MaxInsightWindow = 400 * 24 * time.Hour
 
+// maxEligibleScan bounds the eligible pairs one report reads: a policy
+// that offers thousands of pairs to each of tens of thousands of users
+// would otherwise make one report walk hundreds of millions. The users who
+// asked for something in the window are read first, so their never-used
+// pairs are found; the report says when it stopped early.
+const maxEligibleScan = 200_000
+
+// requestersFirst orders users so that those with a request in the window
+// come first, each group in the directory's order.
+func requestersFirst(users []access.User, requested []access.RequestedPair) []access.User {
+	asked := map[string]bool{}
+	for _, p := range requested {
+		asked[p.RequesterID] = true
+	}
+	out := make([]access.User, 0, len(users))
+	for _, u := range users {
+		if asked[u.ID] {
+			out = append(out, u)
+		}
+	}
+	for _, u := range users {
+		if !asked[u.ID] {
+			out = append(out, u)
+		}
+	}
+	return out
+}
+
 // InsightsInput is what usage insight is asked for.
 type InsightsInput struct {
 	// Window is how far back to look; 0: insight.DefaultWindow (90 days).
@@ -75,13 +103,18 @@ func (s *Service) Insights(ctx context.Context, actor access.Actor, in InsightsI
 		}
 		users := []access.User{{ID: actor.UserID, UserName: actor.UserName}}
 		if requester == "" {
-			users = x.Users()
+			users = requestersFirst(x.Users(), rin.Requested)
 		}
+	walk:
 		for _, u := range users {
 			if requester == "" && !u.Active {
 				continue // a disabled user's eligibility is not theirs to use
 			}
 			for e := range pol.Eligibles(u.ID) {
+				if len(rin.Eligible) >= maxEligibleScan {
+					rin.EligibleTruncated = true
+					break walk
+				}
 				rin.Eligible = append(rin.Eligible, insight.Eligible{UserID: u.ID, UserName: u.UserName,
 					AccountID: e.Account.ID, AccountName: e.Account.Name, PermissionSetARN: e.PermissionSet.ARN,
 					PermissionSetName: e.PermissionSet.Name, Rule: e.Rule})
