@@ -20,8 +20,25 @@ import (
 
 // messages renders notifications for the portal's notifications page with
 // the channels' own renderers: what a recipient sees is what delivery
-// sends. It satisfies web.Messages.
-type messages struct{ n *workflow.Notifications }
+// sends. It satisfies web.Messages. svc reads the request's rule, as the
+// delivery does: under approver_mfa a Slack message links to the portal.
+type messages struct {
+	n   *workflow.Notifications
+	svc *workflow.Service
+}
+
+// withRule sets what delivery reads from the request's rule on msg.
+func (m messages) withRule(ctx context.Context, actor access.Actor, msg *notify.Message) error {
+	if m.svc == nil {
+		return nil
+	}
+	d, err := m.svc.ApproverMFA(ctx, actor, msg.Request.ID)
+	if err != nil {
+		return err
+	}
+	msg.ApproverMFA = d
+	return nil
+}
 
 var _ web.Messages = messages{}
 
@@ -36,6 +53,9 @@ func (m messages) Message(ctx context.Context, actor access.Actor, id string) (w
 	v := web.MessageView{ID: nj.ID, Channel: nj.Channel, Event: nj.Event, Recipient: nj.Recipient, Subject: pv.Message.Subject,
 		Status: nj.Status, RequestID: nj.RequestID, Text: pv.Message.Text}
 	msg := pv.Message
+	if err := m.withRule(ctx, actor, &msg); err != nil {
+		return web.MessageView{}, err
+	}
 	switch nj.Channel {
 	case notify.ChannelSlack, notify.ChannelSlackUpdate:
 		err = slackView(&v, msg)
@@ -53,6 +73,9 @@ func (m messages) Message(ctx context.Context, actor access.Actor, id string) (w
 		// The demo's channel: show the message as Slack and email would.
 		asSlack, err := m.n.Preview(ctx, actor, id, notify.ChannelSlack)
 		if err != nil {
+			return web.MessageView{}, err
+		}
+		if err := m.withRule(ctx, actor, &asSlack.Message); err != nil {
 			return web.MessageView{}, err
 		}
 		if err := slackView(&v, asSlack.Message); err != nil {
@@ -81,7 +104,7 @@ func slackView(v *web.MessageView, m notify.Message) error {
 		return err
 	}
 	v.SlackBlocks = b
-	if m.CanDecide && !m.PortalOnly {
+	if m.CanDecide && !m.PortalOnly && m.ApproverMFA == 0 {
 		v.Clickable = []string{slack.ActionApprove, slack.ActionReject}
 	}
 	return nil

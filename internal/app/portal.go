@@ -46,7 +46,7 @@ func (a *App) newPortal(opts Options) (*web.Portal, error) {
 	}
 	if a.notif != nil && a.notif.svc != nil {
 		wo.Notifications = a.notif.svc
-		wo.Messages = messages{n: a.notif.svc}
+		wo.Messages = messages{n: a.notif.svc, svc: a.svc}
 		if opts.DemoSlack != nil && a.notif.inter != nil {
 			wo.SlackDemo = slackDemo{a: a, n: a.notif, local: opts.DemoSlack}
 		}

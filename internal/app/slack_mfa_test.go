@@ -3,14 +3,17 @@ package app_test
 import (
 	"context"
 	"net/http"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/elevate/elevate/client"
+	"github.com/elevate/elevate/internal/awsemu"
 	"github.com/elevate/elevate/internal/config"
 	"github.com/elevate/elevate/internal/notify/slack"
 	"github.com/elevate/elevate/internal/policy"
+	"github.com/elevate/elevate/internal/workflow"
 )
 
 // TestSlackApproverMFA: under a rule with approver_mfa, the approvers'
@@ -69,5 +72,36 @@ func TestSlackApproverMFA(t *testing.T) {
 	got, err := alice.GetRequest(ctx, req.ID)
 	if err != nil || got.Status != client.StatusPending || len(got.Approvals) != 0 {
 		t.Fatalf("after the Slack approval: %+v, %v; want pending without approvals", got, err)
+	}
+}
+
+var bobsSlackRow = regexp.MustCompile(`<tr data-notification="([^"]+)" data-status="[^"]*" data-channel="slack" data-recipient="bob"`)
+
+// TestNotificationPageApproverMFA: the admin's view of an approver's Slack
+// message under approver_mfa shows what was sent, the link to the portal,
+// not Approve and Reject buttons.
+func TestNotificationPageApproverMFA(t *testing.T) {
+	fs := newFakeSlack(t)
+	env := startPortal(t, awsemu.DemoSeed(), both(withSlack(fs, "secret"), func(c *config.Config) {
+		c.Policy.Rules[0].ApproverMFA = &policy.ApproverMFA{MaxAge: 10 * time.Minute}
+	}))
+	r, err := env.app.Service().Submit(context.Background(), env.actor(t, "alice"), workflow.SubmitInput{AccountIDs: []string{"prod"},
+		PermissionSet: "AdministratorAccess", Duration: time.Hour, Justification: "INC-11"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	erin := env.signedInClient(t, "erin")
+	var id string
+	eventually(t, "bob's Slack notification listed", func() bool {
+		m := bobsSlackRow.FindStringSubmatch(last(get(t, erin, env.app.URL()+"/admin/notifications")).Body)
+		if m != nil {
+			id = m[1]
+		}
+		return m != nil
+	})
+	page := last(get(t, erin, env.app.URL()+"/admin/notifications/"+id))
+	if page.Resp.StatusCode != http.StatusOK || !strings.Contains(page.Body, `href="`+env.app.URL()+`/requests/`+r.ID+`"`) ||
+		!strings.Contains(page.Body, "Approve in elevate") || strings.Contains(page.Body, `data-action="approve"`) {
+		t.Fatalf("bob's message as the admin sees it: %s %.4000s", page.Resp.Status, page.Body)
 	}
 }
