@@ -209,7 +209,7 @@ func TestREADMEWalkthrough(t *testing.T) {
 		t.Fatalf("the walkthrough failed: %v\n%s", err, out)
 	}
 	t.Logf("walkthrough output:\n%s", out)
-	for _, want := range []string{"is active", "is ended", "request.approved", "grant.revoked"} {
+	for _, want := range []string{"is active", "is ended", "granted in AWS", "removed in AWS"} {
 		if !bytes.Contains(out, []byte(want)) {
 			t.Errorf("walkthrough output lacks %q", want)
 		}

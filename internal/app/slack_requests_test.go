@@ -170,7 +170,7 @@ func TestSlackRequestModalEndToEnd(t *testing.T) {
 			t.Fatalf("submit: %d %+v", st, resp)
 		}
 		v, _ = ws.View(v.ID)
-		if !strings.Contains(v.Text(), "is pending") || !strings.Contains(v.Text(), "bob, carol") {
+		if !strings.Contains(v.Text(), "is waiting for approval") || !strings.Contains(v.Text(), "bob, carol") {
 			t.Errorf("the modal does not show the pending request and its approvers: %s", v.Text())
 		}
 		rs, err := alice.ListRequests(ctx, client.ListOptions{})

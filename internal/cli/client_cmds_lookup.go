@@ -124,7 +124,7 @@ func printRequest(w io.Writer, r *client.Request, v voice) {
 		tw = tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 		fmt.Fprintln(tw, "  ACCOUNT\tSTATUS\tACTIVATED\tREVOKED\tERROR")
 		for _, g := range r.Grants {
-			status := string(g.Status)
+			status := say.GrantStatus(string(g.Status))
 			if g.DriftMissingSince != nil {
 				status += " (drift: missing since " + v.when(g.DriftMissingSince) + ")"
 			}

@@ -38,7 +38,7 @@ func TestSlashCommand(t *testing.T) {
 		t.Fatalf("/elevate: %d %s", st, body)
 	}
 	eventually(t, "alice is told her request is pending, with its approvers", func() bool {
-		return told(ws, "U_alice", "is pending") && told(ws, "U_alice", "Approvers: bob")
+		return told(ws, "U_alice", "is waiting for approval") && told(ws, "U_alice", "Approvers: bob")
 	})
 	env.reqs.mu.Lock()
 	if len(env.reqs.reqs) != 1 {

@@ -133,7 +133,7 @@ func (a *asker) submitCommand(ctx context.Context, cmd goslack.SlashCommand, res
 		return
 	}
 	r := s.req
-	text := fmt.Sprintf("Request %s for %s on %s (%s) is %s.", r.ID, r.PermissionSetName, s.f.AccountLabel, say.Duration(r.Duration), r.Status)
+	text := fmt.Sprintf("Request %s for %s on %s (%s) is %s.", r.ID, r.PermissionSetName, s.f.AccountLabel, say.Duration(r.Duration), say.Status(string(r.Status)))
 	if s.c != nil && r.ApprovalsRequired > 0 {
 		text += " " + strings.ReplaceAll(approversLine(s.c.approvers, r.ApprovalsRequired), "*", "")
 	}

@@ -151,7 +151,7 @@ func (a *asker) homeBlocks(ctx context.Context, slackUser, notice string) []gosl
 		return bs
 	})
 	list("Your pending requests", "No pending requests.", pending, func(r *access.Request) string {
-		s := fmt.Sprintf("*%s* on %s for %s: %s", escape(r.PermissionSetName), where(r), say.Duration(r.Duration), r.Status)
+		s := fmt.Sprintf("*%s* on %s for %s: %s", escape(r.PermissionSetName), where(r), say.Duration(r.Duration), say.Status(string(r.Status)))
 		if r.Status == access.StatusPending && r.ApprovalsRequired > 0 {
 			s += fmt.Sprintf(" (%d of %d approvals)", r.ApprovalCount(), r.ApprovalsRequired)
 		}
@@ -228,7 +228,7 @@ func (a *asker) homeAction(ctx context.Context, slackUser string, act goslack.Bl
 		if r, err := do(ctx, actor, id, verb+" from Slack"); err != nil {
 			notice = refusalText(err)
 		} else {
-			notice = fmt.Sprintf("You %s request %s (now %s).", verb, id, r.Status)
+			notice = fmt.Sprintf("You %s request %s (now %s).", verb, id, say.Status(string(r.Status)))
 		}
 	default:
 		return

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/elevate/elevate/internal/access"
+	"github.com/elevate/elevate/internal/say"
 )
 
 // Workflow is what the interaction endpoint needs: the same use cases the
@@ -140,7 +141,7 @@ func (h *Interactions) handle(ctx context.Context, dec Decision) reply {
 		return refusal(err)
 	}
 	h.log.InfoContext(ctx, "decided in slack", "request_id", id, "actor", actor.UserName, "verdict", dec.ActionID, "status", out.Status)
-	return reply{OK: true, Text: fmt.Sprintf("You %s request %s (now %s).", verb, id, out.Status)}
+	return reply{OK: true, Text: fmt.Sprintf("You %s request %s (now %s).", verb, id, say.Status(string(out.Status)))}
 }
 
 // refusal turns a workflow error into what the user is told.

@@ -579,7 +579,7 @@ func (a *asker) outcomeView(s submission) goslack.ModalViewRequest {
 	if r == nil {
 		return messageModal("Request access", "Not sent.")
 	}
-	head := fmt.Sprintf("*Request %s is %s.*", r.ID, r.Status)
+	head := fmt.Sprintf("*Request %s is %s.*", r.ID, say.Status(string(r.Status)))
 	fields := []*goslack.TextBlockObject{
 		mrkdwn("*Account*\n" + escape(s.f.AccountLabel+orID(s.f.AccountLabel, strings.Join(r.AccountIDs(), ", ")))),
 		mrkdwn("*Permission set*\n" + escape(r.PermissionSetName)),

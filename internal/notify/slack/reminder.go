@@ -66,7 +66,7 @@ func (h *Interactions) remind(ctx context.Context, actor access.Actor, dec Decis
 			return refusal(err)
 		}
 		h.log.InfoContext(ctx, "ended from the slack reminder", "request_id", dec.RequestID, "actor", actor.UserName)
-		return reply{OK: true, Text: fmt.Sprintf("Request %s is ending (now %s).", dec.RequestID, out.Status)}
+		return reply{OK: true, Text: fmt.Sprintf("Request %s is ending (now %s).", dec.RequestID, say.Status(string(out.Status)))}
 	}
 	if dec.Extend <= 0 {
 		return reply{Code: "invalid_argument", Text: "the button names no duration to extend by: use the portal"}
