@@ -63,12 +63,13 @@ func TestPortalPolicyForms(t *testing.T) {
 	// Kept unchanged, exactly as the form shows it, the rule is the same
 	// rule: the draft is still the policy in effect.
 	same := url.Values{"target": {"rule:0"}, "op": {"save"}}
-	for _, f := range []string{"name", "description", "max_duration", "approvals"} {
+	for _, f := range []string{"name", "description", "max_duration", "approvals", "remind_before", "extend_step", "escalate_after"} {
 		if m := regexp.MustCompile(`name="` + f + `" value="([^"]*)"`).FindStringSubmatch(h.Body); m != nil {
 			same.Set(f, html.UnescapeString(m[1]))
 		}
 	}
-	for _, f := range []string{"users", "groups", "accounts", "ous", "permission_sets", "approver_users", "approver_groups"} {
+	for _, f := range []string{"users", "groups", "accounts", "ous", "permission_sets", "approver_users", "approver_groups",
+		"escalation_groups", "notify_groups", "notify_channels", "require", "auto_approve_if"} {
 		if m := regexp.MustCompile(`(?s)name="` + f + `"[^>]*>(.*?)</textarea>`).FindStringSubmatch(h.Body); m != nil {
 			same.Set(f, html.UnescapeString(m[1]))
 		}

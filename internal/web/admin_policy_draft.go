@@ -66,7 +66,7 @@ func editedDraft(r *http.Request, d *policyEditData) (policy.Document, fieldErro
 			base = doc.Rules[d.Index]
 		}
 		rule, errs := applyRuleForm(base, d.Rule)
-		d.Rule.Require, d.Rule.AutoApproveIf, d.Rule.Notify = conditionsText(rule.Require), conditionsText(rule.AutoApproveIf), notifyText(rule.RuleNotify)
+		d.Rule.RequireText, d.Rule.AutoApproveIfText = conditionsText(rule.Require), conditionsText(rule.AutoApproveIf)
 		rules := slices.Clone(doc.Rules)
 		if d.Index >= 0 {
 			rules[d.Index] = rule
