@@ -269,6 +269,8 @@ func TestOpenAPIDescribesResponses(t *testing.T) {
 	// exercises it end to end and validates its answers against the document.
 	get("/api/v1/requests/"+prod.ID+"/activity", apitest.AliceToken, 404)
 	post("/api/v1/requests/"+prod.ID+"/activity/refresh", apitest.AliceToken, nil, 404)
+	// Nor usage insight: internal/app's insight test validates its answers.
+	get("/api/v1/insights", apitest.AliceToken, 404)
 
 	// Logging out revokes the token of the call, and only that one.
 	ta.fake.AddUser("elv_logout0000000000000000000000", apitest.Alice)

@@ -40,6 +40,7 @@ func (a *API) routeTable() []route {
 		{method: http.MethodGet, path: Prefix + "/requests/{id}/events", handle: a.requestEvents},
 		{method: http.MethodGet, path: Prefix + "/requests/{id}/activity", handle: a.requestActivity},          // activity.go
 		{method: http.MethodPost, path: Prefix + "/requests/{id}/activity/refresh", handle: a.refreshActivity}, // activity.go
+		{method: http.MethodGet, path: Prefix + "/insights", handle: a.insights},                               // insights.go
 		{method: http.MethodPost, path: Prefix + "/requests/{id}/approve", handle: a.decide(Requests.Approve)},
 		{method: http.MethodPost, path: Prefix + "/requests/{id}/reject", handle: a.decide(Requests.Reject)},
 		{method: http.MethodPost, path: Prefix + "/requests/{id}/cancel", handle: a.decide(Requests.Cancel)},

@@ -156,6 +156,7 @@ func New(ctx context.Context, cfg config.Config, opts Options) (a *App, err erro
 			return nil, err
 		}
 		deps.SessionEnder, deps.SessionDeny = a.provider, sessionDenyOptions(cfg, log) // end_sessions.go
+		deps.Policies = a.provider                                                     // usage insight reads permission sets' policies
 	}
 	// The on-call and ticket systems rules' conditions read (integrations.go);
 	// without any, every condition is unknown.

@@ -83,6 +83,9 @@ var apiMatrix = map[string]cell{
 	// a refresh by anyone who may see the request is 409.
 	"GET /api/v1/requests/{id}/activity":          {path: "/api/v1/requests/{id}/activity", status: [7]int{401, 200, 200, 200, 200, 200, 401}},
 	"POST /api/v1/requests/{id}/activity/refresh": {path: "/api/v1/requests/{id}/activity/refresh", status: [7]int{401, 409, 409, 409, 409, 409, 401}},
+	// Usage insight: everyone signed in sees it (auditors and admins
+	// everyone's, anyone else their own).
+	"GET /api/v1/insights": {path: "/api/v1/insights", status: [7]int{401, 200, 200, 200, 200, 200, 401}},
 }
 
 // serverMatrix covers the server's own routes and the portal's pages and
@@ -113,6 +116,7 @@ var serverMatrix = map[string]cell{
 	"GET /audit/requests.csv":          {path: "/audit/requests.csv", status: [7]int{303, 403, 403, 403, 200, 200, 303}},
 	"GET /audit/requests.jsonl":        {path: "/audit/requests.jsonl", status: [7]int{303, 403, 403, 403, 200, 200, 303}},
 	"GET /audit/log.csv":               {path: "/audit/log.csv", status: [7]int{303, 403, 403, 403, 200, 200, 303}},
+	"GET /audit/insights":              {path: "/audit/insights", status: [7]int{303, 403, 403, 403, 200, 200, 303}},
 	"GET /admin":                       {path: "/admin", status: [7]int{303, 403, 403, 403, 403, 200, 303}},
 	"GET /cli/login":                   {path: "/cli/login?port=4242&state=abcdefghijklmnopqrstuvwx", status: [7]int{303, 200, 200, 200, 200, 200, 303}},
 	"POST /cli/login":                  {path: "/cli/login", form: url.Values{"port": {"4242"}, "state": {"abcdefghijklmnopqrstuvwx"}}, status: [7]int{401, 200, 200, 200, 200, 200, 401}},

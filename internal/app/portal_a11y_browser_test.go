@@ -13,6 +13,7 @@ import (
 
 	"github.com/elevate/elevate/internal/access"
 	"github.com/elevate/elevate/internal/awsemu"
+	"github.com/elevate/elevate/internal/config"
 	"github.com/elevate/elevate/internal/workflow"
 )
 
@@ -54,7 +55,13 @@ const pageFits = `document.documentElement.scrollWidth <= document.documentEleme
 func TestPortalAccessibility(t *testing.T) {
 	ctx := browser(t)
 	axe := axeScript(t)
-	env := startPortal(t, awsemu.DemoSeed(), nil)
+	// Session activity on, so that usage insight has a used grant and a
+	// narrower policy to show.
+	env := startPortal(t, awsemu.DemoSeed(), func(c *config.Config) {
+		c.Activity = config.Activity{Source: config.ActivityLogs, LogGroup: awsemu.DefaultTrailLogGroup, Delay: time.Second, Margin: time.Millisecond}
+	})
+	env.emu.SetInlinePolicy(env.emu.PermissionSetARN("AdministratorAccess"),
+		`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":["ec2:*","s3:*","rds:*","dynamodb:*","cloudwatch:*","logs:*"],"Resource":"*"}]}`)
 	base := env.app.URL()
 	svc := env.app.Service()
 	bg := context.Background()
@@ -85,10 +92,31 @@ func TestPortalAccessibility(t *testing.T) {
 		}
 	}
 
+	// alice's session in the active grant's account, fetched now.
+	ar, err := svc.GetRequest(bg, env.actor(t, "alice"), active.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := env.emu.AddTrailEvents(sessionAt(ar.Grants[0].AccountID, "alice", env.actor(t, "alice").UserID, ar.Grants[0].ActivatedAt)...); err != nil {
+		t.Fatal(err)
+	}
+	if err := svc.RefreshActivity(bg, env.actor(t, "alice"), active.ID); err != nil {
+		t.Fatal(err)
+	}
+	for deadline := time.Now().Add(30 * time.Second); ; time.Sleep(50 * time.Millisecond) {
+		_, acts, err := svc.RequestActivity(bg, env.actor(t, "alice"), active.ID)
+		if err == nil && len(acts) == 1 && acts[0].Status == access.ActivityFetched {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the active grant's activity was never fetched: %v", err)
+		}
+	}
+
 	pages := map[string][]string{
 		"alice": {"/request", "/requests", "/requests/" + active.ID, "/requests/" + pending.ID, "/active", "/profile"},
 		"bob":   {"/approvals", "/requests/" + pending.ID, "/profile"},
-		"dave":  {"/audit", "/requests/" + active.ID},
+		"dave":  {"/audit", "/audit/insights", "/requests/" + active.ID},
 		"erin": {"/admin", "/admin/policy", "/admin/policy?view=yaml", "/admin/policy?edit=rule:0", "/admin/policy?edit=approver:new",
 			"/admin/notifications"},
 	}

@@ -202,6 +202,20 @@ func IAMPolicyDocument(instanceARN, identityStoreID string) PolicyDocument {
 					"the permission set to the account.",
 			},
 			{
+				Sid:    "OptionalUsageInsight",
+				Effect: "Allow",
+				Action: []string{
+					"sso:GetInlinePolicyForPermissionSet",
+					"sso:ListCustomerManagedPolicyReferencesInPermissionSet",
+					"sso:ListManagedPoliciesInPermissionSet",
+				},
+				Resource: []string{instance, permissionSets},
+				Optional: true,
+				Comment: "Only for usage insight's comparison of the actions used with what a permission set allows " +
+					"(elevate insights): its inline policy and the names of its managed policies. Without them insight " +
+					"still shows used and unused grants and suggests a policy from the actions used.",
+			},
+			{
 				Sid:    "OptionalAuditRead",
 				Effect: "Allow",
 				Action: []string{

@@ -184,6 +184,8 @@ type ssoAdminAPI interface {
 	ssoadmin.ListInstancesAPIClient
 	ssoadmin.ListPermissionSetsAPIClient
 	ssoadmin.ListPermissionSetsProvisionedToAccountAPIClient
+	ssoadmin.ListManagedPoliciesInPermissionSetAPIClient
+	ssoadmin.ListCustomerManagedPolicyReferencesInPermissionSetAPIClient
 }
 
 // identityStoreAPI is the part of the identitystore client the provider uses.

@@ -74,6 +74,10 @@ type Options struct {
 	// after; trail_session.go), so the demo shows session activity.
 	// Default false.
 	SessionEvents bool
+	// NoSessionAccounts are accounts (names or ids) where SessionEvents
+	// adds nothing: users granted access there never sign in, so the demo
+	// also shows grants that went unused.
+	NoSessionAccounts []string
 }
 
 // RateLimit configures AWS's Identity Center API quotas ("a collective
@@ -144,6 +148,7 @@ type Emulator struct {
 	trail       trailState      // CloudTrail events and queries (trail.go)
 	orgPolicies orgPolicies     // service control policies (organizations_policy.go)
 	inline      inlineState     // permission sets' inline policies and sessions (ssoadmin_inline.go)
+	managed     managedState    // permission sets' managed policy references (ssoadmin_managed.go)
 	s3          s3State         // buckets and objects (s3.go)
 	s3ops       map[string]*s3Operation
 }

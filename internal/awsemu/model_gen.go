@@ -34,6 +34,8 @@ var genServices = []genService{
 
 // genOperations are the implemented operations, by X-Amz-Target.
 var genOperations = []genOperation{
+	{Service: "sso-admin", Target: "SWBExternalService.AttachCustomerManagedPolicyReferenceToPermissionSet", Name: "AttachCustomerManagedPolicyReferenceToPermissionSet", Input: "sso-admin.AttachCustomerManagedPolicyReferenceToPermissionSetRequest", Errors: []string{"AccessDeniedException", "ConflictException", "InternalServerException", "ResourceNotFoundException", "ServiceQuotaExceededException", "ThrottlingException", "ValidationException"}},
+	{Service: "sso-admin", Target: "SWBExternalService.AttachManagedPolicyToPermissionSet", Name: "AttachManagedPolicyToPermissionSet", Input: "sso-admin.AttachManagedPolicyToPermissionSetRequest", Errors: []string{"AccessDeniedException", "ConflictException", "InternalServerException", "ResourceNotFoundException", "ServiceQuotaExceededException", "ThrottlingException", "ValidationException"}},
 	{Service: "sso-admin", Target: "SWBExternalService.CreateAccountAssignment", Name: "CreateAccountAssignment", Input: "sso-admin.CreateAccountAssignmentRequest", Errors: []string{"AccessDeniedException", "ConflictException", "InternalServerException", "ResourceNotFoundException", "ServiceQuotaExceededException", "ThrottlingException", "ValidationException"}},
 	{Service: "sso-admin", Target: "SWBExternalService.DeleteAccountAssignment", Name: "DeleteAccountAssignment", Input: "sso-admin.DeleteAccountAssignmentRequest", Errors: []string{"AccessDeniedException", "ConflictException", "InternalServerException", "ResourceNotFoundException", "ThrottlingException", "ValidationException"}},
 	{Service: "sso-admin", Target: "SWBExternalService.DescribeAccountAssignmentCreationStatus", Name: "DescribeAccountAssignmentCreationStatus", Input: "sso-admin.DescribeAccountAssignmentCreationStatusRequest", Errors: []string{"AccessDeniedException", "InternalServerException", "ResourceNotFoundException", "ThrottlingException", "ValidationException"}},
@@ -47,7 +49,9 @@ var genOperations = []genOperation{
 	{Service: "sso-admin", Target: "SWBExternalService.ListAccountAssignments", Name: "ListAccountAssignments", Input: "sso-admin.ListAccountAssignmentsRequest", Errors: []string{"AccessDeniedException", "InternalServerException", "ResourceNotFoundException", "ThrottlingException", "ValidationException"}},
 	{Service: "sso-admin", Target: "SWBExternalService.ListAccountAssignmentsForPrincipal", Name: "ListAccountAssignmentsForPrincipal", Input: "sso-admin.ListAccountAssignmentsForPrincipalRequest", Errors: []string{"AccessDeniedException", "InternalServerException", "ResourceNotFoundException", "ThrottlingException", "ValidationException"}},
 	{Service: "sso-admin", Target: "SWBExternalService.ListAccountsForProvisionedPermissionSet", Name: "ListAccountsForProvisionedPermissionSet", Input: "sso-admin.ListAccountsForProvisionedPermissionSetRequest", Errors: []string{"AccessDeniedException", "InternalServerException", "ResourceNotFoundException", "ThrottlingException", "ValidationException"}},
+	{Service: "sso-admin", Target: "SWBExternalService.ListCustomerManagedPolicyReferencesInPermissionSet", Name: "ListCustomerManagedPolicyReferencesInPermissionSet", Input: "sso-admin.ListCustomerManagedPolicyReferencesInPermissionSetRequest", Errors: []string{"AccessDeniedException", "InternalServerException", "ResourceNotFoundException", "ThrottlingException", "ValidationException"}},
 	{Service: "sso-admin", Target: "SWBExternalService.ListInstances", Name: "ListInstances", Input: "sso-admin.ListInstancesRequest", Errors: []string{"AccessDeniedException", "InternalServerException", "ThrottlingException", "ValidationException"}},
+	{Service: "sso-admin", Target: "SWBExternalService.ListManagedPoliciesInPermissionSet", Name: "ListManagedPoliciesInPermissionSet", Input: "sso-admin.ListManagedPoliciesInPermissionSetRequest", Errors: []string{"AccessDeniedException", "InternalServerException", "ResourceNotFoundException", "ThrottlingException", "ValidationException"}},
 	{Service: "sso-admin", Target: "SWBExternalService.ListPermissionSets", Name: "ListPermissionSets", Input: "sso-admin.ListPermissionSetsRequest", Errors: []string{"AccessDeniedException", "InternalServerException", "ResourceNotFoundException", "ThrottlingException", "ValidationException"}},
 	{Service: "sso-admin", Target: "SWBExternalService.ListPermissionSetsProvisionedToAccount", Name: "ListPermissionSetsProvisionedToAccount", Input: "sso-admin.ListPermissionSetsProvisionedToAccountRequest", Errors: []string{"AccessDeniedException", "InternalServerException", "ResourceNotFoundException", "ThrottlingException", "ValidationException"}},
 	{Service: "sso-admin", Target: "SWBExternalService.ProvisionPermissionSet", Name: "ProvisionPermissionSet", Input: "sso-admin.ProvisionPermissionSetRequest", Errors: []string{"AccessDeniedException", "ConflictException", "InternalServerException", "ResourceNotFoundException", "ThrottlingException", "ValidationException"}},
@@ -592,6 +596,16 @@ var genShapes = map[string]genShape{
 	"s3.WebsiteRedirectLocation": {Type: "string"},
 	"s3.WriteOffsetBytes":        {Type: "long"},
 	"sso-admin.AccountId":        {Type: "string", Pattern: `\d{12}`, Min: 12, HasMin: true, Max: 12, HasMax: true},
+	"sso-admin.AttachCustomerManagedPolicyReferenceToPermissionSetRequest": {Type: "structure", Members: []genMember{
+		{"CustomerManagedPolicyReference", "sso-admin.CustomerManagedPolicyReference", true},
+		{"InstanceArn", "sso-admin.InstanceArn", true},
+		{"PermissionSetArn", "sso-admin.PermissionSetArn", true},
+	}},
+	"sso-admin.AttachManagedPolicyToPermissionSetRequest": {Type: "structure", Members: []genMember{
+		{"InstanceArn", "sso-admin.InstanceArn", true},
+		{"ManagedPolicyArn", "sso-admin.ManagedPolicyArn", true},
+		{"PermissionSetArn", "sso-admin.PermissionSetArn", true},
+	}},
 	"sso-admin.CreateAccountAssignmentRequest": {Type: "structure", Members: []genMember{
 		{"InstanceArn", "sso-admin.InstanceArn", true},
 		{"PermissionSetArn", "sso-admin.PermissionSetArn", true},
@@ -599,6 +613,10 @@ var genShapes = map[string]genShape{
 		{"PrincipalType", "sso-admin.PrincipalType", true},
 		{"TargetId", "sso-admin.TargetId", true},
 		{"TargetType", "sso-admin.TargetType", true},
+	}},
+	"sso-admin.CustomerManagedPolicyReference": {Type: "structure", Members: []genMember{
+		{"Name", "sso-admin.ManagedPolicyName", true},
+		{"Path", "sso-admin.ManagedPolicyPath", false},
 	}},
 	"sso-admin.DeleteAccountAssignmentRequest": {Type: "structure", Members: []genMember{
 		{"InstanceArn", "sso-admin.InstanceArn", true},
@@ -671,9 +689,21 @@ var genShapes = map[string]genShape{
 		{"PermissionSetArn", "sso-admin.PermissionSetArn", true},
 		{"ProvisioningStatus", "sso-admin.ProvisioningStatus", false},
 	}},
+	"sso-admin.ListCustomerManagedPolicyReferencesInPermissionSetRequest": {Type: "structure", Members: []genMember{
+		{"InstanceArn", "sso-admin.InstanceArn", true},
+		{"MaxResults", "sso-admin.MaxResults", false},
+		{"NextToken", "sso-admin.Token", false},
+		{"PermissionSetArn", "sso-admin.PermissionSetArn", true},
+	}},
 	"sso-admin.ListInstancesRequest": {Type: "structure", Members: []genMember{
 		{"MaxResults", "sso-admin.MaxResults", false},
 		{"NextToken", "sso-admin.Token", false},
+	}},
+	"sso-admin.ListManagedPoliciesInPermissionSetRequest": {Type: "structure", Members: []genMember{
+		{"InstanceArn", "sso-admin.InstanceArn", true},
+		{"MaxResults", "sso-admin.MaxResults", false},
+		{"NextToken", "sso-admin.Token", false},
+		{"PermissionSetArn", "sso-admin.PermissionSetArn", true},
 	}},
 	"sso-admin.ListPermissionSetsProvisionedToAccountRequest": {Type: "structure", Members: []genMember{
 		{"AccountId", "sso-admin.AccountId", true},
@@ -687,7 +717,10 @@ var genShapes = map[string]genShape{
 		{"MaxResults", "sso-admin.MaxResults", false},
 		{"NextToken", "sso-admin.Token", false},
 	}},
-	"sso-admin.MaxResults": {Type: "integer", Min: 1, HasMin: true, Max: 100, HasMax: true},
+	"sso-admin.ManagedPolicyArn":  {Type: "string", Pattern: `arn:aws(-[a-z]{1,5}){0,3}:iam::aws:policy((/[A-Za-z0-9\.,\+@=_-]+)*)/([A-Za-z0-9\.,\+=@_-]+)`, Min: 20, HasMin: true, Max: 2048, HasMax: true},
+	"sso-admin.ManagedPolicyName": {Type: "string", Pattern: `[\w+=,.@-]+`, Min: 1, HasMin: true, Max: 128, HasMax: true},
+	"sso-admin.ManagedPolicyPath": {Type: "string", Pattern: `((/[A-Za-z0-9\.,\+@=_-]+)*)/`, Min: 1, HasMin: true, Max: 512, HasMax: true},
+	"sso-admin.MaxResults":        {Type: "integer", Min: 1, HasMin: true, Max: 100, HasMax: true},
 	"sso-admin.OperationStatusFilter": {Type: "structure", Members: []genMember{
 		{"Status", "sso-admin.StatusValues", false},
 	}},

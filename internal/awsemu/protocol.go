@@ -305,6 +305,9 @@ func (e *Emulator) operations() map[string]*operation {
 			"ListPoliciesForTarget":            e.listPoliciesForTarget,
 		},
 	}
+	for name, h := range e.managedHandlers() { // managed policy references (ssoadmin_managed.go)
+		handlers[sso][name] = h
+	}
 	inputs := inputShapes()
 	ops := make(map[string]*operation)
 	for svc, hs := range handlers {

@@ -51,34 +51,37 @@ func (s *inlineState) init() {
 	}
 }
 
+// inlineInput is the input of the inline-policy operations and of
+// ProvisionPermissionSet.
 type inlineInput struct {
 	InstanceArn, PermissionSetArn string
 	InlinePolicy                  string
+	TargetId, TargetType          string
 }
 
-// inlinePermissionSet checks the instance and the permission set of an
-// inline-policy request.
-func (e *Emulator) inlinePermissionSet(c *call, in inlineInput) (*permissionSet, error) {
+// inlinePermissionSet decodes an inline-policy request and checks its
+// instance and its permission set.
+func (e *Emulator) inlinePermissionSet(c *call, raw []byte) (*permissionSet, inlineInput, error) {
+	var in inlineInput
+	if err := decode(raw, &in); err != nil {
+		return nil, in, err
+	}
 	if err := e.checkInstance(in.InstanceArn); err != nil {
-		return nil, err
+		return nil, in, err
 	}
 	ps, err := e.findPermissionSet(in.PermissionSetArn)
 	if err != nil {
-		return nil, err
+		return nil, in, err
 	}
 	if e.delegated() && e.provisioned[e.org.mgmt.id][ps.arn] {
-		return nil, e.accessDenied("sso:"+c.op.name, "a permission set provisioned to the management account")
+		return nil, in, e.accessDenied("sso:"+c.op.name, "a permission set provisioned to the management account")
 	}
 	e.inline.init()
-	return ps, nil
+	return ps, in, nil
 }
 
 func (e *Emulator) putInlinePolicy(c *call, raw []byte) (any, error) {
-	var in inlineInput
-	if err := decode(raw, &in); err != nil {
-		return nil, err
-	}
-	ps, err := e.inlinePermissionSet(c, in)
+	ps, in, err := e.inlinePermissionSet(c, raw)
 	if err != nil {
 		return nil, err
 	}
@@ -102,11 +105,7 @@ func checkPolicyJSON(doc string) error {
 }
 
 func (e *Emulator) getInlinePolicy(c *call, raw []byte) (any, error) {
-	var in inlineInput
-	if err := decode(raw, &in); err != nil {
-		return nil, err
-	}
-	ps, err := e.inlinePermissionSet(c, in)
+	ps, _, err := e.inlinePermissionSet(c, raw)
 	if err != nil {
 		return nil, err
 	}
@@ -118,11 +117,7 @@ func (e *Emulator) getInlinePolicy(c *call, raw []byte) (any, error) {
 }
 
 func (e *Emulator) deleteInlinePolicy(c *call, raw []byte) (any, error) {
-	var in inlineInput
-	if err := decode(raw, &in); err != nil {
-		return nil, err
-	}
-	ps, err := e.inlinePermissionSet(c, in)
+	ps, _, err := e.inlinePermissionSet(c, raw)
 	if err != nil {
 		return nil, err
 	}
@@ -131,14 +126,7 @@ func (e *Emulator) deleteInlinePolicy(c *call, raw []byte) (any, error) {
 }
 
 func (e *Emulator) provisionPermissionSet(c *call, raw []byte) (any, error) {
-	var in struct {
-		InstanceArn, PermissionSetArn string
-		TargetId, TargetType          string
-	}
-	if err := decode(raw, &in); err != nil {
-		return nil, err
-	}
-	ps, err := e.inlinePermissionSet(c, inlineInput{InstanceArn: in.InstanceArn, PermissionSetArn: in.PermissionSetArn})
+	ps, in, err := e.inlinePermissionSet(c, raw)
 	if err != nil {
 		return nil, err
 	}

@@ -53,6 +53,7 @@ func commands() map[string]command {
 		"show":        {"show one request: show ID [--utc]", cmdShow},
 		"aws-config":  {"print ~/.aws/config profiles (sso_session form) for your active access: aws-config [ID] >> ~/.aws/config", cmdAWSConfig},
 		"eligibility": {"list the accounts and permission sets you may request", cmdEligibility},
+		"insights":    {"usage insight: insights [--since 90d] [--json] shows used and unused grants, unused eligibility and narrower permission sets", cmdInsights},
 		"whoami":      {"show who the token belongs to", cmdWhoami},
 		"away":        {"approvers away: away --until T --delegate U routes your approvals to U until T | away shows it | away --clear ends it", cmdAway},
 		"wait":        {"wait until a request is active (or --until done)", cmdWait},

@@ -94,9 +94,15 @@ func cmdDemo(ctx context.Context, env *Env, args []string) error {
 	seed := awsemu.DemoSeed()
 	// SessionEvents: each grant's session leaves a few CloudTrail events,
 	// which the demo fetches through CloudWatch Logs Insights.
-	emu, err := awsemu.New(seed, awsemu.Options{ProvisioningDelay: *delay, Logger: log.With("component", "awsemu"), SessionEvents: true})
+	// Nobody signs in to demoNoSessionAccount, so the demo has unused grants
+	// too (demo_history.go).
+	emu, err := awsemu.New(seed, awsemu.Options{ProvisioningDelay: *delay, Logger: log.With("component", "awsemu"), SessionEvents: true,
+		NoSessionAccounts: []string{demoNoSessionAccount}})
 	if err != nil {
 		return fmt.Errorf("start AWS emulator: %w", err)
+	}
+	if err := seedDemoPolicies(emu); err != nil {
+		return err
 	}
 	cfg.Activity = config.Activity{Source: config.ActivityLogs, LogGroup: emu.TrailLogGroup(), Delay: 10 * time.Second, Margin: time.Minute}
 	emuURL, stopEmu, err := awsemu.Listen(ctx, *awsAddr, emu)
@@ -146,6 +152,13 @@ func cmdDemo(ctx context.Context, env *Env, args []string) error {
 		}
 		printDemoBanner(env, info, *dataDir)
 		bannerShown.Store(true)
+		// A fresh demo plays a little history for usage insight, in the
+		// background: the portal is usable at once.
+		go func() {
+			if err := playDemoHistory(ctx, info, emu, log); err != nil && ctx.Err() == nil {
+				log.Warn("the demo's history for usage insight did not play", "error", err)
+			}
+		}()
 		return nil
 	})
 }

@@ -48,6 +48,7 @@ type Tx interface {
 	Policies
 	Notifications
 	Activity
+	Insights
 	BreakGlass
 	Away
 	SessionDenies
@@ -324,6 +325,20 @@ type Activity interface {
 	// limit (0: all) grants last fetched before before, oldest first, and
 	// returns how many grants' activity it deleted.
 	DeleteActivityBefore(ctx context.Context, before time.Time, limit int) (int64, error)
+}
+
+// Insights reads what usage insight summarizes. An empty requesterID reads
+// every user's; otherwise only that user's.
+type Insights interface {
+	// ListGrantUsage returns the grants that were active at some time at or
+	// after since (activated, and not revoked before since), with their
+	// activity fetch status and their stored events counted by (source,
+	// name, error code), ordered by activation time then grant id.
+	ListGrantUsage(ctx context.Context, since time.Time, requesterID string) ([]access.GrantUsage, error)
+	// ListRequestedPairs counts the requests created at or after since by
+	// (requester, account, permission set), whatever their outcome,
+	// ordered by requester, account, then permission set.
+	ListRequestedPairs(ctx context.Context, since time.Time, requesterID string) ([]access.RequestedPair, error)
 }
 
 // BreakGlass stores break-glass use and its review.

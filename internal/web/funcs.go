@@ -30,6 +30,7 @@ func funcsIn(loc *time.Location) template.FuncMap {
 		},
 		"rel":     say.Relative,
 		"account": func(m map[string]string, id string) string { return say.Account(m[id], id) },
+		"acct":    say.Account, // a name and an id: "prod (4444 5555 6666)"
 		"join":    strings.Join,
 		"name": func(m map[string]string, id string) string {
 			if n, ok := m[id]; ok {

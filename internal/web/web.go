@@ -333,6 +333,7 @@ func (p *Portal) routes() {
 	m.HandleFunc("GET /audit", p.authed(p.auditPage))
 	m.HandleFunc("GET /audit/requests.csv", p.authed(p.auditRequestsCSV))
 	m.HandleFunc("GET /audit/requests.jsonl", p.authed(p.auditRequestsJSONL))
+	m.HandleFunc("GET /audit/insights", p.authed(p.insightsPage))
 	m.HandleFunc("GET /cli/login", p.authed(p.cliLogin))         // cli_login.go
 	m.HandleFunc("POST /cli/login", p.authed(p.cliLoginConfirm)) // cli_login.go
 	m.HandleFunc("GET /audit/log.csv", p.authed(p.auditLogCSV))

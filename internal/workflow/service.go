@@ -89,6 +89,9 @@ type Deps struct {
 	// sessions; nil, or SessionDeny.Mechanism empty, turns it off.
 	SessionEnder SessionEnder
 	SessionDeny  SessionDenyOptions
+	// Policies reads permission sets' policies for usage insight; nil:
+	// insight compares the actions used with nothing.
+	Policies PermissionSetPolicyReader
 }
 
 // Service runs the use cases.
@@ -110,6 +113,8 @@ type Service struct {
 	ender   SessionEnder       // session-ending statements (session_deny.go); nil: off
 	denyOpt SessionDenyOptions // their mechanism and default
 	denyMu  sync.Map           // policy target -> *sync.Mutex: one write per policy in this process
+
+	psPolicies PermissionSetPolicyReader // permission sets' policies (insights.go); nil: not read
 
 	policy policyCache // compiled policy engine
 	syncMu sync.Mutex  // serializes this process's directory syncs
@@ -141,7 +146,8 @@ func New(settings Settings, d Deps) (*Service, error) {
 	}
 	return &Service{settings: settings, store: d.Store, sched: d.Scheduler, provider: d.Provider, dir: d.Directory,
 		clock: d.Clock, log: d.Logger, obs: d.Observer, notif: d.Notifications,
-		activitySrc: d.Activity, activityOpt: d.ActivityOptions, ctxSrc: d.Context, ender: d.SessionEnder, denyOpt: d.SessionDeny}, nil
+		activitySrc: d.Activity, activityOpt: d.ActivityOptions, ctxSrc: d.Context, ender: d.SessionEnder, denyOpt: d.SessionDeny,
+		psPolicies: d.Policies}, nil
 }
 
 // Settings returns the effective settings.

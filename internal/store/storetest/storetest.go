@@ -78,6 +78,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"BreakGlass", testBreakGlass},
 		{"Activity", testActivity},
 		{"ActivityRetention", testActivityRetention},
+		{"Insights", testInsights},
 		{"Away", testAway},
 		{"SessionDenies", testSessionDenies},
 	}

@@ -40,6 +40,8 @@ var Services = []Service{
 	{
 		Dir: "sso-admin",
 		Operations: []string{
+			"AttachCustomerManagedPolicyReferenceToPermissionSet",
+			"AttachManagedPolicyToPermissionSet",
 			"CreateAccountAssignment",
 			"DeleteAccountAssignment",
 			"DescribeAccountAssignmentCreationStatus",
@@ -53,7 +55,9 @@ var Services = []Service{
 			"ListAccountAssignments",
 			"ListAccountAssignmentsForPrincipal",
 			"ListAccountsForProvisionedPermissionSet",
+			"ListCustomerManagedPolicyReferencesInPermissionSet",
 			"ListInstances",
+			"ListManagedPoliciesInPermissionSet",
 			"ListPermissionSets",
 			"ListPermissionSetsProvisionedToAccount",
 			"ProvisionPermissionSet",
