@@ -175,6 +175,7 @@ func (p *Portal) policyDraft(w http.ResponseWriter, r *http.Request, actor acces
 		}
 		doc, fe := editedDraft(r, &d)
 		if f.Get("op") == "save" && fe == nil {
+			before := d.Policy
 			if err := setDraft(&d, doc); err != nil {
 				return err
 			}
@@ -192,7 +193,7 @@ func (p *Portal) policyDraft(w http.ResponseWriter, r *http.Request, actor acces
 				break
 			}
 			// Names the directory lacks: back to the form, the draft as it was.
-			d.Policy = r.PostForm.Get("policy")
+			d.Policy = before
 		}
 		// Preview (or a save refused): the form again, with the preview of
 		// the draft holding the edited rule and the errors beside its fields.
