@@ -60,6 +60,25 @@ func TestPortalPolicyForms(t *testing.T) {
 		t.Fatalf("the rule's reach is %v, want 1 (alice on prod, one permission set): %.2000s", m, h.Body)
 	}
 
+	// Kept unchanged, exactly as the form shows it, the rule is the same
+	// rule: the draft is still the policy in effect.
+	same := url.Values{"target": {"rule:0"}, "op": {"save"}}
+	for _, f := range []string{"name", "description", "max_duration", "approvals", "remind_before", "extend_step", "escalate_after"} {
+		if m := regexp.MustCompile(`name="` + f + `" value="([^"]*)"`).FindStringSubmatch(h.Body); m != nil {
+			same.Set(f, html.UnescapeString(m[1]))
+		}
+	}
+	for _, f := range []string{"users", "groups", "accounts", "ous", "permission_sets", "approver_users", "approver_groups",
+		"escalation_groups", "notify_groups", "notify_channels", "require", "auto_approve_if"} {
+		if m := regexp.MustCompile(`(?s)name="` + f + `"[^>]*>(.*?)</textarea>`).FindStringSubmatch(h.Body); m != nil {
+			same.Set(f, html.UnescapeString(m[1]))
+		}
+	}
+	kept := last(postForm(t, erin, base+"/admin/policy/draft", form(same)))
+	if kept.Resp.StatusCode != http.StatusOK || !strings.Contains(kept.Body, "The draft is the policy in effect") {
+		t.Fatalf("the rule kept unchanged: %s %.2000s", kept.Resp.Status, kept.Body)
+	}
+
 	// Preview the rule given to the engineers group on prod and staging:
 	// nothing is stored, the reach grows.
 	edit := url.Values{"target": {"rule:0"}, "name": {"alice-admin-prod"}, "users": {"alice"}, "groups": {"engineers"},
@@ -149,6 +168,23 @@ func TestPortalPolicyForms(t *testing.T) {
 	}
 	if h := last(get(t, erin, base+"/admin/policy/search?kind=roles&q=x")); h.Resp.StatusCode != http.StatusBadRequest {
 		t.Fatalf("search of an unknown kind: %s", h.Resp.Status)
+	}
+
+	// A cross-origin post (another site submitting erin's session) is
+	// refused before the handler, as every portal post.
+	for _, path := range []string{"/admin/policy/draft", "/admin/policy/preview"} {
+		req, _ := http.NewRequest(http.MethodPost, base+path, strings.NewReader(form(url.Values{"edit": {"rule:0"}, "target": {"rule:0"}}).Encode()))
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		req.Header.Set("Origin", "https://evil.example")
+		req.Header.Set("Sec-Fetch-Site", "cross-site")
+		resp, err := erin.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusForbidden {
+			t.Fatalf("cross-origin POST %s: %s", path, resp.Status)
+		}
 	}
 
 	// Only admins.

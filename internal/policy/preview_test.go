@@ -1,7 +1,9 @@
 package policy
 
 import (
+	"reflect"
 	"slices"
+	"strings"
 	"testing"
 )
 
@@ -130,5 +132,30 @@ func TestSearch(t *testing.T) {
 	ous, _, _ := x.Search(KindOUs, "Forensics", 1)
 	if len(ous) != 1 || ous[0].Detail != "ou-for · Root/Security/Forensics" {
 		t.Errorf("the OU's detail is %+v", ous)
+	}
+}
+
+func TestConditionsBlock(t *testing.T) {
+	t.Parallel()
+	c := &Conditions{OnCall: &OnCallCondition{Provider: PagerDuty, Schedule: "P123", EscalationLevels: []int{1}},
+		Ticket: &TicketCondition{System: Jira, Projects: []string{"OPS"}}, User: []AttributeCondition{{Attribute: "department", Equals: "SRE"}}}
+	s, err := MarshalConditions(c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	back, err := ParseConditions(s)
+	if err != nil || !reflect.DeepEqual(back, c) {
+		t.Fatalf("round trip of\n%s\ngave %+v (%v)", s, back, err)
+	}
+	if c, err := ParseConditions("  \n"); c != nil || err != nil {
+		t.Fatalf("an empty block: %+v, %v", c, err)
+	}
+	if s, _ := MarshalConditions(nil); s != "" {
+		t.Fatalf("no conditions marshal to %q", s)
+	}
+	for in, says := range map[string]string{"on_cal:\n  provider: pagerduty\n": "field on_cal not found", "ticket: [": "line 1", "user: 3": "cannot unmarshal"} {
+		if _, err := ParseConditions(in); err == nil || !strings.Contains(err.Error(), says) {
+			t.Errorf("ParseConditions(%q) = %v, want %q", in, err, says)
+		}
 	}
 }

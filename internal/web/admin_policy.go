@@ -321,3 +321,18 @@ func (d policyEditData) F(name string) fieldView {
 
 // Problem is the message beside the form as a whole ("" when none).
 func (d policyEditData) Problem() string { return d.Errors[""] }
+
+// NotifyOpen says whether the rule form shows its reminders and notify
+// lists unfolded: when the rule has any, or one of them is wrong.
+func (d policyEditData) NotifyOpen() bool {
+	f := d.Rule
+	return f.RemindBefore != "" || f.ExtendStep != "" || f.EscalateAfter != "" || strings.TrimSpace(f.EscalationGroups+f.NotifyGroups+f.NotifyChannels) != "" ||
+		d.Errors.Has("remind_before") || d.Errors.Has("extend_step") || d.Errors.Has("escalate_after") ||
+		d.Errors.Has("escalation_groups") || d.Errors.Has("notify_groups") || d.Errors.Has("notify_channels")
+}
+
+// ConditionsOpen says whether the rule form shows its conditions unfolded:
+// when the rule has some, or they are wrong.
+func (d policyEditData) ConditionsOpen() bool {
+	return strings.TrimSpace(d.Rule.Require+d.Rule.AutoApproveIf) != "" || d.Errors.Has("require") || d.Errors.Has("auto_approve_if")
+}

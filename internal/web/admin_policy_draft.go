@@ -66,7 +66,7 @@ func editedDraft(r *http.Request, d *policyEditData) (policy.Document, fieldErro
 			base = doc.Rules[d.Index]
 		}
 		rule, errs := applyRuleForm(base, d.Rule)
-		d.Rule.Require, d.Rule.AutoApproveIf, d.Rule.Notify = conditionsText(rule.Require), conditionsText(rule.AutoApproveIf), notifyText(rule.RuleNotify)
+		d.Rule.RequireText, d.Rule.AutoApproveIfText = conditionsText(rule.Require), conditionsText(rule.AutoApproveIf)
 		rules := slices.Clone(doc.Rules)
 		if d.Index >= 0 {
 			rules[d.Index] = rule
@@ -175,6 +175,7 @@ func (p *Portal) policyDraft(w http.ResponseWriter, r *http.Request, actor acces
 		}
 		doc, fe := editedDraft(r, &d)
 		if f.Get("op") == "save" && fe == nil {
+			before := d.Policy
 			if err := setDraft(&d, doc); err != nil {
 				return err
 			}
@@ -192,7 +193,7 @@ func (p *Portal) policyDraft(w http.ResponseWriter, r *http.Request, actor acces
 				break
 			}
 			// Names the directory lacks: back to the form, the draft as it was.
-			d.Policy = r.PostForm.Get("policy")
+			d.Policy = before
 		}
 		// Preview (or a save refused): the form again, with the preview of
 		// the draft holding the edited rule and the errors beside its fields.

@@ -28,9 +28,9 @@ func (fe fieldErrors) add(field, msg string) {
 func (fe fieldErrors) Has(field string) bool { return fe[field] != "" }
 
 // ruleForm is the rule editor's fields as the admin sees and types them:
-// lists one entry per line, durations as people write them ("4h", "1d").
-// The conditions, reminders and notify lists are shown, not edited: they
-// are kept as they are in the document (the YAML view edits them).
+// lists one entry per line, durations as people write them ("4h", "1d"),
+// the conditions as the YAML blocks they are under require: and
+// auto_approve_if: in the document.
 type ruleForm struct {
 	Name, Description                          string
 	Users, Groups, Accounts, OUs               string
@@ -40,8 +40,12 @@ type ruleForm struct {
 	ApproverUsers, ApproverGroups              string
 	TicketRequired, BreakGlass, EndWhenClosing bool
 	EndSessions                                string // "", "yes" or "no": the installation's default, always, never
-	// Read-only summaries of what the form does not edit.
-	Require, AutoApproveIf, Notify string
+	// Reminders, escalation and who else is told.
+	RemindBefore, ExtendStep, EscalateAfter        string // "none" for RemindBefore: no reminder
+	EscalationGroups, NotifyGroups, NotifyChannels string
+	// The conditions, as YAML blocks, and in one line each (the hints).
+	Require, AutoApproveIf         string
+	RequireText, AutoApproveIfText string
 }
 
 // approverRuleForm is the approver rule editor's fields.
@@ -99,7 +103,17 @@ func ruleFormOf(r policy.Rule) ruleForm {
 		Accounts: lines(r.Accounts), OUs: lines(r.OUs), PermissionSets: lines(r.PermissionSets), NestedOUs: r.NestedOUs,
 		MaxDuration: durationField(r.MaxDuration), ApproverUsers: lines(r.ApproverUsers), ApproverGroups: lines(r.ApproverGroups),
 		TicketRequired: r.TicketRequired, BreakGlass: r.BreakGlass, EndWhenClosing: r.EndWhenTicketCloses,
-		Require: conditionsText(r.Require), AutoApproveIf: conditionsText(r.AutoApproveIf), Notify: notifyText(r.RuleNotify)}
+		ExtendStep: durationField(r.ExtendStep), EscalateAfter: durationField(r.EscalateAfter),
+		EscalationGroups: lines(r.EscalationGroups), NotifyGroups: lines(r.NotifyGroups), NotifyChannels: lines(r.NotifyChannels),
+		RequireText: conditionsText(r.Require), AutoApproveIfText: conditionsText(r.AutoApproveIf)}
+	f.RemindBefore = durationField(r.RemindBefore)
+	if r.RemindBefore < 0 {
+		f.RemindBefore = "none"
+	}
+	// Conditions the document could hold always marshal; the field is
+	// empty otherwise, and the YAML view still shows them.
+	f.Require, _ = policy.MarshalConditions(r.Require)
+	f.AutoApproveIf, _ = policy.MarshalConditions(r.AutoApproveIf)
 	if r.Approvals != 0 {
 		f.Approvals = strconv.Itoa(r.Approvals)
 	}
@@ -119,30 +133,6 @@ func conditionsText(c *policy.Conditions) string {
 	return ""
 }
 
-func notifyText(n policy.RuleNotify) string {
-	var parts []string
-	if n.RemindBefore != 0 {
-		if n.RemindBefore < 0 {
-			parts = append(parts, "no reminder")
-		} else {
-			parts = append(parts, "reminder "+say.Duration(n.RemindBefore)+" before the end")
-		}
-	}
-	if n.ExtendStep != 0 {
-		parts = append(parts, "extend by "+say.Duration(n.ExtendStep))
-	}
-	if n.EscalateAfter != 0 {
-		parts = append(parts, "escalate to "+strings.Join(n.EscalationGroups, ", ")+" after "+say.Duration(n.EscalateAfter))
-	}
-	if len(n.NotifyGroups) > 0 {
-		parts = append(parts, "tell groups "+strings.Join(n.NotifyGroups, ", "))
-	}
-	if len(n.NotifyChannels) > 0 {
-		parts = append(parts, "tell channels "+strings.Join(n.NotifyChannels, ", "))
-	}
-	return strings.Join(parts, "; ")
-}
-
 // readRuleForm reads the rule editor's posted fields.
 func readRuleForm(v url.Values) ruleForm {
 	return ruleForm{Name: strings.TrimSpace(v.Get("name")), Description: strings.TrimSpace(v.Get("description")),
@@ -151,7 +141,11 @@ func readRuleForm(v url.Values) ruleForm {
 		MaxDuration: strings.TrimSpace(v.Get("max_duration")), Approvals: strings.TrimSpace(v.Get("approvals")),
 		ApproverUsers: v.Get("approver_users"), ApproverGroups: v.Get("approver_groups"),
 		TicketRequired: v.Get("ticket_required") != "", BreakGlass: v.Get("break_glass") != "",
-		EndWhenClosing: v.Get("end_when_ticket_closes") != "", EndSessions: v.Get("end_sessions")}
+		EndWhenClosing: v.Get("end_when_ticket_closes") != "", EndSessions: v.Get("end_sessions"),
+		RemindBefore: strings.TrimSpace(v.Get("remind_before")), ExtendStep: strings.TrimSpace(v.Get("extend_step")),
+		EscalateAfter: strings.TrimSpace(v.Get("escalate_after")), EscalationGroups: v.Get("escalation_groups"),
+		NotifyGroups: v.Get("notify_groups"), NotifyChannels: v.Get("notify_channels"),
+		Require: v.Get("require"), AutoApproveIf: v.Get("auto_approve_if")}
 }
 
 // readApproverRuleForm reads the approver rule editor's posted fields.
@@ -169,6 +163,20 @@ func approverRuleFormOf(r policy.ApproverRule) approverRuleForm {
 		f.Approvals = strconv.Itoa(r.Approvals)
 	}
 	return f
+}
+
+// readDuration reads a duration field ("" is 0), with the message beside
+// the field saying the accepted forms and what empty means.
+func readDuration(s, field, empty string, fe fieldErrors) time.Duration {
+	if s == "" {
+		return 0
+	}
+	d, err := say.ParseDuration(s)
+	if err != nil {
+		fe.add(field, capitalize(err.Error())+" ("+empty+").")
+		return 0
+	}
+	return d
 }
 
 // maxApprovals bounds the approvals a form may ask for.
@@ -213,14 +221,29 @@ func applyRuleForm(base policy.Rule, f ruleForm) (policy.Rule, fieldErrors) {
 	if len(r.PermissionSets) == 0 {
 		fe.add("permission_sets", "Name at least one permission set (or * for all of them).")
 	}
-	r.MaxDuration = 0
-	if f.MaxDuration != "" {
-		d, err := say.ParseDuration(f.MaxDuration)
-		if err != nil {
-			fe.add("max_duration", capitalize(err.Error())+" (empty: the policy's maximum).")
-		} else {
-			r.MaxDuration = d
+	r.MaxDuration = readDuration(f.MaxDuration, "max_duration", "empty: the policy's maximum", fe)
+	switch f.RemindBefore {
+	case "none":
+		if base.RemindBefore >= 0 {
+			r.RemindBefore = -time.Second // negative: no reminder
 		}
+	default:
+		r.RemindBefore = readDuration(f.RemindBefore, "remind_before", `empty: the server's default; "none": no reminder`, fe)
+	}
+	r.ExtendStep = readDuration(f.ExtendStep, "extend_step", "empty: 1h", fe)
+	r.EscalateAfter = readDuration(f.EscalateAfter, "escalate_after", "empty: never", fe)
+	r.EscalationGroups, r.NotifyGroups, r.NotifyChannels = splitLines(f.EscalationGroups), splitLines(f.NotifyGroups), splitLines(f.NotifyChannels)
+	for field, c := range map[string]**policy.Conditions{"require": &r.Require, "auto_approve_if": &r.AutoApproveIf} {
+		text := f.Require
+		if field == "auto_approve_if" {
+			text = f.AutoApproveIf
+		}
+		cond, err := policy.ParseConditions(text)
+		if err != nil {
+			fe.add(field, capitalize(err.Error())+": write the keys on_call, ticket or user as under "+field+": in the YAML view.")
+			continue
+		}
+		*c = cond
 	}
 	r.Approvals = readApprovals(f.Approvals, fe)
 	r.ApproverUsers, r.ApproverGroups = splitLines(f.ApproverUsers), splitLines(f.ApproverGroups)
@@ -228,8 +251,8 @@ func applyRuleForm(base policy.Rule, f ruleForm) (policy.Rule, fieldErrors) {
 	if r.BreakGlass && r.Approvals > 0 {
 		fe.add("approvals", "A break-glass rule activates without approval: set approvals to 0, or untick break-glass.")
 	}
-	if r.EndWhenTicketCloses && (r.Require == nil || r.Require.Ticket == nil) {
-		fe.add("end_when_ticket_closes", "Ending when the ticket closes needs a ticket condition under require: add it in the YAML view, or untick this.")
+	if r.EndWhenTicketCloses && (r.Require == nil || r.Require.Ticket == nil) && fe["require"] == "" {
+		fe.add("end_when_ticket_closes", "Ending when the ticket closes needs a ticket condition under Requires (ticket:), or untick this.")
 	}
 	switch f.EndSessions {
 	case "":
@@ -285,7 +308,8 @@ func problemFields(ps []policy.Problem, list string, i int) fieldErrors {
 	fe := fieldErrors{}
 	shown := map[string]bool{"name": true, "description": true, "users": true, "groups": true, "accounts": true, "ous": true,
 		"permission_sets": true, "max_duration": true, "approvals": true, "approver_users": true, "approver_groups": true,
-		"end_when_ticket_closes": true}
+		"end_when_ticket_closes": true, "remind_before": true, "extend_step": true, "escalate_after": true,
+		"escalation_groups": true, "notify_groups": true, "notify_channels": true, "require": true, "auto_approve_if": true}
 	for _, p := range ps {
 		m := problemPath.FindStringSubmatch(p.Path)
 		if m == nil || m[1] != list || m[2] != strconv.Itoa(i) {
@@ -329,6 +353,8 @@ func pick(name, label, hint, value string, f fieldView) pickerView {
 		kind = policy.KindGroups
 	case "approver_users":
 		kind = policy.KindUsers
+	case "escalation_groups", "notify_groups":
+		kind = policy.KindGroups
 	}
 	return pickerView{Name: name, Kind: kind, Label: label, Hint: hint, Value: value, F: f}
 }

@@ -14,7 +14,10 @@ import (
 func postedRule(f ruleForm) url.Values {
 	v := url.Values{"name": {f.Name}, "description": {f.Description}, "users": {f.Users}, "groups": {f.Groups},
 		"accounts": {f.Accounts}, "ous": {f.OUs}, "permission_sets": {f.PermissionSets}, "max_duration": {f.MaxDuration},
-		"approvals": {f.Approvals}, "approver_users": {f.ApproverUsers}, "approver_groups": {f.ApproverGroups}, "end_sessions": {f.EndSessions}}
+		"approvals": {f.Approvals}, "approver_users": {f.ApproverUsers}, "approver_groups": {f.ApproverGroups}, "end_sessions": {f.EndSessions},
+		"remind_before": {f.RemindBefore}, "extend_step": {f.ExtendStep}, "escalate_after": {f.EscalateAfter},
+		"escalation_groups": {f.EscalationGroups}, "notify_groups": {f.NotifyGroups}, "notify_channels": {f.NotifyChannels},
+		"require": {f.Require}, "auto_approve_if": {f.AutoApproveIf}}
 	for name, on := range map[string]bool{"nested_ous": f.NestedOUs, "ticket_required": f.TicketRequired, "break_glass": f.BreakGlass,
 		"end_when_ticket_closes": f.EndWhenClosing} {
 		if on {
@@ -25,8 +28,8 @@ func postedRule(f ruleForm) url.Values {
 }
 
 // TestRuleFormRoundTrip: every rule shown in the form and posted back
-// unchanged is the same rule, and the document it is in marshals to the
-// same YAML, whatever the form shows or only keeps (conditions, reminders).
+// unchanged is the same rule, conditions and reminders included, and the
+// document it is in marshals to the same YAML.
 func TestRuleFormRoundTrip(t *testing.T) {
 	t.Parallel()
 	yes := true
@@ -40,6 +43,8 @@ func TestRuleFormRoundTrip(t *testing.T) {
 			Require:       &policy.Conditions{Ticket: &policy.TicketCondition{System: policy.Jira, Projects: []string{"OPS"}}, User: []policy.AttributeCondition{{Attribute: "department", Equals: "SRE"}}},
 			AutoApproveIf: &policy.Conditions{OnCall: &policy.OnCallCondition{Provider: policy.PagerDuty, Schedule: "P123"}}},
 		{Name: "break-glass", Groups: []string{"oncall"}, Accounts: []string{"prod"}, PermissionSets: []string{"AdministratorAccess"}, MaxDuration: time.Hour, BreakGlass: true},
+		{Name: "no-reminder", Groups: []string{"oncall"}, Accounts: []string{"prod"}, PermissionSets: []string{"ReadOnlyAccess"},
+			RuleNotify: policy.RuleNotify{RemindBefore: -5 * time.Minute, ExtendStep: 30 * time.Minute, NotifyGroups: []string{"sec"}}},
 	}
 	for _, want := range rules {
 		t.Run(want.Name, func(t *testing.T) {
@@ -73,7 +78,8 @@ func TestApplyRuleForm(t *testing.T) {
 	no := false
 	base := policy.Rule{Name: "r", Users: []string{"alice"}, Accounts: []string{"prod"}, PermissionSets: []string{"ReadOnlyAccess"},
 		Require: &policy.Conditions{Ticket: &policy.TicketCondition{System: policy.Jira, Projects: []string{"OPS"}}}}
-	valid := url.Values{"name": {"r"}, "users": {"alice"}, "accounts": {"prod"}, "permission_sets": {"ReadOnlyAccess"}}
+	valid := url.Values{"name": {"r"}, "users": {"alice"}, "accounts": {"prod"}, "permission_sets": {"ReadOnlyAccess"},
+		"require": {"ticket:\n  system: jira\n  projects: [OPS]\n"}}
 	with := func(kv ...string) url.Values {
 		v := url.Values{}
 		for k, vs := range valid {
@@ -105,6 +111,20 @@ func TestApplyRuleForm(t *testing.T) {
 			}},
 		{name: "own approvers", form: with("approver_groups", "approvers", "approver_users", "carol"),
 			change: func(r *policy.Rule) { r.ApproverGroups, r.ApproverUsers = []string{"approvers"}, []string{"carol"} }},
+		{name: "reminders and who is told", form: with("remind_before", "10m", "extend_step", "2h", "escalate_after", "30m",
+			"escalation_groups", "leads", "notify_groups", "sec\naudit", "notify_channels", "slack:C01\nteams:ops"),
+			change: func(r *policy.Rule) {
+				r.RuleNotify = policy.RuleNotify{RemindBefore: 10 * time.Minute, ExtendStep: 2 * time.Hour, EscalateAfter: 30 * time.Minute,
+					EscalationGroups: []string{"leads"}, NotifyGroups: []string{"sec", "audit"}, NotifyChannels: []string{"slack:C01", "teams:ops"}}
+			}},
+		{name: "no reminder", form: with("remind_before", "none"), change: func(r *policy.Rule) { r.RemindBefore = -time.Second }},
+		{name: "conditions", form: with("require", "", "auto_approve_if", "on_call:\n  provider: pagerduty\n  schedule: P1\n"),
+			change: func(r *policy.Rule) {
+				r.Require, r.AutoApproveIf = nil, &policy.Conditions{OnCall: &policy.OnCallCondition{Provider: "pagerduty", Schedule: "P1"}}
+			}},
+		{name: "a bad condition", form: with("require", "tickets:\n  system: jira\n"), field: "require", says: "field tickets not found"},
+		{name: "a negative reminder", form: with("remind_before", "-5m"), field: "remind_before", says: "none"},
+		{name: "a bad escalation", form: with("escalate_after", "soon"), field: "escalate_after", says: "empty: never"},
 		{name: "a bad duration", form: with("max_duration", "4 hours"), field: "max_duration", says: "write it like 30m"},
 		{name: "negative approvals", form: with("approvals", "-1"), field: "approvals", says: "0 to 20"},
 		{name: "too many approvals", form: with("approvals", "99"), field: "approvals", says: "0 to 20"},
@@ -133,15 +153,10 @@ func TestApplyRuleForm(t *testing.T) {
 			if !reflect.DeepEqual(got, want) {
 				t.Fatalf("got  %+v\nwant %+v", got, want)
 			}
-			if got.Require != base.Require {
-				t.Fatal("the conditions the form does not show were not kept")
-			}
 		})
 	}
 	// Ending with the ticket needs a ticket condition.
-	noTicket := base
-	noTicket.Require = nil
-	if _, fe := applyRuleForm(noTicket, readRuleForm(with("end_when_ticket_closes", "1"))); !strings.Contains(fe["end_when_ticket_closes"], "ticket condition") {
+	if _, fe := applyRuleForm(base, readRuleForm(with("end_when_ticket_closes", "1", "require", ""))); !strings.Contains(fe["end_when_ticket_closes"], "ticket condition") {
 		t.Fatalf("ending with a ticket without a ticket condition: %v", fe)
 	}
 }
@@ -179,6 +194,7 @@ func TestProblemFields(t *testing.T) {
 		{Path: "rules[1].max_duration", Message: "10h0m0s is above the ceiling of 9h0m0s"},
 		{Path: "rules[1]", Message: "no users or groups: name who may request"},
 		{Path: "rules[1].require.ticket", Message: "no ticket system is configured"},
+		{Path: "rules[1].unknown_part", Message: "something the form does not show"},
 		{Path: "rules[0].accounts[0]", Message: `account "prdo" is not in the organization`},
 		{Path: "approver_rules[1].users[0]", Message: `user "bobb" is not in the directory`},
 	}
@@ -186,7 +202,8 @@ func TestProblemFields(t *testing.T) {
 	want := map[string]string{
 		"groups":       `Group "enginers" is not in the directory (did you mean "engineers"?). No users or groups: name who may request.`,
 		"max_duration": "10h0m0s is above the ceiling of 9h0m0s.",
-		"":             "No ticket system is configured.",
+		"require":      "No ticket system is configured.",
+		"":             "Something the form does not show.",
 	}
 	if !reflect.DeepEqual(map[string]string(fe), want) {
 		t.Fatalf("got %q\nwant %q", fe, want)
