@@ -169,7 +169,7 @@ func (v *Verifier) AddHashed(en access.AuditEntry, hashOK bool) *Problem {
 	}
 	switch {
 	case !hashOK:
-		v.bad = &en
+		v.keepBad(en)
 		return v.fail(en.Seq, ProblemEdited, "entry %d (%s of %s by %s) does not match its hash: a field, its prev_hash or its hash was changed",
 			en.Seq, en.Event.Type, orDash(en.Event.RequestID), orDash(en.Event.Actor.UserName))
 	case !access.ChainEqual(en.PrevHash, v.prevHash) && en.Seq > v.prevSeq+1:
@@ -182,7 +182,7 @@ func (v *Verifier) AddHashed(en access.AuditEntry, hashOK bool) *Problem {
 		}
 		return v.fail(v.prevSeq+1, ProblemDeleted, "entries %d to %d are missing: entry %d does not follow entry %d", v.prevSeq+1, en.Seq-1, en.Seq, v.prevSeq)
 	case !access.ChainEqual(en.PrevHash, v.prevHash):
-		v.bad = &en
+		v.keepBad(en)
 		return v.fail(en.Seq, ProblemDeleted, "entry %d does not follow entry %d: the entry it followed was removed or replaced", en.Seq, v.prevSeq)
 	}
 	v.count++
@@ -206,6 +206,13 @@ func (v *Verifier) AddHashed(en access.AuditEntry, hashOK bool) *Problem {
 	v.rep.Entries++
 	v.rep.LastSeq = en.Seq
 	return nil
+}
+
+// keepBad keeps the entry of a chain problem for the Classifier (a copy,
+// so that en itself stays off the heap on every other call).
+func (v *Verifier) keepBad(en access.AuditEntry) {
+	bad := en
+	v.bad = &bad
 }
 
 // Report is the outcome once every entry was added (or a problem found):

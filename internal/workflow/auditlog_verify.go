@@ -94,11 +94,19 @@ var verifySequential = false
 // covers (a variable so tests can cut a small log into many chunks).
 var verifyChunk int64 = 16_384
 
-// verifyResult is one chunk of the log, read and hashed.
+// verifyResult is one chunk of the log, read and hashed: of each entry
+// only what linking the chain needs (a problem is named by the exact pass).
 type verifyResult struct {
-	entries []access.AuditEntry
-	hashOK  []bool
+	entries []verifiedEntry
 	err     error
+}
+
+// verifiedEntry is an entry of a chunk: its seq and hashes, and whether
+// it hashes to its hash (with well-formed details).
+type verifiedEntry struct {
+	seq        int64
+	prev, hash []byte
+	ok         bool
 }
 
 // verifyParallel is the verification of an intact log at the speed of the
@@ -163,10 +171,10 @@ func verifyParallel(ctx context.Context, st store.Store, opts audit.VerifyOption
 						return nil
 					}
 					from := first - 1 + int64(i)*verifyChunk
-					res := verifyResult{entries: make([]access.AuditEntry, 0, min(verifyChunk, last-from)), hashOK: make([]bool, 0, min(verifyChunk, last-from))}
+					res := verifyResult{entries: make([]verifiedEntry, 0, min(verifyChunk, last-from))}
 					res.err = tx.ScanAuditStored(ctx, from, min(from+verifyChunk, last), func(en access.AuditEntry) error {
-						res.entries = append(res.entries, en)
-						res.hashOK = append(res.hashOK, en.DetailsError == "" && access.ChainEqual(x.Entry(en), en.Hash))
+						res.entries = append(res.entries, verifiedEntry{seq: en.Seq, prev: en.PrevHash, hash: en.Hash,
+							ok: en.DetailsError == "" && access.ChainEqual(x.Entry(en), en.Hash)})
 						return nil
 					})
 					slots[i] <- res
@@ -199,8 +207,8 @@ func verifyParallel(ctx context.Context, st store.Store, opts audit.VerifyOption
 		if res.err != nil {
 			return audit.Report{}, false, res.err
 		}
-		for j, en := range res.entries {
-			if v.AddHashed(en, res.hashOK[j]) != nil {
+		for _, en := range res.entries {
+			if v.AddHashed(access.AuditEntry{Seq: en.seq, PrevHash: en.prev, Hash: en.hash}, en.ok) != nil {
 				return audit.Report{}, false, nil
 			}
 		}
