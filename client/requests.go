@@ -18,15 +18,28 @@ func (c *Client) Me(ctx context.Context) (*Me, error) {
 	return &out, nil
 }
 
-// Eligibility lists what the user may request.
+// Eligibility lists what the user may request, every page of it.
 func (c *Client) Eligibility(ctx context.Context) ([]Eligibility, error) {
-	var out struct {
-		Items []Eligibility `json:"items"`
+	var all []Eligibility
+	cursor := ""
+	for {
+		var out struct {
+			Items      []Eligibility `json:"items"`
+			NextCursor string        `json:"next_cursor"`
+		}
+		var q url.Values
+		if cursor != "" {
+			q = url.Values{"cursor": {cursor}}
+		}
+		if err := c.do(ctx, "GET", "/eligibility", q, nil, &out); err != nil {
+			return nil, err
+		}
+		all = append(all, out.Items...)
+		if out.NextCursor == "" {
+			return all, nil
+		}
+		cursor = out.NextCursor
 	}
-	if err := c.do(ctx, "GET", "/eligibility", nil, nil, &out); err != nil {
-		return nil, err
-	}
-	return out.Items, nil
 }
 
 // CreateRequest asks for access.

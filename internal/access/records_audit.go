@@ -15,6 +15,13 @@ type AuditEntry struct {
 	// verification reports it as tampering of the entry; other readers
 	// refuse it.
 	DetailsError string
+	// Version is the chain version the entry's hash was computed with
+	// (ChainV1 or ChainV2).
+	Version int
+	// StoredDetails are, for a version 2 entry, the details exactly as
+	// stored (canonical JSON text), which its hash covers. A verification
+	// reads them without decoding them (Event.Details is then nil).
+	StoredDetails string
 }
 
 // Checkpoint pins the head of the decision log: the entry Seq with hash Hash

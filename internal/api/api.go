@@ -31,7 +31,7 @@ type Authenticator interface {
 
 // Requests are the request use cases the API exposes.
 type Requests interface {
-	Eligibility(ctx context.Context, actor access.Actor) ([]workflow.Eligible, error)
+	PageEligibility(ctx context.Context, actor access.Actor, in workflow.EligibilityPageInput) (workflow.EligibilityPage, error)
 	Submit(ctx context.Context, actor access.Actor, in workflow.SubmitInput) (*access.Request, error)
 	GetRequest(ctx context.Context, actor access.Actor, id string) (*access.Request, error)
 	PageRequests(ctx context.Context, actor access.Actor, in workflow.ListInput) (workflow.RequestPage, error)

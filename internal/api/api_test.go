@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"strings"
 	"testing"
 	"time"
@@ -235,6 +236,37 @@ func TestEligibility(t *testing.T) {
 	if e.Account.ID != apitest.ProdAccount || e.PermissionSet.Name != "AdministratorAccess" || e.MaxDuration != "4h0m0s" ||
 		e.MaxDurationSeconds != 14400 || e.PermissionSet.SessionDuration != "1h0m0s" || e.ApprovalsRequired != 1 || e.Rule != "prod-admin" {
 		t.Errorf("first item = %+v", e)
+	}
+}
+
+// TestEligibilityPages: limit and cursor page the list, next_cursor is
+// absent on the last page, and bad parameters are refused.
+func TestEligibilityPages(t *testing.T) {
+	ta := newTestAPI(t)
+	var names []string
+	path := "/api/v1/eligibility?limit=1"
+	for range 3 {
+		r := ta.do("GET", path, apitest.AliceToken, nil)
+		mustStatus(t, r, http.StatusOK)
+		var out eligibilityList
+		if err := json.Unmarshal(r.body, &out); err != nil {
+			t.Fatal(err)
+		}
+		if len(out.Items) != 1 {
+			t.Fatalf("GET %s: %d items, want 1: %s", path, len(out.Items), r.body)
+		}
+		names = append(names, out.Items[0].PermissionSet.Name+"@"+out.Items[0].Account.ID)
+		if out.NextCursor == "" {
+			break
+		}
+		path = "/api/v1/eligibility?limit=1&cursor=" + url.QueryEscape(out.NextCursor)
+	}
+	if len(names) != 2 || names[0] == names[1] {
+		t.Errorf("pages of one = %v, want the 2 offers one by one, the last without next_cursor", names)
+	}
+	for _, q := range []string{"limit=0", "limit=1001", "limit=x", "cursor=nope", "scope=all"} {
+		r := ta.do("GET", "/api/v1/eligibility?"+q, apitest.AliceToken, nil)
+		mustStatus(t, r, http.StatusBadRequest)
 	}
 }
 

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 	"time"
 
@@ -27,14 +28,33 @@ func (a *API) me(w http.ResponseWriter, r *http.Request, actor access.Actor) err
 	return nil
 }
 
-// eligibility serves GET /api/v1/eligibility.
+// eligibility serves GET /api/v1/eligibility: a page of what the policy
+// offers the caller (limit, default and at most 1000), continued with
+// next_cursor.
 func (a *API) eligibility(w http.ResponseWriter, r *http.Request, actor access.Actor) error {
-	es, err := a.svc.Eligibility(r.Context(), actor)
+	q := r.URL.Query()
+	for k := range q {
+		if k != "limit" && k != "cursor" {
+			return access.Errorf(access.CodeInvalid, "unknown query parameter %q: use limit, cursor", k)
+		}
+	}
+	in := workflow.EligibilityPageInput{Cursor: strings.TrimSpace(q.Get("cursor"))}
+	if s := strings.TrimSpace(q.Get("limit")); s != "" {
+		n, err := strconv.Atoi(s)
+		if err != nil {
+			return access.Errorf(access.CodeInvalid, "limit %q is not a number: use 1 to %d", s, workflow.MaxEligibilityLimit)
+		}
+		if n == 0 {
+			return access.Errorf(access.CodeInvalid, "limit 0: use 1 to %d", workflow.MaxEligibilityLimit)
+		}
+		in.Limit = n
+	}
+	page, err := a.svc.PageEligibility(r.Context(), actor, in)
 	if err != nil {
 		return err
 	}
-	out := eligibilityList{Items: make([]eligibleJSON, 0, len(es))}
-	for _, e := range es {
+	out := eligibilityList{Items: make([]eligibleJSON, 0, len(page.Items)), NextCursor: page.Next}
+	for _, e := range page.Items {
 		out.Items = append(out.Items, toEligible(e))
 	}
 	a.writeJSON(w, r, http.StatusOK, out)

@@ -124,7 +124,8 @@ type eligibleJSON struct {
 }
 
 type eligibilityList struct {
-	Items []eligibleJSON `json:"items"`
+	Items      []eligibleJSON `json:"items"`
+	NextCursor string         `json:"next_cursor,omitempty"`
 }
 
 type actorJSON struct {

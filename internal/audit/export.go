@@ -23,6 +23,9 @@ type EntryJSON struct {
 	Details   map[string]string `json:"details,omitempty"`
 	PrevHash  string            `json:"prev_hash"`
 	Hash      string            `json:"hash"`
+	// ChainVersion is the rule Hash was computed with (1 or 2; docs/audit.md),
+	// which a copy needs to be re-verified elsewhere.
+	ChainVersion int `json:"chain_version"`
 }
 
 // ActorJSON is who acted, and how.
@@ -38,8 +41,12 @@ func EntryToJSON(en access.AuditEntry) EntryJSON {
 	e := en.Event
 	return EntryJSON{Seq: en.Seq, At: e.At, Type: string(e.Type), RequestID: e.RequestID, GrantID: e.GrantID,
 		Actor:   ActorJSON{UserID: e.Actor.UserID, UserName: e.Actor.UserName, Email: e.Actor.Email, Via: string(e.Actor.Via)},
-		Details: e.Details, PrevHash: hex.EncodeToString(en.PrevHash), Hash: hex.EncodeToString(en.Hash)}
+		Details: e.Details, PrevHash: hex.EncodeToString(en.PrevHash), Hash: hex.EncodeToString(en.Hash), ChainVersion: chainVersion(en)}
 }
+
+// chainVersion is en's chain version; an entry read without one is
+// version 1.
+func chainVersion(en access.AuditEntry) int { return max(en.Version, access.ChainV1) }
 
 // MaxPage is the largest page of entries served to an auditor at once.
 const MaxPage = 1000
@@ -58,7 +65,7 @@ func (o ExportOptions) Includes(en access.AuditEntry) bool {
 }
 
 // CSVHeader is the first line of a CSV export.
-var CSVHeader = []string{"seq", "at", "type", "request_id", "grant_id", "actor_user_id", "actor_name", "actor_email", "actor_via", "details", "prev_hash", "hash"}
+var CSVHeader = []string{"seq", "at", "type", "request_id", "grant_id", "actor_user_id", "actor_name", "actor_email", "actor_via", "details", "prev_hash", "hash", "chain_version"}
 
 // ExportWriter writes entries as JSON lines or CSV (details as a JSON
 // object), in the order they are written.
@@ -113,7 +120,7 @@ func csvRow(en access.AuditEntry) ([]string, error) {
 	}
 	return []string{strconv.FormatInt(en.Seq, 10), at, string(e.Type), e.RequestID, e.GrantID,
 		e.Actor.UserID, e.Actor.UserName, e.Actor.Email, string(e.Actor.Via), string(det),
-		hex.EncodeToString(en.PrevHash), hex.EncodeToString(en.Hash)}, nil
+		hex.EncodeToString(en.PrevHash), hex.EncodeToString(en.Hash), strconv.Itoa(chainVersion(en))}, nil
 }
 
 // Write writes one entry.

@@ -60,11 +60,14 @@ func TestEntryToJSON(t *testing.T) {
 	j := audit.EntryToJSON(en)
 	want := audit.EntryJSON{Seq: 1, At: en.Event.At, Type: "request.submitted", RequestID: "r1",
 		Actor:   audit.ActorJSON{UserID: "u1", UserName: "alice", Email: "alice@example.com", Via: "portal"},
-		Details: en.Event.Details, PrevHash: strings.Repeat("00", 32), Hash: hex.EncodeToString(en.Hash)}
+		Details: en.Event.Details, PrevHash: strings.Repeat("00", 32), Hash: hex.EncodeToString(en.Hash), ChainVersion: 1}
 	gotJSON, _ := json.Marshal(j)
 	wantJSON, _ := json.Marshal(want)
 	if !bytes.Equal(gotJSON, wantJSON) {
 		t.Errorf("EntryToJSON =\n%s\nwant\n%s", gotJSON, wantJSON)
+	}
+	if v := audit.EntryToJSON(access.AuditEntry{Seq: 2, Version: access.ChainV2}).ChainVersion; v != 2 {
+		t.Errorf("chain_version of a version 2 entry = %d, want 2", v)
 	}
 	// Empty optional fields are left out.
 	b, _ := json.Marshal(audit.EntryToJSON(access.AuditEntry{Seq: 3, Event: access.Event{Type: "x"}}))
@@ -110,7 +113,7 @@ func TestExportCSV(t *testing.T) {
 	}
 	first := rows[1]
 	want := []string{"1", "2026-04-05T06:07:08.000009Z", "request.submitted", "r1", "", "u1", "alice", "alice@example.com", "portal",
-		`{"account":"111122223333","reason":"deploy, \"hotfix\""}`, strings.Repeat("00", 32), hex.EncodeToString(log[0].Hash)}
+		`{"account":"111122223333","reason":"deploy, \"hotfix\""}`, strings.Repeat("00", 32), hex.EncodeToString(log[0].Hash), "1"}
 	if strings.Join(first, "|") != strings.Join(want, "|") {
 		t.Errorf("first row =\n%q\nwant\n%q", first, want)
 	}

@@ -144,6 +144,17 @@ func (v *Verifier) Add(en access.AuditEntry) *Problem {
 	if v.rep.Problem != nil {
 		return v.rep.Problem
 	}
+	return v.AddHashed(en, access.ChainEqual(v.x.Entry(en), en.Hash))
+}
+
+// AddHashed is Add for an entry whose hash the caller already checked:
+// hashOK says whether hashing en under its chain version
+// (access.ChainHasher.Entry) gives en.Hash. Hashing is the one check that
+// needs nothing from the entries before, so callers do it on every core.
+func (v *Verifier) AddHashed(en access.AuditEntry, hashOK bool) *Problem {
+	if v.rep.Problem != nil {
+		return v.rep.Problem
+	}
 	if v.first {
 		v.rep.FirstSeq = en.Seq
 		if en.Seq <= v.baseSeq {
@@ -156,10 +167,9 @@ func (v *Verifier) Add(en access.AuditEntry) *Problem {
 		return v.fail(en.Seq, ProblemMalformed, "entry %d (%s of %s by %s) has malformed details (%s): it was written or edited outside elevate",
 			en.Seq, en.Event.Type, orDash(en.Event.RequestID), orDash(en.Event.Actor.UserName), en.DetailsError)
 	}
-	h := v.x.Hash(en.PrevHash, en.Seq, en.Event)
 	switch {
-	case !access.ChainEqual(h, en.Hash):
-		v.bad = &en
+	case !hashOK:
+		v.keepBad(en)
 		return v.fail(en.Seq, ProblemEdited, "entry %d (%s of %s by %s) does not match its hash: a field, its prev_hash or its hash was changed",
 			en.Seq, en.Event.Type, orDash(en.Event.RequestID), orDash(en.Event.Actor.UserName))
 	case !access.ChainEqual(en.PrevHash, v.prevHash) && en.Seq > v.prevSeq+1:
@@ -172,7 +182,7 @@ func (v *Verifier) Add(en access.AuditEntry) *Problem {
 		}
 		return v.fail(v.prevSeq+1, ProblemDeleted, "entries %d to %d are missing: entry %d does not follow entry %d", v.prevSeq+1, en.Seq-1, en.Seq, v.prevSeq)
 	case !access.ChainEqual(en.PrevHash, v.prevHash):
-		v.bad = &en
+		v.keepBad(en)
 		return v.fail(en.Seq, ProblemDeleted, "entry %d does not follow entry %d: the entry it followed was removed or replaced", en.Seq, v.prevSeq)
 	}
 	v.count++
@@ -196,6 +206,13 @@ func (v *Verifier) Add(en access.AuditEntry) *Problem {
 	v.rep.Entries++
 	v.rep.LastSeq = en.Seq
 	return nil
+}
+
+// keepBad keeps the entry of a chain problem for the Classifier (a copy,
+// so that en itself stays off the heap on every other call).
+func (v *Verifier) keepBad(en access.AuditEntry) {
+	bad := en
+	v.bad = &bad
 }
 
 // Report is the outcome once every entry was added (or a problem found):
@@ -254,7 +271,7 @@ func (c *Classifier) BadSeq() int64 { return c.bad.Seq }
 
 // Add indexes an entry of the log.
 func (c *Classifier) Add(en access.AuditEntry) {
-	c.nodes[string(en.Hash)] = chainNode{seq: en.Seq, prev: en.PrevHash, ok: access.ChainEqual(c.x.Hash(en.PrevHash, en.Seq, en.Event), en.Hash)}
+	c.nodes[string(en.Hash)] = chainNode{seq: en.Seq, prev: en.PrevHash, ok: en.DetailsError == "" && access.ChainEqual(c.x.Entry(en), en.Hash)}
 }
 
 // Classify decides once every entry was added. An entry's true position is
@@ -280,7 +297,7 @@ func (c *Classifier) Classify() {
 		return -1
 	}
 	bad := c.bad
-	if at := home(bad.PrevHash); at > 0 && at != bad.Seq && access.ChainEqual(access.ChainHash(bad.PrevHash, at, bad.Event), bad.Hash) {
+	if at := home(bad.PrevHash); at > 0 && at != bad.Seq && access.ChainEqual(c.x.EntryAt(bad, at), bad.Hash) {
 		c.problem.Kind = ProblemReordered
 		c.problem.Message = fmt.Sprintf("entry %d (%s of %s by %s) was appended as entry %d: entries were moved",
 			bad.Seq, bad.Event.Type, orDash(bad.Event.RequestID), orDash(bad.Event.Actor.UserName), at)

@@ -195,10 +195,13 @@ func testRewrittenChain(t *testing.T, dir string, cfg config.Config, engine func
 	eng.exec(t, `DELETE FROM audit_checkpoints`)
 	prev := entries[1].Hash
 	for _, en := range entries[2:] {
-		en.Event.Details = map[string]string{"justification": "forged"}
-		h := access.ChainHash(prev, en.Seq, en.Event)
+		forged, err := access.CanonicalDetails(map[string]string{"justification": "forged"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		h := access.ChainHashV2(prev, en.Seq, en.Event, forged)
 		eng.exec(t, fmt.Sprintf(`UPDATE events SET details = %s, prev_hash = %s, hash = %s WHERE seq = %s`, eng.ph(1), eng.ph(2), eng.ph(3), eng.ph(4)),
-			`{"justification":"forged"}`, prev, h, en.Seq)
+			forged, prev, h, en.Seq)
 		prev = h
 	}
 

@@ -140,7 +140,7 @@ type Assignments interface {
 
 // DecisionLog is the hash-chained decision log and its checkpoints.
 // AppendEvent gives every entry its seq, prev_hash and hash
-// (access.ChainLink) in the appending transaction, with appenders serialized
+// (access.ChainLinkV2) in the appending transaction, with appenders serialized
 // so the chain never forks.
 type DecisionLog interface {
 	// AppendEvent appends an entry to the decision log.
@@ -155,6 +155,18 @@ type DecisionLog interface {
 	// most limit of them (0: all). An error from fn stops the scan and is
 	// returned as is.
 	ScanAudit(ctx context.Context, afterSeq int64, limit int, fn func(access.AuditEntry) error) error
+	// AuditBounds returns the first and the last seq of the decision log
+	// (0, 0 when it is empty).
+	AuditBounds(ctx context.Context) (first, last int64, err error)
+	// ScanAuditStored calls fn for each entry with afterSeq < seq <=
+	// throughSeq in seq order, as the verification reads them: a version 2
+	// entry's details are left as stored (StoredDetails, Event.Details nil),
+	// checked only for being a JSON object of strings with unique keys
+	// (DetailsError otherwise). An entry it can't read this way is passed
+	// on with Version 0, which no hash matches: the caller reads the log
+	// again with ScanAudit. An error from fn stops the scan and is
+	// returned as is.
+	ScanAuditStored(ctx context.Context, afterSeq, throughSeq int64, fn func(access.AuditEntry) error) error
 	// AddCheckpoint stores a signed checkpoint; c.ID is set.
 	AddCheckpoint(ctx context.Context, c *access.Checkpoint) error
 	// ListCheckpoints returns every checkpoint, oldest first.

@@ -9,6 +9,7 @@ import (
 	"context"
 	"fmt"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -247,6 +248,37 @@ func (f *Fake) Eligibility(_ context.Context, _ access.Actor) ([]workflow.Eligib
 		return nil, f.fail
 	}
 	return slices.Clone(f.eligible), nil
+}
+
+// PageEligibility implements api.Service: the offers in the order they
+// were added, limit at a time; the cursor is the index of the next offer.
+func (f *Fake) PageEligibility(_ context.Context, _ access.Actor, in workflow.EligibilityPageInput) (workflow.EligibilityPage, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.fail != nil {
+		return workflow.EligibilityPage{}, f.fail
+	}
+	limit := in.Limit
+	if limit == 0 {
+		limit = workflow.MaxEligibilityLimit
+	}
+	if limit < 1 || limit > workflow.MaxEligibilityLimit {
+		return workflow.EligibilityPage{}, access.Errorf(access.CodeInvalid, "limit %d: use 1 to %d", limit, workflow.MaxEligibilityLimit)
+	}
+	start := 0
+	if in.Cursor != "" {
+		n, err := strconv.Atoi(in.Cursor)
+		if err != nil || n < 0 || n > len(f.eligible) {
+			return workflow.EligibilityPage{}, access.Errorf(access.CodeInvalid, "cursor %q is not one this API returned", in.Cursor)
+		}
+		start = n
+	}
+	end := min(start+limit, len(f.eligible))
+	page := workflow.EligibilityPage{Items: slices.Clone(f.eligible[start:end])}
+	if end < len(f.eligible) {
+		page.Next = strconv.Itoa(end)
+	}
+	return page, nil
 }
 
 // Submit implements api.Service with a simple policy: every account must be

@@ -43,7 +43,7 @@ func (tm tamperer) Delete(seq int64) error { return tm.exec(`DELETE FROM events 
 func (tm tamperer) Swap(a, b int64) error {
 	return tm.exec(`UPDATE events e SET at = o.at, type = o.type, request_id = o.request_id, grant_id = o.grant_id,
 		actor_user_id = o.actor_user_id, actor_name = o.actor_name, actor_email = o.actor_email, actor_via = o.actor_via,
-		details = o.details, prev_hash = o.prev_hash, hash = o.hash
+		details = o.details, prev_hash = o.prev_hash, hash = o.hash, chain_version = o.chain_version
 		FROM events o WHERE (e.seq = $1 AND o.seq = $2) OR (e.seq = $2 AND o.seq = $1)`, a, b)
 }
 
@@ -55,6 +55,10 @@ func (tm tamperer) DeleteCheckpoints() error { return tm.exec(`DELETE FROM audit
 
 func (tm tamperer) EditCheckpointCount() error {
 	return tm.exec(`UPDATE audit_checkpoints SET count = count - 1`)
+}
+
+func (tm tamperer) SetChain(seq int64, version int, prev, hash []byte) error {
+	return tm.exec(`UPDATE events SET chain_version = $1, prev_hash = $2, hash = $3 WHERE seq = $4`, version, prev, hash, seq)
 }
 
 func TestAuditTamper(t *testing.T) {

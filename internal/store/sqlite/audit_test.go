@@ -61,6 +61,10 @@ func (tm tamperer) EditCheckpointCount() error {
 	return tm.exec(`UPDATE audit_checkpoints SET count = count - 1`)
 }
 
+func (tm tamperer) SetChain(seq int64, version int, prev, hash []byte) error {
+	return tm.exec(`UPDATE events SET chain_version = ?, prev_hash = ?, hash = ? WHERE seq = ?`, version, prev, hash, seq)
+}
+
 func TestAuditTamper(t *testing.T) {
 	storetest.RunAuditTamper(t, func(t *testing.T) (store.Store, storetest.Tamperer) {
 		s := openMigrated(t)

@@ -7,11 +7,12 @@ import (
 	"github.com/elevate/elevate/internal/access"
 )
 
-// appendChained inserts e (details already encoded as JSON) as the next
-// entry of the hash chain. The audit lock (or the engine's single writer)
-// serializes appenders until commit, so two transactions never read the same
-// head and the chain never forks; seq is head + 1, so it has no gaps.
-func (t *Tx) appendChained(ctx context.Context, e access.Event, details string) error {
+// appendChained inserts e as the next entry of the hash chain, under chain
+// version 2 (its details stored as the canonical text the hash covers). The
+// audit lock (or the engine's single writer) serializes appenders until
+// commit, so two transactions never read the same head and the chain never
+// forks; seq is head + 1, so it has no gaps.
+func (t *Tx) appendChained(ctx context.Context, e access.Event) error {
 	if err := t.LockAudit(ctx); err != nil {
 		return err
 	}
@@ -20,12 +21,15 @@ func (t *Tx) appendChained(ctx context.Context, e access.Event, details string) 
 		return err
 	}
 	e.At = access.NormalizeChainTime(e.At)
-	seq, prev, h := access.ChainLink(headSeq, headHash, e)
+	seq, prev, h, details, err := access.ChainLinkV2(headSeq, headHash, e)
+	if err != nil {
+		return t.errorf("append event %s: %w", e.Type, err)
+	}
 	if _, err := t.c.Exec(ctx, `INSERT INTO events (seq, at, type, request_id, grant_id,
-		actor_user_id, actor_name, actor_email, actor_via, details, prev_hash, hash)`+t.d.OverridingSystemValue+`
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)`,
+		actor_user_id, actor_name, actor_email, actor_via, details, prev_hash, hash, chain_version)`+t.d.OverridingSystemValue+`
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)`,
 		seq, t.ts(e.At), string(e.Type), e.RequestID, e.GrantID,
-		e.Actor.UserID, e.Actor.UserName, e.Actor.Email, string(e.Actor.Via), details, prev, h); err != nil {
+		e.Actor.UserID, e.Actor.UserName, e.Actor.Email, string(e.Actor.Via), details, prev, h, access.ChainV2); err != nil {
 		return t.wrap(fmt.Sprintf("append event %s of request %q", e.Type, e.RequestID), err)
 	}
 	return nil
@@ -96,7 +100,7 @@ func (t *Tx) chainLegacy(ctx context.Context) (int64, []byte, error) {
 	return prevSeq, prev, nil
 }
 
-const auditSelect = `SELECT seq, prev_hash, hash, at, type, request_id, grant_id, actor_user_id, actor_name, actor_email, actor_via, details FROM events`
+const auditSelect = `SELECT seq, prev_hash, hash, at, type, request_id, grant_id, actor_user_id, actor_name, actor_email, actor_via, details, chain_version FROM events`
 
 func scanAuditRow(rows Rows) (access.AuditEntry, error) {
 	var (
@@ -106,10 +110,13 @@ func scanAuditRow(rows Rows) (access.AuditEntry, error) {
 	)
 	e := &en.Event
 	if err := rows.Scan(&en.Seq, &en.PrevHash, &en.Hash, &at, &typ, &e.RequestID, &e.GrantID,
-		&e.Actor.UserID, &e.Actor.UserName, &e.Actor.Email, &via, &det); err != nil {
+		&e.Actor.UserID, &e.Actor.UserName, &e.Actor.Email, &via, &det, &en.Version); err != nil {
 		return en, err
 	}
 	e.At, e.Type, e.Actor.Via = timeOf(at), access.EventType(typ), access.Via(via)
+	if en.Version == access.ChainV2 {
+		en.StoredDetails = det
+	}
 	if det != "{}" {
 		d, err := decodeDetails(det)
 		if err != nil {

@@ -57,9 +57,10 @@ func decodeDetails(s string) (map[string]string, error) {
 	return out, nil
 }
 
-// decodeCanonicalDetails reads details in the form elevate writes them
-// (json.Marshal of a map of strings: no spaces, no escapes in the common
-// case) without encoding/json's reflection, which the verification of a
+// decodeCanonicalDetails reads details in the forms elevate writes them
+// (chain version 1: json.Marshal of a map of strings, no spaces; version 2:
+// access.CanonicalDetails, one space after ':' and ','; no escapes in the
+// common case) without encoding/json's reflection, which the verification of a
 // large log would otherwise spend most of its time in. ok is false for
 // anything else (an escape, a non-string, a duplicate key, bytes that are
 // not UTF-8, ...): decodeDetails then reads it the general way and says
@@ -94,6 +95,9 @@ func decodeCanonicalDetails(s string) (m map[string]string, ok bool) {
 		if !ok || j >= len(s) || s[j] != ':' {
 			return nil, false
 		}
+		if j+1 < len(s) && s[j+1] == ' ' {
+			j++
+		}
 		v, j, ok := str(j + 1)
 		if !ok || j >= len(s) {
 			return nil, false
@@ -103,6 +107,8 @@ func decodeCanonicalDetails(s string) (m map[string]string, ok bool) {
 		}
 		m[k] = v
 		switch {
+		case s[j] == ',' && j+1 < len(s) && s[j+1] == ' ':
+			i = j + 2
 		case s[j] == ',':
 			i = j + 1
 		case s[j] == '}' && j == len(s)-1:

@@ -9,18 +9,11 @@ import (
 )
 
 // AppendEvent appends e to the decision log. Of the actor it keeps the user
-// id, name, email and interface; Details is stored as a JSON object.
+// id, name, email and interface; Details is stored as a JSON object, in the
+// canonical form its chain version hashes (access.CanonicalDetails).
 func (t *Tx) AppendEvent(ctx context.Context, e access.Event) error {
-	details := e.Details
-	if details == nil {
-		details = map[string]string{}
-	}
-	b, err := json.Marshal(details)
-	if err != nil {
-		return t.errorf("append event %s: encode details: %w", e.Type, err)
-	}
 	// The hash chain: seq, prev_hash and hash, in this transaction.
-	return t.appendChained(ctx, e, string(b))
+	return t.appendChained(ctx, e)
 }
 
 // ListEvents returns the events of one request, or all when requestID is

@@ -65,7 +65,14 @@ func testAuditChain(t *testing.T, s store.Store) {
 		if !access.ChainEqual(en.PrevHash, prev) {
 			t.Errorf("entry %d: prev_hash %x, want %x", en.Seq, en.PrevHash, prev)
 		}
-		if want := access.ChainHash(prev, en.Seq, evs[i]); !access.ChainEqual(en.Hash, want) {
+		details, err := access.CanonicalDetails(evs[i].Details)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if en.Version != access.ChainV2 || en.StoredDetails != details {
+			t.Errorf("entry %d: version %d, stored details %s; want version 2 and the canonical %s", en.Seq, en.Version, en.StoredDetails, details)
+		}
+		if want := access.ChainHashV2(prev, en.Seq, evs[i], details); !access.ChainEqual(en.Hash, want) {
 			t.Errorf("entry %d: hash %x, want %x (over the appended event)", en.Seq, en.Hash, want)
 		}
 		if en.Event.Actor.UserName != evs[i].Actor.UserName || en.Event.Type != evs[i].Type || !en.Event.At.Equal(evs[i].At) {
@@ -200,6 +207,41 @@ type Tamperer interface {
 	DeleteCheckpoints() error
 	// EditCheckpointCount changes the count of every stored checkpoint.
 	EditCheckpointCount() error
+	// SetChain sets the chain version, prev_hash and hash of entry seq.
+	SetChain(seq int64, version int, prev, hash []byte) error
+}
+
+// rechain rewrites the chain of s as if each entry had been appended
+// under chain version versionOf(seq): a log written before version 2, or
+// one that an upgrade left mixed.
+func rechain(t *testing.T, s store.Store, tm Tamperer, versionOf func(seq int64) int) {
+	t.Helper()
+	prev := access.ChainGenesis
+	for _, en := range entries(t, s) {
+		var h []byte
+		switch ver := versionOf(en.Seq); ver {
+		case access.ChainV1:
+			h = access.ChainHash(prev, en.Seq, en.Event)
+		default:
+			h = access.ChainHashV2(prev, en.Seq, en.Event, en.StoredDetails)
+		}
+		if err := tm.SetChain(en.Seq, versionOf(en.Seq), prev, h); err != nil {
+			t.Fatal(err)
+		}
+		prev = h
+	}
+}
+
+// auditChains are the chains RunAuditTamper tampers with: as AppendEvent
+// writes them (version 2), as written before version 2, and mixed (an
+// upgrade in the middle of the log).
+var auditChains = []struct {
+	name      string
+	versionOf func(seq int64) int
+}{
+	{"V2", nil},
+	{"V1", func(int64) int { return access.ChainV1 }},
+	{"Mixed", func(seq int64) int { return access.ChainV1 + int(seq%2) }},
 }
 
 // AuditColumns are the columns of an entry that Edit must support.
@@ -210,11 +252,23 @@ var AuditColumns = []string{"at", "type", "request_id", "grant_id", "actor_user_
 // a Tamperer on the same database. The subtests run in parallel, each on
 // its own store.
 func RunAuditTamper(t *testing.T, open func(t *testing.T) (store.Store, Tamperer)) {
+	for _, chain := range auditChains {
+		t.Run(chain.name, func(t *testing.T) {
+			t.Parallel()
+			runAuditTamper(t, open, chain.versionOf)
+		})
+	}
+}
+
+func runAuditTamper(t *testing.T, open func(t *testing.T) (store.Store, Tamperer), versionOf func(int64) int) {
 	const n = 10
 	setup := func(t *testing.T) (store.Store, Tamperer, *workflow.AuditLog) {
 		s, tm := open(t)
 		_, key, _ := ed25519.GenerateKey(nil)
 		auditEvents(t, s, n)
+		if versionOf != nil {
+			rechain(t, s, tm, versionOf)
+		}
 		return s, tm, newAuditLog(t, s, key, nil)
 	}
 	verify := func(t *testing.T, svc *workflow.AuditLog, ext []access.Checkpoint) audit.Report {
@@ -337,5 +391,74 @@ func RunAuditTamper(t *testing.T, open func(t *testing.T) (store.Store, Tamperer
 			t.Fatal(err)
 		}
 		want(t, verify(t, svc, nil), n, audit.ProblemCheckpoint)
+	})
+}
+
+// testAuditStoredDetails: details with every kind of character are stored
+// in their canonical form exactly (on PostgreSQL, jsonb prints them back
+// byte for byte), so the verification hashes what it reads; an entry whose
+// text holds the separator the stored scan splits on still verifies (by
+// the second, exact reading); and the stored scan reads what ScanAudit
+// reads.
+func testAuditStoredDetails(t *testing.T, s store.Store) {
+	evs := []access.Event{
+		{Type: access.EventApproved, RequestID: "req_1", Actor: access.SystemActor, At: at(time.Second),
+			Details: map[string]string{
+				"zz": "short key last? no: keys order by length first", "a": "é, ✓ \u2028 <b>&amp;</b>",
+				"quote": `"x" \ 'y'`, "ctl": "tab\t nl\n cr\r bs\b ff\f bell\x07 esc\x1b del\x7f", "bad": "not utf-8: \xff\xfe",
+				"": "empty key", "slash/": "a/b",
+			}},
+		{Type: access.EventSubmitted, RequestID: "req_\x1fsep", Actor: access.Actor{UserName: "x\x1fy", Via: access.ViaCLI}, At: at(2 * time.Second),
+			Details: map[string]string{"k\x1f": "v\x1f"}},
+		{Type: access.EventCancelled, RequestID: "req_3", Actor: access.SystemActor},
+	}
+	for _, e := range evs {
+		inTx(t, s, func(tx store.Tx) error { return tx.AppendEvent(t.Context(), e) })
+	}
+	got := entries(t, s)
+	for i, en := range got {
+		want, err := access.CanonicalDetails(evs[i].Details)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if en.StoredDetails != want {
+			t.Errorf("entry %d: stored details %q, want the canonical %q", en.Seq, en.StoredDetails, want)
+		}
+		if en.DetailsError != "" {
+			t.Errorf("entry %d: %s", en.Seq, en.DetailsError)
+		}
+	}
+	if d := got[0].Event.Details["bad"]; d != "not utf-8: \uFFFD\uFFFD" {
+		t.Errorf("bytes that are not UTF-8 read back as %q, want U+FFFD each", d)
+	}
+	var stored []access.AuditEntry
+	readTx(t, s, func(tx store.Tx) error {
+		return tx.ScanAuditStored(t.Context(), 0, 3, func(en access.AuditEntry) error {
+			stored = append(stored, en)
+			return nil
+		})
+	})
+	if len(stored) != 3 {
+		t.Fatalf("ScanAuditStored read %d entries, want 3", len(stored))
+	}
+	for i, en := range stored {
+		switch {
+		case i == 1 && en.Version != 0:
+			t.Errorf("entry 2 (text holding the separator): version %d, want 0 (not read)", en.Version)
+		case i != 1 && (en.Version != access.ChainV2 || en.StoredDetails != got[i].StoredDetails || en.Event.Details != nil ||
+			en.Event.Actor.UserName != got[i].Event.Actor.UserName || en.Event.Actor.Via != got[i].Event.Actor.Via || en.Event.RequestID != got[i].Event.RequestID || !en.Event.At.Equal(got[i].Event.At)):
+			t.Errorf("entry %d: stored scan %+v, ScanAudit %+v", en.Seq, en, got[i])
+		}
+	}
+	rep, err := workflow.VerifyAuditLog(t.Context(), s, audit.VerifyOptions{})
+	if err != nil || !rep.OK || rep.Entries != 3 {
+		t.Errorf("Verify = %+v, %v; want OK over 3 entries", rep, err)
+	}
+	readTx(t, s, func(tx store.Tx) error {
+		first, last, err := tx.AuditBounds(t.Context())
+		if err != nil || first != 1 || last != 3 {
+			t.Errorf("AuditBounds = %d, %d, %v; want 1, 3", first, last, err)
+		}
+		return nil
 	})
 }

@@ -70,6 +70,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"PolicyDocuments", testPolicyDocuments},
 		{"AuditChain", testAuditChain},
 		{"AuditChainConcurrent", testAuditChainConcurrent},
+		{"AuditStoredDetails", testAuditStoredDetails},
 		{"AuditCheckpoints", testAuditCheckpoints},
 		{"ManagedGrants", testManagedGrants},
 		{"RunStatus", testRunStatus},
