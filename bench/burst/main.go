@@ -130,6 +130,10 @@ func (r *result) print(w io.Writer, o options) {
 		r.count, r.engine, ms(r.lastGone), real(r.lastGone), ms(r.floor), real(r.floor), float64(r.lastGone)/float64(r.floor))
 	fmt.Fprintf(w, "  AWS calls %d: %d DeleteAccountAssignment, %d deletion status calls; %.2f calls per revocation; throttling errors received %d\n",
 		r.calls, r.deletes, r.statusOps, r.callsPerRevocation, r.throttles)
+	if len(r.accepted) > 0 {
+		fmt.Fprintf(w, "  first deletion accepted %s after the end; the last one %s (real %s / %s)\n",
+			ms(r.accepted[0]), ms(pct(r.accepted, 1)), real(r.accepted[0]), real(pct(r.accepted, 1)))
+	}
 	fmt.Fprintf(w, "  lateness, AWS accepted the deletion - end: p50 %s p99 %s max %s (real %s / %s / %s)\n",
 		ms(pct(r.accepted, .5)), ms(pct(r.accepted, .99)), ms(pct(r.accepted, 1)), real(pct(r.accepted, .5)), real(pct(r.accepted, .99)), real(pct(r.accepted, 1)))
 	fmt.Fprintf(w, "  lateness, assignment gone - end:            p50 %s p99 %s max %s (real %s / %s / %s)\n",

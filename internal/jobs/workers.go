@@ -2,10 +2,13 @@ package jobs
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
 
 	"github.com/riverqueue/river"
+
+	"github.com/elevate/elevate/internal/workflow"
 )
 
 type grantWorker struct {
@@ -31,9 +34,33 @@ type revokeWorker struct {
 	cfg    Config
 }
 
+// revokeLead is how long before its end a revoke job is scheduled, and
+// revokeWait how close to it a job that finds its end not yet due waits in
+// its worker instead of being snoozed: River fetches due jobs at its next
+// poll (FetchPollInterval, 200ms by default) and a worker then needs a few
+// milliseconds to start, so a job scheduled at its end would send its
+// deletion that much late, and every job of a burst of ends alike.
+// Scheduled a little ahead and waiting in its worker, it sends at the end.
+const (
+	revokeLead = 250 * time.Millisecond
+	revokeWait = time.Second
+)
+
 func (w *revokeWorker) Work(ctx context.Context, job *river.Job[revokeArgs]) error {
 	r := w.runner
-	return snoozeOrErr(r.Revoke(ctx, job.Args.GrantID, job.Attempt))
+	err := r.Revoke(ctx, job.Args.GrantID, job.Attempt)
+	var nd *workflow.NotDueError
+	if errors.As(err, &nd) && time.Until(nd.Until) <= revokeWait {
+		t := time.NewTimer(time.Until(nd.Until))
+		select {
+		case <-t.C:
+		case <-ctx.Done():
+			t.Stop()
+			return snoozeOrErr(err)
+		}
+		err = r.Revoke(ctx, job.Args.GrantID, job.Attempt)
+	}
+	return snoozeOrErr(err)
 }
 
 func (w *revokeWorker) NextRetry(job *river.Job[revokeArgs]) time.Time {
