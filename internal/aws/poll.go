@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -12,6 +13,8 @@ import (
 	awssdk "github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/ssoadmin"
 	ssotypes "github.com/aws/aws-sdk-go-v2/service/ssoadmin/types"
+
+	"github.com/elevate/elevate/internal/access"
 )
 
 // defaultListPollMin is the number of operations of one kind in progress
@@ -65,6 +68,7 @@ type trackedOp struct {
 	// Poller goroutine only.
 	listed bool      // seen IN_PROGRESS in a List…Status answer
 	seenAt time.Time // the start of the last list that showed it
+	left   bool      // no longer listed: finished, its outcome awaits a FAILED list
 
 	// Guarded by poller.mu.
 	describing bool          // a Describe…Status of it is under way
@@ -89,11 +93,20 @@ type poller struct {
 	running  bool
 	kick     chan struct{}
 	expected time.Duration // how long an operation of this kind takes, as learned
+	learned  bool          // expected has been adjusted from AWS's answers
 
 	// Poller goroutine only.
-	nextList      time.Time // when the next list cycle is due
-	failedListOff time.Time // FAILED lists are not used until then
+	nextList      time.Time    // when the next list cycle is due
+	failedListOff time.Time    // FAILED lists are not used until then
+	lastFailed    time.Time    // the start of the last FAILED list
+	unconcluded   []*trackedOp // finished operations whose outcome awaits a FAILED list
 }
+
+// failedListEvery is, in list cycles, how often a FAILED list tells the
+// outcomes of the operations that finished since the last one: their slots
+// are free already, so their callers wait for no more than this many
+// cycles, and a FAILED list serves the operations of several cycles.
+const failedListEvery = 3
 
 func newPoller(p *Provider, kind opKind) *poller {
 	return &poller{p: p, kind: kind, ops: map[string]*trackedOp{}, kick: make(chan struct{}, 1), expected: p.pollInterval}
@@ -165,6 +178,33 @@ func (pl *poller) learn(elapsed time.Duration, done bool) {
 		e = time.Duration(float64(max(e, elapsed)) * expectGrow)
 	}
 	pl.expected = min(max(e, time.Millisecond), pl.p.operationTimeout)
+	pl.learned = true
+}
+
+// callsPerDeletion is what one deletion costs in sso-admin calls at
+// capacity, for DeletionEnvelope: the delete, its Describe near the
+// expected time, and an early one now and then.
+const callsPerDeletion = 2.5
+
+// DeletionEnvelope returns what AWS allows for deletions as the provider
+// sees it: the provisioning time it has learned from AWS's answers
+// (Config.ProvisioningTime until then), and how often a deletion can start
+// at capacity, bound by the in-flight slots (latency / MaxInFlight) or by
+// the call rate, whichever is slower. The workflow plans revocations ahead
+// of a burst of ends with it.
+func (p *Provider) DeletionEnvelope() access.Envelope {
+	pl := p.pollers[kindDelete]
+	pl.mu.Lock()
+	latency := p.provisioningTime
+	if pl.learned {
+		latency = pl.expected
+	}
+	pl.mu.Unlock()
+	spacing := latency / time.Duration(max(p.maxInFlight, 1))
+	if p.callsPerSecond > 0 {
+		spacing = max(spacing, time.Duration(callsPerDeletion/p.callsPerSecond*float64(time.Second)))
+	}
+	return access.Envelope{Latency: latency, Spacing: spacing}
 }
 
 // run polls until no operation is left. Each operation is described on
@@ -287,7 +327,6 @@ func (pl *poller) listCycle(ops []*trackedOp, started time.Time) {
 	if err != nil {
 		p.log.Warn("listing operations in progress failed; describing each", "op", pl.kind.String(), "error", err)
 	}
-	var left []*trackedOp
 	for _, op := range ops {
 		if pl.gaveUp(op, started) {
 			continue
@@ -301,6 +340,8 @@ func (pl *poller) listCycle(ops []*trackedOp, started time.Time) {
 		}
 		op.polls.Add(1)
 		switch {
+		case op.left:
+			// Finished already; awaiting the FAILED list.
 		case inProgress != nil && inProgress[op.id]:
 			op.listed, op.seenAt = true, started
 		case inProgress != nil && op.listed:
@@ -313,16 +354,33 @@ func (pl *poller) listCycle(ops []*trackedOp, started time.Time) {
 			} else {
 				pl.learn(started.Sub(op.start), true)
 			}
-			left = append(left, op)
+			op.left = true
+			pl.unconcluded = append(pl.unconcluded, op)
 		default:
 			pl.describeNow(op, priorityPoll)
 		}
 	}
-	if len(left) == 0 {
+	// The outcomes: one FAILED list for the operations that finished over
+	// the last failedListEvery cycles (a Describe may have concluded some
+	// meanwhile, when the poller described each for a while).
+	left := slices.DeleteFunc(pl.unconcluded, func(op *trackedOp) bool {
+		pl.mu.Lock()
+		_, tracked := pl.ops[op.id]
+		describing := op.describing
+		pl.mu.Unlock()
+		if tracked && describing {
+			op.left = false // its Describe concludes it, or the next cycle takes it again
+		}
+		return !tracked || describing
+	})
+	pl.unconcluded = left
+	if len(left) == 0 || started.Sub(pl.lastFailed) < failedListEvery*p.listPollInterval-p.listPollInterval/2 {
 		return
 	}
+	pl.lastFailed, pl.unconcluded = started, nil
 	failed, err := pl.listFailed(ctx, started)
 	for _, op := range left {
+		op.left = false
 		if err == nil && !failed[op.id] {
 			pl.finish(op, opState{id: op.id, status: ssotypes.StatusValuesSucceeded}, nil)
 			continue

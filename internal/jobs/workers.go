@@ -59,6 +59,10 @@ func (w *revokeWorker) Work(ctx context.Context, job *river.Job[revokeArgs]) err
 			return snoozeOrErr(err)
 		}
 		err = r.Revoke(ctx, job.Args.GrantID, job.Attempt)
+	} else if err != nil && errors.As(err, &nd) {
+		// Not due for a while (a revocation planned ahead of its end
+		// waits for its planned start): come back revokeLead early.
+		return river.JobSnooze(max(time.Until(nd.Until)-revokeLead, time.Millisecond))
 	}
 	return snoozeOrErr(err)
 }
