@@ -27,27 +27,41 @@ type Envelope struct {
 // PlanRevokeStart returns when the revocation of grant id, ending at end,
 // should start so that its assignment is gone by its end, given the other
 // active grants' ends (others; id itself is ignored there) and AWS's
-// envelope env, but never more than ahead before its end.
-//
-// The plan fills AWS's capacity backwards from the latest end: the grants
-// are taken latest end first (ties by grant id, highest first), and each
-// starts Latency + Margin before its end, or Spacing before the one taken
-// just before it if that is earlier, so that no two start closer than
-// Spacing. Every grant computes the same order from the same ends, so the
-// plans of a burst do not collide. Only grants ending at or after end can
-// push id's start earlier; the others are skipped.
+// envelope env, but never more than ahead before its end. It is
+// PlanRevokeStarts' plan for id.
 func PlanRevokeStart(id string, end time.Time, others []GrantEnd, env Envelope, ahead time.Duration) time.Time {
 	if ahead <= 0 {
 		return end
 	}
-	later := make([]GrantEnd, 0, len(others)+1)
-	later = append(later, GrantEnd{GrantID: id, EndsAt: end})
+	all := make([]GrantEnd, 0, len(others)+1)
+	all = append(all, GrantEnd{GrantID: id, EndsAt: end})
 	for _, o := range others {
 		if o.GrantID != id && !o.EndsAt.Before(end) {
-			later = append(later, o)
+			all = append(all, o)
 		}
 	}
-	slices.SortFunc(later, func(a, b GrantEnd) int {
+	return PlanRevokeStarts(all, env, ahead)[id]
+}
+
+// PlanRevokeStarts plans the start of every grant's revocation in ends
+// (see PlanRevokeStart). It fills AWS's capacity backwards from the latest
+// end: the grants are taken latest end first (ties by grant id, highest
+// first), and each starts Latency + Margin before its end, or Spacing
+// before the one taken just before it if that is earlier, so that no two
+// start closer than Spacing; none starts more than ahead before its end.
+// A grant's start depends only on the grants taken before it (ending at
+// the same time or later), so every grant of a burst computes the same
+// plan from the same ends, and the plans do not collide.
+func PlanRevokeStarts(ends []GrantEnd, env Envelope, ahead time.Duration) map[string]time.Time {
+	out := make(map[string]time.Time, len(ends))
+	if ahead <= 0 {
+		for _, g := range ends {
+			out[g.GrantID] = g.EndsAt
+		}
+		return out
+	}
+	sorted := slices.Clone(ends)
+	slices.SortFunc(sorted, func(a, b GrantEnd) int {
 		if c := b.EndsAt.Compare(a.EndsAt); c != 0 {
 			return c
 		}
@@ -55,7 +69,7 @@ func PlanRevokeStart(id string, end time.Time, others []GrantEnd, env Envelope, 
 	})
 	lead := env.Latency + env.Margin
 	var prev time.Time
-	for i, g := range later {
+	for i, g := range sorted {
 		at := g.EndsAt.Add(-lead)
 		if i > 0 {
 			if chained := prev.Add(-env.Spacing); chained.Before(at) {
@@ -65,12 +79,10 @@ func PlanRevokeStart(id string, end time.Time, others []GrantEnd, env Envelope, 
 		if earliest := g.EndsAt.Add(-ahead); at.Before(earliest) {
 			at = earliest
 		}
-		if g.GrantID == id {
-			return at
-		}
+		out[g.GrantID] = at
 		prev = at
 	}
-	return end // not reached: id is in later
+	return out
 }
 
 // CutShort returns how long before the request's scheduled end the grant's

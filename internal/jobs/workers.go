@@ -62,9 +62,32 @@ func (w *revokeWorker) Work(ctx context.Context, job *river.Job[revokeArgs]) err
 	} else if err != nil && errors.As(err, &nd) {
 		// Not due for a while (a revocation planned ahead of its end
 		// waits for its planned start): come back revokeLead early.
-		return river.JobSnooze(max(time.Until(nd.Until)-revokeLead, time.Millisecond))
+		return river.JobSnooze(revokeSnooze(time.Until(nd.Until)))
 	}
 	return snoozeOrErr(err)
+}
+
+// riverSchedulerInterval is River's default scheduler interval: a job
+// snoozed for longer is left "scheduled" until the leader's scheduler,
+// which runs that often, makes it available, up to this much after its
+// time; a shorter snooze leaves it available at once, to be fetched at its
+// time.
+const riverSchedulerInterval = 5 * time.Second
+
+// revokeSnooze is how long a revoke job whose start is d away snoozes:
+// until revokeLead short of it when that is within River's scheduler
+// interval (the job stays available and is fetched at that time);
+// otherwise a hop of that interval, or a longer one that the scheduler's
+// delay cannot carry past the start, after which it snoozes again.
+func revokeSnooze(d time.Duration) time.Duration {
+	rest := d - revokeLead
+	switch {
+	case rest <= riverSchedulerInterval:
+		return max(rest, time.Millisecond)
+	case rest <= 2*riverSchedulerInterval:
+		return riverSchedulerInterval
+	}
+	return rest - riverSchedulerInterval - time.Second
 }
 
 func (w *revokeWorker) NextRetry(job *river.Job[revokeArgs]) time.Time {

@@ -3,6 +3,8 @@ package workflow
 import (
 	"context"
 	"fmt"
+	"slices"
+	"sync"
 	"time"
 
 	"github.com/elevate/elevate/internal/access"
@@ -48,6 +50,9 @@ func (s *Service) revokeStart(ctx context.Context, r access.Request, g access.Gr
 	if ahead <= 0 || r.EndsAt.IsZero() || r.EndRequested() {
 		return r.EndsAt, nil
 	}
+	if at, ok := s.revokePlans.get(r.EndsAt, g.ID); ok {
+		return at, nil
+	}
 	// Grants ending up to two bounds later can still push this one's
 	// start earlier through the chain of starts before theirs.
 	var ends []access.GrantEnd
@@ -59,7 +64,49 @@ func (s *Service) revokeStart(ctx context.Context, r access.Request, g access.Gr
 	if err != nil {
 		return time.Time{}, fmt.Errorf("plan the revocation of grant %s ahead of its end: %w", g.ID, err)
 	}
-	return access.PlanRevokeStart(g.ID, r.EndsAt, ends, s.deletionEnvelope(), ahead), nil
+	if !slices.ContainsFunc(ends, func(e access.GrantEnd) bool { return e.GrantID == g.ID }) {
+		ends = append(ends, access.GrantEnd{GrantID: g.ID, EndsAt: r.EndsAt})
+	}
+	starts := access.PlanRevokeStarts(ends, s.deletionEnvelope(), ahead)
+	s.revokePlans.put(r.EndsAt, ends, starts)
+	return starts[g.ID], nil
+}
+
+// revokePlanTTL is how long a plan is reused for the other grants ending
+// at the same instant: the jobs of a burst of N ends would otherwise each
+// read and sort the N ends.
+const revokePlanTTL = time.Second
+
+// revokePlanCache keeps the last plan made: the starts of the grants that
+// end at one instant (the plan is exact for those; a grant ending later
+// may have later ends beyond the window read).
+type revokePlanCache struct {
+	mu     sync.Mutex
+	end    time.Time
+	made   time.Time
+	starts map[string]time.Time
+}
+
+func (c *revokePlanCache) get(end time.Time, grantID string) (time.Time, bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if !c.end.Equal(end) || time.Since(c.made) > revokePlanTTL {
+		return time.Time{}, false
+	}
+	at, ok := c.starts[grantID]
+	return at, ok
+}
+
+func (c *revokePlanCache) put(end time.Time, ends []access.GrantEnd, starts map[string]time.Time) {
+	kept := make(map[string]time.Time)
+	for _, e := range ends {
+		if e.EndsAt.Equal(end) {
+			kept[e.GrantID] = starts[e.GrantID]
+		}
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.end, c.made, c.starts = end, time.Now(), kept
 }
 
 // revokeJobAt is when the revoke job of a request ending at its scheduled

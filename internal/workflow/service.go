@@ -117,8 +117,9 @@ type Service struct {
 	denyOpt SessionDenyOptions // their mechanism and default
 	denyMu  sync.Map           // policy target -> *sync.Mutex: one write per policy in this process
 
-	policy policyCache // compiled policy engine
-	syncMu sync.Mutex  // serializes this process's directory syncs
+	policy      policyCache     // compiled policy engine
+	revokePlans revokePlanCache // the last revoke_ahead plan (revoke_ahead.go)
+	syncMu      sync.Mutex      // serializes this process's directory syncs
 }
 
 // New returns a Service. Store, Scheduler and Provider are required.
