@@ -735,3 +735,54 @@ func TestTokenBucketNeverExceedsTheWindow(t *testing.T) {
 		})
 	}
 }
+
+// TestExpectedTimeConverges: the poller's expected provisioning time,
+// learned from whether each operation was finished when described at the
+// expected time and after, comes within a few percent of the true time from far
+// above (the configured default before any answer) and from below, in few
+// operations, and stays there.
+func TestExpectedTimeConverges(t *testing.T) {
+	t.Parallel()
+	for _, c := range []struct {
+		name          string
+		start, actual time.Duration
+	}{
+		{"from 2s down to 200ms", 2 * time.Second, 200 * time.Millisecond},
+		{"from 100ms up to 200ms", 100 * time.Millisecond, 200 * time.Millisecond},
+		{"from 2s down to 1.5s", 2 * time.Second, 1500 * time.Millisecond},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			t.Parallel()
+			pl := &poller{p: &Provider{operationTimeout: time.Minute}, expected: c.start}
+			within := func() bool {
+				e := float64(pl.expect())
+				return e >= 0.95*float64(c.actual) && e <= 1.05*float64(c.actual)
+			}
+			first := -1
+			for i := range 200 {
+				// As the poller does: a Describe at the expected time, then
+				// at steps doubling from 1/64 of it until AWS says done.
+				at := pl.expect()
+				step := at / 64
+				for {
+					done := at >= c.actual
+					pl.learn(at, done)
+					if done {
+						break
+					}
+					at += step
+					step *= 2
+				}
+				if first < 0 && within() {
+					first = i
+				}
+				if first >= 0 && !within() {
+					t.Fatalf("after %d operations the estimate %s left 5%% of %s", i+1, pl.expect(), c.actual)
+				}
+			}
+			if first < 0 || first > 40 {
+				t.Fatalf("estimate within 5%% of %s after %d operations (want at most 40); now %s", c.actual, first+1, pl.expect())
+			}
+		})
+	}
+}

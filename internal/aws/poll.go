@@ -37,9 +37,14 @@ const (
 // expected, and grows by expectGrow when it was not. The two factors make
 // about one first Describe in four come early, so that the estimate stays
 // within a few percent of the provisioning time without costing many calls.
+// A run of operations all finished by the expected time doubles the shrink
+// each time (up to 2^expectStreakMax times), so that an estimate far too
+// long (the configured provisioning time, before any answer) comes down
+// within a few operations.
 const (
-	expectShrink = 0.995
-	expectGrow   = 1.015
+	expectShrink    = 0.005
+	expectGrow      = 1.015
+	expectStreakMax = 5
 )
 
 // opKind is a kind of asynchronous operation: creation or deletion.
@@ -94,6 +99,7 @@ type poller struct {
 	kick     chan struct{}
 	expected time.Duration // how long an operation of this kind takes, as learned
 	learned  bool          // expected has been adjusted from AWS's answers
+	streak   int           // operations in a row finished by the expected time
 
 	// Poller goroutine only.
 	nextList      time.Time    // when the next list cycle is due
@@ -109,16 +115,17 @@ type poller struct {
 const failedListEvery = 3
 
 func newPoller(p *Provider, kind opKind) *poller {
-	return &poller{p: p, kind: kind, ops: map[string]*trackedOp{}, kick: make(chan struct{}, 1), expected: p.pollInterval}
+	return &poller{p: p, kind: kind, ops: map[string]*trackedOp{}, kick: make(chan struct{}, 1), expected: p.provisioningTime}
 }
 
 // track starts watching op; op.done is closed when it is SUCCEEDED or
 // FAILED, or AWS refuses its status for good. Its first Describe, if the
-// poller describes it on its own, is due when an operation of its kind is
-// expected to be finished.
+// poller describes it on its own, is due after pollInterval or when an
+// operation of its kind is expected to be finished, whichever is sooner
+// (while operations wait for a slot: when it is expected to be finished).
 func (pl *poller) track(op *trackedOp) {
 	pl.mu.Lock()
-	op.next = op.start.Add(pl.expected)
+	op.next = op.start.Add(min(pl.expected, pl.p.pollInterval))
 	pl.ops[op.id] = op
 	if !pl.running {
 		pl.running = true
@@ -173,9 +180,11 @@ func (pl *poller) learn(elapsed time.Duration, done bool) {
 	e := pl.expected
 	switch {
 	case done && float64(elapsed) <= float64(e)*1.02:
-		e = time.Duration(float64(e) * expectShrink)
+		e = time.Duration(float64(e) * (1 - expectShrink*float64(int(1)<<min(pl.streak, expectStreakMax))))
+		pl.streak++
 	case !done && float64(elapsed) >= float64(e)*0.98:
 		e = time.Duration(float64(max(e, elapsed)) * expectGrow)
+		pl.streak = 0
 	}
 	pl.expected = min(max(e, time.Millisecond), pl.p.operationTimeout)
 	pl.learned = true
@@ -273,8 +282,14 @@ func (pl *poller) describeDue(ops []*trackedOp, now time.Time, contended bool) t
 			pl.mu.Unlock()
 			continue
 		}
-		if op.next.After(now) {
-			wake = minTime(wake, op.next)
+		next := op.next
+		if contended && op.polls.Load() == 0 {
+			// Never described: a slot is worth a call at the expected
+			// time, not before.
+			next = op.start.Add(pl.expected)
+		}
+		if next.After(now) {
+			wake = minTime(wake, next)
 			pl.mu.Unlock()
 			continue
 		}

@@ -73,7 +73,8 @@ type Config struct {
 	ListPollInterval time.Duration
 	// ProvisioningTime is how long AWS is taken to need to create or remove
 	// an assignment until the provider has learned it from AWS's answers:
-	// what planning revocations ahead of their end (DeletionEnvelope)
+	// when an operation is first described while others wait for a slot,
+	// and what planning revocations ahead of their end (DeletionEnvelope)
 	// assumes before the first deletion. Default 2s.
 	ProvisioningTime time.Duration
 	// OperationTimeout bounds one CreateAssignment or DeleteAssignment,

@@ -80,10 +80,11 @@ func staticConfig(url string) awssdk.Config {
 // testConfig polls and retries fast.
 func testConfig(t *testing.T) Config {
 	return Config{
-		PollInterval:    2 * time.Millisecond,
-		MaxPollInterval: 20 * time.Millisecond,
-		Logger:          testLogger(t),
-		retryBaseDelay:  5 * time.Millisecond,
+		PollInterval:     2 * time.Millisecond,
+		MaxPollInterval:  20 * time.Millisecond,
+		ProvisioningTime: 20 * time.Millisecond,
+		Logger:           testLogger(t),
+		retryBaseDelay:   5 * time.Millisecond,
 		// Functional tests do not test the limiters (limit_test.go does).
 		CallsPerSecond:              1000,
 		IdentityStoreCallsPerSecond: 1000,

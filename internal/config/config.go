@@ -87,9 +87,10 @@ type AWS struct {
 	// ListPollInterval is the poll cadence while 3 or more operations are in
 	// flight (one List call per cycle). Default 150ms.
 	ListPollInterval time.Duration `yaml:"list_poll_interval"`
-	// ProvisioningTime is how long AWS is taken to need to remove an
-	// assignment until elevate has learned it from AWS's answers; planning
-	// revocations ahead of their end (policy.revoke_ahead) uses it. Default 2s.
+	// ProvisioningTime is how long AWS is taken to need to create or remove
+	// an assignment until elevate has learned it from AWS's answers: when an
+	// operation is first polled while others wait for an in-flight slot, and
+	// what policy.revoke_ahead plans with. Default 2s.
 	ProvisioningTime time.Duration `yaml:"provisioning_time"`
 	// CallsPerSecond limits every sso-admin call elevate makes. Default 18
 	// (AWS allows 20 per account in total); lower it when other tools call
