@@ -37,14 +37,17 @@ const (
 // expected, and grows by expectGrow when it was not. The two factors make
 // about one first Describe in four come early, so that the estimate stays
 // within a few percent of the provisioning time without costing many calls.
-// A run of operations all finished by the expected time doubles the shrink
-// each time (up to 2^expectStreakMax times), so that an estimate far too
-// long (the configured provisioning time, before any answer) comes down
-// within a few operations.
+// A run of more than expectStreakFrom operations all finished by the
+// expected time doubles the shrink with each further one (up to
+// 2^expectStreakMax times), so that an estimate far too long (the
+// configured provisioning time, before any answer) comes down within a few
+// dozen operations, while the runs of a few that the balance above makes
+// common do not push a right estimate down.
 const (
-	expectShrink    = 0.005
-	expectGrow      = 1.015
-	expectStreakMax = 5
+	expectShrink     = 0.005
+	expectGrow       = 1.015
+	expectStreakFrom = 8
+	expectStreakMax  = 5
 )
 
 // opKind is a kind of asynchronous operation: creation or deletion.
@@ -180,7 +183,7 @@ func (pl *poller) learn(elapsed time.Duration, done bool) {
 	e := pl.expected
 	switch {
 	case done && float64(elapsed) <= float64(e)*1.02:
-		e = time.Duration(float64(e) * (1 - expectShrink*float64(int(1)<<min(pl.streak, expectStreakMax))))
+		e = time.Duration(float64(e) * (1 - expectShrink*float64(int(1)<<min(max(pl.streak-expectStreakFrom, 0), expectStreakMax))))
 		pl.streak++
 	case !done && float64(elapsed) >= float64(e)*0.98:
 		e = time.Duration(float64(max(e, elapsed)) * expectGrow)
