@@ -786,3 +786,35 @@ func TestExpectedTimeConverges(t *testing.T) {
 		})
 	}
 }
+
+// TestDeletionEnvelope: before any deletion the envelope is the configured
+// provisioning time, then the learned one; a deletion may start every
+// 1.1 × latency / MaxInFlight, or slower when the call rate binds.
+func TestDeletionEnvelope(t *testing.T) {
+	t.Parallel()
+	for _, c := range []struct {
+		name        string
+		perSecond   float64
+		learned     time.Duration
+		wantLatency time.Duration
+		wantSpacing time.Duration
+	}{
+		{"in-flight bound, configured", 18, 0, 2 * time.Second, 220 * time.Millisecond},
+		{"in-flight bound, learned", 100, time.Second, time.Second, 110 * time.Millisecond},
+		{"rate bound", 5, 0, 2 * time.Second, 500 * time.Millisecond},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			t.Parallel()
+			p := &Provider{provisioningTime: 2 * time.Second, maxInFlight: 10, callsPerSecond: c.perSecond, operationTimeout: time.Minute}
+			p.pollers[kindDelete] = newPoller(p, kindDelete)
+			if c.learned > 0 {
+				p.pollers[kindDelete].expected = c.learned
+				p.pollers[kindDelete].learned = true
+			}
+			env := p.DeletionEnvelope()
+			if env.Latency != c.wantLatency || env.Spacing != c.wantSpacing {
+				t.Errorf("DeletionEnvelope = %+v, want latency %s, spacing %s", env, c.wantLatency, c.wantSpacing)
+			}
+		})
+	}
+}
