@@ -62,6 +62,10 @@ type Grant struct {
 	// assignment removed in AWS outside elevate; nil when it was not.
 	DriftMissingSince *time.Time `json:"drift_missing_since"`
 	RevokedAt         *time.Time `json:"revoked_at"`
+	// CutShortSeconds is how much access the grant lost because the server
+	// revoked it ahead of the request's scheduled end (its revoke_ahead
+	// setting), in seconds; 0 when none (an older server sends none).
+	CutShortSeconds float64 `json:"cut_short_seconds"`
 }
 
 // Request is a request for one permission set on one or more accounts.

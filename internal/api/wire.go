@@ -42,6 +42,8 @@ type grantJSON struct {
 	// DriftMissingSince: when reconciliation found the active grant's
 	// assignment removed in AWS outside elevate; null when it was not.
 	DriftMissingSince *time.Time `json:"drift_missing_since"`
+	// CutShortSeconds: the access lost to revoke_ahead (access.Grant.CutShort).
+	CutShortSeconds float64 `json:"cut_short_seconds"`
 }
 
 type requestJSON struct {
@@ -256,6 +258,7 @@ func toRequest(r *access.Request, names map[string]string) requestJSON {
 			ID: g.ID, AccountID: g.AccountID, Status: string(g.Status), Origin: string(originOf(g)),
 			AWSCreateRequestID: g.CreateRequestID, AWSDeleteRequestID: g.DeleteRequestID,
 			Error: g.Error, ActivatedAt: utc(g.ActivatedAt), RevokedAt: utc(g.RevokedAt), DriftMissingSince: utc(g.DriftMissingSince),
+			CutShortSeconds: g.CutShort(*r).Round(time.Millisecond).Seconds(),
 		})
 	}
 	return out

@@ -133,7 +133,7 @@ func New(ctx context.Context, cfg config.Config, opts Options) (a *App, err erro
 	pcfg := aws.Config{Region: cfg.AWS.Region, InstanceARN: cfg.AWS.InstanceARN, IdentityStoreID: cfg.AWS.IdentityStoreID,
 		PollInterval: cfg.AWS.PollInterval, Logger: log}
 	pcfg.MaxPollInterval, pcfg.CallsPerSecond, pcfg.MaxInFlight = cfg.AWS.MaxPollInterval, cfg.AWS.CallsPerSecond, cfg.AWS.MaxInFlight
-	pcfg.ListPollInterval = cfg.AWS.ListPollInterval
+	pcfg.ListPollInterval, pcfg.ProvisioningTime = cfg.AWS.ListPollInterval, cfg.AWS.ProvisioningTime
 	pcfg.IdentityStoreCallsPerSecond, pcfg.OrganizationsCallsPerSecond = cfg.AWS.IdentityStoreCallsPerSecond, cfg.AWS.OrganizationsCallsPerSecond
 	pcfg.SessionDenySCPName = cfg.EndSessions.SCPName
 	var awsCfg awssdk.Config
@@ -184,6 +184,7 @@ func New(ctx context.Context, cfg config.Config, opts Options) (a *App, err erro
 		AdminsGroup: p.AdminsGroup, AuditorsGroup: p.AuditorsGroup, Rules: p.Rules,
 		ApproverRules: p.ApproverRules, TicketRequired: p.TicketRequired, NotificationChannels: p.NotificationChannels,
 		MaxDurationCeiling: p.MaxDurationCeiling, MaxStartAhead: p.MaxStartAhead, RepairMissing: cfg.Reconcile.RepairMissing,
+		RevokeAhead: p.RevokeAhead,
 	}, deps)
 	if err != nil {
 		return nil, err

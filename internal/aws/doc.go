@@ -55,27 +55,37 @@
 //     plus 40 tokens' worth of time per priority level: creates, deletes
 //     and AssignmentExists first, since each create or delete already
 //     holds its slot and a grant waits for nothing else before its create;
-//     then status lists (and Describes while they are what frees a slot,
-//     and a creation's outcome Describe); then the rest (a deletion's outcome
-//     Describe, once its slot is free; directory sync and reconciliation
-//     reads). A lower level can be passed only for
+//     then status lists and Describes (a deletion's Describe of a failure,
+//     once its slot is free, ranks with the rest); then the rest (directory
+//     sync and reconciliation reads). A lower level can be passed only for
 //     that long, so nothing starves.
 //
 // # Polling
 //
 // One poller goroutine per kind (creation, deletion) polls every operation
 // of that kind in progress, and wakes each waiting caller when its
-// operation is done; it runs only while there are any. Each cycle picks the
-// cheaper way: with 3 or more operations in progress it calls
-// ListAccountAssignmentCreationStatus (or DeletionStatus) with Filter
-// Status=IN_PROGRESS, one call per 100, frees at once the slot of every
-// operation that was listed before and no longer is (AWS has finished it),
-// and describes those operations in the background to learn SUCCEEDED or
-// FAILED and the FailureReason; with fewer it describes each. In list mode
-// the cycle comes every ListPollInterval (default 150ms), since it costs
-// one call whatever the number of operations; otherwise it starts at
-// PollInterval after a new operation and grows by half up to
-// MaxPollInterval. A
+// operation is done; it runs only while there are any. It polls in one of
+// two ways, chosen at each turn:
+//
+//   - While operations wait for an in-flight slot, or fewer than 3 are in
+//     progress, it describes each operation on its own at the time an
+//     operation of its kind is expected to finish (learned from AWS's
+//     answers: shrunk a little when one was finished by then, grown when
+//     not), then at steps doubling from 1/64 of that time (1/4 without
+//     waiters) up to MaxPollInterval while AWS says IN_PROGRESS. A
+//     finished operation frees its slot within the round trip.
+//   - Otherwise a cycle every ListPollInterval (default 150ms) calls
+//     ListAccountAssignmentCreationStatus (or DeletionStatus) with Filter
+//     Status=IN_PROGRESS, one call per 100, and frees at once the slot of
+//     every operation that was listed before and no longer is (AWS has
+//     finished it); every third cycle one list with Status=FAILED tells
+//     which of those failed (they are described for the FailureReason) and
+//     the others succeeded, without a call of their own. An operation no
+//     list has shown yet is described.
+//
+// DeletionEnvelope reports the learned deletion time and how often a
+// deletion can start at capacity, for planning revocations ahead of their
+// end (the workflow's revoke_ahead). A
 // ResourceNotFoundException from a Describe within 30s of the start means
 // "not visible yet" (eventual consistency). Provider.Stats counts calls by
 // operation, throttles and retries, so the cost per operation can be

@@ -493,10 +493,71 @@ func TestListPollingSavesCalls(t *testing.T) {
 	if listCalls >= descCalls {
 		t.Errorf("list-based polling made %d status calls, describing each %d: want fewer", listCalls, descCalls)
 	}
-	// Each operation is described once when it leaves the list (a few more
-	// if a cycle lists before AWS shows a new request).
-	if d := listStats.Calls["sso:DescribeAccountAssignmentCreationStatus"]; d < n || d > 2*n {
-		t.Errorf("list-based polling described %d times for %d operations", d, n)
+	// An operation that leaves the IN_PROGRESS list is told SUCCEEDED by a
+	// FAILED list that does not show it: no Describe of its own (only one
+	// that finished before any list showed it is described).
+	if d := listStats.Calls["sso:DescribeAccountAssignmentCreationStatus"]; d > n/5 {
+		t.Errorf("list-based polling described %d times for %d operations; want the lists to tell the outcomes", d, n)
+	}
+}
+
+// TestListPollingTellsFailures runs concurrent creations and deletions in
+// list mode of which some fail in AWS, and checks that each caller gets
+// its own outcome: the failed ones AWS's reason (read with a Describe of
+// each failed operation only), the others success.
+func TestListPollingTellsFailures(t *testing.T) {
+	t.Parallel()
+	const n = 30
+	const reason = "Received a 409 status error: the IAM roles quota of the account is exceeded"
+	emu, url := startEmulator(t, awsemu.Options{ProvisioningDelay: time.Second})
+	cfg := testConfig(t)
+	cfg.Logger = slog.New(slog.DiscardHandler)
+	cfg.MaxInFlight = n
+	cfg.PollInterval, cfg.MaxPollInterval, cfg.ListPollInterval = 10*time.Millisecond, 40*time.Millisecond, 20*time.Millisecond
+	p, err := NewFromConfig(t.Context(), staticConfig(url), cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	as := allAssignments(emu, n)
+	// The emulator fails the next creations in the order they arrive;
+	// which callers those are is not known, so count them.
+	const failures = 4
+	for range failures {
+		emu.FailNext("create", reason)
+	}
+	var mu sync.Mutex
+	var failed, ok int
+	var wg sync.WaitGroup
+	for _, a := range as {
+		wg.Go(func() {
+			_, err := p.CreateAssignment(t.Context(), a)
+			mu.Lock()
+			defer mu.Unlock()
+			var perr *access.ProvisioningError
+			switch {
+			case err == nil:
+				ok++
+				if !emu.HasAssignment(a.AccountID, a.PermissionSetARN, a.UserID) {
+					t.Errorf("creation of %v reported SUCCEEDED but the assignment is absent", a)
+				}
+			case errors.As(err, &perr) && perr.Reason == reason:
+				failed++
+				if emu.HasAssignment(a.AccountID, a.PermissionSetARN, a.UserID) {
+					t.Errorf("creation of %v reported FAILED but the assignment exists", a)
+				}
+			default:
+				t.Errorf("CreateAssignment(%v) = %v; want success or the FAILED reason", a, err)
+			}
+		})
+	}
+	wg.Wait()
+	st := p.Stats()
+	t.Logf("%d succeeded, %d failed; calls %v", ok, failed, st.Calls)
+	if failed != failures || ok != n-failures {
+		t.Errorf("%d failed and %d succeeded; want %d and %d", failed, ok, failures, n-failures)
+	}
+	if d := st.Calls["sso:DescribeAccountAssignmentCreationStatus"]; d < failures || d > failures+n/5 {
+		t.Errorf("%d Describes for %d failures among %d creations; want one per failure (and few others)", d, failures, n)
 	}
 }
 
@@ -670,6 +731,89 @@ func TestTokenBucketNeverExceedsTheWindow(t *testing.T) {
 			}
 			if len(c.arrivals) > c.firstFree && c.arrivals[c.firstFree] == c.arrivals[0] && free != c.firstFree {
 				t.Errorf("%d calls went at once at the start; want the burst, %d", free, c.firstFree)
+			}
+		})
+	}
+}
+
+// TestExpectedTimeConverges: the poller's expected provisioning time,
+// learned from whether each operation was finished when described at the
+// expected time and after, comes within a few percent of the true time from far
+// above (the configured default before any answer) and from below, in few
+// operations, and stays there once settled.
+func TestExpectedTimeConverges(t *testing.T) {
+	t.Parallel()
+	for _, c := range []struct {
+		name          string
+		start, actual time.Duration
+	}{
+		{"from 2s down to 200ms", 2 * time.Second, 200 * time.Millisecond},
+		{"from 100ms up to 200ms", 100 * time.Millisecond, 200 * time.Millisecond},
+		{"from 2s down to 1.5s", 2 * time.Second, 1500 * time.Millisecond},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			t.Parallel()
+			pl := &poller{p: &Provider{operationTimeout: time.Minute}, expected: c.start}
+			within := func() bool {
+				e := float64(pl.expect())
+				return e >= 0.95*float64(c.actual) && e <= 1.05*float64(c.actual)
+			}
+			first := -1
+			for i := range 200 {
+				// As the poller does: a Describe at the expected time, then
+				// at steps doubling from 1/64 of it until AWS says done.
+				at := pl.expect()
+				step := at / 64
+				for {
+					done := at >= c.actual
+					pl.learn(at, done)
+					if done {
+						break
+					}
+					at += step
+					step *= 2
+				}
+				if first < 0 && within() {
+					first = i
+				}
+				if i >= 100 && !within() {
+					t.Fatalf("after %d operations the estimate %s is not within 5%% of %s", i+1, pl.expect(), c.actual)
+				}
+			}
+			if first < 0 || first > 50 {
+				t.Fatalf("estimate within 5%% of %s after %d operations (want at most 50); now %s", c.actual, first+1, pl.expect())
+			}
+		})
+	}
+}
+
+// TestDeletionEnvelope: before any deletion the envelope is the configured
+// provisioning time, then the learned one; a deletion may start every
+// 1.1 × latency / MaxInFlight, or slower when the call rate binds.
+func TestDeletionEnvelope(t *testing.T) {
+	t.Parallel()
+	for _, c := range []struct {
+		name        string
+		perSecond   float64
+		learned     time.Duration
+		wantLatency time.Duration
+		wantSpacing time.Duration
+	}{
+		{"in-flight bound, configured", 18, 0, 2 * time.Second, 220 * time.Millisecond},
+		{"in-flight bound, learned", 100, time.Second, time.Second, 110 * time.Millisecond},
+		{"rate bound", 5, 0, 2 * time.Second, 500 * time.Millisecond},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			t.Parallel()
+			p := &Provider{provisioningTime: 2 * time.Second, maxInFlight: 10, callsPerSecond: c.perSecond, operationTimeout: time.Minute}
+			p.pollers[kindDelete] = newPoller(p, kindDelete)
+			if c.learned > 0 {
+				p.pollers[kindDelete].expected = c.learned
+				p.pollers[kindDelete].learned = true
+			}
+			env := p.DeletionEnvelope()
+			if env.Latency != c.wantLatency || env.Spacing != c.wantSpacing {
+				t.Errorf("DeletionEnvelope = %+v, want latency %s, spacing %s", env, c.wantLatency, c.wantSpacing)
 			}
 		})
 	}

@@ -26,6 +26,7 @@ const (
 	// are in flight to poll them with one List…Status call per cycle.
 	DefaultListPollInterval = 150 * time.Millisecond
 	DefaultOperationTimeout = 5 * time.Minute
+	DefaultProvisioningTime = 2 * time.Second
 	DefaultMaxRetries       = 8
 	// DefaultCallsPerSecond is AWS's collective 20 TPS for Identity Center
 	// minus a 10% safety margin (other tools, clock jitter).
@@ -70,6 +71,12 @@ type Config struct {
 	// List…Status call whatever their number, so polling often is cheap and
 	// frees in-flight slots as soon as AWS finishes. Default 150ms.
 	ListPollInterval time.Duration
+	// ProvisioningTime is how long AWS is taken to need to create or remove
+	// an assignment until the provider has learned it from AWS's answers:
+	// when an operation is first described while others wait for a slot,
+	// and what planning revocations ahead of their end (DeletionEnvelope)
+	// assumes before the first deletion. Default 2s.
+	ProvisioningTime time.Duration
 	// OperationTimeout bounds one CreateAssignment or DeleteAssignment,
 	// polls and retries included. Default 5m.
 	OperationTimeout time.Duration
@@ -111,9 +118,9 @@ type Config struct {
 }
 
 func (c Config) withDefaults() (Config, error) {
-	if c.PollInterval < 0 || c.MaxPollInterval < 0 || c.ListPollInterval < 0 || c.OperationTimeout < 0 || c.MaxRetries < 0 ||
+	if c.PollInterval < 0 || c.MaxPollInterval < 0 || c.ListPollInterval < 0 || c.ProvisioningTime < 0 || c.OperationTimeout < 0 || c.MaxRetries < 0 ||
 		c.CallsPerSecond < 0 || c.CallBurst < 0 || c.MaxInFlight < 0 || c.IdentityStoreCallsPerSecond < 0 || c.OrganizationsCallsPerSecond < 0 {
-		return c, errors.New("aws provider config: PollInterval, MaxPollInterval, ListPollInterval, OperationTimeout, MaxRetries, CallsPerSecond, CallBurst, MaxInFlight, IdentityStoreCallsPerSecond and OrganizationsCallsPerSecond must not be negative")
+		return c, errors.New("aws provider config: PollInterval, MaxPollInterval, ListPollInterval, ProvisioningTime, OperationTimeout, MaxRetries, CallsPerSecond, CallBurst, MaxInFlight, IdentityStoreCallsPerSecond and OrganizationsCallsPerSecond must not be negative")
 	}
 	if c.CallBurst == 0 {
 		c.CallBurst = DefaultCallBurst
@@ -147,6 +154,9 @@ func (c Config) withDefaults() (Config, error) {
 	}
 	if c.OperationTimeout == 0 {
 		c.OperationTimeout = DefaultOperationTimeout
+	}
+	if c.ProvisioningTime == 0 {
+		c.ProvisioningTime = DefaultProvisioningTime
 	}
 	if c.MaxRetries == 0 {
 		c.MaxRetries = DefaultMaxRetries
@@ -236,6 +246,11 @@ type Provider struct {
 	operationTimeout time.Duration
 	listPollMin      int
 	log              *slog.Logger
+
+	// What DeletionEnvelope reports before the deletion poller has learned.
+	provisioningTime time.Duration
+	maxInFlight      int
+	callsPerSecond   float64
 
 	// Shared limits: see doc.go.
 	slots   *slotQueue
@@ -336,6 +351,9 @@ func newProvider(cfg Config, sso ssoAdminAPI, ids identityStoreAPI, org organiza
 		operationTimeout: cfg.OperationTimeout,
 		listPollMin:      cfg.listPollMin,
 		log:              cfg.Logger,
+		provisioningTime: cfg.ProvisioningTime,
+		maxInFlight:      cfg.MaxInFlight,
+		callsPerSecond:   cfg.CallsPerSecond,
 		slots:            newSlotQueue(cfg.MaxInFlight),
 		ops:              newOperations(),
 		stats:            st,

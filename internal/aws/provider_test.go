@@ -25,16 +25,31 @@ type testEnv struct {
 	p   *Provider
 }
 
-// testLogger writes the provider's logs to the test log.
+// testLogger writes the provider's logs to the test log until the test
+// ends: a poller may still be polling an abandoned operation then.
 func testLogger(t *testing.T) *slog.Logger {
-	return slog.New(slog.NewTextHandler(testWriter{t}, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	w := &testWriter{t: t}
+	t.Cleanup(func() {
+		w.mu.Lock()
+		w.closed = true
+		w.mu.Unlock()
+	})
+	return slog.New(slog.NewTextHandler(w, &slog.HandlerOptions{Level: slog.LevelDebug}))
 }
 
-type testWriter struct{ t *testing.T }
+type testWriter struct {
+	t      *testing.T
+	mu     sync.Mutex
+	closed bool
+}
 
-func (w testWriter) Write(b []byte) (int, error) {
+func (w *testWriter) Write(b []byte) (int, error) {
 	w.t.Helper()
-	w.t.Log(strings.TrimRight(string(b), "\n"))
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if !w.closed {
+		w.t.Log(strings.TrimRight(string(b), "\n"))
+	}
 	return len(b), nil
 }
 
@@ -65,10 +80,11 @@ func staticConfig(url string) awssdk.Config {
 // testConfig polls and retries fast.
 func testConfig(t *testing.T) Config {
 	return Config{
-		PollInterval:    2 * time.Millisecond,
-		MaxPollInterval: 20 * time.Millisecond,
-		Logger:          testLogger(t),
-		retryBaseDelay:  5 * time.Millisecond,
+		PollInterval:     2 * time.Millisecond,
+		MaxPollInterval:  20 * time.Millisecond,
+		ProvisioningTime: 20 * time.Millisecond,
+		Logger:           testLogger(t),
+		retryBaseDelay:   5 * time.Millisecond,
 		// Functional tests do not test the limiters (limit_test.go does).
 		CallsPerSecond:              1000,
 		IdentityStoreCallsPerSecond: 1000,

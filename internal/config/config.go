@@ -89,6 +89,11 @@ type AWS struct {
 	// ListPollInterval is the poll cadence while 3 or more operations are in
 	// flight (one List call per cycle). Default 150ms.
 	ListPollInterval time.Duration `yaml:"list_poll_interval"`
+	// ProvisioningTime is how long AWS is taken to need to create or remove
+	// an assignment until elevate has learned it from AWS's answers: when an
+	// operation is first polled while others wait for an in-flight slot, and
+	// what policy.revoke_ahead plans with. Default 2s.
+	ProvisioningTime time.Duration `yaml:"provisioning_time"`
 	// CallsPerSecond limits every sso-admin call elevate makes. Default 18
 	// (AWS allows 20 per account in total); lower it when other tools call
 	// Identity Center in the same account.
@@ -134,6 +139,13 @@ type Policy struct {
 	// MaxStartAhead is how far in the future a request may start. Default
 	// 2160h (90 days).
 	MaxStartAhead time.Duration `yaml:"max_start_ahead"`
+	// RevokeAhead lets elevate start the revocation of a grant that ends at
+	// its scheduled time up to this long before the end, planned from the
+	// other grants' ends and AWS's capacity, so that the access is gone by
+	// the end even when many grants end together; the access cut short is
+	// recorded per grant. Default 0: off, revocations start at the end.
+	// At most 1h.
+	RevokeAhead time.Duration `yaml:"revoke_ahead"`
 }
 
 // Jobs tunes the job queue.
@@ -237,6 +249,9 @@ func (c Config) Validate() error {
 	}
 	if p.MaxDurationCeiling < 0 || p.MaxStartAhead < 0 {
 		errs = append(errs, fmt.Errorf("policy.max_duration_ceiling and policy.max_start_ahead must not be negative"))
+	}
+	if p.RevokeAhead < 0 || p.RevokeAhead > time.Hour {
+		errs = append(errs, fmt.Errorf("policy.revoke_ahead: %s is out of range: give a duration from 0 (off) to 1h, such as 5m", p.RevokeAhead))
 	}
 	if p.MaxDuration > ceiling {
 		errs = append(errs, fmt.Errorf("policy.max_duration: %s is above policy.max_duration_ceiling %s; raise the ceiling if you mean it", p.MaxDuration, ceiling))

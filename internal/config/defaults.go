@@ -23,6 +23,7 @@ var defaults = map[string]string{
 	"aws.poll_interval":                   "1s",
 	"aws.max_poll_interval":               "5s",
 	"aws.list_poll_interval":              "150ms",
+	"aws.provisioning_time":               "2s",
 	"aws.calls_per_second":                "18",
 	"aws.max_in_flight":                   "10",
 	"aws.identity_store_calls_per_second": "10",
@@ -40,6 +41,7 @@ var defaults = map[string]string{
 	"policy.managed_as_code":       "false",
 	"policy.max_duration_ceiling":  "168h",
 	"policy.max_start_ahead":       "2160h",
+	"policy.revoke_ahead":          "0s", // off: revocations start at the end
 
 	"jobs.client_id":           "", // the host name
 	"jobs.job_timeout":         "25s",

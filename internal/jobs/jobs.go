@@ -154,6 +154,11 @@ func insertParams(j workflow.Job) (river.InsertManyParams, error) {
 	}
 	if !j.At.IsZero() {
 		opts.ScheduledAt = j.At
+		if j.Kind == workflow.JobRevoke {
+			// Fetched ahead of its time, the job is ready (a worker, its
+			// grant read) when the end comes: see revokeWorker.
+			opts.ScheduledAt = j.At.Add(-revokeLead)
+		}
 	}
 	var args river.JobArgs
 	switch j.Kind {

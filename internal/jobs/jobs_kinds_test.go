@@ -2,6 +2,7 @@ package jobs
 
 import (
 	"testing"
+	"time"
 
 	"github.com/elevate/elevate/internal/workflow"
 )
@@ -22,5 +23,33 @@ func TestInsertParamsFollowTheJobTable(t *testing.T) {
 	}
 	if _, err := insertParams(workflow.Job{Kind: workflow.JobSweep}); err == nil {
 		t.Error("a periodic kind was accepted from a use case")
+	}
+}
+
+// TestRevokeSnooze: a revoke job waiting for its planned start never
+// snoozes past it, even when River's scheduler brings a long snooze back
+// up to its interval late, and needs few runs to get there.
+func TestRevokeSnooze(t *testing.T) {
+	t.Parallel()
+	for _, d := range []time.Duration{2 * time.Second, 5 * time.Second, 7 * time.Second, 12 * time.Second, 30 * time.Second, time.Hour} {
+		left, runs := d, 0
+		for left > revokeWait {
+			s := revokeSnooze(left)
+			if s <= 0 {
+				t.Fatalf("start %s away: snooze %s", left, s)
+			}
+			late := time.Duration(0)
+			if s > riverSchedulerInterval {
+				late = riverSchedulerInterval // the worst the scheduler does
+			}
+			left -= s + late
+			runs++
+			if left < 0 {
+				t.Fatalf("start %s away: back %s after it", d, -left)
+			}
+			if runs > 4 {
+				t.Fatalf("start %s away: more than 4 snoozes", d)
+			}
+		}
 	}
 }

@@ -21,7 +21,8 @@ import (
 // inserted by an Inserter, in the use cases' transactions.
 type Queue[TTx any] struct {
 	client *river.Client[TTx]
-	// rescueOwn makes this client id's running jobs available again.
+	// rescueOwn makes this client id's running jobs available again and
+	// gives up its leadership lease.
 	rescueOwn func(ctx context.Context, clientID string) (int64, error)
 	// backlog counts due jobs by state.
 	backlog func(ctx context.Context) (map[string]float64, error)
@@ -88,6 +89,9 @@ func newQueue[TTx any](driver riverdriver.Driver[TTx], rescueOwn func(context.Co
 // single-connection write pool). Give cfg.Wakeup the Inserter's Wakeup.
 func NewSQLite(db *sql.DB, cfg Config) (*Queue[*sql.Tx], error) {
 	rescue := func(ctx context.Context, clientID string) (int64, error) {
+		if _, err := db.ExecContext(ctx, `DELETE FROM river_leader WHERE leader_id = ?`, clientID); err != nil {
+			return 0, err
+		}
 		res, err := db.ExecContext(ctx, `UPDATE river_job SET state = 'available', scheduled_at = datetime('now', 'subsec')
 			WHERE state = 'running' AND json_extract(attempted_by, '$[#-1]') = ?`, clientID)
 		if err != nil {
@@ -126,7 +130,12 @@ func migrate[TTx any](ctx context.Context, driver riverdriver.Driver[TTx]) error
 //
 // Jobs this client id was running when its process died are made available
 // again first: the id is stable per process, so no live process can hold
-// them, and they need not wait for River's rescuer.
+// them, and they need not wait for River's rescuer. Likewise the lease on
+// River's maintenance leadership that the dead process may hold is given
+// up, so that this process can be elected at once: until the lease expired
+// (15 s after its last renewal) no process would run River's scheduler,
+// which makes due retryable and long-snoozed jobs available again, and a
+// revocation waiting to be retried would wait that long after each restart.
 func (q *Queue[TTx]) Start(ctx context.Context) error {
 	n, err := q.rescueOwn(ctx, q.cfg.ClientID)
 	if err != nil {

@@ -22,6 +22,9 @@ func NewPostgres(pool *pgxpool.Pool, cfg Config) (*Queue[pgx.Tx], error) {
 		return nil, errors.New("jobs: new PostgreSQL queue: nil pool")
 	}
 	rescue := func(ctx context.Context, clientID string) (int64, error) {
+		if _, err := pool.Exec(ctx, `DELETE FROM river_leader WHERE leader_id = $1`, clientID); err != nil {
+			return 0, err
+		}
 		tag, err := pool.Exec(ctx, `UPDATE river_job SET state = 'available', scheduled_at = now()
 			WHERE state = 'running' AND attempted_by[array_length(attempted_by, 1)] = $1`, clientID)
 		if err != nil {

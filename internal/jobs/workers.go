@@ -2,10 +2,13 @@ package jobs
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
 
 	"github.com/riverqueue/river"
+
+	"github.com/elevate/elevate/internal/workflow"
 )
 
 type grantWorker struct {
@@ -31,9 +34,60 @@ type revokeWorker struct {
 	cfg    Config
 }
 
+// revokeLead is how long before its end a revoke job is scheduled, and
+// revokeWait how close to it a job that finds its end not yet due waits in
+// its worker instead of being snoozed: River fetches due jobs at its next
+// poll (FetchPollInterval, 200ms by default) and a worker then needs a few
+// milliseconds to start, so a job scheduled at its end would send its
+// deletion that much late, and every job of a burst of ends alike.
+// Scheduled a little ahead and waiting in its worker, it sends at the end.
+const (
+	revokeLead = 250 * time.Millisecond
+	revokeWait = time.Second
+)
+
 func (w *revokeWorker) Work(ctx context.Context, job *river.Job[revokeArgs]) error {
 	r := w.runner
-	return snoozeOrErr(r.Revoke(ctx, job.Args.GrantID, job.Attempt))
+	err := r.Revoke(ctx, job.Args.GrantID, job.Attempt)
+	var nd *workflow.NotDueError
+	if errors.As(err, &nd) && time.Until(nd.Until) <= revokeWait {
+		t := time.NewTimer(time.Until(nd.Until))
+		select {
+		case <-t.C:
+		case <-ctx.Done():
+			t.Stop()
+			return snoozeOrErr(err)
+		}
+		err = r.Revoke(ctx, job.Args.GrantID, job.Attempt)
+	} else if err != nil && errors.As(err, &nd) {
+		// Not due for a while (a revocation planned ahead of its end
+		// waits for its planned start): come back revokeLead early.
+		return river.JobSnooze(revokeSnooze(time.Until(nd.Until)))
+	}
+	return snoozeOrErr(err)
+}
+
+// riverSchedulerInterval is River's default scheduler interval: a job
+// snoozed for longer is left "scheduled" until the leader's scheduler,
+// which runs that often, makes it available, up to this much after its
+// time; a shorter snooze leaves it available at once, to be fetched at its
+// time.
+const riverSchedulerInterval = 5 * time.Second
+
+// revokeSnooze is how long a revoke job whose start is d away snoozes:
+// until revokeLead short of it when that is within River's scheduler
+// interval (the job stays available and is fetched at that time);
+// otherwise a hop of that interval, or a longer one that the scheduler's
+// delay cannot carry past the start, after which it snoozes again.
+func revokeSnooze(d time.Duration) time.Duration {
+	rest := d - revokeLead
+	switch {
+	case rest <= riverSchedulerInterval:
+		return max(rest, time.Millisecond)
+	case rest <= 2*riverSchedulerInterval:
+		return riverSchedulerInterval
+	}
+	return rest - riverSchedulerInterval - time.Second
 }
 
 func (w *revokeWorker) NextRetry(job *river.Job[revokeArgs]) time.Time {

@@ -136,6 +136,11 @@ type Assignments interface {
 	// failed at or after closedSince whose origin is created or shared,
 	// ordered by account, permission set, user and grant id.
 	ManagedGrants(ctx context.Context, closedSince time.Time) ([]access.ManagedGrant, error)
+	// ActiveGrantEnds returns the active grants of active requests not
+	// ended early whose scheduled end is within [from, to], ordered by end
+	// and grant id: the revocations to come that plans ahead of a burst of
+	// ends count with.
+	ActiveGrantEnds(ctx context.Context, from, to time.Time) ([]access.GrantEnd, error)
 }
 
 // DecisionLog is the hash-chained decision log and its checkpoints.

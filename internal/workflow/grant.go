@@ -400,7 +400,7 @@ func assignmentLimit(ctx context.Context, tx store.Directory, asg access.Assignm
 // scheduleEnd enqueues grant id's revocation at the request's end (now when
 // it is ending early).
 func (s *Service) scheduleEnd(ctx context.Context, tx store.Tx, r access.Request, grantID string) error {
-	at := r.EndsAt
+	at := s.revokeJobAt(r)
 	if r.EndRequested() {
 		at = time.Time{}
 	}
@@ -435,8 +435,16 @@ func (s *Service) release(ctx context.Context, grantID string, attempt int) erro
 	if g.Status != access.GrantActive && g.Status != access.GrantRevoking {
 		return nil
 	}
-	if g.Status == access.GrantActive && !r.RevocationDue(s.clock.Now()) {
-		return &NotDueError{Until: r.EndsAt}
+	ahead := time.Duration(0) // how long before the end the revocation starts (revoke_ahead)
+	if now := s.clock.Now(); g.Status == access.GrantActive && !r.RevocationDue(now) {
+		start, err := s.revokeStart(ctx, *r, g)
+		if err != nil {
+			return err
+		}
+		if now.Before(start) {
+			return &NotDueError{Until: start}
+		}
+		ahead = r.EndsAt.Sub(now)
 	}
 	asg := r.Assignment(g)
 	if g.Status == access.GrantActive || g.Orphaned() {
@@ -533,6 +541,15 @@ func (s *Service) release(ctx context.Context, grantID string, attempt int) erro
 		next, evs, err := r.GrantRevoked(grantID, awsID, s.clock.Now())
 		if err == nil && !deniedBefore.IsZero() && len(evs) > 0 {
 			evs[0].Details["sessions_denied_before"] = deniedBefore.UTC().Format(time.RFC3339Nano)
+		}
+		if err == nil && len(evs) > 0 {
+			// The price of revoke_ahead, in the request's history: how
+			// long before its end the revocation started, and how much
+			// access it cut short.
+			if g, ok := next.FindGrant(grantID); ok && ahead > 0 {
+				evs[0].Details["revoked_ahead"] = ahead.Round(time.Millisecond).String()
+				evs[0].Details["cut_short"] = g.CutShort(next).Round(time.Millisecond).String()
+			}
 		}
 		return &next, evs, err
 	})

@@ -39,6 +39,12 @@ type Settings struct {
 	// RepairMissing makes reconciliation re-create the missing assignment
 	// of an active grant instead of only reporting it.
 	RepairMissing bool
+	// RevokeAhead, when positive, lets a revocation at a grant's scheduled
+	// end start up to this long before it, as planned from the other
+	// grants' ends and AWS's capacity (revoke_ahead.go), so that the access
+	// is gone by the end even in a burst of ends. 0: revocations start at
+	// the end. At most MaxRevokeAhead.
+	RevokeAhead time.Duration
 }
 
 // WithDefaults fills zero fields with policy's defaults.
@@ -116,8 +122,9 @@ type Service struct {
 
 	psPolicies PermissionSetPolicyReader // permission sets' policies (insights.go); nil: not read
 
-	policy policyCache // compiled policy engine
-	syncMu sync.Mutex  // serializes this process's directory syncs
+	policy      policyCache     // compiled policy engine
+	revokePlans revokePlanCache // the last revoke_ahead plan (revoke_ahead.go)
+	syncMu      sync.Mutex      // serializes this process's directory syncs
 }
 
 // New returns a Service. Store, Scheduler and Provider are required.
@@ -126,6 +133,9 @@ func New(settings Settings, d Deps) (*Service, error) {
 		return nil, errors.New("workflow: Store, Scheduler and Provider are required")
 	}
 	settings = settings.WithDefaults()
+	if settings.RevokeAhead < 0 || settings.RevokeAhead > MaxRevokeAhead {
+		return nil, fmt.Errorf("workflow: revoke_ahead %s is out of range: give a duration between 0 (off) and %s", settings.RevokeAhead, MaxRevokeAhead)
+	}
 	if settings.MinDuration > settings.MaxDuration {
 		return nil, fmt.Errorf("workflow: minimum duration %s is longer than maximum %s", settings.MinDuration, settings.MaxDuration)
 	}

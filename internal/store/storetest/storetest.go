@@ -35,6 +35,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 	}{
 		{"AssignmentHolders", testAssignmentHolders},
 		{"AssignmentLastRemoval", testAssignmentLastRemoval},
+		{"ActiveGrantEnds", testActiveGrantEnds},
 		{"RequestRoundTrip", testRequestRoundTrip},
 		{"RequestRoundTripZero", testRequestRoundTripZero},
 		{"RequestTimesReadBackInUTC", testRequestTimesUTC},
