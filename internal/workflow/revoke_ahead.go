@@ -28,8 +28,8 @@ type envelopeProvider interface {
 }
 
 // deletionEnvelope returns the envelope revocation planning uses: the
-// provider's, with a margin of half the latency for what its estimate may
-// miss.
+// provider's, with a margin of one latency for what its estimate may miss
+// (a burst's chain of deletions falling behind the plan, a slower one).
 func (s *Service) deletionEnvelope() access.Envelope {
 	env := DefaultDeletionEnvelope
 	if p, ok := s.provider.(envelopeProvider); ok {
@@ -37,7 +37,7 @@ func (s *Service) deletionEnvelope() access.Envelope {
 			env = e
 		}
 	}
-	env.Margin = max(env.Margin, env.Latency/2)
+	env.Margin = max(env.Margin, env.Latency)
 	return env
 }
 

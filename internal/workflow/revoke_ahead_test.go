@@ -15,7 +15,7 @@ import (
 
 // TestRevokeAhead: with revoke_ahead the revoke job is scheduled the bound
 // before the end; run then, it waits for the start it plans (the default
-// envelope: 2 s latency and 1 s margin before the end, alone); run at that
+// envelope: 2 s latency and 2 s margin before the end, alone); run at that
 // start, it revokes, and the grant and its history report the access cut
 // short. Without revoke_ahead nothing changes: the job is due at the end.
 func TestRevokeAhead(t *testing.T) {
@@ -27,7 +27,7 @@ func TestRevokeAhead(t *testing.T) {
 		wantStart time.Duration // planned start relative to the end
 	}{
 		{name: "off", ahead: 0, wantJob: 0, wantStart: 0},
-		{name: "5m", ahead: 5 * time.Minute, wantJob: -5 * time.Minute, wantStart: -3 * time.Second},
+		{name: "5m", ahead: 5 * time.Minute, wantJob: -5 * time.Minute, wantStart: -4 * time.Second},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			t.Parallel()
