@@ -34,43 +34,58 @@ func (s *Service) Deliver(ctx context.Context, id string, attempt int, final boo
 	return s.notif.deliver(ctx, id, attempt, final, s.approverMFAOf)
 }
 
+// rendering is what a notification is rendered from: the notification,
+// its request as it is now, its recipient and their zone, the accounts'
+// names and, for delivery, the rule's approver_mfa.max_age.
+type rendering struct {
+	nt    access.Notification
+	r     access.Request
+	recip access.User
+	names map[string]string
+	zone  *time.Location
+	mfa   time.Duration
+}
+
+// readRendering reads notification id and what it is rendered from;
+// approverMFA nil leaves mfa zero.
+func readRendering(ctx context.Context, tx store.Tx, id string, approverMFA approverMFAFunc) (rendering, error) {
+	var in rendering
+	var err error
+	if in.nt, err = tx.FindNotification(ctx, id); err != nil {
+		return in, err
+	}
+	rp, err := tx.FindRequestByID(ctx, in.nt.RequestID)
+	if err != nil {
+		return in, fmt.Errorf("find request %s: %w", in.nt.RequestID, err)
+	}
+	in.r = *rp
+	if in.names, err = accountNames(ctx, tx, in.r.AccountIDs()); err != nil {
+		return in, err
+	}
+	if approverMFA != nil {
+		if in.mfa, err = approverMFA(ctx, tx, in.r.Rule); err != nil {
+			return in, err
+		}
+	}
+	if in.nt.RecipientID != "" {
+		if in.recip, err = tx.FindUserByID(ctx, in.nt.RecipientID); err != nil && !errors.Is(err, store.ErrNotFound) {
+			return in, fmt.Errorf("find user %s: %w", in.nt.RecipientID, err)
+		}
+		if in.zone, err = recipientZone(ctx, tx, in.nt.RecipientID); err != nil {
+			return in, err
+		}
+	}
+	return in, nil
+}
+
 func (n *Notifications) deliver(ctx context.Context, id string, attempt int, final bool, approverMFA approverMFAFunc) error {
-	var (
-		mfa   time.Duration
-		nt    access.Notification
-		r     access.Request
-		recip access.User
-		names map[string]string
-		zone  *time.Location
-	)
+	var in rendering
 	err := n.st.ReadTx(ctx, func(tx store.Tx) error {
 		var err error
-		if nt, err = tx.FindNotification(ctx, id); err != nil {
-			return err
-		}
-		rp, err := tx.FindRequestByID(ctx, nt.RequestID)
-		if err != nil {
-			return fmt.Errorf("find request %s: %w", nt.RequestID, err)
-		}
-		r = *rp
-		if names, err = accountNames(ctx, tx, r.AccountIDs()); err != nil {
-			return err
-		}
-		if approverMFA != nil {
-			if mfa, err = approverMFA(ctx, tx, r.Rule); err != nil {
-				return err
-			}
-		}
-		if nt.RecipientID != "" {
-			if recip, err = tx.FindUserByID(ctx, nt.RecipientID); err != nil && !errors.Is(err, store.ErrNotFound) {
-				return fmt.Errorf("find user %s: %w", nt.RecipientID, err)
-			}
-			if zone, err = recipientZone(ctx, tx, nt.RecipientID); err != nil {
-				return err
-			}
-		}
-		return nil
+		in, err = readRendering(ctx, tx, id, approverMFA)
+		return err
 	})
+	nt := in.nt
 	if errors.Is(err, store.ErrNotFound) && nt.ID == "" {
 		return nil // the notification is gone: nothing to do
 	}
@@ -84,8 +99,8 @@ func (n *Notifications) deliver(ctx context.Context, id string, attempt int, fin
 	if err != nil {
 		return n.record(ctx, nt, attempt, true, &notify.PermanentError{Err: err})
 	}
-	m := n.cfg.RenderIn(nt, ev, r, recip, names, zone)
-	m.ApproverMFA = mfa
+	m := n.cfg.RenderIn(nt, ev, in.r, in.recip, in.names, in.zone)
+	m.ApproverMFA = in.mfa
 	sendErr := notify.Deliverable(nt, m)
 	if sendErr == nil {
 		sendErr = n.send(ctx, nt, m)

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"time"
 
 	"github.com/elevate/elevate/internal/access"
 	"github.com/elevate/elevate/internal/notify"
@@ -27,40 +26,14 @@ func (n *Notifications) Preview(ctx context.Context, actor access.Actor, id, as 
 	if actor.UserID == "" && !actor.IsSystem() {
 		return Preview{}, access.Errorf(access.CodeUnauthenticated, "sign in to see notifications")
 	}
-	var (
-		nt    access.Notification
-		r     access.Request
-		recip access.User
-		names map[string]string
-		zone  *time.Location
-		// stored is the notification as recorded (nt's channel may be
-		// changed to render it as another channel would).
-		stored access.Notification
-	)
+	var in rendering
 	err := n.st.ReadTx(ctx, func(tx store.Tx) error {
 		var err error
-		if nt, err = tx.FindNotification(ctx, id); err != nil {
+		if in, err = readRendering(ctx, tx, id, nil); err != nil {
 			return err
 		}
-		stored = nt
-		if !actor.Admin && !actor.Auditor && !actor.IsSystem() && nt.RecipientID != actor.UserID {
+		if !actor.Admin && !actor.Auditor && !actor.IsSystem() && in.nt.RecipientID != actor.UserID {
 			return access.Errorf(access.CodeNotFound, "There is no notification %s for you.", id)
-		}
-		rp, err := tx.FindRequestByID(ctx, nt.RequestID)
-		if err != nil {
-			return fmt.Errorf("find request %s: %w", nt.RequestID, err)
-		}
-		r = *rp
-		if names, err = accountNames(ctx, tx, r.AccountIDs()); err != nil {
-			return err
-		}
-		if nt.RecipientID != "" {
-			if recip, err = tx.FindUserByID(ctx, nt.RecipientID); err != nil && !errors.Is(err, store.ErrNotFound) {
-				return fmt.Errorf("find user %s: %w", nt.RecipientID, err)
-			}
-			if zone, err = recipientZone(ctx, tx, nt.RecipientID); err != nil {
-				return err
-			}
 		}
 		return nil
 	})
@@ -70,6 +43,9 @@ func (n *Notifications) Preview(ctx context.Context, actor access.Actor, id, as 
 	if err != nil {
 		return Preview{}, fmt.Errorf("preview notification %s: %w", id, err)
 	}
+	// stored is the notification as recorded; nt may be rendered as
+	// another channel would.
+	stored, nt := in.nt, in.nt
 	if as != "" {
 		nt.Channel = as
 	}
@@ -78,5 +54,5 @@ func (n *Notifications) Preview(ctx context.Context, actor access.Actor, id, as 
 		return Preview{}, fmt.Errorf("preview notification %s: %w", id, err)
 	}
 	return Preview{Notification: notify.JSON([]access.Notification{stored})[0], Channel: nt.Channel,
-		Message: n.cfg.RenderIn(nt, ev, r, recip, names, zone)}, nil
+		Message: n.cfg.RenderIn(nt, ev, in.r, in.recip, in.names, in.zone)}, nil
 }
