@@ -57,25 +57,26 @@ type managedInput struct {
 	CustomerManagedPolicyReference *customerPolicyRef
 }
 
-// managedPermissionSet checks the instance and the permission set.
-func (e *Emulator) managedPermissionSet(in managedInput) (*permissionSet, error) {
+// managedPermissionSet decodes a managed-policy request and checks its
+// instance and its permission set.
+func (e *Emulator) managedPermissionSet(raw []byte) (*permissionSet, managedInput, error) {
+	var in managedInput
+	if err := decode(raw, &in); err != nil {
+		return nil, in, err
+	}
 	if err := e.checkInstance(in.InstanceArn); err != nil {
-		return nil, err
+		return nil, in, err
 	}
 	ps, err := e.findPermissionSet(in.PermissionSetArn)
 	if err != nil {
-		return nil, err
+		return nil, in, err
 	}
 	e.managed.init()
-	return ps, nil
+	return ps, in, nil
 }
 
 func (e *Emulator) attachManagedPolicy(_ *call, raw []byte) (any, error) {
-	var in managedInput
-	if err := decode(raw, &in); err != nil {
-		return nil, err
-	}
-	ps, err := e.managedPermissionSet(in)
+	ps, in, err := e.managedPermissionSet(raw)
 	if err != nil {
 		return nil, err
 	}
@@ -100,11 +101,7 @@ func (e *Emulator) attachManagedLocked(psARN, policyARN string) error {
 }
 
 func (e *Emulator) attachCustomerPolicy(_ *call, raw []byte) (any, error) {
-	var in managedInput
-	if err := decode(raw, &in); err != nil {
-		return nil, err
-	}
-	ps, err := e.managedPermissionSet(in)
+	ps, in, err := e.managedPermissionSet(raw)
 	if err != nil {
 		return nil, err
 	}
@@ -131,11 +128,7 @@ func (e *Emulator) attachCustomerLocked(psARN string, ref customerPolicyRef) err
 }
 
 func (e *Emulator) listManagedPolicies(c *call, raw []byte) (any, error) {
-	var in managedInput
-	if err := decode(raw, &in); err != nil {
-		return nil, err
-	}
-	ps, err := e.managedPermissionSet(in)
+	ps, in, err := e.managedPermissionSet(raw)
 	if err != nil {
 		return nil, err
 	}
@@ -149,11 +142,7 @@ func (e *Emulator) listManagedPolicies(c *call, raw []byte) (any, error) {
 }
 
 func (e *Emulator) listCustomerPolicies(c *call, raw []byte) (any, error) {
-	var in managedInput
-	if err := decode(raw, &in); err != nil {
-		return nil, err
-	}
-	ps, err := e.managedPermissionSet(in)
+	ps, in, err := e.managedPermissionSet(raw)
 	if err != nil {
 		return nil, err
 	}
