@@ -21,11 +21,7 @@ type Activity interface {
 var _ Activity = (*workflow.Service)(nil)
 
 func (a *API) activitySvc() (Activity, error) {
-	s, ok := a.svc.(Activity)
-	if !ok {
-		return nil, access.Errorf(access.CodeNotFound, "this server does not serve session activity")
-	}
-	return s, nil
+	return optional[Activity](a, "session activity")
 }
 
 // activityJSON is the session activity of a request.

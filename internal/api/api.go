@@ -129,3 +129,13 @@ func checkURL(r *http.Request) error {
 	}
 	return nil
 }
+
+// optional is the API's service as T, a use case not every Service offers;
+// a Service without it answers not_found naming what is not served.
+func optional[T any](a *API, what string) (T, error) {
+	s, ok := a.svc.(T)
+	if !ok {
+		return s, access.Errorf(access.CodeNotFound, "this server does not serve %s", what)
+	}
+	return s, nil
+}

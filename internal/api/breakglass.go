@@ -25,11 +25,7 @@ type BreakGlass interface {
 var _ BreakGlass = (*workflow.Service)(nil)
 
 func (a *API) breakGlassSvc() (BreakGlass, error) {
-	b, ok := a.svc.(BreakGlass)
-	if !ok {
-		return nil, access.Errorf(access.CodeNotFound, "this server does not serve break-glass review or settings")
-	}
-	return b, nil
+	return optional[BreakGlass](a, "break-glass review or settings")
 }
 
 // breakGlassJSON is one break-glass use.

@@ -21,9 +21,9 @@ var _ Insights = (*workflow.Service)(nil)
 // insights serves GET /api/v1/insights?since=90d: usage insight over the
 // window (auditors and admins: everyone's; anyone else: their own).
 func (a *API) insights(w http.ResponseWriter, r *http.Request, actor access.Actor) error {
-	s, ok := a.svc.(Insights)
-	if !ok {
-		return access.Errorf(access.CodeNotFound, "this server does not serve usage insight")
+	s, err := optional[Insights](a, "usage insight")
+	if err != nil {
+		return err
 	}
 	var in workflow.InsightsInput
 	for k, v := range r.URL.Query() {

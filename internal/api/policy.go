@@ -30,11 +30,7 @@ var _ Policy = (*workflow.Service)(nil)
 const maxPolicyBytes = 4 << 20
 
 func (a *API) policySvc() (Policy, error) {
-	p, ok := a.svc.(Policy)
-	if !ok {
-		return nil, access.Errorf(access.CodeNotFound, "this server does not serve the policy API")
-	}
-	return p, nil
+	return optional[Policy](a, "the policy API")
 }
 
 // explainJSON is GET /policy/explain's answer.

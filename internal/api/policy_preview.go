@@ -26,11 +26,7 @@ type PolicyEditing interface {
 var _ PolicyEditing = (*workflow.Service)(nil)
 
 func (a *API) policyEditing() (PolicyEditing, error) {
-	p, ok := a.svc.(PolicyEditing)
-	if !ok {
-		return nil, access.Errorf(access.CodeNotFound, "this server does not serve the policy API")
-	}
-	return p, nil
+	return optional[PolicyEditing](a, "the policy API")
 }
 
 // policyPreviewJSON is POST /admin/policy/preview's answer.
